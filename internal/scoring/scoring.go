@@ -1,0 +1,148 @@
+// Package scoring defines what a scorer is, the registry of scorer types, and the
+// machinery that applies a list of configured scorers to items in parallel.
+//
+// A scorer type (bleu, refusal, length, ...) is described by a Type: its name, a
+// description, the JSON Schema of its params, whether it needs a reference answer,
+// which direction of its value is better, and a constructor that validates params.
+// A Config names an instance of a type with its params and an optional pass block;
+// a Registry turns configs into a Set, rejecting bad params when the configuration is
+// made, never at scoring time.
+package scoring
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
+)
+
+// Message is one turn of a conversation that preceded the response.
+type Message struct {
+	Role    string `json:"role"`
+	Content string `json:"content"`
+}
+
+// Item is what a scorer looks at: one response to one prompt, with an optional
+// reference answer and the optional conversation before the prompt.
+type Item struct {
+	Prompt       string
+	Response     string
+	Reference    string
+	HasReference bool
+	Context      []Message
+}
+
+// Result is one scorer's verdict on one item. Value is the scorer's number (similarity
+// metrics report it in [0,1]); Passed is set by assertion-style scorers or by a pass
+// block, nil otherwise; Details carries the scorer's breakdown and must marshal to JSON
+// (no NaN or infinities).
+type Result struct {
+	Value   float64        `json:"value"`
+	Passed  *bool          `json:"passed"`
+	Details map[string]any `json:"details"`
+}
+
+// Scorer scores one item. Implementations must be safe for concurrent use: a Set
+// calls Score from several goroutines at once.
+type Scorer interface {
+	Score(ctx context.Context, item Item) (Result, error)
+}
+
+// ScorerFunc adapts a function to the Scorer interface.
+type ScorerFunc func(ctx context.Context, item Item) (Result, error)
+
+// Score calls f.
+func (f ScorerFunc) Score(ctx context.Context, item Item) (Result, error) { return f(ctx, item) }
+
+// Direction says which way a scorer's value is better.
+type Direction string
+
+// Directions a Type may declare.
+const (
+	HigherIsBetter Direction = "higher"
+	LowerIsBetter  Direction = "lower"
+	// NoDirection marks values that are descriptive only (a length, a language code).
+	NoDirection Direction = "none"
+)
+
+// Type describes one kind of scorer and builds instances of it.
+type Type struct {
+	// Name is the type name used in configs ("bleu").
+	Name string
+	// Description is one or two sentences for humans, shown by GET /v1/scorers.
+	Description string
+	// ParamsSchema is the JSON Schema (draft 2020-12) of the params object. Params are
+	// validated against it before New is called, so New sees well-typed input.
+	ParamsSchema json.RawMessage
+	// NeedsReference reports whether items must carry a reference answer.
+	NeedsReference bool
+	// Better says which direction of Value is better.
+	Better Direction
+	// New builds a scorer from params (never nil: "{}" when the config had none).
+	// It returns *domain.ValidationError values, with Field relative to params
+	// ("word_order"), for semantic problems the schema cannot express.
+	New func(params json.RawMessage) (Scorer, error)
+}
+
+// Pass turns a value into passed: Min <= value <= Max, either bound optional.
+type Pass struct {
+	Min *float64 `json:"min,omitempty"`
+	Max *float64 `json:"max,omitempty"`
+}
+
+// Check reports whether v lies within the bounds.
+func (p Pass) Check(v float64) bool {
+	if p.Min != nil && v < *p.Min {
+		return false
+	}
+	if p.Max != nil && v > *p.Max {
+		return false
+	}
+	return true
+}
+
+// Config is one configured scorer, in the one shape used by the API, the CLI and
+// evaluation settings: {"name": "chrf_pp", "type": "chrf", "params": {...}, "pass": {"min": 0.3}}.
+// Name defaults to Type; results are keyed by Name.
+type Config struct {
+	Name   string          `json:"name,omitempty"`
+	Type   string          `json:"type"`
+	Params json.RawMessage `json:"params,omitempty"`
+	Pass   *Pass           `json:"pass,omitempty"`
+}
+
+// DecodeParams decodes raw params into dst strictly: unknown fields and trailing data
+// are errors. Constructors call it after schema validation, so its errors are rare and
+// are returned as validation errors on the params object.
+func DecodeParams(raw json.RawMessage, dst any) error {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		raw = json.RawMessage("{}")
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return domain.Invalid("", "%v", err)
+	}
+	if dec.More() {
+		return domain.Invalid("", "unexpected data after the params object")
+	}
+	return nil
+}
+
+// Outcome is one scorer's result for one item, or the error that scorer hit.
+type Outcome struct {
+	Name   string
+	Result Result
+	Err    error
+}
+
+// ErrTimeout is reported in an Outcome when a scorer exceeds its time budget.
+var ErrTimeout = errors.New("scorer exceeded its time budget")
+
+// PanicError is reported in an Outcome when a scorer panics.
+type PanicError struct{ Value any }
+
+func (e *PanicError) Error() string { return fmt.Sprintf("scorer panicked: %v", e.Value) }

@@ -1,0 +1,178 @@
+package scoring
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
+)
+
+// DefaultTimeout is the time budget of one scorer on one item.
+const DefaultTimeout = 5 * time.Second
+
+// Bound is a validated config with the scorer built from it.
+type Bound struct {
+	Config Config
+	Type   Type
+	Scorer Scorer
+}
+
+// Set is an ordered list of configured scorers, ready to apply. It is safe for
+// concurrent use.
+type Set struct {
+	scorers []Bound
+	// Timeout is the budget of one scorer on one item; zero means DefaultTimeout.
+	Timeout time.Duration
+	// Workers bounds parallelism; zero means GOMAXPROCS.
+	Workers int
+}
+
+// Len returns the number of scorers in the set.
+func (s *Set) Len() int { return len(s.scorers) }
+
+// Scorers returns the bound scorers in configuration order.
+func (s *Set) Scorers() []Bound { return append([]Bound(nil), s.scorers...) }
+
+// Configs returns the canonical configs of the set.
+func (s *Set) Configs() []Config {
+	out := make([]Config, len(s.scorers))
+	for i, b := range s.scorers {
+		out[i] = b.Config
+	}
+	return out
+}
+
+// NeedsReference returns the names of scorers that need items to carry a reference.
+func (s *Set) NeedsReference() []string {
+	var out []string
+	for _, b := range s.scorers {
+		if b.Type.NeedsReference {
+			out = append(out, b.Config.Name)
+		}
+	}
+	return out
+}
+
+// ScoreBatch applies every scorer to every item, in parallel bounded by Workers, and
+// returns out[i][j] = scorer j on item i: results keep input order. A scorer that
+// errors, panics or exceeds its budget yields an Outcome with Err set for that item
+// and scorer only. ScoreBatch returns an error only when ctx ends first.
+func (s *Set) ScoreBatch(ctx context.Context, items []Item) ([][]Outcome, error) {
+	out := make([][]Outcome, len(items))
+	for i := range out {
+		out[i] = make([]Outcome, len(s.scorers))
+	}
+	if len(items) == 0 || len(s.scorers) == 0 {
+		return out, ctx.Err()
+	}
+	workers := s.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	total := len(items) * len(s.scorers)
+	if workers > total {
+		workers = total
+	}
+	if workers == 1 {
+		for k := 0; k < total; k++ {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			i, j := k/len(s.scorers), k%len(s.scorers)
+			out[i][j] = s.scoreOne(ctx, j, items[i])
+		}
+		return out, nil
+	}
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range jobs {
+				i, j := k/len(s.scorers), k%len(s.scorers)
+				out[i][j] = s.scoreOne(ctx, j, items[i])
+			}
+		}()
+	}
+	var err error
+feed:
+	for k := 0; k < total; k++ {
+		select {
+		case jobs <- k:
+		case <-ctx.Done():
+			err = ctx.Err()
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Score applies every scorer to one item.
+func (s *Set) Score(ctx context.Context, item Item) ([]Outcome, error) {
+	res, err := s.ScoreBatch(ctx, []Item{item})
+	if err != nil {
+		return nil, err
+	}
+	return res[0], nil
+}
+
+func (s *Set) scoreOne(ctx context.Context, j int, item Item) Outcome {
+	b := s.scorers[j]
+	o := Outcome{Name: b.Config.Name}
+	if b.Type.NeedsReference && !item.HasReference {
+		o.Err = fmt.Errorf("scorer %q needs a reference answer and the item has none", b.Config.Name)
+		return o
+	}
+	timeout := s.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	type answer struct {
+		res Result
+		err error
+	}
+	done := make(chan answer, 1)
+	go func() {
+		defer func() {
+			if v := recover(); v != nil {
+				done <- answer{err: &PanicError{Value: v}}
+			}
+		}()
+		r, err := b.Scorer.Score(ctx, item)
+		done <- answer{res: r, err: err}
+	}()
+	select {
+	case a := <-done:
+		if a.err != nil {
+			if errors.Is(a.err, context.DeadlineExceeded) {
+				a.err = ErrTimeout
+			}
+			o.Err = a.err
+			return o
+		}
+		o.Result = a.res
+		if o.Result.Details == nil {
+			o.Result.Details = map[string]any{}
+		}
+		if b.Config.Pass != nil {
+			p := b.Config.Pass.Check(o.Result.Value)
+			o.Result.Passed = &p
+		}
+		return o
+	case <-ctx.Done():
+		// The scorer goroutine is abandoned; it sees ctx cancelled and its answer
+		// lands in the buffered channel.
+		o.Err = ErrTimeout
+		return o
+	}
+}
