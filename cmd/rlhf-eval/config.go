@@ -1,0 +1,124 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/joho/godotenv"
+	"github.com/kelseyhightower/envconfig"
+)
+
+// config is the whole configuration, read once from RLHF_* variables (and a .env
+// file in the working directory; the real environment wins).
+type config struct {
+	DatabaseURL      string        `envconfig:"DATABASE_URL" default:"postgres://postgres@127.0.0.1:5432/rlhf_eval?sslmode=disable"`
+	DatabasePoolSize int           `envconfig:"DATABASE_POOL_SIZE" default:"10"`
+	APIHost          string        `envconfig:"API_HOST" default:"127.0.0.1"`
+	APIPort          int           `envconfig:"API_PORT" default:"8080"`
+	Debug            bool          `envconfig:"DEBUG" default:"false"`
+	LogLevel         string        `envconfig:"LOG_LEVEL" default:"info"`
+	MaxBodyBytes     int64         `envconfig:"MAX_BODY_BYTES" default:"33554432"`
+	ShutdownTimeout  time.Duration `envconfig:"SHUTDOWN_TIMEOUT" default:"15s"`
+	AutoMigrate      bool          `envconfig:"AUTO_MIGRATE" default:"true"`
+}
+
+const envPrefix = "RLHF"
+
+// what each variable allows, for error messages.
+var allowed = map[string]string{
+	"DATABASE_URL":       "a postgres:// URL",
+	"DATABASE_POOL_SIZE": "an integer from 1 to 1000",
+	"API_HOST":           "a host name or IP address",
+	"API_PORT":           "an integer from 0 to 65535 (0 picks a free port)",
+	"DEBUG":              "true or false",
+	"LOG_LEVEL":          "debug, info, warn or error",
+	"MAX_BODY_BYTES":     "an integer number of bytes from 1024 to 17179869184",
+	"SHUTDOWN_TIMEOUT":   "a Go duration such as 15s or 1m, from 0s to 1h",
+	"AUTO_MIGRATE":       "true or false",
+}
+
+// loadConfig reads .env (if present) into the environment without overriding what
+// is set, then the RLHF_ variables. Its errors are one line naming the variable, the
+// value and what is allowed.
+func loadConfig() (config, error) {
+	if err := godotenv.Load(); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return config{}, fmt.Errorf(".env: %w", err)
+	}
+	var c config
+	if err := envconfig.Process(envPrefix, &c); err != nil {
+		var pe *envconfig.ParseError
+		if errors.As(err, &pe) {
+			return config{}, badValue(pe.KeyName, pe.Value)
+		}
+		return config{}, err
+	}
+	return c, c.validate()
+}
+
+func badValue(key, value string) error {
+	name := strings.TrimPrefix(key, envPrefix+"_")
+	return fmt.Errorf("invalid %s_%s=%q: must be %s", envPrefix, name, value, allowed[name])
+}
+
+func (c config) validate() error {
+	env := func(name string) string {
+		v, _ := os.LookupEnv(envPrefix + "_" + name)
+		return v
+	}
+	// Defaults are valid, so an invalid value came from the environment.
+	value := env
+	switch {
+	case !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://"):
+		return badValue("DATABASE_URL", redactURL(c.DatabaseURL))
+	case c.DatabasePoolSize < 1 || c.DatabasePoolSize > 1000:
+		return badValue("DATABASE_POOL_SIZE", value("DATABASE_POOL_SIZE"))
+	case c.APIHost == "" || strings.ContainsAny(c.APIHost, " /"):
+		return badValue("API_HOST", c.APIHost)
+	case c.APIPort < 0 || c.APIPort > 65535:
+		return badValue("API_PORT", value("API_PORT"))
+	case c.MaxBodyBytes < 1024 || c.MaxBodyBytes > 16<<30:
+		return badValue("MAX_BODY_BYTES", value("MAX_BODY_BYTES"))
+	case c.ShutdownTimeout < 0 || c.ShutdownTimeout > time.Hour:
+		return badValue("SHUTDOWN_TIMEOUT", value("SHUTDOWN_TIMEOUT"))
+	}
+	if _, err := c.logLevel(); err != nil {
+		return badValue("LOG_LEVEL", c.LogLevel)
+	}
+	return nil
+}
+
+func (c config) logLevel() (slog.Level, error) {
+	switch strings.ToLower(c.LogLevel) {
+	case "debug":
+		return slog.LevelDebug, nil
+	case "info":
+		return slog.LevelInfo, nil
+	case "warn", "warning":
+		return slog.LevelWarn, nil
+	case "error":
+		return slog.LevelError, nil
+	}
+	return 0, fmt.Errorf("unknown log level %q", c.LogLevel)
+}
+
+func (c config) addr() string {
+	return net.JoinHostPort(c.APIHost, fmt.Sprint(c.APIPort))
+}
+
+// redactURL hides a password in a URL shown in an error.
+func redactURL(s string) string {
+	if i := strings.Index(s, "://"); i >= 0 {
+		rest := s[i+3:]
+		if at := strings.LastIndex(rest, "@"); at >= 0 {
+			if colon := strings.Index(rest[:at], ":"); colon >= 0 {
+				return s[:i+3] + rest[:colon] + ":***" + rest[at:]
+			}
+		}
+	}
+	return s
+}

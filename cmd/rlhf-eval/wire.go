@@ -1,0 +1,198 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/rlhf-eval/rlhf-eval/internal/adapters/cli"
+	"github.com/rlhf-eval/rlhf-eval/internal/adapters/httpapi"
+	"github.com/rlhf-eval/rlhf-eval/internal/adapters/postgres"
+	"github.com/rlhf-eval/rlhf-eval/internal/adapters/system"
+	"github.com/rlhf-eval/rlhf-eval/internal/app"
+	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
+)
+
+// root is the composition root: config → pool → stores → use cases → server or CLI.
+// The server and the CLI commands get their use cases from the same place.
+type root struct {
+	cfg config
+	log *slog.Logger
+	reg *scoring.Registry
+}
+
+func newRoot(cfg config, log *slog.Logger, reg *scoring.Registry) *root {
+	return &root{cfg: cfg, log: log, reg: reg}
+}
+
+// connect makes sure the database exists, opens the pool and waits briefly for the
+// server (a container may still be starting), and migrates when asked to.
+func (r *root) connect(ctx context.Context, migrate bool) (*pgxpool.Pool, error) {
+	created, err := postgres.EnsureDatabaseWithRetry(ctx, r.cfg.DatabaseURL, 10*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		r.log.Info("created database", "url", redactURL(r.cfg.DatabaseURL))
+	}
+	pool, err := postgres.NewPool(ctx, postgres.PoolConfig{URL: r.cfg.DatabaseURL, MaxConns: int32(r.cfg.DatabasePoolSize), Logger: r.log})
+	if err != nil {
+		return nil, err
+	}
+	if migrate {
+		m, err := postgres.NewMigrator(pool)
+		if err != nil {
+			pool.Close()
+			return nil, err
+		}
+		res, err := m.Up(ctx)
+		_ = m.Close()
+		if err != nil {
+			pool.Close()
+			return nil, err
+		}
+		for _, mr := range res {
+			r.log.Info("applied migration", "version", mr.Version, "source", mr.Source)
+		}
+	}
+	return pool, nil
+}
+
+func (r *root) services(pool *pgxpool.Pool) (*cli.Backend, error) {
+	d := app.Deps{
+		Stores: postgres.NewStores(pool), Tx: postgres.NewTxRunner(pool),
+		Clock: system.Clock{}, IDs: system.IDs{}, Registry: r.reg,
+	}
+	evals, err := app.NewEvaluations(d)
+	if err != nil {
+		return nil, err
+	}
+	resps, err := app.NewResponses(d)
+	if err != nil {
+		return nil, err
+	}
+	cmps, err := app.NewComparisons(d)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := app.NewKeys(d)
+	if err != nil {
+		return nil, err
+	}
+	return &cli.Backend{Evaluations: evals, Responses: resps, Comparisons: cmps, Keys: keys, Close: pool.Close}, nil
+}
+
+// open connects for a CLI command, migrating when AUTO_MIGRATE is on.
+func (r *root) open(ctx context.Context) (*cli.Backend, error) {
+	pool, err := r.connect(ctx, r.cfg.AutoMigrate)
+	if err != nil {
+		return nil, err
+	}
+	b, err := r.services(pool)
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return b, nil
+}
+
+// migrate runs "migrate up|down|status".
+func (r *root) migrate(ctx context.Context, direction string, w io.Writer) error {
+	pool, err := r.connect(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	m, err := postgres.NewMigrator(pool)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	switch direction {
+	case "up", "down":
+		var res []postgres.MigrationResult
+		if direction == "up" {
+			res, err = m.Up(ctx)
+		} else {
+			res, err = m.Down(ctx)
+		}
+		if err != nil {
+			return err
+		}
+		if len(res) == 0 {
+			fmt.Fprintln(w, "nothing to do: the database is", map[string]string{"up": "up to date", "down": "at version 0"}[direction])
+		}
+		for _, mr := range res {
+			fmt.Fprintf(w, "%s %d %s\n", mr.Direction, mr.Version, mr.Source)
+		}
+		return nil
+	case "status":
+		st, err := m.Status(ctx)
+		if err != nil {
+			return err
+		}
+		for _, s := range st {
+			state := "pending"
+			if s.Applied {
+				state = "applied"
+			}
+			fmt.Fprintf(w, "%-8s %d %s\n", state, s.Version, s.Source)
+		}
+		return nil
+	}
+	return fmt.Errorf("unknown migrate command %q: use up, down or status", direction)
+}
+
+// serve runs the API until ctx ends, then drains in-flight requests within the
+// shutdown timeout and closes the pool.
+func (r *root) serve(ctx context.Context) error {
+	pool, err := r.connect(ctx, r.cfg.AutoMigrate)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	b, err := r.services(pool)
+	if err != nil {
+		return err
+	}
+	api, err := httpapi.New(httpapi.Services{
+		Evaluations: b.Evaluations, Responses: b.Responses, Comparisons: b.Comparisons, Keys: b.Keys,
+		DB: postgres.NewPinger(pool),
+	}, httpapi.Config{MaxBodyBytes: r.cfg.MaxBodyBytes, Debug: r.cfg.Debug}, r.log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", r.cfg.addr())
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", r.cfg.addr(), err)
+	}
+	srv := api.HTTPServer(r.cfg.addr())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	r.log.Info("listening", "addr", ln.Addr().String())
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	r.log.Info("shutting down", "timeout", r.cfg.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		_ = srv.Close()
+		return fmt.Errorf("shutdown: in-flight requests did not finish within %s: %w", r.cfg.ShutdownTimeout, err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	r.log.Info("stopped")
+	return nil
+}

@@ -1,0 +1,50 @@
+-- Staging tables for bulk ingest. They are not migrations: the postgres adapter
+-- creates them per transaction as TEMPORARY tables (ON COMMIT DROP), copies a batch
+-- into them with COPY, then moves the rows with one INSERT ... SELECT ... ON CONFLICT.
+-- sqlc reads this file only to type-check the queries that use them; the statements
+-- that create them at run time live in db/queries/staging.sql and must match.
+
+CREATE TABLE responses_stage (
+    ord           int         NOT NULL,
+    evaluation_id uuid        NOT NULL,
+    id            uuid        NOT NULL,
+    external_id   text,
+    prompt_id     text        NOT NULL,
+    model         text        NOT NULL,
+    prompt        text        NOT NULL,
+    context       jsonb,
+    response      text        NOT NULL,
+    reference     text,
+    metadata      jsonb       NOT NULL,
+    created_at    timestamptz NOT NULL
+);
+
+CREATE TABLE scores_stage (
+    evaluation_id uuid             NOT NULL,
+    response_id   uuid             NOT NULL,
+    scorer        text             NOT NULL,
+    model         text             NOT NULL,
+    value         double precision,
+    passed        boolean,
+    details       jsonb            NOT NULL,
+    error         text,
+    created_at    timestamptz      NOT NULL
+);
+
+CREATE TABLE comparisons_stage (
+    ord            int              NOT NULL,
+    evaluation_id  uuid             NOT NULL,
+    id             uuid             NOT NULL,
+    external_id    text,
+    response_a_id  uuid             NOT NULL,
+    response_b_id  uuid             NOT NULL,
+    model_a        text             NOT NULL,
+    model_b        text             NOT NULL,
+    prompt_id      text             NOT NULL,
+    preference     double precision NOT NULL,
+    annotator      text             NOT NULL,
+    annotator_kind text             NOT NULL,
+    rationale      text             NOT NULL,
+    metadata       jsonb            NOT NULL,
+    created_at     timestamptz      NOT NULL
+);

@@ -1,0 +1,130 @@
+// Package cli is the command-line adapter: cobra commands that parse flags, call the
+// same use cases as the HTTP API, and print results. It stays thin; the
+// composition root in cmd/rlhf-eval supplies the backends.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rlhf-eval/rlhf-eval/internal/app"
+	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
+)
+
+// Backend is the set of use cases bound to a database connection.
+type Backend struct {
+	Evaluations *app.Evaluations
+	Responses   *app.Responses
+	Comparisons *app.Comparisons
+	Keys        *app.Keys
+	Close       func()
+}
+
+// Env is what the commands get from the composition root.
+type Env struct {
+	Stdin    io.Reader
+	Stdout   io.Writer
+	Stderr   io.Writer
+	Registry *scoring.Registry
+	// Serve runs the API until ctx ends.
+	Serve func(ctx context.Context) error
+	// Migrate runs "migrate up|down|status", printing to w.
+	Migrate func(ctx context.Context, direction string, w io.Writer) error
+	// Open connects to the database and returns the use cases.
+	Open func(ctx context.Context) (*Backend, error)
+}
+
+// exitError carries an exit code other than 1 (usage errors are 2).
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// ExitCode returns the exit code err asks for: 2 for usage errors, the code of a
+// command that failed after printing its own report, 1 otherwise. An error with an
+// empty message has been reported already and needs no further printing.
+func ExitCode(err error) int {
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	return 1
+}
+
+// silentExit is an exit code for a command that has printed what went wrong.
+func silentExit(code int) error { return &exitError{code: code, err: errors.New("")} }
+
+func usageError(format string, args ...any) error {
+	return &exitError{code: 2, err: fmt.Errorf(format, args...)}
+}
+
+// NewRoot returns the rlhf-eval command tree.
+func NewRoot(env Env) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "rlhf-eval",
+		Short: "Evaluate LLM responses and preferences for RLHF",
+		Long: `rlhf-eval scores model responses with reference-exact metrics and detectors, turns
+pairwise preferences into leaderboards, and exports preference pairs for training.
+
+Configuration comes from RLHF_* environment variables and a .env file.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(env.Stdin)
+	root.SetOut(env.Stdout)
+	root.SetErr(env.Stderr)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageError("%v (see %s --help)", err, c.CommandPath())
+	})
+	root.AddCommand(
+		serveCmd(env),
+		migrateCmd(env),
+		keysCmd(env),
+	)
+	return root
+}
+
+func serveCmd(env Env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the REST API (creates and migrates the database as configured)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return env.Serve(cmd.Context())
+		},
+	}
+}
+
+func migrateCmd(env Env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "migrate up|down|status",
+		Short: "Apply, roll back or list database migrations",
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 || (args[0] != "up" && args[0] != "down" && args[0] != "status") {
+				return usageError("migrate takes one of up, down, status")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return env.Migrate(cmd.Context(), args[0], cmd.OutOrStdout())
+		},
+	}
+	return cmd
+}
+
+// withBackend opens the database for the duration of fn.
+func withBackend(cmd *cobra.Command, env Env, fn func(b *Backend) error) error {
+	b, err := env.Open(cmd.Context())
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	return fn(b)
+}

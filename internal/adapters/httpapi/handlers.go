@@ -1,0 +1,308 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/rlhf-eval/rlhf-eval/internal/app"
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
+)
+
+// query reads URL query parameters, rejecting unknown ones so that a typo in a
+// filter is an error rather than an unfiltered list.
+type query struct {
+	c    echo.Context
+	errs []error
+	seen map[string]bool
+}
+
+func newQuery(c echo.Context) *query { return &query{c: c, seen: map[string]bool{}} }
+
+func (q *query) str(name string) string {
+	q.seen[name] = true
+	return q.c.QueryParam(name)
+}
+
+func (q *query) optStr(name string) *string {
+	q.seen[name] = true
+	if !q.c.QueryParams().Has(name) {
+		return nil
+	}
+	v := q.c.QueryParam(name)
+	return &v
+}
+
+func (q *query) integer(name string) int {
+	s := q.str(name)
+	if s == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		q.errs = append(q.errs, domain.Invalid(name, "must be an integer; got %q", s))
+	}
+	return n
+}
+
+func (q *query) optBool(name string) *bool {
+	s := q.optStr(name)
+	if s == nil {
+		return nil
+	}
+	b, err := strconv.ParseBool(*s)
+	if err != nil {
+		q.errs = append(q.errs, domain.Invalid(name, "must be true or false; got %q", *s))
+		return nil
+	}
+	return &b
+}
+
+// done reports the first parse error, or an unknown parameter.
+func (q *query) done() error {
+	for name := range q.c.QueryParams() {
+		if !q.seen[name] {
+			q.errs = append(q.errs, domain.Invalid(name, "unknown query parameter"))
+		}
+	}
+	if len(q.errs) > 0 {
+		return errors.Join(q.errs...)
+	}
+	return nil
+}
+
+// Evaluations.
+
+func (s *Server) createEvaluation(c echo.Context) error {
+	var in evaluationIn
+	if err := decodeOne(c, &in); err != nil {
+		return err
+	}
+	e, err := s.svc.Evaluations.Create(c.Request().Context(), app.EvaluationInput{
+		Name: in.Name, Description: in.Description, Scorers: in.Scorers, Metadata: in.Metadata,
+	})
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderLocation, "/v1/evaluations/"+e.ID.String())
+	return respond(c, http.StatusCreated, toEvaluationOut(e))
+}
+
+func (s *Server) listEvaluations(c echo.Context) error {
+	q := newQuery(c)
+	in := app.ListEvaluationsInput{Sort: q.str("sort"), Cursor: q.str("cursor"), Limit: q.integer("limit")}
+	if err := q.done(); err != nil {
+		return err
+	}
+	page, err := s.svc.Evaluations.List(c.Request().Context(), in)
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, toList(page, toEvaluationOut))
+}
+
+func (s *Server) getEvaluation(c echo.Context) error {
+	e, err := s.svc.Evaluations.Get(c.Request().Context(), c.Param("eval"))
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, toEvaluationOut(e))
+}
+
+func (s *Server) patchEvaluation(c echo.Context) error {
+	var in evaluationPatchIn
+	if err := decodeOne(c, &in); err != nil {
+		return err
+	}
+	e, err := s.svc.Evaluations.Update(c.Request().Context(), c.Param("eval"), app.EvaluationPatch{
+		Name: in.Name, Description: in.Description, Scorers: in.Scorers, Metadata: in.Metadata,
+	})
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, toEvaluationOut(e))
+}
+
+func (s *Server) deleteEvaluation(c echo.Context) error {
+	if err := s.svc.Evaluations.Delete(c.Request().Context(), c.Param("eval")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// Responses.
+
+func (s *Server) postResponses(c echo.Context) error {
+	var in []app.ResponseInput
+	single, err := decodeBatch(c, s.cfg.MaxBatchItems, func(r responseIn) {
+		ri := app.ResponseInput{
+			ExternalID: r.ExternalID, PromptID: r.PromptID, Model: r.Model, Prompt: r.Prompt,
+			Response: r.Response, Reference: r.Reference, Metadata: r.Metadata,
+		}
+		for _, m := range r.Context {
+			ri.Context = append(ri.Context, domain.Message(m))
+		}
+		in = append(in, ri)
+	})
+	if err != nil {
+		return err
+	}
+	res, err := s.svc.Responses.Ingest(c.Request().Context(), c.Param("eval"), in, single)
+	if err != nil {
+		return err
+	}
+	out := batchOut[responseOut]{Items: make([]responseOut, len(res))}
+	for i, r := range res {
+		out.Items[i] = toResponseOut(r.Response)
+		if r.Created {
+			out.Created++
+		} else {
+			out.Existing++
+		}
+	}
+	status := http.StatusOK
+	if out.Created > 0 {
+		status = http.StatusCreated
+	}
+	if single {
+		return respond(c, status, out.Items[0])
+	}
+	return respond(c, status, out)
+}
+
+func (s *Server) listResponses(c echo.Context) error {
+	q := newQuery(c)
+	in := app.ListResponsesInput{
+		Model: q.optStr("model"), PromptID: q.optStr("prompt_id"), Scorer: q.optStr("scorer"), Passed: q.optBool("passed"),
+		Sort: q.str("sort"), Cursor: q.str("cursor"), Limit: q.integer("limit"),
+	}
+	if err := q.done(); err != nil {
+		return err
+	}
+	page, err := s.svc.Responses.List(c.Request().Context(), c.Param("eval"), in)
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, toList(page, toResponseOut))
+}
+
+func (s *Server) getResponse(c echo.Context) error {
+	r, err := s.svc.Responses.Get(c.Request().Context(), c.Param("eval"), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, toResponseOut(r))
+}
+
+func (s *Server) deleteResponse(c echo.Context) error {
+	if err := s.svc.Responses.Delete(c.Request().Context(), c.Param("eval"), c.Param("id")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// Comparisons.
+
+func (s *Server) postComparisons(c echo.Context) error {
+	var in []app.ComparisonInput
+	single, err := decodeBatch(c, s.cfg.MaxBatchItems, func(r comparisonIn) {
+		in = append(in, app.ComparisonInput{
+			ExternalID: r.ExternalID, ResponseA: r.ResponseA, ResponseB: r.ResponseB, Preference: r.Preference,
+			Winner: r.Winner, Annotator: r.Annotator, AnnotatorKind: r.AnnotatorKind, Rationale: r.Rationale, Metadata: r.Metadata,
+		})
+	})
+	if err != nil {
+		return err
+	}
+	res, err := s.svc.Comparisons.Create(c.Request().Context(), c.Param("eval"), in, single)
+	if err != nil {
+		return err
+	}
+	out := batchOut[comparisonOut]{Items: make([]comparisonOut, len(res))}
+	for i, r := range res {
+		out.Items[i] = toComparisonOut(r.Comparison)
+		if r.Created {
+			out.Created++
+		} else {
+			out.Existing++
+		}
+	}
+	status := http.StatusOK
+	if out.Created > 0 {
+		status = http.StatusCreated
+	}
+	if single {
+		return respond(c, status, out.Items[0])
+	}
+	return respond(c, status, out)
+}
+
+func (s *Server) listComparisons(c echo.Context) error {
+	q := newQuery(c)
+	in := app.ListComparisonsInput{
+		Annotator: q.optStr("annotator"), AnnotatorKind: q.optStr("annotator_kind"), Model: q.optStr("model"),
+		Sort: q.str("sort"), Cursor: q.str("cursor"), Limit: q.integer("limit"),
+	}
+	if err := q.done(); err != nil {
+		return err
+	}
+	page, err := s.svc.Comparisons.List(c.Request().Context(), c.Param("eval"), in)
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, toList(page, toComparisonOut))
+}
+
+func (s *Server) getComparison(c echo.Context) error {
+	r, err := s.svc.Comparisons.Get(c.Request().Context(), c.Param("eval"), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, toComparisonOut(r))
+}
+
+func (s *Server) deleteComparison(c echo.Context) error {
+	if err := s.svc.Comparisons.Delete(c.Request().Context(), c.Param("eval"), c.Param("id")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// Keys.
+
+func (s *Server) createKey(c echo.Context) error {
+	var in keyIn
+	if err := decodeOne(c, &in); err != nil {
+		return err
+	}
+	token, k, err := s.svc.Keys.Create(c.Request().Context(), app.KeyInput{Name: in.Name, Scopes: in.Scopes, ExpiresAt: in.ExpiresAt})
+	if err != nil {
+		return err
+	}
+	out := toKeyOut(k)
+	out.Key = token
+	return respond(c, http.StatusCreated, out)
+}
+
+func (s *Server) listKeys(c echo.Context) error {
+	q := newQuery(c)
+	cursor, limit := q.str("cursor"), q.integer("limit")
+	if err := q.done(); err != nil {
+		return err
+	}
+	page, err := s.svc.Keys.List(c.Request().Context(), cursor, limit)
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, toList(page, toKeyOut))
+}
+
+func (s *Server) revokeKey(c echo.Context) error {
+	k, err := s.svc.Keys.Revoke(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, toKeyOut(k))
+}

@@ -1,0 +1,123 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/rlhf-eval/rlhf-eval/internal/adapters/postgres/internal/dbsqlc"
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
+	"github.com/rlhf-eval/rlhf-eval/internal/ports"
+)
+
+// ComparisonStore stores comparisons.
+type ComparisonStore struct {
+	db dbtx
+	q  *dbsqlc.Queries
+}
+
+var _ ports.ComparisonStore = (*ComparisonStore)(nil)
+
+// InsertComparisons writes a batch with COPY through a staging table, skipping
+// comparisons whose external_id exists, in its own transaction or savepoint.
+func (s *ComparisonStore) InsertComparisons(ctx context.Context, cs []domain.Comparison) ([]domain.ID, error) {
+	if len(cs) == 0 {
+		return nil, nil
+	}
+	rows := make([]dbsqlc.CopyComparisonsToStageParams, len(cs))
+	for i, c := range cs {
+		meta, err := marshalObject(c.Metadata)
+		if err != nil {
+			return nil, fmt.Errorf("encode metadata of comparison %d: %w", i, err)
+		}
+		rows[i] = dbsqlc.CopyComparisonsToStageParams{
+			Ord: int32(i), EvaluationID: pgID(c.EvaluationID), ID: pgID(c.ID), ExternalID: optString(c.ExternalID),
+			ResponseAID: pgID(c.ResponseA), ResponseBID: pgID(c.ResponseB), ModelA: c.ModelA, ModelB: c.ModelB,
+			PromptID: c.PromptID, Preference: c.Preference, Annotator: c.Annotator, AnnotatorKind: string(c.AnnotatorKind),
+			Rationale: c.Rationale, Metadata: meta, CreatedAt: c.CreatedAt,
+		}
+	}
+	var inserted []domain.ID
+	err := inTx(ctx, s.db, func(tx pgx.Tx) error {
+		q := dbsqlc.New(tx)
+		if err := q.CreateComparisonsStage(ctx); err != nil {
+			return translate(err)
+		}
+		if _, err := q.CopyComparisonsToStage(ctx, rows); err != nil {
+			return translate(err)
+		}
+		ids, err := q.InsertStagedComparisons(ctx)
+		if err != nil {
+			return translate(err)
+		}
+		inserted = fromPgIDs(ids)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return inserted, nil
+}
+
+// GetComparisonsByExternalID returns stored comparisons with the given external ids.
+func (s *ComparisonStore) GetComparisonsByExternalID(ctx context.Context, evaluationID domain.ID, externalIDs []string) ([]domain.Comparison, error) {
+	if len(externalIDs) == 0 {
+		return nil, nil
+	}
+	rows, err := s.q.GetComparisonsByExternalID(ctx, dbsqlc.GetComparisonsByExternalIDParams{EvaluationID: pgID(evaluationID), ExternalIds: externalIDs})
+	if err != nil {
+		return nil, translate(err)
+	}
+	return mapRows(rows, toComparison)
+}
+
+// GetComparisons returns comparisons by id.
+func (s *ComparisonStore) GetComparisons(ctx context.Context, evaluationID domain.ID, ids []domain.ID) ([]domain.Comparison, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	rows, err := s.q.GetComparisons(ctx, dbsqlc.GetComparisonsParams{EvaluationID: pgID(evaluationID), Ids: pgIDs(ids)})
+	if err != nil {
+		return nil, translate(err)
+	}
+	return mapRows(rows, toComparison)
+}
+
+// ListComparisons returns a page of comparisons, oldest first unless q.Desc.
+func (s *ComparisonStore) ListComparisons(ctx context.Context, q ports.ComparisonQuery) ([]domain.Comparison, error) {
+	var kind *string
+	if q.AnnotatorKind != nil {
+		k := string(*q.AnnotatorKind)
+		kind = &k
+	}
+	var rows []dbsqlc.Comparison
+	var err error
+	if q.Desc {
+		rows, err = s.q.ListComparisonsDesc(ctx, dbsqlc.ListComparisonsDescParams{
+			EvaluationID: pgID(q.EvaluationID), Annotator: q.Annotator, AnnotatorKind: kind, Model: q.Model,
+			AfterID: optID(q.After), Lim: int32(q.Limit),
+		})
+	} else {
+		rows, err = s.q.ListComparisonsAsc(ctx, dbsqlc.ListComparisonsAscParams{
+			EvaluationID: pgID(q.EvaluationID), Annotator: q.Annotator, AnnotatorKind: kind, Model: q.Model,
+			AfterID: optID(q.After), Lim: int32(q.Limit),
+		})
+	}
+	if err != nil {
+		return nil, translate(err)
+	}
+	return mapRows(rows, toComparison)
+}
+
+// DeleteComparison deletes one comparison.
+func (s *ComparisonStore) DeleteComparison(ctx context.Context, evaluationID, id domain.ID) error {
+	n, err := s.q.DeleteComparison(ctx, dbsqlc.DeleteComparisonParams{EvaluationID: pgID(evaluationID), ID: pgID(id)})
+	if err != nil {
+		return translate(err)
+	}
+	if n == 0 {
+		return domain.ErrNotFound
+	}
+	return nil
+}

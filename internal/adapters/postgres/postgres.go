@@ -1,0 +1,205 @@
+// Package postgres implements the core's stores on PostgreSQL with pgx/v5. All SQL
+// lives in db/queries and is compiled by sqlc into the internal dbsqlc package; this
+// package converts its rows into domain values and translates driver errors into
+// domain errors, once, here.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/rlhf-eval/rlhf-eval/internal/adapters/postgres/internal/dbsqlc"
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
+	"github.com/rlhf-eval/rlhf-eval/internal/ports"
+)
+
+// PoolConfig configures the connection pool.
+type PoolConfig struct {
+	URL      string
+	MaxConns int32
+	Logger   *slog.Logger
+}
+
+// NewPool opens a pool. Every connection plans each statement with its actual
+// parameters (plan_cache_mode=force_custom_plan): the list queries have optional
+// filters, and a generic plan would ignore which of them are on.
+func NewPool(ctx context.Context, cfg PoolConfig) (*pgxpool.Pool, error) {
+	pc, err := pgxpool.ParseConfig(cfg.URL)
+	if err != nil {
+		return nil, fmt.Errorf("parse database url: %w", redactURLError(err))
+	}
+	if cfg.MaxConns > 0 {
+		pc.MaxConns = cfg.MaxConns
+	}
+	pc.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
+	pc.ConnConfig.RuntimeParams["application_name"] = "rlhf-eval"
+	pc.HealthCheckPeriod = 5 * time.Second
+	pc.ConnConfig.ConnectTimeout = 5 * time.Second
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, fmt.Errorf("open pool: %w", err)
+	}
+	return pool, nil
+}
+
+// redactURLError keeps the password of a malformed URL out of error messages.
+func redactURLError(err error) error {
+	var pe *pgconn.ParseConfigError
+	if errors.As(err, &pe) {
+		return errors.New("invalid connection string")
+	}
+	return err
+}
+
+// Pinger checks the database with a trivial round trip.
+type Pinger struct{ pool *pgxpool.Pool }
+
+// NewPinger returns a Pinger on pool.
+func NewPinger(pool *pgxpool.Pool) *Pinger { return &Pinger{pool: pool} }
+
+var _ ports.Pinger = (*Pinger)(nil)
+
+// Ping acquires a connection and runs a round trip.
+func (p *Pinger) Ping(ctx context.Context) error {
+	if err := p.pool.Ping(ctx); err != nil {
+		return translate(err)
+	}
+	return nil
+}
+
+// dbtx is what stores run on: a pool or a transaction. Both can Begin (a real
+// transaction, or a savepoint inside one).
+type dbtx interface {
+	dbsqlc.DBTX
+	Begin(ctx context.Context) (pgx.Tx, error)
+}
+
+// NewStores returns stores that run each call on the pool.
+func NewStores(pool *pgxpool.Pool) ports.Stores { return storesOn(pool) }
+
+func storesOn(db dbtx) ports.Stores {
+	return ports.Stores{
+		Evaluations: &EvaluationStore{db: db, q: dbsqlc.New(db)},
+		Responses:   &ResponseStore{db: db, q: dbsqlc.New(db)},
+		Comparisons: &ComparisonStore{db: db, q: dbsqlc.New(db)},
+		APIKeys:     &APIKeyStore{db: db, q: dbsqlc.New(db)},
+	}
+}
+
+// TxRunner runs closures in transactions on a pool.
+type TxRunner struct{ pool *pgxpool.Pool }
+
+// NewTxRunner returns a TxRunner on pool.
+func NewTxRunner(pool *pgxpool.Pool) *TxRunner { return &TxRunner{pool: pool} }
+
+var _ ports.TxRunner = (*TxRunner)(nil)
+
+// InTx runs fn in a transaction with stores bound to it.
+func (r *TxRunner) InTx(ctx context.Context, fn func(ctx context.Context, s ports.Stores) error) error {
+	return inTx(ctx, r.pool, func(tx pgx.Tx) error { return fn(ctx, storesOn(tx)) })
+}
+
+// inTx is the one transaction helper: begin, run, commit; roll back on any error,
+// with a context that survives the caller's cancellation so the rollback is sent.
+// The commit's own error is returned: a lost COMMIT error would report success for
+// writes that did not happen.
+func inTx(ctx context.Context, db interface {
+	Begin(context.Context) (pgx.Tx, error)
+}, fn func(tx pgx.Tx) error) (err error) {
+	tx, err := db.Begin(ctx)
+	if err != nil {
+		return translate(err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback(context.WithoutCancel(ctx))
+		}
+	}()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return translate(err)
+	}
+	return nil
+}
+
+// translate maps driver errors to domain errors by SQLSTATE and error type, never by
+// message text. Errors it does not know are wrapped unchanged (they become 500s).
+func translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return domain.ErrNotFound
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch {
+		case pgErr.Code == "23505": // unique_violation
+			return fmt.Errorf("%w: %s", domain.ErrConflict, constraintMessage(pgErr.ConstraintName))
+		case pgErr.Code == "23503": // foreign_key_violation
+			return fmt.Errorf("%w: a referenced row no longer exists", domain.ErrConflict)
+		case pgErr.Code == "40001", pgErr.Code == "40P01": // serialization failure, deadlock
+			return fmt.Errorf("%w: transaction conflict, retry: %w", domain.ErrUnavailable, err)
+		case pgErr.Code[:2] == "08", // connection exception
+			pgErr.Code == "57P01", pgErr.Code == "57P02", pgErr.Code == "57P03", // admin/crash shutdown, cannot connect now
+			pgErr.Code == "53300": // too many connections
+			return fmt.Errorf("%w: %w", domain.ErrUnavailable, err)
+		}
+		return err
+	}
+	var netErr net.Error
+	var connErr *pgconn.ConnectError
+	if errors.As(err, &connErr) || errors.As(err, &netErr) || pgconn.SafeToRetry(err) || pgconn.Timeout(err) {
+		return fmt.Errorf("%w: %w", domain.ErrUnavailable, err)
+	}
+	return err
+}
+
+func constraintMessage(name string) string {
+	switch name {
+	case "evaluations_name_key":
+		return "an evaluation with this name exists"
+	case "api_keys_hash_key":
+		return "an API key with this secret exists"
+	}
+	return "the row exists"
+}
+
+func pgID(id domain.ID) pgtype.UUID { return pgtype.UUID{Bytes: id, Valid: true} }
+
+func pgIDs(ids []domain.ID) []pgtype.UUID {
+	out := make([]pgtype.UUID, len(ids))
+	for i, id := range ids {
+		out[i] = pgID(id)
+	}
+	return out
+}
+
+func optID(id *domain.ID) pgtype.UUID {
+	if id == nil {
+		return pgtype.UUID{}
+	}
+	return pgID(*id)
+}
+
+func fromPgIDs(ids []pgtype.UUID) []domain.ID {
+	out := make([]domain.ID, len(ids))
+	for i, id := range ids {
+		out[i] = domain.ID(id.Bytes)
+	}
+	return out
+}

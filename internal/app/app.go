@@ -1,0 +1,178 @@
+// Package app holds rlhf-eval's use cases: validate input, score, store, aggregate.
+// It is built on the ports only, so the same use cases serve the HTTP API and the CLI,
+// and tests can run them against the real PostgreSQL adapter.
+package app
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
+	"github.com/rlhf-eval/rlhf-eval/internal/ports"
+	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
+)
+
+// Deps are what every use case needs.
+type Deps struct {
+	Stores   ports.Stores
+	Tx       ports.TxRunner
+	Clock    ports.Clock
+	IDs      ports.IDGenerator
+	Registry *scoring.Registry
+	Limits   Limits
+}
+
+// Limits bound what one request may carry.
+type Limits struct {
+	// MaxBatchItems is the most items one bulk call may carry.
+	MaxBatchItems int
+	// MaxFieldBytes is the largest prompt, response, reference or rationale text.
+	MaxFieldBytes int
+}
+
+// DefaultLimits are the limits used where none are configured.
+var DefaultLimits = Limits{MaxBatchItems: 100_000, MaxFieldBytes: 1 << 20}
+
+func (l Limits) orDefault() Limits {
+	if l.MaxBatchItems <= 0 {
+		l.MaxBatchItems = DefaultLimits.MaxBatchItems
+	}
+	if l.MaxFieldBytes <= 0 {
+		l.MaxFieldBytes = DefaultLimits.MaxFieldBytes
+	}
+	return l
+}
+
+func (d Deps) check() error {
+	switch {
+	case d.Stores.Evaluations == nil || d.Stores.Responses == nil || d.Stores.Comparisons == nil || d.Stores.APIKeys == nil:
+		return errors.New("app: a store is missing")
+	case d.Tx == nil:
+		return errors.New("app: no transaction runner")
+	case d.Clock == nil:
+		return errors.New("app: no clock")
+	case d.IDs == nil:
+		return errors.New("app: no id generator")
+	case d.Registry == nil:
+		return errors.New("app: no scorer registry")
+	}
+	return nil
+}
+
+// checkBatch rejects empty and oversized batches.
+func (d Deps) checkBatch(n int) error {
+	switch max := d.Limits.orDefault().MaxBatchItems; {
+	case n == 0:
+		return domain.Invalid("", "the batch is empty; send one object, a JSON array or NDJSON lines")
+	case n > max:
+		return domain.Invalid("", "the batch has %d items; at most %d are allowed per request", n, max)
+	}
+	return nil
+}
+
+// checkText bounds a text field's size.
+func (d Deps) checkText(field, s string) error {
+	if max := d.Limits.orDefault().MaxFieldBytes; len(s) > max {
+		return domain.Invalid(field, "is %d bytes; at most %d allowed", len(s), max)
+	}
+	return nil
+}
+
+// now returns the clock's time at the database's resolution (microseconds), so a
+// value returned to a client equals the one read back later.
+func (d Deps) now() time.Time { return d.Clock.Now().UTC().Truncate(time.Microsecond) }
+
+// resolveEvaluation finds an evaluation by id or, failing the UUID form, by name.
+func resolveEvaluation(ctx context.Context, s ports.EvaluationStore, ref string) (domain.Evaluation, error) {
+	if id, err := domain.ParseID(ref); err == nil {
+		e, err := s.GetEvaluation(ctx, id)
+		if err != nil {
+			return domain.Evaluation{}, wrapNotFound(err, "evaluation %q", ref)
+		}
+		return e, nil
+	}
+	e, err := s.GetEvaluationByName(ctx, ref)
+	if err != nil {
+		return domain.Evaluation{}, wrapNotFound(err, "evaluation %q", ref)
+	}
+	return e, nil
+}
+
+// wrapNotFound names what was not found, keeping ErrNotFound matchable.
+func wrapNotFound(err error, format string, args ...any) error {
+	if errors.Is(err, domain.ErrNotFound) {
+		return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), domain.ErrNotFound)
+	}
+	return err
+}
+
+// pageLimit checks a requested page size; 0 means the default.
+func pageLimit(n int) (int, error) {
+	switch {
+	case n == 0:
+		return domain.DefaultPageSize, nil
+	case n < 0 || n > domain.MaxPageSize:
+		return 0, domain.Invalid("limit", "must be between 1 and %d", domain.MaxPageSize)
+	}
+	return n, nil
+}
+
+// cursor is the opaque pagination token: which list and ordering it belongs to, and
+// the keyset position. It is base64url JSON; clients must not build it.
+type cursor struct {
+	List string `json:"l"`
+	Key  string `json:"k,omitempty"`
+	ID   string `json:"i"`
+}
+
+func encodeCursor(list, key string, id domain.ID) string {
+	b, _ := json.Marshal(cursor{List: list, Key: key, ID: id.String()})
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s, list string) (*cursor, domain.ID, error) {
+	if s == "" {
+		return nil, domain.ID{}, nil
+	}
+	bad := domain.Invalid("cursor", "is not a cursor of this list; pass next_cursor from the previous page unchanged")
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return nil, domain.ID{}, bad
+	}
+	var c cursor
+	if err := json.Unmarshal(raw, &c); err != nil || c.List != list {
+		return nil, domain.ID{}, bad
+	}
+	id, err := domain.ParseID(c.ID)
+	if err != nil {
+		return nil, domain.ID{}, bad
+	}
+	return &c, id, nil
+}
+
+// scorerConfigs converts between the domain's stored form and the registry's.
+func toScoringConfigs(cs []domain.ScorerConfig) []scoring.Config {
+	out := make([]scoring.Config, len(cs))
+	for i, c := range cs {
+		out[i] = scoring.Config{Name: c.Name, Type: c.Type, Params: json.RawMessage(c.Params)}
+		if c.PassMin != nil || c.PassMax != nil {
+			out[i].Pass = &scoring.Pass{Min: c.PassMin, Max: c.PassMax}
+		}
+	}
+	return out
+}
+
+func fromScoringConfigs(cs []scoring.Config) []domain.ScorerConfig {
+	out := make([]domain.ScorerConfig, len(cs))
+	for i, c := range cs {
+		out[i] = domain.ScorerConfig{Name: c.Name, Type: c.Type, Params: []byte(c.Params)}
+		if c.Pass != nil {
+			out[i].PassMin, out[i].PassMax = c.Pass.Min, c.Pass.Max
+		}
+	}
+	return out
+}

@@ -1,0 +1,358 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
+	"github.com/rlhf-eval/rlhf-eval/internal/ports"
+)
+
+// Comparisons is the pairwise-preference use case.
+type Comparisons struct{ d Deps }
+
+// NewComparisons returns the comparison use case.
+func NewComparisons(d Deps) (*Comparisons, error) {
+	if err := d.check(); err != nil {
+		return nil, err
+	}
+	return &Comparisons{d: d}, nil
+}
+
+// ComparisonInput is one comparison as a client posts it. ResponseA and ResponseB
+// are ids or external ids of responses in the evaluation. Exactly one of Preference
+// (the probability that B is better) and Winner is given.
+type ComparisonInput struct {
+	ExternalID    string
+	ResponseA     string
+	ResponseB     string
+	Preference    *float64
+	Winner        *string
+	Annotator     string
+	AnnotatorKind string
+	Rationale     string
+	Metadata      map[string]any
+}
+
+// ComparisonResult is one stored comparison and whether this call created it.
+type ComparisonResult struct {
+	Comparison domain.Comparison
+	Created    bool
+}
+
+// Create validates and stores a batch of comparisons, all or nothing. Comparisons
+// whose external_id exists are returned as stored.
+func (u *Comparisons) Create(ctx context.Context, evalRef string, in []ComparisonInput, single bool) ([]ComparisonResult, error) {
+	if err := u.d.checkBatch(len(in)); err != nil {
+		return nil, err
+	}
+	var errs []error
+	for i, c := range in {
+		errs = append(errs, prefixItem(i, single, u.validate(c)))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	e, err := resolveEvaluation(ctx, u.d.Stores.Evaluations, evalRef)
+	if err != nil {
+		return nil, err
+	}
+	responses, err := u.resolveResponses(ctx, e, in)
+	if err != nil {
+		return nil, err
+	}
+
+	firstAt := map[string]int{}
+	var externals []string
+	for i, c := range in {
+		if c.ExternalID == "" {
+			continue
+		}
+		if _, seen := firstAt[c.ExternalID]; !seen {
+			firstAt[c.ExternalID] = i
+			externals = append(externals, c.ExternalID)
+		}
+	}
+	existing, err := u.byExternalID(ctx, e.ID, externals)
+	if err != nil {
+		return nil, err
+	}
+
+	now := u.d.now()
+	out := make([]ComparisonResult, len(in))
+	var fresh []domain.Comparison
+	var freshAt []int
+	for i, c := range in {
+		if c.ExternalID != "" {
+			if s, ok := existing[c.ExternalID]; ok {
+				out[i] = ComparisonResult{Comparison: s}
+				continue
+			}
+			if firstAt[c.ExternalID] != i {
+				continue
+			}
+		}
+		a, okA := responses[c.ResponseA]
+		b, okB := responses[c.ResponseB]
+		switch {
+		case !okA:
+			errs = append(errs, prefixItem(i, single, domain.Invalid("response_a", "no response %q in evaluation %q", c.ResponseA, e.Name)))
+			continue
+		case !okB:
+			errs = append(errs, prefixItem(i, single, domain.Invalid("response_b", "no response %q in evaluation %q", c.ResponseB, e.Name)))
+			continue
+		}
+		kind := domain.AnnotatorKind(c.AnnotatorKind)
+		if kind == "" {
+			kind = domain.AnnotatorHuman
+		}
+		pref := 0.0
+		if c.Preference != nil {
+			pref = *c.Preference
+		} else {
+			pref, _ = domain.Winner(*c.Winner).Preference()
+		}
+		cmp, err := domain.NewComparison(domain.Comparison{
+			ID: u.d.IDs.NewID(), EvaluationID: e.ID, ExternalID: c.ExternalID, Preference: pref,
+			Annotator: c.Annotator, AnnotatorKind: kind, Rationale: c.Rationale, Metadata: c.Metadata, CreatedAt: now,
+		}, a, b)
+		if err != nil {
+			errs = append(errs, prefixItem(i, single, err))
+			continue
+		}
+		if cmp.Metadata == nil {
+			cmp.Metadata = map[string]any{}
+		}
+		fresh = append(fresh, cmp)
+		freshAt = append(freshAt, i)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	inserted, err := u.d.Stores.Comparisons.InsertComparisons(ctx, fresh)
+	if err != nil {
+		return nil, err
+	}
+	created := make(map[domain.ID]bool, len(inserted))
+	for _, id := range inserted {
+		created[id] = true
+	}
+	var lost []string
+	for k, c := range fresh {
+		if created[c.ID] {
+			out[freshAt[k]] = ComparisonResult{Comparison: c, Created: true}
+		} else {
+			lost = append(lost, c.ExternalID)
+		}
+	}
+	if len(lost) > 0 {
+		won, err := u.byExternalID(ctx, e.ID, lost)
+		if err != nil {
+			return nil, err
+		}
+		for k, c := range fresh {
+			if !created[c.ID] {
+				out[freshAt[k]] = ComparisonResult{Comparison: won[c.ExternalID]}
+			}
+		}
+	}
+	for i, c := range in {
+		if c.ExternalID != "" && firstAt[c.ExternalID] != i && out[i].Comparison.ID.IsZero() {
+			out[i] = ComparisonResult{Comparison: out[firstAt[c.ExternalID]].Comparison}
+		}
+	}
+	return out, nil
+}
+
+func (u *Comparisons) byExternalID(ctx context.Context, evalID domain.ID, ids []string) (map[string]domain.Comparison, error) {
+	out := map[string]domain.Comparison{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	cs, err := u.d.Stores.Comparisons.GetComparisonsByExternalID(ctx, evalID, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cs {
+		out[c.ExternalID] = c
+	}
+	return out, nil
+}
+
+// resolveResponses maps every response reference of the batch to its response: a
+// reference in UUID form is tried as an id first, then as an external id.
+func (u *Comparisons) resolveResponses(ctx context.Context, e domain.Evaluation, in []ComparisonInput) (map[string]domain.Response, error) {
+	refs := map[string]bool{}
+	for _, c := range in {
+		refs[c.ResponseA], refs[c.ResponseB] = true, true
+	}
+	var ids []domain.ID
+	var externals []string
+	for ref := range refs {
+		if id, err := domain.ParseID(ref); err == nil {
+			ids = append(ids, id)
+		}
+		externals = append(externals, ref)
+	}
+	out := make(map[string]domain.Response, len(refs))
+	byID, err := u.d.Stores.Responses.GetResponses(ctx, e.ID, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range byID {
+		out[r.ID.String()] = r
+	}
+	var rest []string
+	for _, ref := range externals {
+		if _, ok := out[ref]; !ok {
+			rest = append(rest, ref)
+		}
+	}
+	byExt, err := u.d.Stores.Responses.GetResponsesByExternalID(ctx, e.ID, rest)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range byExt {
+		out[r.ExternalID] = r
+	}
+	return out, nil
+}
+
+func (u *Comparisons) validate(c ComparisonInput) error {
+	var errs []error
+	add := func(err error) { errs = append(errs, err) }
+	add(checkID("external_id", c.ExternalID, domain.MaxExternalIDLen))
+	if c.ResponseA == "" {
+		add(domain.Invalid("response_a", "is required (a response id or external_id)"))
+	}
+	if c.ResponseB == "" {
+		add(domain.Invalid("response_b", "is required (a response id or external_id)"))
+	}
+	if c.ResponseA != "" && c.ResponseA == c.ResponseB {
+		add(domain.Invalid("response_b", "is the same response as response_a"))
+	}
+	switch {
+	case c.Preference == nil && c.Winner == nil:
+		add(domain.Invalid("preference", "give preference (probability that B is better, 0..1) or winner (a, b or tie)"))
+	case c.Preference != nil && c.Winner != nil:
+		add(domain.Invalid("winner", "give either preference or winner, not both"))
+	case c.Preference != nil:
+		if p := *c.Preference; math.IsNaN(p) || p < 0 || p > 1 {
+			add(domain.Invalid("preference", "must be between 0 and 1 (the probability that B is better); got %v", p))
+		}
+	default:
+		if _, ok := domain.Winner(*c.Winner).Preference(); !ok {
+			add(domain.Invalid("winner", "must be a, b or tie; got %q", *c.Winner))
+		}
+	}
+	if c.AnnotatorKind != "" && !domain.AnnotatorKind(c.AnnotatorKind).Valid() {
+		add(domain.Invalid("annotator_kind", "must be human, model or heuristic; got %q", c.AnnotatorKind))
+	}
+	add(checkID("annotator", c.Annotator, domain.MaxAnnotatorLen))
+	if len(c.Rationale) > domain.MaxRationaleLen {
+		add(domain.Invalid("rationale", "must be at most %d bytes", domain.MaxRationaleLen))
+	}
+	add(checkUTF8("rationale", c.Rationale))
+	add(validateMetadata("metadata", c.Metadata))
+	return errors.Join(errs...)
+}
+
+// Get returns one comparison.
+func (u *Comparisons) Get(ctx context.Context, evalRef, ref string) (domain.Comparison, error) {
+	e, err := resolveEvaluation(ctx, u.d.Stores.Evaluations, evalRef)
+	if err != nil {
+		return domain.Comparison{}, err
+	}
+	return u.lookup(ctx, u.d.Stores.Comparisons, e, ref)
+}
+
+func (u *Comparisons) lookup(ctx context.Context, s ports.ComparisonStore, e domain.Evaluation, ref string) (domain.Comparison, error) {
+	if id, err := domain.ParseID(ref); err == nil {
+		cs, err := s.GetComparisons(ctx, e.ID, []domain.ID{id})
+		if err != nil {
+			return domain.Comparison{}, err
+		}
+		if len(cs) == 1 {
+			return cs[0], nil
+		}
+	}
+	cs, err := s.GetComparisonsByExternalID(ctx, e.ID, []string{ref})
+	if err != nil {
+		return domain.Comparison{}, err
+	}
+	if len(cs) == 1 {
+		return cs[0], nil
+	}
+	return domain.Comparison{}, fmt.Errorf("comparison %q in evaluation %q: %w", ref, e.Name, domain.ErrNotFound)
+}
+
+// Delete deletes one comparison.
+func (u *Comparisons) Delete(ctx context.Context, evalRef, ref string) error {
+	return u.d.Tx.InTx(ctx, func(ctx context.Context, s ports.Stores) error {
+		e, err := resolveEvaluation(ctx, s.Evaluations, evalRef)
+		if err != nil {
+			return err
+		}
+		c, err := u.lookup(ctx, s.Comparisons, e, ref)
+		if err != nil {
+			return err
+		}
+		return s.Comparisons.DeleteComparison(ctx, e.ID, c.ID)
+	})
+}
+
+// ListComparisonsInput selects a page of comparisons.
+type ListComparisonsInput struct {
+	Annotator     *string
+	AnnotatorKind *string
+	Model         *string
+	Sort          string
+	Cursor        string
+	Limit         int
+}
+
+// List returns a page of an evaluation's comparisons.
+func (u *Comparisons) List(ctx context.Context, evalRef string, in ListComparisonsInput) (domain.Page[domain.Comparison], error) {
+	var page domain.Page[domain.Comparison]
+	desc, err := idSort(in.Sort)
+	if err != nil {
+		return page, err
+	}
+	var kind *domain.AnnotatorKind
+	if in.AnnotatorKind != nil {
+		k := domain.AnnotatorKind(*in.AnnotatorKind)
+		if !k.Valid() {
+			return page, domain.Invalid("annotator_kind", "must be human, model or heuristic; got %q", *in.AnnotatorKind)
+		}
+		kind = &k
+	}
+	limit, err := pageLimit(in.Limit)
+	if err != nil {
+		return page, err
+	}
+	list := "comparisons" + in.Sort
+	c, after, err := decodeCursor(in.Cursor, list)
+	if err != nil {
+		return page, err
+	}
+	e, err := resolveEvaluation(ctx, u.d.Stores.Evaluations, evalRef)
+	if err != nil {
+		return page, err
+	}
+	q := ports.ComparisonQuery{EvaluationID: e.ID, Annotator: in.Annotator, AnnotatorKind: kind, Model: in.Model, Desc: desc, Limit: limit + 1}
+	if c != nil {
+		q.After = &after
+	}
+	items, err := u.d.Stores.Comparisons.ListComparisons(ctx, q)
+	if err != nil {
+		return page, err
+	}
+	if len(items) > limit {
+		items = items[:limit]
+		page.Next = encodeCursor(list, "", items[limit-1].ID)
+	}
+	page.Items = items
+	return page, nil
+}

@@ -1,0 +1,204 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
+	"github.com/rlhf-eval/rlhf-eval/internal/ports"
+	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
+)
+
+// Evaluations is the evaluation use case.
+type Evaluations struct{ d Deps }
+
+// NewEvaluations returns the evaluation use case.
+func NewEvaluations(d Deps) (*Evaluations, error) {
+	if err := d.check(); err != nil {
+		return nil, err
+	}
+	return &Evaluations{d: d}, nil
+}
+
+// EvaluationInput creates an evaluation.
+type EvaluationInput struct {
+	Name        string
+	Description string
+	Scorers     []scoring.Config
+	Metadata    map[string]any
+}
+
+// Create validates in, including every scorer config against the registry, and
+// stores a new evaluation. A taken name is domain.ErrConflict.
+func (u *Evaluations) Create(ctx context.Context, in EvaluationInput) (domain.Evaluation, error) {
+	var errs []error
+	errs = append(errs, domain.ValidateEvaluationName(in.Name), domain.ValidateDescription(in.Description), validateMetadata("metadata", in.Metadata))
+	scorers, err := u.d.Registry.Normalize(in.Scorers)
+	errs = append(errs, domain.PrefixField("scorers", err))
+	if err := errors.Join(errs...); err != nil {
+		return domain.Evaluation{}, err
+	}
+	now := u.d.now()
+	e := domain.Evaluation{
+		ID: u.d.IDs.NewID(), Name: in.Name, Description: in.Description,
+		Scorers: fromScoringConfigs(scorers), Metadata: in.Metadata, CreatedAt: now, UpdatedAt: now,
+	}
+	if e.Metadata == nil {
+		e.Metadata = map[string]any{}
+	}
+	if err := u.d.Stores.Evaluations.CreateEvaluation(ctx, e); err != nil {
+		return domain.Evaluation{}, err
+	}
+	return e, nil
+}
+
+// Get finds an evaluation by id or name.
+func (u *Evaluations) Get(ctx context.Context, ref string) (domain.Evaluation, error) {
+	return resolveEvaluation(ctx, u.d.Stores.Evaluations, ref)
+}
+
+// EvaluationPatch changes some fields of an evaluation; nil fields stay as they are.
+type EvaluationPatch struct {
+	Name        *string
+	Description *string
+	Scorers     *[]scoring.Config
+	Metadata    *map[string]any
+}
+
+// Update applies a patch in one transaction. Changing the scorers affects responses
+// ingested afterwards; stored scores stay as they were computed.
+func (u *Evaluations) Update(ctx context.Context, ref string, p EvaluationPatch) (domain.Evaluation, error) {
+	var errs []error
+	if p.Name != nil {
+		errs = append(errs, domain.ValidateEvaluationName(*p.Name))
+	}
+	if p.Description != nil {
+		errs = append(errs, domain.ValidateDescription(*p.Description))
+	}
+	if p.Metadata != nil {
+		errs = append(errs, validateMetadata("metadata", *p.Metadata))
+	}
+	var scorers []scoring.Config
+	if p.Scorers != nil {
+		var err error
+		scorers, err = u.d.Registry.Normalize(*p.Scorers)
+		errs = append(errs, domain.PrefixField("scorers", err))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return domain.Evaluation{}, err
+	}
+	var out domain.Evaluation
+	err := u.d.Tx.InTx(ctx, func(ctx context.Context, s ports.Stores) error {
+		e, err := resolveEvaluation(ctx, s.Evaluations, ref)
+		if err != nil {
+			return err
+		}
+		if p.Name != nil {
+			e.Name = *p.Name
+		}
+		if p.Description != nil {
+			e.Description = *p.Description
+		}
+		if p.Scorers != nil {
+			e.Scorers = fromScoringConfigs(scorers)
+		}
+		if p.Metadata != nil {
+			e.Metadata = *p.Metadata
+			if e.Metadata == nil {
+				e.Metadata = map[string]any{}
+			}
+		}
+		e.UpdatedAt = u.d.now()
+		if err := s.Evaluations.UpdateEvaluation(ctx, e); err != nil {
+			return err
+		}
+		out = e
+		return nil
+	})
+	return out, err
+}
+
+// Delete deletes an evaluation with its responses, scores and comparisons.
+func (u *Evaluations) Delete(ctx context.Context, ref string) error {
+	return u.d.Tx.InTx(ctx, func(ctx context.Context, s ports.Stores) error {
+		e, err := resolveEvaluation(ctx, s.Evaluations, ref)
+		if err != nil {
+			return err
+		}
+		return s.Evaluations.DeleteEvaluation(ctx, e.ID)
+	})
+}
+
+// ListEvaluationsInput selects a page of evaluations.
+type ListEvaluationsInput struct {
+	Sort   string
+	Cursor string
+	Limit  int
+}
+
+// List returns a page of evaluations in the requested order.
+func (u *Evaluations) List(ctx context.Context, in ListEvaluationsInput) (domain.Page[domain.Evaluation], error) {
+	var page domain.Page[domain.Evaluation]
+	sort := ports.EvaluationSort(in.Sort)
+	if sort == "" {
+		sort = ports.SortCreatedAsc
+	}
+	known := false
+	for _, s := range ports.EvaluationSorts {
+		known = known || s == sort
+	}
+	if !known {
+		return page, domain.Invalid("sort", "must be one of created_at, -created_at, name, -name, updated_at, -updated_at; got %q", in.Sort)
+	}
+	limit, err := pageLimit(in.Limit)
+	if err != nil {
+		return page, err
+	}
+	c, id, err := decodeCursor(in.Cursor, "evaluations"+string(sort))
+	if err != nil {
+		return page, err
+	}
+	q := ports.EvaluationQuery{Sort: sort, Limit: limit + 1}
+	if c != nil {
+		q.After = &ports.Keyset{Key: c.Key, ID: id}
+	}
+	items, err := u.d.Stores.Evaluations.ListEvaluations(ctx, q)
+	if err != nil {
+		return page, err
+	}
+	if len(items) > limit {
+		items = items[:limit]
+		last := items[limit-1]
+		var key string
+		switch sort {
+		case ports.SortNameAsc, ports.SortNameDesc:
+			key = last.Name
+		case ports.SortUpdatedAsc, ports.SortUpdatedDesc:
+			key = last.UpdatedAt.Format(time.RFC3339Nano)
+		default:
+			key = last.CreatedAt.Format(time.RFC3339Nano)
+		}
+		page.Next = encodeCursor("evaluations"+string(sort), key, last.ID)
+	}
+	page.Items = items
+	return page, nil
+}
+
+// MaxMetadataBytes bounds the encoded size of a metadata object.
+const MaxMetadataBytes = 64 << 10
+
+func validateMetadata(field string, m map[string]any) error {
+	if m == nil {
+		return nil
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return domain.Invalid(field, "cannot be encoded as JSON: %v", err)
+	}
+	if len(b) > MaxMetadataBytes {
+		return domain.Invalid(field, "is %d bytes encoded; at most %d allowed", len(b), MaxMetadataBytes)
+	}
+	return nil
+}

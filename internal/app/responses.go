@@ -1,0 +1,411 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
+	"github.com/rlhf-eval/rlhf-eval/internal/ports"
+	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
+)
+
+// Responses is the response use case: validate, score on ingest, store.
+type Responses struct{ d Deps }
+
+// NewResponses returns the response use case.
+func NewResponses(d Deps) (*Responses, error) {
+	if err := d.check(); err != nil {
+		return nil, err
+	}
+	return &Responses{d: d}, nil
+}
+
+// ResponseInput is one response as a client posts it. Response is a pointer because
+// an empty response is valid (models do produce them) but a missing one is not.
+type ResponseInput struct {
+	ExternalID string
+	PromptID   string
+	Model      string
+	Prompt     string
+	Context    []domain.Message
+	Response   *string
+	Reference  *string
+	Metadata   map[string]any
+}
+
+// Ingested is one stored response and whether this call created it (false when its
+// external_id existed and the stored response is returned instead).
+type Ingested struct {
+	Response domain.Response
+	Created  bool
+}
+
+// Ingest validates a batch, scores the new responses with the evaluation's scorers
+// and stores them with their scores in one transaction; the batch is all or
+// nothing. Responses whose external_id exists (or repeats earlier in the batch) are
+// not scored again: the stored one is returned. Results keep input order. With
+// single set, field errors are reported without an index prefix.
+func (u *Responses) Ingest(ctx context.Context, evalRef string, in []ResponseInput, single bool) ([]Ingested, error) {
+	if err := u.d.checkBatch(len(in)); err != nil {
+		return nil, err
+	}
+	e, err := resolveEvaluation(ctx, u.d.Stores.Evaluations, evalRef)
+	if err != nil {
+		return nil, err
+	}
+	set, err := u.d.Registry.Build(toScoringConfigs(e.Scorers))
+	if err != nil {
+		return nil, fmt.Errorf("evaluation %q has an invalid stored scorer configuration: %w", e.Name, err)
+	}
+	needRef := set.NeedsReference()
+	var errs []error
+	for i, r := range in {
+		errs = append(errs, prefixItem(i, single, u.validate(r, needRef)))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+
+	// Which external ids are already stored, and which repeat within the batch.
+	firstAt := map[string]int{}
+	var externals []string
+	for i, r := range in {
+		if r.ExternalID == "" {
+			continue
+		}
+		if _, seen := firstAt[r.ExternalID]; !seen {
+			firstAt[r.ExternalID] = i
+			externals = append(externals, r.ExternalID)
+		}
+	}
+	existing, err := u.byExternalID(ctx, e.ID, externals)
+	if err != nil {
+		return nil, err
+	}
+
+	// Build and score the new responses.
+	now := u.d.now()
+	out := make([]Ingested, len(in))
+	var fresh []domain.Response
+	var freshAt []int
+	for i, r := range in {
+		if r.ExternalID != "" {
+			if s, ok := existing[r.ExternalID]; ok {
+				out[i] = Ingested{Response: s}
+				continue
+			}
+			if firstAt[r.ExternalID] != i {
+				continue // filled in from its first occurrence below
+			}
+		}
+		resp := domain.Response{
+			ID: u.d.IDs.NewID(), EvaluationID: e.ID, ExternalID: r.ExternalID, PromptID: r.PromptID,
+			Model: r.Model, Prompt: r.Prompt, Context: r.Context, Text: *r.Response, Reference: r.Reference,
+			Metadata: r.Metadata, CreatedAt: now,
+		}
+		if resp.PromptID == "" {
+			resp.PromptID = domain.PromptHash(r.Prompt)
+		}
+		if resp.Metadata == nil {
+			resp.Metadata = map[string]any{}
+		}
+		fresh = append(fresh, resp)
+		freshAt = append(freshAt, i)
+	}
+	if err := u.score(ctx, set, fresh, now); err != nil {
+		return nil, err
+	}
+	inserted, err := u.d.Stores.Responses.InsertResponses(ctx, fresh)
+	if err != nil {
+		return nil, err
+	}
+	created := make(map[domain.ID]bool, len(inserted))
+	for _, id := range inserted {
+		created[id] = true
+	}
+	// A concurrent request may have stored some of the same external ids first.
+	var lost []string
+	for k, r := range fresh {
+		if created[r.ID] {
+			out[freshAt[k]] = Ingested{Response: r, Created: true}
+		} else {
+			lost = append(lost, r.ExternalID)
+		}
+	}
+	if len(lost) > 0 {
+		won, err := u.byExternalID(ctx, e.ID, lost)
+		if err != nil {
+			return nil, err
+		}
+		for k, r := range fresh {
+			if !created[r.ID] {
+				out[freshAt[k]] = Ingested{Response: won[r.ExternalID]}
+			}
+		}
+	}
+	// Repeats within the batch get what their first occurrence got, not "created".
+	for i, r := range in {
+		if r.ExternalID != "" && firstAt[r.ExternalID] != i && out[i].Response.ID.IsZero() {
+			out[i] = Ingested{Response: out[firstAt[r.ExternalID]].Response}
+		}
+	}
+	return out, nil
+}
+
+func (u *Responses) byExternalID(ctx context.Context, evalID domain.ID, ids []string) (map[string]domain.Response, error) {
+	out := map[string]domain.Response{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rs, err := u.d.Stores.Responses.GetResponsesByExternalID(ctx, evalID, ids)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rs {
+		out[r.ExternalID] = r
+	}
+	return out, nil
+}
+
+// score runs the set over rs in parallel and attaches the scores.
+func (u *Responses) score(ctx context.Context, set *scoring.Set, rs []domain.Response, now time.Time) error {
+	if set.Len() == 0 || len(rs) == 0 {
+		return nil
+	}
+	items := make([]scoring.Item, len(rs))
+	for i, r := range rs {
+		items[i] = ItemOf(r)
+	}
+	outcomes, err := set.ScoreBatch(ctx, items)
+	if err != nil {
+		return err
+	}
+	for i := range rs {
+		rs[i].Scores = ScoresOf(outcomes[i], now)
+	}
+	return nil
+}
+
+// ItemOf returns what scorers see of a response.
+func ItemOf(r domain.Response) scoring.Item {
+	it := scoring.Item{Prompt: r.Prompt, Response: r.Text}
+	if r.Reference != nil {
+		it.Reference, it.HasReference = *r.Reference, true
+	}
+	for _, m := range r.Context {
+		it.Context = append(it.Context, scoring.Message{Role: m.Role, Content: m.Content})
+	}
+	return it
+}
+
+// ScoresOf converts scorer outcomes into scores; a failed scorer becomes a score with
+// no value and its error.
+func ScoresOf(os []scoring.Outcome, now time.Time) []domain.Score {
+	out := make([]domain.Score, len(os))
+	for j, o := range os {
+		s := domain.Score{Scorer: o.Name, CreatedAt: now, Details: map[string]any{}}
+		if o.Err != nil {
+			s.Error = o.Err.Error()
+		} else {
+			v := o.Result.Value
+			s.Value, s.Passed, s.Details = &v, o.Result.Passed, o.Result.Details
+		}
+		out[j] = s
+	}
+	return out
+}
+
+func (u *Responses) validate(r ResponseInput, needRef []string) error {
+	var errs []error
+	add := func(err error) { errs = append(errs, err) }
+	add(checkID("external_id", r.ExternalID, domain.MaxExternalIDLen))
+	add(checkID("prompt_id", r.PromptID, domain.MaxPromptIDLen))
+	switch {
+	case r.Model == "":
+		add(domain.Invalid("model", "is required"))
+	default:
+		add(checkID("model", r.Model, domain.MaxModelLen))
+	}
+	if r.Prompt == "" {
+		add(domain.Invalid("prompt", "is required"))
+	}
+	add(u.d.checkText("prompt", r.Prompt))
+	add(checkUTF8("prompt", r.Prompt))
+	if r.Response == nil {
+		add(domain.Invalid("response", "is required (an empty string is allowed)"))
+	} else {
+		add(u.d.checkText("response", *r.Response))
+		add(checkUTF8("response", *r.Response))
+	}
+	if r.Reference != nil {
+		add(u.d.checkText("reference", *r.Reference))
+		add(checkUTF8("reference", *r.Reference))
+	} else if len(needRef) > 0 {
+		add(domain.Invalid("reference", "is required by scorer %q of this evaluation", needRef[0]))
+	}
+	if len(r.Context) > domain.MaxContextTurns {
+		add(domain.Invalid("context", "has %d messages; at most %d allowed", len(r.Context), domain.MaxContextTurns))
+	}
+	for i, m := range r.Context {
+		f := fmt.Sprintf("context[%d]", i)
+		if m.Role == "" {
+			add(domain.Invalid(f+".role", "is required"))
+		} else if len(m.Role) > domain.MaxRoleLen {
+			add(domain.Invalid(f+".role", "must be at most %d bytes", domain.MaxRoleLen))
+		}
+		add(u.d.checkText(f+".content", m.Content))
+		add(checkUTF8(f+".content", m.Content))
+	}
+	add(validateMetadata("metadata", r.Metadata))
+	return errors.Join(errs...)
+}
+
+func checkID(field, s string, max int) error {
+	switch {
+	case len(s) > max:
+		return domain.Invalid(field, "must be at most %d bytes", max)
+	case !utf8.ValidString(s):
+		return domain.Invalid(field, "is not valid UTF-8")
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return domain.Invalid(field, "must not contain control characters")
+		}
+	}
+	return nil
+}
+
+func checkUTF8(field, s string) error {
+	if !utf8.ValidString(s) {
+		return domain.Invalid(field, "is not valid UTF-8")
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] == 0 {
+			return domain.Invalid(field, "must not contain NUL characters")
+		}
+	}
+	return nil
+}
+
+// prefixItem places an item's field errors under "[i]" unless the request was a
+// single object.
+func prefixItem(i int, single bool, err error) error {
+	if single || err == nil {
+		return err
+	}
+	return domain.PrefixField(fmt.Sprintf("[%d]", i), err)
+}
+
+// Get returns one response of an evaluation.
+func (u *Responses) Get(ctx context.Context, evalRef, id string) (domain.Response, error) {
+	e, err := resolveEvaluation(ctx, u.d.Stores.Evaluations, evalRef)
+	if err != nil {
+		return domain.Response{}, err
+	}
+	r, err := u.lookup(ctx, u.d.Stores.Responses, e, id)
+	if err != nil {
+		return domain.Response{}, err
+	}
+	return r, nil
+}
+
+// lookup finds a response by id or, failing that, by external id.
+func (u *Responses) lookup(ctx context.Context, s ports.ResponseStore, e domain.Evaluation, ref string) (domain.Response, error) {
+	if id, err := domain.ParseID(ref); err == nil {
+		rs, err := s.GetResponses(ctx, e.ID, []domain.ID{id})
+		if err != nil {
+			return domain.Response{}, err
+		}
+		if len(rs) == 1 {
+			return rs[0], nil
+		}
+	}
+	rs, err := s.GetResponsesByExternalID(ctx, e.ID, []string{ref})
+	if err != nil {
+		return domain.Response{}, err
+	}
+	if len(rs) == 1 {
+		return rs[0], nil
+	}
+	return domain.Response{}, fmt.Errorf("response %q in evaluation %q: %w", ref, e.Name, domain.ErrNotFound)
+}
+
+// Delete deletes a response with its scores and the comparisons that use it.
+func (u *Responses) Delete(ctx context.Context, evalRef, id string) error {
+	return u.d.Tx.InTx(ctx, func(ctx context.Context, s ports.Stores) error {
+		e, err := resolveEvaluation(ctx, s.Evaluations, evalRef)
+		if err != nil {
+			return err
+		}
+		r, err := u.lookup(ctx, s.Responses, e, id)
+		if err != nil {
+			return err
+		}
+		return s.Responses.DeleteResponse(ctx, e.ID, r.ID)
+	})
+}
+
+// ListResponsesInput selects a page of responses.
+type ListResponsesInput struct {
+	Model    *string
+	PromptID *string
+	Scorer   *string
+	Passed   *bool
+	Sort     string
+	Cursor   string
+	Limit    int
+}
+
+// List returns a page of an evaluation's responses with their scores.
+func (u *Responses) List(ctx context.Context, evalRef string, in ListResponsesInput) (domain.Page[domain.Response], error) {
+	var page domain.Page[domain.Response]
+	desc, err := idSort(in.Sort)
+	if err != nil {
+		return page, err
+	}
+	if in.Passed != nil && in.Scorer == nil {
+		return page, domain.Invalid("passed", "filters on a scorer's pass/fail; give scorer too")
+	}
+	limit, err := pageLimit(in.Limit)
+	if err != nil {
+		return page, err
+	}
+	list := "responses" + in.Sort
+	c, after, err := decodeCursor(in.Cursor, list)
+	if err != nil {
+		return page, err
+	}
+	e, err := resolveEvaluation(ctx, u.d.Stores.Evaluations, evalRef)
+	if err != nil {
+		return page, err
+	}
+	q := ports.ResponseQuery{EvaluationID: e.ID, Model: in.Model, PromptID: in.PromptID, Scorer: in.Scorer, Passed: in.Passed, Desc: desc, Limit: limit + 1}
+	if c != nil {
+		q.After = &after
+	}
+	items, err := u.d.Stores.Responses.ListResponses(ctx, q)
+	if err != nil {
+		return page, err
+	}
+	if len(items) > limit {
+		items = items[:limit]
+		page.Next = encodeCursor(list, "", items[limit-1].ID)
+	}
+	page.Items = items
+	return page, nil
+}
+
+// idSort parses the sort of lists ordered by creation (ids are UUIDv7, so id order
+// is creation order).
+func idSort(s string) (desc bool, err error) {
+	switch s {
+	case "", "created_at":
+		return false, nil
+	case "-created_at":
+		return true, nil
+	}
+	return false, domain.Invalid("sort", "must be created_at or -created_at; got %q", s)
+}

@@ -1,0 +1,151 @@
+// Package ports declares what the application core needs from the outside world:
+// stores, a transaction runner, a clock and an id source. Adapters implement these;
+// the core depends only on the interfaces.
+package ports
+
+import (
+	"context"
+	"time"
+
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
+)
+
+// Clock tells the time.
+type Clock interface {
+	Now() time.Time
+}
+
+// IDGenerator issues new entity ids (UUIDv7 in production).
+type IDGenerator interface {
+	NewID() domain.ID
+}
+
+// EvaluationSort names an allowed ordering of evaluation lists.
+type EvaluationSort string
+
+// Allowed evaluation orderings; a leading "-" means descending.
+const (
+	SortCreatedAsc  EvaluationSort = "created_at"
+	SortCreatedDesc EvaluationSort = "-created_at"
+	SortNameAsc     EvaluationSort = "name"
+	SortNameDesc    EvaluationSort = "-name"
+	SortUpdatedAsc  EvaluationSort = "updated_at"
+	SortUpdatedDesc EvaluationSort = "-updated_at"
+)
+
+// EvaluationSorts lists every allowed evaluation ordering.
+var EvaluationSorts = []EvaluationSort{SortCreatedAsc, SortCreatedDesc, SortNameAsc, SortNameDesc, SortUpdatedAsc, SortUpdatedDesc}
+
+// Keyset is the position after which a page starts: the sort key of the last row
+// seen (a name, or a time in RFC 3339 with nanoseconds) and its id as a tie-breaker.
+type Keyset struct {
+	Key string
+	ID  domain.ID
+}
+
+// EvaluationQuery selects a page of evaluations.
+type EvaluationQuery struct {
+	Sort  EvaluationSort
+	After *Keyset
+	Limit int
+}
+
+// EvaluationStore persists evaluations.
+type EvaluationStore interface {
+	CreateEvaluation(ctx context.Context, e domain.Evaluation) error
+	// GetEvaluation finds an evaluation by id.
+	GetEvaluation(ctx context.Context, id domain.ID) (domain.Evaluation, error)
+	// GetEvaluationByName finds an evaluation by its unique name.
+	GetEvaluationByName(ctx context.Context, name string) (domain.Evaluation, error)
+	ListEvaluations(ctx context.Context, q EvaluationQuery) ([]domain.Evaluation, error)
+	// UpdateEvaluation overwrites the mutable fields (name, description, scorers,
+	// metadata, updated_at) of the evaluation with e.ID.
+	UpdateEvaluation(ctx context.Context, e domain.Evaluation) error
+	// DeleteEvaluation deletes an evaluation and, by cascade, everything in it.
+	DeleteEvaluation(ctx context.Context, id domain.ID) error
+}
+
+// ResponseQuery selects a page of an evaluation's responses. Nil filters are off.
+type ResponseQuery struct {
+	EvaluationID domain.ID
+	Model        *string
+	PromptID     *string
+	// Scorer with Passed keeps responses whose score from Scorer has that passed
+	// value; Scorer alone keeps responses that have a score from Scorer.
+	Scorer *string
+	Passed *bool
+	Desc   bool
+	After  *domain.ID
+	Limit  int
+}
+
+// ResponseStore persists responses and their scores.
+type ResponseStore interface {
+	// InsertResponses stores new responses with their scores. Responses whose
+	// (evaluation, external_id) already exists are skipped, not overwritten; the
+	// returned slice holds the ids of those actually inserted.
+	InsertResponses(ctx context.Context, rs []domain.Response) (inserted []domain.ID, err error)
+	// GetResponsesByExternalID returns the stored responses of an evaluation with
+	// the given external ids, with scores; missing ids are simply absent.
+	GetResponsesByExternalID(ctx context.Context, evaluationID domain.ID, externalIDs []string) ([]domain.Response, error)
+	// GetResponses returns responses by id, with scores; missing ids are absent.
+	GetResponses(ctx context.Context, evaluationID domain.ID, ids []domain.ID) ([]domain.Response, error)
+	ListResponses(ctx context.Context, q ResponseQuery) ([]domain.Response, error)
+	DeleteResponse(ctx context.Context, evaluationID, id domain.ID) error
+}
+
+// ComparisonQuery selects a page of an evaluation's comparisons.
+type ComparisonQuery struct {
+	EvaluationID  domain.ID
+	Annotator     *string
+	AnnotatorKind *domain.AnnotatorKind
+	// Model keeps comparisons where either side is this model.
+	Model *string
+	Desc  bool
+	After *domain.ID
+	Limit int
+}
+
+// ComparisonStore persists comparisons.
+type ComparisonStore interface {
+	// InsertComparisons stores comparisons; those whose (evaluation, external_id)
+	// exists are skipped. It returns the ids actually inserted.
+	InsertComparisons(ctx context.Context, cs []domain.Comparison) (inserted []domain.ID, err error)
+	GetComparisonsByExternalID(ctx context.Context, evaluationID domain.ID, externalIDs []string) ([]domain.Comparison, error)
+	GetComparisons(ctx context.Context, evaluationID domain.ID, ids []domain.ID) ([]domain.Comparison, error)
+	ListComparisons(ctx context.Context, q ComparisonQuery) ([]domain.Comparison, error)
+	DeleteComparison(ctx context.Context, evaluationID, id domain.ID) error
+}
+
+// APIKeyStore persists API keys.
+type APIKeyStore interface {
+	CreateAPIKey(ctx context.Context, k domain.APIKey) error
+	// GetAPIKeyByHash finds a key by the SHA-256 of its token.
+	GetAPIKeyByHash(ctx context.Context, hash [32]byte) (domain.APIKey, error)
+	// GetAPIKey finds a key by id.
+	GetAPIKey(ctx context.Context, id domain.ID) (domain.APIKey, error)
+	ListAPIKeys(ctx context.Context, after *domain.ID, limit int) ([]domain.APIKey, error)
+	// RevokeAPIKey marks a key revoked at t; revoking twice keeps the first time.
+	RevokeAPIKey(ctx context.Context, id domain.ID, t time.Time) error
+	// TouchAPIKey records a use at t, at most about once a minute per key.
+	TouchAPIKey(ctx context.Context, id domain.ID, t time.Time) error
+}
+
+// Stores bundles the stores bound to one connection or transaction.
+type Stores struct {
+	Evaluations EvaluationStore
+	Responses   ResponseStore
+	Comparisons ComparisonStore
+	APIKeys     APIKeyStore
+}
+
+// TxRunner runs fn in one transaction with stores bound to it. The transaction
+// commits when fn returns nil and rolls back otherwise.
+type TxRunner interface {
+	InTx(ctx context.Context, fn func(ctx context.Context, s Stores) error) error
+}
+
+// Pinger checks that the database answers.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
