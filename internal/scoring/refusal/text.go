@@ -1,0 +1,238 @@
+package refusal
+
+import (
+	"regexp"
+	"strings"
+	"unicode/utf8"
+)
+
+// span is a half-open byte range [start, end).
+type span struct{ start, end int }
+
+// normalized is a response prepared for matching: folded has typographic apostrophes
+// and unusual spaces replaced by their ASCII forms, lower is folded with ASCII letters
+// lower-cased (the same length), and orig maps every byte offset of folded, plus its
+// length, to the offset of the original byte it came from.
+type normalized struct {
+	folded string
+	lower  string
+	orig   []int
+}
+
+// foldRune returns the ASCII stand-in for r, or 0 when r is kept as it is.
+func foldRune(r rune) byte {
+	switch r {
+	case '\u2019', '\u2018', '\u02bc', '\u00b4', '\u2032', '\u201b':
+		return '\''
+	case '\u00a0', '\u2002', '\u2003', '\u2009', '\u202f', '\u2007', '\u2008', '\u200a':
+		return ' '
+	}
+	return 0
+}
+
+func normalize(s string) normalized {
+	var b strings.Builder
+	b.Grow(len(s))
+	orig := make([]int, 0, len(s)+1)
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if c := foldRune(r); c != 0 && size > 1 {
+			b.WriteByte(c)
+			orig = append(orig, i)
+		} else {
+			b.WriteString(s[i : i+size])
+			for k := 0; k < size; k++ {
+				orig = append(orig, i+k)
+			}
+		}
+		i += size
+	}
+	orig = append(orig, len(s))
+	folded := b.String()
+	return normalized{folded: folded, lower: asciiLower(folded), orig: orig}
+}
+
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// sentences splits s into trimmed, non-empty sentences: a sentence ends at a line
+// break, or at '.', '!' or '?' (with any closing quotes or brackets) followed by
+// white space or the end of the text.
+func sentences(s string) []span {
+	var out []span
+	add := func(a, b int) {
+		for a < b && isSpace(s[a]) {
+			a++
+		}
+		for b > a && isSpace(s[b-1]) {
+			b--
+		}
+		if a < b {
+			out = append(out, span{a, b})
+		}
+	}
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '\n' {
+			add(start, i)
+			start = i + 1
+			continue
+		}
+		if c != '.' && c != '!' && c != '?' {
+			continue
+		}
+		j := i + 1
+		for j < len(s) {
+			if strings.ContainsRune(`.!?"')]`, rune(s[j])) {
+				j++
+				continue
+			}
+			if strings.HasPrefix(s[j:], "\u201d") {
+				j += len("\u201d")
+				continue
+			}
+			break
+		}
+		if j == len(s) || isSpace(s[j]) {
+			add(start, j)
+			start = j
+			i = j - 1
+		}
+	}
+	add(start, len(s))
+	return out
+}
+
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'
+}
+
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
+}
+
+// maxQuote bounds how far a quotation may run before its closing mark; an opening
+// mark without a close within that distance (or before a blank line) is not a quote.
+const maxQuote = 1200
+
+// speakerLine matches a scripted-dialogue line such as "JOHN: ..." (an upper-case
+// name, then a colon).
+var speakerLine = regexp.MustCompile(`(?m)^[ \t]*[A-Z][A-Z0-9 .'-]{0,30}[A-Z0-9]:[ \t]`)
+
+// quoteSpans returns the parts of s that are reported speech or code: fenced and
+// inline code, text between double quotes (straight or typographic), text between
+// single quotes used as quotation marks (not apostrophes), and the lines of a
+// scripted dialogue. Refusal cues inside them are somebody else's words.
+func quoteSpans(s string) []span {
+	var out []span
+	for _, m := range speakerLine.FindAllStringIndex(s, -1) {
+		end := strings.IndexByte(s[m[1]:], '\n')
+		if end < 0 {
+			end = len(s) - m[1]
+		}
+		out = append(out, span{m[1], m[1] + end})
+	}
+	for i := 0; i < len(s); {
+		switch {
+		case strings.HasPrefix(s[i:], "```"):
+			end := strings.Index(s[i+3:], "```")
+			if end < 0 {
+				return append(out, span{i, len(s)})
+			}
+			stop := i + 3 + end + 3
+			out = append(out, span{i, stop})
+			i = stop
+			continue
+		case s[i] == '`':
+			if stop, ok := closing(s, i+1, "`", true); ok {
+				out = append(out, span{i, stop})
+				i = stop
+				continue
+			}
+		case s[i] == '"':
+			if stop, ok := closing(s, i+1, `"`, false); ok {
+				out = append(out, span{i, stop})
+				i = stop
+				continue
+			}
+		case strings.HasPrefix(s[i:], "\u201c"):
+			if stop, ok := closing(s, i+len("\u201c"), "\u201d", false); ok {
+				out = append(out, span{i, stop})
+				i = stop
+				continue
+			}
+		case s[i] == '\'' && (i == 0 || !isWordByte(s[i-1])) && i+1 < len(s) && isWordByte(s[i+1]):
+			if stop, ok := closingSingle(s, i+1); ok {
+				out = append(out, span{i, stop})
+				i = stop
+				continue
+			}
+		}
+		i++
+	}
+	return out
+}
+
+// closing finds mark after from, within maxQuote bytes and before a blank line (or
+// any line break when oneLine), and returns the offset just past it.
+func closing(s string, from int, mark string, oneLine bool) (int, bool) {
+	limit := min(len(s), from+maxQuote)
+	rest := s[from:limit]
+	stopAt := strings.Index(rest, "\n\n")
+	if oneLine {
+		stopAt = strings.IndexByte(rest, '\n')
+	}
+	if stopAt >= 0 {
+		rest = rest[:stopAt]
+	}
+	k := strings.Index(rest, mark)
+	if k < 0 {
+		return 0, false
+	}
+	return from + k + len(mark), true
+}
+
+// closingSingle finds the single quote that closes a quotation opened before from:
+// one that follows a non-space and is not followed by a letter or digit (so the
+// apostrophes of "can't" and "it's" do not close it).
+func closingSingle(s string, from int) (int, bool) {
+	limit := min(len(s), from+maxQuote)
+	for j := from; j < limit; j++ {
+		if s[j] == '\n' && j+1 < len(s) && s[j+1] == '\n' {
+			return 0, false
+		}
+		if s[j] == '\'' && !isSpace(s[j-1]) && (j+1 == len(s) || !isWordByte(s[j+1])) {
+			return j + 1, true
+		}
+	}
+	return 0, false
+}
+
+func inSpans(spans []span, at int) bool {
+	for _, sp := range spans {
+		if sp.start <= at && at < sp.end {
+			return true
+		}
+	}
+	return false
+}
+
+func countWords(s string) int {
+	n, in := 0, false
+	for i := 0; i < len(s); i++ {
+		w := isWordByte(s[i])
+		if w && !in {
+			n++
+		}
+		in = w
+	}
+	return n
+}
