@@ -13,9 +13,29 @@ import (
 const maxShown = 200
 
 // fold applies full Unicode case folding, the comparison used when case_sensitive is
-// false: "STRASSE" and "straße" fold alike. A Caser keeps state, so each call makes
-// its own and scorers stay safe for concurrent use.
-func fold(s string) string { return cases.Fold().String(s) }
+// false: "STRASSE" and "straße" fold alike. ASCII text, where folding is lowercasing
+// A-Z, takes a fast path. A Caser keeps state, so each call makes its own and
+// scorers stay safe for concurrent use.
+func fold(s string) string {
+	upper := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return cases.Fold().String(s)
+		}
+		upper = upper || ('A' <= c && c <= 'Z')
+	}
+	if !upper {
+		return s
+	}
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
 
 // excerpt makes s safe and short enough to echo in details: invalid UTF-8 and NUL
 // (which PostgreSQL's jsonb refuses) become U+FFFD, and text beyond maxShown code
