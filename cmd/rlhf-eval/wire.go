@@ -70,23 +70,11 @@ func (r *root) services(pool *pgxpool.Pool) (*cli.Backend, error) {
 		Stores: postgres.NewStores(pool), Tx: postgres.NewTxRunner(pool),
 		Clock: system.Clock{}, IDs: system.IDs{}, Registry: r.reg,
 	}
-	evals, err := app.NewEvaluations(d)
+	svc, err := app.NewServices(d)
 	if err != nil {
 		return nil, err
 	}
-	resps, err := app.NewResponses(d)
-	if err != nil {
-		return nil, err
-	}
-	cmps, err := app.NewComparisons(d)
-	if err != nil {
-		return nil, err
-	}
-	keys, err := app.NewKeys(d)
-	if err != nil {
-		return nil, err
-	}
-	return &cli.Backend{Evaluations: evals, Responses: resps, Comparisons: cmps, Keys: keys, Close: pool.Close}, nil
+	return &cli.Backend{Services: svc, Close: pool.Close}, nil
 }
 
 // open connects for a CLI command, migrating when AUTO_MIGRATE is on.

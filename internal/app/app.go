@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -175,4 +176,25 @@ func fromScoringConfigs(cs []scoring.Config) []domain.ScorerConfig {
 		}
 	}
 	return out
+}
+
+// Services are all the use cases, built on one set of dependencies.
+type Services struct {
+	Evaluations *Evaluations
+	Responses   *Responses
+	Comparisons *Comparisons
+	Keys        *Keys
+}
+
+// NewServices builds every use case on d.
+func NewServices(d Deps) (Services, error) {
+	if err := d.check(); err != nil {
+		return Services{}, err
+	}
+	return Services{
+		Evaluations: &Evaluations{d: d},
+		Responses:   &Responses{d: d},
+		Comparisons: &Comparisons{d: d},
+		Keys:        &Keys{d: d, rand: rand.Reader},
+	}, nil
 }

@@ -17,11 +17,8 @@ import (
 
 // Backend is the set of use cases bound to a database connection.
 type Backend struct {
-	Evaluations *app.Evaluations
-	Responses   *app.Responses
-	Comparisons *app.Comparisons
-	Keys        *app.Keys
-	Close       func()
+	app.Services
+	Close func()
 }
 
 // Env is what the commands get from the composition root.
