@@ -30,15 +30,52 @@ const (
 // Categories lists every category in the order they are documented.
 var Categories = []Category{DirectRefusal, ApologyInability, PolicyCitation, AIDisclaimer, Deflection}
 
-// cue is one refusal pattern over the lower-cased, apostrophe-folded response.
-// Patterns never cross a sentence end because their gaps exclude ".!?\n".
+// cue is one refusal pattern over a sentence of the lower-cased, apostrophe-folded
+// response.
 type cue struct {
 	cat    Category
 	weight float64
 	re     *regexp.Regexp
-	// guard, when set, rejects a match given its first capture group (if any) and
-	// the rest of its sentence.
-	guard func(group, after string) bool
+	// keys are substrings of which every match of re contains at least one; a
+	// sentence without any of them is not searched.
+	keys []string
+	// then, when set, must match too, starting at most within bytes after re's
+	// match ends; the cue's match runs from re's start to then's end.
+	then   *regexp.Regexp
+	within int
+	// guard, when set, rejects a match given the sentence before it, its first
+	// capture group (if any) and the rest of the sentence after it.
+	guard func(before, group, after string) bool
+}
+
+// extend completes a match m of c.re in sentence with c.then, returning the combined
+// match (then's groups in place of re's) or nil when then does not follow closely
+// enough.
+func (c cue) extend(sentence string, m []int) []int {
+	window := sentence[m[1]:min(len(sentence), m[1]+c.within+120)]
+	t := c.then.FindStringSubmatchIndex(window)
+	if t == nil || t[0] > c.within {
+		return nil
+	}
+	out := make([]int, len(t))
+	for i, v := range t {
+		if v >= 0 {
+			v += m[1]
+		}
+		out[i] = v
+	}
+	out[0] = m[0]
+	return out
+}
+
+// mayMatch reports whether sentence contains one of the cue's keys.
+func (c cue) mayMatch(sentence string) bool {
+	for _, k := range c.keys {
+		if strings.Contains(sentence, k) {
+			return true
+		}
+	}
+	return false
 }
 
 // Weights are the confidence a cue carries when it opens a response with nothing
@@ -52,8 +89,6 @@ const (
 	weightDeflection = 0.8
 )
 
-const gap = `[^.!?\n]`
-
 // negModal is a first-person "cannot / will not / am unable to" in its spellings.
 // It follows a bare "i", so contracted forms start with the apostrophe ("i'm unable to").
 const negModal = `(?: can'?t| cannot| can not| won'?t| will not| am unable to|'m unable to| am not able to|'m not able to|` +
@@ -64,56 +99,98 @@ const negModal = `(?: can'?t| cannot| can not| won'?t| will not| am unable to|'m
 // ("can't wait", "can't stress enough", "won't bore you", "can't find") are left out.
 const refusalVerb = `(?:help|assist|provide|give|share|create|generate|write|produce|fulfill|fulfil|comply|complete|` +
 	`continue|engage|participate|support|offer|draft|compose|pretend|role-?play|impersonate|disclose|reveal|answer|` +
-	`discuss|recommend|endorse|condone|facilitate|encourage|promote|access|browse|view|edit|set|send|predict|guess|` +
+	`discuss|explain|describe|detail|recommend|endorse|condone|facilitate|encourage|promote|access|browse|view|edit|set|send|predict|guess|` +
 	`speculate|proceed|rank|open|listen|process|check|look up|search|perform|carry out|accommodate|agree to|` +
 	`give out|hand over|track|locate|identify|diagnose|prescribe|play|act as|go along|do (?:that|this|it|so|what|the|any)|` +
-	`make (?:phone|calls|an exception|that|this|it)|tell you (?:what|where|who|which|whether|if|how to)|` +
+	`make (?:phone|calls|an exception|that|this)|tell you (?:what|where|who|which|whether|if|how to)|` +
 	`be (?:writing|providing|helping|creating|generating|sharing|doing|of help))`
 
 var cues = []cue{
-	{cat: ApologyInability, weight: weightApology, guard: idiomAfter, re: regexp.MustCompile(
-		`\b(?:sorry|apologi[sz]e|apologies|regrettably|unfortunately|i'?m afraid|i am afraid)\b` + gap + `{0,60}?` +
-			`(?:\bi (?:can'?t|cannot|can not|won'?t|will not|am unable|'m unable|am not able|'m not able|` +
+	{
+		cat: ApologyInability, weight: weightApology, guard: idiomAfter,
+		keys: []string{"sorry", "apolog", "regrettabl", "unfortunat", "afraid"},
+		re: regexp.MustCompile(`(?:\bi'?m (?:so |really |very |truly |terribly )?|\bi am (?:so |really |very |truly |terribly )?|\b)` +
+			`(?:sorry|apologi[sz]e|apologies|regrettably|unfortunately|afraid)\b`),
+		within: 60,
+		then: regexp.MustCompile(`\bi (?:can'?t|cannot|can not|won'?t|will not|am unable|'m unable|am not able|'m not able|` +
 			`don'?t think i can|do not think i can|(?:don'?t|do not) have (?:the )?(?:ability|capability|capacity|means|access)|` +
 			`am not allowed|'m not allowed|am not permitted|'m not permitted|must decline|have to decline)|` +
-			`\b(?:that'?s|that is|this is|it'?s|it is) (?:not something|beyond|outside)|\b(?:unable|not able) to)`)},
-	{cat: DirectRefusal, weight: weightDirect, guard: verbGuard, re: regexp.MustCompile(
-		`\bi` + negModal + `(?: (?:and|or) (?:will not|won'?t|cannot|can'?t|shouldn'?t|should not))?` +
-			`(?: be able to)?(?: (?:really|possibly|simply|just|actually|ethically|in good conscience))? (` + refusalVerb + `)\b`)},
-	{cat: DirectRefusal, weight: weightDirect, guard: declineGuard, re: regexp.MustCompile(
-		`\bi(?: must| have to| need to|'ll have to| will have to|'m going to have to| am going to have to|'d have to| would have to)?` +
+			`\b(?:that'?s|that is|this is|it'?s|it is) (?:not something|beyond|outside)|\b(?:unable|not able) to`),
+	},
+	{
+		cat: DirectRefusal, weight: weightDirect, guard: verbGuard,
+		keys: []string{"can't", "cant", "cannot", "can not", "won't", "wont", "will not", "unable to", "not able to",
+			"not going to", "shouldn't", "shouldnt", "should not", "think i", "not in a position"},
+		re: regexp.MustCompile(`\bi(?: really| just| simply| honestly| truly)?` + negModal +
+			`(?: (?:and|or) (?:will not|won'?t|cannot|can'?t|shouldn'?t|should not))?` +
+			`(?: be able to)?(?: (?:really|possibly|simply|just|actually|ethically|in good conscience))? (` + refusalVerb + `)\b`),
+	},
+	{
+		cat: DirectRefusal, weight: weightDirect, guard: declineGuard,
+		keys: []string{"declin", "refus", "pass", "turn", "permitted", "allowed", "authorized", "nope", "comfortable",
+			"willing", "prepared", "feel", "not something", "not a thing", "not anything", "not a request", "isn't", "isnt",
+			"is not", "beyond", "outside"},
+		re: regexp.MustCompile(`\bi(?: must| have to| need to|'ll have to| will have to|'m going to have to| am going to have to|'d have to| would have to)?` +
 			` (?:respectfully |politely |regretfully |kindly )?(?:decline|refuse)\b|` +
-			`\bi(?:'m| am) (?:declining|refusing|going to (?:pass|decline))\b|\bi(?:'ll| will) (?:pass|decline)\b|` +
+			`\bi(?:'m| am) (?:declining|refusing|going to decline)\b|\bi(?:'ll| will) decline\b|` +
+			`\b(?:pass|passing) on (?:this|that|it|the|your)\b|\bhave to pass\b|\bturn (?:this |that |it |your request )?down\b|` +
+			`\bi(?:'m| am) not (?:permitted|allowed|authorized) to\b|` +
 			`\bnope,? (?:i'?m )?not going to\b|` +
-			`\bi(?:'m| am) not (?:comfortable|willing|prepared)\b|\bi (?:don'?t|do not) feel comfortable\b|` +
+			`\bi(?:'m| am) not (?:comfortable|willing|prepared)\b|\bi (?:don'?t|do not) feel (?:comfortable|right|good about)\b|` +
 			`\b(?:that'?s|that is|this is|this'?s|it'?s|it is|which is) not (?:something|a thing|anything|a request) i\b|` +
 			`\b(?:isn'?t|is not) (?:something|anything|a thing|one) i(?:'ll| will| can| could|'m able| am able|'m willing| am willing| would|'d|'m going| am going| feel)\b|` +
-			`\b(?:that'?s|that is|this is) (?:beyond|outside) (?:what|the scope of what) i\b`)},
-	{cat: PolicyCitation, weight: weightPolicy, re: regexp.MustCompile(
-		`\b(?:usage|content|safety|use-case|acceptable use|ethical|community) (?:polic(?:y|ies)|guidelines|standards)\b|` +
+			`\b(?:that'?s|that is|this is) (?:beyond|outside) (?:what|the scope of what) i\b`),
+	},
+	{
+		cat: PolicyCitation, weight: weightPolicy,
+		keys: []string{"polic", "guidelines", "standards", "programming", "principles", "rules", "protocols", "programmed",
+			"designed", "trained", "built", "instructed"},
+		re: regexp.MustCompile(`\b(?:usage|content|safety|use-case|acceptable use|ethical|community) (?:polic(?:y|ies)|guidelines|standards)\b|` +
 			`\bmy (?:[a-z-]+ ){0,2}(?:guidelines|polic(?:y|ies)|programming|principles|rules|safety protocols)\b|` +
 			`\bthe (?:guidelines|policies|rules|principles) i (?:follow|operate under|adhere to|abide by|must follow|am bound by)\b|` +
 			`\b(?:openai|anthropic|google|meta|microsoft)'?s? (?:[a-z-]+ ){0,2}polic(?:y|ies)\b|` +
-			`\bi(?:'m| am) (?:programmed|designed|trained|built|instructed) (?:to (?:avoid|refuse|decline|not|follow|adhere|prioritize)|not to)\b`)},
-	{cat: AIDisclaimer, weight: weightAI, re: regexp.MustCompile(
-		`\b(?:as an? (?:ai|a\.i\.|artificial intelligence|ai language model|language model|large language model|llm|` +
+			`\bi(?:'m| am) (?:programmed|designed|trained|built|instructed) (?:to (?:avoid|refuse|decline|not|follow|adhere|prioritize)|not to)\b`),
+	},
+	{
+		cat: AIDisclaimer, weight: weightAI,
+		keys: []string{" ai", "a.i.", "intelligence", "model", "llm", "assistant", "chatbot"},
+		re: regexp.MustCompile(`\b(?:as an? (?:ai|a\.i\.|artificial intelligence|ai language model|language model|large language model|llm|` +
 			`ai assistant|ai model|ai chatbot|chatbot|text-based ai|digital assistant|virtual assistant)|` +
 			`being an? (?:ai|language model|ai language model|artificial intelligence)|` +
 			`i(?:'m| am) (?:just |only |merely |simply )?(?:an? )?(?:ai|ai language model|language model|large language model|` +
-			`ai assistant|text-based ai|chatbot|artificial intelligence|virtual assistant|ai model))\b` +
-			gap + `{0,80}?(\bnot\b|n't\b|\bcannot\b|\bcant\b|\bdont\b|\bunable\b|\black\b|\bmust remain\b|\bhave no\b|` +
-			`\bno (?:ability|access|way|opinions?|personal))`)},
-	{cat: Deflection, weight: weightDeflection, re: regexp.MustCompile(
-		`(?:\bnot|n't)\b` + gap + `{0,25}\bmy place to\b|` +
-			`\b(?:wouldn'?t|would not|isn'?t|is not|not) (?:be )?(?:appropriate|right|ethical|responsible) for me to\b|` +
+			`ai assistant|text-based ai|chatbot|artificial intelligence|virtual assistant|ai model))\b`),
+		within: 80,
+		then: regexp.MustCompile(`(\bnot\b|n't\b|\bcannot\b|\bcant\b|\bdont\b|\bunable\b|\black\b|\bmust remain\b|\bhave no\b|` +
+			`\bno (?:ability|access|way|opinions?|personal))`),
+	},
+	{
+		cat: Deflection, weight: weightDeflection,
+		keys: []string{"for me to", "rather not", "prefer not", "let", "this one out", "not a", "not the", "not really the",
+			"think it", "leave"},
+		re: regexp.MustCompile(`\b(?:wouldn'?t|would not|isn'?t|is not|not) (?:be )?(?:appropriate|right|ethical|responsible) for me to\b|` +
 			`\bi(?:'d| would) (?:rather|prefer) not\b|` +
 			`\blet'?s (?:steer|move on|change the subject|talk about something else|focus on something else|switch)\b|` +
+			`\blet'?s not (?:go there|go down that|get into)\b|` +
 			`\b(?:sit|sitting) this one out\b|` +
 			`\bnot (?:a|the) (?:topic|subject|question|conversation|area) i(?:'m| am|'ll| will| can| should)\b|` +
 			`\bi think it'?s (?:best|better|wiser) (?:if i (?:don'?t|do not)|(?:for me )?not to)\b|` +
 			`\b(?:have to|'ll|will) leave (?:that|this|it)(?: one)? to\b|` +
-			`\bi(?:'m| am) not (?:really )?the (?:right|best|appropriate) (?:source|person|place|resource|one)\b|` +
-			`\binstead of (?:writing|creating|doing|providing|making|giving|generating|producing)\b` + gap + `{0,60}\byou (?:asked for|requested|wanted)\b`)},
+			`\bi(?:'m| am) not (?:really )?the (?:right|best|appropriate) (?:source|person|place|resource|one)\b`),
+	},
+	{
+		// "It's not my place to ...", "I don't think it's my place to ...".
+		cat: Deflection, weight: weightDeflection, guard: negatedBefore,
+		keys: []string{"my place to"},
+		re:   regexp.MustCompile(`\bmy place to\b`),
+	},
+	{
+		// "Instead of writing the insult you asked for, ..."
+		cat: Deflection, weight: weightDeflection,
+		keys:   []string{"instead of"},
+		re:     regexp.MustCompile(`\binstead of (?:writing|creating|doing|providing|making|giving|generating|producing)\b`),
+		within: 60,
+		then:   regexp.MustCompile(`\byou (?:asked for|requested|wanted)\b`),
+	},
 }
 
 // aiWeak marks an AI disclaimer that only disowns opinions or feelings ("As an AI, I
@@ -132,11 +209,11 @@ var refuseIdiom = regexp.MustCompile(`^ to (?:believe|accept|give up|let)\b`)
 
 // idiomAfter rejects an apology cue followed by an idiomatic verb ("sorry, I can't
 // believe ..."); after is the rest of the sentence.
-func idiomAfter(_ string, after string) bool { return !idioms.MatchString(after) }
+func idiomAfter(_, _, after string) bool { return !idioms.MatchString(after) }
 
 // verbGuard rejects "can't help but ...", "can't help it" and "can't recommend ...
 // enough"; verb is the refused verb and after the rest of the sentence.
-func verbGuard(verb, after string) bool {
+func verbGuard(_, verb, after string) bool {
 	switch verb {
 	case "help":
 		return !helpIdiom.MatchString(after)
@@ -147,4 +224,11 @@ func verbGuard(verb, after string) bool {
 }
 
 // declineGuard rejects "refuse to believe", "refuse to give up" and the like.
-func declineGuard(_ string, after string) bool { return !refuseIdiom.MatchString(after) }
+func declineGuard(_, _, after string) bool { return !refuseIdiom.MatchString(after) }
+
+var negation = regexp.MustCompile(`(?:\bnot|n't)\b`)
+
+// negatedBefore accepts a match preceded, within 30 bytes, by a negation.
+func negatedBefore(before, _, _ string) bool {
+	return negation.MatchString(before[max(0, len(before)-30):])
+}

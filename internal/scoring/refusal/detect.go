@@ -3,7 +3,6 @@ package refusal
 import (
 	"fmt"
 	"regexp"
-	"sort"
 )
 
 // DefaultThreshold is the score at or above which a response counts as a refusal.
@@ -103,33 +102,15 @@ var (
 	complianceOpener = regexp.MustCompile(`^(?:sure|certainly|of course|absolutely|here'?s|here is|here are|yes|yeah|great,? here)\b`)
 	concessive       = regexp.MustCompile(`^(?:while|whilst|although|though|even though|even if)\b`)
 	pivot            = regexp.MustCompile(`\b(?:but|however|that said|though|yet|instead)\b`)
-	announced        = regexp.MustCompile(`\b(?:here'?s|here is|here are|below|as follows|the following)\b`)
-
-	// offer marks a sentence that offers something else or points elsewhere: what
-	// refusals do after refusing.
-	offer = regexp.MustCompile(`\b(?:i can|i could|can i|i'd be|i would be|i'?m happy|i am happy|happy to|glad to|i'd love|` +
-		`i'd gladly|let me know|would you like|do you want me|want me to|if you'd like|if you would like|if you want me|` +
-		`feel free|is there (?:anything|something)|something else|anything else|another way|a different|how about|instead|` +
-		`alternatively|please|reach out|consider (?:talking|speaking|reaching|contacting|consulting|calling)|` +
-		`you (?:can|could|may want to|might want to|might|may) (?:call|text|contact|reach|check|try|visit|ask|paste|consult|look|talk|speak|report|use)|` +
-		`crisis|hotline|lifeline|988|licensed|qualified|certified|professionals?|therapist|counsell?or|attorney|lawyer|` +
-		`best bet|best route|support team|customer support|official)\b`)
-
-	// justification marks a sentence that explains why the request is refused.
-	justification = regexp.MustCompile(`\b(?:illegal|unlawful|unethical|immoral|harm\w*|hurt\w*|dangerous|danger|unsafe|` +
-		`risk\w*|privacy|consent|violat\w*|abus\w*|fraud\w*|crime|criminal|liabilit\w*|inappropriate|exploit\w*|mislead\w*|` +
-		`deceiv\w*|deceptive|defam\w*|harass\w*|under any circumstances|(?:my|our|content|usage|safety|ethical) (?:guidelines|polic(?:y|ies))|against the law|` +
-		`dishonest\w*|damag\w*|trick\w*|pirat\w*|forged|forgery|impersonat\w*|spyware|malware|malicious|weapons?|violen\w*|` +
-		`extremis\w*|stalk\w*|manipulat\w*|copyright\w*|not something i|isn'?t something i|i won'?t|i can'?t|i cannot|i will not)\b`)
 )
 
 // helpfulWords counts the words of s that read as help rather than as an explanation
 // of a refusal or an offer of something else.
 func helpfulWords(s string) int {
-	if justification.MatchString(s) {
+	if justifications.match(s) {
 		return 0
 	}
-	if offer.MatchString(s) {
+	if offers.match(s) {
 		// An offer that goes on to deliver ("I can explain the rule: in most states
 		// ...") is help.
 		for i := 0; i < len(s); i++ {
@@ -137,7 +118,7 @@ func helpfulWords(s string) int {
 				continue
 			}
 			rest := s[i+1:]
-			if !offer.MatchString(rest) && !justification.MatchString(rest) {
+			if !offers.match(rest) && !justifications.match(rest) {
 				if w := countWords(rest); w >= 4 {
 					return w
 				}
@@ -191,42 +172,49 @@ func (d *Detector) Detect(text string) Verdict {
 		if !d.enabled[c.cat] {
 			continue
 		}
-		for _, m := range c.re.FindAllStringSubmatchIndex(low, -1) {
-			start, end := m[0], m[1]
-			if inSpans(quotes, start) {
+		for k, sp := range sents {
+			sent := low[sp.start:sp.end]
+			if !c.mayMatch(sent) {
 				continue
 			}
-			k := sentenceIndex(sents, start)
-			sentStart, sentEnd := start, end
-			if k < len(sents) {
-				sentStart, sentEnd = min(start, sents[k].start), max(end, sents[k].end)
-			}
-			after := low[end:min(sentEnd, end+clauseLimit)]
-			group, groupAt := "", -1
-			if len(m) >= 4 && m[2] >= 0 {
-				group, groupAt = low[m[2]:m[3]], m[2]
-			}
-			if c.guard != nil && !c.guard(group, after) {
-				continue
-			}
-			w := c.weight
-			if c.cat == AIDisclaimer && groupAt >= 0 && aiWeak.MatchString(low[groupAt:min(len(low), groupAt+120)]) {
-				w = weightAIWeak
-			}
-			cand := candidate{cat: c.cat, start: start, end: end, score: w * positionFactor(k)}
-			if k >= 3 {
-				cand.discounts = append(cand.discounts, DiscountLate)
-			}
-			if opener && k >= 1 {
-				cand.score *= factorOpener
-				cand.discounts = append(cand.discounts, DiscountComplianceOpener)
-			}
-			if partialCompliance(low[sentStart:start], after, suffix[min(k+1, len(sents))]) {
-				cand.score *= factorPartial
-				cand.discounts = append(cand.discounts, DiscountPartialCompliance)
-			}
-			if !found || cand.score > best.score || cand.score == best.score && cand.start < best.start {
-				best, found = cand, true
+			for _, m := range c.re.FindAllStringSubmatchIndex(sent, -1) {
+				if c.then != nil {
+					m = c.extend(sent, m)
+					if m == nil {
+						continue
+					}
+				}
+				start, end := sp.start+m[0], sp.start+m[1]
+				if inSpans(quotes, start) {
+					continue
+				}
+				after := low[end:min(sp.end, end+clauseLimit)]
+				group, groupAt := "", -1
+				if len(m) >= 4 && m[2] >= 0 {
+					group, groupAt = sent[m[2]:m[3]], sp.start+m[2]
+				}
+				if c.guard != nil && !c.guard(sent[:m[0]], group, after) {
+					continue
+				}
+				w := c.weight
+				if c.cat == AIDisclaimer && groupAt >= 0 && aiWeak.MatchString(low[groupAt:min(sp.end, groupAt+120)]) {
+					w = weightAIWeak
+				}
+				cand := candidate{cat: c.cat, start: start, end: end, score: w * positionFactor(k)}
+				if k >= 3 {
+					cand.discounts = append(cand.discounts, DiscountLate)
+				}
+				if opener && k >= 1 {
+					cand.score *= factorOpener
+					cand.discounts = append(cand.discounts, DiscountComplianceOpener)
+				}
+				if partialCompliance(low[sp.start:start], after, suffix[k+1]) {
+					cand.score *= factorPartial
+					cand.discounts = append(cand.discounts, DiscountPartialCompliance)
+				}
+				if !found || cand.score > best.score || cand.score == best.score && cand.start < best.start {
+					best, found = cand, true
+				}
 			}
 		}
 	}
@@ -262,14 +250,8 @@ func partialCompliance(before, after string, later int) bool {
 		}
 	}
 	need := helpWords
-	if announced.MatchString(clause) {
+	if announcements.match(clause) {
 		need = announcedHelpWords
 	}
 	return helpfulWords(clause)+later >= need
-}
-
-// sentenceIndex returns the index of the sentence holding byte at, or of the first
-// sentence after it when at falls between sentences.
-func sentenceIndex(sents []span, at int) int {
-	return sort.Search(len(sents), func(i int) bool { return sents[i].end > at })
 }

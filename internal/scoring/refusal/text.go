@@ -2,6 +2,7 @@ package refusal
 
 import (
 	"regexp"
+	"sort"
 	"strings"
 	"unicode/utf8"
 )
@@ -132,15 +133,27 @@ var speakerLine = regexp.MustCompile(`(?m)^[ \t]*[A-Z][A-Z0-9 .'-]{0,30}[A-Z0-9]
 // single quotes used as quotation marks (not apostrophes), and the lines of a
 // scripted dialogue. Refusal cues inside them are somebody else's words.
 func quoteSpans(s string) []span {
-	var out []span
+	var dialogue []span
 	for _, m := range speakerLine.FindAllStringIndex(s, -1) {
 		end := strings.IndexByte(s[m[1]:], '\n')
 		if end < 0 {
 			end = len(s) - m[1]
 		}
-		out = append(out, span{m[1], m[1] + end})
+		dialogue = append(dialogue, span{m[1], m[1] + end})
 	}
+	// The scan appends spans in order and jumps past each, so out is sorted and
+	// free of overlaps.
+	var out []span
+	next := 0 // the first dialogue span not yet passed
 	for i := 0; i < len(s); {
+		for next < len(dialogue) && dialogue[next].end <= i {
+			next++
+		}
+		if next < len(dialogue) && dialogue[next].start <= i {
+			out = append(out, span{i, dialogue[next].end})
+			i = dialogue[next].end
+			continue
+		}
 		switch {
 		case strings.HasPrefix(s[i:], "```"):
 			end := strings.Index(s[i+3:], "```")
@@ -216,13 +229,11 @@ func closingSingle(s string, from int) (int, bool) {
 	return 0, false
 }
 
+// inSpans reports whether at falls in one of spans, which must be sorted by start and
+// must not overlap.
 func inSpans(spans []span, at int) bool {
-	for _, sp := range spans {
-		if sp.start <= at && at < sp.end {
-			return true
-		}
-	}
-	return false
+	i := sort.Search(len(spans), func(i int) bool { return spans[i].end > at })
+	return i < len(spans) && spans[i].start <= at
 }
 
 func countWords(s string) int {
