@@ -1,0 +1,155 @@
+package sacrebleu
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// validUTF8 returns s with every byte that is not part of valid UTF-8 replaced by
+// U+FFFD, the reading Go's range loop gives, so that a string is a sequence of code
+// points as in Python.
+func validUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	return string([]rune(s))
+}
+
+// isPySpace reports whether Python's str.isspace() holds for r, which is what
+// str.split() and str.rstrip() without arguments use: \t \n \v \f \r, the separators
+// U+001C..U+001F, space, U+0085, U+00A0, U+1680, U+2000..U+200A, U+2028, U+2029,
+// U+202F, U+205F and U+3000. Go's unicode.IsSpace lacks U+001C..U+001F.
+func isPySpace(r rune) bool {
+	if r <= ' ' {
+		return r == ' ' || (r >= '\t' && r <= '\r') || (r >= 0x1c && r <= 0x1f)
+	}
+	if r < 0x85 {
+		return false
+	}
+	switch r {
+	case 0x85, 0xa0, 0x1680, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000:
+		return true
+	}
+	return r >= 0x2000 && r <= 0x200a
+}
+
+// pyFields splits s as Python's s.split() does.
+func pyFields(s string) []string {
+	out := make([]string, 0, len(s)/6+1)
+	start := -1
+	for i := 0; i < len(s); {
+		c, size := s[i], 1
+		var space bool
+		switch {
+		case c < utf8.RuneSelf:
+			space = c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f)
+		case c == 0xc2 || (c >= 0xe1 && c <= 0xe3):
+			// Only these lead bytes begin an encoded non-ASCII space.
+			var r rune
+			r, size = utf8.DecodeRuneInString(s[i:])
+			space = isPySpace(r)
+		}
+		if space {
+			if start >= 0 {
+				out = append(out, s[start:i])
+				start = -1
+			}
+		} else if start < 0 {
+			start = i
+		}
+		i += size
+	}
+	if start >= 0 {
+		out = append(out, s[start:])
+	}
+	return out
+}
+
+// pyRStrip trims s as Python's s.rstrip() does.
+func pyRStrip(s string) string { return strings.TrimRightFunc(s, isPySpace) }
+
+// removePySpace deletes every Python whitespace character, as "".join(s.split()).
+func removePySpace(s string) string {
+	if strings.IndexFunc(s, isPySpace) < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		if !isPySpace(r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// pyLower lowercases s as Python's str.lower() does: the simple lowercase mapping of
+// each code point, except that U+0130 (İ) becomes "i\u0307" and U+03A3 (Σ) becomes
+// final sigma ς when a cased letter precedes it and none follows it, case-ignorable
+// characters skipped on both sides (CPython's handle_capital_sigma).
+func pyLower(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return strings.ToLower(s)
+	}
+	rs := []rune(s)
+	var b strings.Builder
+	b.Grow(len(s) + 2)
+	for i, r := range rs {
+		switch r {
+		case 0x130:
+			b.WriteString("i\u0307")
+		case 0x3a3:
+			if finalSigma(rs, i) {
+				b.WriteRune(0x3c2)
+			} else {
+				b.WriteRune(0x3c3)
+			}
+		default:
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	return b.String()
+}
+
+// finalSigma reports whether the capital sigma at rs[i] is in the Final_Sigma context
+// of the Unicode standard: \p{cased} \p{case-ignorable}* Σ !(\p{case-ignorable}* \p{cased}).
+func finalSigma(rs []rune, i int) bool {
+	j := i - 1
+	for j >= 0 && isCaseIgnorable(rs[j]) {
+		j--
+	}
+	if j < 0 || !isCased(rs[j]) {
+		return false
+	}
+	j = i + 1
+	for j < len(rs) && isCaseIgnorable(rs[j]) {
+		j++
+	}
+	return j == len(rs) || !isCased(rs[j])
+}
+
+// isCased is the Unicode derived property Cased: Lu, Ll, Lt, Other_Lowercase and
+// Other_Uppercase.
+func isCased(r rune) bool {
+	return unicode.IsUpper(r) || unicode.IsLower(r) || unicode.IsTitle(r) ||
+		unicode.Is(unicode.Other_Lowercase, r) || unicode.Is(unicode.Other_Uppercase, r)
+}
+
+// isCaseIgnorable is the Unicode derived property Case_Ignorable: Mn, Me, Cf, Lm, Sk,
+// and the Word_Break classes MidLetter, MidNumLet and Single_Quote.
+func isCaseIgnorable(r rune) bool {
+	switch r {
+	case 0x27, 0x2e, 0x3a, 0xb7, 0x387, 0x55f, 0x5f4, 0x2018, 0x2019, 0x2024, 0x2027,
+		0xfe13, 0xfe52, 0xfe55, 0xff07, 0xff0e, 0xff1a:
+		return true
+	}
+	return unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf, unicode.Lm, unicode.Sk)
+}
