@@ -1,0 +1,182 @@
+package sacrebleu
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
+	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
+)
+
+const bleuSchema = `{
+  "type": "object",
+  "additionalProperties": false,
+  "properties": {
+    "tokenize": {"enum": ["13a", "none", "intl", "char"], "default": "13a",
+      "description": "sacrebleu tokenizer applied to response and reference."},
+    "lowercase": {"type": "boolean", "default": false,
+      "description": "Lowercase both texts before tokenizing (case-insensitive BLEU)."},
+    "smooth_method": {"enum": ["exp", "floor", "add-k", "none"], "default": "exp",
+      "description": "Smoothing of orders without matches (Chen and Cherry 2014)."},
+    "smooth_value": {"type": "number", "minimum": 0, "maximum": 100,
+      "description": "Value for floor (default 0.1) or add-k (default 1) smoothing."}
+  }
+}`
+
+// BLEU describes the bleu scorer: sacrebleu's sentence_bleu of the response against the
+// reference, with sacrebleu's defaults (13a tokenizer, case-sensitive, exp smoothing,
+// effective order). The response and reference are optionally lowercased, right-stripped
+// and tokenized; the statistics are the hypothesis length, the reference length, and per
+// order n = 1..4 the hypothesis n-grams (totals) and those matched in the reference,
+// each clipped to its reference count (counts); BLEU is then computed as
+// BLEUMetric.Compute describes, on sacrebleu's 0-100 scale.
+//
+// Its value is score/100, capped at 1 because floating point puts a perfect score at
+// 100.00000000000004 as in sacrebleu; details carry the unrounded score, the four
+// precisions, bp, sys_len, ref_len, counts, totals and sacrebleu's signature. Summed
+// over responses, the details' statistics give CorpusBLEU.
+func BLEU() scoring.Type {
+	return scoring.Type{
+		Name:           "bleu",
+		Description:    "sacrebleu sentence BLEU of the response against the reference (13a tokenizer, exp smoothing by default); value is BLEU/100.",
+		ParamsSchema:   json.RawMessage(bleuSchema),
+		NeedsReference: true,
+		Better:         scoring.HigherIsBetter,
+		New:            newBLEUScorer,
+	}
+}
+
+func newBLEUScorer(params json.RawMessage) (scoring.Scorer, error) {
+	var p struct {
+		Tokenize     *string  `json:"tokenize"`
+		Lowercase    bool     `json:"lowercase"`
+		SmoothMethod *string  `json:"smooth_method"`
+		SmoothValue  *float64 `json:"smooth_value"`
+	}
+	if err := scoring.DecodeParams(params, &p); err != nil {
+		return nil, err
+	}
+	opts := BLEUOptions{Lowercase: p.Lowercase, SmoothValue: p.SmoothValue, EffectiveOrder: true}
+	if p.Tokenize != nil {
+		opts.Tokenize = Tokenizer(*p.Tokenize)
+	}
+	if p.SmoothMethod != nil {
+		opts.Smooth = Smoothing(*p.SmoothMethod)
+	}
+	if opts.SmoothValue != nil && opts.Smooth != SmoothFloor && opts.Smooth != SmoothAddK {
+		return nil, domain.Invalid("smooth_value", "applies only to smooth_method floor or add-k")
+	}
+	m, err := NewBLEUMetric(opts)
+	if err != nil {
+		return nil, domain.Invalid("", "%v", err)
+	}
+	signature := m.Signature(1)
+	return scoring.ScorerFunc(func(_ context.Context, it scoring.Item) (scoring.Result, error) {
+		s := m.Sentence(it.Response, []string{it.Reference})
+		return scoring.Result{
+			Value: math.Min(s.Score/100, 1),
+			Details: map[string]any{
+				"score":      s.Score,
+				"precisions": s.Precisions[:],
+				"bp":         s.BP,
+				"sys_len":    s.Stats.SysLen,
+				"ref_len":    s.Stats.RefLen,
+				"counts":     s.Stats.Counts[:],
+				"totals":     s.Stats.Totals[:],
+				"signature":  signature,
+			},
+		}, nil
+	}), nil
+}
+
+const chrfSchema = `{
+  "type": "object",
+  "additionalProperties": false,
+  "properties": {
+    "char_order": {"type": "integer", "minimum": 1, "maximum": 10, "default": 6,
+      "description": "Highest character n-gram order."},
+    "word_order": {"type": "integer", "minimum": 0, "maximum": 4, "default": 0,
+      "description": "Highest word n-gram order; 0 is chrF, 2 is chrF++."},
+    "beta": {"type": "integer", "minimum": 1, "maximum": 10, "default": 2,
+      "description": "Recall is weighted beta times as much as precision."},
+    "lowercase": {"type": "boolean", "default": false,
+      "description": "Lowercase both texts first (case-insensitive chrF)."},
+    "whitespace": {"type": "boolean", "default": false,
+      "description": "Keep whitespace inside character n-grams."},
+    "eps_smoothing": {"type": "boolean", "default": false,
+      "description": "Average per-order F-scores with epsilon smoothing (chrF++.py, NLTK, Moses) instead of sacrebleu's effective order."}
+  }
+}`
+
+// CHRF describes the chrf scorer: sacrebleu's sentence chrF of the response against the
+// reference, with sacrebleu's defaults (character order 6, word order 0, beta 2,
+// case-sensitive, whitespace removed, effective-order averaging); word_order 2 gives
+// chrF++. For each character order n the statistics count the character n-grams (code
+// points, whitespace removed) of the response, of the reference, and matched (each
+// clipped to its reference count); word orders do the same over words with a leading or
+// trailing ASCII punctuation character split off. The score is CHRFMetric's F-score,
+// 0-100: precision and recall averaged over the orders present on both sides, then
+// F_beta = (1+β²)·P·R/(β²·P+R).
+//
+// Its value is score/100; details carry the unrounded score, sacrebleu's metric name
+// ("chrF2", "chrF2++"), the flattened statistics (stats, three per order) and the
+// signature. Summed over responses, the statistics give CorpusCHRF.
+func CHRF() scoring.Type {
+	return scoring.Type{
+		Name:           "chrf",
+		Description:    "sacrebleu sentence chrF of the response against the reference (chrF++ with word_order 2); value is chrF/100.",
+		ParamsSchema:   json.RawMessage(chrfSchema),
+		NeedsReference: true,
+		Better:         scoring.HigherIsBetter,
+		New:            newCHRFScorer,
+	}
+}
+
+func newCHRFScorer(params json.RawMessage) (scoring.Scorer, error) {
+	// Orders arrive as JSON numbers that the schema has checked are integers in range;
+	// decoding them as float64 also accepts 6.0.
+	var p struct {
+		CharOrder    *float64 `json:"char_order"`
+		WordOrder    *float64 `json:"word_order"`
+		Beta         *float64 `json:"beta"`
+		Lowercase    bool     `json:"lowercase"`
+		Whitespace   bool     `json:"whitespace"`
+		EpsSmoothing bool     `json:"eps_smoothing"`
+	}
+	if err := scoring.DecodeParams(params, &p); err != nil {
+		return nil, err
+	}
+	opts := DefaultCHRFOptions()
+	opts.Lowercase, opts.Whitespace, opts.EpsSmoothing = p.Lowercase, p.Whitespace, p.EpsSmoothing
+	for _, f := range []struct {
+		name string
+		v    *float64
+		dst  *int
+	}{{"char_order", p.CharOrder, &opts.CharOrder}, {"word_order", p.WordOrder, &opts.WordOrder}, {"beta", p.Beta, &opts.Beta}} {
+		if f.v == nil {
+			continue
+		}
+		if *f.v != math.Trunc(*f.v) || *f.v < 0 || *f.v > 100 {
+			return nil, domain.Invalid(f.name, "must be a small non-negative integer, got %v", *f.v)
+		}
+		*f.dst = int(*f.v)
+	}
+	m, err := NewCHRFMetric(opts)
+	if err != nil {
+		return nil, domain.Invalid("", "%v", err)
+	}
+	signature, name := m.Signature(1), m.Name()
+	return scoring.ScorerFunc(func(_ context.Context, it scoring.Item) (scoring.Result, error) {
+		s := m.Sentence(it.Response, []string{it.Reference})
+		return scoring.Result{
+			Value: math.Min(s.Score/100, 1),
+			Details: map[string]any{
+				"score":     s.Score,
+				"name":      name,
+				"stats":     []int(s.Stats),
+				"signature": signature,
+			},
+		}, nil
+	}), nil
+}
