@@ -83,6 +83,9 @@ func (s *Set) ScoreBatch(ctx context.Context, items []Item) ([][]Outcome, error)
 			i, j := k/len(s.scorers), k%len(s.scorers)
 			out[i][j] = s.scoreOne(ctx, j, items[i])
 		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		return out, nil
 	}
 	jobs := make(chan int)
@@ -109,6 +112,11 @@ feed:
 	}
 	close(jobs)
 	wg.Wait()
+	if err == nil {
+		// Scorers cut short by the caller's cancellation report timeouts; the
+		// batch as a whole failed, not those scorers.
+		err = ctx.Err()
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,192 @@
+package scoring_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
+	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
+)
+
+// fakeType builds a scorer type whose scores come from fn.
+func fakeType(name string, fn func(context.Context, scoring.Item) (scoring.Result, error)) scoring.Type {
+	return scoring.Type{
+		Name: name, Description: "test", Better: scoring.HigherIsBetter,
+		ParamsSchema: json.RawMessage(`{"type":"object","additionalProperties":false,"properties":{"k":{"type":"integer","minimum":1,"maximum":5}}}`),
+		New: func(params json.RawMessage) (scoring.Scorer, error) {
+			var p struct {
+				K int `json:"k"`
+			}
+			if err := scoring.DecodeParams(params, &p); err != nil {
+				return nil, err
+			}
+			if p.K == 4 {
+				return nil, domain.Invalid("k", "4 is unlucky")
+			}
+			return scoring.ScorerFunc(fn), nil
+		},
+	}
+}
+
+func lengthOf(_ context.Context, it scoring.Item) (scoring.Result, error) {
+	return scoring.Result{Value: float64(len(it.Response))}, nil
+}
+
+func TestNewRegistryRejects(t *testing.T) {
+	ok := fakeType("fake", lengthOf)
+	tests := []struct {
+		name  string
+		types []scoring.Type
+	}{
+		{"duplicate", []scoring.Type{ok, ok}},
+		{"bad name", []scoring.Type{fakeType("Bad Name", lengthOf)}},
+		{"no constructor", []scoring.Type{{Name: "x", Better: scoring.HigherIsBetter}}},
+		{"bad direction", []scoring.Type{{Name: "x", Better: "sideways", New: ok.New}}},
+		{"bad schema", []scoring.Type{{Name: "x", Better: scoring.NoDirection, New: ok.New, ParamsSchema: json.RawMessage(`{"type": 5}`)}}},
+	}
+	for _, tt := range tests {
+		if _, err := scoring.NewRegistry(tt.types...); err == nil {
+			t.Errorf("%s: NewRegistry succeeded, want an error", tt.name)
+		}
+	}
+}
+
+func TestBuildValidatesConfigs(t *testing.T) {
+	reg, err := scoring.NewRegistry(fakeType("fake", lengthOf), fakeType("other", lengthOf))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := func(v float64) *float64 { return &v }
+	tests := []struct {
+		name   string
+		cfgs   []scoring.Config
+		fields []string
+	}{
+		{"ok", []scoring.Config{{Type: "fake"}, {Type: "fake", Name: "fake2", Params: json.RawMessage(`{"k":2}`), Pass: &scoring.Pass{Min: f(1)}}}, nil},
+		{"missing type", []scoring.Config{{Name: "x"}}, []string{"[0].type"}},
+		{"unknown type", []scoring.Config{{Type: "nope"}}, []string{"[0].type"}},
+		{"unknown param", []scoring.Config{{Type: "fake", Params: json.RawMessage(`{"j":1}`)}}, []string{"[0].params"}},
+		{"wrong param type", []scoring.Config{{Type: "fake", Params: json.RawMessage(`{"k":"two"}`)}}, []string{"[0].params.k"}},
+		{"param out of range", []scoring.Config{{Type: "fake", Params: json.RawMessage(`{"k":9}`)}}, []string{"[0].params.k"}},
+		{"constructor refuses", []scoring.Config{{Type: "fake", Params: json.RawMessage(`{"k":4}`)}}, []string{"[0].params.k"}},
+		{"params not an object", []scoring.Config{{Type: "fake", Params: json.RawMessage(`[1]`)}}, []string{"[0].params"}},
+		{"bad name", []scoring.Config{{Type: "fake", Name: "Has Space"}}, []string{"[0].name"}},
+		{"duplicate name", []scoring.Config{{Type: "fake"}, {Type: "other", Name: "fake"}}, []string{"[1].name"}},
+		{"empty pass", []scoring.Config{{Type: "fake", Pass: &scoring.Pass{}}}, []string{"[0].pass"}},
+		{"pass min above max", []scoring.Config{{Type: "fake", Pass: &scoring.Pass{Min: f(2), Max: f(1)}}}, []string{"[0].pass"}},
+		{"two bad configs", []scoring.Config{{Type: "nope"}, {Type: "fake", Params: json.RawMessage(`{"k":0}`)}}, []string{"[0].type", "[1].params.k"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			set, err := reg.Build(tt.cfgs)
+			var got []string
+			for _, fe := range domain.Fields(err) {
+				got = append(got, fe.Field)
+			}
+			if strings.Join(got, ",") != strings.Join(tt.fields, ",") {
+				t.Fatalf("Build error fields = %v (%v), want %v", got, err, tt.fields)
+			}
+			if err == nil {
+				cfgs := set.Configs()
+				if cfgs[0].Name != "fake" || string(cfgs[0].Params) != "{}" {
+					t.Errorf("normalised config = %+v, want name defaulted and params {}", cfgs[0])
+				}
+			}
+		})
+	}
+}
+
+func TestScoreBatch(t *testing.T) {
+	var calls atomic.Int64
+	slow := fakeType("slow", func(ctx context.Context, it scoring.Item) (scoring.Result, error) {
+		calls.Add(1)
+		if it.Response == "hang" {
+			<-ctx.Done()
+			return scoring.Result{}, ctx.Err()
+		}
+		return scoring.Result{Value: float64(len(it.Response))}, nil
+	})
+	panicky := fakeType("panicky", func(_ context.Context, it scoring.Item) (scoring.Result, error) {
+		if it.Response == "boom" {
+			panic("boom")
+		}
+		return scoring.Result{Value: 1, Details: map[string]any{"ok": true}}, nil
+	})
+	failing := fakeType("failing", func(context.Context, scoring.Item) (scoring.Result, error) {
+		return scoring.Result{}, errors.New("no good")
+	})
+	reg, err := scoring.NewRegistry(slow, panicky, failing)
+	if err != nil {
+		t.Fatal(err)
+	}
+	three := 3.0
+	set, err := reg.Build([]scoring.Config{{Type: "slow", Pass: &scoring.Pass{Max: &three}}, {Type: "panicky"}, {Type: "failing"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	set.Timeout = 200 * time.Millisecond
+	items := []scoring.Item{{Response: "ab"}, {Response: "boom"}, {Response: "hang"}, {Response: "abcd"}}
+	for i := 0; i < 20; i++ {
+		items = append(items, scoring.Item{Response: strings.Repeat("x", i)})
+	}
+	out, err := set.ScoreBatch(context.Background(), items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != len(items) {
+		t.Fatalf("%d results for %d items", len(out), len(items))
+	}
+	for i, it := range items {
+		if it.Response == "hang" {
+			if !errors.Is(out[i][0].Err, scoring.ErrTimeout) {
+				t.Errorf("item %d slow: err = %v, want ErrTimeout", i, out[i][0].Err)
+			}
+		} else if out[i][0].Err != nil || out[i][0].Result.Value != float64(len(it.Response)) {
+			t.Errorf("item %d slow = %+v, want value %d (results out of order?)", i, out[i][0], len(it.Response))
+		} else if p := out[i][0].Result.Passed; p == nil || *p != (len(it.Response) <= 3) {
+			t.Errorf("item %d passed = %v, want %v", i, p, len(it.Response) <= 3)
+		}
+		var pe *scoring.PanicError
+		if it.Response == "boom" {
+			if !errors.As(out[i][1].Err, &pe) {
+				t.Errorf("item %d panicky: err = %v, want a PanicError", i, out[i][1].Err)
+			}
+		} else if out[i][1].Err != nil || out[i][1].Result.Details["ok"] != true || out[i][1].Result.Passed != nil {
+			t.Errorf("item %d panicky = %+v", i, out[i][1])
+		}
+		if out[i][2].Err == nil || out[i][2].Name != "failing" {
+			t.Errorf("item %d failing = %+v, want its error", i, out[i][2])
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := set.ScoreBatch(ctx, items); !errors.Is(err, context.Canceled) {
+		t.Errorf("ScoreBatch(cancelled) error = %v, want context.Canceled", err)
+	}
+}
+
+func TestNeedsReference(t *testing.T) {
+	ref := fakeType("ref", lengthOf)
+	ref.NeedsReference = true
+	reg, _ := scoring.NewRegistry(ref)
+	set, err := reg.Build([]scoring.Config{{Type: "ref"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := set.NeedsReference(); len(got) != 1 || got[0] != "ref" {
+		t.Errorf("NeedsReference = %v", got)
+	}
+	out, _ := set.Score(context.Background(), scoring.Item{Response: "x"})
+	if out[0].Err == nil {
+		t.Errorf("scoring without a reference succeeded")
+	}
+	out, _ = set.Score(context.Background(), scoring.Item{Response: "x", Reference: "", HasReference: true})
+	if out[0].Err != nil {
+		t.Errorf("an empty reference is a reference: %v", out[0].Err)
+	}
+}
