@@ -225,15 +225,7 @@ func (m *CHRFMetric) Stats(hyp string, refs []string) CHRFStats {
 	return best
 }
 
-// fScore is sacrebleu's CHRF._compute_f_score on the 0-100 scale. For each order,
-// precision = matches/hyp and recall = matches/ref.
-//
-// Default (effective order): precision and recall are averaged over the orders with
-// hypothesis and reference n-grams, and chrF = 100·(1+β²)·P·R/(β²·P+R), 0 when P+R = 0
-// or no order counts.
-//
-// EpsSmoothing: an undefined precision or recall is 1e-16, each order's
-// F = (1+β²)·p·r/(β²·p+r) (1e-16 when the denominator is 0), and chrF = 100·ΣF/orders.
+// fScore is sacrebleu's CHRF._compute_f_score, the score Compute documents.
 func (m *CHRFMetric) fScore(st CHRFStats) float64 {
 	const eps = 1e-16
 	factor := float64(m.opts.Beta * m.opts.Beta)
@@ -281,8 +273,17 @@ func (m *CHRFMetric) fScore(st CHRFStats) float64 {
 	return 100 * score
 }
 
-// Compute returns chrF from sufficient statistics; it is an error if their length is
-// not three per order.
+// Compute returns chrF from sufficient statistics, as sacrebleu's _compute_f_score,
+// on the 0-100 scale; it is an error if there are not three values per order. For
+// each order, precision = matches/hyp and recall = matches/ref.
+//
+// Default (effective order): precision and recall are averaged over the orders with
+// both hypothesis and reference n-grams, and chrF = 100·(1+β²)·P·R/(β²·P+R); it is 0
+// when P+R = 0 or no order has n-grams on both sides.
+//
+// EpsSmoothing: an undefined precision or recall (no n-grams) is 1e-16, each order
+// scores F = (1+β²)·p·r/(β²·p+r), or 1e-16 when the denominator is 0, and
+// chrF = 100·ΣF/orders.
 func (m *CHRFMetric) Compute(st CHRFStats) (CHRFScore, error) {
 	if len(st) != 3*m.order() {
 		return CHRFScore{}, fmt.Errorf("chrF statistics have %d values, want %d (3 per order for %d character and %d word orders)",

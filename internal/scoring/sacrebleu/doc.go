@@ -12,5 +12,7 @@
 // Python's str.split() splits on, lowercasing is str.lower() (with its final-sigma and
 // dotted-capital-I rules), n-grams are over Unicode code points, and the BLEU log sum is
 // added the way CPython 3.12+ sums floats. Invalid UTF-8 is read one U+FFFD per bad
-// byte before scoring.
+// byte before scoring. Character properties (punctuation, symbols, numbers, case) come
+// from Go's Unicode tables; sacrebleu takes them from Python and the regex module, which
+// may know characters assigned in later Unicode versions than Go does.
 package sacrebleu

@@ -115,9 +115,9 @@ const chrfSchema = `{
 // chrF++. For each character order n the statistics count the character n-grams (code
 // points, whitespace removed) of the response, of the reference, and matched (each
 // clipped to its reference count); word orders do the same over words with a leading or
-// trailing ASCII punctuation character split off. The score is CHRFMetric's F-score,
-// 0-100: precision and recall averaged over the orders present on both sides, then
-// F_beta = (1+β²)·P·R/(β²·P+R).
+// trailing ASCII punctuation character split off. The score, 0-100, is as
+// CHRFMetric.Compute defines: by default precision and recall averaged over the orders
+// present on both sides, then 100·(1+β²)·P·R/(β²·P+R).
 //
 // Its value is score/100; details carry the unrounded score, sacrebleu's metric name
 // ("chrF2", "chrF2++"), the flattened statistics (stats, three per order) and the

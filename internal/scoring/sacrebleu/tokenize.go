@@ -13,12 +13,13 @@ type Tokenizer string
 const (
 	// Tokenizer13a is mteval-v13a.pl's tokenization, sacrebleu's default: it unescapes
 	// &quot; &amp; &lt; &gt;, drops <skipped> and joins "-\n" line breaks, splits off
-	// the ASCII punctuation space ! " # $ % & ( ) * + / : ; < = > ? @ [ \ ] ^ _ ` { | } ~,
-	// splits "." and "," unless both neighbours are digits, and splits "-" after a digit.
+	// each of ! " # $ % & ( ) * + / : ; < = > ? @ [ \ ] ^ _ ` { | } ~, splits off "."
+	// and "," unless both neighbours are digits, and splits off "-" after a digit.
 	Tokenizer13a Tokenizer = "13a"
 	// TokenizerIntl is mteval-v14.pl's international tokenization: it splits off every
-	// Unicode punctuation character (\p{P}) unless both neighbours are numbers (\p{N})
-	// and every symbol (\p{S}).
+	// Unicode punctuation character (\p{P}) unless both neighbours are numbers (\p{N}),
+	// and every symbol (\p{S}). As in mteval-v14.pl, punctuation ending the line right
+	// after a number stays attached ("1999.").
 	TokenizerIntl Tokenizer = "intl"
 	// TokenizerChar makes every non-whitespace character a token.
 	TokenizerChar Tokenizer = "char"
