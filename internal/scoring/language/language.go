@@ -42,7 +42,7 @@ const (
 	reasonTooShort      = "too_short"      // fewer letters than min_letters
 	reasonCode          = "code"           // mostly code characters
 	reasonNoLanguage    = "no_language"    // no script or language the detector knows
-	reasonAmbiguous     = "ambiguous"      // the two best languages scored the same
+	reasonAmbiguous     = "ambiguous"      // the detector's confidence is 0
 	reasonLowConfidence = "low_confidence" // confidence below min_confidence
 )
 
@@ -57,7 +57,8 @@ const (
 // when with ignore_code more than 8% of its non-space characters are among
 // { } [ ] ( ) < > = ; \ _ & ^ ~ ` (source code, formulas), when whatlanggo finds
 // no language, when its confidence is 0 (its two best languages tie, and the
-// order between them would be arbitrary), or when its confidence is below
+// order between them would be arbitrary, or a single language matched too few
+// trigrams: whatlanggo then rounds score/500 down), or when its confidence is below
 // min_confidence (default 0). Otherwise it is whatlanggo's language, corrected
 // to Japanese when whatlanggo says Mandarin of a text that contains kana (its
 // own rule, which its script count can miss), with whatlanggo's confidence.

@@ -228,6 +228,30 @@ func TestMinConfidence(t *testing.T) {
 	}
 }
 
+// TestDetectorGivesUp: an oracle run of whatlanggo v1.0.1 gives Lang -1 for
+// the first text (no trigram of any profile) and epo with confidence 0 for the
+// second (one language matched, score below 500).
+func TestDetectorGivesUp(t *testing.T) {
+	s := newTestScorer(t, `{"min_letters": 1}`)
+	tests := []struct {
+		name, in, reason, guess string
+	}{
+		{"no language", "qqqq zzzz xxxx wwww", reasonNoLanguage, ""},
+		{"zero confidence", "jjjjjjj kkkkkkk", reasonAmbiguous, "eo"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := score(t, s, tt.in)
+			if res.Details["language"] != Undetermined || res.Details["reason"] != tt.reason || res.Value != 0 {
+				t.Errorf("details = %v, value = %v; want und, %s, 0", res.Details, res.Value, tt.reason)
+			}
+			if g, _ := res.Details["guess"].(string); g != tt.guess {
+				t.Errorf("guess = %q, want %q", g, tt.guess)
+			}
+		})
+	}
+}
+
 func TestMinLetters(t *testing.T) {
 	// "Good morning everyone" has 19 letters.
 	text := "Good morning everyone"
