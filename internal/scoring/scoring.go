@@ -51,6 +51,12 @@ type Scorer interface {
 	Score(ctx context.Context, item Item) (Result, error)
 }
 
+// ReferenceNeeder is implemented by scorers whose need for a reference depends on
+// their params (equals with use_reference); Type.NeedsReference covers the rest.
+type ReferenceNeeder interface {
+	NeedsReference() bool
+}
+
 // ScorerFunc adapts a function to the Scorer interface.
 type ScorerFunc func(ctx context.Context, item Item) (Result, error)
 

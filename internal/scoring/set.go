@@ -48,11 +48,19 @@ func (s *Set) Configs() []Config {
 func (s *Set) NeedsReference() []string {
 	var out []string
 	for _, b := range s.scorers {
-		if b.Type.NeedsReference {
+		if b.needsReference() {
 			out = append(out, b.Config.Name)
 		}
 	}
 	return out
+}
+
+func (b Bound) needsReference() bool {
+	if b.Type.NeedsReference {
+		return true
+	}
+	rn, ok := b.Scorer.(ReferenceNeeder)
+	return ok && rn.NeedsReference()
 }
 
 // ScoreBatch applies every scorer to every item, in parallel bounded by Workers, and
@@ -135,7 +143,7 @@ func (s *Set) Score(ctx context.Context, item Item) ([]Outcome, error) {
 func (s *Set) scoreOne(ctx context.Context, j int, item Item) Outcome {
 	b := s.scorers[j]
 	o := Outcome{Name: b.Config.Name}
-	if b.Type.NeedsReference && !item.HasReference {
+	if b.needsReference() && !item.HasReference {
 		o.Err = fmt.Errorf("scorer %q needs a reference answer and the item has none", b.Config.Name)
 		return o
 	}

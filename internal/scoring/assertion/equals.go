@@ -27,9 +27,11 @@ var errNoReference = errors.New("params.use_reference is true but the item has n
 // differ, "first_difference": the code point offset of the first difference in the
 // compared (trimmed, folded) texts.
 //
-// Whether a reference is needed depends on params, but Type.NeedsReference is fixed
-// per type, so it is false here: with use_reference set, an item without a reference
-// gets an error for this scorer, not a failed assertion, since nothing was compared.
+// Whether a reference is needed depends on params, so Type.NeedsReference is false
+// and the configured scorer answers through scoring.ReferenceNeeder: with
+// use_reference set, ingest refuses items without a reference, and elsewhere such an
+// item gets an error for this scorer, not a failed assertion, since nothing was
+// compared.
 func Equals() scoring.Type {
 	return scoring.Type{
 		Name:        "equals",
@@ -48,6 +50,10 @@ func Equals() scoring.Type {
 		New:    newEquals,
 	}
 }
+
+// NeedsReference reports whether this configuration compares with the reference, so
+// ingest can refuse items without one up front.
+func (s *equalsScorer) NeedsReference() bool { return s.useReference }
 
 type equalsScorer struct {
 	value         string // normalized
