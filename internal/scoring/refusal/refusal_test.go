@@ -261,8 +261,9 @@ func TestLongInput(t *testing.T) {
 			if v.Refused != tt.refused {
 				t.Errorf("refused = %v, want %v", v.Refused, tt.refused)
 			}
-			if elapsed > 2*time.Second {
-				t.Errorf("took %v, want well under 2s", elapsed)
+			// A loose bound: it catches super-linear blow-ups, not slow machines.
+			if elapsed > 5*time.Second {
+				t.Errorf("took %v, want well under 5s", elapsed)
 			}
 		})
 	}

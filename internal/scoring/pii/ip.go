@@ -1,0 +1,93 @@
+package pii
+
+import (
+	"net/netip"
+	"regexp"
+	"strings"
+)
+
+// IPv4 addresses are dotted quads that net/netip parses: four decimal octets of at
+// most 255 without leading zeros. Any such quad is reported, "version 1.2.3.4"
+// included, except when it is glued to a word ("v1.2.3.4") or is part of a longer
+// dotted sequence ("1.2.3.4.5"); three-part versions ("1.2.3") are never addresses.
+var ipv4Pattern = regexp.MustCompile(`\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}`)
+
+func findIPv4(text string) []Finding {
+	var out []Finding
+	for _, m := range ipv4Pattern.FindAllStringIndex(text, -1) {
+		start, end := m[0], m[1]
+		if start > 0 && (isWord(text[start-1]) || text[start-1] == '.') {
+			continue
+		}
+		if end < len(text) && (isWord(text[end]) || text[end] == '.' && end+1 < len(text) && isDigit(text[end+1])) {
+			continue
+		}
+		addr, err := netip.ParseAddr(text[start:end])
+		if err != nil || !addr.Is4() {
+			continue
+		}
+		s := text[start:end]
+		first := s[:strings.IndexByte(s, '.')]
+		out = append(out, Finding{Type: IPv4, Start: start, End: end, Redacted: first + ".*.*.*"})
+	}
+	return out
+}
+
+// IPv6 addresses are maximal runs of hexadecimal digits, colons and dots holding at
+// least two colons that net/netip parses as IPv6 (zones such as "%eth0" are not
+// part of the finding). Runs glued to a word are skipped ("std::vector"), and so are
+// addresses with at most two groups that are all decimal ("::1", "10::20", which
+// read as Python slices "xs[1::2]" far more often than as addresses).
+func findIPv6(text string) []Finding {
+	var out []Finding
+	for i := 0; i < len(text); {
+		if !isIPv6Byte(text[i]) {
+			i++
+			continue
+		}
+		start := i
+		for i < len(text) && isIPv6Byte(text[i]) {
+			i++
+		}
+		end := i
+		for end > start && text[end-1] == '.' {
+			end--
+		}
+		s := text[start:end]
+		if strings.Count(s, ":") < 2 {
+			continue
+		}
+		if start > 0 && isWord(text[start-1]) || end < len(text) && isWord(text[end]) {
+			continue
+		}
+		addr, err := netip.ParseAddr(s)
+		if err != nil || !addr.Is6() || sliceLike(s) {
+			continue
+		}
+		head := s[:strings.IndexByte(s, ':')]
+		out = append(out, Finding{Type: IPv6, Start: start, End: end, Redacted: head + ":****"})
+	}
+	return out
+}
+
+func isIPv6Byte(c byte) bool {
+	return isDigit(c) || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' || c == ':' || c == '.'
+}
+
+// sliceLike reports whether an address has at most two non-empty groups, all of
+// them decimal digits.
+func sliceLike(s string) bool {
+	groups := 0
+	for _, g := range strings.Split(s, ":") {
+		if g == "" {
+			continue
+		}
+		groups++
+		for i := 0; i < len(g); i++ {
+			if !isDigit(g[i]) {
+				return false
+			}
+		}
+	}
+	return groups <= 2
+}
