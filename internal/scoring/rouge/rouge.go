@@ -106,7 +106,6 @@ func ROUGE() scoring.Type {
 
 type scorer struct {
 	p        params
-	n        int // the variant's n for rougeN, 0 for rougeL and rougeLsum
 	tokenize func(string, bool) []string
 	types    []string
 	sig      string
@@ -125,8 +124,7 @@ func newScorer(p params) (*scorer, error) {
 	switch {
 	case p.Variant == "rougeL" || p.Variant == "rougeLsum":
 	case len(p.Variant) == 6 && strings.HasPrefix(p.Variant, "rouge") && p.Variant[5] >= '1' && p.Variant[5] <= '9':
-		s.n = int(p.Variant[5] - '0')
-		if s.n > 2 {
+		if p.Variant[5] > '2' {
 			s.types = append(append([]string(nil), variants...), p.Variant)
 		}
 	default:
