@@ -91,6 +91,11 @@ type Type struct {
 	// It returns *domain.ValidationError values, with Field relative to params
 	// ("word_order"), for semantic problems the schema cannot express.
 	New func(params json.RawMessage) (Scorer, error)
+	// Corpus, when set, computes a corpus-level score from the element-wise sum of
+	// the items' details["stats"] arrays (sacrebleu's corpus BLEU and chrF are
+	// defined on summed sufficient statistics). Summaries sum the arrays in SQL and
+	// call it with the configuration's params.
+	Corpus func(params json.RawMessage, stats []float64) (map[string]any, error)
 }
 
 // Pass turns a value into passed: Min <= value <= Max, either bound optional.

@@ -3,6 +3,7 @@ package sacrebleu
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
@@ -44,10 +45,47 @@ func BLEU() scoring.Type {
 		NeedsReference: true,
 		Better:         scoring.HigherIsBetter,
 		New:            newBLEUScorer,
+		Corpus:         summedBLEU,
 	}
 }
 
-func newBLEUScorer(params json.RawMessage) (scoring.Scorer, error) {
+// flat lays the statistics out as sacrebleu does: sys_len, ref_len, the matched
+// counts of orders 1-4, then the totals of orders 1-4.
+func (s BLEUStats) flat() []int {
+	out := make([]int, 0, 2+2*MaxNgramOrder)
+	out = append(out, s.SysLen, s.RefLen)
+	out = append(out, s.Counts[:]...)
+	return append(out, s.Totals[:]...)
+}
+
+// summedBLEU is sacrebleu's corpus_bleu over summed statistics in flat's layout,
+// with the configuration's smoothing and corpus_bleu's effective order (off).
+func summedBLEU(params json.RawMessage, stats []float64) (map[string]any, error) {
+	opts, err := bleuOptions(params)
+	if err != nil {
+		return nil, err
+	}
+	if len(stats) != 2+2*MaxNgramOrder {
+		return nil, fmt.Errorf("corpus bleu: %d statistics, want %d", len(stats), 2+2*MaxNgramOrder)
+	}
+	var sum BLEUStats
+	sum.SysLen, sum.RefLen = int(stats[0]), int(stats[1])
+	for n := 0; n < MaxNgramOrder; n++ {
+		sum.Counts[n], sum.Totals[n] = int(stats[2+n]), int(stats[2+MaxNgramOrder+n])
+	}
+	m, err := NewBLEUMetric(opts)
+	if err != nil {
+		return nil, err
+	}
+	s := m.Compute(sum)
+	return map[string]any{
+		"score": s.Score, "precisions": s.Precisions[:], "bp": s.BP,
+		"sys_len": sum.SysLen, "ref_len": sum.RefLen, "signature": m.Signature(1),
+	}, nil
+}
+
+// bleuOptions reads the params shared by sentence and corpus BLEU.
+func bleuOptions(params json.RawMessage) (BLEUOptions, error) {
 	var p struct {
 		Tokenize     *string  `json:"tokenize"`
 		Lowercase    bool     `json:"lowercase"`
@@ -55,9 +93,9 @@ func newBLEUScorer(params json.RawMessage) (scoring.Scorer, error) {
 		SmoothValue  *float64 `json:"smooth_value"`
 	}
 	if err := scoring.DecodeParams(params, &p); err != nil {
-		return nil, err
+		return BLEUOptions{}, err
 	}
-	opts := BLEUOptions{Lowercase: p.Lowercase, SmoothValue: p.SmoothValue, EffectiveOrder: true}
+	opts := BLEUOptions{Lowercase: p.Lowercase, SmoothValue: p.SmoothValue}
 	if p.Tokenize != nil {
 		opts.Tokenize = Tokenizer(*p.Tokenize)
 	}
@@ -65,8 +103,18 @@ func newBLEUScorer(params json.RawMessage) (scoring.Scorer, error) {
 		opts.Smooth = Smoothing(*p.SmoothMethod)
 	}
 	if opts.SmoothValue != nil && opts.Smooth != SmoothFloor && opts.Smooth != SmoothAddK {
-		return nil, domain.Invalid("smooth_value", "applies only to smooth_method floor or add-k")
+		return BLEUOptions{}, domain.Invalid("smooth_value", "applies only to smooth_method floor or add-k")
 	}
+	return opts, nil
+}
+
+func newBLEUScorer(params json.RawMessage) (scoring.Scorer, error) {
+	opts, err := bleuOptions(params)
+	if err != nil {
+		return nil, err
+	}
+	// sentence_bleu uses effective order; corpus_bleu does not.
+	opts.EffectiveOrder = true
 	m, err := NewBLEUMetric(opts)
 	if err != nil {
 		return nil, domain.Invalid("", "%v", err)
@@ -84,6 +132,7 @@ func newBLEUScorer(params json.RawMessage) (scoring.Scorer, error) {
 				"ref_len":    s.Stats.RefLen,
 				"counts":     s.Stats.Counts[:],
 				"totals":     s.Stats.Totals[:],
+				"stats":      s.Stats.flat(),
 				"signature":  signature,
 			},
 		}, nil
@@ -130,37 +179,14 @@ func CHRF() scoring.Type {
 		NeedsReference: true,
 		Better:         scoring.HigherIsBetter,
 		New:            newCHRFScorer,
+		Corpus:         summedCHRF,
 	}
 }
 
 func newCHRFScorer(params json.RawMessage) (scoring.Scorer, error) {
-	// Orders arrive as JSON numbers that the schema has checked are integers in range;
-	// decoding them as float64 also accepts 6.0.
-	var p struct {
-		CharOrder    *float64 `json:"char_order"`
-		WordOrder    *float64 `json:"word_order"`
-		Beta         *float64 `json:"beta"`
-		Lowercase    bool     `json:"lowercase"`
-		Whitespace   bool     `json:"whitespace"`
-		EpsSmoothing bool     `json:"eps_smoothing"`
-	}
-	if err := scoring.DecodeParams(params, &p); err != nil {
+	opts, err := chrfOptions(params)
+	if err != nil {
 		return nil, err
-	}
-	opts := DefaultCHRFOptions()
-	opts.Lowercase, opts.Whitespace, opts.EpsSmoothing = p.Lowercase, p.Whitespace, p.EpsSmoothing
-	for _, f := range []struct {
-		name string
-		v    *float64
-		dst  *int
-	}{{"char_order", p.CharOrder, &opts.CharOrder}, {"word_order", p.WordOrder, &opts.WordOrder}, {"beta", p.Beta, &opts.Beta}} {
-		if f.v == nil {
-			continue
-		}
-		if *f.v != math.Trunc(*f.v) || *f.v < 0 || *f.v > 100 {
-			return nil, domain.Invalid(f.name, "must be a small non-negative integer, got %v", *f.v)
-		}
-		*f.dst = int(*f.v)
 	}
 	m, err := NewCHRFMetric(opts)
 	if err != nil {
@@ -179,4 +205,58 @@ func newCHRFScorer(params json.RawMessage) (scoring.Scorer, error) {
 			},
 		}, nil
 	}), nil
+}
+
+// summedCHRF is sacrebleu's corpus chrF over summed statistics.
+func summedCHRF(params json.RawMessage, stats []float64) (map[string]any, error) {
+	opts, err := chrfOptions(params)
+	if err != nil {
+		return nil, err
+	}
+	m, err := NewCHRFMetric(opts)
+	if err != nil {
+		return nil, err
+	}
+	sum := make(CHRFStats, len(stats))
+	for i, v := range stats {
+		sum[i] = int(v)
+	}
+	s, err := m.Corpus([]CHRFStats{sum})
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"score": s.Score, "name": m.Name(), "signature": m.Signature(1)}, nil
+}
+
+// chrfOptions reads chrF params.
+func chrfOptions(params json.RawMessage) (CHRFOptions, error) {
+	// Orders arrive as JSON numbers that the schema has checked are integers in range;
+	// decoding them as float64 also accepts 6.0.
+	var p struct {
+		CharOrder    *float64 `json:"char_order"`
+		WordOrder    *float64 `json:"word_order"`
+		Beta         *float64 `json:"beta"`
+		Lowercase    bool     `json:"lowercase"`
+		Whitespace   bool     `json:"whitespace"`
+		EpsSmoothing bool     `json:"eps_smoothing"`
+	}
+	if err := scoring.DecodeParams(params, &p); err != nil {
+		return CHRFOptions{}, err
+	}
+	opts := DefaultCHRFOptions()
+	opts.Lowercase, opts.Whitespace, opts.EpsSmoothing = p.Lowercase, p.Whitespace, p.EpsSmoothing
+	for _, f := range []struct {
+		name string
+		v    *float64
+		dst  *int
+	}{{"char_order", p.CharOrder, &opts.CharOrder}, {"word_order", p.WordOrder, &opts.WordOrder}, {"beta", p.Beta, &opts.Beta}} {
+		if f.v == nil {
+			continue
+		}
+		if *f.v != math.Trunc(*f.v) || *f.v < 0 || *f.v > 100 {
+			return CHRFOptions{}, domain.Invalid(f.name, "must be a small non-negative integer, got %v", *f.v)
+		}
+		*f.dst = int(*f.v)
+	}
+	return opts, nil
 }
