@@ -14,6 +14,9 @@ import (
 var emailPattern = regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,63}`)
 
 func findEmails(text string) []Finding {
+	if !strings.Contains(text, "@") {
+		return nil
+	}
 	var out []Finding
 	for _, m := range emailPattern.FindAllStringIndex(text, -1) {
 		start, end := m[0], m[1]

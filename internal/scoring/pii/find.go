@@ -218,3 +218,44 @@ func digitsOf(s string) string {
 	}
 	return string(b)
 }
+
+// span is a half-open byte range [start, end).
+type span struct{ start, end int }
+
+// clusters returns the maximal runs of bytes for which in is true that hold at least
+// minDigits digits. Detectors whose matches consist only of such bytes run their
+// patterns on these runs alone, which is lossless and much cheaper than scanning
+// the whole text; boundaries are still checked against the whole text.
+func clusters(text string, in func(byte) bool, minDigits int) []span {
+	var out []span
+	for i := 0; i < len(text); {
+		if !in(text[i]) {
+			i++
+			continue
+		}
+		start, digits := i, 0
+		for i < len(text) && in(text[i]) {
+			if isDigit(text[i]) {
+				digits++
+			}
+			i++
+		}
+		if digits >= minDigits {
+			out = append(out, span{start, i})
+		}
+	}
+	return out
+}
+
+// findIn returns the matches of re inside each cluster, as offsets into text.
+func findIn(re interface {
+	FindAllStringIndex(string, int) [][]int
+}, text string, cs []span) [][]int {
+	var out [][]int
+	for _, c := range cs {
+		for _, m := range re.FindAllStringIndex(text[c.start:c.end], -1) {
+			out = append(out, []int{c.start + m[0], c.start + m[1]})
+		}
+	}
+	return out
+}

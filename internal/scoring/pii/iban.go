@@ -25,10 +25,22 @@ var ibanLength = map[string]int{
 
 func findIBANs(text string) []Finding {
 	var out []Finding
-	// The search resumes where a found IBAN ends rather than where the pattern's
+	// Within each run, the search resumes where a found IBAN ends rather than where the pattern's
 	// match ends, so that a pattern running on into a second IBAN does not hide it.
-	for pos := 0; pos < len(text); {
-		loc := ibanPattern.FindStringIndex(text[pos:])
+	for _, c := range clusters(text, func(c byte) bool { return isDigit(c) || 'A' <= c && c <= 'Z' || c == ' ' }, 2) {
+		if c.end-c.start >= 15 {
+			out = append(out, findIBANsIn(text, c.start, c.end)...)
+		}
+	}
+	return out
+}
+
+// findIBANsIn finds the IBANs in text[from:to], a run of capitals, digits and
+// spaces.
+func findIBANsIn(text string, from, to int) []Finding {
+	var out []Finding
+	for pos := from; pos < to; {
+		loc := ibanPattern.FindStringIndex(text[pos:to])
 		if loc == nil {
 			break
 		}

@@ -14,7 +14,8 @@ var ipv4Pattern = regexp.MustCompile(`\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}`)
 
 func findIPv4(text string) []Finding {
 	var out []Finding
-	for _, m := range ipv4Pattern.FindAllStringIndex(text, -1) {
+	cs := clusters(text, func(c byte) bool { return isDigit(c) || c == '.' }, 4)
+	for _, m := range findIn(ipv4Pattern, text, cs) {
 		start, end := m[0], m[1]
 		if start > 0 && (isWord(text[start-1]) || text[start-1] == '.') {
 			continue

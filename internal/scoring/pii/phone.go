@@ -39,10 +39,16 @@ var phoneForms = []phoneForm{
 	{re: regexp.MustCompile(`[6-9]\d{4}[ -]\d{5}`), minDigits: 10, maxDigits: 10},
 }
 
+// isPhoneByte reports whether c can be part of a written phone number.
+func isPhoneByte(c byte) bool {
+	return isDigit(c) || c == ' ' || c == '+' || c == '(' || c == ')' || c == '.' || c == '-' || c == '/'
+}
+
 func findPhones(text string) []Finding {
 	var out []Finding
+	cs := clusters(text, isPhoneByte, 8)
 	for _, form := range phoneForms {
-		for _, m := range form.re.FindAllStringIndex(text, -1) {
+		for _, m := range findIn(form.re, text, cs) {
 			s := text[m[0]:m[1]]
 			n := len(digitsOf(s))
 			if n < form.minDigits || n > form.maxDigits || !numberBounded(text, m[0], m[1]) {

@@ -13,6 +13,9 @@ import (
 var awsPattern = regexp.MustCompile(`\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}\b`)
 
 func findAWSKeys(text string) []Finding {
+	if !(strings.Contains(text, "AKIA") || strings.Contains(text, "ASIA") || strings.Contains(text, "ABIA") || strings.Contains(text, "ACCA")) {
+		return nil
+	}
 	var out []Finding
 	for _, m := range awsPattern.FindAllStringIndex(text, -1) {
 		if strings.HasSuffix(text[m[0]:m[1]], "EXAMPLE") {
@@ -30,6 +33,9 @@ func findAWSKeys(text string) []Finding {
 var githubPattern = regexp.MustCompile(`\b(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{82})\b`)
 
 func findGitHubTokens(text string) []Finding {
+	if !strings.Contains(text, "gh") && !strings.Contains(text, "github_pat_") {
+		return nil
+	}
 	var out []Finding
 	for _, m := range githubPattern.FindAllStringIndex(text, -1) {
 		s := text[m[0]:m[1]]
@@ -51,6 +57,9 @@ func findGitHubTokens(text string) []Finding {
 var apiKeyPattern = regexp.MustCompile(`\bsk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}|ant-[A-Za-z0-9_-]{32,}|[A-Za-z0-9_-]{32,})`)
 
 func findAPIKeys(text string) []Finding {
+	if !(strings.Contains(text, "sk-")) {
+		return nil
+	}
 	var out []Finding
 	for _, m := range apiKeyPattern.FindAllStringIndex(text, -1) {
 		s := text[m[0]:m[1]]
@@ -99,6 +108,9 @@ var pemBegin = regexp.MustCompile(`-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY( BLOC
 const minPEMBody = 64
 
 func findPrivateKeys(text string) []Finding {
+	if !(strings.Contains(text, "-----BEGIN ")) {
+		return nil
+	}
 	begins := pemBegin.FindAllStringIndex(text, -1)
 	var out []Finding
 	for i, loc := range begins {
@@ -180,6 +192,9 @@ func base64Chars(s string) int {
 var jwtPattern = regexp.MustCompile(`\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`)
 
 func findJWTs(text string) []Finding {
+	if !(strings.Contains(text, "eyJ")) {
+		return nil
+	}
 	var out []Finding
 	for _, m := range jwtPattern.FindAllStringIndex(text, -1) {
 		if m[1] < len(text) && (isWord(text[m[1]]) || text[m[1]] == '.' && m[1]+1 < len(text) && isWord(text[m[1]+1])) {

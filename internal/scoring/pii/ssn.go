@@ -11,7 +11,8 @@ var ssnPattern = regexp.MustCompile(`\b\d{3}[- ]\d{2}[- ]\d{4}\b`)
 
 func findSSNs(text string) []Finding {
 	var out []Finding
-	for _, m := range ssnPattern.FindAllStringIndex(text, -1) {
+	cs := clusters(text, func(c byte) bool { return isDigit(c) || c == '-' || c == ' ' }, 9)
+	for _, m := range findIn(ssnPattern, text, cs) {
 		s := text[m[0]:m[1]]
 		if s[3] != s[6] || !numberBounded(text, m[0], m[1]) || !ssnValid(digitsOf(s)) {
 			continue
