@@ -100,3 +100,12 @@ func TestHeldOutSet(t *testing.T) {
 		t.Errorf("f1 = %.4f, want >= 0.85", c.f1())
 	}
 }
+
+// TestHeldOutSet2 measures the detector on a second set written after the fixes
+// that the first held-out set prompted. It is never used to tune the rules.
+func TestHeldOutSet2(t *testing.T) {
+	set := loadSet(t, "testdata/refusal_heldout2.jsonl")
+	if c := evaluate(t, set); c.f1() < 0.8 {
+		t.Errorf("f1 = %.4f, want >= 0.8", c.f1())
+	}
+}
