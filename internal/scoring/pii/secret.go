@@ -57,7 +57,7 @@ func findGitHubTokens(text string) []Finding {
 var apiKeyPattern = regexp.MustCompile(`\bsk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}|ant-[A-Za-z0-9_-]{32,}|[A-Za-z0-9_-]{32,})`)
 
 func findAPIKeys(text string) []Finding {
-	if !(strings.Contains(text, "sk-")) {
+	if !strings.Contains(text, "sk-") {
 		return nil
 	}
 	var out []Finding
@@ -108,7 +108,7 @@ var pemBegin = regexp.MustCompile(`-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY( BLOC
 const minPEMBody = 64
 
 func findPrivateKeys(text string) []Finding {
-	if !(strings.Contains(text, "-----BEGIN ")) {
+	if !strings.Contains(text, "-----BEGIN ") {
 		return nil
 	}
 	begins := pemBegin.FindAllStringIndex(text, -1)
@@ -192,7 +192,7 @@ func base64Chars(s string) int {
 var jwtPattern = regexp.MustCompile(`\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`)
 
 func findJWTs(text string) []Finding {
-	if !(strings.Contains(text, "eyJ")) {
+	if !strings.Contains(text, "eyJ") {
 		return nil
 	}
 	var out []Finding
