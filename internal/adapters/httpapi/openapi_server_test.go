@@ -1,0 +1,108 @@
+package httpapi
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+
+	"github.com/rlhf-eval/rlhf-eval/internal/adapters/postgres"
+	"github.com/rlhf-eval/rlhf-eval/internal/adapters/system"
+	"github.com/rlhf-eval/rlhf-eval/internal/app"
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
+	"github.com/rlhf-eval/rlhf-eval/internal/scoring/builtin"
+	"github.com/rlhf-eval/rlhf-eval/internal/testdb"
+)
+
+// Servers for the contract tests: the real use cases on the package's database, or
+// fakes for the failures a real database will not produce on demand.
+
+// contractKeys holds one API key per scope.
+type contractKeys struct{ read, write, admin string }
+
+// realServer builds the API the way the program does, on the package's test
+// database, and issues one key per scope.
+func realServer(t *testing.T, cfg Config) (*Server, contractKeys) {
+	t.Helper()
+	pool := testdb.Pool(t)
+	reg, err := builtin.Registry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := app.Deps{
+		Stores: postgres.NewStores(pool), Tx: postgres.NewTxRunner(pool),
+		Clock: system.Clock{}, IDs: system.IDs{}, Registry: reg,
+	}
+	evals, err := app.NewEvaluations(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resps, err := app.NewResponses(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmps, err := app.NewComparisons(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := app.NewKeys(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Services{Evaluations: evals, Responses: resps, Comparisons: cmps, Keys: keys, DB: postgres.NewPinger(pool)},
+		cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	issue := func(scope string) string {
+		t.Helper()
+		token, _, err := keys.Create(context.Background(), app.KeyInput{Name: "openapi-" + scope, Scopes: []string{scope}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return token
+	}
+	return s, contractKeys{read: issue("read"), write: issue("write"), admin: issue("admin")}
+}
+
+// Fakes: each embeds the interface it fakes, so a method the test does not set
+// panics (and the server's recovery turns that into a 500 the test would see).
+
+type fakeEvaluations struct {
+	EvaluationService
+	ListFunc func(ctx context.Context, in app.ListEvaluationsInput) (domain.Page[domain.Evaluation], error)
+}
+
+func (f fakeEvaluations) List(ctx context.Context, in app.ListEvaluationsInput) (domain.Page[domain.Evaluation], error) {
+	return f.ListFunc(ctx, in)
+}
+
+type fakeResponses struct{ ResponseService }
+
+type fakeComparisons struct{ ComparisonService }
+
+type fakeKeys struct {
+	KeyService
+	AuthenticateFunc func(ctx context.Context, token string) (domain.APIKey, error)
+}
+
+func (f fakeKeys) Authenticate(ctx context.Context, token string) (domain.APIKey, error) {
+	return f.AuthenticateFunc(ctx, token)
+}
+
+type fakePinger struct {
+	PingFunc func(ctx context.Context) error
+}
+
+func (f fakePinger) Ping(ctx context.Context) error { return f.PingFunc(ctx) }
+
+// fakeServer builds the API on fakes.
+func fakeServer(t *testing.T, evals fakeEvaluations, keys fakeKeys, db fakePinger) *Server {
+	t.Helper()
+	s, err := New(Services{Evaluations: evals, Responses: fakeResponses{}, Comparisons: fakeComparisons{}, Keys: keys, DB: db},
+		Config{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}

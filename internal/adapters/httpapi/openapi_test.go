@@ -1,0 +1,731 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+
+	"github.com/rlhf-eval/rlhf-eval/internal/app"
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
+)
+
+// These tests keep openapi.json true to the server: the document is valid and
+// consistent, it lists exactly the routes echo serves, each operation needs the
+// scope it says, and every reply of a run through every route, successes and
+// errors, is one the document describes.
+
+// TestOpenAPIDocumentIsValid validates the document by the OpenAPI 3.1 rules (the
+// loader already refuses references to other files: the document is served alone).
+func TestOpenAPIDocumentIsValid(t *testing.T) {
+	doc := loadDocument(t)
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Fatalf("openapi.json: %v", err)
+	}
+	if !doc.IsOpenAPI31OrLater() {
+		t.Errorf("openapi = %q, want 3.1.x", doc.OpenAPI)
+	}
+	if len(doc.Servers) == 0 || doc.Servers[0].URL != docBase {
+		t.Errorf("servers = %v, want %s first", doc.Servers, docBase)
+	}
+}
+
+// TestOpenAPIOperationsAreComplete holds every operation, present and future, to the
+// same standard, so that a route added in a hurry cannot be half documented.
+func TestOpenAPIOperationsAreComplete(t *testing.T) {
+	doc := loadDocument(t)
+	tags := map[string]bool{}
+	for _, tag := range doc.Tags {
+		tags[tag.Name] = true
+	}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			t.Run(method+" "+path, func(t *testing.T) {
+				if op.OperationID == "" || op.Summary == "" || op.Description == "" {
+					t.Errorf("operationId %q, summary %q, description %q: all are required", op.OperationID, op.Summary, op.Description)
+				}
+				if len(op.Tags) != 1 || !tags[op.Tags[0]] {
+					t.Errorf("tags = %v, want one of the document's tags", op.Tags)
+				}
+				statuses := map[string]bool{}
+				for code := range op.Responses.Map() {
+					statuses[code] = true
+				}
+				need := []string{"500"}
+				switch scope, public, err := requiredScope(op); {
+				case err != nil:
+					t.Error(err)
+				case !public:
+					need = append(need, "401", "403", "503")
+					if !strings.Contains(op.Description, "`"+scope+"` scope") {
+						t.Errorf("description does not say it needs the `%s` scope: %q", scope, op.Description)
+					}
+				}
+				if op.RequestBody != nil {
+					need = append(need, "400", "413", "415")
+					// The server refuses unknown fields; the document must say so.
+					for mt, content := range op.RequestBody.Value.Content {
+						walkSchemas(content.Schema, func(s *openapi3.Schema) {
+							if len(s.Properties) > 0 && (s.AdditionalProperties.Has == nil || *s.AdditionalProperties.Has) {
+								t.Errorf("%s request: an object with properties %v does not set additionalProperties: false", mt, sortedKeys(s.Properties))
+							}
+						})
+					}
+				}
+				if strings.Contains(path, "{") {
+					need = append(need, "404")
+				}
+				for _, p := range op.Parameters {
+					if p.Value.Name == "cursor" {
+						need = append(need, "400")
+					}
+				}
+				for _, code := range need {
+					if !statuses[code] {
+						t.Errorf("no %s response", code)
+					}
+				}
+				for code, ref := range op.Responses.Map() {
+					checkResponseShape(t, code, ref.Value)
+				}
+			})
+		}
+	}
+}
+
+// requiredScope returns the one key scope an operation's security requirement
+// names, or public for an operation that needs no key. Operations must state their
+// security themselves rather than inherit the document's default.
+func requiredScope(op *openapi3.Operation) (scope string, public bool, err error) {
+	if op.Security == nil {
+		return "", false, errors.New("no security of its own: say which scope it needs, or [] for none")
+	}
+	reqs := *op.Security
+	switch {
+	case len(reqs) == 0:
+		return "", true, nil
+	case len(reqs) != 1 || len(reqs[0]) != 1 || len(reqs[0]["apiKey"]) != 1:
+		return "", false, fmt.Errorf("security = %v, want [{apiKey: [scope]}]", reqs)
+	}
+	scope = reqs[0]["apiKey"][0]
+	if !domain.Scope(scope).Valid() {
+		return "", false, fmt.Errorf("security names scope %q, not read, write or admin", scope)
+	}
+	return scope, false, nil
+}
+
+// checkResponseShape requires X-Request-Id on every reply, problem+json on every
+// error and JSON on every success that has a body.
+func checkResponseShape(t *testing.T, code string, r *openapi3.Response) {
+	t.Helper()
+	if h := r.Headers["X-Request-Id"]; h == nil || !h.Value.Required {
+		t.Errorf("%s: no required X-Request-Id header", code)
+	}
+	var want string
+	switch {
+	case code[0] == '4' || code[0] == '5':
+		want = "application/problem+json"
+		if mt := r.Content.Get(want); mt == nil || mt.Schema == nil || mt.Schema.Ref != "#/components/schemas/Problem" {
+			t.Errorf("%s: content is not a Problem", code)
+		}
+	case len(r.Content) > 0:
+		want = "application/json"
+	}
+	for mt := range r.Content {
+		if mt != want {
+			t.Errorf("%s: content type %s, want only %s", code, mt, want)
+		}
+	}
+}
+
+// TestOpenAPIListsEveryRoute compares the document's operations with the routes
+// echo serves, both ways.
+func TestOpenAPIListsEveryRoute(t *testing.T) {
+	doc := loadDocument(t)
+	s := fakeServer(t, fakeEvaluations{}, fakeKeys{}, fakePinger{})
+	served := map[string]bool{}
+	for _, r := range s.Echo().Routes() {
+		served[r.Method+" "+docPath(r.Path)] = true
+	}
+	documented := map[string]bool{}
+	for path, item := range doc.Paths.Map() {
+		for method := range item.Operations() {
+			documented[method+" "+path] = true
+		}
+	}
+	for _, r := range sortedKeys(served) {
+		if !documented[r] {
+			t.Errorf("%s is served but not documented", r)
+		}
+	}
+	for _, r := range sortedKeys(documented) {
+		if !served[r] {
+			t.Errorf("%s is documented but not served", r)
+		}
+	}
+	if len(served) < 17 {
+		t.Errorf("echo serves %d routes; the walk is broken", len(served))
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// TestOpenAPIValidatorCatchesDrift shows that the checks applied to real replies
+// can fail: each doctored reply breaks the document in one way, next to a control
+// that does not.
+func TestOpenAPIValidatorCatchesDrift(t *testing.T) {
+	c := loadContract(t)
+	const id = "0190b6f1-7c7e-7a3b-8f3e-2f5a9c0d1e2f"
+	evaluation := `{"id":"` + id + `","name":"e","description":"","scorers":[{"name":"length","type":"length","params":{}}],` +
+		`"metadata":{},"created_at":"2026-01-02T03:04:05.123456Z","updated_at":"2026-01-02T03:04:05.123456Z"}`
+	response := `{"id":"` + id + `","evaluation_id":"` + id + `","external_id":null,"prompt_id":"p","model":"m","prompt":"q",` +
+		`"response":"","reference":null,"metadata":{},"scores":{"length":{"value":0,"passed":null,"details":{}}},"created_at":"2026-01-02T03:04:05Z"}`
+	batch := `{"items":[` + response + `],"created":1,"existing":0}`
+	problem := `{"type":"urn:rlhf-eval:problem:validation","title":"Invalid input","status":400,"errors":[{"field":"name","message":"is required"}]}`
+	jsonCT, problemCT := "application/json", "application/problem+json"
+
+	cases := []struct {
+		name        string
+		method      string
+		path        string
+		status      int
+		contentType string
+		noRequestID bool
+		body        string
+		valid       bool
+	}{
+		{"evaluation as documented", "GET", "/v1/evaluations/e", 200, jsonCT, false, evaluation, true},
+		{"undocumented field", "GET", "/v1/evaluations/e", 200, jsonCT, false, edit(t, evaluation, func(m map[string]any) { m["colour"] = "red" }), false},
+		{"undocumented field in a nested schema", "GET", "/v1/evaluations/e", 200, jsonCT, false,
+			edit(t, evaluation, func(m map[string]any) { m["scorers"].([]any)[0].(map[string]any)["weight"] = 1 }), false},
+		{"required field missing", "GET", "/v1/evaluations/e", 200, jsonCT, false, edit(t, evaluation, func(m map[string]any) { delete(m, "updated_at") }), false},
+		{"wrong type", "GET", "/v1/evaluations/e", 200, jsonCT, false, edit(t, evaluation, func(m map[string]any) { m["name"] = 7 }), false},
+		{"null where none is allowed", "GET", "/v1/evaluations/e", 200, jsonCT, false, edit(t, evaluation, func(m map[string]any) { m["metadata"] = nil }), false},
+		{"bad date-time", "GET", "/v1/evaluations/e", 200, jsonCT, false, edit(t, evaluation, func(m map[string]any) { m["created_at"] = "yesterday" }), false},
+		{"bad uuid", "GET", "/v1/evaluations/e", 200, jsonCT, false, edit(t, evaluation, func(m map[string]any) { m["id"] = "42" }), false},
+		{"undocumented status", "GET", "/v1/evaluations/e", 418, problemCT, false, problem, false},
+		{"success as problem+json", "GET", "/v1/evaluations/e", 200, problemCT, false, evaluation, false},
+		{"no X-Request-Id", "GET", "/v1/evaluations/e", 200, jsonCT, true, evaluation, false},
+		{"problem as documented", "POST", "/v1/evaluations", 400, problemCT, false, problem, true},
+		{"problem as plain JSON", "POST", "/v1/evaluations", 400, jsonCT, false, problem, false},
+		{"problem field error without message", "POST", "/v1/evaluations", 400, problemCT, false,
+			edit(t, problem, func(m map[string]any) { delete(m["errors"].([]any)[0].(map[string]any), "message") }), false},
+		{"problem type not a URI", "POST", "/v1/evaluations", 400, problemCT, false, edit(t, problem, func(m map[string]any) { m["type"] = "validation" }), false},
+		{"empty 204", "DELETE", "/v1/evaluations/e", 204, "", false, "", true},
+		{"204 with a body", "DELETE", "/v1/evaluations/e", 204, jsonCT, false, "{}", false},
+		{"single response as documented", "POST", "/v1/evaluations/e/responses", 201, jsonCT, false, response, true},
+		{"batch as documented", "POST", "/v1/evaluations/e/responses", 201, jsonCT, false, batch, true},
+		{"batch with a negative count", "POST", "/v1/evaluations/e/responses", 201, jsonCT, false, edit(t, batch, func(m map[string]any) { m["created"] = -1 }), false},
+		{"score value not a number", "POST", "/v1/evaluations/e/responses", 201, jsonCT, false,
+			strings.Replace(batch, `"value":0`, `"value":"high"`, 1), false},
+		{"neither a response nor a batch", "POST", "/v1/evaluations/e/responses", 201, jsonCT, false, `{"items":[]}`, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			req, err := http.NewRequest(tc.method, docBase+tc.path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			route, params, err := c.router.FindRoute(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			header := http.Header{}
+			if tc.contentType != "" {
+				header.Set("Content-Type", tc.contentType)
+			}
+			if !tc.noRequestID {
+				header.Set("X-Request-Id", "r1")
+			}
+			in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: c.opts}
+			err = c.validateReply(in, served{status: tc.status, header: header, body: []byte(tc.body), route: route})
+			if got := err == nil; got != tc.valid {
+				t.Errorf("valid = %v, want %v (error: %v)", got, tc.valid, err)
+			}
+		})
+	}
+}
+
+// edit returns the JSON object base changed by f.
+func edit(t *testing.T, base string, f func(map[string]any)) string {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(base), &m); err != nil {
+		t.Fatal(err)
+	}
+	f(m)
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestOpenAPIScopesMatchServer sends every documented operation with no key, a
+// malformed key, and a key of each scope, and checks that the server lets exactly
+// the scopes the document names (and the ones above) through. Path parameters name
+// things that do not exist, so nothing is changed; the replies are checked against
+// the document like any other.
+func TestOpenAPIScopesMatchServer(t *testing.T) {
+	c := loadContract(t)
+	s, keys := realServer(t, Config{})
+	byScope := map[domain.Scope]string{domain.ScopeRead: keys.read, domain.ScopeWrite: keys.write, domain.ScopeAdmin: keys.admin}
+	level := map[domain.Scope]int{domain.ScopeRead: 1, domain.ScopeWrite: 2, domain.ScopeAdmin: 3}
+
+	for _, path := range sortedKeys(c.doc.Paths.Map()) {
+		item := c.doc.Paths.Value(path)
+		for _, method := range sortedKeys(item.Operations()) {
+			op := item.GetOperation(method)
+			t.Run(method+" "+path, func(t *testing.T) {
+				scope, public, err := requiredScope(op)
+				if err != nil {
+					t.Fatal(err)
+				}
+				url := absentPath(path, slices.Concat(item.Parameters, op.Parameters))
+				probe := func(name, key string, allowed bool) {
+					t.Run(name, func(t *testing.T) {
+						got := c.send(t, s, exchange{method: method, path: url, key: key, request: unchecked})
+						switch denied := got.status == http.StatusUnauthorized || got.status == http.StatusForbidden; {
+						case allowed && denied:
+							t.Errorf("status = %d, want the key let through; body %s", got.status, got.body)
+						case !allowed && !denied:
+							t.Errorf("status = %d, want 401 or 403; body %s", got.status, got.body)
+						}
+					})
+				}
+				probe("no key", "", public)
+				if public {
+					return
+				}
+				probe("malformed key", "rlhf_not-a-key", false)
+				for _, have := range []domain.Scope{domain.ScopeRead, domain.ScopeWrite, domain.ScopeAdmin} {
+					probe(string(have)+" key", byScope[have], level[have] >= level[domain.Scope(scope)])
+				}
+			})
+		}
+	}
+}
+
+// absentPath fills a path template's parameters with references to nothing: a
+// UUID where the parameter is one, a name otherwise.
+func absentPath(path string, params openapi3.Parameters) string {
+	for _, p := range params {
+		if p.Value.In != "path" {
+			continue
+		}
+		v := "openapi-absent"
+		if sch := p.Value.Schema.Value; sch != nil && sch.Format == "uuid" {
+			v = "0190b6f1-7c7e-7a3b-8f3e-2f5a9c0d1e2f"
+		}
+		path = strings.ReplaceAll(path, "{"+p.Value.Name+"}", v)
+	}
+	return path
+}
+
+// step is one exchange of TestOpenAPIConformance. Its path, key and body may name
+// values saved by earlier steps as $name.
+type step struct {
+	name        string
+	method      string
+	path        string
+	key         string
+	contentType string
+	body        string
+	status      int
+	request     requestCheck
+	save        map[string]string // variable → where its string is in the reply ("items.0.id")
+	want        map[string]any    // where in the reply → the value it must have
+	header      map[string]string // reply header → the value it must have
+}
+
+// TestOpenAPIConformance runs through every route, with successes and the typical
+// errors, on the real use cases and database, and checks every request and reply
+// against the document. The steps run in order: later ones use what earlier ones
+// created.
+func TestOpenAPIConformance(t *testing.T) {
+	c := loadContract(t)
+	s, keys := realServer(t, Config{MaxBodyBytes: 64 << 10})
+	vars := map[string]string{"read": keys.read, "write": keys.write, "admin": keys.admin}
+
+	const (
+		jsonCT = "application/json"
+		ndjson = "application/x-ndjson"
+		evals  = "/v1/evaluations"
+		resps  = "/v1/evaluations/oa-main/responses"
+		cmps   = "/v1/evaluations/oa-main/comparisons"
+		absent = "0190b6f1-7c7e-7a3b-8f3e-2f5a9c0d1e2f"
+	)
+	big := `{"name":"oa-big","description":"` + strings.Repeat("x", 70<<10) + `"}`
+	steps := []step{
+		// System.
+		{name: "liveness", method: "GET", path: "/healthz", status: 200, want: map[string]any{"status": "ok"}},
+		{name: "readiness", method: "GET", path: "/readyz", status: 200, want: map[string]any{"status": "ready"}},
+		{name: "the document", method: "GET", path: "/openapi.json", key: "$read", status: 200},
+		{name: "the document needs a key", method: "GET", path: "/openapi.json", status: 401, request: violates,
+			header: map[string]string{"WWW-Authenticate": `Bearer realm="rlhf-eval"`}},
+
+		// Evaluations.
+		{name: "create an evaluation", method: "POST", path: evals, key: "$write", contentType: jsonCT,
+			body:   `{"name":"oa-main","description":"contract test","scorers":[{"type":"length","pass":{"max":5}}],"metadata":{"suite":"openapi"}}`,
+			status: 201, save: map[string]string{"eval_id": "id"}, want: map[string]any{"scorers.0.name": "length", "scorers.0.pass.max": 5.0},
+			header: map[string]string{"Location": "/v1/evaluations/$eval_id"}},
+		{name: "create a bare evaluation", method: "POST", path: evals, key: "$write", contentType: jsonCT + "; charset=utf-8",
+			body: `{"name":"oa-spare"}`, status: 201, save: map[string]string{"spare_id": "id"}, want: map[string]any{"description": ""}},
+		{name: "create with a taken name", method: "POST", path: evals, key: "$write", contentType: jsonCT, body: `{"name":"oa-main"}`, status: 409},
+		{name: "create with a bad name", method: "POST", path: evals, key: "$write", contentType: jsonCT, body: `{"name":"OA Main"}`, status: 400, request: violates},
+		{name: "create without a name", method: "POST", path: evals, key: "$write", contentType: jsonCT, body: `{"description":"d"}`, status: 400, request: violates},
+		{name: "create with an unknown field", method: "POST", path: evals, key: "$write", contentType: jsonCT, body: `{"name":"oa-x","colour":"red"}`, status: 400, request: violates},
+		{name: "create with a server-owned field", method: "POST", path: evals, key: "$write", contentType: jsonCT,
+			body: `{"name":"oa-x","id":"` + absent + `"}`, status: 400, request: violates},
+		{name: "create with a wrong type", method: "POST", path: evals, key: "$write", contentType: jsonCT, body: `{"name":5}`, status: 400, request: violates},
+		{name: "create with an unknown scorer type", method: "POST", path: evals, key: "$write", contentType: jsonCT,
+			body: `{"name":"oa-x","scorers":[{"type":"no-such-scorer"}]}`, status: 400},
+		{name: "create with an unknown scorer field", method: "POST", path: evals, key: "$write", contentType: jsonCT,
+			body: `{"name":"oa-x","scorers":[{"type":"length","weight":2}]}`, status: 400, request: violates},
+		{name: "create with an empty pass band", method: "POST", path: evals, key: "$write", contentType: jsonCT,
+			body: `{"name":"oa-x","scorers":[{"type":"length","pass":{}}]}`, status: 400, request: violates},
+		{name: "create with an array", method: "POST", path: evals, key: "$write", contentType: jsonCT, body: `[{"name":"oa-x"}]`, status: 400, request: violates},
+		{name: "create with malformed JSON", method: "POST", path: evals, key: "$write", contentType: jsonCT, body: `{"name":`, status: 400, request: violates},
+		{name: "create with text/plain", method: "POST", path: evals, key: "$write", contentType: "text/plain", body: `{"name":"oa-x"}`, status: 415, request: violates},
+		{name: "create without a content type", method: "POST", path: evals, key: "$write", body: `{"name":"oa-x"}`, status: 415, request: violates},
+		{name: "create with NDJSON", method: "POST", path: evals, key: "$write", contentType: ndjson, body: `{"name":"oa-x"}`, status: 415, request: violates},
+		{name: "create with a body over the limit", method: "POST", path: evals, key: "$write", contentType: jsonCT, body: big, status: 413, request: violates},
+		{name: "create with a read key", method: "POST", path: evals, key: "$read", contentType: jsonCT, body: `{"name":"oa-x"}`, status: 403},
+
+		{name: "list evaluations", method: "GET", path: evals + "?limit=1&sort=-name", key: "$read", status: 200,
+			save: map[string]string{"eval_cursor": "next_cursor"}},
+		{name: "list the next page", method: "GET", path: evals + "?limit=1&sort=-name&cursor=$eval_cursor", key: "$read", status: 200},
+		{name: "list with a cursor of another order", method: "GET", path: evals + "?sort=name&cursor=$eval_cursor", key: "$read", status: 400},
+		{name: "list with a limit too large", method: "GET", path: evals + "?limit=5000", key: "$read", status: 400, request: violates},
+		{name: "list with a limit not a number", method: "GET", path: evals + "?limit=ten", key: "$read", status: 400, request: violates},
+		{name: "list with an unknown sort", method: "GET", path: evals + "?sort=colour", key: "$read", status: 400, request: violates},
+		{name: "list with an unknown parameter", method: "GET", path: evals + "?colour=red", key: "$read", status: 400},
+
+		{name: "get an evaluation by name", method: "GET", path: evals + "/oa-main", key: "$read", status: 200, want: map[string]any{"id": "$eval_id"}},
+		{name: "get an evaluation by id", method: "GET", path: evals + "/$eval_id", key: "$read", status: 200, want: map[string]any{"name": "oa-main"}},
+		{name: "get an unknown evaluation", method: "GET", path: evals + "/oa-absent", key: "$read", status: 404},
+
+		{name: "update an evaluation", method: "PATCH", path: evals + "/$spare_id", key: "$write", contentType: jsonCT,
+			body:   `{"description":"patched","metadata":{"k":"v"},"scorers":[{"name":"words","type":"length","params":{}}]}`,
+			status: 200, want: map[string]any{"description": "patched", "scorers.0.name": "words", "metadata.k": "v"}},
+		{name: "update to a taken name", method: "PATCH", path: evals + "/oa-spare", key: "$write", contentType: jsonCT, body: `{"name":"oa-main"}`, status: 409},
+		{name: "update with an unknown field", method: "PATCH", path: evals + "/oa-spare", key: "$write", contentType: jsonCT, body: `{"nmae":"x"}`, status: 400, request: violates},
+		{name: "update with an inverted pass band", method: "PATCH", path: evals + "/oa-spare", key: "$write", contentType: jsonCT,
+			body: `{"scorers":[{"type":"length","pass":{"min":5,"max":1}}]}`, status: 400},
+		{name: "update with text/plain", method: "PATCH", path: evals + "/oa-spare", key: "$write", contentType: "text/plain", body: `{}`, status: 415, request: violates},
+		{name: "update an unknown evaluation", method: "PATCH", path: evals + "/oa-absent", key: "$write", contentType: jsonCT, body: `{"description":"x"}`, status: 404},
+
+		// Responses.
+		{name: "ingest one response", method: "POST", path: resps, key: "$write", contentType: jsonCT,
+			body:   `{"external_id":"r1","model":"m1","prompt":"What is 2+2?","response":"4","context":[{"role":"system","content":"Be brief."}],"metadata":{"seed":1}}`,
+			status: 201, save: map[string]string{"r1_id": "id"}, want: map[string]any{"scores.length.value": 1.0, "scores.length.passed": true, "reference": nil}},
+		{name: "ingest it again", method: "POST", path: resps, key: "$write", contentType: jsonCT,
+			body: `{"external_id":"r1","model":"m1","prompt":"What is 2+2?","response":"4"}`, status: 200, want: map[string]any{"id": "$r1_id"}},
+		{name: "ingest an array", method: "POST", path: resps, key: "$write", contentType: jsonCT,
+			body: `[{"external_id":"r2","model":"m2","prompt":"What is 2+2?","response":"It is four, of course, my friend."},` +
+				`{"model":"m3","prompt":"What is 2+2?","response":"","reference":"4"},` +
+				`{"external_id":"r1","model":"m1","prompt":"What is 2+2?","response":"4"}]`,
+			status: 201, want: map[string]any{"created": 2.0, "existing": 1.0, "items.0.scores.length.passed": false, "items.1.external_id": nil, "items.2.id": "$r1_id"}},
+		{name: "ingest NDJSON", method: "POST", path: resps, key: "$write", contentType: ndjson,
+			body: "{\"external_id\":\"r4\",\"model\":\"m1\",\"prompt\":\"Name a colour.\",\"response\":\"Blue.\"}\n\n" +
+				"{\"external_id\":\"r5\",\"model\":\"m2\",\"prompt\":\"Name a colour.\",\"response\":\"Red.\"}\n",
+			status: 201, want: map[string]any{"created": 2.0, "existing": 0.0}},
+		{name: "ingest JSON Lines that exist", method: "POST", path: resps, key: "$write", contentType: "application/jsonl",
+			body: "{\"external_id\":\"r4\",\"model\":\"m1\",\"prompt\":\"Name a colour.\",\"response\":\"Blue.\"}\n", status: 200,
+			want: map[string]any{"created": 0.0, "existing": 1.0}},
+		{name: "ingest x-jsonlines", method: "POST", path: resps, key: "$write", contentType: "application/x-jsonlines",
+			body: "{\"external_id\":\"r6\",\"prompt_id\":\"colour\",\"model\":\"m3\",\"prompt\":\"Name a colour.\",\"response\":\"Green.\"}", status: 201},
+		{name: "ingest without response", method: "POST", path: resps, key: "$write", contentType: jsonCT,
+			body: `{"model":"m","prompt":"p"}`, status: 400, request: violates},
+		{name: "ingest with scores", method: "POST", path: resps, key: "$write", contentType: jsonCT,
+			body: `{"model":"m","prompt":"p","response":"r","scores":{}}`, status: 400, request: violates},
+		{name: "ingest a bad item in a batch", method: "POST", path: resps, key: "$write", contentType: jsonCT,
+			body: `[{"model":"m","prompt":"p","response":"r"},{"model":"m","response":"r"}]`, status: 400, request: violates},
+		{name: "ingest a bad NDJSON line", method: "POST", path: resps, key: "$write", contentType: ndjson,
+			body: "{\"model\":\"m\",\"prompt\":\"p\",\"response\":\"r\"}\n{\"model\":\"m\",\"prompt\":\"p\",\"response\":\"r\",\"colour\":1}\n", status: 400, request: violates},
+		{name: "ingest an empty array", method: "POST", path: resps, key: "$write", contentType: jsonCT, body: `[]`, status: 400, request: violates},
+		{name: "ingest text/csv", method: "POST", path: resps, key: "$write", contentType: "text/csv", body: "model,prompt\n", status: 415, request: violates},
+		{name: "ingest into an unknown evaluation", method: "POST", path: "/v1/evaluations/oa-absent/responses", key: "$write", contentType: jsonCT,
+			body: `{"model":"m","prompt":"p","response":"r"}`, status: 404},
+
+		{name: "list responses", method: "GET", path: resps + "?limit=2", key: "$read", status: 200, save: map[string]string{"resp_cursor": "next_cursor"}},
+		{name: "list the next page of responses", method: "GET", path: resps + "?limit=2&cursor=$resp_cursor", key: "$read", status: 200},
+		{name: "list filtered responses", method: "GET", path: resps + "?model=m1&scorer=length&passed=true&sort=-created_at", key: "$read", status: 200,
+			want: map[string]any{"items.0.external_id": "r4", "items.1.external_id": "r1", "next_cursor": nil}},
+		{name: "list responses to a prompt", method: "GET", path: resps + "?prompt_id=colour", key: "$read", status: 200, want: map[string]any{"items.0.external_id": "r6"}},
+		{name: "list passed without scorer", method: "GET", path: resps + "?passed=true", key: "$read", status: 400},
+		{name: "list passed not a boolean", method: "GET", path: resps + "?scorer=length&passed=maybe", key: "$read", status: 400, request: violates},
+		{name: "list responses with an unknown parameter", method: "GET", path: resps + "?modle=m1", key: "$read", status: 400},
+		{name: "list responses of an unknown evaluation", method: "GET", path: "/v1/evaluations/oa-absent/responses", key: "$read", status: 404},
+		{name: "get a response by id", method: "GET", path: resps + "/$r1_id", key: "$read", status: 200, want: map[string]any{"context.0.role": "system"}},
+		{name: "get a response by external id", method: "GET", path: resps + "/r2", key: "$read", status: 200},
+		{name: "get an unknown response", method: "GET", path: resps + "/r404", key: "$read", status: 404},
+
+		// Comparisons.
+		{name: "record a comparison", method: "POST", path: cmps, key: "$write", contentType: jsonCT,
+			body:   `{"external_id":"c1","response_a":"r1","response_b":"r2","winner":"a","annotator":"alice","rationale":"Shorter."}`,
+			status: 201, save: map[string]string{"c1_id": "id"}, want: map[string]any{"preference": 0.0, "annotator_kind": "human", "model_b": "m2"}},
+		{name: "record it again", method: "POST", path: cmps, key: "$write", contentType: jsonCT,
+			body: `{"external_id":"c1","response_a":"r1","response_b":"r2","winner":"a"}`, status: 200, want: map[string]any{"id": "$c1_id"}},
+		{name: "record an array", method: "POST", path: cmps, key: "$write", contentType: jsonCT,
+			body: `[{"response_a":"r4","response_b":"r5","preference":0.7,"annotator":"judge-1","annotator_kind":"model","metadata":{"temperature":0}},` +
+				`{"response_a":"$r1_id","response_b":"r2","winner":"tie"},` +
+				`{"external_id":"c1","response_a":"r1","response_b":"r2","winner":"a"}]`,
+			status: 201, want: map[string]any{"created": 2.0, "existing": 1.0, "items.0.winner": "b", "items.1.preference": 0.5}},
+		{name: "record NDJSON that exists", method: "POST", path: cmps, key: "$write", contentType: ndjson,
+			body: "{\"external_id\":\"c1\",\"response_a\":\"r1\",\"response_b\":\"r2\",\"winner\":\"a\"}\n", status: 200, want: map[string]any{"existing": 1.0}},
+		{name: "record preference and winner", method: "POST", path: cmps, key: "$write", contentType: jsonCT,
+			body: `{"response_a":"r1","response_b":"r2","preference":1,"winner":"b"}`, status: 400, request: violates},
+		{name: "record neither preference nor winner", method: "POST", path: cmps, key: "$write", contentType: jsonCT,
+			body: `{"response_a":"r1","response_b":"r2"}`, status: 400, request: violates},
+		{name: "record preference 1.5", method: "POST", path: cmps, key: "$write", contentType: jsonCT,
+			body: `{"response_a":"r1","response_b":"r2","preference":1.5}`, status: 400, request: violates},
+		{name: "record an unknown annotator kind", method: "POST", path: cmps, key: "$write", contentType: jsonCT,
+			body: `{"response_a":"r1","response_b":"r2","winner":"a","annotator_kind":"robot"}`, status: 400, request: violates},
+		{name: "record responses to different prompts", method: "POST", path: cmps, key: "$write", contentType: jsonCT,
+			body: `{"response_a":"r1","response_b":"r4","winner":"a"}`, status: 400},
+		{name: "record an unknown response", method: "POST", path: cmps, key: "$write", contentType: jsonCT,
+			body: `{"response_a":"r1","response_b":"r404","winner":"a"}`, status: 400},
+		{name: "record in an unknown evaluation", method: "POST", path: "/v1/evaluations/oa-absent/comparisons", key: "$write", contentType: jsonCT,
+			body: `{"response_a":"r1","response_b":"r2","winner":"a"}`, status: 404},
+
+		{name: "list comparisons", method: "GET", path: cmps + "?limit=1", key: "$read", status: 200, save: map[string]string{"cmp_cursor": "next_cursor"}},
+		{name: "list the next page of comparisons", method: "GET", path: cmps + "?limit=1&cursor=$cmp_cursor", key: "$read", status: 200},
+		{name: "list filtered comparisons", method: "GET", path: cmps + "?annotator=judge-1&annotator_kind=model&model=m2&sort=-created_at", key: "$read", status: 200,
+			want: map[string]any{"items.0.preference": 0.7, "next_cursor": nil}},
+		{name: "list an unknown annotator kind", method: "GET", path: cmps + "?annotator_kind=robot", key: "$read", status: 400, request: violates},
+		{name: "list comparisons with an unknown parameter", method: "GET", path: cmps + "?winner=a", key: "$read", status: 400},
+		{name: "get a comparison by id", method: "GET", path: cmps + "/$c1_id", key: "$read", status: 200, want: map[string]any{"external_id": "c1"}},
+		{name: "get a comparison by external id", method: "GET", path: cmps + "/c1", key: "$read", status: 200, want: map[string]any{"id": "$c1_id"}},
+		{name: "get an unknown comparison", method: "GET", path: cmps + "/c404", key: "$read", status: 404},
+
+		// Keys.
+		{name: "create a key", method: "POST", path: "/v1/keys", key: "$admin", contentType: jsonCT,
+			body:   `{"name":"oa-temp","scopes":["read","write","read"],"expires_at":"2099-01-02T03:04:05+01:00"}`,
+			status: 201, save: map[string]string{"key_id": "id", "temp": "key"},
+			want: map[string]any{"scopes.1": "write", "expires_at": "2099-01-02T02:04:05Z", "last_used_at": nil, "revoked_at": nil}},
+		{name: "use the new key", method: "GET", path: evals + "/oa-main", key: "$temp", status: 200},
+		{name: "create a key without scopes", method: "POST", path: "/v1/keys", key: "$admin", contentType: jsonCT, body: `{"name":"oa-k","scopes":[]}`, status: 400, request: violates},
+		{name: "create a key with an unknown scope", method: "POST", path: "/v1/keys", key: "$admin", contentType: jsonCT, body: `{"name":"oa-k","scopes":["root"]}`, status: 400, request: violates},
+		{name: "create a key with a bad time", method: "POST", path: "/v1/keys", key: "$admin", contentType: jsonCT,
+			body: `{"name":"oa-k","scopes":["read"],"expires_at":"tomorrow"}`, status: 400, request: violates},
+		{name: "create an expired key", method: "POST", path: "/v1/keys", key: "$admin", contentType: jsonCT,
+			body: `{"name":"oa-k","scopes":["read"],"expires_at":"2001-01-01T00:00:00Z"}`, status: 400},
+		{name: "list keys", method: "GET", path: "/v1/keys?limit=1", key: "$admin", status: 200, save: map[string]string{"key_cursor": "next_cursor"}},
+		{name: "list the next page of keys", method: "GET", path: "/v1/keys?limit=1&cursor=$key_cursor", key: "$admin", status: 200},
+		{name: "list keys with a bad cursor", method: "GET", path: "/v1/keys?cursor=bogus", key: "$admin", status: 400},
+		{name: "list keys with an unknown parameter", method: "GET", path: "/v1/keys?scope=read", key: "$admin", status: 400},
+		{name: "revoke a key", method: "DELETE", path: "/v1/keys/$key_id", key: "$admin", status: 200, want: map[string]any{"id": "$key_id", "name": "oa-temp"}},
+		{name: "revoke it again", method: "DELETE", path: "/v1/keys/$key_id", key: "$admin", status: 200},
+		{name: "use the revoked key", method: "GET", path: evals + "/oa-main", key: "$temp", status: 401},
+		{name: "revoke an unknown key", method: "DELETE", path: "/v1/keys/" + absent, key: "$admin", status: 404},
+		{name: "revoke a key that is not a UUID", method: "DELETE", path: "/v1/keys/oa-temp", key: "$admin", status: 400, request: violates},
+
+		// Deletions.
+		{name: "delete a comparison", method: "DELETE", path: cmps + "/c1", key: "$admin", status: 204},
+		{name: "delete it again", method: "DELETE", path: cmps + "/$c1_id", key: "$admin", status: 404},
+		{name: "delete a response", method: "DELETE", path: resps + "/r1", key: "$admin", status: 204},
+		{name: "delete the response again", method: "DELETE", path: resps + "/$r1_id", key: "$admin", status: 404},
+		{name: "delete a response of an unknown evaluation", method: "DELETE", path: "/v1/evaluations/oa-absent/responses/r2", key: "$admin", status: 404},
+		{name: "delete an evaluation", method: "DELETE", path: evals + "/oa-spare", key: "$admin", status: 204},
+		{name: "delete the evaluation again", method: "DELETE", path: evals + "/$spare_id", key: "$admin", status: 404},
+		{name: "delete the evaluation with a write key", method: "DELETE", path: evals + "/$eval_id", key: "$write", status: 403},
+		{name: "delete the evaluation by id", method: "DELETE", path: evals + "/$eval_id", key: "$admin", status: 204},
+		{name: "its responses are gone", method: "GET", path: resps, key: "$read", status: 404},
+	}
+
+	covered := map[string]bool{}
+	for _, st := range steps {
+		ok := t.Run(st.name, func(t *testing.T) {
+			expand := func(s string) string {
+				return os.Expand(s, func(name string) string {
+					v, ok := vars[name]
+					if !ok {
+						t.Fatalf("no variable $%s: an earlier step failed", name)
+					}
+					return v
+				})
+			}
+			got := c.do(t, s, exchange{
+				method: st.method, path: expand(st.path), key: expand(st.key), contentType: st.contentType,
+				body: expand(st.body), status: st.status, request: st.request,
+			})
+			covered[st.method+" "+got.route.Path] = true
+			var body any
+			if len(st.save)+len(st.want) > 0 {
+				body = got.json(t)
+			}
+			for name, at := range st.save {
+				v, _ := jsonAt(body, at)
+				str, ok := v.(string)
+				if !ok || str == "" {
+					t.Fatalf("%s = %v, want a string to save as $%s", at, v, name)
+				}
+				vars[name] = str
+			}
+			for at, want := range st.want {
+				if w, ok := want.(string); ok {
+					want = expand(w)
+				}
+				if v, found := jsonAt(body, at); !found || !reflect.DeepEqual(v, want) {
+					t.Errorf("%s = %#v (present %v), want %#v", at, v, found, want)
+				}
+			}
+			for h, want := range st.header {
+				if v := got.header.Get(h); v != expand(want) {
+					t.Errorf("%s = %q, want %q", h, v, expand(want))
+				}
+			}
+		})
+		if !ok && st.save != nil {
+			t.Fatalf("step %q failed; the later steps depend on it", st.name)
+		}
+	}
+
+	for _, path := range sortedKeys(c.doc.Paths.Map()) {
+		for _, method := range sortedKeys(c.doc.Paths.Value(path).Operations()) {
+			if !covered[method+" "+path] {
+				t.Errorf("no step exercises %s %s", method, path)
+			}
+		}
+	}
+}
+
+// TestOpenAPIDocumentIsServed checks that GET /openapi.json returns the embedded
+// document byte for byte.
+func TestOpenAPIDocumentIsServed(t *testing.T) {
+	c := loadContract(t)
+	s := fakeServer(t, fakeEvaluations{}, fakeKeys{AuthenticateFunc: func(context.Context, string) (domain.APIKey, error) {
+		return domain.APIKey{Prefix: "rlhf_test0000", Scopes: []domain.Scope{domain.ScopeRead}}, nil
+	}}, fakePinger{})
+	got := c.do(t, s, exchange{method: "GET", path: "/openapi.json", key: "rlhf_fake", status: 200, request: conforms})
+	if !bytes.Equal(got.body, OpenAPIDocument()) {
+		t.Errorf("GET /openapi.json = %d bytes that differ from the embedded %d", len(got.body), len(OpenAPIDocument()))
+	}
+	if ct := got.header.Get("Content-Type"); ct != "application/json" {
+		t.Errorf("Content-Type = %q, want application/json", ct)
+	}
+}
+
+// TestOpenAPIServerFailures covers the replies a healthy database does not give on
+// demand: 500 for an unexpected error and 503 for an unreachable database or a
+// request that ran out of time.
+func TestOpenAPIServerFailures(t *testing.T) {
+	c := loadContract(t)
+	admin := fakeKeys{AuthenticateFunc: func(context.Context, string) (domain.APIKey, error) {
+		return domain.APIKey{Prefix: "rlhf_test0000", Scopes: []domain.Scope{domain.ScopeAdmin}}, nil
+	}}
+	listFails := func(err error) fakeEvaluations {
+		return fakeEvaluations{ListFunc: func(context.Context, app.ListEvaluationsInput) (domain.Page[domain.Evaluation], error) {
+			return domain.Page[domain.Evaluation]{}, err
+		}}
+	}
+	pingOK := fakePinger{PingFunc: func(context.Context) error { return nil }}
+	cases := []struct {
+		name       string
+		server     *Server
+		path       string
+		status     int
+		problem    string
+		retryAfter bool
+	}{
+		{"unexpected error", fakeServer(t, listFails(errors.New("disk on fire")), admin, pingOK), "/v1/evaluations", 500, "urn:rlhf-eval:problem:internal", false},
+		{"database unreachable", fakeServer(t, listFails(fmt.Errorf("list: %w", domain.ErrUnavailable)), admin, pingOK), "/v1/evaluations", 503, "urn:rlhf-eval:problem:unavailable", true},
+		{"request timed out", fakeServer(t, listFails(fmt.Errorf("list: %w", context.DeadlineExceeded)), admin, pingOK), "/v1/evaluations", 503, "urn:rlhf-eval:problem:timeout", true},
+		{"authentication hits a dead database", fakeServer(t, fakeEvaluations{}, fakeKeys{AuthenticateFunc: func(context.Context, string) (domain.APIKey, error) {
+			return domain.APIKey{}, fmt.Errorf("get key: %w", domain.ErrUnavailable)
+		}}, pingOK), "/v1/evaluations", 503, "urn:rlhf-eval:problem:unavailable", true},
+		{"not ready", fakeServer(t, fakeEvaluations{}, admin, fakePinger{PingFunc: func(context.Context) error { return errors.New("connection refused") }}),
+			"/readyz", 503, "urn:rlhf-eval:problem:not-ready", true},
+		{"ready", fakeServer(t, fakeEvaluations{}, admin, pingOK), "/readyz", 200, "", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := c.do(t, tc.server, exchange{method: "GET", path: tc.path, key: "rlhf_fake", status: tc.status, request: conforms})
+			if tc.problem != "" {
+				if typ, _ := jsonAt(got.json(t), "type"); typ != tc.problem {
+					t.Errorf("type = %v, want %s", typ, tc.problem)
+				}
+				if bytes.Contains(got.body, []byte("disk on fire")) || bytes.Contains(got.body, []byte("refused")) {
+					t.Errorf("the reply leaks the internal error: %s", got.body)
+				}
+			}
+			if has := got.header.Get("Retry-After") != ""; has != tc.retryAfter {
+				t.Errorf("Retry-After present = %v, want %v", has, tc.retryAfter)
+			}
+		})
+	}
+}
+
+// TestOpenAPIUndocumentedRequests checks the replies to requests outside the
+// document, which no operation describes: an unknown path is a 404 problem, a
+// method a path does not take is a 405 problem with Allow.
+func TestOpenAPIUndocumentedRequests(t *testing.T) {
+	c := loadContract(t)
+	s := fakeServer(t, fakeEvaluations{}, fakeKeys{}, fakePinger{})
+	problem := c.doc.Components.Schemas["Problem"].Value
+	cases := []struct {
+		name   string
+		method string
+		path   string
+		status int
+		allow  []string
+	}{
+		{"unknown path", "GET", "/v1/nowhere", 404, nil},
+		{"unknown version", "GET", "/v2/evaluations", 404, nil},
+		{"method not taken", "PUT", "/v1/evaluations", 405, []string{"GET", "POST"}},
+		{"method not taken on an item", "POST", "/v1/evaluations/e", 405, []string{"GET", "PATCH", "DELETE"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			req, err := http.NewRequest(tc.method, docBase+tc.path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := c.router.FindRoute(req); err == nil {
+				t.Fatalf("the document has %s %s", tc.method, tc.path)
+			}
+			x := exchange{method: tc.method, path: tc.path}
+			rec := httptest.NewRecorder()
+			s.Handler().ServeHTTP(rec, x.newRequest(t))
+			if rec.Code != tc.status {
+				t.Fatalf("status = %d, want %d", rec.Code, tc.status)
+			}
+			if ct := rec.Header().Get("Content-Type"); ct != "application/problem+json" {
+				t.Errorf("Content-Type = %q, want application/problem+json", ct)
+			}
+			var body any
+			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+				t.Fatalf("body is not JSON: %v", err)
+			}
+			if err := problem.VisitJSON(body, openapi3.EnableJSONSchema2020()); err != nil {
+				t.Errorf("body is not a Problem: %v", err)
+			}
+			allow := rec.Header().Get("Allow")
+			for _, m := range tc.allow {
+				if !slices.Contains(strings.Split(allow, ", "), m) {
+					t.Errorf("Allow = %q, want it to list %s", allow, m)
+				}
+			}
+		})
+	}
+}
