@@ -24,6 +24,7 @@ CREATE TABLE scores_stage (
     response_id   uuid             NOT NULL,
     scorer        text             NOT NULL,
     model         text             NOT NULL,
+    prompt_id     text             NOT NULL,
     value         double precision,
     passed        boolean,
     details       jsonb            NOT NULL,

@@ -41,9 +41,10 @@ CREATE TABLE scores (
     evaluation_id uuid             NOT NULL,
     response_id   uuid             NOT NULL,
     scorer        text             NOT NULL,
-    -- model is copied from the response (responses are immutable) so per-model
-    -- summaries need no join.
+    -- model and prompt_id are copied from the response (responses are immutable)
+    -- so per-model summaries and prompt-paired diffs need no join.
     model         text             NOT NULL,
+    prompt_id     text             NOT NULL,
     value         double precision,
     passed        boolean,
     details       jsonb            NOT NULL DEFAULT '{}',
@@ -54,6 +55,7 @@ CREATE TABLE scores (
     CONSTRAINT scores_value_or_error CHECK ((value IS NULL) <> (error IS NULL))
 );
 CREATE INDEX scores_scorer_idx ON scores (evaluation_id, scorer, passed, response_id);
+CREATE INDEX scores_prompt_idx ON scores (evaluation_id, scorer, prompt_id);
 
 CREATE TABLE comparisons (
     evaluation_id  uuid             NOT NULL REFERENCES evaluations (id) ON DELETE CASCADE,

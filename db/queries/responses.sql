@@ -20,6 +20,7 @@ CREATE TEMPORARY TABLE IF NOT EXISTS scores_stage (
     response_id   uuid             NOT NULL,
     scorer        text             NOT NULL,
     model         text             NOT NULL,
+    prompt_id     text             NOT NULL,
     value         double precision,
     passed        boolean,
     details       jsonb            NOT NULL,
@@ -32,8 +33,8 @@ INSERT INTO responses_stage (ord, evaluation_id, id, external_id, prompt_id, mod
 VALUES (@ord, @evaluation_id, @id, @external_id, @prompt_id, @model, @prompt, @context, @response, @reference, @metadata, @created_at);
 
 -- name: CopyScoresToStage :copyfrom
-INSERT INTO scores_stage (evaluation_id, response_id, scorer, model, value, passed, details, error, created_at)
-VALUES (@evaluation_id, @response_id, @scorer, @model, @value, @passed, @details, @error, @created_at);
+INSERT INTO scores_stage (evaluation_id, response_id, scorer, model, prompt_id, value, passed, details, error, created_at)
+VALUES (@evaluation_id, @response_id, @scorer, @model, @prompt_id, @value, @passed, @details, @error, @created_at);
 
 -- name: InsertStagedResponses :many
 -- Moves the staged batch in input order; rows whose external_id exists are skipped
@@ -48,8 +49,8 @@ RETURNING id;
 -- name: InsertStagedScores :execrows
 -- Only scores of responses inserted by this batch: their ids are new, so they exist
 -- in responses exactly when their response was inserted.
-INSERT INTO scores (evaluation_id, response_id, scorer, model, value, passed, details, error, created_at)
-SELECT s.evaluation_id, s.response_id, s.scorer, s.model, s.value, s.passed, s.details, s.error, s.created_at
+INSERT INTO scores (evaluation_id, response_id, scorer, model, prompt_id, value, passed, details, error, created_at)
+SELECT s.evaluation_id, s.response_id, s.scorer, s.model, s.prompt_id, s.value, s.passed, s.details, s.error, s.created_at
 FROM scores_stage s
 WHERE s.response_id = ANY(@inserted::uuid[]);
 

@@ -50,7 +50,7 @@ func (l Limits) orDefault() Limits {
 
 func (d Deps) check() error {
 	switch {
-	case d.Stores.Evaluations == nil || d.Stores.Responses == nil || d.Stores.Comparisons == nil || d.Stores.APIKeys == nil:
+	case d.Stores.Evaluations == nil || d.Stores.Responses == nil || d.Stores.Comparisons == nil || d.Stores.APIKeys == nil || d.Stores.Analytics == nil:
 		return errors.New("app: a store is missing")
 	case d.Tx == nil:
 		return errors.New("app: no transaction runner")
@@ -184,6 +184,8 @@ type Services struct {
 	Responses   *Responses
 	Comparisons *Comparisons
 	Keys        *Keys
+	Summaries   *Summaries
+	Scoring     *Scoring
 }
 
 // NewServices builds every use case on d.
@@ -196,5 +198,7 @@ func NewServices(d Deps) (Services, error) {
 		Responses:   &Responses{d: d},
 		Comparisons: &Comparisons{d: d},
 		Keys:        &Keys{d: d, rand: rand.Reader},
+		Summaries:   &Summaries{d: d},
+		Scoring:     NewScoring(d.Registry, d.Limits),
 	}, nil
 }

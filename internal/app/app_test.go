@@ -41,20 +41,26 @@ func refType() scoring.Type {
 
 func newServices(t *testing.T) app.Services {
 	t.Helper()
-	pool := testdb.Pool(t)
 	reg, err := scoring.NewRegistry(assertion.Length(), refType())
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := app.NewServices(app.Deps{
-		Stores: postgres.NewStores(pool), Tx: postgres.NewTxRunner(pool),
-		Clock: system.Clock{}, IDs: system.IDs{}, Registry: reg,
-		Limits: app.Limits{MaxBatchItems: 100, MaxFieldBytes: 1000},
-	})
+	svc, err := app.NewServices(appDepsWith(t, reg))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return svc
+}
+
+// appDepsWith wires the use cases to the package's database with reg.
+func appDepsWith(t *testing.T, reg *scoring.Registry) app.Deps {
+	t.Helper()
+	pool := testdb.Pool(t)
+	return app.Deps{
+		Stores: postgres.NewStores(pool), Tx: postgres.NewTxRunner(pool),
+		Clock: system.Clock{}, IDs: system.IDs{}, Registry: reg,
+		Limits: app.Limits{MaxBatchItems: 100, MaxFieldBytes: 1000},
+	}
 }
 
 func str(s string) *string { return &s }

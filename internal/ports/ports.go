@@ -137,6 +137,7 @@ type Stores struct {
 	Responses   ResponseStore
 	Comparisons ComparisonStore
 	APIKeys     APIKeyStore
+	Analytics   AnalyticsStore
 }
 
 // TxRunner runs fn in one transaction with stores bound to it. The transaction
@@ -148,4 +149,50 @@ type TxRunner interface {
 // Pinger checks that the database answers.
 type Pinger interface {
 	Ping(ctx context.Context) error
+}
+
+// ScoreAggregate is the SQL summary of one scorer's scores (for one model, when
+// grouped). N counts scores with a value; Mean, Min, Max and the percentiles are
+// defined when N > 0 and SD when N > 1.
+type ScoreAggregate struct {
+	Scorer     string
+	Model      string
+	NScores    int64
+	N          int64
+	Mean       float64
+	SD         float64
+	Min        float64
+	Max        float64
+	P10        float64
+	P50        float64
+	P90        float64
+	NPassKnown int64
+	NPassed    int64
+	NErrors    int64
+}
+
+// StatSum is the element-wise sum of the details' "stats" arrays of one scorer's
+// scores for one model.
+type StatSum struct {
+	Scorer string
+	Model  string
+	Stats  []float64
+}
+
+// PromptPair is one scorer's mean value (and share passed) for one prompt in two
+// evaluations; nil on a side without scores for that prompt.
+type PromptPair struct {
+	Scorer        string
+	PromptID      string
+	Base          *float64
+	BasePass      *float64
+	Candidate     *float64
+	CandidatePass *float64
+}
+
+// AnalyticsStore computes aggregates in the database.
+type AnalyticsStore interface {
+	SummarizeScores(ctx context.Context, evaluationID domain.ID, byModel bool) ([]ScoreAggregate, error)
+	SumScoreStats(ctx context.Context, evaluationID domain.ID, scorers []string) ([]StatSum, error)
+	PairScores(ctx context.Context, baseID, candidateID domain.ID) ([]PromptPair, error)
 }

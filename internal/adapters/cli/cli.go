@@ -84,6 +84,9 @@ Configuration comes from RLHF_* environment variables and a .env file.`,
 		serveCmd(env),
 		migrateCmd(env),
 		keysCmd(env),
+		scoreCmd(env),
+		scorersCmd(env),
+		evaluationsCmd(env),
 	)
 	return root
 }

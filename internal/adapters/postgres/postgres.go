@@ -92,6 +92,7 @@ func storesOn(db dbtx) ports.Stores {
 		Responses:   &ResponseStore{db: db, q: dbsqlc.New(db)},
 		Comparisons: &ComparisonStore{db: db, q: dbsqlc.New(db)},
 		APIKeys:     &APIKeyStore{db: db, q: dbsqlc.New(db)},
+		Analytics:   &AnalyticsStore{q: dbsqlc.New(db)},
 	}
 }
 

@@ -50,7 +50,7 @@ func (s *ResponseStore) InsertResponses(ctx context.Context, rs []domain.Respons
 				return nil, fmt.Errorf("encode details of score %q of response %d: %w", sc.Scorer, i, err)
 			}
 			scores = append(scores, dbsqlc.CopyScoresToStageParams{
-				EvaluationID: pgID(r.EvaluationID), ResponseID: pgID(r.ID), Scorer: sc.Scorer, Model: r.Model,
+				EvaluationID: pgID(r.EvaluationID), ResponseID: pgID(r.ID), Scorer: sc.Scorer, Model: r.Model, PromptID: r.PromptID,
 				Value: sc.Value, Passed: sc.Passed, Details: details, Error: optString(sc.Error), CreatedAt: sc.CreatedAt,
 			})
 		}

@@ -122,6 +122,7 @@ func (r iteratorForCopyScoresToStage) Values() ([]interface{}, error) {
 		r.rows[0].ResponseID,
 		r.rows[0].Scorer,
 		r.rows[0].Model,
+		r.rows[0].PromptID,
 		r.rows[0].Value,
 		r.rows[0].Passed,
 		r.rows[0].Details,
@@ -135,5 +136,5 @@ func (r iteratorForCopyScoresToStage) Err() error {
 }
 
 func (q *Queries) CopyScoresToStage(ctx context.Context, arg []CopyScoresToStageParams) (int64, error) {
-	return q.db.CopyFrom(ctx, []string{"scores_stage"}, []string{"evaluation_id", "response_id", "scorer", "model", "value", "passed", "details", "error", "created_at"}, &iteratorForCopyScoresToStage{rows: arg})
+	return q.db.CopyFrom(ctx, []string{"scores_stage"}, []string{"evaluation_id", "response_id", "scorer", "model", "prompt_id", "value", "passed", "details", "error", "created_at"}, &iteratorForCopyScoresToStage{rows: arg})
 }

@@ -103,6 +103,7 @@ type Score struct {
 	ResponseID   pgtype.UUID
 	Scorer       string
 	Model        string
+	PromptID     string
 	Value        *float64
 	Passed       *bool
 	Details      []byte
@@ -115,6 +116,7 @@ type ScoresStage struct {
 	ResponseID   pgtype.UUID
 	Scorer       string
 	Model        string
+	PromptID     string
 	Value        *float64
 	Passed       *bool
 	Details      []byte

@@ -32,6 +32,7 @@ type CopyScoresToStageParams struct {
 	ResponseID   pgtype.UUID
 	Scorer       string
 	Model        string
+	PromptID     string
 	Value        *float64
 	Passed       *bool
 	Details      []byte
@@ -67,6 +68,7 @@ CREATE TEMPORARY TABLE IF NOT EXISTS scores_stage (
     response_id   uuid             NOT NULL,
     scorer        text             NOT NULL,
     model         text             NOT NULL,
+    prompt_id     text             NOT NULL,
     value         double precision,
     passed        boolean,
     details       jsonb            NOT NULL,
@@ -215,8 +217,8 @@ func (q *Queries) InsertStagedResponses(ctx context.Context) ([]pgtype.UUID, err
 }
 
 const insertStagedScores = `-- name: InsertStagedScores :execrows
-INSERT INTO scores (evaluation_id, response_id, scorer, model, value, passed, details, error, created_at)
-SELECT s.evaluation_id, s.response_id, s.scorer, s.model, s.value, s.passed, s.details, s.error, s.created_at
+INSERT INTO scores (evaluation_id, response_id, scorer, model, prompt_id, value, passed, details, error, created_at)
+SELECT s.evaluation_id, s.response_id, s.scorer, s.model, s.prompt_id, s.value, s.passed, s.details, s.error, s.created_at
 FROM scores_stage s
 WHERE s.response_id = ANY($1::uuid[])
 `
@@ -367,7 +369,7 @@ func (q *Queries) ListResponsesDesc(ctx context.Context, arg ListResponsesDescPa
 }
 
 const scoresOfResponses = `-- name: ScoresOfResponses :many
-SELECT evaluation_id, response_id, scorer, model, value, passed, details, error, created_at FROM scores
+SELECT evaluation_id, response_id, scorer, model, prompt_id, value, passed, details, error, created_at FROM scores
 WHERE evaluation_id = $1 AND response_id = ANY($2::uuid[])
 ORDER BY response_id, created_at, scorer
 `
@@ -391,6 +393,7 @@ func (q *Queries) ScoresOfResponses(ctx context.Context, arg ScoresOfResponsesPa
 			&i.ResponseID,
 			&i.Scorer,
 			&i.Model,
+			&i.PromptID,
 			&i.Value,
 			&i.Passed,
 			&i.Details,

@@ -1,0 +1,558 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rlhf-eval/rlhf-eval/internal/app"
+	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
+)
+
+// scoreChunk is how many lines are scored together: enough to keep every core busy,
+// few enough that memory stays flat whatever the file size.
+const scoreChunk = 512
+
+type scoreLine struct {
+	ID        json.RawMessage   `json:"id"`
+	Prompt    string            `json:"prompt"`
+	Response  *string           `json:"response"`
+	Reference *string           `json:"reference"`
+	Context   []scoring.Message `json:"context"`
+}
+
+type scoreJSON struct {
+	Value   *float64       `json:"value"`
+	Passed  *bool          `json:"passed"`
+	Details map[string]any `json:"details"`
+	Error   string         `json:"error,omitempty"`
+}
+
+func scoreCmd(env Env) *cobra.Command {
+	var input, output, scorersFile, format string
+	var types []string
+	var summary bool
+	cmd := &cobra.Command{
+		Use:   "score --input FILE.jsonl|- (--scorer TYPE ... | --scorers-file FILE.json)",
+		Short: "Score a JSONL file of responses offline (no database needed)",
+		Long: `Score each line of a JSONL file, {"id", "prompt", "response", "reference"}, with the given
+scorers, and write one line per input: {"id": ..., "scores": {"<name>": {"value", "passed", "details"}}}.
+
+--scorer TYPE adds a scorer with default params (repeatable); --scorers-file reads a JSON
+array of scorer configurations ({"name", "type", "params", "pass"}). Bad lines are reported
+on stderr with their line number and skipped; the exit code is 1 if any line failed.
+--summary prints per-scorer statistics (and corpus BLEU/chrF) after the scores: on stdout
+when --output names a file, otherwise on stderr so stdout stays machine-readable.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkFormat(format, "jsonl", "csv", "table"); err != nil {
+				return err
+			}
+			if input == "" {
+				return usageError("--input is required (a file, or - for stdin)")
+			}
+			cfgs, err := scorerConfigs(types, scorersFile)
+			if err != nil {
+				return err
+			}
+			sc := app.NewScoring(env.Registry, app.Limits{})
+			set, err := sc.Prepare(cfgs)
+			if err != nil {
+				return usageError("%v", err)
+			}
+			in, size, closeIn, err := openInput(input, cmd.InOrStdin())
+			if err != nil {
+				return err
+			}
+			defer closeIn()
+			out := cmd.OutOrStdout()
+			summaryOut := cmd.ErrOrStderr()
+			if output != "" && output != "-" {
+				f, err := os.Create(output)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				out, summaryOut = f, cmd.OutOrStdout()
+			}
+			r := &scoreRun{
+				ctx: cmd.Context(), sc: sc, set: set, format: format, out: out, errOut: cmd.ErrOrStderr(),
+				progress: newProgress(cmd.ErrOrStderr(), size), keepOutcomes: summary,
+			}
+			if err := r.run(in); err != nil {
+				return err
+			}
+			if summary {
+				sums, err := app.SummarizeOutcomes(set, r.outcomes)
+				if err != nil {
+					return err
+				}
+				if err := printSummary(summaryOut, sums, "table"); err != nil {
+					return err
+				}
+			}
+			if r.failed > 0 {
+				fmt.Fprintf(cmd.ErrOrStderr(), "%d of %d lines failed\n", r.failed, r.lines)
+				return silentExit(1)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&input, "input", "", "JSONL input file, or - for stdin (.gz not needed: pipe through zcat)")
+	cmd.Flags().StringSliceVar(&types, "scorer", nil, "scorer type with default params (repeatable)")
+	cmd.Flags().StringVar(&scorersFile, "scorers-file", "", "JSON array of scorer configurations")
+	cmd.Flags().StringVar(&format, "format", "jsonl", "output format: jsonl, csv or table")
+	cmd.Flags().StringVarP(&output, "output", "o", "", "write scores to this file instead of stdout")
+	cmd.Flags().BoolVar(&summary, "summary", false, "print per-scorer statistics at the end")
+	return cmd
+}
+
+func scorerConfigs(types []string, file string) ([]scoring.Config, error) {
+	var cfgs []scoring.Config
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil, err
+		}
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&cfgs); err != nil {
+			return nil, usageError("%s: want a JSON array of scorer configurations: %v", file, err)
+		}
+	}
+	for _, t := range types {
+		cfgs = append(cfgs, scoring.Config{Type: t})
+	}
+	if len(cfgs) == 0 {
+		return nil, usageError("give --scorer TYPE (repeatable) or --scorers-file FILE.json; see rlhf-eval scorers")
+	}
+	return cfgs, nil
+}
+
+func openInput(name string, stdin io.Reader) (io.Reader, int64, func(), error) {
+	if name == "-" {
+		return stdin, 0, func() {}, nil
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	var size int64
+	if fi, err := f.Stat(); err == nil {
+		size = fi.Size()
+	}
+	return f, size, func() { f.Close() }, nil
+}
+
+type scoreRun struct {
+	ctx          context.Context
+	sc           *app.Scoring
+	set          *scoring.Set
+	format       string
+	out          io.Writer
+	errOut       io.Writer
+	progress     *progress
+	keepOutcomes bool
+	outcomes     [][]scoring.Outcome
+
+	lines, failed int
+	csv           *csv.Writer
+	table         *tabwriter.Writer
+}
+
+func (r *scoreRun) run(in io.Reader) error {
+	br := bufio.NewReaderSize(in, 1<<20)
+	var (
+		items  []app.ScoreItem
+		ids    []json.RawMessage
+		lineNo int
+		read   int64
+	)
+	if err := r.header(); err != nil {
+		return err
+	}
+	for {
+		line, err := br.ReadBytes('\n')
+		read += int64(len(line))
+		if len(bytes.TrimSpace(line)) > 0 {
+			lineNo++
+			r.lines++
+			item, id, perr := parseScoreLine(line, lineNo)
+			if perr == nil {
+				perr = r.sc.Check(r.set, item)
+			}
+			if perr != nil {
+				r.fail(lineNo, perr)
+			} else {
+				items, ids = append(items, item), append(ids, id)
+			}
+		} else if len(line) > 0 {
+			lineNo++
+		}
+		if len(items) == scoreChunk || (err != nil && len(items) > 0) {
+			if ferr := r.flush(items, ids); ferr != nil {
+				return ferr
+			}
+			items, ids = items[:0], ids[:0]
+			r.progress.update(read, r.lines)
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+	}
+	r.progress.done(r.lines)
+	return r.footer()
+}
+
+func parseScoreLine(line []byte, lineNo int) (app.ScoreItem, json.RawMessage, error) {
+	var l scoreLine
+	if err := json.Unmarshal(line, &l); err != nil {
+		return app.ScoreItem{}, nil, fmt.Errorf("not a JSON object: %v", err)
+	}
+	id := l.ID
+	if len(id) == 0 || string(id) == "null" {
+		id = json.RawMessage(strconv.Itoa(lineNo))
+	}
+	return app.ScoreItem{ID: string(id), Prompt: l.Prompt, Response: l.Response, Reference: l.Reference, Context: l.Context}, id, nil
+}
+
+func (r *scoreRun) fail(lineNo int, err error) {
+	r.failed++
+	fmt.Fprintf(r.errOut, "line %d: %v\n", lineNo, err)
+}
+
+// flush scores a chunk of checked items.
+func (r *scoreRun) flush(items []app.ScoreItem, ids []json.RawMessage) error {
+	outcomes, err := r.sc.Score(r.ctx, r.set, items)
+	if err != nil {
+		return err
+	}
+	if r.keepOutcomes {
+		for _, o := range outcomes {
+			r.outcomes = append(r.outcomes, stripDetails(o))
+		}
+	}
+	for i := range items {
+		if err := r.write(ids[i], outcomes[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// stripDetails keeps only what a summary needs from outcomes kept for --summary.
+func stripDetails(os []scoring.Outcome) []scoring.Outcome {
+	out := make([]scoring.Outcome, len(os))
+	for i, o := range os {
+		out[i] = o
+		if st, ok := o.Result.Details["stats"]; ok {
+			out[i].Result.Details = map[string]any{"stats": st}
+		} else {
+			out[i].Result.Details = nil
+		}
+	}
+	return out
+}
+
+func (r *scoreRun) header() error {
+	switch r.format {
+	case "csv":
+		r.csv = csv.NewWriter(r.out)
+		head := []string{"id"}
+		for _, b := range r.set.Scorers() {
+			head = append(head, b.Config.Name, b.Config.Name+".passed", b.Config.Name+".error")
+		}
+		return r.csv.Write(head)
+	case "table":
+		r.table = tabwriter.NewWriter(r.out, 0, 4, 2, ' ', 0)
+		head := []string{"ID"}
+		for _, b := range r.set.Scorers() {
+			head = append(head, strings.ToUpper(b.Config.Name))
+		}
+		_, err := fmt.Fprintln(r.table, strings.Join(head, "\t"))
+		return err
+	}
+	return nil
+}
+
+func (r *scoreRun) write(id json.RawMessage, os []scoring.Outcome) error {
+	switch r.format {
+	case "csv":
+		row := []string{unquote(id)}
+		for _, o := range os {
+			if o.Err != nil {
+				row = append(row, "", "", o.Err.Error())
+				continue
+			}
+			passed := ""
+			if o.Result.Passed != nil {
+				passed = strconv.FormatBool(*o.Result.Passed)
+			}
+			row = append(row, strconv.FormatFloat(o.Result.Value, 'g', -1, 64), passed, "")
+		}
+		return r.csv.Write(row)
+	case "table":
+		cells := []string{unquote(id)}
+		for _, o := range os {
+			cells = append(cells, cell(o))
+		}
+		_, err := fmt.Fprintln(r.table, strings.Join(cells, "\t"))
+		return err
+	}
+	line := struct {
+		ID     json.RawMessage      `json:"id"`
+		Scores map[string]scoreJSON `json:"scores"`
+	}{ID: id, Scores: make(map[string]scoreJSON, len(os))}
+	for _, o := range os {
+		line.Scores[o.Name] = toScoreJSON(o)
+	}
+	b, err := json.Marshal(line)
+	if err != nil {
+		return err
+	}
+	_, err = r.out.Write(append(b, '\n'))
+	return err
+}
+
+func toScoreJSON(o scoring.Outcome) scoreJSON {
+	if o.Err != nil {
+		return scoreJSON{Details: map[string]any{}, Error: o.Err.Error()}
+	}
+	v := o.Result.Value
+	d := o.Result.Details
+	if d == nil {
+		d = map[string]any{}
+	}
+	return scoreJSON{Value: &v, Passed: o.Result.Passed, Details: d}
+}
+
+func cell(o scoring.Outcome) string {
+	if o.Err != nil {
+		return "error"
+	}
+	s := strconv.FormatFloat(o.Result.Value, 'g', 4, 64)
+	if o.Result.Passed != nil {
+		if *o.Result.Passed {
+			s += " pass"
+		} else {
+			s += " FAIL"
+		}
+	}
+	return s
+}
+
+func unquote(id json.RawMessage) string {
+	var s string
+	if json.Unmarshal(id, &s) == nil {
+		return s
+	}
+	return string(id)
+}
+
+func (r *scoreRun) footer() error {
+	switch r.format {
+	case "csv":
+		r.csv.Flush()
+		return r.csv.Error()
+	case "table":
+		return r.table.Flush()
+	}
+	return nil
+}
+
+// printSummary prints scorer summaries as a table or JSON.
+func printSummary(w io.Writer, sums []app.ScorerSummary, format string) error {
+	if format == "json" {
+		out := make([]summaryJSON, len(sums))
+		for i, s := range sums {
+			out[i] = toSummaryJSON(s)
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	byModel := false
+	for _, s := range sums {
+		byModel = byModel || s.Model != ""
+	}
+	head := "SCORER\t"
+	if byModel {
+		head += "MODEL\t"
+	}
+	fmt.Fprintln(tw, head+"N\tMEAN\t95% CI\tSD\tMIN\tP10\tP50\tP90\tMAX\tPASS\tERRORS\tCORPUS\t")
+	for _, s := range sums {
+		row := s.Scorer + "\t"
+		if byModel {
+			row += s.Model + "\t"
+		}
+		ci := "-"
+		if s.CI != nil {
+			ci = fmt.Sprintf("[%s, %s]", num(&s.CI.Lo), num(&s.CI.Hi))
+		}
+		corpus := "-"
+		if sc, ok := s.Corpus["score"].(float64); ok {
+			corpus = strconv.FormatFloat(sc, 'f', 2, 64)
+		}
+		pass := "-"
+		if s.PassRate != nil {
+			pass = strconv.FormatFloat(100**s.PassRate, 'f', 1, 64) + "%"
+		}
+		fmt.Fprintf(tw, "%s%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t\n", row, s.N, num(s.Mean), ci, num(s.SD),
+			num(s.Min), num(s.P10), num(s.P50), num(s.P90), num(s.Max), pass, s.Errors, corpus)
+	}
+	return tw.Flush()
+}
+
+func num(f *float64) string {
+	if f == nil {
+		return "-"
+	}
+	return strconv.FormatFloat(*f, 'g', 4, 64)
+}
+
+// summaryJSON is the JSON shape of a scorer summary, shared with the API.
+type summaryJSON struct {
+	Scorer     string         `json:"scorer"`
+	Type       string         `json:"type,omitempty"`
+	Better     string         `json:"better,omitempty"`
+	Model      string         `json:"model,omitempty"`
+	NScores    int64          `json:"n_scores"`
+	N          int64          `json:"n"`
+	Errors     int64          `json:"errors"`
+	Mean       *float64       `json:"mean"`
+	SD         *float64       `json:"stddev"`
+	Min        *float64       `json:"min"`
+	P10        *float64       `json:"p10"`
+	P50        *float64       `json:"p50"`
+	P90        *float64       `json:"p90"`
+	Max        *float64       `json:"max"`
+	CILow      *float64       `json:"ci_low"`
+	CIHigh     *float64       `json:"ci_high"`
+	PassRate   *float64       `json:"pass_rate"`
+	NPassKnown int64          `json:"n_pass_known"`
+	Corpus     map[string]any `json:"corpus,omitempty"`
+}
+
+func toSummaryJSON(s app.ScorerSummary) summaryJSON {
+	out := summaryJSON{Scorer: s.Scorer, Type: s.Type, Better: string(s.Better), Model: s.Model, NScores: s.NScores, N: s.N,
+		Errors: s.Errors, Mean: s.Mean, SD: s.SD, Min: s.Min, P10: s.P10, P50: s.P50, P90: s.P90, Max: s.Max,
+		PassRate: s.PassRate, NPassKnown: s.NPassKnown, Corpus: s.Corpus}
+	if s.CI != nil {
+		out.CILow, out.CIHigh = &s.CI.Lo, &s.CI.Hi
+	}
+	return out
+}
+
+func scorersCmd(env Env) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "scorers",
+		Short: "List the scorer types and their params",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkFormat(format, "table", "json"); err != nil {
+				return err
+			}
+			types := env.Registry.Types()
+			sort.Slice(types, func(i, j int) bool { return types[i].Name < types[j].Name })
+			w := cmd.OutOrStdout()
+			if format == "json" {
+				type typeJSON struct {
+					Name           string          `json:"name"`
+					Description    string          `json:"description"`
+					NeedsReference bool            `json:"needs_reference"`
+					Better         string          `json:"better"`
+					ParamsSchema   json.RawMessage `json:"params_schema"`
+				}
+				out := make([]typeJSON, len(types))
+				for i, t := range types {
+					out[i] = typeJSON{t.Name, t.Description, t.NeedsReference, string(t.Better), t.ParamsSchema}
+				}
+				enc := json.NewEncoder(w)
+				enc.SetIndent("", "  ")
+				return enc.Encode(out)
+			}
+			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "TYPE\tREFERENCE\tBETTER\tPARAMS\tDESCRIPTION")
+			for _, t := range types {
+				ref := "-"
+				if t.NeedsReference {
+					ref = "needed"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.Name, ref, t.Better, paramNames(t.ParamsSchema), t.Description)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "table", "output format: table or json (with each type's params schema)")
+	return cmd
+}
+
+func paramNames(schema json.RawMessage) string {
+	var s struct {
+		Properties map[string]json.RawMessage `json:"properties"`
+	}
+	if json.Unmarshal(schema, &s) != nil || len(s.Properties) == 0 {
+		return "-"
+	}
+	names := make([]string, 0, len(s.Properties))
+	for n := range s.Properties {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ",")
+}
+
+// progress draws a progress line on stderr when it is a terminal.
+type progress struct {
+	w     io.Writer
+	total int64
+	on    bool
+	start time.Time
+}
+
+func newProgress(w io.Writer, total int64) *progress {
+	on := false
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			on = true
+		}
+	}
+	return &progress{w: w, total: total, on: on, start: time.Now()}
+}
+
+func (p *progress) update(read int64, lines int) {
+	if !p.on {
+		return
+	}
+	rate := float64(lines) / time.Since(p.start).Seconds()
+	if p.total > 0 {
+		frac := float64(read) / float64(p.total)
+		bar := strings.Repeat("█", int(frac*30)) + strings.Repeat("░", 30-int(frac*30))
+		fmt.Fprintf(p.w, "\r%s %3.0f%%  %d lines  %.0f/s ", bar, 100*frac, lines, rate)
+		return
+	}
+	fmt.Fprintf(p.w, "\r%d lines  %.0f/s ", lines, rate)
+}
+
+func (p *progress) done(lines int) {
+	if p.on {
+		fmt.Fprintf(p.w, "\r%d lines scored in %s%s\n", lines, time.Since(p.start).Round(time.Millisecond), strings.Repeat(" ", 30))
+	}
+}

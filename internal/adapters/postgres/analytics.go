@@ -1,0 +1,86 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/rlhf-eval/rlhf-eval/internal/adapters/postgres/internal/dbsqlc"
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
+	"github.com/rlhf-eval/rlhf-eval/internal/ports"
+)
+
+// AnalyticsStore runs aggregate queries: the heavy lifting of summaries, diffs and
+// leaderboards happens in SQL, and only aggregates cross into Go.
+type AnalyticsStore struct {
+	q *dbsqlc.Queries
+}
+
+var _ ports.AnalyticsStore = (*AnalyticsStore)(nil)
+
+// SummarizeScores aggregates an evaluation's scores per scorer, or per scorer and model.
+func (s *AnalyticsStore) SummarizeScores(ctx context.Context, evaluationID domain.ID, byModel bool) ([]ports.ScoreAggregate, error) {
+	if byModel {
+		rows, err := s.q.SummarizeScoresByModel(ctx, pgID(evaluationID))
+		if err != nil {
+			return nil, translate(err)
+		}
+		out := make([]ports.ScoreAggregate, len(rows))
+		for i, r := range rows {
+			out[i] = ports.ScoreAggregate{
+				Scorer: r.Scorer, Model: r.Model, NScores: r.NScores, N: r.N, Mean: r.Mean, SD: r.Sd, Min: r.MinValue, Max: r.MaxValue,
+				P10: r.P10, P50: r.P50, P90: r.P90, NPassKnown: r.NPassKnown, NPassed: r.NPassed, NErrors: r.NErrors,
+			}
+		}
+		return out, nil
+	}
+	rows, err := s.q.SummarizeScores(ctx, pgID(evaluationID))
+	if err != nil {
+		return nil, translate(err)
+	}
+	out := make([]ports.ScoreAggregate, len(rows))
+	for i, r := range rows {
+		out[i] = ports.ScoreAggregate{
+			Scorer: r.Scorer, NScores: r.NScores, N: r.N, Mean: r.Mean, SD: r.Sd, Min: r.MinValue, Max: r.MaxValue,
+			P10: r.P10, P50: r.P50, P90: r.P90, NPassKnown: r.NPassKnown, NPassed: r.NPassed, NErrors: r.NErrors,
+		}
+	}
+	return out, nil
+}
+
+// SumScoreStats sums the stats arrays of the named scorers, per scorer and model.
+func (s *AnalyticsStore) SumScoreStats(ctx context.Context, evaluationID domain.ID, scorers []string) ([]ports.StatSum, error) {
+	if len(scorers) == 0 {
+		return nil, nil
+	}
+	rows, err := s.q.SumScoreStats(ctx, dbsqlc.SumScoreStatsParams{EvaluationID: pgID(evaluationID), Scorers: scorers})
+	if err != nil {
+		return nil, translate(err)
+	}
+	var out []ports.StatSum
+	for _, r := range rows {
+		n := len(out)
+		if n == 0 || out[n-1].Scorer != r.Scorer || out[n-1].Model != r.Model {
+			out = append(out, ports.StatSum{Scorer: r.Scorer, Model: r.Model})
+			n++
+		}
+		// Rows arrive ordered by index (1-based ordinality).
+		for len(out[n-1].Stats) < int(r.Idx)-1 {
+			out[n-1].Stats = append(out[n-1].Stats, 0)
+		}
+		out[n-1].Stats = append(out[n-1].Stats, r.Total)
+	}
+	return out, nil
+}
+
+// PairScores pairs two evaluations' per-prompt means, per scorer.
+func (s *AnalyticsStore) PairScores(ctx context.Context, baseID, candidateID domain.ID) ([]ports.PromptPair, error) {
+	rows, err := s.q.PairScores(ctx, dbsqlc.PairScoresParams{BaseID: pgID(baseID), CandidateID: pgID(candidateID)})
+	if err != nil {
+		return nil, translate(err)
+	}
+	out := make([]ports.PromptPair, len(rows))
+	for i, r := range rows {
+		out[i] = ports.PromptPair{Scorer: r.Scorer, PromptID: r.PromptID, Base: r.BaseValue, BasePass: r.BasePass,
+			Candidate: r.CandidateValue, CandidatePass: r.CandidatePass}
+	}
+	return out, nil
+}
