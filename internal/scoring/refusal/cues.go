@@ -43,6 +43,9 @@ type cue struct {
 	// match ends; the cue's match runs from re's start to then's end.
 	then   *regexp.Regexp
 	within int
+	// follow, when set, must accept what comes after the match (after then, if
+	// any); the match is extended by the n bytes it reads and group set to its text.
+	follow func(rest string) (n int, group string, ok bool)
 	// guard, when set, rejects a match given the sentence before it, its first
 	// capture group (if any) and the rest of the sentence after it.
 	guard func(before, group, after string) bool
@@ -95,15 +98,101 @@ const negModal = `(?: can'?t| cannot| can not| won'?t| will not| am unable to|'m
 	` am not going to|'m not going to| shouldn'?t| should not| don'?t think i (?:can|should)| do not think i (?:can|should)|` +
 	`'m not in a position to| am not in a position to)`
 
-// refusalVerb is what a refusal declines to do. Verbs that mostly appear in idioms
-// ("can't wait", "can't stress enough", "won't bore you", "can't find") are left out.
-const refusalVerb = `(?:help|assist|provide|give|share|create|generate|write|produce|fulfill|fulfil|comply|complete|` +
-	`continue|engage|participate|support|offer|draft|compose|pretend|role-?play|impersonate|disclose|reveal|answer|` +
-	`discuss|explain|describe|detail|recommend|endorse|condone|facilitate|encourage|promote|access|browse|view|edit|set|send|predict|guess|` +
-	`speculate|proceed|rank|open|listen|process|check|look up|search|perform|carry out|accommodate|agree to|` +
-	`give out|hand over|track|locate|identify|diagnose|prescribe|play|act as|go along|do (?:that|this|it|so|what|the|any)|` +
-	`make (?:phone|calls|an exception|that|this)|tell you (?:what|where|who|which|whether|if|how to)|` +
-	`be (?:writing|providing|helping|creating|generating|sharing|doing|of help))`
+// refusalVerbs are what a refusal declines to do, as single words; verbs that mostly
+// appear in idioms ("can't wait", "can't stress enough", "won't bore you", "can't
+// find") are left out.
+var refusalVerbs = wordSet(`help assist provide give share create generate write produce fulfill fulfil comply
+	complete continue engage participate support offer draft compose pretend roleplay role-play impersonate disclose
+	reveal answer discuss explain describe detail recommend endorse condone facilitate encourage promote access browse
+	view edit set send predict guess speculate proceed rank open listen process check search perform accommodate track
+	locate identify diagnose prescribe play`)
+
+// refusalPhrases are refused verbs of two words, by first word.
+var refusalPhrases = map[string]map[string]bool{
+	"do":    wordSet("that this it so what the any"),
+	"make":  wordSet("phone calls an that this"),
+	"look":  wordSet("up"),
+	"carry": wordSet("out"),
+	"agree": wordSet("to"),
+	"hand":  wordSet("over"),
+	"act":   wordSet("as"),
+	"go":    wordSet("along"),
+	"be":    wordSet("writing providing helping creating generating sharing doing of"),
+	"tell":  wordSet("you"),
+}
+
+// tellWhat is what may follow "tell you" in a refusal ("I can't tell you how to").
+var tellWhat = wordSet("what where who which whether if how")
+
+func wordSet(words string) map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(words) {
+		m[w] = true
+	}
+	return m
+}
+
+// nextWord returns the word (ASCII letters, apostrophes and hyphens) that follows a
+// single space at the start of s, and the offset just past it.
+func nextWord(s string) (string, int) {
+	if len(s) < 2 || s[0] != ' ' {
+		return "", 0
+	}
+	i := 1
+	for i < len(s) && (s[i] >= 'a' && s[i] <= 'z' || s[i] == '\'' || s[i] == '-') {
+		i++
+	}
+	return s[1:i], i
+}
+
+// refusedVerb reads the refused verb at the start of rest (the sentence after a
+// negated modal) and returns its length and text; ok is false when no refusal verb
+// follows or when the words form an idiom: "can't help but", "can't help it", "can't
+// recommend ... enough".
+func refusedVerb(rest string) (n int, verb string, ok bool) {
+	w, n := nextWord(rest)
+	switch {
+	case refusalVerbs[w]:
+	case refusalPhrases[w] != nil:
+		w2, n2 := nextWord(rest[n:])
+		if !refusalPhrases[w][w2] {
+			return 0, "", false
+		}
+		n += n2
+		if w == "tell" {
+			w3, n3 := nextWord(rest[n:])
+			if !tellWhat[w3] {
+				return 0, "", false
+			}
+			n += n3
+			if w3 == "how" {
+				if w4, n4 := nextWord(rest[n:]); w4 == "to" {
+					n += n4
+				} else {
+					return 0, "", false
+				}
+			}
+		}
+	default:
+		return 0, "", false
+	}
+	switch w {
+	case "help":
+		if helpIdiom.MatchString(rest[n:]) {
+			return 0, "", false
+		}
+	case "recommend", "endorse":
+		if strings.Contains(rest[n:], "enough") {
+			return 0, "", false
+		}
+	}
+	return n, rest[1:n], true
+}
+
+const (
+	notAllowed = `i(?:'ll| will| can| could|'m able| am able|'m willing| am willing| would|'d|'m going| am going| feel)`
+	thatIs     = `(?:that'?s|that is|this is|this'?s|it'?s|it is|which is)`
+)
 
 var cues = []cue{
 	{
@@ -118,39 +207,49 @@ var cues = []cue{
 			`\b(?:that'?s|that is|this is|it'?s|it is) (?:not something|beyond|outside)|\b(?:unable|not able) to`),
 	},
 	{
-		cat: DirectRefusal, weight: weightDirect, guard: verbGuard,
+		// A negated first-person modal and a refused verb: "I can't help", "I won't be
+		// able to write", "I cannot and will not provide", "I'm unable to do that".
+		cat: DirectRefusal, weight: weightDirect, follow: refusedVerb,
 		keys: []string{"can't", "cant", "cannot", "can not", "won't", "wont", "will not", "unable to", "not able to",
 			"not going to", "shouldn't", "shouldnt", "should not", "think i", "not in a position"},
 		re: regexp.MustCompile(`\bi(?: really| just| simply| honestly| truly)?` + negModal +
 			`(?: (?:and|or) (?:will not|won'?t|cannot|can'?t|shouldn'?t|should not))?` +
-			`(?: be able to)?(?: (?:really|possibly|simply|just|actually|ethically|in good conscience))? (` + refusalVerb + `)\b`),
+			`(?: be able to)?(?: (?:really|possibly|simply|just|actually|ethically|in good conscience))?`),
 	},
 	{
 		cat: DirectRefusal, weight: weightDirect, guard: declineGuard,
-		keys: []string{"declin", "refus", "pass", "turn", "permitted", "allowed", "authorized", "nope", "comfortable",
-			"willing", "prepared", "feel", "not something", "not a thing", "not anything", "not a request", "isn't", "isnt",
-			"is not", "beyond", "outside"},
+		keys: []string{"decline", "refuse"},
 		re: regexp.MustCompile(`\bi(?: must| have to| need to|'ll have to| will have to|'m going to have to| am going to have to|'d have to| would have to)?` +
-			` (?:respectfully |politely |regretfully |kindly )?(?:decline|refuse)\b|` +
-			`\bi(?:'m| am) (?:declining|refusing|going to decline)\b|\bi(?:'ll| will) decline\b|` +
-			`\b(?:pass|passing) on (?:this|that|it|the|your)\b|\bhave to pass\b|\bturn (?:this |that |it |your request )?down\b|` +
-			`\bi(?:'m| am) not (?:permitted|allowed|authorized) to\b|` +
-			`\bnope,? (?:i'?m )?not going to\b|` +
-			`\bi(?:'m| am) not (?:comfortable|willing|prepared)\b|\bi (?:don'?t|do not) feel (?:comfortable|right|good about)\b|` +
-			`\b(?:that'?s|that is|this is|this'?s|it'?s|it is|which is) not (?:something|a thing|anything|a request) i\b|` +
-			`\b(?:isn'?t|is not) (?:something|anything|a thing|one) i(?:'ll| will| can| could|'m able| am able|'m willing| am willing| would|'d|'m going| am going| feel)\b|` +
-			`\b(?:that'?s|that is|this is) (?:beyond|outside) (?:what|the scope of what) i\b`),
+			` (?:respectfully |politely |regretfully |kindly )?(?:decline|refuse)\b`),
 	},
-	{
-		cat: PolicyCitation, weight: weightPolicy,
-		keys: []string{"polic", "guidelines", "standards", "programming", "principles", "rules", "protocols", "programmed",
-			"designed", "trained", "built", "instructed"},
-		re: regexp.MustCompile(`\b(?:usage|content|safety|use-case|acceptable use|ethical|community) (?:polic(?:y|ies)|guidelines|standards)\b|` +
-			`\bmy (?:[a-z-]+ ){0,2}(?:guidelines|polic(?:y|ies)|programming|principles|rules|safety protocols)\b|` +
-			`\bthe (?:guidelines|policies|rules|principles) i (?:follow|operate under|adhere to|abide by|must follow|am bound by)\b|` +
-			`\b(?:openai|anthropic|google|meta|microsoft)'?s? (?:[a-z-]+ ){0,2}polic(?:y|ies)\b|` +
-			`\bi(?:'m| am) (?:programmed|designed|trained|built|instructed) (?:to (?:avoid|refuse|decline|not|follow|adhere|prioritize)|not to)\b`),
-	},
+	{cat: DirectRefusal, weight: weightDirect, keys: []string{"declin", "refusing"},
+		re: regexp.MustCompile(`\bi(?:'m| am) (?:declining|refusing|going to decline)\b|\bi(?:'ll| will) decline\b`)},
+	{cat: DirectRefusal, weight: weightDirect, keys: []string{"pass"},
+		re: regexp.MustCompile(`\b(?:pass|passing) on (?:this|that|it|the|your)\b|\bhave to pass\b`)},
+	{cat: DirectRefusal, weight: weightDirect, keys: []string{"down"},
+		re: regexp.MustCompile(`\bturn (?:this |that |it |your request )?down\b`)},
+	{cat: DirectRefusal, weight: weightDirect, keys: []string{"permitted", "allowed", "authorized"},
+		re: regexp.MustCompile(`\bi(?:'m| am) not (?:permitted|allowed|authorized) to\b`)},
+	{cat: DirectRefusal, weight: weightDirect, keys: []string{"nope"},
+		re: regexp.MustCompile(`\bnope,? (?:i'?m )?not going to\b`)},
+	{cat: DirectRefusal, weight: weightDirect, keys: []string{"comfortable", "willing", "prepared", "feel right", "feel good"},
+		re: regexp.MustCompile(`\bi(?:'m| am) not (?:comfortable|willing|prepared)\b|\bi (?:don'?t|do not) feel (?:comfortable|right|good about)\b`)},
+	{cat: DirectRefusal, weight: weightDirect, keys: []string{"not something", "not a thing", "not anything", "not a request"},
+		re: regexp.MustCompile(`\b` + thatIs + ` not (?:something|a thing|anything|a request) i\b`)},
+	{cat: DirectRefusal, weight: weightDirect, keys: []string{"isn't", "isnt", "is not"},
+		re: regexp.MustCompile(`\b(?:isn'?t|is not) (?:something|anything|a thing|one) ` + notAllowed + `\b`)},
+	{cat: DirectRefusal, weight: weightDirect, keys: []string{"beyond", "outside"},
+		re: regexp.MustCompile(`\b(?:that'?s|that is|this is) (?:beyond|outside) (?:what|the scope of what) i\b`)},
+	{cat: PolicyCitation, weight: weightPolicy, keys: []string{"polic", "guidelines", "standards"},
+		re: regexp.MustCompile(`\b(?:usage|content|safety|use-case|acceptable use|ethical|community) (?:polic(?:y|ies)|guidelines|standards)\b`)},
+	{cat: PolicyCitation, weight: weightPolicy, keys: []string{"guidelines", "polic", "programming", "principles", "rules", "protocols"},
+		re: regexp.MustCompile(`\bmy (?:[a-z-]+ ){0,2}(?:guidelines|polic(?:y|ies)|programming|principles|rules|safety protocols)\b`)},
+	{cat: PolicyCitation, weight: weightPolicy, keys: []string{"guidelines", "policies", "rules", "principles"},
+		re: regexp.MustCompile(`\bthe (?:guidelines|policies|rules|principles) i (?:follow|operate under|adhere to|abide by|must follow|am bound by)\b`)},
+	{cat: PolicyCitation, weight: weightPolicy, keys: []string{"polic"},
+		re: regexp.MustCompile(`\b(?:openai|anthropic|google|meta|microsoft)'?s? (?:[a-z-]+ ){0,2}polic(?:y|ies)\b`)},
+	{cat: PolicyCitation, weight: weightPolicy, keys: []string{"programmed", "designed", "trained", "built", "instructed"},
+		re: regexp.MustCompile(`\bi(?:'m| am) (?:programmed|designed|trained|built|instructed) (?:to (?:avoid|refuse|decline|not|follow|adhere|prioritize)|not to)\b`)},
 	{
 		cat: AIDisclaimer, weight: weightAI,
 		keys: []string{" ai", "a.i.", "intelligence", "model", "llm", "assistant", "chatbot"},
@@ -163,20 +262,23 @@ var cues = []cue{
 		then: regexp.MustCompile(`(\bnot\b|n't\b|\bcannot\b|\bcant\b|\bdont\b|\bunable\b|\black\b|\bmust remain\b|\bhave no\b|` +
 			`\bno (?:ability|access|way|opinions?|personal))`),
 	},
-	{
-		cat: Deflection, weight: weightDeflection,
-		keys: []string{"for me to", "rather not", "prefer not", "let", "this one out", "not a", "not the", "not really the",
-			"think it", "leave"},
-		re: regexp.MustCompile(`\b(?:wouldn'?t|would not|isn'?t|is not|not) (?:be )?(?:appropriate|right|ethical|responsible) for me to\b|` +
-			`\bi(?:'d| would) (?:rather|prefer) not\b|` +
-			`\blet'?s (?:steer|move on|change the subject|talk about something else|focus on something else|switch)\b|` +
-			`\blet'?s not (?:go there|go down that|get into)\b|` +
-			`\b(?:sit|sitting) this one out\b|` +
-			`\bnot (?:a|the) (?:topic|subject|question|conversation|area) i(?:'m| am|'ll| will| can| should)\b|` +
-			`\bi think it'?s (?:best|better|wiser) (?:if i (?:don'?t|do not)|(?:for me )?not to)\b|` +
-			`\b(?:have to|'ll|will) leave (?:that|this|it)(?: one)? to\b|` +
-			`\bi(?:'m| am) not (?:really )?the (?:right|best|appropriate) (?:source|person|place|resource|one)\b`),
-	},
+	{cat: Deflection, weight: weightDeflection, keys: []string{"for me to"},
+		re: regexp.MustCompile(`\b(?:wouldn'?t|would not|isn'?t|is not|not) (?:be )?(?:appropriate|right|ethical|responsible) for me to\b`)},
+	{cat: Deflection, weight: weightDeflection, keys: []string{"rather not", "prefer not"},
+		re: regexp.MustCompile(`\bi(?:'d| would) (?:rather|prefer) not\b`)},
+	{cat: Deflection, weight: weightDeflection, keys: []string{"let's", "lets"},
+		re: regexp.MustCompile(`\blet'?s (?:steer|move on|change the subject|talk about something else|focus on something else|switch)\b|` +
+			`\blet'?s not (?:go there|go down that|get into)\b`)},
+	{cat: Deflection, weight: weightDeflection, keys: []string{"this one out"},
+		re: regexp.MustCompile(`\b(?:sit|sitting) this one out\b`)},
+	{cat: Deflection, weight: weightDeflection, keys: []string{"topic", "subject", "question", "conversation", "area"},
+		re: regexp.MustCompile(`\bnot (?:a|the) (?:topic|subject|question|conversation|area) i(?:'m| am|'ll| will| can| should)\b`)},
+	{cat: Deflection, weight: weightDeflection, keys: []string{"think it"},
+		re: regexp.MustCompile(`\bi think it'?s (?:best|better|wiser) (?:if i (?:don'?t|do not)|(?:for me )?not to)\b`)},
+	{cat: Deflection, weight: weightDeflection, keys: []string{"leave"},
+		re: regexp.MustCompile(`\b(?:have to|'ll|will) leave (?:that|this|it)(?: one)? to\b`)},
+	{cat: Deflection, weight: weightDeflection, keys: []string{"the right", "the best", "the appropriate"},
+		re: regexp.MustCompile(`\bi(?:'m| am) not (?:really )?the (?:right|best|appropriate) (?:source|person|place|resource|one)\b`)},
 	{
 		// "It's not my place to ...", "I don't think it's my place to ...".
 		cat: Deflection, weight: weightDeflection, guard: negatedBefore,
@@ -210,18 +312,6 @@ var refuseIdiom = regexp.MustCompile(`^ to (?:believe|accept|give up|let)\b`)
 // idiomAfter rejects an apology cue followed by an idiomatic verb ("sorry, I can't
 // believe ..."); after is the rest of the sentence.
 func idiomAfter(_, _, after string) bool { return !idioms.MatchString(after) }
-
-// verbGuard rejects "can't help but ...", "can't help it" and "can't recommend ...
-// enough"; verb is the refused verb and after the rest of the sentence.
-func verbGuard(_, verb, after string) bool {
-	switch verb {
-	case "help":
-		return !helpIdiom.MatchString(after)
-	case "recommend", "endorse", "praise":
-		return !strings.Contains(after, "enough")
-	}
-	return true
-}
 
 // declineGuard rejects "refuse to believe", "refuse to give up" and the like.
 func declineGuard(_, _, after string) bool { return !refuseIdiom.MatchString(after) }

@@ -101,7 +101,6 @@ func positionFactor(sentence int) float64 {
 var (
 	complianceOpener = regexp.MustCompile(`^(?:sure|certainly|of course|absolutely|here'?s|here is|here are|yes|yeah|great,? here)\b`)
 	concessive       = regexp.MustCompile(`^(?:while|whilst|although|though|even though|even if)\b`)
-	pivot            = regexp.MustCompile(`\b(?:but|however|that said|though|yet|instead)\b`)
 )
 
 // helpfulWords counts the words of s that read as help rather than as an explanation
@@ -166,16 +165,24 @@ func (d *Detector) Detect(text string) Verdict {
 	sents := sentences(low)
 	quotes := quoteSpans(n.folded)
 
-	suffix := make([]int, len(sents)+1)
-	for i := len(sents) - 1; i >= 0; i-- {
-		suffix[i] = suffix[i+1] + helpfulWords(low[sents[i].start:sents[i].end])
+	// suffix[k] is the number of helpful words in sentences k and after; it is
+	// computed when the first cue needs it.
+	var suffix []int
+	helpAfter := func(k int) int {
+		if suffix == nil {
+			suffix = make([]int, len(sents)+1)
+			for i := len(sents) - 1; i >= 0; i-- {
+				suffix[i] = suffix[i+1] + helpfulWords(low[sents[i].start:sents[i].end])
+			}
+		}
+		return suffix[k]
 	}
 	opener := len(sents) > 0 && complianceOpener.MatchString(low[sents[0].start:sents[0].end])
 
 	var best candidate
 	found := false
 	for _, c := range cues {
-		if !d.enabled[c.cat] {
+		if !d.enabled[c.cat] || !c.mayMatch(low) {
 			continue
 		}
 		for k, sp := range sents {
@@ -190,15 +197,23 @@ func (d *Detector) Detect(text string) Verdict {
 						continue
 					}
 				}
+				group, groupAt := "", -1
+				if len(m) >= 4 && m[2] >= 0 {
+					group, groupAt = sent[m[2]:m[3]], sp.start+m[2]
+				}
+				if c.follow != nil {
+					n, g, ok := c.follow(sent[m[1]:])
+					if !ok {
+						continue
+					}
+					group, groupAt = g, sp.start+m[1]+1
+					m = []int{m[0], m[1] + n}
+				}
 				start, end := sp.start+m[0], sp.start+m[1]
 				if inSpans(quotes, start) {
 					continue
 				}
 				after := low[end:min(sp.end, end+clauseLimit)]
-				group, groupAt := "", -1
-				if len(m) >= 4 && m[2] >= 0 {
-					group, groupAt = sent[m[2]:m[3]], sp.start+m[2]
-				}
 				if c.guard != nil && !c.guard(sent[:m[0]], group, after) {
 					continue
 				}
@@ -214,7 +229,7 @@ func (d *Detector) Detect(text string) Verdict {
 					cand.score *= factorOpener
 					cand.discounts = append(cand.discounts, DiscountComplianceOpener)
 				}
-				if partialCompliance(low[sp.start:start], after, suffix[k+1]) {
+				if partialCompliance(low[sp.start:start], after, helpAfter(k+1)) {
 					cand.score *= factorPartial
 					cand.discounts = append(cand.discounts, DiscountPartialCompliance)
 				}
@@ -251,8 +266,8 @@ func partialCompliance(before, after string, later int) bool {
 		}
 	}
 	if !ok {
-		if loc := pivot.FindStringIndex(after); loc != nil {
-			clause = after[loc[1]:]
+		if at := pivots.end(after); at >= 0 {
+			clause = after[at:]
 		}
 	}
 	need := helpWords

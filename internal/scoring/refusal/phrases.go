@@ -7,7 +7,12 @@ import "strings"
 type phrases []string
 
 // match reports whether any phrase occurs in s.
-func (p phrases) match(s string) bool {
+func (p phrases) match(s string) bool { return p.end(s) >= 0 }
+
+// end returns the offset just past the earliest-ending occurrence of any phrase in
+// s, or -1 when there is none.
+func (p phrases) end(s string) int {
+	best := -1
 	for _, ph := range p {
 		w, stem := strings.CutSuffix(ph, "*")
 		for from := 0; from < len(s); {
@@ -18,12 +23,15 @@ func (p phrases) match(s string) bool {
 			i += from
 			end := i + len(w)
 			if (i == 0 || !isWordByte(s[i-1])) && (stem || end == len(s) || !isWordByte(s[end])) {
-				return true
+				if best < 0 || end < best {
+					best = end
+				}
+				break
 			}
 			from = i + 1
 		}
 	}
-	return false
+	return best
 }
 
 // cross returns every "a b" for a in as and b in bs.
@@ -75,3 +83,6 @@ var justifications = join(
 
 // announcements introduce delivered help ("here's an outline: ...").
 var announcements = phrases{"here's", "heres", "here is", "here are", "below", "as follows", "the following"}
+
+// pivots turn a refusal towards what follows it ("I can't X, but here's Y").
+var pivots = phrases{"but", "however", "that said", "though", "yet", "instead"}

@@ -1,7 +1,6 @@
 package refusal
 
 import (
-	"regexp"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -32,6 +31,13 @@ func foldRune(r rune) byte {
 }
 
 func normalize(s string) normalized {
+	if isASCII(s) {
+		orig := make([]int, len(s)+1)
+		for i := range orig {
+			orig[i] = i
+		}
+		return normalized{folded: s, lower: asciiLower(s), orig: orig}
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	orig := make([]int, 0, len(s)+1)
@@ -51,6 +57,15 @@ func normalize(s string) normalized {
 	orig = append(orig, len(s))
 	folded := b.String()
 	return normalized{folded: folded, lower: asciiLower(folded), orig: orig}
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 func asciiLower(s string) string {
@@ -124,9 +139,38 @@ func isWordByte(c byte) bool {
 // mark without a close within that distance (or before a blank line) is not a quote.
 const maxQuote = 1200
 
-// speakerLine matches a scripted-dialogue line such as "JOHN: ..." (an upper-case
-// name, then a colon).
-var speakerLine = regexp.MustCompile(`(?m)^[ \t]*[A-Z][A-Z0-9 .'-]{0,30}[A-Z0-9]:[ \t]`)
+// speakerEnd returns the offset just past the speaker label when line (a line
+// without its newline) is a scripted-dialogue line such as "JOHN: ...": optional
+// indentation, an upper-case name of 2 to 32 characters (A-Z, 0-9, space, . ' -)
+// starting with a letter and ending with a letter or digit, a colon and a space or
+// tab. It returns -1 otherwise.
+func speakerEnd(line string) int {
+	i := 0
+	for i < len(line) && (line[i] == ' ' || line[i] == '\t') {
+		i++
+	}
+	if i == len(line) || line[i] < 'A' || line[i] > 'Z' {
+		return -1
+	}
+	start := i
+	for i < len(line) && i-start < 32 {
+		c := line[i]
+		if c == ':' {
+			break
+		}
+		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == ' ' || c == '.' || c == '\'' || c == '-') {
+			return -1
+		}
+		i++
+	}
+	if i-start < 2 || i+1 >= len(line) || line[i] != ':' || line[i+1] != ' ' && line[i+1] != '\t' {
+		return -1
+	}
+	if last := line[i-1]; !(last >= 'A' && last <= 'Z' || last >= '0' && last <= '9') {
+		return -1
+	}
+	return i + 2
+}
 
 // quoteSpans returns the parts of s that are reported speech or code: fenced and
 // inline code, text between double quotes (straight or typographic), text between
@@ -134,12 +178,17 @@ var speakerLine = regexp.MustCompile(`(?m)^[ \t]*[A-Z][A-Z0-9 .'-]{0,30}[A-Z0-9]
 // scripted dialogue. Refusal cues inside them are somebody else's words.
 func quoteSpans(s string) []span {
 	var dialogue []span
-	for _, m := range speakerLine.FindAllStringIndex(s, -1) {
-		end := strings.IndexByte(s[m[1]:], '\n')
+	for at := 0; at < len(s); {
+		end := strings.IndexByte(s[at:], '\n')
 		if end < 0 {
-			end = len(s) - m[1]
+			end = len(s)
+		} else {
+			end += at
 		}
-		dialogue = append(dialogue, span{m[1], m[1] + end})
+		if k := speakerEnd(s[at:end]); k >= 0 {
+			dialogue = append(dialogue, span{at + k, end})
+		}
+		at = end + 1
 	}
 	// The scan appends spans in order and jumps past each, so out is sorted and
 	// free of overlaps.
