@@ -45,8 +45,8 @@ type BTOptions struct {
 	// Rounds is the number of bootstrap rounds: 0 means DefaultRounds, a negative
 	// number turns the bootstrap off.
 	Rounds int
-	// Seed seeds the bootstrap's random numbers (math/rand/v2 PCG with state
-	// (Seed, 0)); equal seeds give equal results.
+	// Seed seeds the bootstrap's random numbers: round r draws from math/rand/v2's
+	// PCG seeded with (Seed, r). Equal seeds give equal results.
 	Seed uint64
 	// Anchor, when set, pins a model's rating instead of centring the mean at Initial;
 	// bootstrap rounds are pinned the same way, as Arena does.
@@ -67,7 +67,9 @@ type BTOptions struct {
 // maximises (lm-sys/FastChat, fastchat/serve/monitor/rating_systems.py). Arena stops
 // L-BFGS after 100 iterations; here Newton's method on the aggregated pair totals runs
 // to convergence (steps below 1e-10 natural units). Ratings are centred to mean
-// Initial, or shifted so that Anchor.Model has Anchor.Rating.
+// Initial, or shifted so that Anchor.Model has Anchor.Rating. Soft preferences are
+// taken at face value: two models linked only by judgements of p = 1e-12 end up
+// 400·log10(10¹²) = 4800 points apart, because that is the maximum-likelihood answer.
 //
 // The maximum-likelihood ratings exist exactly when the win graph (an edge i→j when i
 // won any share against j) is strongly connected (Zermelo 1929; Ford 1957). When it is
@@ -110,7 +112,6 @@ func BradleyTerry(outcomes []Outcome, opts BTOptions) (Leaderboard, error) {
 	lb.Warnings = inputWarnings(d)
 	m := len(d.models)
 	if m == 0 {
-		lb.MLEExists = false
 		lb.Warnings = append(lb.Warnings, "no judged comparisons between two different models: nothing to rate")
 		return lb, nil
 	}
@@ -143,7 +144,15 @@ func BradleyTerry(outcomes []Outcome, opts BTOptions) (Leaderboard, error) {
 		lb.Ridge = opts.Ridge
 	}
 	s := newSolver(m)
-	beta, err := s.fit(d.pairs, wi, wj, lb.Ridge)
+	beta, err := s.fit(d.pairs, wi, wj, lb.Ridge, nil)
+	if err != nil && lb.Ridge == 0 {
+		// Win probabilities so extreme that the curvature underflows: the ridge keeps
+		// the system solvable.
+		lb.Ridge = opts.Ridge
+		lb.Warnings = append(lb.Warnings, fmt.Sprintf(
+			"the maximum-likelihood fit was numerically singular (extreme win rates); ratings use a ridge prior with λ = %g", lb.Ridge))
+		beta, err = s.fit(d.pairs, wi, wj, lb.Ridge, nil)
+	}
 	if err != nil {
 		return Leaderboard{}, fmt.Errorf("fit bradley-terry ratings: %w", err)
 	}
@@ -177,9 +186,9 @@ func BradleyTerry(outcomes []Outcome, opts BTOptions) (Leaderboard, error) {
 			"the maximum-likelihood ratings do not exist (the win graph has %d strongly connected components: some model or group never lost or never won against the rest); ratings use a ridge prior with λ = %g and flagged models' ratings are set by it", sccs, lb.Ridge))
 	}
 
-	// Bootstrap.
+	// Bootstrap, each round starting from the point estimate.
 	if opts.Rounds > 0 {
-		boot, ridgeRounds, err := bootstrap(d, opts, ratingsOf)
+		boot, ridgeRounds, err := bootstrap(d, opts, slices.Clone(beta), ratingsOf)
 		if err != nil {
 			return Leaderboard{}, err
 		}
@@ -246,20 +255,14 @@ func (o BTOptions) validate() error {
 }
 
 // bootstrap fits opts.Rounds multinomial resamples and returns their ratings
-// (round-major: boot[r][i]) and the number of rounds that needed the ridge. Counts are
-// drawn in round order from one seeded stream before any fitting, so the result does
-// not depend on how rounds are spread over workers.
-func bootstrap(d *pairData, opts BTOptions, ratingsOf func(beta, out []float64)) ([][]float64, int, error) {
+// (round-major: boot[r][i]) and the number of rounds that needed the ridge. Round r
+// draws its counts from its own stream, PCG(Seed, r), so the result does not depend on
+// how rounds are spread over workers.
+func bootstrap(d *pairData, opts BTOptions, start []float64, ratingsOf func(beta, out []float64)) ([][]float64, int, error) {
 	m, rounds := len(d.models), opts.Rounds
 	weights := make([]int, len(d.cats))
 	for k, c := range d.cats {
 		weights[k] = c.count
-	}
-	rng := rand.New(rand.NewPCG(opts.Seed, 0))
-	counts := make([][]int32, rounds)
-	for r := range counts {
-		counts[r] = make([]int32, len(d.cats))
-		multinomial(rng, d.comparisons, weights, counts[r])
 	}
 
 	boot := make([][]float64, rounds)
@@ -273,21 +276,27 @@ func bootstrap(d *pairData, opts BTOptions, ratingsOf func(beta, out []float64))
 			defer wg.Done()
 			s := newSolver(m)
 			wi, wj := make([]float64, len(d.pairs)), make([]float64, len(d.pairs))
+			counts := make([]int32, len(d.cats))
 			for r := range next {
+				multinomial(rand.New(rand.NewPCG(opts.Seed, uint64(r))), d.comparisons, weights, counts)
 				clear(wi)
 				clear(wj)
 				for k, c := range d.cats {
-					n := float64(counts[r][k])
-					wi[c.pair] += n * c.share
-					wj[c.pair] += n * (1 - c.share)
+					n := float64(counts[k])
+					wi[c.pair] += n * c.si
+					wj[c.pair] += n * c.sj
 				}
-				iWon, jWon := d.edges(counts[r])
+				iWon, jWon := d.edges(counts)
 				_, sccs := strongComponents(m, d.pairs, iWon, jWon)
 				ridge := 0.0
 				if sccs > 1 {
 					ridge, ridged[r] = opts.Ridge, true
 				}
-				beta, err := s.fit(d.pairs, wi, wj, ridge)
+				beta, err := s.fit(d.pairs, wi, wj, ridge, start)
+				if err != nil && ridge == 0 {
+					ridged[r] = true
+					beta, err = s.fit(d.pairs, wi, wj, opts.Ridge, start)
+				}
 				if err != nil {
 					errs[r] = err
 					continue
@@ -362,10 +371,10 @@ func modelFlags(d *pairData, disconnected, separated []bool) [][]Flag {
 	won, lost := make([]bool, m), make([]bool, m)
 	for _, c := range d.cats {
 		p := d.pairs[c.pair]
-		if c.share > 0 {
+		if c.si > 0 {
 			won[p.i], lost[p.j] = true, true
 		}
-		if c.share < 1 {
+		if c.sj > 0 {
 			won[p.j], lost[p.i] = true, true
 		}
 	}

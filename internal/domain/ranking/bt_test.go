@@ -182,7 +182,7 @@ func TestBradleyTerryGradientIsZero(t *testing.T) {
 	for m, g := range gradient(outcomes, ratings) {
 		// Each term is at most 1 in size and a model has ~1300 comparisons; an
 		// unconverged fit leaves gradients orders of magnitude above this.
-		if math.Abs(g) > 1e-8 {
+		if math.Abs(g) > 1e-10 {
 			t.Errorf("gradient[%s] = %v, want 0", m, g)
 		}
 	}
@@ -546,5 +546,21 @@ func TestPercentile(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestBradleyTerryTinySoftPreference(t *testing.T) {
+	// A judge's p = 1e-12 is a finite answer: b took a share of 3e-12 in three
+	// comparisons, so the MLE exists with σ(β_a − β_b) = 1 − 1e-12 and the gap is
+	// 400·log10((1 − 1e-12)/1e-12) ≈ 4800 points. Reaching it needs the gradient without
+	// cancellation (1 − σ(d) is 1e-12) and ~28 Newton steps.
+	lb, err := BradleyTerry([]Outcome{{ModelA: "a", ModelB: "b", Preference: 1e-12, Count: 3}}, BTOptions{Rounds: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := byModel(lb)
+	want := 400 * math.Log10((1-1e-12)/1e-12)
+	if gap := got["a"].Rating - got["b"].Rating; math.Abs(gap-want) > 1e-6 || !lb.MLEExists {
+		t.Errorf("gap = %v (MLE exists: %v), want %v", gap, lb.MLEExists, want)
 	}
 }

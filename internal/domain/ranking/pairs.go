@@ -11,7 +11,7 @@ import (
 type pairData struct {
 	models []string // sorted; indexes everything below
 	pairs  []pair   // one per model pair with at least one judged comparison, i < j
-	// cats are the distinct (pair, share) outcomes with their counts: the categories
+	// cats are the distinct (pair, shares) outcomes with their counts: the categories
 	// that the bootstrap resamples.
 	cats []category
 
@@ -30,12 +30,14 @@ type pair struct {
 	wj   float64 // Σ count × share of j
 }
 
-// category is a count of comparisons in one pair where model i (the pair's smaller
-// index) took the same share.
+// category is a count of comparisons in one pair with the same outcome: model i (the
+// pair's smaller index) took share si and model j share sj. Both are kept as given
+// (p and 1 − p), so that a soft preference of 1e-12 stays 1e-12 rather than the
+// rounding residue of 1 − (1 − 1e-12).
 type category struct {
-	pair  int
-	share float64 // of model i, in [0,1]
-	count int
+	pair   int
+	si, sj float64
+	count  int
 }
 
 // newPairData reduces valid outcomes to pair data. Outcomes with a NaN preference are
@@ -67,8 +69,8 @@ func newPairData(outcomes []Outcome) *pairData {
 	}
 	type pairKey struct{ i, j int }
 	type catKey struct {
-		pair  int
-		share uint64
+		pair   int
+		si, sj uint64
 	}
 	pairIndex := make(map[pairKey]int)
 	catIndex := make(map[catKey]int)
@@ -79,10 +81,10 @@ func newPairData(outcomes []Outcome) *pairData {
 			continue
 		}
 		a, b := index[o.ModelA], index[o.ModelB]
-		// share of the smaller index: A's share is 1 − p, B's is p.
-		i, j, share := a, b, 1-o.Preference
+		// A's share is 1 − p, B's is p; i is the smaller index.
+		i, j, si, sj := a, b, 1-o.Preference, o.Preference
 		if b < a {
-			i, j, share = b, a, o.Preference
+			i, j, si, sj = b, a, sj, si
 		}
 		pk := pairKey{i, j}
 		pi, ok := pairIndex[pk]
@@ -92,20 +94,20 @@ func newPairData(outcomes []Outcome) *pairData {
 			d.pairs = append(d.pairs, pair{i: i, j: j})
 		}
 		c := float64(o.Count)
-		d.pairs[pi].wi += c * share
-		d.pairs[pi].wj += c * (1 - share)
-		ck := catKey{pi, math.Float64bits(share + 0)}
+		d.pairs[pi].wi += c * si
+		d.pairs[pi].wj += c * sj
+		ck := catKey{pi, math.Float64bits(si + 0), math.Float64bits(sj + 0)}
 		if ci, ok := catIndex[ck]; ok {
 			d.cats[ci].count += o.Count
 		} else {
 			catIndex[ck] = len(d.cats)
-			d.cats = append(d.cats, category{pair: pi, share: share, count: o.Count})
+			d.cats = append(d.cats, category{pair: pi, si: si, sj: sj, count: o.Count})
 		}
 		d.comparisons += o.Count
 		d.battles[i] += o.Count
 		d.battles[j] += o.Count
-		d.winShare[i] += c * share
-		d.winShare[j] += c * (1 - share)
+		d.winShare[i] += c * si
+		d.winShare[j] += c * sj
 	}
 	// A canonical order makes every result, bootstrap included, independent of the
 	// order and orientation of the input.
@@ -133,7 +135,10 @@ func newPairData(outcomes []Outcome) *pairData {
 		if c := cmp.Compare(x.pair, y.pair); c != 0 {
 			return c
 		}
-		return cmp.Compare(x.share, y.share)
+		if c := cmp.Compare(x.si, y.si); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.sj, y.sj)
 	})
 	return d
 }
@@ -151,10 +156,10 @@ func (d *pairData) edges(counts []int32) (iWon, jWon []bool) {
 		if n == 0 {
 			continue
 		}
-		if c.share > 0 {
+		if c.si > 0 {
 			iWon[c.pair] = true
 		}
-		if c.share < 1 {
+		if c.sj > 0 {
 			jWon[c.pair] = true
 		}
 	}
