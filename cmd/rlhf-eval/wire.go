@@ -150,10 +150,7 @@ func (r *root) serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	api, err := httpapi.New(httpapi.Services{
-		Evaluations: b.Evaluations, Responses: b.Responses, Comparisons: b.Comparisons, Keys: b.Keys,
-		DB: postgres.NewPinger(pool),
-	}, httpapi.Config{MaxBodyBytes: r.cfg.MaxBodyBytes, Debug: r.cfg.Debug}, r.log)
+	api, err := httpapi.New(httpapi.ServicesFrom(b.Services, postgres.NewPinger(pool)), httpapi.Config{MaxBodyBytes: r.cfg.MaxBodyBytes, Debug: r.cfg.Debug}, r.log)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ package app
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -130,6 +131,29 @@ type cursor struct {
 	ID   string `json:"i"`
 }
 
+// listKey identifies a list for its cursors: a hash of the list's kind, evaluation,
+// ordering and filters, so a cursor cannot be replayed against another list.
+func listKey(kind string, evalID domain.ID, sort string, filters ...*string) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%s", kind, evalID, sort)
+	for _, f := range filters {
+		if f == nil {
+			h.Write([]byte{0, 0})
+		} else {
+			fmt.Fprintf(h, "\x00\x01%s", *f)
+		}
+	}
+	return base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:9])
+}
+
+func fmtBool(b *bool) *string {
+	if b == nil {
+		return nil
+	}
+	s := fmt.Sprint(*b)
+	return &s
+}
+
 func encodeCursor(list, key string, id domain.ID) string {
 	b, _ := json.Marshal(cursor{List: list, Key: key, ID: id.String()})
 	return base64.RawURLEncoding.EncodeToString(b)
@@ -185,6 +209,7 @@ type Services struct {
 	Comparisons *Comparisons
 	Keys        *Keys
 	Summaries   *Summaries
+	Diffs       *Diffs
 	Scoring     *Scoring
 }
 
@@ -199,6 +224,7 @@ func NewServices(d Deps) (Services, error) {
 		Comparisons: &Comparisons{d: d},
 		Keys:        &Keys{d: d, rand: rand.Reader},
 		Summaries:   &Summaries{d: d},
+		Diffs:       &Diffs{d: d},
 		Scoring:     NewScoring(d.Registry, d.Limits),
 	}, nil
 }

@@ -332,12 +332,12 @@ func (u *Comparisons) List(ctx context.Context, evalRef string, in ListCompariso
 	if err != nil {
 		return page, err
 	}
-	list := "comparisons" + in.Sort
-	c, after, err := decodeCursor(in.Cursor, list)
+	e, err := resolveEvaluation(ctx, u.d.Stores.Evaluations, evalRef)
 	if err != nil {
 		return page, err
 	}
-	e, err := resolveEvaluation(ctx, u.d.Stores.Evaluations, evalRef)
+	list := listKey("comparisons", e.ID, in.Sort, in.Annotator, in.AnnotatorKind, in.Model)
+	c, after, err := decodeCursor(in.Cursor, list)
 	if err != nil {
 		return page, err
 	}

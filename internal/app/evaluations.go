@@ -89,6 +89,10 @@ func (u *Evaluations) Update(ctx context.Context, ref string, p EvaluationPatch)
 	if err := errors.Join(errs...); err != nil {
 		return domain.Evaluation{}, err
 	}
+	if p == (EvaluationPatch{}) {
+		// Nothing to change: not even updated_at moves.
+		return resolveEvaluation(ctx, u.d.Stores.Evaluations, ref)
+	}
 	var out domain.Evaluation
 	err := u.d.Tx.InTx(ctx, func(ctx context.Context, s ports.Stores) error {
 		e, err := resolveEvaluation(ctx, s.Evaluations, ref)

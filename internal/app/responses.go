@@ -373,12 +373,13 @@ func (u *Responses) List(ctx context.Context, evalRef string, in ListResponsesIn
 	if err != nil {
 		return page, err
 	}
-	list := "responses" + in.Sort
-	c, after, err := decodeCursor(in.Cursor, list)
+	e, err := resolveEvaluation(ctx, u.d.Stores.Evaluations, evalRef)
 	if err != nil {
 		return page, err
 	}
-	e, err := resolveEvaluation(ctx, u.d.Stores.Evaluations, evalRef)
+	// A cursor belongs to one evaluation, ordering and set of filters.
+	list := listKey("responses", e.ID, in.Sort, in.Model, in.PromptID, in.Scorer, fmtBool(in.Passed))
+	c, after, err := decodeCursor(in.Cursor, list)
 	if err != nil {
 		return page, err
 	}

@@ -1,7 +1,16 @@
 package cli
 
 import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
 	"github.com/spf13/cobra"
+
+	"github.com/rlhf-eval/rlhf-eval/internal/app"
 )
 
 func evaluationsCmd(env Env) *cobra.Command {
@@ -10,7 +19,7 @@ func evaluationsCmd(env Env) *cobra.Command {
 		Aliases: []string{"evaluation", "evals"},
 		Short:   "Summaries and regression diffs of stored evaluations",
 	}
-	cmd.AddCommand(evaluationsSummaryCmd(env))
+	cmd.AddCommand(evaluationsSummaryCmd(env), evaluationsDiffCmd(env))
 	return cmd
 }
 
@@ -41,4 +50,101 @@ func evaluationsSummaryCmd(env Env) *cobra.Command {
 	cmd.Flags().StringVar(&format, "format", "table", "output format: table or json")
 	cmd.Flags().StringVar(&groupBy, "group-by", "", "model: one row per scorer and model")
 	return cmd
+}
+
+func evaluationsDiffCmd(env Env) *cobra.Command {
+	var format, scorer string
+	var alpha float64
+	var rounds int
+	var seed uint64
+	var failOnRegression bool
+	cmd := &cobra.Command{
+		Use:   "diff BASE CANDIDATE",
+		Short: "Compare two evaluations prompt by prompt, per scorer, with significance tests",
+		Long: `Pair the two evaluations' responses by prompt_id (averaging per prompt where a prompt has
+several) and report per scorer: pairs, both means, the mean difference with a 95% paired-bootstrap
+interval, Wilcoxon signed-rank and paired t-test p-values (McNemar's exact test for 0/1 scores),
+wins/ties/losses, pass-rate change, and whether it is a significant regression given the
+scorer's better direction.
+
+With --fail-on-regression the exit code is 1 when any scorer regressed significantly
+(p < --alpha), so a training pipeline can gate on it.`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 2 {
+				return usageError("diff takes two evaluations: BASE CANDIDATE")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(format, "table", "json"); err != nil {
+				return err
+			}
+			in := app.DiffInput{Alpha: alpha, Rounds: &rounds, Seed: seed, Scorer: scorer}
+			var rep app.DiffReport
+			err := withBackend(cmd, env, func(b *Backend) error {
+				var err error
+				rep, err = b.Diffs.Diff(cmd.Context(), args[0], args[1], in)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			if err := printDiff(cmd.OutOrStdout(), rep, format); err != nil {
+				return err
+			}
+			if failOnRegression && len(rep.Regressions) > 0 {
+				fmt.Fprintf(cmd.ErrOrStderr(), "regression: %s (p < %g)\n", strings.Join(rep.Regressions, ", "), rep.Alpha)
+				return silentExit(1)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "table", "output format: table or json")
+	cmd.Flags().Float64Var(&alpha, "alpha", app.DefaultAlpha, "significance level")
+	cmd.Flags().IntVar(&rounds, "bootstrap", app.DefaultBootstrapRounds, "paired-bootstrap rounds for the interval of the mean difference (0 skips it)")
+	cmd.Flags().Uint64Var(&seed, "seed", 0, "bootstrap seed (same seed, same interval)")
+	cmd.Flags().StringVar(&scorer, "scorer", "", "compare only this scorer")
+	cmd.Flags().BoolVar(&failOnRegression, "fail-on-regression", false, "exit 1 when any scorer regresses significantly")
+	return cmd
+}
+
+func printDiff(w io.Writer, rep app.DiffReport, format string) error {
+	v := rep.View()
+	if format == "json" {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}
+	fmt.Fprintf(w, "%s → %s (alpha %g, %d bootstrap rounds, seed %d)\n", v.Base.Name, v.Candidate.Name, v.Alpha, v.BootstrapRounds, v.Seed)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "SCORER\tBETTER\tPAIRS\tBASE\tCANDIDATE\tDIFF\t95% CI\tW/T/L\tPASS Δ\tTEST\tP\tVERDICT\t")
+	for _, s := range v.Scorers {
+		ci, wtl, passd, test := "-", "-", "-", "-"
+		if s.MeanDiffCILow != nil {
+			ci = fmt.Sprintf("[%s, %s]", num(s.MeanDiffCILow), num(s.MeanDiffCIHigh))
+		}
+		if s.Wins != nil {
+			wtl = fmt.Sprintf("%d/%d/%d", *s.Wins, *s.Ties, *s.Losses)
+		}
+		if s.PassRateChange != nil {
+			passd = strconv.FormatFloat(100**s.PassRateChange, 'f', 1, 64) + "pp"
+		}
+		if s.Test != nil {
+			test = *s.Test
+		}
+		verdict := "-"
+		switch {
+		case s.Regression:
+			verdict = "REGRESSION"
+		case s.Improvement:
+			verdict = "improved"
+		case s.Significant:
+			verdict = "changed"
+		case s.NPairs > 0:
+			verdict = "no sig. change"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", s.Scorer, s.Better, s.NPairs, num(s.BaseMean),
+			num(s.CandidateMean), num(s.MeanDiff), ci, wtl, passd, test, num(s.P), verdict)
+	}
+	return tw.Flush()
 }

@@ -220,8 +220,9 @@ func (failingEvaluations) Get(context.Context, string) (domain.Evaluation, error
 
 func TestInternalErrorsAndPanicsAreGeneric(t *testing.T) {
 	a := newTestAPI(t, Config{})
-	s, err := New(Services{Evaluations: failingEvaluations{}, Responses: a.svc.Responses, Comparisons: a.svc.Comparisons,
-		Keys: a.svc.Keys, DB: pingerFunc(func(context.Context) error { return nil })}, Config{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	svc := ServicesFrom(a.svc, pingerFunc(func(context.Context) error { return nil }))
+	svc.Evaluations = failingEvaluations{}
+	s, err := New(svc, Config{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,8 +263,8 @@ func TestHealth(t *testing.T) {
 	wantStatus(t, a.do("GET", "/readyz", "", "", ""), 200)
 
 	down := newTestAPI(t, Config{})
-	s, err := New(Services{Evaluations: down.svc.Evaluations, Responses: down.svc.Responses, Comparisons: down.svc.Comparisons,
-		Keys: down.svc.Keys, DB: pingerFunc(func(context.Context) error { return domain.ErrUnavailable })}, Config{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s, err := New(ServicesFrom(down.svc, pingerFunc(func(context.Context) error { return domain.ErrUnavailable })),
+		Config{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

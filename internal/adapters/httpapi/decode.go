@@ -56,10 +56,14 @@ const (
 	mimeNDJSON = "application/x-ndjson"
 )
 
-func mediaType(r *http.Request) (string, error) {
+func mediaType(r *http.Request, bulk bool) (string, error) {
+	want := "application/json"
+	if bulk {
+		want = "application/json or application/x-ndjson"
+	}
 	ct := r.Header.Get(echo.HeaderContentType)
 	if ct == "" {
-		return "", newHTTPError(http.StatusUnsupportedMediaType, "unsupported-media-type", "set Content-Type: application/json (or application/x-ndjson for bulk routes)")
+		return "", newHTTPError(http.StatusUnsupportedMediaType, "unsupported-media-type", "set Content-Type: %s", want)
 	}
 	mt, _, err := mime.ParseMediaType(ct)
 	if err != nil {
@@ -69,17 +73,17 @@ func mediaType(r *http.Request) (string, error) {
 	case mimeJSON, mimeNDJSON, "application/jsonl", "application/x-jsonlines":
 		return mt, nil
 	}
-	return "", newHTTPError(http.StatusUnsupportedMediaType, "unsupported-media-type", "Content-Type %q is not supported; use application/json or application/x-ndjson", mt)
+	return "", newHTTPError(http.StatusUnsupportedMediaType, "unsupported-media-type", "Content-Type %q is not supported; use %s", mt, want)
 }
 
 // decodeOne decodes a single JSON object body into dst strictly.
 func decodeOne(c echo.Context, dst any) error {
-	mt, err := mediaType(c.Request())
+	mt, err := mediaType(c.Request(), false)
 	if err != nil {
 		return err
 	}
 	if mt != mimeJSON {
-		return newHTTPError(http.StatusUnsupportedMediaType, "unsupported-media-type", "this route takes one JSON object: Content-Type application/json")
+		return newHTTPError(http.StatusUnsupportedMediaType, "unsupported-media-type", "this route takes one JSON object with Content-Type application/json; got %s", mt)
 	}
 	body := c.Request().Body
 	data, err := io.ReadAll(body)
@@ -219,7 +223,7 @@ func readError(err error) error {
 // errors inside an array or NDJSON body are prefixed with the item's index, "[3]";
 // single reports whether the body was a single object.
 func decodeBatch[T any](c echo.Context, maxItems int, add func(T)) (single bool, err error) {
-	mt, err := mediaType(c.Request())
+	mt, err := mediaType(c.Request(), true)
 	if err != nil {
 		return false, err
 	}

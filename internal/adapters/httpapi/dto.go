@@ -168,9 +168,9 @@ func toComparisonOut(c domain.Comparison) comparisonOut {
 }
 
 type keyIn struct {
-	Name      string     `json:"name"`
-	Scopes    []string   `json:"scopes"`
-	ExpiresAt *time.Time `json:"expires_at"`
+	Name      string   `json:"name"`
+	Scopes    []string `json:"scopes"`
+	ExpiresAt *string  `json:"expires_at"`
 	ownedFields
 }
 

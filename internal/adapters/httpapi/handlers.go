@@ -3,7 +3,9 @@ package httpapi
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -35,14 +37,17 @@ func (q *query) optStr(name string) *string {
 	return &v
 }
 
-func (q *query) integer(name string) int {
-	s := q.str(name)
-	if s == "" {
+// limit reads the page size: absent means the default (0 here), anything else must
+// be an integer from 1 to the maximum.
+func (q *query) limit() int {
+	s := q.optStr("limit")
+	if s == nil {
 		return 0
 	}
-	n, err := strconv.Atoi(s)
-	if err != nil {
-		q.errs = append(q.errs, domain.Invalid(name, "must be an integer; got %q", s))
+	n, err := strconv.Atoi(*s)
+	if err != nil || n < 1 || n > domain.MaxPageSize {
+		q.errs = append(q.errs, domain.Invalid("limit", "must be an integer from 1 to %d; got %q", domain.MaxPageSize, *s))
+		return 0
 	}
 	return n
 }
@@ -60,17 +65,41 @@ func (q *query) optBool(name string) *bool {
 	return &b
 }
 
-// done reports the first parse error, or an unknown parameter.
+// done reports parse errors, unknown parameters and repeated ones.
 func (q *query) done() error {
-	for name := range q.c.QueryParams() {
-		if !q.seen[name] {
+	for name, values := range q.c.QueryParams() {
+		switch {
+		case !q.seen[name]:
 			q.errs = append(q.errs, domain.Invalid(name, "unknown query parameter"))
+		case len(values) > 1:
+			q.errs = append(q.errs, domain.Invalid(name, "given %d times; give it once", len(values)))
 		}
 	}
 	if len(q.errs) > 0 {
 		return errors.Join(q.errs...)
 	}
 	return nil
+}
+
+// param returns a path parameter, percent-decoded: ids and names may contain
+// characters a client must escape.
+func param(c echo.Context, name string) string {
+	raw := c.Param(name)
+	if v, err := url.PathUnescape(raw); err == nil {
+		return v
+	}
+	return raw
+}
+
+// noQuery refuses query parameters on routes that take none, so a misplaced filter
+// is an error rather than silently ignored.
+func noQuery(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if err := newQuery(c).done(); err != nil {
+			return err
+		}
+		return next(c)
+	}
 }
 
 // Evaluations.
@@ -92,7 +121,7 @@ func (s *Server) createEvaluation(c echo.Context) error {
 
 func (s *Server) listEvaluations(c echo.Context) error {
 	q := newQuery(c)
-	in := app.ListEvaluationsInput{Sort: q.str("sort"), Cursor: q.str("cursor"), Limit: q.integer("limit")}
+	in := app.ListEvaluationsInput{Sort: q.str("sort"), Cursor: q.str("cursor"), Limit: q.limit()}
 	if err := q.done(); err != nil {
 		return err
 	}
@@ -104,7 +133,7 @@ func (s *Server) listEvaluations(c echo.Context) error {
 }
 
 func (s *Server) getEvaluation(c echo.Context) error {
-	e, err := s.svc.Evaluations.Get(c.Request().Context(), c.Param("eval"))
+	e, err := s.svc.Evaluations.Get(c.Request().Context(), param(c, "eval"))
 	if err != nil {
 		return err
 	}
@@ -116,7 +145,7 @@ func (s *Server) patchEvaluation(c echo.Context) error {
 	if err := decodeOne(c, &in); err != nil {
 		return err
 	}
-	e, err := s.svc.Evaluations.Update(c.Request().Context(), c.Param("eval"), app.EvaluationPatch{
+	e, err := s.svc.Evaluations.Update(c.Request().Context(), param(c, "eval"), app.EvaluationPatch{
 		Name: in.Name, Description: in.Description, Scorers: in.Scorers, Metadata: in.Metadata,
 	})
 	if err != nil {
@@ -126,7 +155,7 @@ func (s *Server) patchEvaluation(c echo.Context) error {
 }
 
 func (s *Server) deleteEvaluation(c echo.Context) error {
-	if err := s.svc.Evaluations.Delete(c.Request().Context(), c.Param("eval")); err != nil {
+	if err := s.svc.Evaluations.Delete(c.Request().Context(), param(c, "eval")); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -149,7 +178,7 @@ func (s *Server) postResponses(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.svc.Responses.Ingest(c.Request().Context(), c.Param("eval"), in, single)
+	res, err := s.svc.Responses.Ingest(c.Request().Context(), param(c, "eval"), in, single)
 	if err != nil {
 		return err
 	}
@@ -167,6 +196,7 @@ func (s *Server) postResponses(c echo.Context) error {
 		status = http.StatusCreated
 	}
 	if single {
+		c.Response().Header().Set(echo.HeaderLocation, "/v1/evaluations/"+out.Items[0].EvaluationID+"/responses/"+out.Items[0].ID)
 		return respond(c, status, out.Items[0])
 	}
 	return respond(c, status, out)
@@ -176,12 +206,12 @@ func (s *Server) listResponses(c echo.Context) error {
 	q := newQuery(c)
 	in := app.ListResponsesInput{
 		Model: q.optStr("model"), PromptID: q.optStr("prompt_id"), Scorer: q.optStr("scorer"), Passed: q.optBool("passed"),
-		Sort: q.str("sort"), Cursor: q.str("cursor"), Limit: q.integer("limit"),
+		Sort: q.str("sort"), Cursor: q.str("cursor"), Limit: q.limit(),
 	}
 	if err := q.done(); err != nil {
 		return err
 	}
-	page, err := s.svc.Responses.List(c.Request().Context(), c.Param("eval"), in)
+	page, err := s.svc.Responses.List(c.Request().Context(), param(c, "eval"), in)
 	if err != nil {
 		return err
 	}
@@ -189,7 +219,7 @@ func (s *Server) listResponses(c echo.Context) error {
 }
 
 func (s *Server) getResponse(c echo.Context) error {
-	r, err := s.svc.Responses.Get(c.Request().Context(), c.Param("eval"), c.Param("id"))
+	r, err := s.svc.Responses.Get(c.Request().Context(), param(c, "eval"), param(c, "id"))
 	if err != nil {
 		return err
 	}
@@ -197,7 +227,7 @@ func (s *Server) getResponse(c echo.Context) error {
 }
 
 func (s *Server) deleteResponse(c echo.Context) error {
-	if err := s.svc.Responses.Delete(c.Request().Context(), c.Param("eval"), c.Param("id")); err != nil {
+	if err := s.svc.Responses.Delete(c.Request().Context(), param(c, "eval"), param(c, "id")); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -216,7 +246,7 @@ func (s *Server) postComparisons(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.svc.Comparisons.Create(c.Request().Context(), c.Param("eval"), in, single)
+	res, err := s.svc.Comparisons.Create(c.Request().Context(), param(c, "eval"), in, single)
 	if err != nil {
 		return err
 	}
@@ -234,6 +264,7 @@ func (s *Server) postComparisons(c echo.Context) error {
 		status = http.StatusCreated
 	}
 	if single {
+		c.Response().Header().Set(echo.HeaderLocation, "/v1/evaluations/"+out.Items[0].EvaluationID+"/comparisons/"+out.Items[0].ID)
 		return respond(c, status, out.Items[0])
 	}
 	return respond(c, status, out)
@@ -243,12 +274,12 @@ func (s *Server) listComparisons(c echo.Context) error {
 	q := newQuery(c)
 	in := app.ListComparisonsInput{
 		Annotator: q.optStr("annotator"), AnnotatorKind: q.optStr("annotator_kind"), Model: q.optStr("model"),
-		Sort: q.str("sort"), Cursor: q.str("cursor"), Limit: q.integer("limit"),
+		Sort: q.str("sort"), Cursor: q.str("cursor"), Limit: q.limit(),
 	}
 	if err := q.done(); err != nil {
 		return err
 	}
-	page, err := s.svc.Comparisons.List(c.Request().Context(), c.Param("eval"), in)
+	page, err := s.svc.Comparisons.List(c.Request().Context(), param(c, "eval"), in)
 	if err != nil {
 		return err
 	}
@@ -256,7 +287,7 @@ func (s *Server) listComparisons(c echo.Context) error {
 }
 
 func (s *Server) getComparison(c echo.Context) error {
-	r, err := s.svc.Comparisons.Get(c.Request().Context(), c.Param("eval"), c.Param("id"))
+	r, err := s.svc.Comparisons.Get(c.Request().Context(), param(c, "eval"), param(c, "id"))
 	if err != nil {
 		return err
 	}
@@ -264,7 +295,7 @@ func (s *Server) getComparison(c echo.Context) error {
 }
 
 func (s *Server) deleteComparison(c echo.Context) error {
-	if err := s.svc.Comparisons.Delete(c.Request().Context(), c.Param("eval"), c.Param("id")); err != nil {
+	if err := s.svc.Comparisons.Delete(c.Request().Context(), param(c, "eval"), param(c, "id")); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -277,7 +308,15 @@ func (s *Server) createKey(c echo.Context) error {
 	if err := decodeOne(c, &in); err != nil {
 		return err
 	}
-	token, k, err := s.svc.Keys.Create(c.Request().Context(), app.KeyInput{Name: in.Name, Scopes: in.Scopes, ExpiresAt: in.ExpiresAt})
+	ki := app.KeyInput{Name: in.Name, Scopes: in.Scopes}
+	if in.ExpiresAt != nil {
+		t, err := time.Parse(time.RFC3339Nano, *in.ExpiresAt)
+		if err != nil {
+			return domain.Invalid("expires_at", "must be an RFC 3339 time such as 2030-01-02T15:04:05Z; got %q", *in.ExpiresAt)
+		}
+		ki.ExpiresAt = &t
+	}
+	token, k, err := s.svc.Keys.Create(c.Request().Context(), ki)
 	if err != nil {
 		return err
 	}
@@ -288,7 +327,7 @@ func (s *Server) createKey(c echo.Context) error {
 
 func (s *Server) listKeys(c echo.Context) error {
 	q := newQuery(c)
-	cursor, limit := q.str("cursor"), q.integer("limit")
+	cursor, limit := q.str("cursor"), q.limit()
 	if err := q.done(); err != nil {
 		return err
 	}
@@ -300,7 +339,7 @@ func (s *Server) listKeys(c echo.Context) error {
 }
 
 func (s *Server) revokeKey(c echo.Context) error {
-	k, err := s.svc.Keys.Revoke(c.Request().Context(), c.Param("id"))
+	k, err := s.svc.Keys.Revoke(c.Request().Context(), param(c, "id"))
 	if err != nil {
 		return err
 	}

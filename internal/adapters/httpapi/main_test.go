@@ -51,8 +51,7 @@ func newTestAPI(t *testing.T, cfg Config) *testAPI {
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(testWriter{t}, nil))
 	}
-	s, err := New(Services{Evaluations: svc.Evaluations, Responses: svc.Responses, Comparisons: svc.Comparisons,
-		Keys: svc.Keys, DB: postgres.NewPinger(pool)}, cfg, log)
+	s, err := New(ServicesFrom(svc, postgres.NewPinger(pool)), cfg, log)
 	if err != nil {
 		t.Fatal(err)
 	}

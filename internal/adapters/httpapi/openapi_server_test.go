@@ -33,24 +33,12 @@ func realServer(t *testing.T, cfg Config) (*Server, contractKeys) {
 		Stores: postgres.NewStores(pool), Tx: postgres.NewTxRunner(pool),
 		Clock: system.Clock{}, IDs: system.IDs{}, Registry: reg,
 	}
-	evals, err := app.NewEvaluations(d)
+	svc, err := app.NewServices(d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	resps, err := app.NewResponses(d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmps, err := app.NewComparisons(d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := app.NewKeys(d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(Services{Evaluations: evals, Responses: resps, Comparisons: cmps, Keys: keys, DB: postgres.NewPinger(pool)},
-		cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	keys := svc.Keys
+	s, err := New(ServicesFrom(svc, postgres.NewPinger(pool)), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,6 +69,12 @@ type fakeResponses struct{ ResponseService }
 
 type fakeComparisons struct{ ComparisonService }
 
+type fakeSummaries struct{ SummaryService }
+
+type fakeScoring struct{ ScoringService }
+
+type fakeDiffs struct{ DiffService }
+
 type fakeKeys struct {
 	KeyService
 	AuthenticateFunc func(ctx context.Context, token string) (domain.APIKey, error)
@@ -99,7 +93,8 @@ func (f fakePinger) Ping(ctx context.Context) error { return f.PingFunc(ctx) }
 // fakeServer builds the API on fakes.
 func fakeServer(t *testing.T, evals fakeEvaluations, keys fakeKeys, db fakePinger) *Server {
 	t.Helper()
-	s, err := New(Services{Evaluations: evals, Responses: fakeResponses{}, Comparisons: fakeComparisons{}, Keys: keys, DB: db},
+	s, err := New(Services{Evaluations: evals, Responses: fakeResponses{}, Comparisons: fakeComparisons{}, Keys: keys,
+		Summaries: fakeSummaries{}, Diffs: fakeDiffs{}, Scoring: fakeScoring{}, DB: db},
 		Config{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)

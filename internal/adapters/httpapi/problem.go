@@ -90,7 +90,7 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 
 func toProblem(err error) (Problem, map[string]string) {
 	if fields := domain.Fields(err); len(fields) > 0 {
-		p := Problem{Type: problemTypeBase + "validation", Title: "Invalid input", Status: http.StatusBadRequest}
+		p := Problem{Type: problemTypeBase + "validation", Title: "Invalid Input", Status: http.StatusBadRequest}
 		msgs := make([]string, 0, len(fields))
 		for _, f := range fields {
 			p.Errors = append(p.Errors, FieldError{Field: f.Field, Message: f.Msg})
@@ -127,7 +127,7 @@ func toProblem(err error) (Problem, map[string]string) {
 	}
 	switch {
 	case errors.Is(err, domain.ErrNotFound):
-		return Problem{Type: problemTypeBase + "not-found", Title: "Not found", Status: http.StatusNotFound, Detail: err.Error()}, nil
+		return Problem{Type: problemTypeBase + "not-found", Title: "Not Found", Status: http.StatusNotFound, Detail: err.Error()}, nil
 	case errors.Is(err, domain.ErrConflict):
 		return Problem{Type: problemTypeBase + "conflict", Title: "Conflict", Status: http.StatusConflict, Detail: detail(domain.ErrConflict)}, nil
 	case errors.Is(err, domain.ErrUnauthenticated):
@@ -136,15 +136,15 @@ func toProblem(err error) (Problem, map[string]string) {
 	case errors.Is(err, domain.ErrForbidden):
 		return Problem{Type: problemTypeBase + "forbidden", Title: "Forbidden", Status: http.StatusForbidden, Detail: detail(domain.ErrForbidden)}, nil
 	case errors.Is(err, domain.ErrUnavailable):
-		return Problem{Type: problemTypeBase + "unavailable", Title: "Service unavailable", Status: http.StatusServiceUnavailable,
+		return Problem{Type: problemTypeBase + "unavailable", Title: "Service Unavailable", Status: http.StatusServiceUnavailable,
 			Detail: "the database is unavailable; retry shortly"}, map[string]string{"Retry-After": "1"}
 	case errors.Is(err, context.DeadlineExceeded):
-		return Problem{Type: problemTypeBase + "timeout", Title: "Service unavailable", Status: http.StatusServiceUnavailable,
+		return Problem{Type: problemTypeBase + "timeout", Title: "Service Unavailable", Status: http.StatusServiceUnavailable,
 			Detail: "the request took too long and was stopped; retry, or send a smaller batch"}, map[string]string{"Retry-After": "1"}
 	case errors.Is(err, context.Canceled):
 		// The client went away; nobody reads this, but the log shows 499.
-		return Problem{Type: problemTypeBase + "canceled", Title: "Client closed request", Status: 499}, nil
+		return Problem{Type: problemTypeBase + "canceled", Title: "Client Closed Request", Status: 499}, nil
 	}
-	return Problem{Type: problemTypeBase + "internal", Title: "Internal server error", Status: http.StatusInternalServerError,
+	return Problem{Type: problemTypeBase + "internal", Title: "Internal Server Error", Status: http.StatusInternalServerError,
 		Detail: "an internal error occurred; quote the request id when reporting it"}, nil
 }

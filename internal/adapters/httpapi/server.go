@@ -64,6 +64,9 @@ type Services struct {
 	Responses   ResponseService
 	Comparisons ComparisonService
 	Keys        KeyService
+	Summaries   SummaryService
+	Diffs       DiffService
+	Scoring     ScoringService
 	DB          Pinger
 }
 
@@ -88,7 +91,8 @@ type Server struct {
 // New builds the API: routes, middleware and error handling.
 func New(svc Services, cfg Config, log *slog.Logger) (*Server, error) {
 	switch {
-	case svc.Evaluations == nil || svc.Responses == nil || svc.Comparisons == nil || svc.Keys == nil || svc.DB == nil:
+	case svc.Evaluations == nil || svc.Responses == nil || svc.Comparisons == nil || svc.Keys == nil ||
+		svc.Summaries == nil || svc.Diffs == nil || svc.Scoring == nil || svc.DB == nil:
 		return nil, errors.New("httpapi: a service is missing")
 	case log == nil:
 		return nil, errors.New("httpapi: no logger")
@@ -105,6 +109,7 @@ func New(svc Services, cfg Config, log *slog.Logger) (*Server, error) {
 	e.Logger.SetOutput(io.Discard)
 	e.HTTPErrorHandler = errorHandler(log)
 	s := &Server{echo: e, svc: svc, cfg: cfg, log: log}
+	e.Pre(headAsGet)
 	e.Use(s.requestID, s.logRequests, s.recoverPanics, s.limitBody)
 	s.routes()
 	return s, nil
@@ -133,32 +138,38 @@ func (s *Server) HTTPServer(addr string) *http.Server {
 
 func (s *Server) routes() {
 	e := s.echo
-	e.GET("/healthz", s.healthz)
-	e.GET("/readyz", s.readyz)
-	e.GET("/openapi.json", s.openAPI, s.auth(domain.ScopeRead))
+	read, write, admin := s.auth(domain.ScopeRead), s.auth(domain.ScopeWrite), s.auth(domain.ScopeAdmin)
+	// Routes that take no query parameters refuse them (noQuery); list routes check
+	// their own.
+	e.GET("/healthz", s.healthz, noQuery)
+	e.GET("/readyz", s.readyz, noQuery)
+	e.GET("/openapi.json", s.openAPI, read, noQuery)
 
 	v1 := e.Group("/v1")
-	read, write, admin := s.auth(domain.ScopeRead), s.auth(domain.ScopeWrite), s.auth(domain.ScopeAdmin)
-
-	v1.POST("/evaluations", s.createEvaluation, write)
+	v1.POST("/evaluations", s.createEvaluation, write, noQuery)
 	v1.GET("/evaluations", s.listEvaluations, read)
-	v1.GET("/evaluations/:eval", s.getEvaluation, read)
-	v1.PATCH("/evaluations/:eval", s.patchEvaluation, write)
-	v1.DELETE("/evaluations/:eval", s.deleteEvaluation, admin)
+	v1.GET("/evaluations/:eval", s.getEvaluation, read, noQuery)
+	v1.PATCH("/evaluations/:eval", s.patchEvaluation, write, noQuery)
+	v1.DELETE("/evaluations/:eval", s.deleteEvaluation, admin, noQuery)
+	v1.GET("/evaluations/:eval/summary", s.summary, read)
+	v1.GET("/evaluations/:eval/diff/:candidate", s.diff, read)
 
-	v1.POST("/evaluations/:eval/responses", s.postResponses, write)
+	v1.POST("/evaluations/:eval/responses", s.postResponses, write, noQuery)
 	v1.GET("/evaluations/:eval/responses", s.listResponses, read)
-	v1.GET("/evaluations/:eval/responses/:id", s.getResponse, read)
-	v1.DELETE("/evaluations/:eval/responses/:id", s.deleteResponse, admin)
+	v1.GET("/evaluations/:eval/responses/:id", s.getResponse, read, noQuery)
+	v1.DELETE("/evaluations/:eval/responses/:id", s.deleteResponse, admin, noQuery)
 
-	v1.POST("/evaluations/:eval/comparisons", s.postComparisons, write)
+	v1.POST("/evaluations/:eval/comparisons", s.postComparisons, write, noQuery)
 	v1.GET("/evaluations/:eval/comparisons", s.listComparisons, read)
-	v1.GET("/evaluations/:eval/comparisons/:id", s.getComparison, read)
-	v1.DELETE("/evaluations/:eval/comparisons/:id", s.deleteComparison, admin)
+	v1.GET("/evaluations/:eval/comparisons/:id", s.getComparison, read, noQuery)
+	v1.DELETE("/evaluations/:eval/comparisons/:id", s.deleteComparison, admin, noQuery)
 
-	v1.POST("/keys", s.createKey, admin)
+	v1.GET("/scorers", s.listScorers, read, noQuery)
+	v1.POST("/score", s.score, write, noQuery)
+
+	v1.POST("/keys", s.createKey, admin, noQuery)
 	v1.GET("/keys", s.listKeys, admin)
-	v1.DELETE("/keys/:id", s.revokeKey, admin)
+	v1.DELETE("/keys/:id", s.revokeKey, admin, noQuery)
 }
 
 // writeJSON encodes v without HTML escaping (texts are model outputs; escaping
@@ -188,4 +199,12 @@ func (s *Server) readyz(c echo.Context) error {
 			header: map[string]string{"Retry-After": "1"}}
 	}
 	return respond(c, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// ServicesFrom takes the routes' use cases from app's set.
+func ServicesFrom(svc app.Services, db Pinger) Services {
+	return Services{
+		Evaluations: svc.Evaluations, Responses: svc.Responses, Comparisons: svc.Comparisons, Keys: svc.Keys,
+		Summaries: svc.Summaries, Diffs: svc.Diffs, Scoring: svc.Scoring, DB: db,
+	}
 }
