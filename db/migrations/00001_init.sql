@@ -75,6 +75,12 @@ CREATE TABLE comparisons (
     metadata       jsonb            NOT NULL DEFAULT '{}',
     created_at     timestamptz      NOT NULL,
     updated_at     timestamptz      NOT NULL,
+    -- The unordered pair of responses and the preference for its second member, so
+    -- judgements of one pair by several annotators (in either orientation) group
+    -- together for agreement and export.
+    pair_lo        uuid             GENERATED ALWAYS AS (LEAST(response_a_id, response_b_id)) STORED,
+    pair_hi        uuid             GENERATED ALWAYS AS (GREATEST(response_a_id, response_b_id)) STORED,
+    preference_hi  double precision GENERATED ALWAYS AS (CASE WHEN response_a_id < response_b_id THEN preference ELSE 1 - preference END) STORED,
     PRIMARY KEY (evaluation_id, id),
     CONSTRAINT comparisons_external_id_key UNIQUE (evaluation_id, external_id),
     -- The composite keys also make a comparison across evaluations impossible.
@@ -89,6 +95,9 @@ CREATE INDEX comparisons_response_b_idx ON comparisons (evaluation_id, response_
 CREATE INDEX comparisons_annotator_idx ON comparisons (evaluation_id, annotator, id);
 CREATE INDEX comparisons_model_a_idx ON comparisons (evaluation_id, model_a, id);
 CREATE INDEX comparisons_model_b_idx ON comparisons (evaluation_id, model_b, id);
+-- Leaderboards aggregate (model_a, model_b, preference) counts from this index alone.
+CREATE INDEX comparisons_outcome_idx ON comparisons (evaluation_id, annotator_kind, model_a, model_b, preference);
+CREATE INDEX comparisons_pair_idx ON comparisons (evaluation_id, pair_lo, pair_hi);
 
 CREATE TABLE api_keys (
     id           uuid        PRIMARY KEY,

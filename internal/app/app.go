@@ -51,7 +51,7 @@ func (l Limits) orDefault() Limits {
 
 func (d Deps) check() error {
 	switch {
-	case d.Stores.Evaluations == nil || d.Stores.Responses == nil || d.Stores.Comparisons == nil || d.Stores.APIKeys == nil || d.Stores.Analytics == nil:
+	case d.Stores.Evaluations == nil || d.Stores.Responses == nil || d.Stores.Comparisons == nil || d.Stores.APIKeys == nil || d.Stores.Analytics == nil || d.Stores.Preferences == nil:
 		return errors.New("app: a store is missing")
 	case d.Tx == nil:
 		return errors.New("app: no transaction runner")
@@ -210,6 +210,7 @@ type Services struct {
 	Keys        *Keys
 	Summaries   *Summaries
 	Diffs       *Diffs
+	Preferences *Preferences
 	Scoring     *Scoring
 }
 
@@ -225,6 +226,7 @@ func NewServices(d Deps) (Services, error) {
 		Keys:        &Keys{d: d, rand: rand.Reader},
 		Summaries:   &Summaries{d: d},
 		Diffs:       &Diffs{d: d},
+		Preferences: &Preferences{d: d},
 		Scoring:     NewScoring(d.Registry, d.Limits),
 	}, nil
 }

@@ -138,6 +138,7 @@ type Stores struct {
 	Comparisons ComparisonStore
 	APIKeys     APIKeyStore
 	Analytics   AnalyticsStore
+	Preferences PreferenceStore
 }
 
 // TxRunner runs fn in one transaction with stores bound to it. The transaction
@@ -195,4 +196,65 @@ type AnalyticsStore interface {
 	SummarizeScores(ctx context.Context, evaluationID domain.ID, byModel bool) ([]ScoreAggregate, error)
 	SumScoreStats(ctx context.Context, evaluationID domain.ID, scorers []string) ([]StatSum, error)
 	PairScores(ctx context.Context, baseID, candidateID domain.ID) ([]PromptPair, error)
+}
+
+// OutcomeCount counts comparisons between ModelA's and ModelB's responses with one
+// preference.
+type OutcomeCount struct {
+	ModelA, ModelB string
+	Preference     float64
+	Count          int64
+}
+
+// Battle is one comparison in creation order, for online Elo.
+type Battle struct {
+	ID             domain.ID
+	ModelA, ModelB string
+	Preference     float64
+}
+
+// PairLabel is one annotator's latest preference for the second response (Hi) of an
+// unordered pair of responses (Lo < Hi).
+type PairLabel struct {
+	Lo, Hi     domain.ID
+	Annotator  string
+	Preference float64
+}
+
+// ScorerAgreementCount counts, for one scorer, how its scores order the two
+// responses of judged comparisons.
+type ScorerAgreementCount struct {
+	Scorer                          string
+	Ties, Judged, EqualScores       int64
+	PreferredHigher, PreferredLower int64
+}
+
+// ExportPair is one unordered pair of responses with its judgements merged.
+type ExportPair struct {
+	Lo, Hi domain.ID
+	// Preference is the mean probability that Hi is better; Min and Max bound the
+	// individual judgements.
+	Preference, MinPreference, MaxPreference float64
+	Judgements, Annotators                   int64
+	PromptID, Prompt                         string
+	Context                                  []domain.Message
+	ModelLo, ResponseLo, ExternalIDLo        string
+	ModelHi, ResponseHi, ExternalIDHi        string
+}
+
+// PreferenceQuery narrows comparisons by annotator kind (nil: all).
+type PreferenceQuery struct {
+	EvaluationID  domain.ID
+	AnnotatorKind *domain.AnnotatorKind
+}
+
+// PreferenceStore aggregates comparisons in the database.
+type PreferenceStore interface {
+	ComparisonOutcomes(ctx context.Context, q PreferenceQuery) ([]OutcomeCount, error)
+	// ComparisonBattles returns up to limit comparisons after the given id, in order.
+	ComparisonBattles(ctx context.Context, q PreferenceQuery, after *domain.ID, limit int) ([]Battle, error)
+	AgreementLabels(ctx context.Context, q PreferenceQuery) ([]PairLabel, error)
+	ScorerAgreementCounts(ctx context.Context, q PreferenceQuery) ([]ScorerAgreementCount, error)
+	// ExportPairs returns up to limit pairs after (afterLo, afterHi), in order.
+	ExportPairs(ctx context.Context, q PreferenceQuery, after *[2]domain.ID, limit int) ([]ExportPair, error)
 }

@@ -87,6 +87,8 @@ Configuration comes from RLHF_* environment variables and a .env file.`,
 		scoreCmd(env),
 		scorersCmd(env),
 		evaluationsCmd(env),
+		leaderboardCmd(env),
+		agreementCmd(env),
 	)
 	return root
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -19,7 +20,8 @@ func evaluationsCmd(env Env) *cobra.Command {
 		Aliases: []string{"evaluation", "evals"},
 		Short:   "Summaries and regression diffs of stored evaluations",
 	}
-	cmd.AddCommand(evaluationsSummaryCmd(env), evaluationsDiffCmd(env))
+	cmd.AddCommand(evaluationsSummaryCmd(env), evaluationsDiffCmd(env), evaluationsLeaderboardCmd(env),
+		evaluationsAgreementCmd(env), evaluationsExportCmd(env))
 	return cmd
 }
 
@@ -147,4 +149,117 @@ func printDiff(w io.Writer, rep app.DiffReport, format string) error {
 			num(s.CandidateMean), num(s.MeanDiff), ci, wtl, passd, test, num(s.P), verdict)
 	}
 	return tw.Flush()
+}
+
+func evaluationsLeaderboardCmd(env Env) *cobra.Command {
+	var format, kind string
+	var in app.LeaderboardInput
+	rounds := app.DefaultLeaderboardRounds
+	cmd := &cobra.Command{
+		Use:   "leaderboard NAME",
+		Short: "Rank an evaluation's models from its comparisons",
+		Args:  exactArgs(1, "leaderboard takes the evaluation's name or id"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(format, "table", "json"); err != nil {
+				return err
+			}
+			in.Rounds, in.AnnotatorKind = &rounds, kind
+			return withBackend(cmd, env, func(b *Backend) error {
+				v, err := b.Preferences.Leaderboard(cmd.Context(), args[0], in)
+				if err != nil {
+					return err
+				}
+				return printLeaderboard(cmd.OutOrStdout(), v, format)
+			})
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "table", "output format: table or json")
+	cmd.Flags().StringVar(&kind, "annotator-kind", "", "only comparisons by human, model or heuristic annotators")
+	leaderboardFlags(cmd, &in, &rounds)
+	return cmd
+}
+
+func evaluationsExportCmd(env Env) *cobra.Command {
+	var in app.ExportInput
+	var output string
+	cmd := &cobra.Command{
+		Use:   "export NAME --format dpo|kto|jsonl|csv",
+		Short: "Export preference pairs for DPO / reward-model training",
+		Long: `Write an evaluation's comparisons as training data. Judgements of the same pair of
+responses (by several annotators) are merged by mean preference. dpo writes TRL's preference
+format {"prompt", "chosen", "rejected"} for every non-tie pair; kto writes TRL's unpaired format
+{"prompt", "completion", "label"}; --conversational writes lists of {role, content} messages
+carrying the context. jsonl and csv write every merged pair with its texts and statistics.`,
+		Args: exactArgs(1, "export takes the evaluation's name or id"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withBackend(cmd, env, func(b *Backend) error {
+				x, err := b.Preferences.PrepareExport(cmd.Context(), args[0], in)
+				if err != nil {
+					return err
+				}
+				w := cmd.OutOrStdout()
+				if output != "" && output != "-" {
+					f, err := os.Create(output)
+					if err != nil {
+						return err
+					}
+					defer f.Close()
+					w = f
+				}
+				st, err := x.WriteTo(cmd.Context(), w)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "%d pairs, %d written; skipped %d ties, %d below the margin, %d where annotators disagree\n",
+					st.Pairs, st.Written, st.Ties, st.BelowMargin, st.Disagreed)
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&in.Format, "format", "dpo", "dpo, kto, jsonl or csv")
+	cmd.Flags().BoolVar(&in.Conversational, "conversational", false, "TRL's conversational form (dpo, kto)")
+	cmd.Flags().Float64Var(&in.MinMargin, "min-margin", 0, "keep pairs whose merged preference is at least this far from 0.5")
+	cmd.Flags().StringVar(&in.AnnotatorKind, "annotator-kind", "", "only judgements by human, model or heuristic annotators")
+	cmd.Flags().BoolVar(&in.AgreedOnly, "agreed-only", false, "keep pairs where no judgement disagrees with the merged preference")
+	cmd.Flags().StringVarP(&output, "output", "o", "", "write to this file instead of stdout")
+	return cmd
+}
+
+func evaluationsAgreementCmd(env Env) *cobra.Command {
+	var kind string
+	var scorers bool
+	cmd := &cobra.Command{
+		Use:   "agreement NAME",
+		Short: "Annotator agreement (or, with --scorers, scorer-human agreement) of an evaluation",
+		Args:  exactArgs(1, "agreement takes the evaluation's name or id"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withBackend(cmd, env, func(b *Backend) error {
+				var v any
+				var err error
+				if scorers {
+					v, err = b.Preferences.ScorerAgreement(cmd.Context(), args[0], kind)
+				} else {
+					v, err = b.Preferences.Agreement(cmd.Context(), args[0], kind)
+				}
+				if err != nil {
+					return err
+				}
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "  ")
+				return enc.Encode(v)
+			})
+		},
+	}
+	cmd.Flags().StringVar(&kind, "annotator-kind", "", "only judgements by human, model or heuristic annotators")
+	cmd.Flags().BoolVar(&scorers, "scorers", false, "measure each scorer against the preferences instead")
+	return cmd
+}
+
+func exactArgs(n int, msg string) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usageError("%s", msg)
+		}
+		return nil
+	}
 }

@@ -75,6 +75,8 @@ type fakeScoring struct{ ScoringService }
 
 type fakeDiffs struct{ DiffService }
 
+type fakePreferences struct{ PreferenceService }
+
 type fakeKeys struct {
 	KeyService
 	AuthenticateFunc func(ctx context.Context, token string) (domain.APIKey, error)
@@ -94,7 +96,7 @@ func (f fakePinger) Ping(ctx context.Context) error { return f.PingFunc(ctx) }
 func fakeServer(t *testing.T, evals fakeEvaluations, keys fakeKeys, db fakePinger) *Server {
 	t.Helper()
 	s, err := New(Services{Evaluations: evals, Responses: fakeResponses{}, Comparisons: fakeComparisons{}, Keys: keys,
-		Summaries: fakeSummaries{}, Diffs: fakeDiffs{}, Scoring: fakeScoring{}, DB: db},
+		Summaries: fakeSummaries{}, Diffs: fakeDiffs{}, Preferences: fakePreferences{}, Scoring: fakeScoring{}, DB: db},
 		Config{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)

@@ -66,6 +66,7 @@ type Services struct {
 	Keys        KeyService
 	Summaries   SummaryService
 	Diffs       DiffService
+	Preferences PreferenceService
 	Scoring     ScoringService
 	DB          Pinger
 }
@@ -92,7 +93,7 @@ type Server struct {
 func New(svc Services, cfg Config, log *slog.Logger) (*Server, error) {
 	switch {
 	case svc.Evaluations == nil || svc.Responses == nil || svc.Comparisons == nil || svc.Keys == nil ||
-		svc.Summaries == nil || svc.Diffs == nil || svc.Scoring == nil || svc.DB == nil:
+		svc.Summaries == nil || svc.Diffs == nil || svc.Preferences == nil || svc.Scoring == nil || svc.DB == nil:
 		return nil, errors.New("httpapi: a service is missing")
 	case log == nil:
 		return nil, errors.New("httpapi: no logger")
@@ -153,6 +154,10 @@ func (s *Server) routes() {
 	v1.DELETE("/evaluations/:eval", s.deleteEvaluation, admin, noQuery)
 	v1.GET("/evaluations/:eval/summary", s.summary, read)
 	v1.GET("/evaluations/:eval/diff/:candidate", s.diff, read)
+	v1.GET("/evaluations/:eval/leaderboard", s.leaderboard, read)
+	v1.GET("/evaluations/:eval/agreement", s.agreement, read)
+	v1.GET("/evaluations/:eval/scorer-agreement", s.scorerAgreement, read)
+	v1.GET("/evaluations/:eval/export", s.export, read)
 
 	v1.POST("/evaluations/:eval/responses", s.postResponses, write, noQuery)
 	v1.GET("/evaluations/:eval/responses", s.listResponses, read)
@@ -205,6 +210,6 @@ func (s *Server) readyz(c echo.Context) error {
 func ServicesFrom(svc app.Services, db Pinger) Services {
 	return Services{
 		Evaluations: svc.Evaluations, Responses: svc.Responses, Comparisons: svc.Comparisons, Keys: svc.Keys,
-		Summaries: svc.Summaries, Diffs: svc.Diffs, Scoring: svc.Scoring, DB: db,
+		Summaries: svc.Summaries, Diffs: svc.Diffs, Preferences: svc.Preferences, Scoring: svc.Scoring, DB: db,
 	}
 }

@@ -93,6 +93,7 @@ func storesOn(db dbtx) ports.Stores {
 		Comparisons: &ComparisonStore{db: db, q: dbsqlc.New(db)},
 		APIKeys:     &APIKeyStore{db: db, q: dbsqlc.New(db)},
 		Analytics:   &AnalyticsStore{q: dbsqlc.New(db)},
+		Preferences: &PreferenceStore{q: dbsqlc.New(db)},
 	}
 }
 

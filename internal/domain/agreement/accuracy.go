@@ -97,3 +97,20 @@ func wilson(correct, n int, z float64) (lo, hi float64) {
 	half := z * math.Sqrt(p*(1-p)/nf+z2/(4*nf*nf)) / denom
 	return max(0, centre-half), min(1, centre+half)
 }
+
+// AccuracyFromCounts builds an Accuracy from counts computed elsewhere (the database
+// counts them for stored comparisons): correct of n judged comparisons, equal of them
+// with equal scores, ties left out. The interval is the same Wilson interval as
+// ScorerAccuracy's.
+func AccuracyFromCounts(correct, n, equal, ties int) (Accuracy, error) {
+	if correct < 0 || equal < 0 || ties < 0 || correct+equal > n {
+		return Accuracy{}, domain.Invalid("", "inconsistent counts: %d correct and %d equal of %d", correct, equal, n)
+	}
+	acc := Accuracy{Correct: correct, N: n, EqualScores: equal, Ties: ties}
+	if n > 0 {
+		p := float64(correct) / float64(n)
+		lo, hi := wilson(correct, n, z975)
+		acc.Accuracy, acc.CILow, acc.CIHigh = &p, &lo, &hi
+	}
+	return acc, nil
+}

@@ -124,3 +124,29 @@ func TestScorerAccuracyErrors(t *testing.T) {
 		})
 	}
 }
+// TestAccuracyFromCountsMatchesScorerAccuracy checks that counting first and
+// computing from counts gives exactly what ScorerAccuracy gives on the comparisons.
+func TestAccuracyFromCountsMatchesScorerAccuracy(t *testing.T) {
+	cs := []ScoredComparison{
+		{ScoreA: 1, ScoreB: 2, Preference: 1}, {ScoreA: 3, ScoreB: 2, Preference: 0}, {ScoreA: 1, ScoreB: 1, Preference: 1},
+		{ScoreA: 5, ScoreB: 1, Preference: 0.9}, {ScoreA: 2, ScoreB: 2, Preference: 0.5}, {ScoreA: 0, ScoreB: 4, Preference: 0.2},
+	}
+	want, err := ScorerAccuracy(cs, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// By hand: judged 5 (one tie left out); correct: #1 (B preferred, B higher), #2 (A
+	// preferred, A higher); #3 equal; #4 B preferred but A higher; #6 A preferred but
+	// B higher. So 2 correct, 1 equal.
+	got, err := AccuracyFromCounts(2, 5, 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *got.Accuracy != *want.Accuracy || *got.CILow != *want.CILow || *got.CIHigh != *want.CIHigh ||
+		got.Correct != want.Correct || got.N != want.N || got.EqualScores != want.EqualScores || got.Ties != want.Ties {
+		t.Errorf("AccuracyFromCounts = %+v, want %+v", got, want)
+	}
+	if _, err := AccuracyFromCounts(3, 2, 0, 0); err == nil {
+		t.Errorf("more correct than judged was accepted")
+	}
+}

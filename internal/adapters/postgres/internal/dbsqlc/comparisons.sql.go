@@ -73,7 +73,7 @@ func (q *Queries) DeleteComparison(ctx context.Context, arg DeleteComparisonPara
 }
 
 const getComparisons = `-- name: GetComparisons :many
-SELECT evaluation_id, id, external_id, response_a_id, response_b_id, model_a, model_b, prompt_id, preference, annotator, annotator_kind, rationale, metadata, created_at, updated_at FROM comparisons
+SELECT evaluation_id, id, external_id, response_a_id, response_b_id, model_a, model_b, prompt_id, preference, annotator, annotator_kind, rationale, metadata, created_at, updated_at, pair_lo, pair_hi, preference_hi FROM comparisons
 WHERE evaluation_id = $1 AND id = ANY($2::uuid[])
 `
 
@@ -107,6 +107,9 @@ func (q *Queries) GetComparisons(ctx context.Context, arg GetComparisonsParams) 
 			&i.Metadata,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.PairLo,
+			&i.PairHi,
+			&i.PreferenceHi,
 		); err != nil {
 			return nil, err
 		}
@@ -119,7 +122,7 @@ func (q *Queries) GetComparisons(ctx context.Context, arg GetComparisonsParams) 
 }
 
 const getComparisonsByExternalID = `-- name: GetComparisonsByExternalID :many
-SELECT evaluation_id, id, external_id, response_a_id, response_b_id, model_a, model_b, prompt_id, preference, annotator, annotator_kind, rationale, metadata, created_at, updated_at FROM comparisons
+SELECT evaluation_id, id, external_id, response_a_id, response_b_id, model_a, model_b, prompt_id, preference, annotator, annotator_kind, rationale, metadata, created_at, updated_at, pair_lo, pair_hi, preference_hi FROM comparisons
 WHERE evaluation_id = $1 AND external_id = ANY($2::text[])
 `
 
@@ -153,6 +156,9 @@ func (q *Queries) GetComparisonsByExternalID(ctx context.Context, arg GetCompari
 			&i.Metadata,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.PairLo,
+			&i.PairHi,
+			&i.PreferenceHi,
 		); err != nil {
 			return nil, err
 		}
@@ -194,7 +200,7 @@ func (q *Queries) InsertStagedComparisons(ctx context.Context) ([]pgtype.UUID, e
 }
 
 const listComparisonsAsc = `-- name: ListComparisonsAsc :many
-SELECT evaluation_id, id, external_id, response_a_id, response_b_id, model_a, model_b, prompt_id, preference, annotator, annotator_kind, rationale, metadata, created_at, updated_at FROM comparisons c
+SELECT evaluation_id, id, external_id, response_a_id, response_b_id, model_a, model_b, prompt_id, preference, annotator, annotator_kind, rationale, metadata, created_at, updated_at, pair_lo, pair_hi, preference_hi FROM comparisons c
 WHERE c.evaluation_id = $1
   AND ($2::text IS NULL OR c.annotator = $2)
   AND ($3::text IS NULL OR c.annotator_kind = $3)
@@ -245,6 +251,9 @@ func (q *Queries) ListComparisonsAsc(ctx context.Context, arg ListComparisonsAsc
 			&i.Metadata,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.PairLo,
+			&i.PairHi,
+			&i.PreferenceHi,
 		); err != nil {
 			return nil, err
 		}
@@ -257,7 +266,7 @@ func (q *Queries) ListComparisonsAsc(ctx context.Context, arg ListComparisonsAsc
 }
 
 const listComparisonsDesc = `-- name: ListComparisonsDesc :many
-SELECT evaluation_id, id, external_id, response_a_id, response_b_id, model_a, model_b, prompt_id, preference, annotator, annotator_kind, rationale, metadata, created_at, updated_at FROM comparisons c
+SELECT evaluation_id, id, external_id, response_a_id, response_b_id, model_a, model_b, prompt_id, preference, annotator, annotator_kind, rationale, metadata, created_at, updated_at, pair_lo, pair_hi, preference_hi FROM comparisons c
 WHERE c.evaluation_id = $1
   AND ($2::text IS NULL OR c.annotator = $2)
   AND ($3::text IS NULL OR c.annotator_kind = $3)
@@ -308,6 +317,9 @@ func (q *Queries) ListComparisonsDesc(ctx context.Context, arg ListComparisonsDe
 			&i.Metadata,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.PairLo,
+			&i.PairHi,
+			&i.PreferenceHi,
 		); err != nil {
 			return nil, err
 		}

@@ -38,6 +38,9 @@ type Comparison struct {
 	Metadata      []byte
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
+	PairLo        pgtype.UUID
+	PairHi        pgtype.UUID
+	PreferenceHi  *float64
 }
 
 type ComparisonsStage struct {

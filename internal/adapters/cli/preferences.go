@@ -1,0 +1,284 @@
+package cli
+
+import (
+	"bufio"
+	"compress/gzip"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rlhf-eval/rlhf-eval/internal/app"
+	"github.com/rlhf-eval/rlhf-eval/internal/domain/agreement"
+	"github.com/rlhf-eval/rlhf-eval/internal/domain/ranking"
+)
+
+// openMaybeGzip opens a file, or stdin for "-", decompressing .gz files.
+func openMaybeGzip(name string, stdin io.Reader) (io.Reader, func(), error) {
+	if name == "-" {
+		return stdin, func() {}, nil
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !strings.HasSuffix(name, ".gz") {
+		return f, func() { f.Close() }, nil
+	}
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return zr, func() { zr.Close(); f.Close() }, nil
+}
+
+func leaderboardFlags(cmd *cobra.Command, in *app.LeaderboardInput, rounds *int) {
+	cmd.Flags().StringVar(&in.Method, "method", "bt", "bt (Bradley–Terry), elo (online Elo) or winrate (against --baseline)")
+	cmd.Flags().StringVar(&in.Baseline, "baseline", "", "baseline model for --method winrate")
+	cmd.Flags().IntVar(rounds, "bootstrap", app.DefaultLeaderboardRounds, "bootstrap rounds for Bradley–Terry intervals (0: none)")
+	cmd.Flags().Uint64Var(&in.Seed, "seed", 0, "bootstrap seed")
+	cmd.Flags().StringVar(&in.Anchor, "anchor", "", "pin a model's rating, model=rating (default: ratings average 1000)")
+	cmd.Flags().Float64Var(&in.K, "k", 0, "online Elo step (default 4)")
+}
+
+// leaderboardCmd is the offline leaderboard over a file of comparisons.
+func leaderboardCmd(env Env) *cobra.Command {
+	var input, from, format string
+	var in app.LeaderboardInput
+	rounds := app.DefaultLeaderboardRounds
+	cmd := &cobra.Command{
+		Use:   "leaderboard --input FILE [--from jsonl|alpaca-eval] --method bt|elo|winrate",
+		Short: "Rank models from a file of pairwise comparisons (no database needed)",
+		Long: `Rank models from pairwise comparisons in a file.
+
+--from jsonl (the default): one comparison per line, either
+  {"model_a": "x", "model_b": "y", "winner": "model_a"|"model_b"|"tie"} or
+  {"model_a": "x", "model_b": "y", "preference": p}  (p = probability that model_b is better).
+--from alpaca-eval: an AlpacaEval annotations file (a JSON list, optionally .gz) with
+  generator_1, generator_2 and preference in [1,2] (p = preference - 1; nulls are skipped).
+
+Lines are read in order, which is the time order online Elo uses.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkFormat(format, "json", "table"); err != nil {
+				return err
+			}
+			if input == "" {
+				return usageError("--input is required")
+			}
+			in.Rounds = &rounds
+			opts, err := app.PrepareLeaderboard(&in)
+			if err != nil {
+				return usageError("%v", err)
+			}
+			r, closeIn, err := openMaybeGzip(input, cmd.InOrStdin())
+			if err != nil {
+				return err
+			}
+			defer closeIn()
+			var battles []ranking.Battle
+			switch from {
+			case "jsonl":
+				battles, err = readBattlesJSONL(r)
+			case "alpaca-eval":
+				battles, err = readBattlesAlpaca(r)
+			default:
+				return usageError("--from must be jsonl or alpaca-eval; got %q", from)
+			}
+			if err != nil {
+				return err
+			}
+			var v app.LeaderboardView
+			if in.Method == app.MethodElo {
+				v, err = app.EloLeaderboard(battles, in)
+			} else {
+				v, err = app.OutcomeLeaderboard(ranking.Aggregate(battles), in, opts)
+			}
+			if err != nil {
+				return err
+			}
+			return printLeaderboard(cmd.OutOrStdout(), v, format)
+		},
+	}
+	cmd.Flags().StringVar(&input, "input", "", "comparisons file (.gz allowed), or - for stdin")
+	cmd.Flags().StringVar(&from, "from", "jsonl", "input format: jsonl or alpaca-eval")
+	cmd.Flags().StringVar(&format, "format", "table", "output format: table or json")
+	leaderboardFlags(cmd, &in, &rounds)
+	return cmd
+}
+
+func readBattlesJSONL(r io.Reader) ([]ranking.Battle, error) {
+	var out []ranking.Battle
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
+	line := 0
+	for sc.Scan() {
+		line++
+		text := strings.TrimSpace(sc.Text())
+		if text == "" {
+			continue
+		}
+		var l struct {
+			ModelA     string   `json:"model_a"`
+			ModelB     string   `json:"model_b"`
+			Winner     *string  `json:"winner"`
+			Preference *float64 `json:"preference"`
+		}
+		if err := json.Unmarshal([]byte(text), &l); err != nil {
+			return nil, fmt.Errorf("line %d: %v", line, err)
+		}
+		if l.ModelA == "" || l.ModelB == "" {
+			return nil, fmt.Errorf("line %d: model_a and model_b are required", line)
+		}
+		var p float64
+		switch {
+		case l.Winner != nil && l.Preference != nil:
+			return nil, fmt.Errorf("line %d: give winner or preference, not both", line)
+		case l.Preference != nil:
+			p = *l.Preference
+			if !(p >= 0 && p <= 1) {
+				return nil, fmt.Errorf("line %d: preference must be between 0 and 1; got %v", line, p)
+			}
+		case l.Winner != nil:
+			switch *l.Winner {
+			case "model_a":
+				p = 0
+			case "model_b":
+				p = 1
+			case "tie", "tie (bothbad)":
+				p = 0.5
+			default:
+				return nil, fmt.Errorf("line %d: winner must be model_a, model_b or tie; got %q", line, *l.Winner)
+			}
+		default:
+			return nil, fmt.Errorf("line %d: give winner or preference", line)
+		}
+		out = append(out, ranking.Battle{ModelA: l.ModelA, ModelB: l.ModelB, Preference: p})
+	}
+	return out, sc.Err()
+}
+
+// AlpacaRecord is one entry of an AlpacaEval annotations file.
+type alpacaRecord struct {
+	Generator1 string   `json:"generator_1"`
+	Generator2 string   `json:"generator_2"`
+	Preference *float64 `json:"preference"`
+}
+
+func readBattlesAlpaca(r io.Reader) ([]ranking.Battle, error) {
+	var recs []alpacaRecord
+	if err := json.NewDecoder(r).Decode(&recs); err != nil {
+		return nil, fmt.Errorf("not an AlpacaEval annotations file (a JSON list): %w", err)
+	}
+	out := make([]ranking.Battle, 0, len(recs))
+	for i, rec := range recs {
+		p := math.NaN() // no judgement: skipped and counted
+		if rec.Preference != nil {
+			p = *rec.Preference - 1
+			if !(p >= 0 && p <= 1) {
+				return nil, fmt.Errorf("entry %d: preference %v is outside [1,2]", i, *rec.Preference)
+			}
+		}
+		out = append(out, ranking.Battle{ModelA: rec.Generator1, ModelB: rec.Generator2, Preference: p})
+	}
+	return out, nil
+}
+
+func printLeaderboard(w io.Writer, v app.LeaderboardView, format string) error {
+	if format == "json" {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}
+	fmt.Fprintf(w, "method %s, %d comparisons", v.Method, v.Comparisons)
+	if v.Skipped > 0 {
+		fmt.Fprintf(w, " (%d without a judgement skipped)", v.Skipped)
+	}
+	if v.BootstrapRounds > 0 {
+		fmt.Fprintf(w, ", %d bootstrap rounds (seed %d)", v.BootstrapRounds, v.Seed)
+	}
+	fmt.Fprintln(w)
+	for _, warn := range v.Warnings {
+		fmt.Fprintln(w, "warning:", warn)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	label := "RATING"
+	if v.Method == app.MethodWinRate {
+		label = "WIN RATE"
+	}
+	fmt.Fprintf(tw, "RANK\tMODEL\t%s\t95%% CI\tRANKS\tBATTLES\tWIN %%\tFLAGS\t\n", label)
+	for _, r := range v.Ratings {
+		wr := "-"
+		if r.WinRate != nil {
+			wr = strconv.FormatFloat(*r.WinRate, 'f', 1, 64)
+		}
+		flags := strings.Join(r.Flags, ",")
+		if flags == "" {
+			flags = "-"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%.1f\t[%.1f, %.1f]\t%d-%d\t%d\t%s\t%s\t\n", r.Rank, r.Model, r.Rating, r.CILow, r.CIHigh,
+			r.RankLow, r.RankHigh, r.Battles, wr, flags)
+	}
+	return tw.Flush()
+}
+
+// agreementCmd is the offline agreement over a file of labels.
+func agreementCmd(env Env) *cobra.Command {
+	var input string
+	cmd := &cobra.Command{
+		Use:   "agreement --input FILE",
+		Short: "Inter-annotator agreement of a file of labels (no database needed)",
+		Long: `Compute percent agreement, Cohen's kappa per annotator pair, Fleiss' kappa and
+Krippendorff's alpha (nominal) from JSONL lines {"item", "annotator", "label"}.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if input == "" {
+				return usageError("--input is required")
+			}
+			r, closeIn, err := openMaybeGzip(input, cmd.InOrStdin())
+			if err != nil {
+				return err
+			}
+			defer closeIn()
+			var labels []agreement.Label
+			sc := bufio.NewScanner(r)
+			sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
+			line := 0
+			for sc.Scan() {
+				line++
+				text := strings.TrimSpace(sc.Text())
+				if text == "" {
+					continue
+				}
+				var l struct {
+					Item      json.RawMessage `json:"item"`
+					Annotator string          `json:"annotator"`
+					Label     json.RawMessage `json:"label"`
+				}
+				if err := json.Unmarshal([]byte(text), &l); err != nil {
+					return fmt.Errorf("line %d: %v", line, err)
+				}
+				labels = append(labels, agreement.Label{Item: unquote(l.Item), Annotator: l.Annotator, Label: unquote(l.Label)})
+			}
+			if err := sc.Err(); err != nil {
+				return err
+			}
+			v, err := app.AgreementOf(labels)
+			if err != nil {
+				return err
+			}
+			enc := json.NewEncoder(cmd.OutOrStdout())
+			enc.SetIndent("", "  ")
+			return enc.Encode(v)
+		},
+	}
+	cmd.Flags().StringVar(&input, "input", "", "labels file (.gz allowed), or - for stdin")
+	return cmd
+}
