@@ -124,6 +124,7 @@ func TestScorerAccuracyErrors(t *testing.T) {
 		})
 	}
 }
+
 // TestAccuracyFromCountsMatchesScorerAccuracy checks that counting first and
 // computing from counts gives exactly what ScorerAccuracy gives on the comparisons.
 func TestAccuracyFromCountsMatchesScorerAccuracy(t *testing.T) {
