@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"os"
 	"strings"
@@ -25,6 +26,14 @@ type config struct {
 	MaxBodyBytes     int64         `envconfig:"MAX_BODY_BYTES" default:"33554432"`
 	ShutdownTimeout  time.Duration `envconfig:"SHUTDOWN_TIMEOUT" default:"15s"`
 	AutoMigrate      bool          `envconfig:"AUTO_MIGRATE" default:"true"`
+
+	// Limits.
+	MaxBatchItems     int           `envconfig:"MAX_BATCH_ITEMS" default:"100000"`
+	MaxFieldBytes     int           `envconfig:"MAX_FIELD_BYTES" default:"1048576"`
+	RequestTimeout    time.Duration `envconfig:"REQUEST_TIMEOUT" default:"60s"`
+	ReadHeaderTimeout time.Duration `envconfig:"READ_HEADER_TIMEOUT" default:"10s"`
+	RateLimit         float64       `envconfig:"RATE_LIMIT" default:"0"`
+	RateBurst         float64       `envconfig:"RATE_BURST" default:"0"`
 }
 
 const envPrefix = "RLHF"
@@ -40,6 +49,12 @@ var allowed = map[string]string{
 	"MAX_BODY_BYTES":     "an integer number of bytes from 1024 to 17179869184",
 	"SHUTDOWN_TIMEOUT":   "a Go duration such as 15s or 1m, from 0s to 1h",
 	"AUTO_MIGRATE":       "true or false",
+	"MAX_BATCH_ITEMS":     "an integer from 1 to 10000000",
+	"MAX_FIELD_BYTES":     "an integer number of bytes from 1024 to 1073741824",
+	"REQUEST_TIMEOUT":     "a Go duration such as 60s, from 0s (none) to 24h",
+	"READ_HEADER_TIMEOUT": "a Go duration such as 10s, from 100ms to 10m",
+	"RATE_LIMIT":          "requests per second per API key, a number >= 0 (0 turns limiting off)",
+	"RATE_BURST":          "a number of requests >= 0 (0 means max(1, RATE_LIMIT))",
 }
 
 // loadConfig reads .env (if present) into the environment without overriding what
@@ -85,6 +100,18 @@ func (c config) validate() error {
 		return badValue("MAX_BODY_BYTES", value("MAX_BODY_BYTES"))
 	case c.ShutdownTimeout < 0 || c.ShutdownTimeout > time.Hour:
 		return badValue("SHUTDOWN_TIMEOUT", value("SHUTDOWN_TIMEOUT"))
+	case c.MaxBatchItems < 1 || c.MaxBatchItems > 10_000_000:
+		return badValue("MAX_BATCH_ITEMS", value("MAX_BATCH_ITEMS"))
+	case c.MaxFieldBytes < 1024 || c.MaxFieldBytes > 1<<30:
+		return badValue("MAX_FIELD_BYTES", value("MAX_FIELD_BYTES"))
+	case c.RequestTimeout < 0 || c.RequestTimeout > 24*time.Hour:
+		return badValue("REQUEST_TIMEOUT", value("REQUEST_TIMEOUT"))
+	case c.ReadHeaderTimeout < 100*time.Millisecond || c.ReadHeaderTimeout > 10*time.Minute:
+		return badValue("READ_HEADER_TIMEOUT", value("READ_HEADER_TIMEOUT"))
+	case !(c.RateLimit >= 0) || math.IsInf(c.RateLimit, 0):
+		return badValue("RATE_LIMIT", value("RATE_LIMIT"))
+	case !(c.RateBurst >= 0) || math.IsInf(c.RateBurst, 0):
+		return badValue("RATE_BURST", value("RATE_BURST"))
 	}
 	if _, err := c.logLevel(); err != nil {
 		return badValue("LOG_LEVEL", c.LogLevel)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/rlhf-eval/rlhf-eval/internal/adapters/cli"
 	"github.com/rlhf-eval/rlhf-eval/internal/adapters/httpapi"
+	"github.com/rlhf-eval/rlhf-eval/internal/adapters/metrics"
 	"github.com/rlhf-eval/rlhf-eval/internal/adapters/postgres"
 	"github.com/rlhf-eval/rlhf-eval/internal/adapters/system"
 	"github.com/rlhf-eval/rlhf-eval/internal/app"
@@ -65,11 +66,16 @@ func (r *root) connect(ctx context.Context, migrate bool) (*pgxpool.Pool, error)
 	return pool, nil
 }
 
-func (r *root) services(pool *pgxpool.Pool) (*cli.Backend, error) {
-	d := app.Deps{
+func (r *root) deps(pool *pgxpool.Pool, reg *scoring.Registry) app.Deps {
+	return app.Deps{
 		Stores: postgres.NewStores(pool), Tx: postgres.NewTxRunner(pool),
-		Clock: system.Clock{}, IDs: system.IDs{}, Registry: r.reg,
+		Clock: system.Clock{}, IDs: system.IDs{}, Registry: reg,
+		Limits: app.Limits{MaxBatchItems: r.cfg.MaxBatchItems, MaxFieldBytes: r.cfg.MaxFieldBytes},
 	}
+}
+
+func (r *root) services(pool *pgxpool.Pool) (*cli.Backend, error) {
+	d := r.deps(pool, r.reg)
 	svc, err := app.NewServices(d)
 	if err != nil {
 		return nil, err
@@ -146,14 +152,32 @@ func (r *root) serve(ctx context.Context) error {
 		return err
 	}
 	defer pool.Close()
-	b, err := r.services(pool)
+	m := metrics.New(func() metrics.PoolStats {
+		st := pool.Stat()
+		return metrics.PoolStats{MaxConns: st.MaxConns(), TotalConns: st.TotalConns(), IdleConns: st.IdleConns(),
+			AcquiredConns: st.AcquiredConns(), AcquireCount: st.AcquireCount(), EmptyAcquireCount: st.EmptyAcquireCount(),
+			AcquireDuration: st.AcquireDuration()}
+	})
+	d := r.deps(pool, r.reg.WithObserver(m.ObserveScorer))
+	svc, err := app.NewServices(d)
 	if err != nil {
 		return err
 	}
-	api, err := httpapi.New(httpapi.ServicesFrom(b.Services, postgres.NewPinger(pool)), httpapi.Config{MaxBodyBytes: r.cfg.MaxBodyBytes, Debug: r.cfg.Debug}, r.log)
+	limiter, err := app.NewRateLimit(d, r.cfg.RateLimit, r.cfg.RateBurst)
 	if err != nil {
 		return err
 	}
+	services := httpapi.ServicesFrom(svc, postgres.NewPinger(pool))
+	services.RateLimit = limiter
+	api, err := httpapi.New(services, httpapi.Config{
+		MaxBodyBytes: r.cfg.MaxBodyBytes, MaxBatchItems: r.cfg.MaxBatchItems, Debug: r.cfg.Debug,
+		RequestTimeout: r.cfg.RequestTimeout, ReadHeaderTimeout: r.cfg.ReadHeaderTimeout,
+		Observer: m, MetricsHandler: m.Handler(),
+	}, r.log)
+	if err != nil {
+		return err
+	}
+	go r.sweepIdempotencyKeys(ctx, svc.Idempotency)
 	ln, err := net.Listen("tcp", r.cfg.addr())
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", r.cfg.addr(), err)
@@ -180,4 +204,23 @@ func (r *root) serve(ctx context.Context) error {
 	}
 	r.log.Info("stopped")
 	return nil
+}
+
+// sweepIdempotencyKeys deletes expired Idempotency-Key records every hour. Several
+// processes may sweep at once; the DELETE is idempotent.
+func (r *root) sweepIdempotencyKeys(ctx context.Context, idem *app.Idempotency) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := idem.Sweep(ctx); err != nil && ctx.Err() == nil {
+			r.log.Warn("sweep idempotency keys", "error", err)
+		} else if n > 0 {
+			r.log.Info("swept expired idempotency keys", "deleted", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

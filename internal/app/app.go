@@ -51,7 +51,8 @@ func (l Limits) orDefault() Limits {
 
 func (d Deps) check() error {
 	switch {
-	case d.Stores.Evaluations == nil || d.Stores.Responses == nil || d.Stores.Comparisons == nil || d.Stores.APIKeys == nil || d.Stores.Analytics == nil || d.Stores.Preferences == nil:
+	case d.Stores.Evaluations == nil || d.Stores.Responses == nil || d.Stores.Comparisons == nil || d.Stores.APIKeys == nil || d.Stores.Analytics == nil || d.Stores.Preferences == nil ||
+		d.Stores.Idempotency == nil || d.Stores.RateLimits == nil:
 		return errors.New("app: a store is missing")
 	case d.Tx == nil:
 		return errors.New("app: no transaction runner")
@@ -212,6 +213,7 @@ type Services struct {
 	Diffs       *Diffs
 	Preferences *Preferences
 	Scoring     *Scoring
+	Idempotency *Idempotency
 }
 
 // NewServices builds every use case on d.
@@ -227,6 +229,7 @@ func NewServices(d Deps) (Services, error) {
 		Summaries:   &Summaries{d: d},
 		Diffs:       &Diffs{d: d},
 		Preferences: &Preferences{d: d},
+		Idempotency: &Idempotency{d: d},
 		Scoring:     NewScoring(d.Registry, d.Limits),
 	}, nil
 }

@@ -139,6 +139,8 @@ type Stores struct {
 	APIKeys     APIKeyStore
 	Analytics   AnalyticsStore
 	Preferences PreferenceStore
+	Idempotency IdempotencyStore
+	RateLimits  RateLimitStore
 }
 
 // TxRunner runs fn in one transaction with stores bound to it. The transaction
@@ -257,4 +259,41 @@ type PreferenceStore interface {
 	ScorerAgreementCounts(ctx context.Context, q PreferenceQuery) ([]ScorerAgreementCount, error)
 	// ExportPairs returns up to limit pairs after (afterLo, afterHi), in order.
 	ExportPairs(ctx context.Context, q PreferenceQuery, after *[2]domain.ID, limit int) ([]ExportPair, error)
+}
+
+// IdempotencyRecord is the stored state of an Idempotency-Key: the request it was
+// first used with and, once that finished, its reply.
+type IdempotencyRecord struct {
+	APIKeyID    domain.ID
+	Key         string
+	Method      string
+	Path        string
+	RequestHash []byte
+	// Status is 0 while the first request is still running.
+	Status      int
+	ContentType string
+	Body        []byte
+	Location    string
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+}
+
+// IdempotencyStore keeps Idempotency-Key records.
+type IdempotencyStore interface {
+	// ClaimIdempotencyKey inserts r as in progress and reports true, or reports false
+	// when an unexpired record with that key exists (an expired one is replaced).
+	ClaimIdempotencyKey(ctx context.Context, r IdempotencyRecord) (bool, error)
+	GetIdempotencyKey(ctx context.Context, apiKeyID domain.ID, key string) (IdempotencyRecord, error)
+	// CompleteIdempotencyKey stores the reply of the request that claimed the key.
+	CompleteIdempotencyKey(ctx context.Context, r IdempotencyRecord) error
+	// ReleaseIdempotencyKey deletes an in-progress record, so a retry can run again.
+	ReleaseIdempotencyKey(ctx context.Context, apiKeyID domain.ID, key string) error
+	DeleteExpiredIdempotencyKeys(ctx context.Context, now time.Time) (int64, error)
+}
+
+// RateLimitStore keeps per-key token buckets.
+type RateLimitStore interface {
+	// TakeToken refills the key's bucket (rate tokens a second, up to burst) and takes
+	// a token if one is available, reporting whether it did and what is left.
+	TakeToken(ctx context.Context, apiKeyID domain.ID, rate, burst float64, now time.Time) (granted bool, left float64, err error)
 }

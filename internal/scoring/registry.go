@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"golang.org/x/text/language"
@@ -23,6 +24,18 @@ type Registry struct {
 	types   map[string]Type
 	schemas map[string]*jsonschema.Schema
 	names   []string
+	observe Observer
+}
+
+// Observer is told how long each scorer took on each item, and whether it failed
+// (metrics hang off it).
+type Observer func(scorer, typ string, d time.Duration, err error)
+
+// WithObserver returns a copy of the registry whose sets report to obs.
+func (r *Registry) WithObserver(obs Observer) *Registry {
+	c := *r
+	c.observe = obs
+	return &c
 }
 
 var namePattern = regexp.MustCompile(`^[a-z][a-z0-9_.-]{0,63}$`)
@@ -98,7 +111,7 @@ func (r *Registry) Lookup(name string) (Type, bool) {
 // ("[1].params.word_order"); callers prefix it with where the list came from.
 func (r *Registry) Build(configs []Config) (*Set, error) {
 	var errs []error
-	set := &Set{}
+	set := &Set{observe: r.observe}
 	seen := map[string]bool{}
 	for i, cfg := range configs {
 		at := fmt.Sprintf("[%d]", i)

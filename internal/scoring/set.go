@@ -23,6 +23,7 @@ type Bound struct {
 // concurrent use.
 type Set struct {
 	scorers []Bound
+	observe Observer
 	// Timeout is the budget of one scorer on one item; zero means DefaultTimeout.
 	Timeout time.Duration
 	// Workers bounds parallelism; zero means GOMAXPROCS.
@@ -140,9 +141,9 @@ func (s *Set) Score(ctx context.Context, item Item) ([]Outcome, error) {
 	return res[0], nil
 }
 
-func (s *Set) scoreOne(ctx context.Context, j int, item Item) Outcome {
+func (s *Set) scoreOne(ctx context.Context, j int, item Item) (o Outcome) {
 	b := s.scorers[j]
-	o := Outcome{Name: b.Config.Name}
+	o = Outcome{Name: b.Config.Name}
 	if b.needsReference() && !item.HasReference {
 		o.Err = fmt.Errorf("scorer %q needs a reference answer and the item has none", b.Config.Name)
 		return o
@@ -153,6 +154,10 @@ func (s *Set) scoreOne(ctx context.Context, j int, item Item) Outcome {
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	if s.observe != nil {
+		start := time.Now()
+		defer func() { s.observe(b.Config.Name, b.Type.Name, time.Since(start), o.Err) }()
+	}
 	type answer struct {
 		res Result
 		err error

@@ -88,7 +88,7 @@ func decodeOne(c echo.Context, dst any) error {
 	body := c.Request().Body
 	data, err := io.ReadAll(body)
 	if err != nil {
-		return readError(err)
+		return readError(err, "")
 	}
 	trimmed := bytes.TrimLeft(data, " \t\r\n")
 	if len(trimmed) == 0 {
@@ -158,7 +158,9 @@ func jsonError(err error, data []byte, prefix string) error {
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe):
-		return readError(err)
+		return readError(err, "")
+	case errors.As(err, new(*corruptBody)):
+		return readError(err, "")
 	case errors.As(err, &syn):
 		line, col := position(data, syn.Offset)
 		return badRequest(prefix, "malformed JSON at line %d, column %d: %v", line, col, syn)
@@ -210,10 +212,18 @@ func position(data []byte, offset int64) (line, col int) {
 	return line, col
 }
 
-func readError(err error) error {
+// readError explains a failure to read the body: too large (413), corrupt
+// compression (400), or otherwise unreadable (400, with what).
+func readError(err error, what string) error {
 	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return newHTTPError(http.StatusRequestEntityTooLarge, "body-too-large", "the request body is larger than %d bytes; split the batch", mbe.Limit)
+	var cb *corruptBody
+	switch {
+	case errors.As(err, &mbe):
+		return newHTTPError(http.StatusRequestEntityTooLarge, "body-too-large", "the request body (decompressed) is larger than %d bytes; split the batch", mbe.Limit)
+	case errors.As(err, &cb):
+		return badRequest("", "%v", cb)
+	case what != "":
+		return badRequest("", "%s: %v", what, err)
 	}
 	return badRequest("", "cannot read the request body: %v", err)
 }
@@ -239,7 +249,7 @@ func decodeBatch[T any](c echo.Context, maxItems int, add func(T)) (single bool,
 	case '{':
 		data, err := io.ReadAll(br)
 		if err != nil {
-			return false, readError(err)
+			return false, readError(err, "")
 		}
 		var v T
 		if err := decodeStrict(data, &v, ""); err != nil {
@@ -260,7 +270,7 @@ func peekNonSpace(br *bufio.Reader) (byte, error) {
 			return 0, badRequest("", "the request body is empty")
 		}
 		if err != nil {
-			return 0, readError(err)
+			return 0, readError(err, "")
 		}
 		switch b {
 		case ' ', '\t', '\r', '\n':
@@ -347,7 +357,7 @@ func decodeNDJSON[T any](br *bufio.Reader, maxItems int, add func(T)) error {
 		if errors.Is(err, bufio.ErrTooLong) {
 			return badRequest(fmt.Sprintf("[%d]", n), "line %d is longer than %d bytes", line+1, MaxNDJSONLine)
 		}
-		return readError(err)
+		return readError(err, "")
 	}
 	if n == 0 {
 		return badRequest("", "the request body has no NDJSON lines")

@@ -183,14 +183,18 @@ func (s *Server) postResponses(c echo.Context) error {
 		return err
 	}
 	out := batchOut[responseOut]{Items: make([]responseOut, len(res))}
+	scores := 0
 	for i, r := range res {
 		out.Items[i] = toResponseOut(r.Response)
 		if r.Created {
 			out.Created++
+			scores += len(r.Response.Scores)
 		} else {
 			out.Existing++
 		}
 	}
+	s.cfg.Observer.AddRows("responses", out.Created)
+	s.cfg.Observer.AddRows("scores", scores)
 	status := http.StatusOK
 	if out.Created > 0 {
 		status = http.StatusCreated
@@ -259,6 +263,7 @@ func (s *Server) postComparisons(c echo.Context) error {
 			out.Existing++
 		}
 	}
+	s.cfg.Observer.AddRows("comparisons", out.Created)
 	status := http.StatusOK
 	if out.Created > 0 {
 		status = http.StatusCreated

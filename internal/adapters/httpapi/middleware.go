@@ -71,6 +71,7 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		if k, ok := c.Get(ctxAPIKey).(domain.APIKey); ok {
 			attrs = append(attrs, "key", k.Prefix)
 		}
+		s.cfg.Observer.ObserveRequest(c.Path(), req.Method, res.Status, time.Since(start))
 		level := slog.LevelInfo
 		if res.Status >= 500 {
 			level = slog.LevelError
@@ -131,6 +132,9 @@ func (s *Server) auth(need domain.Scope) echo.MiddlewareFunc {
 			c.Set(ctxAPIKey, key)
 			if !key.Allows(need) {
 				return fmt.Errorf("%w: this route needs the %s scope; key %s has %v", domain.ErrForbidden, need, key.Prefix, key.Scopes)
+			}
+			if err := s.rateLimit(c, key); err != nil {
+				return err
 			}
 			return next(c)
 		}

@@ -69,6 +69,9 @@ type Services struct {
 	Preferences PreferenceService
 	Scoring     ScoringService
 	DB          Pinger
+	// Idempotency and RateLimit are optional: nil turns the feature off.
+	Idempotency IdempotencyService
+	RateLimit   RateLimiter
 }
 
 // Config tunes the HTTP adapter.
@@ -79,6 +82,14 @@ type Config struct {
 	MaxBatchItems int
 	// Debug adds echo's debug mode (never stack traces in bodies).
 	Debug bool
+	// RequestTimeout bounds each request's work (0: none). Exports stream for as
+	// long as they need.
+	RequestTimeout time.Duration
+	// ReadHeaderTimeout cuts off clients that are slow to send headers.
+	ReadHeaderTimeout time.Duration
+	// Observer receives metrics (nil: none); MetricsHandler serves them at /metrics.
+	Observer       Observer
+	MetricsHandler http.Handler
 }
 
 // Server is the HTTP API.
@@ -104,6 +115,12 @@ func New(svc Services, cfg Config, log *slog.Logger) (*Server, error) {
 	if cfg.MaxBatchItems <= 0 {
 		cfg.MaxBatchItems = app.DefaultLimits.MaxBatchItems
 	}
+	if cfg.ReadHeaderTimeout <= 0 {
+		cfg.ReadHeaderTimeout = 10 * time.Second
+	}
+	if cfg.Observer == nil {
+		cfg.Observer = noObserver{}
+	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.Debug = cfg.Debug
@@ -111,7 +128,7 @@ func New(svc Services, cfg Config, log *slog.Logger) (*Server, error) {
 	e.HTTPErrorHandler = errorHandler(log)
 	s := &Server{echo: e, svc: svc, cfg: cfg, log: log}
 	e.Pre(headAsGet)
-	e.Use(s.requestID, s.logRequests, s.recoverPanics, s.limitBody)
+	e.Use(s.requestID, s.logRequests, s.recoverPanics, s.limitBody, s.decompress, s.timeout)
 	s.routes()
 	return s, nil
 }
@@ -128,7 +145,7 @@ func (s *Server) HTTPServer(addr string) *http.Server {
 	return &http.Server{
 		Addr:              addr,
 		Handler:           s.echo,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
 		ReadTimeout:       5 * time.Minute,
 		WriteTimeout:      5 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
@@ -137,44 +154,52 @@ func (s *Server) HTTPServer(addr string) *http.Server {
 	}
 }
 
+// exportRoute streams for as long as it needs, outside the request timeout.
+const exportRoute = "/v1/evaluations/:eval/export"
+
 func (s *Server) routes() {
 	e := s.echo
 	read, write, admin := s.auth(domain.ScopeRead), s.auth(domain.ScopeWrite), s.auth(domain.ScopeAdmin)
 	// Routes that take no query parameters refuse them (noQuery); list routes check
-	// their own.
+	// their own. Every POST honours Idempotency-Key.
+	post := func(path string, h echo.HandlerFunc, scope echo.MiddlewareFunc) {
+		e.POST(path, h, scope, noQuery, s.idempotent)
+	}
 	e.GET("/healthz", s.healthz, noQuery)
 	e.GET("/readyz", s.readyz, noQuery)
 	e.GET("/openapi.json", s.openAPI, read, noQuery)
+	if s.cfg.MetricsHandler != nil {
+		e.GET("/metrics", echo.WrapHandler(s.cfg.MetricsHandler), read, noQuery)
+	}
 
-	v1 := e.Group("/v1")
-	v1.POST("/evaluations", s.createEvaluation, write, noQuery)
-	v1.GET("/evaluations", s.listEvaluations, read)
-	v1.GET("/evaluations/:eval", s.getEvaluation, read, noQuery)
-	v1.PATCH("/evaluations/:eval", s.patchEvaluation, write, noQuery)
-	v1.DELETE("/evaluations/:eval", s.deleteEvaluation, admin, noQuery)
-	v1.GET("/evaluations/:eval/summary", s.summary, read)
-	v1.GET("/evaluations/:eval/diff/:candidate", s.diff, read)
-	v1.GET("/evaluations/:eval/leaderboard", s.leaderboard, read)
-	v1.GET("/evaluations/:eval/agreement", s.agreement, read)
-	v1.GET("/evaluations/:eval/scorer-agreement", s.scorerAgreement, read)
-	v1.GET("/evaluations/:eval/export", s.export, read)
+	post("/v1/evaluations", s.createEvaluation, write)
+	e.GET("/v1/evaluations", s.listEvaluations, read)
+	e.GET("/v1/evaluations/:eval", s.getEvaluation, read, noQuery)
+	e.PATCH("/v1/evaluations/:eval", s.patchEvaluation, write, noQuery)
+	e.DELETE("/v1/evaluations/:eval", s.deleteEvaluation, admin, noQuery)
+	e.GET("/v1/evaluations/:eval/summary", s.summary, read)
+	e.GET("/v1/evaluations/:eval/diff/:candidate", s.diff, read)
+	e.GET("/v1/evaluations/:eval/leaderboard", s.leaderboard, read)
+	e.GET("/v1/evaluations/:eval/agreement", s.agreement, read)
+	e.GET("/v1/evaluations/:eval/scorer-agreement", s.scorerAgreement, read)
+	e.GET(exportRoute, s.export, read)
 
-	v1.POST("/evaluations/:eval/responses", s.postResponses, write, noQuery)
-	v1.GET("/evaluations/:eval/responses", s.listResponses, read)
-	v1.GET("/evaluations/:eval/responses/:id", s.getResponse, read, noQuery)
-	v1.DELETE("/evaluations/:eval/responses/:id", s.deleteResponse, admin, noQuery)
+	post("/v1/evaluations/:eval/responses", s.postResponses, write)
+	e.GET("/v1/evaluations/:eval/responses", s.listResponses, read)
+	e.GET("/v1/evaluations/:eval/responses/:id", s.getResponse, read, noQuery)
+	e.DELETE("/v1/evaluations/:eval/responses/:id", s.deleteResponse, admin, noQuery)
 
-	v1.POST("/evaluations/:eval/comparisons", s.postComparisons, write, noQuery)
-	v1.GET("/evaluations/:eval/comparisons", s.listComparisons, read)
-	v1.GET("/evaluations/:eval/comparisons/:id", s.getComparison, read, noQuery)
-	v1.DELETE("/evaluations/:eval/comparisons/:id", s.deleteComparison, admin, noQuery)
+	post("/v1/evaluations/:eval/comparisons", s.postComparisons, write)
+	e.GET("/v1/evaluations/:eval/comparisons", s.listComparisons, read)
+	e.GET("/v1/evaluations/:eval/comparisons/:id", s.getComparison, read, noQuery)
+	e.DELETE("/v1/evaluations/:eval/comparisons/:id", s.deleteComparison, admin, noQuery)
 
-	v1.GET("/scorers", s.listScorers, read, noQuery)
-	v1.POST("/score", s.score, write, noQuery)
+	e.GET("/v1/scorers", s.listScorers, read, noQuery)
+	post("/v1/score", s.score, write)
 
-	v1.POST("/keys", s.createKey, admin, noQuery)
-	v1.GET("/keys", s.listKeys, admin)
-	v1.DELETE("/keys/:id", s.revokeKey, admin, noQuery)
+	post("/v1/keys", s.createKey, admin)
+	e.GET("/v1/keys", s.listKeys, admin)
+	e.DELETE("/v1/keys/:id", s.revokeKey, admin, noQuery)
 }
 
 // writeJSON encodes v without HTML escaping (texts are model outputs; escaping
@@ -211,5 +236,6 @@ func ServicesFrom(svc app.Services, db Pinger) Services {
 	return Services{
 		Evaluations: svc.Evaluations, Responses: svc.Responses, Comparisons: svc.Comparisons, Keys: svc.Keys,
 		Summaries: svc.Summaries, Diffs: svc.Diffs, Preferences: svc.Preferences, Scoring: svc.Scoring, DB: db,
+		Idempotency: svc.Idempotency,
 	}
 }

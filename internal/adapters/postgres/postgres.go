@@ -94,6 +94,8 @@ func storesOn(db dbtx) ports.Stores {
 		APIKeys:     &APIKeyStore{db: db, q: dbsqlc.New(db)},
 		Analytics:   &AnalyticsStore{q: dbsqlc.New(db)},
 		Preferences: &PreferenceStore{q: dbsqlc.New(db)},
+		Idempotency: &LimitStore{q: dbsqlc.New(db)},
+		RateLimits:  &LimitStore{q: dbsqlc.New(db)},
 	}
 }
 

@@ -71,6 +71,27 @@ type Evaluation struct {
 	UpdatedAt   time.Time
 }
 
+type IdempotencyKey struct {
+	ApiKeyID    pgtype.UUID
+	Key         string
+	Method      string
+	Path        string
+	RequestHash []byte
+	Status      *int32
+	ContentType *string
+	Body        []byte
+	Location    *string
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+}
+
+type RateBucket struct {
+	ApiKeyID  pgtype.UUID
+	Tokens    float64
+	Granted   bool
+	UpdatedAt time.Time
+}
+
 type Response struct {
 	EvaluationID pgtype.UUID
 	ID           pgtype.UUID
