@@ -8,6 +8,10 @@ RLHF_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=di
 export RLHF_TEST_DATABASE_URL
 # How long each fuzz target runs under `make fuzz`.
 FUZZTIME    ?= 20s
+# Flags of `make bench`, e.g. BENCH_FLAGS=--quick for a smoke run of seconds, or
+# BENCH_FLAGS='--sections ingest --out /tmp/bench.md'. The benchmark creates and drops
+# its own database on RLHF_BENCH_DATABASE_URL (default: the local server).
+BENCH_FLAGS ?=
 # Where the real data for checks lives (never committed).
 DATA        ?= ../shared/data
 
@@ -50,6 +54,10 @@ check-generated:
 ## migrate: apply migrations to RLHF_DATABASE_URL
 migrate: build
 	./$(BIN) migrate up
+
+## bench: end-to-end benchmark against baselines (about 15 minutes; see docs/benchmarks.md)
+bench:
+	$(GO) run ./cmd/rlhf-bench $(BENCH_FLAGS)
 
 ## fuzz: run every fuzz target for FUZZTIME each
 fuzz:
