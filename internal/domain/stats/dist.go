@@ -132,7 +132,11 @@ func studentTTail(t, df float64) float64 {
 	case math.IsInf(df, 1):
 		return 0.5 * math.Erfc(t/math.Sqrt2)
 	case df > tQuadratureMin:
-		return math.Exp(studentTLogPDF(t, df)) * studentTTailRatio(t, df)
+		lf := studentTLogPDF(t, df)
+		if lf < -760 {
+			return 0 // the tail is below f(t)/t, which underflows
+		}
+		return math.Exp(lf) * studentTTailRatio(t, df)
 	}
 	if lx := math.Log(df) - 2*math.Log(t); lx < -600 {
 		// x = df/(df + t²) is below 1e-260 (or underflows, for df < 1): the continued
@@ -259,6 +263,11 @@ func studentTUpper(q, df float64) float64 {
 		return (1 - 2*q) / math.Sqrt(2*q*(1-q))
 	}
 	tail := func(t float64) float64 { return studentTTail(t, df) }
+	if df < 1 && tail(math.MaxFloat64) >= q {
+		// Below one degree of freedom the tails are so heavy that the quantile of a
+		// small q can lie beyond the float64 range.
+		return math.Inf(1)
+	}
 	z := -NormalQuantile(q)
 	z2 := z * z
 	t := z + z*(z2+1)/(4*df) + z*((5*z2+16)*z2+3)/(96*df*df)
@@ -282,14 +291,20 @@ func studentTUpper(q, df float64) float64 {
 		// Newton step in u = ln t: d/du ln tail(t) = −t·pdf(t)/tail(t).
 		slope := -t * math.Exp(studentTLogPDF(t, df)) / tl
 		next := t * math.Exp(-g/slope)
+		if math.Abs(next-t) <= 4e-16*t {
+			return next
+		}
 		if !(next > lo && next < hi) {
-			if math.IsInf(hi, 1) {
-				next = 2 * t
-			} else {
+			switch {
+			case math.IsInf(hi, 1):
+				next = 16 * t
+			case lo > 0 && hi > 4*lo:
+				next = math.Sqrt(lo) * math.Sqrt(hi)
+			default:
 				next = 0.5 * (lo + hi)
 			}
 		}
-		if math.Abs(next-t) <= 4e-16*t {
+		if hi-lo <= 4e-16*t {
 			return next
 		}
 		t = next

@@ -1,6 +1,9 @@
 package stats
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // TTestResult is the outcome of a two-sided one-sample t-test on paired differences.
 type TTestResult struct {
@@ -29,7 +32,8 @@ type TTestResult struct {
 // T = 0 and P = 1, since there is no difference to detect; when every difference is the
 // same non-zero value, T and P are nil (scipy reports t = ±inf, p = 0), because the test's
 // model of normally distributed differences with positive variance does not hold.
-// It returns ErrInvalid if a difference is NaN or infinite.
+// It returns ErrInvalid if a difference is NaN or infinite, or so large that the
+// standard deviation overflows.
 func PairedT(diffs []float64) (TTestResult, error) {
 	if err := checkFinite(diffs); err != nil {
 		return TTestResult{}, err
@@ -39,6 +43,9 @@ func PairedT(diffs []float64) (TTestResult, error) {
 		return r, nil
 	}
 	mean, sd := meanSD(diffs)
+	if !finite(sd) {
+		return TTestResult{}, fmt.Errorf("t-test: differences too large for float64 statistics: %w", ErrInvalid)
+	}
 	r.Mean, r.DF = mean, r.N-1
 	if r.N < 2 {
 		return r, nil
