@@ -344,6 +344,11 @@ func decodeNDJSON[T any](br *bufio.Reader, maxItems int, add func(T)) error {
 		}
 		var v T
 		if err := decodeStrict(text, &v, prefix); err != nil {
+			// A line cut short by a failed read (a body over the cap) is reported
+			// as what happened to the body, not as bad JSON.
+			if rerr := sc.Err(); rerr != nil {
+				return readError(rerr, "")
+			}
 			var he *httpError
 			if errors.As(err, &he) {
 				he.detail = fmt.Sprintf("line %d: %s", line, he.detail)
