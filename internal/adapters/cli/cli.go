@@ -89,6 +89,7 @@ Configuration comes from RLHF_* environment variables and a .env file.`,
 		evaluationsCmd(env),
 		leaderboardCmd(env),
 		agreementCmd(env),
+		importCmd(env),
 	)
 	return root
 }
