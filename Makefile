@@ -67,5 +67,10 @@ fuzz:
 		done; \
 	done
 
+## check-data: the import checks on the real data in DATA, every AlpacaEval file (about 35 s;
+## make test runs a quick subset of them when the data is there)
+check-data:
+	$(GO) test -count=1 -v -run RealData ./cmd/rlhf-eval -args -data $(abspath $(DATA)) -data-all
+
 clean:
 	rm -rf bin
