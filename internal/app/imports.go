@@ -395,7 +395,9 @@ type alpacaEntry struct {
 // Each entry yields two responses (model = generator, prompt = instruction,
 // prompt_id = domain.PromptHash(instruction), metadata.dataset when given) and a
 // comparison with response_a = output_1, preference = preference − 1, the
-// entry's annotator (opts.Annotator when absent) and annotator_kind "model".
+// entry's annotator (opts.Annotator when absent) and annotator_kind "model". A
+// preference of 0 is AlpacaEval's older encoding of a draw (its
+// pairwise_to_winrate: 0 draw, 1 output_1 wins, 2 output_2 wins) and imports as ½.
 //
 // External ids make re-imports idempotent and share what repeats across files: a
 // response is "alpaca-eval/<generator>/<PromptHash(instruction)>/<16 hex digits of
@@ -411,7 +413,7 @@ type alpacaEntry struct {
 // file, generator_1 = generator_2 with equal outputs — one response is imported
 // and the comparison, which the service refuses, is skipped as
 // SkipSelfComparison. A missing output or generator, or a preference outside
-// [1, 2], is a record error. Malformed JSON ends the import with an error.
+// [1, 2] other than 0, is a record error. Malformed JSON ends the import with an error.
 func ReadAlpacaEval(r io.Reader, opts AlpacaEvalOptions) iter.Seq2[ImportRecord, error] {
 	if opts.Annotator == "" {
 		opts.Annotator = "alpaca_eval"
@@ -463,8 +465,8 @@ func (e alpacaEntry) record(ref, annotator string) ImportRecord {
 	if e.Generator2 == "" {
 		errs = append(errs, domain.Invalid("generator_2", "is missing"))
 	}
-	if p := e.Preference; p != nil && !(*p >= 1 && *p <= 2) {
-		errs = append(errs, domain.Invalid("preference", "must be between 1 and 2 (1 + the probability that output_2 is better); got %v", *p))
+	if p := e.Preference; p != nil && *p != 0 && !(*p >= 1 && *p <= 2) {
+		errs = append(errs, domain.Invalid("preference", "must be between 1 and 2 (1 + the probability that output_2 is better), or 0 for a draw; got %v", *p))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return ImportRecord{Ref: ref, Err: err}
@@ -491,6 +493,9 @@ func (e alpacaEntry) record(ref, annotator string) ImportRecord {
 		return rec
 	}
 	p := *e.Preference - 1
+	if *e.Preference == 0 {
+		p = 0.5 // AlpacaEval's older encoding: 0 draw, 1 output_1 wins, 2 output_2 wins
+	}
 	rec.Comparison = &ComparisonInput{
 		ExternalID: "alpaca-eval/" + hexHash(32, a.ExternalID, b.ExternalID, annotator),
 		ResponseA:  a.ExternalID, ResponseB: b.ExternalID, Preference: &p,

@@ -88,7 +88,8 @@ func allResponses(t *testing.T, svc app.Services, eval string) []domain.Response
 
 // alpacaFile is AlpacaEval-shaped: a judged pair with an annotator field, a null
 // preference, the baseline compared with itself, two generators with the same text
-// (distinct responses, a valid comparison), and two malformed entries.
+// (distinct responses, a valid comparison) judged a draw in AlpacaEval's older
+// encoding (preference 0), and two malformed entries.
 const alpacaFile = `[
  {"instruction": "Name a colour.", "output_1": "Red.", "generator_1": "base", "output_2": "Blue.", "generator_2": "m1",
   "preference": 1.75, "annotator": "judge", "dataset": "helpful_base", "raw_completion": {"x": 1}},
@@ -97,7 +98,7 @@ const alpacaFile = `[
  {"instruction": "Name a colour.", "output_1": "Red.", "generator_1": "base", "output_2": "Red.", "generator_2": "base",
   "preference": 1.5},
  {"instruction": "Say a colour.", "output_1": "Green.", "generator_1": "base", "output_2": "Green.", "generator_2": "m1",
-  "preference": 1.5},
+  "preference": 0},
  {"instruction": "Bad.", "output_1": "a", "generator_1": "base", "output_2": "b", "generator_2": "m1", "preference": 2.5},
  {"instruction": "Bad.", "output_1": "a", "generator_1": "base", "generator_2": "m1", "preference": 1}
 ]`
@@ -162,7 +163,7 @@ func TestImportAlpacaEval(t *testing.T) {
 		got = append(got, cmp{c.ModelA, c.ModelB, c.Annotator, c.Preference})
 	}
 	sort.Slice(got, func(i, j int) bool { return got[i].pref > got[j].pref })
-	// preference − 1: 1.75 → 0.75, 1.5 → 0.5; the file's annotator, else the default.
+	// preference − 1: 1.75 → 0.75; 0 (a draw) → 0.5; the file's annotator, else the default.
 	wantCmps := []cmp{{"base", "m1", "judge", 0.75}, {"base", "m1", "alpaca_eval", 0.5}}
 	if !slices.Equal(got, wantCmps) {
 		t.Errorf("comparisons = %v, want %v", got, wantCmps)
