@@ -98,5 +98,5 @@ WHERE r.evaluation_id = @evaluation_id
 ORDER BY r.id DESC
 LIMIT @lim;
 
--- name: DeleteResponse :execrows
-DELETE FROM responses WHERE evaluation_id = @evaluation_id AND id = @id;
+-- name: DeleteResponse :one
+DELETE FROM responses WHERE evaluation_id = @evaluation_id AND id = @id RETURNING model;

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sort"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/domain/stats"
@@ -45,12 +46,30 @@ type ScorerSummary struct {
 type Summary struct {
 	Evaluation domain.Evaluation
 	GroupBy    string
-	Scorers    []ScorerSummary
+	// Exact reports whether the percentiles were computed from every score (true)
+	// or read from the rollups' histograms.
+	Exact   bool
+	Scorers []ScorerSummary
 }
 
-// Summary aggregates an evaluation's scores in the database, per scorer or per scorer
-// and model ("model").
-func (u *Summaries) Summary(ctx context.Context, evalRef, groupBy string) (Summary, error) {
+// SummaryInput selects a summary: GroupBy "model" for a row per scorer and model;
+// Exact to compute percentiles from every stored score instead of the rollups.
+type SummaryInput struct {
+	GroupBy string
+	Exact   bool
+}
+
+// Summary summarizes an evaluation's scores per scorer (or per scorer and model).
+//
+// By default it reads the rollups maintained on ingest, so its cost does not grow
+// with the number of scores: n, mean, standard deviation, min, max, pass rate and
+// the confidence interval are exact (up to floating-point rounding of the merged
+// moments), and the percentiles come from log-spaced histograms of relative width
+// 0.2%: exact when each bucket holds one distinct value (0/1 flags, integer counts
+// below 500), otherwise within the bucket's width. Exact reads every score and uses
+// PostgreSQL's percentile_cont.
+func (u *Summaries) Summary(ctx context.Context, evalRef string, in SummaryInput) (Summary, error) {
+	groupBy := in.GroupBy
 	if groupBy != "" && groupBy != "model" {
 		return Summary{}, domain.Invalid("group_by", "must be model or empty; got %q", groupBy)
 	}
@@ -58,7 +77,12 @@ func (u *Summaries) Summary(ctx context.Context, evalRef, groupBy string) (Summa
 	if err != nil {
 		return Summary{}, err
 	}
-	aggs, err := u.d.Stores.Analytics.SummarizeScores(ctx, e.ID, groupBy == "model")
+	var aggs []ports.ScoreAggregate
+	if in.Exact {
+		aggs, err = u.d.Stores.Analytics.SummarizeScores(ctx, e.ID, groupBy == "model")
+	} else {
+		aggs, err = u.fromRollups(ctx, e.ID, groupBy == "model")
+	}
 	if err != nil {
 		return Summary{}, err
 	}
@@ -74,7 +98,7 @@ func (u *Summaries) Summary(ctx context.Context, evalRef, groupBy string) (Summa
 	if err != nil {
 		return Summary{}, err
 	}
-	out := Summary{Evaluation: e, GroupBy: groupBy}
+	out := Summary{Evaluation: e, GroupBy: groupBy, Exact: in.Exact}
 	for _, a := range aggs {
 		s, err := summarizeAggregate(a)
 		if err != nil {
@@ -93,6 +117,98 @@ func (u *Summaries) Summary(ctx context.Context, evalRef, groupBy string) (Summa
 			}
 		}
 		out.Scorers = append(out.Scorers, s)
+	}
+	return out, nil
+}
+
+// fromRollups merges rollup shards (and models, unless grouped by model) into
+// aggregates, with percentiles read from the merged histograms.
+func (u *Summaries) fromRollups(ctx context.Context, evalID domain.ID, byModel bool) ([]ports.ScoreAggregate, error) {
+	groups, buckets, err := u.d.Stores.Analytics.ScoreRollups(ctx, evalID)
+	if err != nil {
+		return nil, err
+	}
+	type key struct{ scorer, model string }
+	keyOf := func(scorer, model string) key {
+		if !byModel {
+			model = ""
+		}
+		return key{scorer, model}
+	}
+	type acc struct {
+		agg     ports.ScoreAggregate
+		moments stats.Moments
+		buckets map[int32]stats.Bucket
+	}
+	accs := map[key]*acc{}
+	var order []key
+	for _, g := range groups {
+		k := keyOf(g.Scorer, g.Model)
+		a := accs[k]
+		if a == nil {
+			a = &acc{agg: ports.ScoreAggregate{Scorer: k.scorer, Model: k.model}, buckets: map[int32]stats.Bucket{}}
+			accs[k] = a
+			order = append(order, k)
+		}
+		a.agg.NScores += g.NScores
+		a.agg.NPassKnown += g.NPassKnown
+		a.agg.NPassed += g.NPassed
+		a.agg.NErrors += g.NErrs
+		if g.N == 0 || g.Mean == nil || g.Min == nil || g.Max == nil {
+			continue
+		}
+		m2 := 0.0
+		if g.M2 != nil {
+			m2 = *g.M2
+		}
+		if a.moments.N == 0 || *g.Min < a.agg.Min {
+			a.agg.Min = *g.Min
+		}
+		if a.moments.N == 0 || *g.Max > a.agg.Max {
+			a.agg.Max = *g.Max
+		}
+		a.moments = a.moments.Merge(stats.Moments{N: g.N, Mean: *g.Mean, M2: m2})
+	}
+	for _, b := range buckets {
+		a := accs[keyOf(b.Scorer, b.Model)]
+		if a == nil {
+			continue
+		}
+		cur, seen := a.buckets[b.Index]
+		if !seen {
+			cur = stats.Bucket{Min: b.Min, Max: b.Max}
+		}
+		cur.Count += b.Count
+		cur.Min, cur.Max = min(cur.Min, b.Min), max(cur.Max, b.Max)
+		a.buckets[b.Index] = cur
+	}
+	sort.Slice(order, func(i, j int) bool {
+		if order[i].scorer != order[j].scorer {
+			return order[i].scorer < order[j].scorer
+		}
+		return order[i].model < order[j].model
+	})
+	out := make([]ports.ScoreAggregate, 0, len(order))
+	for _, k := range order {
+		a := accs[k]
+		agg := a.agg
+		agg.N, agg.Mean = a.moments.N, a.moments.Mean
+		if sd, ok := a.moments.SD(); ok {
+			agg.SD = sd
+		}
+		idx := make([]int32, 0, len(a.buckets))
+		for i := range a.buckets {
+			idx = append(idx, i)
+		}
+		sort.Slice(idx, func(i, j int) bool { return idx[i] < idx[j] })
+		hist := make([]stats.Bucket, len(idx))
+		for i, j := range idx {
+			hist[i] = a.buckets[j]
+		}
+		agg.P10, _ = stats.HistogramPercentile(hist, 0.1)
+		agg.P50, _ = stats.HistogramPercentile(hist, 0.5)
+		agg.P90, _ = stats.HistogramPercentile(hist, 0.9)
+		out = append(out, agg)
 	}
 	return out, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/app"
@@ -48,7 +49,7 @@ func TestSummaryMatchesOfflineDefinitions(t *testing.T) {
 	if _, err := full.Responses.Ingest(ctx, e.Name, in, false); err != nil {
 		t.Fatal(err)
 	}
-	got, err := full.Summaries.Summary(ctx, e.Name, "")
+	got, err := full.Summaries.Summary(ctx, e.Name, app.SummaryInput{Exact: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +89,7 @@ func TestSummaryMatchesOfflineDefinitions(t *testing.T) {
 			t.Errorf("length summary = %+v, want a pass rate", g)
 		}
 	}
-	byModel, err := full.Summaries.Summary(ctx, e.Name, "model")
+	byModel, err := full.Summaries.Summary(ctx, e.Name, app.SummaryInput{GroupBy: "model"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +105,115 @@ func TestSummaryMatchesOfflineDefinitions(t *testing.T) {
 	if len(byModel.Scorers) != 6 || total != 37 {
 		t.Errorf("by model: %d rows, %d length values; want 6 rows, 37 values", len(byModel.Scorers), total)
 	}
-	if _, err := full.Summaries.Summary(ctx, e.Name, "prompt"); err == nil {
+	// The rollups give the same numbers as the exact summary: exactly for the
+	// moments and counts, and for percentiles within the histogram's 0.2% buckets.
+	rolled, err := full.Summaries.Summary(ctx, e.Name, app.SummaryInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertSummariesAgree(t, rolled.Scorers, got.Scorers, 2e-3)
+	if _, err := full.Summaries.Summary(ctx, e.Name, app.SummaryInput{GroupBy: "prompt"}); err == nil {
 		t.Errorf("group_by=prompt was accepted")
+	}
+}
+
+// assertSummariesAgree compares summaries row by row: counts exactly, moments to
+// 1e-9, percentiles to the relative tolerance pctTol.
+func assertSummariesAgree(t *testing.T, got, want []app.ScorerSummary, pctTol float64) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%d summary rows, want %d", len(got), len(want))
+	}
+	within := func(a, b *float64, tol float64) bool {
+		if a == nil || b == nil {
+			return a == b
+		}
+		return math.Abs(*a-*b) <= tol*math.Max(1, math.Abs(*b))
+	}
+	for i := range got {
+		g, w := got[i], want[i]
+		if g.Scorer != w.Scorer || g.Model != w.Model || g.N != w.N || g.NScores != w.NScores || g.Errors != w.Errors || g.NPassKnown != w.NPassKnown {
+			t.Errorf("row %d counts: got %+v, want %+v", i, g, w)
+			continue
+		}
+		if !within(g.Mean, w.Mean, 1e-9) || !within(g.SD, w.SD, 1e-9) || !within(g.Min, w.Min, 0) || !within(g.Max, w.Max, 0) ||
+			!within(g.PassRate, w.PassRate, 0) {
+			t.Errorf("%s/%s moments: got mean %v sd %v min %v max %v pass %v; want %v %v %v %v %v", g.Scorer, g.Model,
+				deref(g.Mean), deref(g.SD), deref(g.Min), deref(g.Max), deref(g.PassRate), deref(w.Mean), deref(w.SD), deref(w.Min), deref(w.Max), deref(w.PassRate))
+		}
+		if !within(g.P10, w.P10, pctTol) || !within(g.P50, w.P50, pctTol) || !within(g.P90, w.P90, pctTol) {
+			t.Errorf("%s/%s percentiles: got %v %v %v, want %v %v %v", g.Scorer, g.Model, deref(g.P10), deref(g.P50), deref(g.P90),
+				deref(w.P10), deref(w.P50), deref(w.P90))
+		}
+	}
+}
+
+func deref(f *float64) any {
+	if f == nil {
+		return nil
+	}
+	return *f
+}
+
+// TestRollupsUnderConcurrencyAndDeletes ingests from many goroutines (so batches
+// land on different shards and merge) and deletes some responses; the rollup
+// summary must keep matching the exact one, per scorer and per model.
+func TestRollupsUnderConcurrencyAndDeletes(t *testing.T) {
+	reg, _ := builtin.Registry()
+	svc, err := app.NewServices(appDepsWith(t, reg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	ten := 10.0
+	if _, err := svc.Evaluations.Create(ctx, app.EvaluationInput{Name: "rollups",
+		Scorers: []scoring.Config{{Type: "length", Pass: &scoring.Pass{Max: &ten}}, {Type: "refusal"}, {Type: "readability"}}}); err != nil {
+		t.Fatal(err)
+	}
+	texts := []string{"I can't help with that.", "Sure, here is a short answer.", "The mitochondria is the powerhouse of the cell, as biology teachers like to say.",
+		"", "No.", "Here are three steps: first, second, and third; then you are done with the whole procedure."}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := 0; b < 5; b++ {
+				var in []app.ResponseInput
+				for i := 0; i < 7; i++ {
+					txt := texts[(w+b+i)%len(texts)] + strings.Repeat(" more", (w*b+i)%13)
+					in = append(in, app.ResponseInput{ExternalID: fmt.Sprintf("w%d-b%d-i%d", w, b, i), Model: fmt.Sprint("m", (w+i)%3),
+						Prompt: fmt.Sprint("p", i), Response: &txt})
+				}
+				if _, err := svc.Responses.Ingest(ctx, "rollups", in, false); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	for _, ext := range []string{"w0-b0-i0", "w3-b2-i5", "w7-b4-i6"} {
+		if err := svc.Responses.Delete(ctx, "rollups", ext); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, groupBy := range []string{"", "model"} {
+		exact, err := svc.Summaries.Summary(ctx, "rollups", app.SummaryInput{GroupBy: groupBy, Exact: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rolled, err := svc.Summaries.Summary(ctx, "rollups", app.SummaryInput{GroupBy: groupBy})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if exact.Scorers[0].NScores != 277 && groupBy == "" {
+			t.Errorf("n_scores = %d, want 8*5*7-3 = 277", exact.Scorers[0].NScores)
+		}
+		assertSummariesAgree(t, rolled.Scorers, exact.Scorers, 2e-3)
 	}
 }

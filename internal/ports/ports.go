@@ -193,9 +193,33 @@ type PromptPair struct {
 	CandidatePass *float64
 }
 
+// RollupGroup is one shard's running statistics of one scorer's scores for one
+// model. Mean, M2, Min and Max are nil when N is 0.
+type RollupGroup struct {
+	Scorer, Model                          string
+	NScores, N, NPassKnown, NPassed, NErrs int64
+	Mean, M2, Min, Max                     *float64
+}
+
+// HistogramBucket is one value bucket of one scorer's scores for one model (shards
+// summed); buckets come ordered by scorer, model and value.
+type HistogramBucket struct {
+	Scorer, Model string
+	// Index orders buckets by value; equal indexes of different models cover the
+	// same values.
+	Index    int32
+	Count    int64
+	Min, Max float64
+}
+
 // AnalyticsStore computes aggregates in the database.
 type AnalyticsStore interface {
+	// SummarizeScores aggregates the stored scores themselves, with exact
+	// percentiles; it reads every score.
 	SummarizeScores(ctx context.Context, evaluationID domain.ID, byModel bool) ([]ScoreAggregate, error)
+	// ScoreRollups reads the rollups maintained on ingest: a few rows per scorer
+	// and model, however many scores there are.
+	ScoreRollups(ctx context.Context, evaluationID domain.ID) ([]RollupGroup, []HistogramBucket, error)
 	SumScoreStats(ctx context.Context, evaluationID domain.ID, scorers []string) ([]StatSum, error)
 	PairScores(ctx context.Context, baseID, candidateID domain.ID) ([]PromptPair, error)
 }

@@ -27,6 +27,7 @@ func evaluationsCmd(env Env) *cobra.Command {
 
 func evaluationsSummaryCmd(env Env) *cobra.Command {
 	var format, groupBy string
+	var exact bool
 	cmd := &cobra.Command{
 		Use:   "summary NAME",
 		Short: "Per-scorer statistics of an evaluation (n, mean, sd, percentiles, pass rate, 95% CI)",
@@ -41,7 +42,7 @@ func evaluationsSummaryCmd(env Env) *cobra.Command {
 				return err
 			}
 			return withBackend(cmd, env, func(b *Backend) error {
-				s, err := b.Summaries.Summary(cmd.Context(), args[0], groupBy)
+				s, err := b.Summaries.Summary(cmd.Context(), args[0], app.SummaryInput{GroupBy: groupBy, Exact: exact})
 				if err != nil {
 					return err
 				}
@@ -51,6 +52,7 @@ func evaluationsSummaryCmd(env Env) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&format, "format", "table", "output format: table or json")
 	cmd.Flags().StringVar(&groupBy, "group-by", "", "model: one row per scorer and model")
+	cmd.Flags().BoolVar(&exact, "exact", false, "exact percentiles from every score (slower) instead of the rollups' histograms")
 	return cmd
 }
 

@@ -11,7 +11,7 @@ import (
 
 // SummaryService summarizes stored scores.
 type SummaryService interface {
-	Summary(ctx context.Context, evalRef, groupBy string) (app.Summary, error)
+	Summary(ctx context.Context, evalRef string, in app.SummaryInput) (app.Summary, error)
 }
 
 type summaryRowOut struct {
@@ -40,22 +40,23 @@ type summaryOut struct {
 	Evaluation      string          `json:"evaluation"`
 	EvaluationID    string          `json:"evaluation_id"`
 	GroupBy         *string         `json:"group_by"`
+	ExactPercentile bool            `json:"exact_percentiles"`
 	ConfidenceLevel float64         `json:"confidence_level"`
 	Scorers         []summaryRowOut `json:"scorers"`
 }
 
 func (s *Server) summary(c echo.Context) error {
 	q := newQuery(c)
-	groupBy := q.str("group_by")
+	in := app.SummaryInput{GroupBy: q.str("group_by"), Exact: q.flag("exact")}
 	if err := q.done(); err != nil {
 		return err
 	}
-	sum, err := s.svc.Summaries.Summary(c.Request().Context(), param(c, "eval"), groupBy)
+	sum, err := s.svc.Summaries.Summary(c.Request().Context(), param(c, "eval"), in)
 	if err != nil {
 		return err
 	}
 	out := summaryOut{Evaluation: sum.Evaluation.Name, EvaluationID: sum.Evaluation.ID.String(),
-		ConfidenceLevel: app.ConfidenceLevel, Scorers: make([]summaryRowOut, len(sum.Scorers))}
+		ExactPercentile: sum.Exact, ConfidenceLevel: app.ConfidenceLevel, Scorers: make([]summaryRowOut, len(sum.Scorers))}
 	if sum.GroupBy != "" {
 		out.GroupBy = &sum.GroupBy
 	}

@@ -84,3 +84,25 @@ func (s *AnalyticsStore) PairScores(ctx context.Context, baseID, candidateID dom
 	}
 	return out, nil
 }
+
+// ScoreRollups reads an evaluation's rollup shards and histogram buckets.
+func (s *AnalyticsStore) ScoreRollups(ctx context.Context, evaluationID domain.ID) ([]ports.RollupGroup, []ports.HistogramBucket, error) {
+	groups, err := s.q.RollupGroups(ctx, pgID(evaluationID))
+	if err != nil {
+		return nil, nil, translate(err)
+	}
+	buckets, err := s.q.HistogramBuckets(ctx, pgID(evaluationID))
+	if err != nil {
+		return nil, nil, translate(err)
+	}
+	gs := make([]ports.RollupGroup, len(groups))
+	for i, g := range groups {
+		gs[i] = ports.RollupGroup{Scorer: g.Scorer, Model: g.Model, NScores: g.NScores, N: g.N, NPassKnown: g.NPassKnown,
+			NPassed: g.NPassed, NErrs: g.NErrors, Mean: g.Mean, M2: g.M2, Min: g.MinValue, Max: g.MaxValue}
+	}
+	bs := make([]ports.HistogramBucket, len(buckets))
+	for i, b := range buckets {
+		bs[i] = ports.HistogramBucket{Scorer: b.Scorer, Model: b.Model, Index: b.Bucket, Count: b.Count, Min: b.MinValue, Max: b.MaxValue}
+	}
+	return gs, bs, nil
+}

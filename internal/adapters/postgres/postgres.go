@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"time"
@@ -44,6 +45,14 @@ func NewPool(ctx context.Context, cfg PoolConfig) (*pgxpool.Pool, error) {
 	pc.ConnConfig.RuntimeParams["application_name"] = "rlhf-eval"
 	pc.HealthCheckPeriod = 5 * time.Second
 	pc.ConnConfig.ConnectTimeout = 5 * time.Second
+	// A backend killed while its connection sat idle in the pool (terminated, or
+	// the server restarted) has already closed the socket. Destroy such a
+	// connection when it is acquired, and let the pool take or open another,
+	// rather than fail the request that would get it: pgxpool pings only
+	// connections idle for over a second.
+	pc.PrepareConn = func(_ context.Context, c *pgx.Conn) (bool, error) {
+		return idleConnAlive(c.PgConn().Conn()), nil
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, fmt.Errorf("open pool: %w", err)
@@ -165,9 +174,13 @@ func translate(err error) error {
 		}
 		return err
 	}
+	// A connection lost mid-statement shows up as the reader's EOF (the server
+	// went away between messages or inside one), a net.Error (reset, refused) or
+	// pgconn.ErrConnClosed (the connection had already been closed).
 	var netErr net.Error
 	var connErr *pgconn.ConnectError
-	if errors.As(err, &connErr) || errors.As(err, &netErr) || pgconn.SafeToRetry(err) || pgconn.Timeout(err) {
+	if errors.As(err, &connErr) || errors.As(err, &netErr) || pgconn.SafeToRetry(err) || pgconn.Timeout(err) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, pgconn.ErrConnClosed) {
 		return fmt.Errorf("%w: %w", domain.ErrUnavailable, err)
 	}
 	return err

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 
 	"github.com/jackc/pgx/v5"
 
@@ -10,6 +11,10 @@ import (
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/ports"
 )
+
+// rollupShards is the number of rollup shards ingest spreads over (see
+// db/migrations/00003_score_rollups.sql).
+const rollupShards = 16
 
 // ResponseStore stores responses and their scores.
 type ResponseStore struct {
@@ -79,6 +84,14 @@ func (s *ResponseStore) InsertResponses(ctx context.Context, rs []domain.Respons
 			return translate(err)
 		}
 		if _, err := q.InsertStagedScores(ctx, ids); err != nil {
+			return translate(err)
+		}
+		// Keep the summary rollups in step, in this transaction, on a random shard.
+		shard := int16(rand.IntN(rollupShards))
+		if err := q.RollupStagedScores(ctx, dbsqlc.RollupStagedScoresParams{Shard: shard, Inserted: ids}); err != nil {
+			return translate(err)
+		}
+		if err := q.HistogramStagedScores(ctx, dbsqlc.HistogramStagedScoresParams{Shard: shard, Inserted: ids}); err != nil {
 			return translate(err)
 		}
 		return nil
@@ -161,14 +174,26 @@ func (s *ResponseStore) withScores(ctx context.Context, evaluationID domain.ID, 
 	return out, nil
 }
 
-// DeleteResponse deletes a response, its scores and the comparisons that use it.
+// DeleteResponse deletes a response, its scores and the comparisons that use it,
+// and rebuilds the summary rollups of its model from the remaining scores, in one
+// transaction.
 func (s *ResponseStore) DeleteResponse(ctx context.Context, evaluationID, id domain.ID) error {
-	n, err := s.q.DeleteResponse(ctx, dbsqlc.DeleteResponseParams{EvaluationID: pgID(evaluationID), ID: pgID(id)})
-	if err != nil {
-		return translate(err)
-	}
-	if n == 0 {
-		return domain.ErrNotFound
-	}
-	return nil
+	return inTx(ctx, s.db, func(tx pgx.Tx) error {
+		q := dbsqlc.New(tx)
+		model, err := q.DeleteResponse(ctx, dbsqlc.DeleteResponseParams{EvaluationID: pgID(evaluationID), ID: pgID(id)})
+		if err != nil {
+			return translate(err)
+		}
+		ev := pgID(evaluationID)
+		if err := q.DeleteModelRollups(ctx, dbsqlc.DeleteModelRollupsParams{EvaluationID: ev, Model: model}); err != nil {
+			return translate(err)
+		}
+		if err := q.DeleteModelHistograms(ctx, dbsqlc.DeleteModelHistogramsParams{EvaluationID: ev, Model: model}); err != nil {
+			return translate(err)
+		}
+		if err := q.RebuildModelRollups(ctx, dbsqlc.RebuildModelRollupsParams{EvaluationID: ev, Model: model}); err != nil {
+			return translate(err)
+		}
+		return translate(q.RebuildModelHistograms(ctx, dbsqlc.RebuildModelHistogramsParams{EvaluationID: ev, Model: model}))
+	})
 }

@@ -135,6 +135,33 @@ type Score struct {
 	CreatedAt    time.Time
 }
 
+type ScoreHistogram struct {
+	EvaluationID pgtype.UUID
+	Scorer       string
+	Model        string
+	Shard        int16
+	Bucket       int32
+	Count        int64
+	MinValue     float64
+	MaxValue     float64
+}
+
+type ScoreRollup struct {
+	EvaluationID pgtype.UUID
+	Scorer       string
+	Model        string
+	Shard        int16
+	NScores      int64
+	N            int64
+	Mean         *float64
+	M2           *float64
+	MinValue     *float64
+	MaxValue     *float64
+	NPassKnown   int64
+	NPassed      int64
+	NErrors      int64
+}
+
 type ScoresStage struct {
 	EvaluationID pgtype.UUID
 	ResponseID   pgtype.UUID

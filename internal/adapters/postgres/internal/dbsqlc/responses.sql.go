@@ -82,8 +82,8 @@ func (q *Queries) CreateScoresStage(ctx context.Context) error {
 	return err
 }
 
-const deleteResponse = `-- name: DeleteResponse :execrows
-DELETE FROM responses WHERE evaluation_id = $1 AND id = $2
+const deleteResponse = `-- name: DeleteResponse :one
+DELETE FROM responses WHERE evaluation_id = $1 AND id = $2 RETURNING model
 `
 
 type DeleteResponseParams struct {
@@ -91,12 +91,11 @@ type DeleteResponseParams struct {
 	ID           pgtype.UUID
 }
 
-func (q *Queries) DeleteResponse(ctx context.Context, arg DeleteResponseParams) (int64, error) {
-	result, err := q.db.Exec(ctx, deleteResponse, arg.EvaluationID, arg.ID)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
+func (q *Queries) DeleteResponse(ctx context.Context, arg DeleteResponseParams) (string, error) {
+	row := q.db.QueryRow(ctx, deleteResponse, arg.EvaluationID, arg.ID)
+	var model string
+	err := row.Scan(&model)
+	return model, err
 }
 
 const getResponses = `-- name: GetResponses :many
