@@ -62,7 +62,9 @@ func TestGzipBodies(t *testing.T) {
 	if len(bomb) > 16<<10 {
 		t.Fatalf("bomb is %d bytes compressed; the test needs it small", len(bomb))
 	}
-	count := func() int { return len(decodeJSON[listOut[responseOut]](t, a.get("/v1/evaluations/gzip/responses")).Items) }
+	count := func() int {
+		return len(decodeJSON[listOut[responseOut]](t, a.get("/v1/evaluations/gzip/responses")).Items)
+	}
 	before := count()
 	r := send(bomb, "gzip")
 	if r.status != 413 || !strings.Contains(string(r.body), "decompressed") {
