@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"testing"
 
+	"github.com/rlhf-eval/rlhf-eval/internal/adapters/metrics"
 	"github.com/rlhf-eval/rlhf-eval/internal/adapters/postgres"
 	"github.com/rlhf-eval/rlhf-eval/internal/adapters/system"
 	"github.com/rlhf-eval/rlhf-eval/internal/app"
@@ -20,9 +21,17 @@ import (
 // contractKeys holds one API key per scope.
 type contractKeys struct{ read, write, admin string }
 
+// realAPI is the real API with what the tests need to reach behind it.
+type realAPI struct {
+	server *Server
+	keys   contractKeys
+	svc    app.Services
+}
+
 // realServer builds the API the way the program does, on the package's test
-// database, and issues one key per scope.
-func realServer(t *testing.T, cfg Config) (*Server, contractKeys) {
+// database, with metrics at /metrics, and issues one key per scope. A positive rate
+// limits each key to rate requests a second in bursts of one.
+func realServer(t *testing.T, cfg Config, rate float64) realAPI {
 	t.Helper()
 	pool := testdb.Pool(t)
 	reg, err := builtin.Registry()
@@ -37,20 +46,27 @@ func realServer(t *testing.T, cfg Config) (*Server, contractKeys) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys := svc.Keys
-	s, err := New(ServicesFrom(svc, postgres.NewPinger(pool)), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	services := ServicesFrom(svc, postgres.NewPinger(pool))
+	if rate > 0 {
+		if services.RateLimit, err = app.NewRateLimit(d, rate, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := metrics.New(nil)
+	cfg.Observer, cfg.MetricsHandler = m, m.Handler()
+	s, err := New(services, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	issue := func(scope string) string {
 		t.Helper()
-		token, _, err := keys.Create(context.Background(), app.KeyInput{Name: "openapi-" + scope, Scopes: []string{scope}})
+		token, _, err := svc.Keys.Create(context.Background(), app.KeyInput{Name: "openapi-" + scope, Scopes: []string{scope}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return token
 	}
-	return s, contractKeys{read: issue("read"), write: issue("write"), admin: issue("admin")}
+	return realAPI{server: s, svc: svc, keys: contractKeys{read: issue("read"), write: issue("write"), admin: issue("admin")}}
 }
 
 // Fakes: each embeds the interface it fakes, so a method the test does not set
@@ -92,12 +108,13 @@ type fakePinger struct {
 
 func (f fakePinger) Ping(ctx context.Context) error { return f.PingFunc(ctx) }
 
-// fakeServer builds the API on fakes.
+// fakeServer builds the API on fakes, with a metrics handler so that /metrics is
+// routed as in the program.
 func fakeServer(t *testing.T, evals fakeEvaluations, keys fakeKeys, db fakePinger) *Server {
 	t.Helper()
 	s, err := New(Services{Evaluations: evals, Responses: fakeResponses{}, Comparisons: fakeComparisons{}, Keys: keys,
 		Summaries: fakeSummaries{}, Diffs: fakeDiffs{}, Preferences: fakePreferences{}, Scoring: fakeScoring{}, DB: db},
-		Config{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		Config{MetricsHandler: metrics.New(nil).Handler()}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -63,18 +64,23 @@ func TestOpenAPIOperationsAreComplete(t *testing.T) {
 				for code := range op.Responses.Map() {
 					statuses[code] = true
 				}
-				need := []string{"500"}
+				// Every route refuses unknown and repeated query parameters.
+				need := []string{"400", "500"}
 				switch scope, public, err := requiredScope(op); {
 				case err != nil:
 					t.Error(err)
 				case !public:
-					need = append(need, "401", "403", "503")
+					need = append(need, "401", "403", "429", "503")
 					if !strings.Contains(op.Description, "`"+scope+"` scope") {
 						t.Errorf("description does not say it needs the `%s` scope: %q", scope, op.Description)
 					}
 				}
+				params := slices.Concat(item.Parameters, op.Parameters)
 				if op.RequestBody != nil {
-					need = append(need, "400", "413", "415")
+					need = append(need, "413", "415")
+					if !hasParameter(params, "ContentEncoding") {
+						t.Errorf("takes a body but not the Content-Encoding parameter")
+					}
 					// The server refuses unknown fields; the document must say so.
 					for mt, content := range op.RequestBody.Value.Content {
 						walkSchemas(content.Schema, func(s *openapi3.Schema) {
@@ -84,12 +90,24 @@ func TestOpenAPIOperationsAreComplete(t *testing.T) {
 						})
 					}
 				}
+				if method == http.MethodPost {
+					// Every POST honours Idempotency-Key.
+					need = append(need, "409", "422")
+					if !hasParameter(params, "IdempotencyKey") {
+						t.Errorf("a POST without the Idempotency-Key parameter")
+					}
+					for code, ref := range op.Responses.Map() {
+						if code[0] == '2' && ref.Value.Headers["Idempotent-Replayed"] == nil {
+							t.Errorf("%s: no Idempotent-Replayed header", code)
+						}
+					}
+				}
 				if strings.Contains(path, "{") {
 					need = append(need, "404")
 				}
-				for _, p := range op.Parameters {
-					if p.Value.Name == "cursor" {
-						need = append(need, "400")
+				for _, p := range params {
+					if p.Value.Description == "" || p.Value.Schema == nil || p.Value.Schema.Value == nil || p.Value.Schema.Value.Type == nil {
+						t.Errorf("parameter %s %q: a description and a schema with a type are required", p.Value.In, p.Value.Name)
 					}
 				}
 				for _, code := range need {
@@ -98,11 +116,18 @@ func TestOpenAPIOperationsAreComplete(t *testing.T) {
 					}
 				}
 				for code, ref := range op.Responses.Map() {
-					checkResponseShape(t, code, ref.Value)
+					checkResponseShape(t, op.OperationID, code, ref.Value)
 				}
 			})
 		}
 	}
+}
+
+// hasParameter reports whether params include the document's shared parameter name.
+func hasParameter(params openapi3.Parameters, name string) bool {
+	return slices.ContainsFunc(params, func(p *openapi3.ParameterRef) bool {
+		return p.Ref == "#/components/parameters/"+name
+	})
 }
 
 // requiredScope returns the one key scope an operation's security requirement
@@ -126,26 +151,36 @@ func requiredScope(op *openapi3.Operation) (scope string, public bool, err error
 	return scope, false, nil
 }
 
+// streamed lists the operations whose successes are not JSON, with the media types
+// they may have.
+var streamed = map[string][]string{
+	"exportComparisons": {"application/x-ndjson", "text/csv"},
+	"getMetrics":        {"text/plain"},
+}
+
 // checkResponseShape requires X-Request-Id on every reply, problem+json on every
-// error and JSON on every success that has a body.
-func checkResponseShape(t *testing.T, code string, r *openapi3.Response) {
+// error and JSON on every success that has a body, except where streamed says
+// otherwise.
+func checkResponseShape(t *testing.T, opID, code string, r *openapi3.Response) {
 	t.Helper()
 	if h := r.Headers["X-Request-Id"]; h == nil || !h.Value.Required {
 		t.Errorf("%s: no required X-Request-Id header", code)
 	}
-	var want string
+	var want []string
 	switch {
 	case code[0] == '4' || code[0] == '5':
-		want = "application/problem+json"
-		if mt := r.Content.Get(want); mt == nil || mt.Schema == nil || mt.Schema.Ref != "#/components/schemas/Problem" {
+		want = []string{"application/problem+json"}
+		if mt := r.Content.Get(want[0]); mt == nil || mt.Schema == nil || mt.Schema.Ref != "#/components/schemas/Problem" {
 			t.Errorf("%s: content is not a Problem", code)
 		}
+	case len(r.Content) > 0 && streamed[opID] != nil:
+		want = streamed[opID]
 	case len(r.Content) > 0:
-		want = "application/json"
+		want = []string{"application/json"}
 	}
 	for mt := range r.Content {
-		if mt != want {
-			t.Errorf("%s: content type %s, want only %s", code, mt, want)
+		if !slices.Contains(want, mt) {
+			t.Errorf("%s: content type %s, want only %v", code, mt, want)
 		}
 	}
 }
@@ -265,6 +300,77 @@ func TestOpenAPIValidatorCatchesDrift(t *testing.T) {
 	}
 }
 
+// TestOpenAPIValidatorCatchesStreamDrift does for the replies that are not one JSON
+// value what TestOpenAPIValidatorCatchesDrift does for the others: exports (every
+// NDJSON line is checked; CSV starts with its header row), metrics, and HEAD replies
+// (GET's status and headers without a body).
+func TestOpenAPIValidatorCatchesStreamDrift(t *testing.T) {
+	c := loadContract(t)
+	const (
+		export   = "/v1/evaluations/e/export"
+		ndjsonCT = "application/x-ndjson"
+		csvCT    = "text/csv; charset=utf-8"
+		dpo      = `{"prompt":"p","chosen":"a","rejected":"b"}` + "\n"
+		header   = "prompt_id,prompt,context,model_a,response_a,external_id_a,model_b,response_b,external_id_b,preference,min_preference,max_preference,judgements,annotators\n"
+		row      = "q1,p,[],m1,a,,m2,b,,0.25,0,0.5,2,2\n"
+	)
+	dpoFile := `attachment; filename="e-dpo.jsonl"`
+	cases := []struct {
+		name        string
+		method      string
+		path        string
+		status      int
+		contentType string
+		disposition string
+		body        string
+		valid       bool
+	}{
+		{"DPO lines as documented", "GET", export, 200, ndjsonCT, dpoFile, dpo + dpo, true},
+		{"conversational KTO lines", "GET", export, 200, ndjsonCT, `attachment; filename="e-kto.jsonl"`,
+			`{"prompt":[{"role":"user","content":"p"}],"completion":[{"role":"assistant","content":"a"}],"label":true}` + "\n", true},
+		{"a line of no documented shape", "GET", export, 200, ndjsonCT, dpoFile, `{"prompt":"p","chosen":"a"}` + "\n", false},
+		{"a bad second line", "GET", export, 200, ndjsonCT, dpoFile, dpo + `{"prompt":"p","chosen":"a","rejected":"b","score":1}` + "\n", false},
+		{"a line that is not JSON", "GET", export, 200, ndjsonCT, dpoFile, dpo + "prompt=p\n", false},
+		{"no lines", "GET", export, 200, ndjsonCT, dpoFile, "", true},
+		{"no Content-Disposition", "GET", export, 200, ndjsonCT, "", dpo, false},
+		{"a file name of another format", "GET", export, 200, ndjsonCT, `attachment; filename="e-csv.jsonl"`, dpo, false},
+		{"an export as JSON", "GET", export, 200, "application/json", dpoFile, dpo, false},
+		{"CSV as documented", "GET", export, 200, csvCT, `attachment; filename="e-csv.csv"`, header + row, true},
+		{"CSV without its header row", "GET", export, 200, csvCT, `attachment; filename="e-csv.csv"`, row, false},
+		{"metrics as text", "GET", "/metrics", 200, "text/plain; version=0.0.4; charset=utf-8", "", "# TYPE up gauge\nup 1\n", true},
+		{"metrics as JSON", "GET", "/metrics", 200, "application/json", "", `{"up":1}`, false},
+		{"HEAD as documented", "HEAD", export, 200, ndjsonCT, dpoFile, "", true},
+		{"HEAD with a body", "HEAD", export, 200, ndjsonCT, dpoFile, dpo, false},
+		{"HEAD without GET's headers", "HEAD", export, 200, ndjsonCT, "", "", false},
+		{"HEAD of an undocumented status", "HEAD", export, 418, "application/problem+json", "", "", false},
+		{"HEAD of an error as documented", "HEAD", export, 404, "application/problem+json", "", "", true},
+		{"HEAD of an error as JSON", "HEAD", export, 404, "application/json", "", "", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			x := exchange{method: tc.method, path: tc.path}
+			req := x.documented(t)
+			route, params, err := c.router.FindRoute(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			header := http.Header{"X-Request-Id": {"r1"}, "Content-Type": {tc.contentType}}
+			if tc.disposition != "" {
+				header.Set("Content-Disposition", tc.disposition)
+			}
+			in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: c.opts}
+			check := c.validateReply
+			if tc.method == http.MethodHead {
+				check = c.validateHeadReply
+			}
+			err = check(in, served{status: tc.status, header: header, body: []byte(tc.body), route: route})
+			if got := err == nil; got != tc.valid {
+				t.Errorf("valid = %v, want %v (error: %v)", got, tc.valid, err)
+			}
+		})
+	}
+}
+
 // edit returns the JSON object base changed by f.
 func edit(t *testing.T, base string, f func(map[string]any)) string {
 	t.Helper()
@@ -287,7 +393,8 @@ func edit(t *testing.T, base string, f func(map[string]any)) string {
 // the document like any other.
 func TestOpenAPIScopesMatchServer(t *testing.T) {
 	c := loadContract(t)
-	s, keys := realServer(t, Config{})
+	api := realServer(t, Config{}, 0)
+	s, keys := api.server, api.keys
 	byScope := map[domain.Scope]string{domain.ScopeRead: keys.read, domain.ScopeWrite: keys.write, domain.ScopeAdmin: keys.admin}
 	level := map[domain.Scope]int{domain.ScopeRead: 1, domain.ScopeWrite: 2, domain.ScopeAdmin: 3}
 
@@ -341,8 +448,8 @@ func absentPath(path string, params openapi3.Parameters) string {
 	return path
 }
 
-// step is one exchange of TestOpenAPIConformance. Its path, key and body may name
-// values saved by earlier steps as $name.
+// step is one exchange of TestOpenAPIConformance. Its path, key, body and request
+// headers may name values saved by earlier steps as $name.
 type step struct {
 	name        string
 	method      string
@@ -350,11 +457,44 @@ type step struct {
 	key         string
 	contentType string
 	body        string
+	reqHeader   map[string]string // further request headers
+	gzip        bool              // send the body gzip-compressed
 	status      int
 	request     requestCheck
-	save        map[string]string // variable → where its string is in the reply ("items.0.id")
-	want        map[string]any    // where in the reply → the value it must have
-	header      map[string]string // reply header → the value it must have
+	before      func(t *testing.T)              // prepares state the API cannot set up itself
+	save        map[string]string               // variable → where its string is in the reply ("items.0.id")
+	want        map[string]any                  // where in the reply → the value it must have, or notPresent
+	header      map[string]string               // reply header → the value it must have ("": none)
+	check       func(t *testing.T, body []byte) // a further check of the reply's body
+}
+
+// notPresent, as a wanted value, requires the reply not to have the field.
+var notPresent = new(struct{ notPresent bool })
+
+// lineCount checks that a streamed reply has n non-empty lines.
+func lineCount(n int) func(*testing.T, []byte) {
+	return func(t *testing.T, body []byte) {
+		t.Helper()
+		got := 0
+		for _, line := range strings.Split(string(body), "\n") {
+			if strings.TrimSpace(line) != "" {
+				got++
+			}
+		}
+		if got != n {
+			t.Errorf("the reply has %d lines, want %d:\n%s", got, n, body)
+		}
+	}
+}
+
+// bodyContains checks that the reply's body contains sub.
+func bodyContains(sub string) func(*testing.T, []byte) {
+	return func(t *testing.T, body []byte) {
+		t.Helper()
+		if !strings.Contains(string(body), sub) {
+			t.Errorf("the reply does not contain %q:\n%.2000s", sub, body)
+		}
+	}
 }
 
 // TestOpenAPIConformance runs through every route, with successes and the typical
@@ -363,7 +503,8 @@ type step struct {
 // created.
 func TestOpenAPIConformance(t *testing.T) {
 	c := loadContract(t)
-	s, keys := realServer(t, Config{MaxBodyBytes: 64 << 10})
+	api := realServer(t, Config{MaxBodyBytes: 64 << 10}, 0)
+	s, keys := api.server, api.keys
 	vars := map[string]string{"read": keys.read, "write": keys.write, "admin": keys.admin}
 
 	const (
@@ -375,6 +516,25 @@ func TestOpenAPIConformance(t *testing.T) {
 		absent = "0190b6f1-7c7e-7a3b-8f3e-2f5a9c0d1e2f"
 	)
 	big := `{"name":"oa-big","description":"` + strings.Repeat("x", 70<<10) + `"}`
+	idemBody := `{"model":"m-idem","prompt":"Say hi.","response":"Hi."}`
+	prefs, next := evals+"/oa-prefs", evals+"/oa-next"
+	scorers := `[{"type":"length"},{"name":"has4","type":"contains","params":{"values":["4"]}},{"type":"bleu"}]`
+	prefsResponses := `{"external_id":"p1a","prompt_id":"q1","model":"m1","prompt":"What is 2+2?","response":"4","reference":"4","context":[{"role":"system","content":"Answer briefly."}]}
+{"external_id":"p1b","prompt_id":"q1","model":"m2","prompt":"What is 2+2?","response":"Four.","reference":"4","context":[{"role":"system","content":"Answer briefly."}]}
+{"external_id":"p2a","prompt_id":"q2","model":"m1","prompt":"What is 3+1?","response":"It is 4.","reference":"4"}
+{"external_id":"p2b","prompt_id":"q2","model":"m2","prompt":"What is 3+1?","response":"5","reference":"4"}
+{"external_id":"p3a","prompt_id":"q3","model":"m1","prompt":"Name a primary colour.","response":"Blue.","reference":"Blue."}
+{"external_id":"p3b","prompt_id":"q3","model":"m2","prompt":"Name a primary colour.","response":"Red.","reference":"Blue."}
+`
+	judgements := `[{"response_a":"p1a","response_b":"p1b","winner":"a","annotator":"alice"},
+{"response_a":"p2a","response_b":"p2b","winner":"a","annotator":"alice"},
+{"response_a":"p3a","response_b":"p3b","winner":"a","annotator":"alice"},
+{"response_a":"p1a","response_b":"p1b","winner":"a","annotator":"bob"},
+{"response_a":"p2b","response_b":"p2a","winner":"b","annotator":"bob"},
+{"response_a":"p3a","response_b":"p3b","winner":"b","annotator":"bob"},
+{"response_a":"p1a","response_b":"p1b","preference":0.3,"annotator":"judge-1","annotator_kind":"model"}]`
+	scoreBody := `{"scorers":[{"type":"length"},{"name":"has4","type":"contains","params":{"values":["4"]}}],` +
+		`"items":[{"id":"a","prompt":"What is 2+2?","response":"4"},{"id":7,"response":"four","context":[{"role":"user","content":"Count."}]},{"response":""}]}`
 	steps := []step{
 		// System.
 		{name: "liveness", method: "GET", path: "/healthz", status: 200, want: map[string]any{"status": "ok"}},
@@ -382,6 +542,15 @@ func TestOpenAPIConformance(t *testing.T) {
 		{name: "the document", method: "GET", path: "/openapi.json", key: "$read", status: 200},
 		{name: "the document needs a key", method: "GET", path: "/openapi.json", status: 401, request: violates,
 			header: map[string]string{"WWW-Authenticate": `Bearer realm="rlhf-eval"`}},
+		{name: "liveness by HEAD", method: "HEAD", path: "/healthz", status: 200},
+		{name: "liveness with a query parameter", method: "GET", path: "/healthz?verbose=1", status: 400, request: unchecked},
+		{name: "the document with a query parameter", method: "GET", path: "/openapi.json?format=yaml", key: "$read", status: 400, request: unchecked},
+		// One request to /healthz so far was refused (the one just above).
+		{name: "metrics", method: "GET", path: "/metrics", key: "$read", status: 200,
+			check: bodyContains(`rlhf_http_requests_total{method="GET",route="/healthz",status="400"} 1` + "\n")},
+		{name: "metrics by HEAD", method: "HEAD", path: "/metrics", key: "$read", status: 200},
+		{name: "metrics need a key", method: "GET", path: "/metrics", status: 401, request: violates},
+		{name: "metrics with a query parameter", method: "GET", path: "/metrics?name=x", key: "$read", status: 400, request: unchecked},
 
 		// Evaluations.
 		{name: "create an evaluation", method: "POST", path: evals, key: "$write", contentType: jsonCT,
@@ -409,6 +578,15 @@ func TestOpenAPIConformance(t *testing.T) {
 		{name: "create without a content type", method: "POST", path: evals, key: "$write", body: `{"name":"oa-x"}`, status: 415, request: violates},
 		{name: "create with NDJSON", method: "POST", path: evals, key: "$write", contentType: ndjson, body: `{"name":"oa-x"}`, status: 415, request: violates},
 		{name: "create with a body over the limit", method: "POST", path: evals, key: "$write", contentType: jsonCT, body: big, status: 413, request: violates},
+		{name: "create with a gzip body", method: "POST", path: evals, key: "$write", contentType: jsonCT, gzip: true,
+			body: `{"name":"oa-gzip","description":"sent compressed"}`, status: 201, want: map[string]any{"description": "sent compressed"}},
+		// big compresses to far under the 64 KiB limit and decompresses to over it.
+		{name: "create with a gzip body over the limit", method: "POST", path: evals, key: "$write", contentType: jsonCT, gzip: true,
+			body: big, status: 413, request: violates},
+		{name: "create with a corrupt gzip body", method: "POST", path: evals, key: "$write", contentType: jsonCT,
+			reqHeader: map[string]string{"Content-Encoding": "gzip"}, body: `{"name":"oa-x"}`, status: 400, request: unchecked},
+		{name: "create with a brotli body", method: "POST", path: evals, key: "$write", contentType: jsonCT,
+			reqHeader: map[string]string{"Content-Encoding": "br"}, body: `{"name":"oa-x"}`, status: 415, request: violates},
 		{name: "create with a read key", method: "POST", path: evals, key: "$read", contentType: jsonCT, body: `{"name":"oa-x"}`, status: 403},
 
 		{name: "list evaluations", method: "GET", path: evals + "?limit=1&sort=-name", key: "$read", status: 200,
@@ -423,6 +601,10 @@ func TestOpenAPIConformance(t *testing.T) {
 		{name: "get an evaluation by name", method: "GET", path: evals + "/oa-main", key: "$read", status: 200, want: map[string]any{"id": "$eval_id"}},
 		{name: "get an evaluation by id", method: "GET", path: evals + "/$eval_id", key: "$read", status: 200, want: map[string]any{"name": "oa-main"}},
 		{name: "get an unknown evaluation", method: "GET", path: evals + "/oa-absent", key: "$read", status: 404},
+		{name: "get an evaluation by HEAD", method: "HEAD", path: evals + "/oa-main", key: "$read", status: 200},
+		{name: "get an unknown evaluation by HEAD", method: "HEAD", path: evals + "/oa-absent", key: "$read", status: 404},
+		{name: "get an evaluation with a query parameter", method: "GET", path: evals + "/oa-main?fields=name", key: "$read", status: 400, request: unchecked},
+		{name: "list with a repeated parameter", method: "GET", path: evals + "?limit=1&limit=2", key: "$read", status: 400, request: unchecked},
 
 		{name: "update an evaluation", method: "PATCH", path: evals + "/$spare_id", key: "$write", contentType: jsonCT,
 			body:   `{"description":"patched","metadata":{"k":"v"},"scorers":[{"name":"words","type":"length","params":{}}]}`,
@@ -437,14 +619,17 @@ func TestOpenAPIConformance(t *testing.T) {
 		// Responses.
 		{name: "ingest one response", method: "POST", path: resps, key: "$write", contentType: jsonCT,
 			body:   `{"external_id":"r1","model":"m1","prompt":"What is 2+2?","response":"4","context":[{"role":"system","content":"Be brief."}],"metadata":{"seed":1}}`,
-			status: 201, save: map[string]string{"r1_id": "id"}, want: map[string]any{"scores.length.value": 1.0, "scores.length.passed": true, "reference": nil}},
+			status: 201, save: map[string]string{"r1_id": "id"}, want: map[string]any{"scores.length.value": 1.0, "scores.length.passed": true, "reference": nil},
+			header: map[string]string{"Location": "/v1/evaluations/$eval_id/responses/$r1_id"}},
 		{name: "ingest it again", method: "POST", path: resps, key: "$write", contentType: jsonCT,
-			body: `{"external_id":"r1","model":"m1","prompt":"What is 2+2?","response":"4"}`, status: 200, want: map[string]any{"id": "$r1_id"}},
+			body: `{"external_id":"r1","model":"m1","prompt":"What is 2+2?","response":"4"}`, status: 200, want: map[string]any{"id": "$r1_id"},
+			header: map[string]string{"Location": "/v1/evaluations/$eval_id/responses/$r1_id"}},
 		{name: "ingest an array", method: "POST", path: resps, key: "$write", contentType: jsonCT,
 			body: `[{"external_id":"r2","model":"m2","prompt":"What is 2+2?","response":"It is four, of course, my friend."},` +
 				`{"model":"m3","prompt":"What is 2+2?","response":"","reference":"4"},` +
 				`{"external_id":"r1","model":"m1","prompt":"What is 2+2?","response":"4"}]`,
-			status: 201, want: map[string]any{"created": 2.0, "existing": 1.0, "items.0.scores.length.passed": false, "items.1.external_id": nil, "items.2.id": "$r1_id"}},
+			status: 201, want: map[string]any{"created": 2.0, "existing": 1.0, "items.0.scores.length.passed": false, "items.1.external_id": nil, "items.2.id": "$r1_id"},
+			header: map[string]string{"Location": ""}},
 		{name: "ingest NDJSON", method: "POST", path: resps, key: "$write", contentType: ndjson,
 			body: "{\"external_id\":\"r4\",\"model\":\"m1\",\"prompt\":\"Name a colour.\",\"response\":\"Blue.\"}\n\n" +
 				"{\"external_id\":\"r5\",\"model\":\"m2\",\"prompt\":\"Name a colour.\",\"response\":\"Red.\"}\n",
@@ -483,7 +668,8 @@ func TestOpenAPIConformance(t *testing.T) {
 		// Comparisons.
 		{name: "record a comparison", method: "POST", path: cmps, key: "$write", contentType: jsonCT,
 			body:   `{"external_id":"c1","response_a":"r1","response_b":"r2","winner":"a","annotator":"alice","rationale":"Shorter."}`,
-			status: 201, save: map[string]string{"c1_id": "id"}, want: map[string]any{"preference": 0.0, "annotator_kind": "human", "model_b": "m2"}},
+			status: 201, save: map[string]string{"c1_id": "id"}, want: map[string]any{"preference": 0.0, "annotator_kind": "human", "model_b": "m2"},
+			header: map[string]string{"Location": "/v1/evaluations/$eval_id/comparisons/$c1_id"}},
 		{name: "record it again", method: "POST", path: cmps, key: "$write", contentType: jsonCT,
 			body: `{"external_id":"c1","response_a":"r1","response_b":"r2","winner":"a"}`, status: 200, want: map[string]any{"id": "$c1_id"}},
 		{name: "record an array", method: "POST", path: cmps, key: "$write", contentType: jsonCT,
@@ -517,6 +703,231 @@ func TestOpenAPIConformance(t *testing.T) {
 		{name: "get a comparison by id", method: "GET", path: cmps + "/$c1_id", key: "$read", status: 200, want: map[string]any{"external_id": "c1"}},
 		{name: "get a comparison by external id", method: "GET", path: cmps + "/c1", key: "$read", status: 200, want: map[string]any{"id": "$c1_id"}},
 		{name: "get an unknown comparison", method: "GET", path: cmps + "/c404", key: "$read", status: 404},
+
+		// Idempotency-Key.
+		{name: "ingest with an idempotency key", method: "POST", path: resps, key: "$write", contentType: jsonCT,
+			reqHeader: map[string]string{"Idempotency-Key": "oa-idem-1"}, body: idemBody, status: 201,
+			save: map[string]string{"idem_id": "id"}, header: map[string]string{"Location": "/v1/evaluations/$eval_id/responses/$idem_id", "Idempotent-Replayed": ""}},
+		// The response has no external_id: without the key, a retry would store it twice.
+		{name: "retry with the key", method: "POST", path: resps, key: "$write", contentType: jsonCT,
+			reqHeader: map[string]string{"Idempotency-Key": "oa-idem-1"}, body: idemBody, status: 201, want: map[string]any{"id": "$idem_id"},
+			header: map[string]string{"Location": "/v1/evaluations/$eval_id/responses/$idem_id", "Idempotent-Replayed": "true"}},
+		{name: "the retry stored nothing", method: "GET", path: resps + "?model=m-idem", key: "$read", status: 200,
+			want: map[string]any{"items.0.id": "$idem_id", "items.1": notPresent}},
+		{name: "reuse the key for another body", method: "POST", path: resps, key: "$write", contentType: jsonCT,
+			reqHeader: map[string]string{"Idempotency-Key": "oa-idem-1"}, body: `{"model":"m-idem","prompt":"Say hi.","response":"Hello."}`, status: 422,
+			want: map[string]any{"type": "urn:rlhf-eval:problem:idempotency-key-reused"}},
+		{name: "reuse the key on another route", method: "POST", path: cmps, key: "$write", contentType: jsonCT,
+			reqHeader: map[string]string{"Idempotency-Key": "oa-idem-1"}, body: `{"response_a":"r1","response_b":"r2","winner":"b"}`, status: 422},
+		{name: "retry while the first request runs", method: "POST", path: resps, key: "$write", contentType: jsonCT,
+			reqHeader: map[string]string{"Idempotency-Key": "oa-idem-running"}, body: idemBody, status: 409,
+			before: claimKey(api, "oa-idem-running", "POST", resps, idemBody)},
+		{name: "a refused request is replayed", method: "POST", path: resps, key: "$write", contentType: jsonCT,
+			reqHeader: map[string]string{"Idempotency-Key": "oa-idem-2"}, body: `{"model":"m-idem"}`, status: 400, request: violates},
+		{name: "and its retry gets the same refusal", method: "POST", path: resps, key: "$write", contentType: jsonCT,
+			reqHeader: map[string]string{"Idempotency-Key": "oa-idem-2"}, body: `{"model":"m-idem"}`, status: 400, request: violates,
+			header: map[string]string{"Idempotent-Replayed": "true"}},
+		{name: "an idempotency key too long", method: "POST", path: resps, key: "$write", contentType: jsonCT,
+			reqHeader: map[string]string{"Idempotency-Key": strings.Repeat("k", 256)}, body: idemBody, status: 400, request: violates},
+
+		// Reports and exports. oa-prefs has three prompts, each answered by models m1
+		// and m2; the pairs are judged by alice and bob (human) and, for the first
+		// prompt, by judge-1 (a model). Alice prefers m1 three times; bob prefers m1 on
+		// the first two prompts (the second shown the other way round) and m2 on the
+		// third; judge-1 prefers m1 at 0.3. The scorer has4 passes with value 1 when
+		// the response contains "4". oa-next answers the same prompts with model m3,
+		// and one prompt more.
+		{name: "create an evaluation with scorers", method: "POST", path: evals, key: "$write", contentType: jsonCT,
+			body: `{"name":"oa-prefs","scorers":` + scorers + `}`, status: 201, save: map[string]string{"prefs_id": "id"}},
+		{name: "create a candidate evaluation", method: "POST", path: evals, key: "$write", contentType: jsonCT,
+			body: `{"name":"oa-next","scorers":` + scorers + `}`, status: 201, save: map[string]string{"next_id": "id"}},
+		{name: "ingest gzip-compressed NDJSON", method: "POST", path: prefs + "/responses", key: "$write", contentType: ndjson, gzip: true,
+			body:   prefsResponses,
+			status: 201, want: map[string]any{"created": 6.0, "items.0.scores.has4.passed": true, "items.1.scores.has4.value": 0.0}},
+		{name: "ingest the candidate's responses", method: "POST", path: next + "/responses", key: "$write", contentType: jsonCT,
+			body: `[{"prompt_id":"q1","model":"m3","prompt":"What is 2+2?","response":"4","reference":"4"},` +
+				`{"prompt_id":"q2","model":"m3","prompt":"What is 3+1?","response":"4","reference":"4"},` +
+				`{"prompt_id":"q3","model":"m3","prompt":"Name a primary colour.","response":"Green.","reference":"Blue."},` +
+				`{"prompt_id":"q4","model":"m3","prompt":"What is 1+1?","response":"2","reference":"2"}]`,
+			status: 201, want: map[string]any{"created": 4.0}},
+		{name: "record the judgements idempotently", method: "POST", path: prefs + "/comparisons", key: "$write", contentType: jsonCT,
+			reqHeader: map[string]string{"Idempotency-Key": "oa-judgements"}, body: judgements,
+			status: 201, want: map[string]any{"created": 7.0, "existing": 0.0}, header: map[string]string{"Location": ""}},
+		{name: "retry the judgements", method: "POST", path: prefs + "/comparisons", key: "$write", contentType: jsonCT,
+			reqHeader: map[string]string{"Idempotency-Key": "oa-judgements"}, body: judgements,
+			status: 201, want: map[string]any{"created": 7.0}, header: map[string]string{"Idempotent-Replayed": "true"}},
+		{name: "the retry recorded nothing", method: "GET", path: prefs + "/comparisons?limit=100", key: "$read", status: 200,
+			want: map[string]any{"items.6.evaluation_id": "$prefs_id", "items.7": notPresent}},
+
+		{name: "summarize", method: "GET", path: prefs + "/summary", key: "$read", status: 200,
+			want: map[string]any{"evaluation": "oa-prefs", "evaluation_id": "$prefs_id", "group_by": nil, "exact_percentiles": false, "confidence_level": 0.95,
+				"scorers.0.scorer": "bleu", "scorers.1.scorer": "has4", "scorers.1.type": "contains", "scorers.1.better": "higher",
+				"scorers.1.n_scores": 6.0, "scorers.1.n": 6.0, "scorers.1.errors": 0.0, "scorers.1.min": 0.0, "scorers.1.max": 1.0,
+				"scorers.1.n_pass_known": 6.0, "scorers.1.model": notPresent, "scorers.1.corpus": notPresent,
+				"scorers.2.scorer": "length", "scorers.2.better": "none", "scorers.3": notPresent}},
+		{name: "summarize by model", method: "GET", path: prefs + "/summary?group_by=model", key: "$read", status: 200,
+			want: map[string]any{"group_by": "model", "scorers.0.scorer": "bleu", "scorers.0.model": "m1", "scorers.1.model": "m2",
+				"scorers.3.scorer": "has4", "scorers.3.n": 3.0, "scorers.6": notPresent}},
+		{name: "summarize exactly", method: "GET", path: prefs + "/summary?exact=true&group_by=model", key: "$read", status: 200,
+			want: map[string]any{"exact_percentiles": true, "scorers.3.scorer": "has4", "scorers.3.model": "m2", "scorers.3.p50": 0.0}},
+		{name: "summarize with exact not a boolean", method: "GET", path: prefs + "/summary?exact=yes", key: "$read", status: 400, request: violates},
+		{name: "summarize an evaluation without responses", method: "GET", path: evals + "/oa-spare/summary", key: "$read", status: 200,
+			want: map[string]any{"scorers": []any{}}},
+		{name: "summarize by prompt", method: "GET", path: prefs + "/summary?group_by=prompt", key: "$read", status: 400, request: violates},
+		{name: "summarize with an unknown parameter", method: "GET", path: prefs + "/summary?model=m1", key: "$read", status: 400, request: unchecked},
+		{name: "summarize an unknown evaluation", method: "GET", path: evals + "/oa-absent/summary", key: "$read", status: 404},
+
+		// has4 per prompt: base (1+0)/2, (1+0)/2, 0; candidate 1, 1, 0. So the candidate
+		// wins two prompts and ties one; the values are not all 0 or 1, so the Wilcoxon
+		// test decides, and two non-zero differences cannot reach p < 0.05 (the
+		// smallest two-sided exact p-value for two is 0.5).
+		{name: "diff", method: "GET", path: prefs + "/diff/oa-next?bootstrap=0", key: "$read", status: 200,
+			want: map[string]any{"base.name": "oa-prefs", "candidate.name": "oa-next", "alpha": 0.05, "bootstrap_rounds": 0.0, "seed": 0.0,
+				"regressed": false, "regressions": []any{}, "scorers.1.scorer": "has4", "scorers.1.better": "higher", "scorers.1.n_pairs": 3.0,
+				"scorers.1.base_only": 0.0, "scorers.1.candidate_only": 1.0, "scorers.1.wins": 2.0, "scorers.1.ties": 1.0, "scorers.1.losses": 0.0,
+				"scorers.1.test": "wilcoxon", "scorers.1.significant": false, "scorers.1.mean_diff_ci_low": nil,
+				"scorers.2.scorer": "length", "scorers.2.better": "none", "scorers.2.wins": nil, "scorers.2.regression": false}},
+		{name: "diff one scorer with a bootstrap", method: "GET", path: prefs + "/diff/$next_id?scorer=has4&alpha=0.1&bootstrap=200&seed=7", key: "$read", status: 200,
+			want: map[string]any{"alpha": 0.1, "bootstrap_rounds": 200.0, "seed": 7.0, "scorers.0.scorer": "has4", "scorers.1": notPresent}},
+		{name: "diff an evaluation with itself", method: "GET", path: prefs + "/diff/oa-prefs?scorer=has4&bootstrap=0", key: "$read", status: 200,
+			want: map[string]any{"scorers.0.n_pairs": 3.0, "scorers.0.wins": 0.0, "scorers.0.ties": 3.0, "scorers.0.wilcoxon_p": nil}},
+		{name: "diff with alpha 1.5", method: "GET", path: prefs + "/diff/oa-next?alpha=1.5", key: "$read", status: 400, request: violates},
+		{name: "diff with too many bootstrap rounds", method: "GET", path: prefs + "/diff/oa-next?bootstrap=100001", key: "$read", status: 400, request: violates},
+		{name: "diff with a negative seed", method: "GET", path: prefs + "/diff/oa-next?seed=-1", key: "$read", status: 400, request: violates},
+		{name: "diff a scorer without scores", method: "GET", path: prefs + "/diff/oa-next?scorer=rouge", key: "$read", status: 400},
+		{name: "diff with a repeated parameter", method: "GET", path: prefs + "/diff/oa-next?seed=1&seed=2", key: "$read", status: 400, request: unchecked},
+		{name: "diff with an unknown candidate", method: "GET", path: prefs + "/diff/oa-absent", key: "$read", status: 404},
+		{name: "diff an unknown base", method: "GET", path: evals + "/oa-absent/diff/oa-next", key: "$read", status: 404},
+
+		// m1 wins 5.7 of the 7 judgements against m2, so it is rated above m2; without
+		// a bootstrap the intervals are points, so m2 ranks second. Each model won some
+		// share, so the maximum-likelihood ratings exist.
+		{name: "leaderboard", method: "GET", path: prefs + "/leaderboard?bootstrap=0", key: "$read", status: 200,
+			want: map[string]any{"evaluation.name": "oa-prefs", "method": "bt", "comparisons": 7.0, "skipped": 0.0, "self_comparisons": 0.0,
+				"bootstrap_rounds": 0.0, "mle_exists": true, "baseline": notPresent, "annotator_kind": notPresent,
+				"ratings.0.model": "m1", "ratings.0.rank": 1.0, "ratings.0.battles": 7.0, "ratings.1.model": "m2", "ratings.1.rank": 2.0,
+				"ratings.2": notPresent}},
+		{name: "leaderboard with a bootstrap and an anchor", method: "GET", path: prefs + "/leaderboard?method=bt&bootstrap=50&seed=3&anchor=m2%3D1000", key: "$read", status: 200,
+			want: map[string]any{"bootstrap_rounds": 50.0, "seed": 3.0, "ratings.0.model": "m1"}},
+		{name: "online Elo", method: "GET", path: prefs + "/leaderboard?method=elo&k=16", key: "$read", status: 200,
+			want: map[string]any{"method": "elo", "comparisons": 7.0, "bootstrap_rounds": 0.0, "mle_exists": notPresent, "ratings.0.model": "m1"}},
+		// Against m2, m1 wins alice's three, bob's first two and judge-1's 0.3 (0.7 for
+		// m1), and loses bob's third.
+		{name: "win rates", method: "GET", path: prefs + "/leaderboard?method=winrate&baseline=m2", key: "$read", status: 200,
+			want: map[string]any{"method": "winrate", "baseline": "m2", "comparisons": 7.0, "ratings.0.model": "m1", "ratings.0.battles": 7.0,
+				"ratings.0.wins": 6.0, "ratings.0.ties": 0.0, "ratings.0.losses": 1.0, "ratings.1": notPresent}},
+		{name: "leaderboard without judgements", method: "GET", path: evals + "/oa-spare/leaderboard", key: "$read", status: 200,
+			want: map[string]any{"comparisons": 0.0, "ratings": []any{}}},
+		{name: "online Elo without judgements", method: "GET", path: evals + "/oa-spare/leaderboard?method=elo", key: "$read", status: 200,
+			want: map[string]any{"comparisons": 0.0, "ratings": []any{}}},
+		{name: "model judgements only", method: "GET", path: prefs + "/leaderboard?annotator_kind=model&bootstrap=0", key: "$read", status: 200,
+			want: map[string]any{"annotator_kind": "model", "comparisons": 1.0}},
+		{name: "win rates without a baseline", method: "GET", path: prefs + "/leaderboard?method=winrate", key: "$read", status: 400},
+		{name: "win rates against a model never judged", method: "GET", path: prefs + "/leaderboard?method=winrate&baseline=m9", key: "$read", status: 400},
+		{name: "leaderboard by an unknown method", method: "GET", path: prefs + "/leaderboard?method=trueskill", key: "$read", status: 400, request: violates},
+		{name: "leaderboard with too many rounds", method: "GET", path: prefs + "/leaderboard?bootstrap=10001", key: "$read", status: 400, request: violates},
+		{name: "leaderboard with a negative k", method: "GET", path: prefs + "/leaderboard?method=elo&k=-1", key: "$read", status: 400, request: violates},
+		{name: "leaderboard with a malformed anchor", method: "GET", path: prefs + "/leaderboard?anchor=m1", key: "$read", status: 400, request: violates},
+		{name: "leaderboard anchored to a stranger", method: "GET", path: prefs + "/leaderboard?anchor=m9%3D1000", key: "$read", status: 400},
+		{name: "leaderboard with an unknown annotator kind", method: "GET", path: prefs + "/leaderboard?annotator_kind=robot", key: "$read", status: 400, request: violates},
+		{name: "leaderboard with an unknown parameter", method: "GET", path: prefs + "/leaderboard?metod=elo", key: "$read", status: 400, request: unchecked},
+		{name: "leaderboard of an unknown evaluation", method: "GET", path: evals + "/oa-absent/leaderboard", key: "$read", status: 404},
+
+		// All three pairs were judged by alice and bob, the first by judge-1 too: 7
+		// labels. Two pairs have two labels and one has three, so Fleiss' kappa takes
+		// the two with two.
+		{name: "agreement", method: "GET", path: prefs + "/agreement", key: "$read", status: 200,
+			want: map[string]any{"evaluation.id": "$prefs_id", "items": 3.0, "annotators": 3.0, "labels": 7.0, "annotator_kind": notPresent,
+				"fleiss_raters": 2.0, "fleiss_items": 2.0, "fleiss_excluded": 1.0,
+				"cohen_kappa.0.a": "alice", "cohen_kappa.0.b": "bob", "cohen_kappa.0.n": 3.0,
+				"cohen_kappa.1.a": "alice", "cohen_kappa.1.b": "judge-1", "cohen_kappa.1.n": 1.0, "cohen_kappa.1.agreement": 1.0,
+				"cohen_kappa.2.a": "bob", "cohen_kappa.2.b": "judge-1", "cohen_kappa.3": notPresent}},
+		{name: "agreement of humans", method: "GET", path: prefs + "/agreement?annotator_kind=human", key: "$read", status: 200,
+			want: map[string]any{"annotator_kind": "human", "items": 3.0, "annotators": 2.0, "labels": 6.0, "fleiss_items": 3.0, "cohen_kappa.1": notPresent}},
+		{name: "agreement without judgements", method: "GET", path: evals + "/oa-spare/agreement", key: "$read", status: 200,
+			want: map[string]any{"items": 0.0, "categories": []any{}, "percent_agreement": nil, "cohen_kappa": []any{}, "fleiss_kappa": nil, "krippendorff_alpha": nil}},
+		{name: "agreement of an unknown annotator kind", method: "GET", path: prefs + "/agreement?annotator_kind=robot", key: "$read", status: 400, request: violates},
+		{name: "agreement with an unknown parameter", method: "GET", path: prefs + "/agreement?annotator=alice", key: "$read", status: 400, request: unchecked},
+		{name: "agreement of an unknown evaluation", method: "GET", path: evals + "/oa-absent/agreement", key: "$read", status: 404},
+
+		// has4 scores the preferred response higher in five judgements (alice's first
+		// two, bob's first two, judge-1's) and equal in two (the third prompt, where
+		// neither response contains "4").
+		{name: "scorer agreement", method: "GET", path: prefs + "/scorer-agreement", key: "$read", status: 200,
+			want: map[string]any{"evaluation.name": "oa-prefs", "annotator_kind": notPresent, "scorers.0.scorer": "bleu",
+				"scorers.1.scorer": "has4", "scorers.1.type": "contains", "scorers.1.better": "higher", "scorers.1.n": 7.0, "scorers.1.correct": 5.0,
+				"scorers.1.equal_scores": 2.0, "scorers.1.ties": 0.0,
+				"scorers.2.scorer": "length", "scorers.2.better": "none", "scorers.2.accuracy": nil, "scorers.2.correct": 0.0, "scorers.3": notPresent}},
+		{name: "scorer agreement of humans", method: "GET", path: prefs + "/scorer-agreement?annotator_kind=human", key: "$read", status: 200,
+			want: map[string]any{"annotator_kind": "human", "scorers.1.n": 6.0, "scorers.1.correct": 4.0}},
+		{name: "scorer agreement without judgements", method: "GET", path: evals + "/oa-spare/scorer-agreement", key: "$read", status: 200,
+			want: map[string]any{"scorers": []any{}}},
+		{name: "scorer agreement of an unknown annotator kind", method: "GET", path: prefs + "/scorer-agreement?annotator_kind=robot", key: "$read", status: 400, request: violates},
+		{name: "scorer agreement with an unknown parameter", method: "GET", path: prefs + "/scorer-agreement?scorer=has4", key: "$read", status: 400, request: unchecked},
+		{name: "scorer agreement of an unknown evaluation", method: "GET", path: evals + "/oa-absent/scorer-agreement", key: "$read", status: 404},
+
+		// Merged by pair: the first two pairs prefer m1's response (means 0.1 and 0 for
+		// one side), the third is a tie (alice and bob disagree). DPO and KTO leave the
+		// tie out: two pairs, one line each for DPO, two for KTO.
+		{name: "export DPO", method: "GET", path: prefs + "/export", key: "$read", status: 200, check: lineCount(2),
+			header: map[string]string{"Content-Type": "application/x-ndjson", "Content-Disposition": `attachment; filename="oa-prefs-dpo.jsonl"`}},
+		{name: "export KTO", method: "GET", path: prefs + "/export?format=kto", key: "$read", status: 200, check: lineCount(4),
+			header: map[string]string{"Content-Disposition": `attachment; filename="oa-prefs-kto.jsonl"`}},
+		{name: "export conversational DPO", method: "GET", path: prefs + "/export?format=dpo&conversational=true", key: "$read", status: 200,
+			check: lineCount(2)},
+		{name: "export conversational KTO", method: "GET", path: prefs + "/export?format=kto&conversational=true", key: "$read", status: 200,
+			check: lineCount(4)},
+		{name: "export pairs", method: "GET", path: prefs + "/export?format=jsonl", key: "$read", status: 200, check: lineCount(3)},
+		{name: "export CSV", method: "GET", path: prefs + "/export?format=csv", key: "$read", status: 200, check: lineCount(4),
+			header: map[string]string{"Content-Type": "text/csv; charset=utf-8", "Content-Disposition": `attachment; filename="oa-prefs-csv.csv"`}},
+		{name: "export agreed pairs", method: "GET", path: prefs + "/export?format=jsonl&agreed_only=true", key: "$read", status: 200, check: lineCount(2)},
+		// Only the second pair is judged unanimously and firmly (margin 0.5).
+		{name: "export firm pairs", method: "GET", path: prefs + "/export?format=jsonl&min_margin=0.5", key: "$read", status: 200, check: lineCount(1)},
+		{name: "export the model's judgements", method: "GET", path: prefs + "/export?annotator_kind=model", key: "$read", status: 200, check: lineCount(1)},
+		{name: "export nothing", method: "GET", path: evals + "/oa-spare/export", key: "$read", status: 200, check: lineCount(0)},
+		{name: "export by HEAD", method: "HEAD", path: prefs + "/export?format=csv", key: "$read", status: 200,
+			header: map[string]string{"Content-Disposition": `attachment; filename="oa-prefs-csv.csv"`}},
+		{name: "export conversational CSV", method: "GET", path: prefs + "/export?format=csv&conversational=true", key: "$read", status: 400},
+		{name: "export parquet", method: "GET", path: prefs + "/export?format=parquet", key: "$read", status: 400, request: violates},
+		{name: "export with a margin over 0.5", method: "GET", path: prefs + "/export?min_margin=0.7", key: "$read", status: 400, request: violates},
+		{name: "export with agreed_only not a boolean", method: "GET", path: prefs + "/export?agreed_only=maybe", key: "$read", status: 400, request: violates},
+		{name: "export with an unknown annotator kind", method: "GET", path: prefs + "/export?annotator_kind=robot", key: "$read", status: 400, request: violates},
+		{name: "export with an unknown parameter", method: "GET", path: prefs + "/export?fromat=csv", key: "$read", status: 400, request: unchecked},
+		{name: "export an unknown evaluation", method: "GET", path: evals + "/oa-absent/export", key: "$read", status: 404},
+
+		// Scoring.
+		{name: "list scorer types", method: "GET", path: "/v1/scorers", key: "$read", status: 200,
+			check: bodyContains(`"name":"length","description":`)},
+		{name: "list scorer types by HEAD", method: "HEAD", path: "/v1/scorers", key: "$read", status: 200},
+		{name: "list scorer types with a parameter", method: "GET", path: "/v1/scorers?type=bleu", key: "$read", status: 400, request: unchecked},
+		{name: "score", method: "POST", path: "/v1/score", key: "$write", contentType: jsonCT, body: scoreBody, status: 200,
+			want: map[string]any{"items.0.id": "a", "items.0.scores.has4.value": 1.0, "items.0.scores.has4.passed": true,
+				"items.0.scores.length.passed": nil, "items.0.scores.length.error": notPresent,
+				"items.1.id": 7.0, "items.1.scores.has4.passed": false, "items.2.id": nil, "items.3": notPresent}},
+		{name: "score idempotently", method: "POST", path: "/v1/score", key: "$write", contentType: jsonCT,
+			reqHeader: map[string]string{"Idempotency-Key": "oa-score"}, body: scoreBody, status: 200, header: map[string]string{"Idempotent-Replayed": ""}},
+		{name: "score again", method: "POST", path: "/v1/score", key: "$write", contentType: jsonCT,
+			reqHeader: map[string]string{"Idempotency-Key": "oa-score"}, body: scoreBody, status: 200, header: map[string]string{"Idempotent-Replayed": "true"},
+			want: map[string]any{"items.1.id": 7.0}},
+		{name: "score a gzip body", method: "POST", path: "/v1/score", key: "$write", contentType: jsonCT, gzip: true,
+			body: `{"scorers":[{"type":"bleu"}],"items":[{"response":"the cat sat","reference":"the cat sat"}]}`, status: 200},
+		{name: "score without a reference", method: "POST", path: "/v1/score", key: "$write", contentType: jsonCT,
+			body: `{"scorers":[{"type":"bleu"}],"items":[{"response":"the cat sat"}]}`, status: 400, want: map[string]any{"errors.0.field": "items[0].reference"}},
+		{name: "score without scorers", method: "POST", path: "/v1/score", key: "$write", contentType: jsonCT,
+			body: `{"scorers":[],"items":[{"response":"x"}]}`, status: 400, request: violates},
+		{name: "score no items", method: "POST", path: "/v1/score", key: "$write", contentType: jsonCT,
+			body: `{"scorers":[{"type":"length"}],"items":[]}`, status: 400, request: violates},
+		{name: "score an item without a response", method: "POST", path: "/v1/score", key: "$write", contentType: jsonCT,
+			body: `{"scorers":[{"type":"length"}],"items":[{"prompt":"p"}]}`, status: 400, request: violates},
+		{name: "score with an unknown field", method: "POST", path: "/v1/score", key: "$write", contentType: jsonCT,
+			body: `{"scorers":[{"type":"length"}],"items":[{"response":"x","score":1}]}`, status: 400, request: violates},
+		{name: "score with an unknown scorer type", method: "POST", path: "/v1/score", key: "$write", contentType: jsonCT,
+			body: `{"scorers":[{"type":"no-such-scorer"}],"items":[{"response":"x"}]}`, status: 400},
+		{name: "score with bad params", method: "POST", path: "/v1/score", key: "$write", contentType: jsonCT,
+			body: `{"scorers":[{"type":"contains","params":{}}],"items":[{"response":"x"}]}`, status: 400},
+		{name: "score with text/plain", method: "POST", path: "/v1/score", key: "$write", contentType: "text/plain", body: scoreBody, status: 415, request: violates},
+		{name: "score with a read key", method: "POST", path: "/v1/score", key: "$read", contentType: jsonCT, body: scoreBody, status: 403},
+		{name: "score with a query parameter", method: "POST", path: "/v1/score?dry_run=true", key: "$write", contentType: jsonCT, body: scoreBody, status: 400, request: unchecked},
 
 		// Keys.
 		{name: "create a key", method: "POST", path: "/v1/keys", key: "$admin", contentType: jsonCT,
@@ -565,9 +976,16 @@ func TestOpenAPIConformance(t *testing.T) {
 					return v
 				})
 			}
+			if st.before != nil {
+				st.before(t)
+			}
+			header := map[string]string{}
+			for k, v := range st.reqHeader {
+				header[k] = expand(v)
+			}
 			got := c.do(t, s, exchange{
 				method: st.method, path: expand(st.path), key: expand(st.key), contentType: st.contentType,
-				body: expand(st.body), status: st.status, request: st.request,
+				body: expand(st.body), header: header, gzip: st.gzip, status: st.status, request: st.request,
 			})
 			covered[st.method+" "+got.route.Path] = true
 			var body any
@@ -583,12 +1001,22 @@ func TestOpenAPIConformance(t *testing.T) {
 				vars[name] = str
 			}
 			for at, want := range st.want {
+				v, found := jsonAt(body, at)
+				if want == notPresent {
+					if found {
+						t.Errorf("%s = %#v, want it absent", at, v)
+					}
+					continue
+				}
 				if w, ok := want.(string); ok {
 					want = expand(w)
 				}
-				if v, found := jsonAt(body, at); !found || !reflect.DeepEqual(v, want) {
+				if !found || !reflect.DeepEqual(v, want) {
 					t.Errorf("%s = %#v (present %v), want %#v", at, v, found, want)
 				}
+			}
+			if st.check != nil {
+				st.check(t, got.body)
 			}
 			for h, want := range st.header {
 				if v := got.header.Get(h); v != expand(want) {
@@ -606,6 +1034,23 @@ func TestOpenAPIConformance(t *testing.T) {
 			if !covered[method+" "+path] {
 				t.Errorf("no step exercises %s %s", method, path)
 			}
+		}
+	}
+}
+
+// claimKey starts a request under an Idempotency-Key through the use case, as if
+// it were still running, for the write key.
+func claimKey(api realAPI, key, method, path, body string) func(t *testing.T) {
+	return func(t *testing.T) {
+		t.Helper()
+		k, err := api.svc.Keys.Authenticate(context.Background(), api.keys.write)
+		if err != nil {
+			t.Fatal(err)
+		}
+		proceed, _, err := api.svc.Idempotency.Begin(context.Background(),
+			app.IdempotentRequest{APIKeyID: k.ID, Key: key, Method: method, Path: path, Body: []byte(body)})
+		if err != nil || !proceed {
+			t.Fatalf("claim %q = %v, %v; want it claimed", key, proceed, err)
 		}
 	}
 }
@@ -674,6 +1119,48 @@ func TestOpenAPIServerFailures(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestOpenAPILimits covers the limits a default server does not apply, on the real
+// use cases: a rate limit (429 with Retry-After, per API key) and a request timeout
+// (503), which exports are exempt from.
+func TestOpenAPILimits(t *testing.T) {
+	c := loadContract(t)
+	t.Run("rate limit", func(t *testing.T) {
+		// One request in a burst, then one every 1000 s: the second request of a key
+		// waits a whole token, 1000 s, rounded up from just under it.
+		api := realServer(t, Config{}, 0.001)
+		for _, x := range []exchange{
+			{method: "GET", path: "/v1/evaluations", key: api.keys.read},
+			{method: "POST", path: "/v1/score", key: api.keys.write, contentType: "application/json",
+				body: `{"scorers":[{"type":"length"}],"items":[{"response":"x"}]}`},
+			{method: "GET", path: "/metrics", key: api.keys.admin},
+		} {
+			x.status = 200
+			c.do(t, api.server, x)
+			x.status = 429
+			got := c.do(t, api.server, x)
+			if typ, _ := jsonAt(got.json(t), "type"); typ != "urn:rlhf-eval:problem:rate-limited" {
+				t.Errorf("%s %s: type = %v, want urn:rlhf-eval:problem:rate-limited", x.method, x.path, typ)
+			}
+			if ra := got.header.Get("Retry-After"); ra != "1000" {
+				t.Errorf("%s %s: Retry-After = %q, want 1000", x.method, x.path, ra)
+			}
+		}
+		// Liveness needs no key and is never limited.
+		c.do(t, api.server, exchange{method: "GET", path: "/healthz", status: 200})
+	})
+	t.Run("request timeout", func(t *testing.T) {
+		// A timeout of 1ns has passed before the API key is looked up.
+		api := realServer(t, Config{RequestTimeout: time.Nanosecond}, 0)
+		got := c.do(t, api.server, exchange{method: "GET", path: "/v1/evaluations", key: api.keys.read, status: 503})
+		if typ, _ := jsonAt(got.json(t), "type"); typ != "urn:rlhf-eval:problem:timeout" {
+			t.Errorf("type = %v, want urn:rlhf-eval:problem:timeout", typ)
+		}
+		// An export runs without the timeout: the key is looked up and the evaluation
+		// found missing.
+		c.do(t, api.server, exchange{method: "GET", path: "/v1/evaluations/oa-absent/export", key: api.keys.read, status: 404})
+	})
 }
 
 // TestOpenAPIUndocumentedRequests checks the replies to requests outside the
