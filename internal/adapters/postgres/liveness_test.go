@@ -79,3 +79,28 @@ func tcpPair(t *testing.T) (client, server net.Conn) {
 	t.Cleanup(func() { client.Close(); server.Close() })
 	return client, server
 }
+
+// TestIdleConnAliveBesideABlockedRead checks the peek does not wait for a Read
+// parked on the same connection, as pgx's background reader can leave one.
+func TestIdleConnAliveBesideABlockedRead(t *testing.T) {
+	a, b := tcpPair(t)
+	read := make(chan struct{})
+	go func() {
+		defer close(read)
+		var buf [1]byte
+		_, _ = a.Read(buf[:])
+	}()
+	time.Sleep(20 * time.Millisecond) // let the Read park
+	done := make(chan bool, 1)
+	go func() { done <- idleConnAlive(a) }()
+	select {
+	case got := <-done:
+		if !got {
+			t.Errorf("idleConnAlive = false on a quiet connection, want true")
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("idleConnAlive blocked behind a parked Read")
+	}
+	_ = b.Close()
+	<-read
+}
