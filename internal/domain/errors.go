@@ -17,6 +17,10 @@ var (
 	ErrForbidden = errors.New("forbidden")
 	// ErrUnavailable reports that a dependency (the database) cannot be reached right now.
 	ErrUnavailable = errors.New("unavailable")
+	// ErrOutcomeUnknown reports a write whose COMMIT was sent but whose reply was
+	// lost with the connection: it may or may not be stored. It comes wrapped
+	// together with ErrUnavailable.
+	ErrOutcomeUnknown = errors.New("outcome unknown")
 )
 
 // ValidationError names one bad input field and says what is wrong with it.

@@ -135,6 +135,11 @@ func toProblem(err error) (Problem, map[string]string) {
 			map[string]string{"WWW-Authenticate": `Bearer realm="rlhf-eval"`}
 	case errors.Is(err, domain.ErrForbidden):
 		return Problem{Type: problemTypeBase + "forbidden", Title: "Forbidden", Status: http.StatusForbidden, Detail: detail(domain.ErrForbidden)}, nil
+	case errors.Is(err, domain.ErrOutcomeUnknown):
+		const lost = "the connection to the database was lost while committing, so the write may or may not have been stored; " +
+			"re-posting items with the same external_id is safe (it returns what was stored), re-posting items without one may store them twice"
+		return Problem{Type: problemTypeBase + "unavailable", Title: "Service Unavailable", Status: http.StatusServiceUnavailable,
+			Detail: lost}, map[string]string{"Retry-After": "1"}
 	case errors.Is(err, domain.ErrUnavailable):
 		return Problem{Type: problemTypeBase + "unavailable", Title: "Service Unavailable", Status: http.StatusServiceUnavailable,
 			Detail: "the database is unavailable; retry shortly"}, map[string]string{"Retry-After": "1"}

@@ -141,9 +141,23 @@ func inTx(ctx context.Context, db interface {
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return translate(err)
+		return commitError(err)
 	}
 	return nil
+}
+
+// commitError translates a failed COMMIT. The server's own answer (a PgError, or a
+// commit that became a rollback) means nothing was stored. Anything else (the
+// connection lost, a deadline) leaves the outcome unknown: the server may have
+// committed and lost only its reply. Such a COMMIT is never retried here (pgx
+// even reports it as "conn closed", which pgconn.SafeToRetry calls safe); the
+// client is told, and a re-post with the same external ids finds what was stored.
+func commitError(err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) || errors.Is(err, pgx.ErrTxCommitRollback) || errors.Is(err, context.Canceled) {
+		return translate(err)
+	}
+	return fmt.Errorf("%w: %w: commit: %w", domain.ErrUnavailable, domain.ErrOutcomeUnknown, err)
 }
 
 // translate maps driver errors to domain errors by SQLSTATE and error type, never by

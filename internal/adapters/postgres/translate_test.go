@@ -57,3 +57,37 @@ func TestTranslate(t *testing.T) {
 		})
 	}
 }
+
+// TestCommitError checks that only a COMMIT the server answered is reported as
+// not stored; a COMMIT whose reply was lost is ErrOutcomeUnknown.
+func TestCommitError(t *testing.T) {
+	cases := []struct {
+		name        string
+		err         error
+		unavailable bool
+		unknown     bool
+	}{
+		{"serialization failure", &pgconn.PgError{Code: "40001"}, true, false},
+		{"terminated before committing", &pgconn.PgError{Code: "57P01"}, true, false},
+		{"reply lost, pgx v5.12", fmt.Errorf("commit: %w", pgconn.ErrConnClosed), true, true},
+		{"server closed mid-reply", io.ErrUnexpectedEOF, true, true},
+		{"reset", &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}, true, true},
+		{"deadline", context.DeadlineExceeded, true, true},
+		{"client gone", context.Canceled, false, false},
+		{"rolled back", pgx.ErrTxCommitRollback, false, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := commitError(tc.err)
+			if u := errors.Is(got, domain.ErrUnavailable); u != tc.unavailable {
+				t.Errorf("commitError(%v) = %v: unavailable = %v, want %v", tc.err, got, u, tc.unavailable)
+			}
+			if u := errors.Is(got, domain.ErrOutcomeUnknown); u != tc.unknown {
+				t.Errorf("commitError(%v) = %v: outcome unknown = %v, want %v", tc.err, got, u, tc.unknown)
+			}
+			if !errors.Is(got, tc.err) {
+				t.Errorf("commitError(%v) = %v, which no longer wraps the cause", tc.err, got)
+			}
+		})
+	}
+}
