@@ -3,6 +3,7 @@ package faulttest
 import (
 	"context"
 	"net/http"
+	"os"
 	"sort"
 	"sync"
 	"testing"
@@ -19,6 +20,12 @@ const (
 	// clientTimeout bounds every request; "fast" failures are well under it.
 	clientTimeout = 10 * time.Second
 )
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	RemoveBinary()
+	os.Exit(code)
+}
 
 // fixture is a private PostgreSQL, one service on it, an admin key and an
 // evaluation with one scorer.

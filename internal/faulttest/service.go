@@ -45,6 +45,13 @@ func Binary(t testing.TB) string {
 	return build.path
 }
 
+// RemoveBinary deletes what Binary built; call it from TestMain after m.Run.
+func RemoveBinary() {
+	if build.path != "" {
+		_ = os.RemoveAll(filepath.Dir(build.path))
+	}
+}
+
 // Service is a running "rlhf-eval serve" process.
 type Service struct {
 	// Base is the API's base URL, http://127.0.0.1:port.
