@@ -22,13 +22,14 @@ LIMIT @lim;
 
 -- AgreementLabels returns, for every unordered pair of responses judged by at least
 -- two annotators, each annotator's latest preference for the pair's second
--- response (pair_hi).
+-- response (pair_hi). Judgements without an annotator name cannot be told apart,
+-- so they take no part.
 
 -- name: AgreementLabels :many
 WITH latest AS (
     SELECT DISTINCT ON (pair_lo, pair_hi, annotator) pair_lo, pair_hi, annotator, preference_hi
     FROM comparisons
-    WHERE evaluation_id = @evaluation_id
+    WHERE evaluation_id = @evaluation_id AND annotator <> ''
       AND (sqlc.narg(annotator_kind)::text IS NULL OR annotator_kind = sqlc.narg(annotator_kind))
     ORDER BY pair_lo, pair_hi, annotator, created_at DESC, id DESC
 ), multi AS (

@@ -48,6 +48,10 @@ type Reply struct {
 	ContentType string
 	Body        []byte
 	Location    string
+	// Keep stores a server-error reply instead of releasing the key: set when the
+	// request's write may have been committed (its COMMIT reply was lost), so a
+	// retry must not run it again.
+	Keep bool
 }
 
 // Begin claims the key for a new request (proceed true), or returns the stored
@@ -90,9 +94,12 @@ func (u *Idempotency) Begin(ctx context.Context, r IdempotentRequest) (proceed b
 
 // Finish stores the reply of a request that Begin let proceed. Server errors (5xx)
 // are not stored: the key is released so that a retry runs the request again, as
-// nothing was committed by a request that failed that way.
+// nothing was committed by a request that failed that way — unless reply.Keep says
+// the outcome is unknown, when the error is stored and replayed, so a retry cannot
+// write the batch a second time. (If even that cannot be stored, the key stays in
+// progress and retries get 409 until it expires: safe, if unhelpful.)
 func (u *Idempotency) Finish(ctx context.Context, r IdempotentRequest, reply Reply) error {
-	if reply.Status >= 500 {
+	if reply.Status >= 500 && !reply.Keep {
 		return u.d.Stores.Idempotency.ReleaseIdempotencyKey(ctx, r.APIKeyID, r.Key)
 	}
 	return u.d.Stores.Idempotency.CompleteIdempotencyKey(ctx, ports.IdempotencyRecord{

@@ -21,8 +21,8 @@ func (s *Server) diff(c echo.Context) error {
 	var in app.DiffInput
 	if a := q.optStr("alpha"); a != nil {
 		v, err := strconv.ParseFloat(*a, 64)
-		if err != nil {
-			q.errs = append(q.errs, domain.Invalid("alpha", "must be a number between 0 and 1; got %q", *a))
+		if err != nil || !(v > 0 && v < 1) {
+			q.errs = append(q.errs, domain.Invalid("alpha", "must be a number between 0 and 1 exclusive; got %q", *a))
 		}
 		in.Alpha = v
 	}

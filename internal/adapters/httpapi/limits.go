@@ -48,6 +48,9 @@ func (noObserver) AddRows(string, int)                               {}
 func (s *Server) decompress(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
+		if req.ContentLength == 0 || req.Body == nil || req.Body == http.NoBody {
+			return next(c) // nothing to decompress
+		}
 		enc := strings.ToLower(strings.TrimSpace(req.Header.Get(echo.HeaderContentEncoding)))
 		switch enc {
 		case "", "identity":
@@ -136,12 +139,23 @@ func (s *Server) rateLimit(c echo.Context, key domain.APIKey) error {
 
 const headerIdempotencyKey = "Idempotency-Key"
 
+// noIdempotencyKey refuses Idempotency-Key on a POST whose reply must not be stored.
+func noIdempotencyKey(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if c.Request().Header.Get(headerIdempotencyKey) != "" {
+			return domain.Invalid(headerIdempotencyKey, "is not supported on this route: its reply carries a secret that is never stored, so it cannot be replayed")
+		}
+		return next(c)
+	}
+}
+
 // idempotent implements Idempotency-Key on POST routes: the first reply is stored and
 // replayed (with Idempotent-Replayed: true) to retries with the same key and
 // request; another request under the same key is 422; a retry while the first still
 // runs is 409. The body is buffered to fingerprint it (bounded by MaxBodyBytes), and
 // so is the reply. Replies with status 5xx, 409 or 429 are not stored, so a retry
-// runs again.
+// runs again — except a 503 whose write may have been committed (its COMMIT reply
+// was lost), which is stored so that a retry cannot write twice.
 func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		key := c.Request().Header.Get(headerIdempotencyKey)
@@ -171,12 +185,13 @@ func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		capture := &captureWriter{ResponseWriter: c.Response().Writer}
 		c.Response().Writer = capture
-		if err := next(c); err != nil {
+		err = next(c)
+		if err != nil {
 			c.Error(err)
 		}
 		res := c.Response()
 		reply := app.Reply{Status: res.Status, ContentType: res.Header().Get(echo.HeaderContentType), Body: capture.buf.Bytes(),
-			Location: res.Header().Get(echo.HeaderLocation)}
+			Location: res.Header().Get(echo.HeaderLocation), Keep: errors.Is(err, domain.ErrOutcomeUnknown)}
 		if reply.Status == http.StatusConflict || reply.Status == http.StatusTooManyRequests {
 			reply.Status = 500 // not stored: released for a retry
 		}

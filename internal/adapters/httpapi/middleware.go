@@ -18,6 +18,7 @@ import (
 const (
 	ctxRequestID = "request_id"
 	ctxAPIKey    = "api_key"
+	ctxMethod    = "method" // the method as received, when it differs (HEAD served as GET)
 	headerReqID  = "X-Request-Id"
 )
 
@@ -63,15 +64,19 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Error(err) // writes the problem now, so the status below is final
 		}
 		req, res := c.Request(), c.Response()
+		method := req.Method
+		if m, ok := c.Get(ctxMethod).(string); ok {
+			method = m
+		}
 		attrs := []any{
-			"method", req.Method, "path", req.URL.Path, "route", c.Path(), "status", res.Status,
+			"method", method, "path", req.URL.Path, "route", c.Path(), "status", res.Status,
 			"latency_ms", float64(time.Since(start).Microseconds()) / 1000, "bytes_out", res.Size,
 			"request_id", requestID(c),
 		}
 		if k, ok := c.Get(ctxAPIKey).(domain.APIKey); ok {
 			attrs = append(attrs, "key", k.Prefix)
 		}
-		s.cfg.Observer.ObserveRequest(c.Path(), req.Method, res.Status, time.Since(start))
+		s.cfg.Observer.ObserveRequest(c.Path(), method, res.Status, time.Since(start))
 		level := slog.LevelInfo
 		if res.Status >= 500 {
 			level = slog.LevelError
@@ -150,6 +155,7 @@ func headAsGet(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		req.Method = http.MethodGet
+		c.Set(ctxMethod, http.MethodHead)
 		res := c.Response()
 		res.Writer = headWriter{res.Writer}
 		return next(c)

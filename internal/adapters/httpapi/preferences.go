@@ -67,6 +67,9 @@ func (s *Server) leaderboard(c echo.Context) error {
 		Method: q.str("method"), Baseline: q.str("baseline"), Rounds: q.optInt("bootstrap"), Seed: q.uint("seed"),
 		AnnotatorKind: q.str("annotator_kind"), Anchor: q.str("anchor"), K: q.float("k"),
 	}
+	if k := q.c.QueryParam("k"); k != "" && !(in.K > 0) {
+		q.errs = append(q.errs, domain.Invalid("k", "must be a positive step size; got %q", k))
+	}
 	if err := q.done(); err != nil {
 		return err
 	}

@@ -4,9 +4,11 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -197,7 +199,8 @@ func (s *Server) routes() {
 	e.GET("/v1/scorers", s.listScorers, read, noQuery)
 	post("/v1/score", s.score, write)
 
-	post("/v1/keys", s.createKey, admin)
+	// A key's reply carries its secret, which is never stored: no Idempotency-Key.
+	e.POST("/v1/keys", s.createKey, admin, noQuery, noIdempotencyKey)
 	e.GET("/v1/keys", s.listKeys, admin)
 	e.DELETE("/v1/keys/:id", s.revokeKey, admin, noQuery)
 }
@@ -210,10 +213,17 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
+// respond encodes v before sending the status, so an encoding failure becomes a
+// 500 problem rather than a 200 with a truncated body.
 func respond(c echo.Context, status int, v any) error {
+	var buf bytes.Buffer
+	if err := writeJSON(&buf, v); err != nil {
+		return fmt.Errorf("encode reply: %w", err)
+	}
 	c.Response().Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
 	c.Response().WriteHeader(status)
-	return writeJSON(c.Response(), v)
+	_, err := c.Response().Write(buf.Bytes())
+	return err
 }
 
 func (s *Server) healthz(c echo.Context) error {
@@ -221,7 +231,8 @@ func (s *Server) healthz(c echo.Context) error {
 }
 
 func (s *Server) readyz(c echo.Context) error {
-	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	// Readiness has its own deadline, independent of the request timeout.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), 2*time.Second)
 	defer cancel()
 	if err := s.svc.DB.Ping(ctx); err != nil {
 		s.log.Warn("readiness check failed", "error", err)

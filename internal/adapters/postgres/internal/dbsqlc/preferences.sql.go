@@ -16,7 +16,7 @@ const agreementLabels = `-- name: AgreementLabels :many
 WITH latest AS (
     SELECT DISTINCT ON (pair_lo, pair_hi, annotator) pair_lo, pair_hi, annotator, preference_hi
     FROM comparisons
-    WHERE evaluation_id = $1
+    WHERE evaluation_id = $1 AND annotator <> ''
       AND ($2::text IS NULL OR annotator_kind = $2)
     ORDER BY pair_lo, pair_hi, annotator, created_at DESC, id DESC
 ), multi AS (
@@ -41,7 +41,8 @@ type AgreementLabelsRow struct {
 
 // AgreementLabels returns, for every unordered pair of responses judged by at least
 // two annotators, each annotator's latest preference for the pair's second
-// response (pair_hi).
+// response (pair_hi). Judgements without an annotator name cannot be told apart,
+// so they take no part.
 func (q *Queries) AgreementLabels(ctx context.Context, arg AgreementLabelsParams) ([]AgreementLabelsRow, error) {
 	rows, err := q.db.Query(ctx, agreementLabels, arg.EvaluationID, arg.AnnotatorKind)
 	if err != nil {
