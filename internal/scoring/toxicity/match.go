@@ -36,8 +36,8 @@ type match struct {
 }
 
 // find returns the accepted, non-overlapping matches of the lexicon's terms in
-// s, in text order. Where candidates overlap, the one that starts first wins, and
-// of those starting together the longest.
+// s, in text order. Where candidates overlap, the one that starts first wins, of
+// those starting together the longest, and of equal spans the caller's extra word.
 func (lx *lexicon) find(s *segmented) []match {
 	var cands []match
 	for i := range s.runs {
@@ -57,7 +57,12 @@ func (lx *lexicon) find(s *segmented) []match {
 		if cands[a].r0 != cands[b].r0 {
 			return cands[a].r0 < cands[b].r0
 		}
-		return cands[a].r1 > cands[b].r1
+		if cands[a].r1 != cands[b].r1 {
+			return cands[a].r1 > cands[b].r1
+		}
+		// The same span matched by a library term and by the caller's own extra
+		// word ("suckmy" and "suck my"): report the caller's.
+		return cands[a].e.source == sourceExtra && cands[b].e.source != sourceExtra
 	})
 	out := cands[:0]
 	end := 0
