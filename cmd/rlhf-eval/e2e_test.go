@@ -181,7 +181,8 @@ func TestREADMEWalkthrough(t *testing.T) {
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("walkthrough failed: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
 	}
-	// Each curl prints one JSON document; decode them in order.
+	// Every command prints JSON documents (curl replies, CLI JSON, JSONL lines);
+	// decode them in order and check the ones that matter.
 	dec := json.NewDecoder(&stdout)
 	var docs []map[string]any
 	for {
@@ -189,37 +190,99 @@ func TestREADMEWalkthrough(t *testing.T) {
 		if err := dec.Decode(&d); err == io.EOF {
 			break
 		} else if err != nil {
-			t.Fatalf("walkthrough output is not a sequence of JSON documents: %v", err)
+			t.Fatalf("walkthrough output is not a sequence of JSON documents: %v\n%s", err, stdout.String())
 		}
 		docs = append(docs, d)
 	}
-	if len(docs) != 6 {
-		t.Fatalf("walkthrough printed %d JSON documents, want 6 (one per curl)", len(docs))
+	find := func(what string, pred func(d map[string]any) bool) map[string]any {
+		t.Helper()
+		for _, d := range docs {
+			if pred(d) {
+				return d
+			}
+		}
+		t.Fatalf("walkthrough printed no %s", what)
+		return nil
 	}
-	if docs[0]["name"] != "demo" {
-		t.Errorf("evaluation = %v", docs[0])
+	items := func(d map[string]any) []any { v, _ := d["items"].([]any); return v }
+	obj := func(v any) map[string]any { m, _ := v.(map[string]any); return m }
+
+	find("evaluation chat-v1", func(d map[string]any) bool { return d["name"] == "chat-v1" && d["description"] == "checkpoint 1" })
+	batch := find("ingest of chat-v1", func(d map[string]any) bool {
+		return d["created"] == 3.0 && len(items(d)) == 3 && obj(items(d)[0])["model"] == "chat-v1"
+	})
+	if batch == nil {
+		return
 	}
-	if docs[1]["created"] != 2.0 {
-		t.Errorf("ingest = %v, want 2 created", docs[1])
-	}
-	if docs[2]["id"] != docs[1]["items"].([]any)[0].(map[string]any)["id"] {
-		t.Errorf("re-post returned %v, want the stored response", docs[2]["id"])
-	}
-	passed := docs[3]["items"].([]any)
-	if len(passed) != 2 {
-		t.Errorf("passed responses = %d, want 2", len(passed))
-	}
-	for _, p := range passed {
-		sc := p.(map[string]any)["scores"].(map[string]any)["length"].(map[string]any)
-		if sc["passed"] != true || sc["value"].(float64) <= 0 {
-			t.Errorf("length score = %v", sc)
+	find("re-post returning the stored response", func(d map[string]any) bool {
+		return d["id"] == obj(items(batch)[0])["id"] && d["response"] == "Air scatters blue sunlight more than red light."
+	})
+	passed := find("list of passing responses", func(d map[string]any) bool {
+		return len(items(d)) == 2 && obj(items(d)[0])["model"] == "chat-v2" && d["next_cursor"] != nil
+	})
+	for _, it := range items(passed) {
+		sc := obj(obj(obj(it)["scores"])["length"])
+		if sc["passed"] != true {
+			t.Errorf("listed response did not pass length: %v", sc)
 		}
 	}
-	if docs[4]["winner"] != "b" || docs[4]["model_b"] != "tuned" {
-		t.Errorf("comparison = %v", docs[4])
+	summary := find("summary", func(d map[string]any) bool { return d["evaluation"] == "chat-v2" && d["scorers"] != nil })
+	for _, r := range summary["scorers"].([]any) {
+		row := obj(r)
+		if row["n"] != 3.0 {
+			t.Errorf("summary row %v has n %v, want 3", row["scorer"], row["n"])
+		}
+		if row["scorer"] == "bleu" && obj(row["corpus"])["score"] == nil {
+			t.Errorf("bleu summary has no corpus score: %v", row)
+		}
+		if row["scorer"] == "refusal" && row["mean"] != 1.0/3 {
+			t.Errorf("refusal mean = %v, want 1/3 (one refusal of three)", row["mean"])
+		}
 	}
-	if items := docs[5]["items"].([]any); len(items) != 1 || items[0].(map[string]any)["annotator"] != "alice" {
-		t.Errorf("comparison list = %v", docs[5])
+	diffs := 0
+	for _, d := range docs {
+		if obj(d["base"])["name"] == "chat-v1" && obj(d["candidate"])["name"] == "chat-v2" {
+			diffs++
+			for _, r := range d["scorers"].([]any) {
+				if obj(r)["n_pairs"] != 3.0 {
+					t.Errorf("diff row %v pairs %v prompts, want 3", obj(r)["scorer"], obj(r)["n_pairs"])
+				}
+			}
+		}
+	}
+	if diffs != 2 {
+		t.Errorf("walkthrough printed %d diffs, want 2 (API and CLI)", diffs)
+	}
+	find("stateless scores", func(d map[string]any) bool {
+		if len(items(d)) != 1 {
+			return false
+		}
+		sc := obj(obj(items(d)[0])["scores"])
+		return obj(sc["pii"])["value"] == 1.0 && obj(sc["chrf_pp"])["value"] != nil
+	})
+	find("offline score line b", func(d map[string]any) bool {
+		return d["id"] == "b" && obj(obj(d["scores"])["refusal"])["value"] == 1.0
+	})
+	lb := find("leaderboard", func(d map[string]any) bool { return d["method"] == "bt" })
+	if r := lb["ratings"].([]any); len(r) != 2 || obj(r[0])["model"] != "chat-v1" {
+		t.Errorf("leaderboard ratings = %v, want chat-v1 first of two", r)
+	}
+	ag := find("agreement", func(d map[string]any) bool { return d["cohen_kappa"] != nil })
+	if ag["items"] != 2.0 || ag["annotators"] != 2.0 {
+		t.Errorf("agreement = %v, want 2 items judged by 2 annotators", ag)
+	}
+	// Both pairs favour chat-v1 on average, so both export with it chosen.
+	dpo := 0
+	for _, d := range docs {
+		if d["chosen"] != nil {
+			dpo++
+			if d["chosen"] != "Air scatters blue sunlight more than red light." && d["chosen"] != "Seven is a prime number." {
+				t.Errorf("DPO line chose %q", d["chosen"])
+			}
+		}
+	}
+	if dpo != 2 {
+		t.Errorf("DPO export has %d lines, want 2", dpo)
 	}
 }
 
