@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
@@ -64,119 +63,53 @@ func (u *Comparisons) Create(ctx context.Context, evalRef string, in []Compariso
 		return nil, err
 	}
 
-	firstAt := map[string]int{}
-	var externals []string
-	for i, c := range in {
-		if c.ExternalID == "" {
-			continue
-		}
-		if _, seen := firstAt[c.ExternalID]; !seen {
-			firstAt[c.ExternalID] = i
-			externals = append(externals, c.ExternalID)
-		}
-	}
-	existing, err := u.byExternalID(ctx, e.ID, externals)
-	if err != nil {
-		return nil, err
-	}
-
 	now := u.d.now()
-	out := make([]ComparisonResult, len(in))
-	var fresh []domain.Comparison
-	var freshAt []int
-	for i, c := range in {
-		if c.ExternalID != "" {
-			if s, ok := existing[c.ExternalID]; ok {
-				out[i] = ComparisonResult{Comparison: s}
-				continue
+	res, err := onceBatch[ComparisonInput, domain.Comparison]{
+		extOf:  func(c ComparisonInput) string { return c.ExternalID },
+		extOfT: func(c domain.Comparison) string { return c.ExternalID },
+		idOf:   func(c domain.Comparison) domain.ID { return c.ID },
+		fetch: func(ctx context.Context, ids []string) ([]domain.Comparison, error) {
+			return u.d.Stores.Comparisons.GetComparisonsByExternalID(ctx, e.ID, ids)
+		},
+		build: func(i int, c ComparisonInput) (domain.Comparison, error) {
+			a, okA := responses[c.ResponseA]
+			b, okB := responses[c.ResponseB]
+			switch {
+			case !okA:
+				return domain.Comparison{}, prefixItem(i, single, domain.Invalid("response_a", "no response %q in evaluation %q", c.ResponseA, e.Name))
+			case !okB:
+				return domain.Comparison{}, prefixItem(i, single, domain.Invalid("response_b", "no response %q in evaluation %q", c.ResponseB, e.Name))
 			}
-			if firstAt[c.ExternalID] != i {
-				continue
+			kind := domain.AnnotatorKind(c.AnnotatorKind)
+			if kind == "" {
+				kind = domain.AnnotatorHuman
 			}
-		}
-		a, okA := responses[c.ResponseA]
-		b, okB := responses[c.ResponseB]
-		switch {
-		case !okA:
-			errs = append(errs, prefixItem(i, single, domain.Invalid("response_a", "no response %q in evaluation %q", c.ResponseA, e.Name)))
-			continue
-		case !okB:
-			errs = append(errs, prefixItem(i, single, domain.Invalid("response_b", "no response %q in evaluation %q", c.ResponseB, e.Name)))
-			continue
-		}
-		kind := domain.AnnotatorKind(c.AnnotatorKind)
-		if kind == "" {
-			kind = domain.AnnotatorHuman
-		}
-		pref := 0.0
-		if c.Preference != nil {
-			pref = *c.Preference
-		} else {
-			pref, _ = domain.Winner(*c.Winner).Preference()
-		}
-		cmp, err := domain.NewComparison(domain.Comparison{
-			ID: u.d.IDs.NewID(), EvaluationID: e.ID, ExternalID: c.ExternalID, Preference: pref,
-			Annotator: c.Annotator, AnnotatorKind: kind, Rationale: c.Rationale, Metadata: c.Metadata, CreatedAt: now,
-		}, a, b)
-		if err != nil {
-			errs = append(errs, prefixItem(i, single, err))
-			continue
-		}
-		if cmp.Metadata == nil {
-			cmp.Metadata = map[string]any{}
-		}
-		fresh = append(fresh, cmp)
-		freshAt = append(freshAt, i)
-	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	inserted, err := u.d.Stores.Comparisons.InsertComparisons(ctx, fresh)
+			pref := 0.0
+			if c.Preference != nil {
+				pref = *c.Preference
+			} else {
+				pref, _ = domain.Winner(*c.Winner).Preference()
+			}
+			cmp, err := domain.NewComparison(domain.Comparison{
+				ID: u.d.IDs.NewID(), EvaluationID: e.ID, ExternalID: c.ExternalID, Preference: pref,
+				Annotator: c.Annotator, AnnotatorKind: kind, Rationale: c.Rationale, Metadata: c.Metadata, CreatedAt: now,
+			}, a, b)
+			if err != nil {
+				return domain.Comparison{}, prefixItem(i, single, err)
+			}
+			if cmp.Metadata == nil {
+				cmp.Metadata = map[string]any{}
+			}
+			return cmp, nil
+		},
+		insert: u.d.Stores.Comparisons.InsertComparisons,
+	}.run(ctx, in)
 	if err != nil {
 		return nil, err
 	}
-	created := make(map[domain.ID]bool, len(inserted))
-	for _, id := range inserted {
-		created[id] = true
-	}
-	var lost []string
-	for k, c := range fresh {
-		if created[c.ID] {
-			out[freshAt[k]] = ComparisonResult{Comparison: c, Created: true}
-		} else {
-			lost = append(lost, c.ExternalID)
-		}
-	}
-	if len(lost) > 0 {
-		won, err := u.byExternalID(ctx, e.ID, lost)
-		if err != nil {
-			return nil, err
-		}
-		for k, c := range fresh {
-			if !created[c.ID] {
-				out[freshAt[k]] = ComparisonResult{Comparison: won[c.ExternalID]}
-			}
-		}
-	}
-	for i, c := range in {
-		if c.ExternalID != "" && firstAt[c.ExternalID] != i && out[i].Comparison.ID.IsZero() {
-			out[i] = ComparisonResult{Comparison: out[firstAt[c.ExternalID]].Comparison}
-		}
-	}
-	return out, nil
-}
-
-func (u *Comparisons) byExternalID(ctx context.Context, evalID domain.ID, ids []string) (map[string]domain.Comparison, error) {
-	out := map[string]domain.Comparison{}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	cs, err := u.d.Stores.Comparisons.GetComparisonsByExternalID(ctx, evalID, ids)
-	if err != nil {
-		return nil, err
-	}
-	for _, c := range cs {
-		out[c.ExternalID] = c
+	out := make([]ComparisonResult, len(res))
+	for i, r := range res {
+		out[i] = ComparisonResult{Comparison: r.item, Created: r.created}
 	}
 	return out, nil
 }
@@ -269,23 +202,7 @@ func (u *Comparisons) Get(ctx context.Context, evalRef, ref string) (domain.Comp
 }
 
 func (u *Comparisons) lookup(ctx context.Context, s ports.ComparisonStore, e domain.Evaluation, ref string) (domain.Comparison, error) {
-	if id, err := domain.ParseID(ref); err == nil {
-		cs, err := s.GetComparisons(ctx, e.ID, []domain.ID{id})
-		if err != nil {
-			return domain.Comparison{}, err
-		}
-		if len(cs) == 1 {
-			return cs[0], nil
-		}
-	}
-	cs, err := s.GetComparisonsByExternalID(ctx, e.ID, []string{ref})
-	if err != nil {
-		return domain.Comparison{}, err
-	}
-	if len(cs) == 1 {
-		return cs[0], nil
-	}
-	return domain.Comparison{}, fmt.Errorf("comparison %q in evaluation %q: %w", ref, e.Name, domain.ErrNotFound)
+	return lookupByRef(ctx, e, "comparison", ref, s.GetComparisons, s.GetComparisonsByExternalID)
 }
 
 // Delete deletes one comparison.
@@ -349,10 +266,5 @@ func (u *Comparisons) List(ctx context.Context, evalRef string, in ListCompariso
 	if err != nil {
 		return page, err
 	}
-	if len(items) > limit {
-		items = items[:limit]
-		page.Next = encodeCursor(list, "", items[limit-1].ID)
-	}
-	page.Items = items
-	return page, nil
+	return listPage(items, limit, list, func(c domain.Comparison) domain.ID { return c.ID }), nil
 }

@@ -69,103 +69,37 @@ func (u *Responses) Ingest(ctx context.Context, evalRef string, in []ResponseInp
 		return nil, err
 	}
 
-	// Which external ids are already stored, and which repeat within the batch.
-	firstAt := map[string]int{}
-	var externals []string
-	for i, r := range in {
-		if r.ExternalID == "" {
-			continue
-		}
-		if _, seen := firstAt[r.ExternalID]; !seen {
-			firstAt[r.ExternalID] = i
-			externals = append(externals, r.ExternalID)
-		}
-	}
-	existing, err := u.byExternalID(ctx, e.ID, externals)
-	if err != nil {
-		return nil, err
-	}
-
-	// Build and score the new responses.
 	now := u.d.now()
-	out := make([]Ingested, len(in))
-	var fresh []domain.Response
-	var freshAt []int
-	for i, r := range in {
-		if r.ExternalID != "" {
-			if s, ok := existing[r.ExternalID]; ok {
-				out[i] = Ingested{Response: s}
-				continue
+	res, err := onceBatch[ResponseInput, domain.Response]{
+		extOf:  func(r ResponseInput) string { return r.ExternalID },
+		extOfT: func(r domain.Response) string { return r.ExternalID },
+		idOf:   func(r domain.Response) domain.ID { return r.ID },
+		fetch: func(ctx context.Context, ids []string) ([]domain.Response, error) {
+			return u.d.Stores.Responses.GetResponsesByExternalID(ctx, e.ID, ids)
+		},
+		build: func(_ int, r ResponseInput) (domain.Response, error) {
+			resp := domain.Response{
+				ID: u.d.IDs.NewID(), EvaluationID: e.ID, ExternalID: r.ExternalID, PromptID: r.PromptID,
+				Model: r.Model, Prompt: r.Prompt, Context: r.Context, Text: *r.Response, Reference: r.Reference,
+				Metadata: r.Metadata, CreatedAt: now,
 			}
-			if firstAt[r.ExternalID] != i {
-				continue // filled in from its first occurrence below
+			if resp.PromptID == "" {
+				resp.PromptID = domain.PromptHash(r.Prompt)
 			}
-		}
-		resp := domain.Response{
-			ID: u.d.IDs.NewID(), EvaluationID: e.ID, ExternalID: r.ExternalID, PromptID: r.PromptID,
-			Model: r.Model, Prompt: r.Prompt, Context: r.Context, Text: *r.Response, Reference: r.Reference,
-			Metadata: r.Metadata, CreatedAt: now,
-		}
-		if resp.PromptID == "" {
-			resp.PromptID = domain.PromptHash(r.Prompt)
-		}
-		if resp.Metadata == nil {
-			resp.Metadata = map[string]any{}
-		}
-		fresh = append(fresh, resp)
-		freshAt = append(freshAt, i)
-	}
-	if err := u.score(ctx, set, fresh, now); err != nil {
-		return nil, err
-	}
-	inserted, err := u.d.Stores.Responses.InsertResponses(ctx, fresh)
+			if resp.Metadata == nil {
+				resp.Metadata = map[string]any{}
+			}
+			return resp, nil
+		},
+		prepare: func(ctx context.Context, fresh []domain.Response) error { return u.score(ctx, set, fresh, now) },
+		insert:  u.d.Stores.Responses.InsertResponses,
+	}.run(ctx, in)
 	if err != nil {
 		return nil, err
 	}
-	created := make(map[domain.ID]bool, len(inserted))
-	for _, id := range inserted {
-		created[id] = true
-	}
-	// A concurrent request may have stored some of the same external ids first.
-	var lost []string
-	for k, r := range fresh {
-		if created[r.ID] {
-			out[freshAt[k]] = Ingested{Response: r, Created: true}
-		} else {
-			lost = append(lost, r.ExternalID)
-		}
-	}
-	if len(lost) > 0 {
-		won, err := u.byExternalID(ctx, e.ID, lost)
-		if err != nil {
-			return nil, err
-		}
-		for k, r := range fresh {
-			if !created[r.ID] {
-				out[freshAt[k]] = Ingested{Response: won[r.ExternalID]}
-			}
-		}
-	}
-	// Repeats within the batch get what their first occurrence got, not "created".
-	for i, r := range in {
-		if r.ExternalID != "" && firstAt[r.ExternalID] != i && out[i].Response.ID.IsZero() {
-			out[i] = Ingested{Response: out[firstAt[r.ExternalID]].Response}
-		}
-	}
-	return out, nil
-}
-
-func (u *Responses) byExternalID(ctx context.Context, evalID domain.ID, ids []string) (map[string]domain.Response, error) {
-	out := map[string]domain.Response{}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	rs, err := u.d.Stores.Responses.GetResponsesByExternalID(ctx, evalID, ids)
-	if err != nil {
-		return nil, err
-	}
-	for _, r := range rs {
-		out[r.ExternalID] = r
+	out := make([]Ingested, len(res))
+	for i, r := range res {
+		out[i] = Ingested{Response: r.item, Created: r.created}
 	}
 	return out, nil
 }
@@ -314,23 +248,7 @@ func (u *Responses) Get(ctx context.Context, evalRef, id string) (domain.Respons
 
 // lookup finds a response by id or, failing that, by external id.
 func (u *Responses) lookup(ctx context.Context, s ports.ResponseStore, e domain.Evaluation, ref string) (domain.Response, error) {
-	if id, err := domain.ParseID(ref); err == nil {
-		rs, err := s.GetResponses(ctx, e.ID, []domain.ID{id})
-		if err != nil {
-			return domain.Response{}, err
-		}
-		if len(rs) == 1 {
-			return rs[0], nil
-		}
-	}
-	rs, err := s.GetResponsesByExternalID(ctx, e.ID, []string{ref})
-	if err != nil {
-		return domain.Response{}, err
-	}
-	if len(rs) == 1 {
-		return rs[0], nil
-	}
-	return domain.Response{}, fmt.Errorf("response %q in evaluation %q: %w", ref, e.Name, domain.ErrNotFound)
+	return lookupByRef(ctx, e, "response", ref, s.GetResponses, s.GetResponsesByExternalID)
 }
 
 // Delete deletes a response with its scores and the comparisons that use it.
@@ -391,12 +309,7 @@ func (u *Responses) List(ctx context.Context, evalRef string, in ListResponsesIn
 	if err != nil {
 		return page, err
 	}
-	if len(items) > limit {
-		items = items[:limit]
-		page.Next = encodeCursor(list, "", items[limit-1].ID)
-	}
-	page.Items = items
-	return page, nil
+	return listPage(items, limit, list, func(r domain.Response) domain.ID { return r.ID }), nil
 }
 
 // idSort parses the sort of lists ordered by creation (ids are UUIDv7, so id order

@@ -331,3 +331,69 @@ func statsOf(details map[string]any) ([]float64, error) {
 	}
 	return st, nil
 }
+
+// ScorerSummaryView is the wire form of a scorer summary, shared by the API and
+// the CLI.
+type ScorerSummaryView struct {
+	Scorer     string         `json:"scorer"`
+	Type       *string        `json:"type"`
+	Better     *string        `json:"better"`
+	Model      *string        `json:"model,omitempty"`
+	NScores    int64          `json:"n_scores"`
+	N          int64          `json:"n"`
+	Errors     int64          `json:"errors"`
+	Mean       *float64       `json:"mean"`
+	SD         *float64       `json:"stddev"`
+	Min        *float64       `json:"min"`
+	P10        *float64       `json:"p10"`
+	P50        *float64       `json:"p50"`
+	P90        *float64       `json:"p90"`
+	Max        *float64       `json:"max"`
+	CILow      *float64       `json:"ci_low"`
+	CIHigh     *float64       `json:"ci_high"`
+	PassRate   *float64       `json:"pass_rate"`
+	NPassKnown int64          `json:"n_pass_known"`
+	Corpus     map[string]any `json:"corpus,omitempty"`
+}
+
+// View returns the wire form; withModel includes the model (grouped summaries).
+func (s ScorerSummary) View(withModel bool) ScorerSummaryView {
+	v := ScorerSummaryView{Scorer: s.Scorer, NScores: s.NScores, N: s.N, Errors: s.Errors, Mean: s.Mean, SD: s.SD,
+		Min: s.Min, P10: s.P10, P50: s.P50, P90: s.P90, Max: s.Max, PassRate: s.PassRate, NPassKnown: s.NPassKnown, Corpus: s.Corpus}
+	if s.Type != "" {
+		t, b := s.Type, string(s.Better)
+		v.Type, v.Better = &t, &b
+	}
+	if withModel {
+		m := s.Model
+		v.Model = &m
+	}
+	if s.CI != nil {
+		v.CILow, v.CIHigh = &s.CI.Lo, &s.CI.Hi
+	}
+	return v
+}
+
+// SummaryView is the wire form of an evaluation's summary.
+type SummaryView struct {
+	Evaluation       string              `json:"evaluation"`
+	EvaluationID     string              `json:"evaluation_id"`
+	GroupBy          *string             `json:"group_by"`
+	ExactPercentiles bool                `json:"exact_percentiles"`
+	ConfidenceLevel  float64             `json:"confidence_level"`
+	Scorers          []ScorerSummaryView `json:"scorers"`
+}
+
+// View returns the wire form of the summary.
+func (s Summary) View() SummaryView {
+	v := SummaryView{Evaluation: s.Evaluation.Name, EvaluationID: s.Evaluation.ID.String(), ExactPercentiles: s.Exact,
+		ConfidenceLevel: ConfidenceLevel, Scorers: make([]ScorerSummaryView, len(s.Scorers))}
+	if s.GroupBy != "" {
+		g := s.GroupBy
+		v.GroupBy = &g
+	}
+	for i, r := range s.Scorers {
+		v.Scorers[i] = r.View(s.GroupBy == "model")
+	}
+	return v
+}

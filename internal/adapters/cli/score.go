@@ -378,9 +378,13 @@ func (r *scoreRun) footer() error {
 // printSummary prints scorer summaries as a table or JSON.
 func printSummary(w io.Writer, sums []app.ScorerSummary, format string) error {
 	if format == "json" {
-		out := make([]summaryJSON, len(sums))
+		byModel := false
+		for _, s := range sums {
+			byModel = byModel || s.Model != ""
+		}
+		out := make([]app.ScorerSummaryView, len(sums))
 		for i, s := range sums {
-			out[i] = toSummaryJSON(s)
+			out[i] = s.View(byModel)
 		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -424,39 +428,6 @@ func num(f *float64) string {
 		return "-"
 	}
 	return strconv.FormatFloat(*f, 'g', 4, 64)
-}
-
-// summaryJSON is the JSON shape of a scorer summary, shared with the API.
-type summaryJSON struct {
-	Scorer     string         `json:"scorer"`
-	Type       string         `json:"type,omitempty"`
-	Better     string         `json:"better,omitempty"`
-	Model      string         `json:"model,omitempty"`
-	NScores    int64          `json:"n_scores"`
-	N          int64          `json:"n"`
-	Errors     int64          `json:"errors"`
-	Mean       *float64       `json:"mean"`
-	SD         *float64       `json:"stddev"`
-	Min        *float64       `json:"min"`
-	P10        *float64       `json:"p10"`
-	P50        *float64       `json:"p50"`
-	P90        *float64       `json:"p90"`
-	Max        *float64       `json:"max"`
-	CILow      *float64       `json:"ci_low"`
-	CIHigh     *float64       `json:"ci_high"`
-	PassRate   *float64       `json:"pass_rate"`
-	NPassKnown int64          `json:"n_pass_known"`
-	Corpus     map[string]any `json:"corpus,omitempty"`
-}
-
-func toSummaryJSON(s app.ScorerSummary) summaryJSON {
-	out := summaryJSON{Scorer: s.Scorer, Type: s.Type, Better: string(s.Better), Model: s.Model, NScores: s.NScores, N: s.N,
-		Errors: s.Errors, Mean: s.Mean, SD: s.SD, Min: s.Min, P10: s.P10, P50: s.P50, P90: s.P90, Max: s.Max,
-		PassRate: s.PassRate, NPassKnown: s.NPassKnown, Corpus: s.Corpus}
-	if s.CI != nil {
-		out.CILow, out.CIHigh = &s.CI.Lo, &s.CI.Hi
-	}
-	return out
 }
 
 func scorersCmd(env Env) *cobra.Command {
