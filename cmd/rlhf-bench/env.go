@@ -60,7 +60,9 @@ func setUp(ctx context.Context, o options, logf func(string, ...any)) (*env, err
 	logf("created database %s", e.dbName)
 
 	bin := o.binary
+	e.machine.Revision = "a prebuilt binary (--binary)"
 	if bin == "" {
+		e.machine.Revision = revision(ctx)
 		bin = filepath.Join(tmp, "rlhf-eval")
 		logf("building rlhf-eval")
 		out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/rlhf-eval/rlhf-eval/cmd/rlhf-eval").CombinedOutput()
@@ -89,7 +91,7 @@ func setUp(ctx context.Context, o options, logf func(string, ...any)) (*env, err
 	if e.pool, err = pgxpool.New(ctx, e.dbURL); err != nil {
 		return e, fmt.Errorf("open a pool on the benchmark database: %w", err)
 	}
-	e.machine = describeMachine(ctx, e.pool)
+	e.machine = describeMachine(ctx, e.pool, e.machine.Revision)
 	return e, nil
 }
 
@@ -331,6 +333,23 @@ type machine struct {
 	// LoadBefore is /proc/loadavg's 1-minute figure when the run started: other
 	// work on the machine shows up in the baselines too, but it is worth knowing.
 	LoadBefore string
+	// Revision is the commit the service was built from, "+ local changes" when
+	// the working tree differed from it.
+	Revision string
+}
+
+// revision names the commit the working tree is at, and whether it has changes.
+func revision(ctx context.Context) string {
+	out, err := exec.CommandContext(ctx, "git", "rev-parse", "--short", "HEAD").Output()
+	if err != nil {
+		return "unknown"
+	}
+	rev := strings.TrimSpace(string(out))
+	status, err := exec.CommandContext(ctx, "git", "status", "--porcelain", "--untracked-files=no").Output()
+	if err == nil && len(bytes.TrimSpace(status)) > 0 {
+		rev += " + local changes"
+	}
+	return rev
 }
 
 // loadAverage is the 1-minute load average, or "unknown".
@@ -342,12 +361,16 @@ func loadAverage() string {
 	return "unknown"
 }
 
-func describeMachine(ctx context.Context, pool *pgxpool.Pool) machine {
+func describeMachine(ctx context.Context, pool *pgxpool.Pool, revision string) machine {
 	m := machine{
-		CPU: "unknown", RAM: "unknown", PostgreSQL: "unknown",
-		Cores: fmt.Sprint(runtime.NumCPU()), Go: runtime.Version(),
+		CPU:        "unknown",
+		Cores:      fmt.Sprint(runtime.NumCPU()),
+		RAM:        "unknown",
+		PostgreSQL: "unknown",
+		Go:         runtime.Version(),
 		Date:       time.Now().UTC().Format("2006-01-02 15:04 MST"),
 		LoadBefore: loadAverage(),
+		Revision:   revision,
 	}
 	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
 		for _, line := range strings.Split(string(b), "\n") {

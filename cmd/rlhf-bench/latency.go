@@ -14,7 +14,13 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v4"
+
+	"github.com/rlhf-eval/rlhf-eval/internal/adapters/system"
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
+	"github.com/rlhf-eval/rlhf-eval/internal/scoring/builtin"
 )
 
 // loadResult is one closed-loop run at one concurrency: only requests that both
@@ -22,22 +28,14 @@ import (
 type loadResult struct {
 	p50, p99 time.Duration
 	rps      float64
-	n        int
 	failed   int
 	firstErr error
 }
 
-// target is where a load run sends its POSTs and the status it expects.
-type target struct {
-	url    string
-	key    string
-	client *http.Client
-	want   int
-}
-
-// runLoad keeps conc requests in flight (each client sends its next request when
-// the last one is answered) for warmup plus dur, and measures the last dur.
-func runLoad(ctx context.Context, t target, body func(seq int64) []byte, conc int, warmup, dur time.Duration) loadResult {
+// runLoad keeps conc operations in flight (each client starts its next one when
+// the last is done) for warmup plus dur, and measures the last dur. op gets a
+// sequence number unique within the run.
+func runLoad(ctx context.Context, op func(seq int64) error, conc int, warmup, dur time.Duration) loadResult {
 	var seq atomic.Int64
 	from := time.Now().Add(warmup)
 	end := from.Add(dur)
@@ -54,21 +52,7 @@ func runLoad(ctx context.Context, t target, body func(seq int64) []byte, conc in
 				if t0.After(end) {
 					return
 				}
-				req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.url, bytes.NewReader(body(seq.Add(1))))
-				if err != nil {
-					errs[w] = err
-					return
-				}
-				req.Header.Set("Authorization", "Bearer "+t.key)
-				req.Header.Set("Content-Type", "application/json")
-				res, err := t.client.Do(req)
-				if err == nil {
-					_, err = io.Copy(io.Discard, res.Body)
-					res.Body.Close()
-					if err == nil && res.StatusCode != t.want {
-						err = fmt.Errorf("status %d, want %d", res.StatusCode, t.want)
-					}
-				}
+				err := op(seq.Add(1))
 				t1 := time.Now()
 				if t0.Before(from) || t1.After(end) {
 					continue
@@ -86,7 +70,7 @@ func runLoad(ctx context.Context, t target, body func(seq int64) []byte, conc in
 	}
 	wg.Wait()
 	var all []time.Duration
-	r := loadResult{}
+	var r loadResult
 	for w := range conc {
 		all = append(all, lat[w]...)
 		r.failed += failed[w]
@@ -95,21 +79,44 @@ func runLoad(ctx context.Context, t target, body func(seq int64) []byte, conc in
 		}
 	}
 	slices.Sort(all)
-	r.n = len(all)
 	r.p50, r.p99 = percentile(all, 0.50), percentile(all, 0.99)
 	r.rps = float64(len(all)) / dur.Seconds()
 	return r
 }
 
+// postOp POSTs body(seq) to url and expects status want, reading the whole reply.
+func postOp(ctx context.Context, client *http.Client, url, key string, want int, body func(seq int64) []byte) func(int64) error {
+	return func(seq int64) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body(seq)))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Authorization", "Bearer "+key)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		_, err = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if err == nil && res.StatusCode != want {
+			err = fmt.Errorf("status %d, want %d", res.StatusCode, want)
+		}
+		return err
+	}
+}
+
 // singleBodies builds one-response JSON bodies from a pool of generated responses,
 // each with its own external_id.
 type singleBodies struct {
-	frags [][]byte // the object after its external_id: `"model":…}`
+	items []genResponse
+	frags [][]byte // each object after its external_id: `"model":…}`
 }
 
 func newSingleBodies(g *textGen, n int) singleBodies {
 	var sb singleBodies
-	for _, r := range genResponses(g, n, 8, "lat") {
+	sb.items = genResponses(g, n, 8, "lat")
+	for _, r := range sb.items {
 		b, _ := json.Marshal(struct {
 			Model    string `json:"model"`
 			Prompt   string `json:"prompt"`
@@ -157,10 +164,42 @@ func startEcho() (url string, stop func(), err error) {
 	return "http://" + ln.Addr().String() + "/v1/evaluations/echo/responses", stop, nil
 }
 
+// txOp is the database's share of one POST, for reference: one transaction that
+// inserts the response and its three precomputed scores with plain INSERTs and
+// commits. Nothing the service does for a single response can take less.
+func txOp(ctx context.Context, pool *pgxpool.Pool, evalID domain.ID, sb singleBodies, scored [][][]any) func(int64) error {
+	ids := system.IDs{}
+	eid := pgUUID(evalID)
+	now := time.Now().UTC()
+	return func(seq int64) error {
+		k := int(seq) % len(sb.items)
+		r := sb.items[k]
+		id := pgUUID(ids.NewID())
+		promptID := domain.PromptHash(r.Prompt)
+		return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+			b := &pgx.Batch{}
+			b.Queue(`INSERT INTO responses (evaluation_id, id, external_id, prompt_id, model, prompt, response, metadata, created_at, updated_at)
+			         VALUES ($1, $2, $3, $4, $5, $6, $7, '{}', $8, $8)`,
+				eid, id, fmt.Sprintf("pgx-%d-%d", now.UnixNano(), seq), promptID, r.Model, r.Prompt, r.Response, now)
+			for _, s := range scored[k] {
+				b.Queue(`INSERT INTO scores (evaluation_id, response_id, scorer, model, prompt_id, value, passed, details, error, created_at)
+				         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+					eid, id, s[2], r.Model, promptID, s[5], s[6], s[7], s[8], now)
+			}
+			return tx.SendBatch(ctx, b).Close()
+		})
+	}
+}
+
 // benchLatency measures section 2.
 func benchLatency(ctx context.Context, e *env, o options, logf func(string, ...any)) ([]row, []string, error) {
 	const evalName = "latency"
-	if _, err := e.api.createEvaluation(ctx, evalName, scorersJSON()); err != nil {
+	evalText, err := e.api.createEvaluation(ctx, evalName, scorersJSON())
+	if err != nil {
+		return nil, nil, err
+	}
+	evalID, err := domain.ParseID(evalText)
+	if err != nil {
 		return nil, nil, err
 	}
 	echoURL, stopEcho, err := startEcho()
@@ -169,47 +208,83 @@ func benchLatency(ctx context.Context, e *env, o options, logf func(string, ...a
 	}
 	defer stopEcho()
 	maxConc := slices.Max(o.conc)
-	svc := target{url: e.svc.base + "/v1/evaluations/" + evalName + "/responses", key: e.api.key, client: newHTTPClient(maxConc), want: http.StatusCreated}
-	bare := target{url: echoURL, key: e.api.key, client: newHTTPClient(maxConc), want: http.StatusOK}
+	svcClient, echoClient := newHTTPClient(maxConc), newHTTPClient(maxConc)
+	svcURL := e.svc.base + "/v1/evaluations/" + evalName + "/responses"
 	bodies := newSingleBodies(newTextGen(o.seed+1), 512)
+
+	// Scores for the reference transactions, from the real scorers.
+	reg, err := builtin.Registry()
+	if err != nil {
+		return nil, nil, err
+	}
+	set, err := reg.Build(benchScorers())
+	if err != nil {
+		return nil, nil, err
+	}
+	outcomes, err := set.ScoreBatch(ctx, itemsOf(bodies.items))
+	if err != nil {
+		return nil, nil, err
+	}
+	scored := make([][][]any, len(outcomes))
+	for i := range outcomes {
+		if scored[i], err = scoreRows(pgUUID(evalID), pgUUID(evalID), "", "", outcomes[i], time.Now()); err != nil {
+			return nil, nil, err
+		}
+	}
+	pc, err := pgxpool.ParseConfig(e.dbURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	pc.MaxConns = int32(maxConc)
+	txPool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer txPool.Close()
 
 	type series struct{ p50, p99, rps []float64 }
 	svcRuns := make([]series, len(o.conc))
 	echoRuns := make([]series, len(o.conc))
+	txRuns := make([]series, len(o.conc))
 	failed := make([]int, len(o.conc))
 	var firstErr error
-	add := func(s *series, r loadResult) {
+	measure := func(s *series, name string, rep, c int, op func(int64) error) loadResult {
+		r := runLoad(ctx, op, c, o.warmup, o.duration)
 		s.p50 = append(s.p50, r.p50.Seconds())
 		s.p99 = append(s.p99, r.p99.Seconds())
 		s.rps = append(s.rps, r.rps)
+		logf("latency %d/%d c=%d: %-9s p50 %s p99 %s %.0f/s (%d failed)", rep, o.reps, c, name,
+			formatValue(latency, r.p50.Seconds()), formatValue(latency, r.p99.Seconds()), r.rps, r.failed)
+		return r
 	}
 	for rep := 1; rep <= o.reps; rep++ {
 		for i, c := range o.conc {
-			runSvc := func() {
-				r := runLoad(ctx, svc, bodies.body(fmt.Sprintf("lat-%d-%d-", rep, c)), c, o.warmup, o.duration)
-				add(&svcRuns[i], r)
-				failed[i] += r.failed
-				if firstErr == nil && r.firstErr != nil {
-					firstErr = fmt.Errorf("c=%d: %w", c, r.firstErr)
-				}
-				logf("latency %d/%d c=%d: rlhf-eval p50 %s p99 %s %.0f req/s (%d failed)", rep, o.reps, c,
-					formatValue(latency, r.p50.Seconds()), formatValue(latency, r.p99.Seconds()), r.rps, r.failed)
+			runs := []func(){
+				func() {
+					r := measure(&svcRuns[i], "rlhf-eval", rep, c,
+						postOp(ctx, svcClient, svcURL, e.api.key, http.StatusCreated, bodies.body(fmt.Sprintf("lat-%d-%d-", rep, c))))
+					failed[i] += r.failed
+					if firstErr == nil && r.firstErr != nil {
+						firstErr = fmt.Errorf("c=%d: %w", c, r.firstErr)
+					}
+				},
+				func() {
+					r := measure(&echoRuns[i], "echo", rep, c, postOp(ctx, echoClient, echoURL, e.api.key, http.StatusOK, bodies.body("echo-")))
+					if r.failed > 0 {
+						logf("latency: the echo baseline failed %d requests at c=%d: %v", r.failed, c, r.firstErr)
+					}
+				},
+				func() {
+					r := measure(&txRuns[i], "pgx tx", rep, c, txOp(ctx, txPool, evalID, bodies, scored))
+					if r.failed > 0 {
+						logf("latency: the reference transactions failed %d times at c=%d: %v", r.failed, c, r.firstErr)
+					}
+				},
 			}
-			runEcho := func() {
-				r := runLoad(ctx, bare, bodies.body("echo-"), c, o.warmup, o.duration)
-				add(&echoRuns[i], r)
-				if r.failed > 0 {
-					logf("latency: the echo baseline failed %d requests at c=%d: %v", r.failed, c, r.firstErr)
-				}
-				logf("latency %d/%d c=%d: echo      p50 %s p99 %s %.0f req/s", rep, o.reps, c,
-					formatValue(latency, r.p50.Seconds()), formatValue(latency, r.p99.Seconds()), r.rps)
-			}
-			if rep%2 == 1 {
-				runSvc()
-				runEcho()
-			} else {
-				runEcho()
-				runSvc()
+			// Rotate the order across repetitions, so drift in the machine's load
+			// does not always favour the same one.
+			for k := range runs {
+				runs[(k+rep)%len(runs)]()
 			}
 			if ctx.Err() != nil {
 				return nil, nil, ctx.Err()
@@ -224,7 +299,7 @@ func benchLatency(ctx context.Context, e *env, o options, logf func(string, ...a
 		rpsAt[c] = median(svcRuns[i].rps)
 	}
 	for i, c := range o.conc {
-		s, b := svcRuns[i], echoRuns[i]
+		s, b, t := svcRuns[i], echoRuns[i], txRuns[i]
 		p99 := row{section: "2 single POST", measure: fmt.Sprintf("c=%d p99", c), unit: latency, value: median(s.p99), baseline: base, base: median(b.p99)}
 		rps := row{section: "2 single POST", measure: fmt.Sprintf("c=%d requests/s", c), unit: perSecond, value: median(s.rps), baseline: base, base: median(b.rps)}
 		if c == 16 {
@@ -236,7 +311,10 @@ func benchLatency(ctx context.Context, e *env, o options, logf func(string, ...a
 		}
 		rows = append(rows,
 			row{section: "2 single POST", measure: fmt.Sprintf("c=%d p50", c), unit: latency, value: median(s.p50), baseline: base, base: median(b.p50)},
-			p99, rps)
+			p99, rps,
+			row{section: "2 single POST", measure: fmt.Sprintf("for reference, c=%d: p99 of a pgx transaction inserting one response and its 3 scores", c),
+				unit: latency, value: median(t.p99), baseline: base, base: median(b.p99)},
+		)
 	}
 	var notes []string
 	for i, c := range o.conc {

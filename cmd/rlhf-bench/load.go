@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"net/http"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -154,6 +155,15 @@ func loadBig(ctx context.Context, e *env, o options, logf func(string, ...any)) 
 	for _, k := range order {
 		b.respIDs[k] = ids.NewID()
 	}
+	// One more response per model, deleted through the API once everything is
+	// loaded: the service keeps derived state beside the rows (score rollups for
+	// summaries) and rebuilds a model's from its stored scores when one of its
+	// responses is deleted. So the rows go in with COPY, and the service's own
+	// code derives the rest; checkSummary below makes sure it did.
+	extraIDs := make([]domain.ID, b.models)
+	for m := range extraIDs {
+		extraIDs[m] = ids.NewID()
+	}
 
 	var notes []string
 	copyTable := func(table string, cols []string, n int, row func(i int) []any) error {
@@ -169,7 +179,12 @@ func loadBig(ctx context.Context, e *env, o options, logf func(string, ...any)) 
 		return nil
 	}
 	logf("queries: loading %d responses, %d scores and %d comparisons with COPY", b.n, 3*b.n, o.comparisons)
-	err = copyTable("responses", responseColumns, b.n, func(i int) []any {
+	err = copyTable("responses", responseColumns, b.n+b.models, func(i int) []any {
+		if i >= b.n {
+			m := i - b.n
+			return []any{b.id, pgUUID(extraIDs[m]), rebuildExternalID(m), b.promptIDs[0], b.modelTags[m],
+				b.prompts[0], nil, pool[0].text, nil, "{}", now, now}
+		}
 		k := int(order[i])
 		p, m := k/b.models, k%b.models
 		return []any{b.id, pgUUID(b.respIDs[k]), fmt.Sprintf("large-%07d", k), b.promptIDs[p], b.modelTags[m],
@@ -193,6 +208,20 @@ func loadBig(ctx context.Context, e *env, o options, logf func(string, ...any)) 
 		return nil, nil, err
 	}
 	start := time.Now()
+	for m := range b.models {
+		path := "/v1/evaluations/" + b.name + "/responses/" + rebuildExternalID(m)
+		status, body, err := e.api.do(ctx, http.MethodDelete, path, "", nil)
+		if err != nil {
+			return nil, nil, err
+		}
+		if status != http.StatusNoContent && status != http.StatusOK {
+			return nil, nil, fmt.Errorf("DELETE %s: status %d: %.300s", path, status, body)
+		}
+	}
+	logf("queries: %d deletes through the API (the service rebuilt its per-model state) took %s", b.models, time.Since(start).Round(time.Millisecond))
+	notes = append(notes, "then one extra response per model, loaded with the rest, deleted through the API, so the service rebuilt "+
+		"what it derives per model from the stored scores (its summary rollups) with its own code; the summary was checked against the scores table")
+	start = time.Now()
 	for _, t := range []string{"responses", "scores", "comparisons"} {
 		if _, err := e.pool.Exec(ctx, "VACUUM ANALYZE "+t); err != nil {
 			return nil, nil, fmt.Errorf("vacuum analyze %s: %w", t, err)
@@ -200,7 +229,67 @@ func loadBig(ctx context.Context, e *env, o options, logf func(string, ...any)) 
 	}
 	logf("queries: VACUUM ANALYZE took %s", time.Since(start).Round(time.Millisecond))
 	notes = append(notes, "then VACUUM ANALYZE, as autovacuum would have done by the time anyone reads a million responses")
+	if err := checkSummary(ctx, e, b); err != nil {
+		return nil, nil, err
+	}
 	return b, notes, nil
+}
+
+func rebuildExternalID(model int) string { return fmt.Sprintf("large-rebuild-%02d", model) }
+
+// checkSummary compares the service's summary with the scores table, so a
+// summary that reads state the loader failed to build cannot pass for fast.
+func checkSummary(ctx context.Context, e *env, b *bigEval) error {
+	status, body, err := e.api.do(ctx, http.MethodGet, "/v1/evaluations/"+b.name+"/summary", "", nil)
+	if err != nil {
+		return err
+	}
+	if status != http.StatusOK {
+		return fmt.Errorf("summary: status %d: %.300s", status, body)
+	}
+	var sum struct {
+		Scorers []struct {
+			Scorer  string   `json:"scorer"`
+			NScores *int64   `json:"n_scores"`
+			Mean    *float64 `json:"mean"`
+		} `json:"scorers"`
+	}
+	if err := json.Unmarshal(body, &sum); err != nil {
+		return fmt.Errorf("summary: %w", err)
+	}
+	rows, err := e.pool.Query(ctx, `SELECT scorer, count(*), avg(value) FROM scores WHERE evaluation_id = $1 GROUP BY scorer`, b.id)
+	if err != nil {
+		return err
+	}
+	want := map[string][2]float64{}
+	for rows.Next() {
+		var scorer string
+		var n int64
+		var mean float64
+		if err := rows.Scan(&scorer, &n, &mean); err != nil {
+			rows.Close()
+			return err
+		}
+		want[scorer] = [2]float64{float64(n), mean}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(sum.Scorers) != len(want) {
+		return fmt.Errorf("the summary lists %d scorers, the scores table %d", len(sum.Scorers), len(want))
+	}
+	for _, s := range sum.Scorers {
+		w, ok := want[s.Scorer]
+		switch {
+		case !ok || s.NScores == nil || s.Mean == nil:
+			return fmt.Errorf("summary row %q has no n_scores or mean, or no scores", s.Scorer)
+		case float64(*s.NScores) != w[0] || math.Abs(*s.Mean-w[1]) > 1e-9*math.Max(1, math.Abs(w[1])):
+			return fmt.Errorf("summary of %q: n_scores %d, mean %v; the scores table has %v and %v: the service derives state this loader did not build",
+				s.Scorer, *s.NScores, *s.Mean, w[0], w[1])
+		}
+	}
+	return nil
 }
 
 var comparisonColumns = []string{"evaluation_id", "id", "external_id", "response_a_id", "response_b_id", "model_a", "model_b",

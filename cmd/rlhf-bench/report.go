@@ -100,6 +100,7 @@ func (r report) markdown() string {
 	m := r.machine
 	fmt.Fprintf(&b, "Machine: %s, %s cores, %s RAM; PostgreSQL %s; %s; %s; load average %s at the start, %s at the end\n\n",
 		m.CPU, m.Cores, m.RAM, m.PostgreSQL, m.Go, m.Date, m.LoadBefore, loadAverage())
+	fmt.Fprintf(&b, "Service built from %s.\n\n", m.Revision)
 	for _, s := range r.settings {
 		fmt.Fprintf(&b, "- %s\n", s)
 	}
