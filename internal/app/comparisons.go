@@ -44,32 +44,54 @@ type ComparisonResult struct {
 // Create validates and stores a batch of comparisons, all or nothing. Comparisons
 // whose external_id exists are returned as stored.
 func (u *Comparisons) Create(ctx context.Context, evalRef string, in []ComparisonInput, single bool) ([]ComparisonResult, error) {
-	if err := u.d.checkBatch(len(in)); err != nil {
+	st, err := u.Stream(ctx, evalRef, single, true)
+	if err != nil {
 		return nil, err
 	}
-	var errs []error
-	for i, c := range in {
-		errs = append(errs, prefixItem(i, single, u.validate(c)))
+	for _, c := range in {
+		if err := st.Add(ctx, c); err != nil {
+			st.Abort(ctx)
+			return nil, err
+		}
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
+	res, err := st.Finish(ctx)
+	return res.Items, err
+}
+
+// ComparisonStream is a bulk comparison write fed one comparison at a time; see
+// IngestStream.
+type ComparisonStream struct {
+	s *onceStream[ComparisonInput, domain.Comparison]
+}
+
+// ComparisonBatchResult is a finished comparison write; Items only with keep.
+type ComparisonBatchResult struct {
+	Items             []ComparisonResult
+	Created, Existing int
+}
+
+// Stream opens a bulk comparison write into an evaluation.
+func (u *Comparisons) Stream(ctx context.Context, evalRef string, single, keep bool) (*ComparisonStream, error) {
 	e, err := resolveEvaluation(ctx, u.d.Stores.Evaluations, evalRef)
 	if err != nil {
 		return nil, err
 	}
-	responses, err := u.resolveResponses(ctx, e, in)
-	if err != nil {
-		return nil, err
-	}
-
 	now := u.d.now()
-	res, err := onceBatch[ComparisonInput, domain.Comparison]{
-		extOf:  func(c ComparisonInput) string { return c.ExternalID },
-		extOfT: func(c domain.Comparison) string { return c.ExternalID },
-		idOf:   func(c domain.Comparison) domain.ID { return c.ID },
+	var responses map[string]domain.Response
+	return &ComparisonStream{s: &onceStream[ComparisonInput, domain.Comparison]{
+		maxItems: u.d.Limits.orDefault().MaxBatchItems,
+		keep:     keep,
+		extOf:    func(c ComparisonInput) string { return c.ExternalID },
+		extOfT:   func(c domain.Comparison) string { return c.ExternalID },
+		idOf:     func(c domain.Comparison) domain.ID { return c.ID },
+		validate: func(i int, c ComparisonInput) error { return prefixItem(i, single, u.validate(c)) },
 		fetch: func(ctx context.Context, ids []string) ([]domain.Comparison, error) {
 			return u.d.Stores.Comparisons.GetComparisonsByExternalID(ctx, e.ID, ids)
+		},
+		prepareChunk: func(ctx context.Context, chunk []ComparisonInput) error {
+			var err error
+			responses, err = u.resolveResponses(ctx, e, chunk)
+			return err
 		},
 		build: func(i int, c ComparisonInput) (domain.Comparison, error) {
 			a, okA := responses[c.ResponseA]
@@ -102,14 +124,28 @@ func (u *Comparisons) Create(ctx context.Context, evalRef string, in []Compariso
 			}
 			return cmp, nil
 		},
-		insert: u.d.Stores.Comparisons.InsertComparisons,
-	}.run(ctx, in)
+		begin: u.d.Stores.Comparisons.BeginComparisons,
+	}}, nil
+}
+
+// Add takes the next comparison.
+func (st *ComparisonStream) Add(ctx context.Context, c ComparisonInput) error { return st.s.Add(ctx, c) }
+
+// Abort rolls back whatever was staged.
+func (st *ComparisonStream) Abort(ctx context.Context) { st.s.Abort(ctx) }
+
+// Finish commits the write.
+func (st *ComparisonStream) Finish(ctx context.Context) (ComparisonBatchResult, error) {
+	res, err := st.s.Finish(ctx)
 	if err != nil {
-		return nil, err
+		return ComparisonBatchResult{}, err
 	}
-	out := make([]ComparisonResult, len(res))
-	for i, r := range res {
-		out[i] = ComparisonResult{Comparison: r.item, Created: r.created}
+	out := ComparisonBatchResult{Created: res.created, Existing: res.existing}
+	if res.items != nil {
+		out.Items = make([]ComparisonResult, len(res.items))
+		for i, r := range res.items {
+			out.Items[i] = ComparisonResult{Comparison: r.item, Created: r.created}
+		}
 	}
 	return out, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
+	"github.com/rlhf-eval/rlhf-eval/internal/ports"
 )
 
 // stored is one item of a batch as the store holds it, and whether this call
@@ -15,51 +16,120 @@ type stored[T any] struct {
 	created bool
 }
 
-// onceBatch is the external_id rule shared by responses and comparisons: an item
-// whose external_id is stored (or repeats earlier in the batch) is not created
-// again; the stored one is returned in its place. Results keep input order.
-type onceBatch[In, T any] struct {
-	extOf   func(In) string
-	extOfT  func(T) string
-	idOf    func(T) domain.ID
-	fetch   func(ctx context.Context, externalIDs []string) ([]T, error)
-	build   func(i int, x In) (T, error)
-	prepare func(ctx context.Context, fresh []T) error
-	insert  func(ctx context.Context, fresh []T) ([]domain.ID, error)
+// ingestChunk is how many items a bulk request validates, scores and copies to the
+// database at a time: memory holds one chunk, not the whole body.
+const ingestChunk = 1000
+
+// onceStream writes a bulk request chunk by chunk in one transaction, under the
+// external_id rule shared by responses and comparisons: an item whose external_id
+// is stored (or repeats earlier in the request) is not created again, and the
+// stored one stands in its place.
+//
+// Items arrive through Add; each chunk is validated, checked against stored
+// external ids, built, prepared (scored) and staged; Finish commits. With keep, the
+// stored items are kept for the reply in input order; without, only counts are,
+// and memory stays flat however large the request.
+type onceStream[In, T any] struct {
+	extOf        func(In) string
+	extOfT       func(T) string
+	idOf         func(T) domain.ID
+	validate     func(i int, x In) error
+	fetch        func(ctx context.Context, externalIDs []string) ([]T, error)
+	prepareChunk func(ctx context.Context, chunk []In) error
+	build        func(i int, x In) (T, error)
+	prepare      func(ctx context.Context, fresh []T) error
+	begin        func(ctx context.Context) (ports.StagedBatch[T], error)
+	maxItems     int
+	keep         bool
+
+	batch   ports.StagedBatch[T]
+	n       int
+	chunk   []In
+	chunkAt int // global index of chunk[0]
+	errs    []error
+	seen    map[string]int // external id → global index of its first occurrence
+	out     []stored[T]    // with keep
+	exts    []string       // with keep: each item's external id
+	pending []int          // with keep: global indexes of staged (not yet confirmed) items
 }
 
-func (b onceBatch[In, T]) run(ctx context.Context, in []In) ([]stored[T], error) {
-	firstAt := map[string]int{}
-	var externals []string
-	for i, x := range in {
-		ext := b.extOf(x)
-		if ext == "" {
-			continue
-		}
-		if _, seen := firstAt[ext]; !seen {
-			firstAt[ext] = i
-			externals = append(externals, ext)
+// Add takes the next item of the request.
+func (s *onceStream[In, T]) Add(ctx context.Context, x In) error {
+	if s.n >= s.maxItems {
+		return domain.Invalid("", "the batch has more than %d items; at most %d are allowed per request", s.maxItems, s.maxItems)
+	}
+	if len(s.chunk) == 0 {
+		s.chunkAt = s.n
+	}
+	if err := s.validate(s.n, x); err != nil {
+		s.errs = append(s.errs, err)
+	}
+	s.chunk = append(s.chunk, x)
+	s.n++
+	if s.keep {
+		s.out = append(s.out, stored[T]{})
+		s.exts = append(s.exts, s.extOf(x))
+	}
+	if len(s.chunk) == ingestChunk {
+		return s.flush(ctx)
+	}
+	return nil
+}
+
+func (s *onceStream[In, T]) flush(ctx context.Context) error {
+	if err := errors.Join(s.errs...); err != nil {
+		return err
+	}
+	chunk := s.chunk
+	s.chunk = s.chunk[:0:0]
+	if len(chunk) == 0 {
+		return nil
+	}
+	if s.seen == nil {
+		s.seen = map[string]int{}
+	}
+	// External ids new to this request, to look up in the store.
+	var lookup []string
+	for k, x := range chunk {
+		if ext := s.extOf(x); ext != "" {
+			if _, ok := s.seen[ext]; !ok {
+				s.seen[ext] = s.chunkAt + k
+				lookup = append(lookup, ext)
+			}
 		}
 	}
-	existing, err := b.byExternal(ctx, externals)
-	if err != nil {
-		return nil, err
+	existing := map[string]T{}
+	if len(lookup) > 0 {
+		items, err := s.fetch(ctx, lookup)
+		if err != nil {
+			return err
+		}
+		for _, t := range items {
+			existing[s.extOfT(t)] = t
+		}
 	}
-	out := make([]stored[T], len(in))
+	if s.prepareChunk != nil {
+		if err := s.prepareChunk(ctx, chunk); err != nil {
+			return err
+		}
+	}
 	var fresh []T
 	var freshAt []int
 	var errs []error
-	for i, x := range in {
-		if ext := b.extOf(x); ext != "" {
-			if s, ok := existing[ext]; ok {
-				out[i] = stored[T]{item: s}
+	for k, x := range chunk {
+		i := s.chunkAt + k
+		if ext := s.extOf(x); ext != "" {
+			if t, ok := existing[ext]; ok {
+				if s.keep {
+					s.out[i] = stored[T]{item: t}
+				}
 				continue
 			}
-			if firstAt[ext] != i {
-				continue // filled in from its first occurrence below
+			if s.seen[ext] != i {
+				continue // a repeat: it gets what its first occurrence gets
 			}
 		}
-		t, err := b.build(i, x)
+		t, err := s.build(i, x)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -68,16 +138,67 @@ func (b onceBatch[In, T]) run(ctx context.Context, in []In) ([]stored[T], error)
 		freshAt = append(freshAt, i)
 	}
 	if err := errors.Join(errs...); err != nil {
-		return nil, err
+		return err
 	}
-	if b.prepare != nil {
-		if err := b.prepare(ctx, fresh); err != nil {
-			return nil, err
+	if len(fresh) == 0 {
+		return nil
+	}
+	if s.prepare != nil {
+		if err := s.prepare(ctx, fresh); err != nil {
+			return err
 		}
 	}
-	inserted, err := b.insert(ctx, fresh)
-	if err != nil {
-		return nil, err
+	if s.batch == nil {
+		b, err := s.begin(ctx)
+		if err != nil {
+			return err
+		}
+		s.batch = b
+	}
+	if err := s.batch.Stage(ctx, fresh); err != nil {
+		return err
+	}
+	if s.keep {
+		for k, t := range fresh {
+			s.out[freshAt[k]] = stored[T]{item: t}
+			s.pending = append(s.pending, freshAt[k])
+		}
+	}
+	return nil
+}
+
+// Abort rolls back whatever was staged.
+func (s *onceStream[In, T]) Abort(ctx context.Context) {
+	if s.batch != nil {
+		s.batch.Abort(ctx)
+	}
+}
+
+// batchResult is a finished bulk write.
+type batchResult[T any] struct {
+	items             []stored[T] // nil without keep
+	created, existing int
+}
+
+// Finish stages the last chunk and commits. It refuses an empty request.
+func (s *onceStream[In, T]) Finish(ctx context.Context) (batchResult[T], error) {
+	if err := s.flush(ctx); err != nil {
+		s.Abort(ctx)
+		return batchResult[T]{}, err
+	}
+	if s.n == 0 {
+		return batchResult[T]{}, domain.Invalid("", "the batch is empty; send one object, a JSON array or NDJSON lines")
+	}
+	var inserted []domain.ID
+	if s.batch != nil {
+		var err error
+		if inserted, err = s.batch.Commit(ctx); err != nil {
+			return batchResult[T]{}, err
+		}
+	}
+	res := batchResult[T]{created: len(inserted), existing: s.n - len(inserted)}
+	if !s.keep {
+		return res, nil
 	}
 	created := make(map[domain.ID]bool, len(inserted))
 	for _, id := range inserted {
@@ -86,46 +207,36 @@ func (b onceBatch[In, T]) run(ctx context.Context, in []In) ([]stored[T], error)
 	// A concurrent request may have stored some of the same external ids first:
 	// what it stored is the answer.
 	var lost []string
-	for k, t := range fresh {
-		if created[b.idOf(t)] {
-			out[freshAt[k]] = stored[T]{item: t, created: true}
+	for _, i := range s.pending {
+		if created[s.idOf(s.out[i].item)] {
+			s.out[i].created = true
 		} else {
-			lost = append(lost, b.extOfT(t))
+			lost = append(lost, s.extOfT(s.out[i].item))
 		}
 	}
 	if len(lost) > 0 {
-		won, err := b.byExternal(ctx, lost)
+		items, err := s.fetch(ctx, lost)
 		if err != nil {
-			return nil, err
+			return batchResult[T]{}, fmt.Errorf("read the responses a concurrent request stored: %w", err)
 		}
-		for k, t := range fresh {
-			if !created[b.idOf(t)] {
-				out[freshAt[k]] = stored[T]{item: won[b.extOfT(t)]}
+		won := map[string]T{}
+		for _, t := range items {
+			won[s.extOfT(t)] = t
+		}
+		for _, i := range s.pending {
+			if !s.out[i].created {
+				s.out[i] = stored[T]{item: won[s.extOfT(s.out[i].item)]}
 			}
 		}
 	}
-	// Repeats within the batch get what their first occurrence got, not "created".
-	for i, x := range in {
-		if ext := b.extOf(x); ext != "" && firstAt[ext] != i && b.idOf(out[i].item).IsZero() {
-			out[i] = stored[T]{item: out[firstAt[ext]].item}
+	// Repeats within the request get what their first occurrence got, not "created".
+	for i, ext := range s.exts {
+		if first := s.seen[ext]; ext != "" && first != i {
+			s.out[i] = stored[T]{item: s.out[first].item}
 		}
 	}
-	return out, nil
-}
-
-func (b onceBatch[In, T]) byExternal(ctx context.Context, ids []string) (map[string]T, error) {
-	out := map[string]T{}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	items, err := b.fetch(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	for _, t := range items {
-		out[b.extOfT(t)] = t
-	}
-	return out, nil
+	res.items = s.out
+	return res, nil
 }
 
 // lookupByRef finds one item of an evaluation by id or, failing that, by external id.

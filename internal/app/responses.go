@@ -49,9 +49,38 @@ type Ingested struct {
 // not scored again: the stored one is returned. Results keep input order. With
 // single set, field errors are reported without an index prefix.
 func (u *Responses) Ingest(ctx context.Context, evalRef string, in []ResponseInput, single bool) ([]Ingested, error) {
-	if err := u.d.checkBatch(len(in)); err != nil {
+	st, err := u.Stream(ctx, evalRef, single, true)
+	if err != nil {
 		return nil, err
 	}
+	for _, r := range in {
+		if err := st.Add(ctx, r); err != nil {
+			st.Abort(ctx)
+			return nil, err
+		}
+	}
+	res, err := st.Finish(ctx)
+	return res.Items, err
+}
+
+// IngestStream is a bulk ingest fed one response at a time, so a request body can
+// be decoded, validated, scored and copied to the database chunk by chunk in one
+// transaction. Call Add for each response, then Finish (or Abort on failure).
+type IngestStream struct {
+	s *onceStream[ResponseInput, domain.Response]
+}
+
+// IngestResult is a finished ingest. Items, in input order, are kept only when the
+// stream was opened with keep.
+type IngestResult struct {
+	Items             []Ingested
+	Created, Existing int
+}
+
+// Stream opens a bulk ingest into an evaluation. With keep, the stored responses are
+// returned by Finish; without, only the counts, and memory stays flat whatever the
+// size of the request.
+func (u *Responses) Stream(ctx context.Context, evalRef string, single, keep bool) (*IngestStream, error) {
 	e, err := resolveEvaluation(ctx, u.d.Stores.Evaluations, evalRef)
 	if err != nil {
 		return nil, err
@@ -61,19 +90,14 @@ func (u *Responses) Ingest(ctx context.Context, evalRef string, in []ResponseInp
 		return nil, fmt.Errorf("evaluation %q has an invalid stored scorer configuration: %w", e.Name, err)
 	}
 	needRef := set.NeedsReference()
-	var errs []error
-	for i, r := range in {
-		errs = append(errs, prefixItem(i, single, u.validate(r, needRef)))
-	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-
 	now := u.d.now()
-	res, err := onceBatch[ResponseInput, domain.Response]{
-		extOf:  func(r ResponseInput) string { return r.ExternalID },
-		extOfT: func(r domain.Response) string { return r.ExternalID },
-		idOf:   func(r domain.Response) domain.ID { return r.ID },
+	return &IngestStream{s: &onceStream[ResponseInput, domain.Response]{
+		maxItems: u.d.Limits.orDefault().MaxBatchItems,
+		keep:     keep,
+		extOf:    func(r ResponseInput) string { return r.ExternalID },
+		extOfT:   func(r domain.Response) string { return r.ExternalID },
+		idOf:     func(r domain.Response) domain.ID { return r.ID },
+		validate: func(i int, r ResponseInput) error { return prefixItem(i, single, u.validate(r, needRef)) },
 		fetch: func(ctx context.Context, ids []string) ([]domain.Response, error) {
 			return u.d.Stores.Responses.GetResponsesByExternalID(ctx, e.ID, ids)
 		},
@@ -92,14 +116,28 @@ func (u *Responses) Ingest(ctx context.Context, evalRef string, in []ResponseInp
 			return resp, nil
 		},
 		prepare: func(ctx context.Context, fresh []domain.Response) error { return u.score(ctx, set, fresh, now) },
-		insert:  u.d.Stores.Responses.InsertResponses,
-	}.run(ctx, in)
+		begin:   u.d.Stores.Responses.BeginResponses,
+	}}, nil
+}
+
+// Add takes the next response; it fails on a chunk with invalid responses.
+func (st *IngestStream) Add(ctx context.Context, r ResponseInput) error { return st.s.Add(ctx, r) }
+
+// Abort rolls back whatever was staged.
+func (st *IngestStream) Abort(ctx context.Context) { st.s.Abort(ctx) }
+
+// Finish commits the ingest.
+func (st *IngestStream) Finish(ctx context.Context) (IngestResult, error) {
+	res, err := st.s.Finish(ctx)
 	if err != nil {
-		return nil, err
+		return IngestResult{}, err
 	}
-	out := make([]Ingested, len(res))
-	for i, r := range res {
-		out[i] = Ingested{Response: r.item, Created: r.created}
+	out := IngestResult{Created: res.created, Existing: res.existing}
+	if res.items != nil {
+		out.Items = make([]Ingested, len(res.items))
+		for i, r := range res.items {
+			out.Items[i] = Ingested{Response: r.item, Created: r.created}
+		}
 	}
 	return out, nil
 }

@@ -79,8 +79,21 @@ type ResponseQuery struct {
 	Limit  int
 }
 
+// StagedBatch writes one bulk request in one transaction: Stage copies a chunk of
+// items into the transaction's staging area (the request body is read chunk by
+// chunk, so memory stays flat), Commit moves everything staged into the tables,
+// skipping items whose (evaluation, external_id) exists, and returns the ids
+// actually inserted; Abort rolls back. After Commit or Abort the batch is spent.
+type StagedBatch[T any] interface {
+	Stage(ctx context.Context, items []T) error
+	Commit(ctx context.Context) (inserted []domain.ID, err error)
+	Abort(ctx context.Context)
+}
+
 // ResponseStore persists responses and their scores.
 type ResponseStore interface {
+	// BeginResponses starts a staged bulk write of responses with their scores.
+	BeginResponses(ctx context.Context) (StagedBatch[domain.Response], error)
 	// InsertResponses stores new responses with their scores. Responses whose
 	// (evaluation, external_id) already exists are skipped, not overwritten; the
 	// returned slice holds the ids of those actually inserted.
@@ -108,6 +121,8 @@ type ComparisonQuery struct {
 
 // ComparisonStore persists comparisons.
 type ComparisonStore interface {
+	// BeginComparisons starts a staged bulk write of comparisons.
+	BeginComparisons(ctx context.Context) (StagedBatch[domain.Comparison], error)
 	// InsertComparisons stores comparisons; those whose (evaluation, external_id)
 	// exists are skipped. It returns the ids actually inserted.
 	InsertComparisons(ctx context.Context, cs []domain.Comparison) (inserted []domain.ID, err error)

@@ -228,39 +228,49 @@ func readError(err error, what string) error {
 	return badRequest("", "cannot read the request body: %v", err)
 }
 
-// decodeBatch decodes a bulk body: one object, a JSON array of objects, or NDJSON.
-// newItem returns a fresh destination; each decoded item is passed to add. Field
-// errors inside an array or NDJSON body are prefixed with the item's index, "[3]";
-// single reports whether the body was a single object.
-func decodeBatch[T any](c echo.Context, maxItems int, add func(T)) (single bool, err error) {
+// decodeBatch streams a bulk body: one object, a JSON array of objects, or NDJSON.
+// Once the body's shape is known it calls begin (single: the body is one object);
+// then it passes each decoded item to add as soon as it is read, so the consumer
+// can process the body in chunks with flat memory. An error from begin or add
+// stops decoding and is returned. Field errors inside an array or NDJSON body are
+// prefixed with the item's index, "[3]".
+func decodeBatch[T any](c echo.Context, maxItems int, begin func(single bool) error, add func(T) error) error {
 	mt, err := mediaType(c.Request(), true)
 	if err != nil {
-		return false, err
+		return err
 	}
 	br := bufio.NewReaderSize(c.Request().Body, 64<<10)
 	if mt != mimeJSON {
-		return false, decodeNDJSON(br, maxItems, add)
+		if err := begin(false); err != nil {
+			return err
+		}
+		return decodeNDJSON(br, maxItems, add)
 	}
 	first, err := peekNonSpace(br)
 	if err != nil {
-		return false, err
+		return err
 	}
 	switch first {
 	case '{':
 		data, err := io.ReadAll(br)
 		if err != nil {
-			return false, readError(err, "")
+			return readError(err, "")
 		}
 		var v T
 		if err := decodeStrict(data, &v, ""); err != nil {
-			return false, err
+			return err
 		}
-		add(v)
-		return true, nil
+		if err := begin(true); err != nil {
+			return err
+		}
+		return add(v)
 	case '[':
-		return false, decodeArray(br, maxItems, add)
+		if err := begin(false); err != nil {
+			return err
+		}
+		return decodeArray(br, maxItems, add)
 	}
-	return false, badRequest("", "the body must be a JSON object or an array of objects (or NDJSON with Content-Type application/x-ndjson)")
+	return badRequest("", "the body must be a JSON object or an array of objects (or NDJSON with Content-Type application/x-ndjson)")
 }
 
 func peekNonSpace(br *bufio.Reader) (byte, error) {
@@ -282,7 +292,7 @@ func peekNonSpace(br *bufio.Reader) (byte, error) {
 
 // decodeArray streams the elements of a JSON array: each element is read as raw
 // bytes and decoded strictly on its own, so memory holds one element at a time.
-func decodeArray[T any](r io.Reader, maxItems int, add func(T)) error {
+func decodeArray[T any](r io.Reader, maxItems int, add func(T) error) error {
 	dec := json.NewDecoder(r)
 	if _, err := dec.Token(); err != nil { // '['
 		return jsonError(err, nil, "")
@@ -308,7 +318,9 @@ func decodeArray[T any](r io.Reader, maxItems int, add func(T)) error {
 		if err := decodeStrict(raw, &v, prefix); err != nil {
 			return err
 		}
-		add(v)
+		if err := add(v); err != nil {
+			return err
+		}
 		n++
 	}
 	if _, err := dec.Token(); err != nil { // ']'
@@ -325,7 +337,7 @@ const MaxNDJSONLine = 16 << 20
 
 // decodeNDJSON reads one JSON object per line; blank lines are skipped. Errors name
 // the item index and the line number.
-func decodeNDJSON[T any](br *bufio.Reader, maxItems int, add func(T)) error {
+func decodeNDJSON[T any](br *bufio.Reader, maxItems int, add func(T) error) error {
 	sc := bufio.NewScanner(br)
 	sc.Buffer(make([]byte, 0, 64<<10), MaxNDJSONLine)
 	line, n := 0, 0
@@ -355,7 +367,9 @@ func decodeNDJSON[T any](br *bufio.Reader, maxItems int, add func(T)) error {
 			}
 			return err
 		}
-		add(v)
+		if err := add(v); err != nil {
+			return err
+		}
 		n++
 	}
 	if err := sc.Err(); err != nil {

@@ -50,7 +50,8 @@ func FuzzDecodeBatch(f *testing.F) {
 			ct = "application/x-ndjson"
 		}
 		n := 0
-		_, err := decodeBatch(fuzzContext(body, ct), 50, func(responseIn) { n++ })
+		begin := func(bool) error { return nil }
+		err := decodeBatch(fuzzContext(body, ct), 50, begin, func(responseIn) error { n++; return nil })
 		if err != nil && !decodeErrorOK(err) {
 			t.Fatalf("decodeBatch(%q) error %T %v is not a 4xx problem", body, err, err)
 		}
@@ -63,7 +64,7 @@ func FuzzDecodeBatch(f *testing.F) {
 			t.Fatalf("decodeBatch(%q) decoded %d items past the cap of 50", body, n)
 		}
 		var cmps int
-		if _, err := decodeBatch(fuzzContext(body, ct), 50, func(comparisonIn) { cmps++ }); err != nil && !decodeErrorOK(err) {
+		if err := decodeBatch(fuzzContext(body, ct), 50, begin, func(comparisonIn) error { cmps++; return nil }); err != nil && !decodeErrorOK(err) {
 			t.Fatalf("decodeBatch[comparisonIn](%q) error %v is not a 4xx problem", body, err)
 		}
 	})

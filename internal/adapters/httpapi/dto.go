@@ -216,6 +216,12 @@ func toList[D, T any](p domain.Page[D], conv func(D) T) listOut[T] {
 	return out
 }
 
+// batchCounts is the reply to a bulk POST with Prefer: return=minimal.
+type batchCounts struct {
+	Created  int `json:"created"`
+	Existing int `json:"existing"`
+}
+
 // batchOut is the reply to a bulk POST.
 type batchOut[T any] struct {
 	Items    []T `json:"items"`

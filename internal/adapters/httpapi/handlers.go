@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -163,41 +164,75 @@ func (s *Server) deleteEvaluation(c echo.Context) error {
 
 // Responses.
 
+// returnMinimal reports whether the client asked for counts only (RFC 7240's
+// Prefer: return=minimal): then a bulk reply omits the items and the service keeps
+// no per-item state, so memory stays flat however large the body.
+func returnMinimal(c echo.Context) bool {
+	for _, h := range c.Request().Header.Values("Prefer") {
+		for _, p := range strings.Split(h, ",") {
+			if strings.EqualFold(strings.TrimSpace(p), "return=minimal") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func toResponseInput(r responseIn) app.ResponseInput {
+	ri := app.ResponseInput{
+		ExternalID: r.ExternalID, PromptID: r.PromptID, Model: r.Model, Prompt: r.Prompt,
+		Response: r.Response, Reference: r.Reference, Metadata: r.Metadata,
+	}
+	for _, m := range r.Context {
+		ri.Context = append(ri.Context, domain.Message(m))
+	}
+	return ri
+}
+
+// postResponses streams the body into the ingest: items are decoded, validated,
+// scored and copied to the database a chunk at a time, in one transaction.
 func (s *Server) postResponses(c echo.Context) error {
-	var in []app.ResponseInput
-	single, err := decodeBatch(c, s.cfg.MaxBatchItems, func(r responseIn) {
-		ri := app.ResponseInput{
-			ExternalID: r.ExternalID, PromptID: r.PromptID, Model: r.Model, Prompt: r.Prompt,
-			Response: r.Response, Reference: r.Reference, Metadata: r.Metadata,
+	ctx := c.Request().Context()
+	minimal := returnMinimal(c)
+	var st *app.IngestStream
+	var single bool
+	err := decodeBatch(c, s.cfg.MaxBatchItems,
+		func(one bool) error {
+			single = one
+			var err error
+			st, err = s.svc.Responses.Stream(ctx, param(c, "eval"), one, !minimal)
+			return err
+		},
+		func(r responseIn) error { return st.Add(ctx, toResponseInput(r)) })
+	if err != nil {
+		if st != nil {
+			st.Abort(ctx)
 		}
-		for _, m := range r.Context {
-			ri.Context = append(ri.Context, domain.Message(m))
-		}
-		in = append(in, ri)
-	})
+		return err
+	}
+	res, err := st.Finish(ctx)
 	if err != nil {
 		return err
 	}
-	res, err := s.svc.Responses.Ingest(c.Request().Context(), param(c, "eval"), in, single)
-	if err != nil {
-		return err
-	}
-	out := batchOut[responseOut]{Items: make([]responseOut, len(res))}
 	scores := 0
-	for i, r := range res {
-		out.Items[i] = toResponseOut(r.Response)
+	for _, r := range res.Items {
 		if r.Created {
-			out.Created++
 			scores += len(r.Response.Scores)
-		} else {
-			out.Existing++
 		}
 	}
-	s.cfg.Observer.AddRows("responses", out.Created)
+	s.cfg.Observer.AddRows("responses", res.Created)
 	s.cfg.Observer.AddRows("scores", scores)
 	status := http.StatusOK
-	if out.Created > 0 {
+	if res.Created > 0 {
 		status = http.StatusCreated
+	}
+	if minimal {
+		c.Response().Header().Set("Preference-Applied", "return=minimal")
+		return respond(c, status, batchCounts{Created: res.Created, Existing: res.Existing})
+	}
+	out := batchOut[responseOut]{Items: make([]responseOut, len(res.Items)), Created: res.Created, Existing: res.Existing}
+	for i, r := range res.Items {
+		out.Items[i] = toResponseOut(r.Response)
 	}
 	if single {
 		c.Response().Header().Set(echo.HeaderLocation, "/v1/evaluations/"+out.Items[0].EvaluationID+"/responses/"+out.Items[0].ID)
@@ -240,33 +275,45 @@ func (s *Server) deleteResponse(c echo.Context) error {
 // Comparisons.
 
 func (s *Server) postComparisons(c echo.Context) error {
-	var in []app.ComparisonInput
-	single, err := decodeBatch(c, s.cfg.MaxBatchItems, func(r comparisonIn) {
-		in = append(in, app.ComparisonInput{
-			ExternalID: r.ExternalID, ResponseA: r.ResponseA, ResponseB: r.ResponseB, Preference: r.Preference,
-			Winner: r.Winner, Annotator: r.Annotator, AnnotatorKind: r.AnnotatorKind, Rationale: r.Rationale, Metadata: r.Metadata,
+	ctx := c.Request().Context()
+	minimal := returnMinimal(c)
+	var st *app.ComparisonStream
+	var single bool
+	err := decodeBatch(c, s.cfg.MaxBatchItems,
+		func(one bool) error {
+			single = one
+			var err error
+			st, err = s.svc.Comparisons.Stream(ctx, param(c, "eval"), one, !minimal)
+			return err
+		},
+		func(r comparisonIn) error {
+			return st.Add(ctx, app.ComparisonInput{
+				ExternalID: r.ExternalID, ResponseA: r.ResponseA, ResponseB: r.ResponseB, Preference: r.Preference,
+				Winner: r.Winner, Annotator: r.Annotator, AnnotatorKind: r.AnnotatorKind, Rationale: r.Rationale, Metadata: r.Metadata,
+			})
 		})
-	})
 	if err != nil {
-		return err
-	}
-	res, err := s.svc.Comparisons.Create(c.Request().Context(), param(c, "eval"), in, single)
-	if err != nil {
-		return err
-	}
-	out := batchOut[comparisonOut]{Items: make([]comparisonOut, len(res))}
-	for i, r := range res {
-		out.Items[i] = toComparisonOut(r.Comparison)
-		if r.Created {
-			out.Created++
-		} else {
-			out.Existing++
+		if st != nil {
+			st.Abort(ctx)
 		}
+		return err
 	}
-	s.cfg.Observer.AddRows("comparisons", out.Created)
+	res, err := st.Finish(ctx)
+	if err != nil {
+		return err
+	}
+	s.cfg.Observer.AddRows("comparisons", res.Created)
 	status := http.StatusOK
-	if out.Created > 0 {
+	if res.Created > 0 {
 		status = http.StatusCreated
+	}
+	if minimal {
+		c.Response().Header().Set("Preference-Applied", "return=minimal")
+		return respond(c, status, batchCounts{Created: res.Created, Existing: res.Existing})
+	}
+	out := batchOut[comparisonOut]{Items: make([]comparisonOut, len(res.Items)), Created: res.Created, Existing: res.Existing}
+	for i, r := range res.Items {
+		out.Items[i] = toComparisonOut(r.Comparison)
 	}
 	if single {
 		c.Response().Header().Set(echo.HeaderLocation, "/v1/evaluations/"+out.Items[0].EvaluationID+"/comparisons/"+out.Items[0].ID)

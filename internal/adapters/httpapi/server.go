@@ -33,7 +33,7 @@ type EvaluationService interface {
 
 // ResponseService ingests and reads responses.
 type ResponseService interface {
-	Ingest(ctx context.Context, evalRef string, in []app.ResponseInput, single bool) ([]app.Ingested, error)
+	Stream(ctx context.Context, evalRef string, single, keep bool) (*app.IngestStream, error)
 	Get(ctx context.Context, evalRef, id string) (domain.Response, error)
 	Delete(ctx context.Context, evalRef, id string) error
 	List(ctx context.Context, evalRef string, in app.ListResponsesInput) (domain.Page[domain.Response], error)
@@ -41,7 +41,7 @@ type ResponseService interface {
 
 // ComparisonService records and reads comparisons.
 type ComparisonService interface {
-	Create(ctx context.Context, evalRef string, in []app.ComparisonInput, single bool) ([]app.ComparisonResult, error)
+	Stream(ctx context.Context, evalRef string, single, keep bool) (*app.ComparisonStream, error)
 	Get(ctx context.Context, evalRef, ref string) (domain.Comparison, error)
 	Delete(ctx context.Context, evalRef, ref string) error
 	List(ctx context.Context, evalRef string, in app.ListComparisonsInput) (domain.Page[domain.Comparison], error)

@@ -2,9 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/adapters/postgres/internal/dbsqlc"
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
@@ -19,45 +16,16 @@ type ComparisonStore struct {
 
 var _ ports.ComparisonStore = (*ComparisonStore)(nil)
 
-// InsertComparisons writes a batch with COPY through a staging table, skipping
-// comparisons whose external_id exists, in its own transaction or savepoint.
+// InsertComparisons writes one batch through BeginComparisons.
 func (s *ComparisonStore) InsertComparisons(ctx context.Context, cs []domain.Comparison) ([]domain.ID, error) {
 	if len(cs) == 0 {
 		return nil, nil
 	}
-	rows := make([]dbsqlc.CopyComparisonsToStageParams, len(cs))
-	for i, c := range cs {
-		meta, err := marshalObject(c.Metadata)
-		if err != nil {
-			return nil, fmt.Errorf("encode metadata of comparison %d: %w", i, err)
-		}
-		rows[i] = dbsqlc.CopyComparisonsToStageParams{
-			Ord: int32(i), EvaluationID: pgID(c.EvaluationID), ID: pgID(c.ID), ExternalID: optString(c.ExternalID),
-			ResponseAID: pgID(c.ResponseA), ResponseBID: pgID(c.ResponseB), ModelA: c.ModelA, ModelB: c.ModelB,
-			PromptID: c.PromptID, Preference: c.Preference, Annotator: c.Annotator, AnnotatorKind: string(c.AnnotatorKind),
-			Rationale: c.Rationale, Metadata: meta, CreatedAt: c.CreatedAt,
-		}
-	}
-	var inserted []domain.ID
-	err := inTx(ctx, s.db, func(tx pgx.Tx) error {
-		q := dbsqlc.New(tx)
-		if err := q.CreateComparisonsStage(ctx); err != nil {
-			return translate(err)
-		}
-		if _, err := q.CopyComparisonsToStage(ctx, rows); err != nil {
-			return translate(err)
-		}
-		ids, err := q.InsertStagedComparisons(ctx)
-		if err != nil {
-			return translate(err)
-		}
-		inserted = fromPgIDs(ids)
-		return nil
-	})
+	b, err := s.BeginComparisons(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return inserted, nil
+	return insertStaged(ctx, b, cs)
 }
 
 // GetComparisonsByExternalID returns stored comparisons with the given external ids.

@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
-	"math/rand/v2"
 
 	"github.com/jackc/pgx/v5"
 
@@ -11,10 +9,6 @@ import (
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/ports"
 )
-
-// rollupShards is the number of rollup shards ingest spreads over (see
-// db/migrations/00003_score_rollups.sql).
-const rollupShards = 16
 
 // ResponseStore stores responses and their scores.
 type ResponseStore struct {
@@ -24,82 +18,20 @@ type ResponseStore struct {
 
 var _ ports.ResponseStore = (*ResponseStore)(nil)
 
-// InsertResponses writes a batch with COPY: the rows go into a session-local staging
-// table, then one INSERT ... SELECT ... ON CONFLICT moves those whose external_id is
-// new, and the scores of exactly those follow the same way. It runs in its own
-// transaction (a savepoint when the store is bound to one), because the staging
-// tables empty at commit.
+// rollupShards is the number of rollup shards ingest spreads over (see
+// db/migrations/00003_score_rollups.sql).
+const rollupShards = 16
+
+// InsertResponses writes one batch through BeginResponses.
 func (s *ResponseStore) InsertResponses(ctx context.Context, rs []domain.Response) ([]domain.ID, error) {
 	if len(rs) == 0 {
 		return nil, nil
 	}
-	rows := make([]dbsqlc.CopyResponsesToStageParams, len(rs))
-	var scores []dbsqlc.CopyScoresToStageParams
-	for i, r := range rs {
-		meta, err := marshalObject(r.Metadata)
-		if err != nil {
-			return nil, fmt.Errorf("encode metadata of response %d: %w", i, err)
-		}
-		ctxJSON, err := marshalContext(r.Context)
-		if err != nil {
-			return nil, fmt.Errorf("encode context of response %d: %w", i, err)
-		}
-		rows[i] = dbsqlc.CopyResponsesToStageParams{
-			Ord: int32(i), EvaluationID: pgID(r.EvaluationID), ID: pgID(r.ID), ExternalID: optString(r.ExternalID),
-			PromptID: r.PromptID, Model: r.Model, Prompt: r.Prompt, Context: ctxJSON, Response: r.Text,
-			Reference: r.Reference, Metadata: meta, CreatedAt: r.CreatedAt,
-		}
-		for _, sc := range r.Scores {
-			details, err := marshalObject(sc.Details)
-			if err != nil {
-				return nil, fmt.Errorf("encode details of score %q of response %d: %w", sc.Scorer, i, err)
-			}
-			scores = append(scores, dbsqlc.CopyScoresToStageParams{
-				EvaluationID: pgID(r.EvaluationID), ResponseID: pgID(r.ID), Scorer: sc.Scorer, Model: r.Model, PromptID: r.PromptID,
-				Value: sc.Value, Passed: sc.Passed, Details: details, Error: optString(sc.Error), CreatedAt: sc.CreatedAt,
-			})
-		}
-	}
-	var inserted []domain.ID
-	err := inTx(ctx, s.db, func(tx pgx.Tx) error {
-		q := dbsqlc.New(tx)
-		if err := q.CreateResponsesStage(ctx); err != nil {
-			return translate(err)
-		}
-		if _, err := q.CopyResponsesToStage(ctx, rows); err != nil {
-			return translate(err)
-		}
-		ids, err := q.InsertStagedResponses(ctx)
-		if err != nil {
-			return translate(err)
-		}
-		inserted = fromPgIDs(ids)
-		if len(scores) == 0 || len(ids) == 0 {
-			return nil
-		}
-		if err := q.CreateScoresStage(ctx); err != nil {
-			return translate(err)
-		}
-		if _, err := q.CopyScoresToStage(ctx, scores); err != nil {
-			return translate(err)
-		}
-		if _, err := q.InsertStagedScores(ctx, ids); err != nil {
-			return translate(err)
-		}
-		// Keep the summary rollups in step, in this transaction, on a random shard.
-		shard := int16(rand.IntN(rollupShards))
-		if err := q.RollupStagedScores(ctx, dbsqlc.RollupStagedScoresParams{Shard: shard, Inserted: ids}); err != nil {
-			return translate(err)
-		}
-		if err := q.HistogramStagedScores(ctx, dbsqlc.HistogramStagedScoresParams{Shard: shard, Inserted: ids}); err != nil {
-			return translate(err)
-		}
-		return nil
-	})
+	b, err := s.BeginResponses(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return inserted, nil
+	return insertStaged(ctx, b, rs)
 }
 
 // GetResponsesByExternalID returns stored responses with the given external ids.
