@@ -129,7 +129,9 @@ func (u *Comparisons) Stream(ctx context.Context, evalRef string, single, keep b
 }
 
 // Add takes the next comparison.
-func (st *ComparisonStream) Add(ctx context.Context, c ComparisonInput) error { return st.s.Add(ctx, c) }
+func (st *ComparisonStream) Add(ctx context.Context, c ComparisonInput) error {
+	return st.s.Add(ctx, c)
+}
 
 // Abort rolls back whatever was staged.
 func (st *ComparisonStream) Abort(ctx context.Context) { st.s.Abort(ctx) }
