@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"github.com/labstack/echo/v4"
+	"github.com/rlhf-eval/rlhf-eval/internal/testdb"
 	"io"
 	"log/slog"
 	"net"
@@ -257,5 +258,69 @@ func TestSlowHeadersAreCutOff(t *testing.T) {
 	_, err = io.ReadAll(conn)
 	if elapsed := time.Since(start); err != nil || elapsed > 3*time.Second {
 		t.Errorf("connection with unfinished headers: read ended after %v with %v; want it closed after about 200ms", elapsed, err)
+	}
+}
+
+// TestFieldSizeAndPoolLimits: a text field over the configured size is a 400 naming
+// the field, and a request that cannot get a database connection before its
+// timeout (the pool is exhausted) is a prompt 503 problem, not a hang.
+func TestFieldSizeAndPoolLimits(t *testing.T) {
+	url := testdb.URL(t)
+	pool, err := postgres.NewPool(context.Background(), postgres.PoolConfig{URL: url, MaxConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	reg, _ := builtin.Registry()
+	d := app.Deps{Stores: postgres.NewStores(pool), Tx: postgres.NewTxRunner(pool), Clock: system.Clock{}, IDs: system.IDs{},
+		Registry: reg, Limits: app.Limits{MaxFieldBytes: 2048}}
+	svc, err := app.NewServices(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(ServicesFrom(svc, postgres.NewPinger(pool)), Config{RequestTimeout: 300 * time.Millisecond},
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(s.Handler())
+	defer hs.Close()
+	key, _, err := svc.Keys.Create(context.Background(), app.KeyInput{Name: "limits", Scopes: []string{"write"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Evaluations.Create(context.Background(), app.EvaluationInput{Name: "field-size"}); err != nil {
+		t.Fatal(err)
+	}
+	post := func(body string) (*http.Response, Problem) {
+		req, _ := http.NewRequest("POST", hs.URL+"/v1/evaluations/field-size/responses", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+key)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var p Problem
+		json.NewDecoder(res.Body).Decode(&p)
+		return res, p
+	}
+	res, p := post(`{"model":"m","prompt":"p","response":"` + strings.Repeat("x", 3000) + `"}`)
+	if res.StatusCode != 400 || len(p.Errors) != 1 || p.Errors[0].Field != "response" {
+		t.Errorf("oversize field = %d %+v, want 400 naming response", res.StatusCode, p)
+	}
+
+	held, err := pool.Acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	res, p = post(`{"model":"m","prompt":"p","response":"ok"}`)
+	held.Release()
+	if res.StatusCode != 503 || res.Header.Get("Retry-After") == "" || time.Since(start) > 5*time.Second {
+		t.Errorf("request with the pool exhausted = %d %+v after %v, want a prompt 503 with Retry-After", res.StatusCode, p, time.Since(start))
+	}
+	if res, _ := post(`{"model":"m","prompt":"p","response":"ok"}`); res.StatusCode != 201 {
+		t.Errorf("after the connection is released = %d, want 201", res.StatusCode)
 	}
 }
