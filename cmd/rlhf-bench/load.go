@@ -218,9 +218,11 @@ func loadBig(ctx context.Context, e *env, o options, logf func(string, ...any)) 
 			return nil, nil, fmt.Errorf("DELETE %s: status %d: %.300s", path, status, body)
 		}
 	}
-	logf("queries: %d deletes through the API (the service rebuilt its per-model state) took %s", b.models, time.Since(start).Round(time.Millisecond))
-	notes = append(notes, "then one extra response per model, loaded with the rest, deleted through the API, so the service rebuilt "+
-		"what it derives per model from the stored scores (its summary rollups) with its own code; the summary was checked against the scores table")
+	d := time.Since(start)
+	logf("queries: %d deletes through the API (the service rebuilt its per-model state) took %s", b.models, d.Round(time.Millisecond))
+	notes = append(notes, fmt.Sprintf("then one extra response per model, loaded with the rest, deleted through the API, so the service rebuilt "+
+		"what it derives per model from the stored scores (its summary rollups) with its own code; the summary was checked against the scores table. "+
+		"The %d DELETEs took %s, %s each", b.models, d.Round(time.Second), formatValue(latency, d.Seconds()/float64(b.models))))
 	start = time.Now()
 	for _, t := range []string{"responses", "scores", "comparisons"} {
 		if _, err := e.pool.Exec(ctx, "VACUUM ANALYZE "+t); err != nil {
