@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
 )
@@ -57,3 +58,25 @@ func TestLength(t *testing.T) {
 }
 
 func BenchmarkLength(b *testing.B) { benchScorer(b, "length", `{}`) }
+
+// FuzzLength checks the counts against their plain definitions on any input.
+func FuzzLength(f *testing.F) {
+	for _, s := range []string{"", "a b", "x\n\ny\n", "日本\u3000語", "\xff\xfe", " \t\r\n"} {
+		f.Add(s)
+	}
+	s := build(f, "length", `{}`)
+	f.Fuzz(func(t *testing.T, in string) {
+		r, err := s.Score(context.Background(), scoring.Item{Response: in})
+		if err != nil {
+			t.Fatal(err)
+		}
+		words := len(strings.Fields(in))
+		if r.Value != float64(words) || r.Details["words"] != words || r.Details["characters"] != utf8.RuneCountInString(in) ||
+			r.Details["bytes"] != len(in) {
+			t.Fatalf("length(%q) = %v %v", in, r.Value, r.Details)
+		}
+		if lines := r.Details["lines"].(int); (in == "") != (lines == 0) || lines > strings.Count(in, "\n")+1 {
+			t.Fatalf("length(%q) lines = %d", in, lines)
+		}
+	})
+}
