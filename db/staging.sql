@@ -1,8 +1,11 @@
 -- Staging tables for bulk ingest. They are not migrations: the postgres adapter
--- creates them per transaction as TEMPORARY tables (ON COMMIT DROP), copies a batch
--- into them with COPY, then moves the rows with one INSERT ... SELECT ... ON CONFLICT.
--- sqlc reads this file only to type-check the queries that use them; the statements
--- that create them at run time live in db/queries/staging.sql and must match.
+-- creates them as TEMPORARY tables, once per connection, and empties them with
+-- TRUNCATE before each use (not ON COMMIT DELETE ROWS, which would truncate them at
+-- every commit on the connection). A chunk goes through them only when a concurrent
+-- request stored one of its external ids first: COPY in, then INSERT ... SELECT ...
+-- ON CONFLICT. sqlc reads this file only to type-check the queries that use them; the
+-- statements that create them at run time live in db/queries/responses.sql and
+-- db/queries/comparisons.sql and must match.
 
 CREATE TABLE responses_stage (
     ord           int         NOT NULL,

@@ -15,7 +15,7 @@ CREATE TEMPORARY TABLE IF NOT EXISTS comparisons_stage (
     rationale      text             NOT NULL,
     metadata       jsonb            NOT NULL,
     created_at     timestamptz      NOT NULL
-) ON COMMIT DELETE ROWS;
+);
 
 -- name: CopyComparisonsToStage :copyfrom
 INSERT INTO comparisons_stage (ord, evaluation_id, id, external_id, response_a_id, response_b_id, model_a, model_b, prompt_id, preference, annotator, annotator_kind, rationale, metadata, created_at)
@@ -59,3 +59,10 @@ LIMIT @lim;
 
 -- name: DeleteComparison :execrows
 DELETE FROM comparisons WHERE evaluation_id = @evaluation_id AND id = @id;
+
+-- name: CopyComparisons :copyfrom
+INSERT INTO comparisons (evaluation_id, id, external_id, response_a_id, response_b_id, model_a, model_b, prompt_id, preference, annotator, annotator_kind, rationale, metadata, created_at, updated_at)
+VALUES (@evaluation_id, @id, @external_id, @response_a_id, @response_b_id, @model_a, @model_b, @prompt_id, @preference, @annotator, @annotator_kind, @rationale, @metadata, @created_at, @updated_at);
+
+-- name: ClearComparisonsStage :exec
+TRUNCATE comparisons_stage;

@@ -12,7 +12,7 @@ CREATE TEMPORARY TABLE IF NOT EXISTS responses_stage (
     reference     text,
     metadata      jsonb       NOT NULL,
     created_at    timestamptz NOT NULL
-) ON COMMIT DELETE ROWS;
+);
 
 -- name: CreateScoresStage :exec
 CREATE TEMPORARY TABLE IF NOT EXISTS scores_stage (
@@ -26,7 +26,7 @@ CREATE TEMPORARY TABLE IF NOT EXISTS scores_stage (
     details       jsonb            NOT NULL,
     error         text,
     created_at    timestamptz      NOT NULL
-) ON COMMIT DELETE ROWS;
+);
 
 -- name: CopyResponsesToStage :copyfrom
 INSERT INTO responses_stage (ord, evaluation_id, id, external_id, prompt_id, model, prompt, context, response, reference, metadata, created_at)
@@ -68,19 +68,14 @@ WHERE evaluation_id = @evaluation_id AND response_id = ANY(@response_ids::uuid[]
 ORDER BY response_id, created_at, scorer;
 
 -- The list queries filter by optional model, prompt_id and scorer(+passed). The pool
--- plans every statement with its actual parameters (plan_cache_mode =
--- force_custom_plan), so the planner drops the filters that are off and picks the
--- matching index.
+-- sends statements unnamed, so each is planned with its actual parameters: the
+-- planner drops the filters that are off and picks the matching index.
 
 -- name: ListResponsesAsc :many
 SELECT * FROM responses r
 WHERE r.evaluation_id = @evaluation_id
   AND (sqlc.narg(model)::text IS NULL OR r.model = sqlc.narg(model))
   AND (sqlc.narg(prompt_id)::text IS NULL OR r.prompt_id = sqlc.narg(prompt_id))
-  AND (sqlc.narg(scorer)::text IS NULL OR EXISTS (
-        SELECT 1 FROM scores s
-        WHERE s.evaluation_id = r.evaluation_id AND s.response_id = r.id AND s.scorer = sqlc.narg(scorer)
-          AND (sqlc.narg(passed)::boolean IS NULL OR s.passed = sqlc.narg(passed))))
   AND (sqlc.narg(after_id)::uuid IS NULL OR r.id > sqlc.narg(after_id))
 ORDER BY r.id
 LIMIT @lim;
@@ -90,13 +85,50 @@ SELECT * FROM responses r
 WHERE r.evaluation_id = @evaluation_id
   AND (sqlc.narg(model)::text IS NULL OR r.model = sqlc.narg(model))
   AND (sqlc.narg(prompt_id)::text IS NULL OR r.prompt_id = sqlc.narg(prompt_id))
-  AND (sqlc.narg(scorer)::text IS NULL OR EXISTS (
-        SELECT 1 FROM scores s
-        WHERE s.evaluation_id = r.evaluation_id AND s.response_id = r.id AND s.scorer = sqlc.narg(scorer)
-          AND (sqlc.narg(passed)::boolean IS NULL OR s.passed = sqlc.narg(passed))))
+  AND (sqlc.narg(after_id)::uuid IS NULL OR r.id < sqlc.narg(after_id))
+ORDER BY r.id DESC
+LIMIT @lim;
+
+-- The scorer filter is a join (one score per response and scorer), not an optional
+-- EXISTS: an EXISTS under OR is never turned into a join and would scan every score.
+
+-- name: ListResponsesByScorerAsc :many
+SELECT sqlc.embed(r) FROM responses r
+JOIN scores s ON s.evaluation_id = r.evaluation_id AND s.response_id = r.id AND s.scorer = @scorer
+WHERE r.evaluation_id = @evaluation_id
+  AND (sqlc.narg(passed)::boolean IS NULL OR s.passed = sqlc.narg(passed))
+  AND (sqlc.narg(model)::text IS NULL OR r.model = sqlc.narg(model))
+  AND (sqlc.narg(prompt_id)::text IS NULL OR r.prompt_id = sqlc.narg(prompt_id))
+  AND (sqlc.narg(after_id)::uuid IS NULL OR r.id > sqlc.narg(after_id))
+ORDER BY r.id
+LIMIT @lim;
+
+-- name: ListResponsesByScorerDesc :many
+SELECT sqlc.embed(r) FROM responses r
+JOIN scores s ON s.evaluation_id = r.evaluation_id AND s.response_id = r.id AND s.scorer = @scorer
+WHERE r.evaluation_id = @evaluation_id
+  AND (sqlc.narg(passed)::boolean IS NULL OR s.passed = sqlc.narg(passed))
+  AND (sqlc.narg(model)::text IS NULL OR r.model = sqlc.narg(model))
+  AND (sqlc.narg(prompt_id)::text IS NULL OR r.prompt_id = sqlc.narg(prompt_id))
   AND (sqlc.narg(after_id)::uuid IS NULL OR r.id < sqlc.narg(after_id))
 ORDER BY r.id DESC
 LIMIT @lim;
 
 -- name: DeleteResponse :one
 DELETE FROM responses WHERE evaluation_id = @evaluation_id AND id = @id RETURNING model;
+
+-- The fast path of bulk ingest copies straight into the tables, inside a savepoint;
+-- the app has already left out external ids that are stored, so a unique violation
+-- means a concurrent request stored one first, and that chunk goes through the
+-- staging tables and ON CONFLICT instead.
+
+-- name: CopyResponses :copyfrom
+INSERT INTO responses (evaluation_id, id, external_id, prompt_id, model, prompt, context, response, reference, metadata, created_at, updated_at)
+VALUES (@evaluation_id, @id, @external_id, @prompt_id, @model, @prompt, @context, @response, @reference, @metadata, @created_at, @updated_at);
+
+-- name: CopyScores :copyfrom
+INSERT INTO scores (evaluation_id, response_id, scorer, model, prompt_id, value, passed, details, error, created_at)
+VALUES (@evaluation_id, @response_id, @scorer, @model, @prompt_id, @value, @passed, @details, @error, @created_at);
+
+-- name: ClearStage :exec
+TRUNCATE responses_stage, scores_stage;

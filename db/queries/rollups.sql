@@ -1,45 +1,7 @@
--- RollupStagedScores merges the staged scores of the responses this batch inserted
--- into the rollups of one shard. Rows are upserted in key order, so two batches that
--- pick the same shard lock its rows in the same order and cannot deadlock.
-
--- name: RollupStagedScores :exec
-INSERT INTO score_rollups AS r (evaluation_id, scorer, model, shard, n_scores, n, mean, m2, min_value, max_value, n_pass_known, n_passed, n_errors)
-SELECT s.evaluation_id, s.scorer, s.model, @shard::smallint, count(*), count(s.value), avg(s.value),
-       COALESCE(var_samp(s.value) * (count(s.value) - 1), 0), min(s.value), max(s.value),
-       count(s.passed), count(*) FILTER (WHERE s.passed), count(s.error)
-FROM scores_stage s
-WHERE s.response_id = ANY(@inserted::uuid[])
-GROUP BY s.evaluation_id, s.scorer, s.model
-ORDER BY s.evaluation_id, s.scorer, s.model
-ON CONFLICT (evaluation_id, scorer, model, shard) DO UPDATE
-SET n_scores = r.n_scores + EXCLUDED.n_scores,
-    n = r.n + EXCLUDED.n,
-    mean = CASE WHEN r.n = 0 THEN EXCLUDED.mean
-                WHEN EXCLUDED.n = 0 THEN r.mean
-                ELSE r.mean + (EXCLUDED.mean - r.mean) * EXCLUDED.n / (r.n + EXCLUDED.n) END,
-    m2 = CASE WHEN r.n = 0 THEN EXCLUDED.m2
-              WHEN EXCLUDED.n = 0 THEN r.m2
-              ELSE r.m2 + EXCLUDED.m2 + (EXCLUDED.mean - r.mean) ^ 2 * r.n * EXCLUDED.n / (r.n + EXCLUDED.n) END,
-    min_value = LEAST(r.min_value, EXCLUDED.min_value),
-    max_value = GREATEST(r.max_value, EXCLUDED.max_value),
-    n_pass_known = r.n_pass_known + EXCLUDED.n_pass_known,
-    n_passed = r.n_passed + EXCLUDED.n_passed,
-    n_errors = r.n_errors + EXCLUDED.n_errors;
-
--- name: HistogramStagedScores :exec
-INSERT INTO score_histograms AS h (evaluation_id, scorer, model, shard, bucket, count, min_value, max_value)
-SELECT s.evaluation_id, s.scorer, s.model, @shard::smallint, score_bucket(s.value), count(*), min(s.value), max(s.value)
-FROM scores_stage s
-WHERE s.response_id = ANY(@inserted::uuid[]) AND s.value IS NOT NULL
-GROUP BY s.evaluation_id, s.scorer, s.model, score_bucket(s.value)
-ORDER BY s.evaluation_id, s.scorer, s.model, score_bucket(s.value)
-ON CONFLICT (evaluation_id, scorer, model, shard, bucket) DO UPDATE
-SET count = h.count + EXCLUDED.count,
-    min_value = LEAST(h.min_value, EXCLUDED.min_value),
-    max_value = GREATEST(h.max_value, EXCLUDED.max_value);
-
 -- Deleting a response takes its scores out of the rollups by rebuilding the rollups
--- of its model from the stored scores (deletes are rare; a rebuild is exact).
+-- of its model from the stored scores (deletes are rare; a rebuild is exact). The
+-- model's scores are found through its responses (responses_model_idx, then the
+-- scores primary key), not by scanning every score.
 
 -- name: DeleteModelRollups :exec
 DELETE FROM score_rollups WHERE evaluation_id = @evaluation_id AND model = @model;
@@ -52,13 +14,17 @@ INSERT INTO score_rollups (evaluation_id, scorer, model, shard, n_scores, n, mea
 SELECT s.evaluation_id, s.scorer, s.model, 0, count(*), count(s.value), avg(s.value),
        COALESCE(var_samp(s.value) * (count(s.value) - 1), 0), min(s.value), max(s.value),
        count(s.passed), count(*) FILTER (WHERE s.passed), count(s.error)
-FROM scores s WHERE s.evaluation_id = @evaluation_id AND s.model = @model
+FROM responses r
+JOIN scores s ON s.evaluation_id = r.evaluation_id AND s.response_id = r.id
+WHERE r.evaluation_id = @evaluation_id AND r.model = @model
 GROUP BY s.evaluation_id, s.scorer, s.model;
 
 -- name: RebuildModelHistograms :exec
 INSERT INTO score_histograms (evaluation_id, scorer, model, shard, bucket, count, min_value, max_value)
 SELECT s.evaluation_id, s.scorer, s.model, 0, score_bucket(s.value), count(*), min(s.value), max(s.value)
-FROM scores s WHERE s.evaluation_id = @evaluation_id AND s.model = @model AND s.value IS NOT NULL
+FROM responses r
+JOIN scores s ON s.evaluation_id = r.evaluation_id AND s.response_id = r.id
+WHERE r.evaluation_id = @evaluation_id AND r.model = @model AND s.value IS NOT NULL
 GROUP BY s.evaluation_id, s.scorer, s.model, score_bucket(s.value);
 
 -- RollupGroups returns every shard's rollup; the application merges shards (and,
@@ -77,3 +43,43 @@ FROM score_histograms
 WHERE evaluation_id = @evaluation_id
 GROUP BY scorer, model, bucket
 ORDER BY scorer, model, bucket;
+
+-- RollupScores and HistogramScores fold the stored scores of the given responses
+-- (those a bulk ingest inserted) into one rollup shard, reading them through the
+-- scores primary key.
+
+-- name: RollupScores :exec
+INSERT INTO score_rollups AS r (evaluation_id, scorer, model, shard, n_scores, n, mean, m2, min_value, max_value, n_pass_known, n_passed, n_errors)
+SELECT s.evaluation_id, s.scorer, s.model, @shard::smallint, count(*), count(s.value), avg(s.value),
+       COALESCE(var_samp(s.value) * (count(s.value) - 1), 0), min(s.value), max(s.value),
+       count(s.passed), count(*) FILTER (WHERE s.passed), count(s.error)
+FROM scores s
+WHERE s.evaluation_id = @evaluation_id AND s.response_id = ANY(@inserted::uuid[])
+GROUP BY s.evaluation_id, s.scorer, s.model
+ORDER BY s.evaluation_id, s.scorer, s.model
+ON CONFLICT (evaluation_id, scorer, model, shard) DO UPDATE
+SET n_scores = r.n_scores + EXCLUDED.n_scores,
+    n = r.n + EXCLUDED.n,
+    mean = CASE WHEN r.n = 0 THEN EXCLUDED.mean
+                WHEN EXCLUDED.n = 0 THEN r.mean
+                ELSE r.mean + (EXCLUDED.mean - r.mean) * EXCLUDED.n / (r.n + EXCLUDED.n) END,
+    m2 = CASE WHEN r.n = 0 THEN EXCLUDED.m2
+              WHEN EXCLUDED.n = 0 THEN r.m2
+              ELSE r.m2 + EXCLUDED.m2 + (EXCLUDED.mean - r.mean) ^ 2 * r.n * EXCLUDED.n / (r.n + EXCLUDED.n) END,
+    min_value = LEAST(r.min_value, EXCLUDED.min_value),
+    max_value = GREATEST(r.max_value, EXCLUDED.max_value),
+    n_pass_known = r.n_pass_known + EXCLUDED.n_pass_known,
+    n_passed = r.n_passed + EXCLUDED.n_passed,
+    n_errors = r.n_errors + EXCLUDED.n_errors;
+
+-- name: HistogramScores :exec
+INSERT INTO score_histograms AS h (evaluation_id, scorer, model, shard, bucket, count, min_value, max_value)
+SELECT s.evaluation_id, s.scorer, s.model, @shard::smallint, score_bucket(s.value), count(*), min(s.value), max(s.value)
+FROM scores s
+WHERE s.evaluation_id = @evaluation_id AND s.response_id = ANY(@inserted::uuid[]) AND s.value IS NOT NULL
+GROUP BY s.evaluation_id, s.scorer, s.model, score_bucket(s.value)
+ORDER BY s.evaluation_id, s.scorer, s.model, score_bucket(s.value)
+ON CONFLICT (evaluation_id, scorer, model, shard, bucket) DO UPDATE
+SET count = h.count + EXCLUDED.count,
+    min_value = LEAST(h.min_value, EXCLUDED.min_value),
+    max_value = GREATEST(h.max_value, EXCLUDED.max_value);

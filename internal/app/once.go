@@ -43,6 +43,7 @@ type onceStream[In, T any] struct {
 	keep         bool
 
 	batch   ports.StagedBatch[T]
+	staging chan error // the chunk being staged in the background, if any
 	n       int
 	chunk   []In
 	chunkAt int // global index of chunk[0]
@@ -148,6 +149,13 @@ func (s *onceStream[In, T]) flush(ctx context.Context) error {
 			return err
 		}
 	}
+	// The chunk is written in the background while the next one is decoded and
+	// scored: scoring runs in this process, the COPY in the database's, and on a
+	// small machine overlapping them is most of the difference. Writes stay in
+	// order: a chunk waits for the one before it.
+	if err := s.wait(); err != nil {
+		return err
+	}
 	if s.batch == nil {
 		b, err := s.begin(ctx)
 		if err != nil {
@@ -155,9 +163,9 @@ func (s *onceStream[In, T]) flush(ctx context.Context) error {
 		}
 		s.batch = b
 	}
-	if err := s.batch.Stage(ctx, fresh); err != nil {
-		return err
-	}
+	done := make(chan error, 1)
+	s.staging = done
+	go func(b ports.StagedBatch[T]) { done <- b.Stage(ctx, fresh) }(s.batch)
 	if s.keep {
 		for k, t := range fresh {
 			s.out[freshAt[k]] = stored[T]{item: t}
@@ -167,8 +175,19 @@ func (s *onceStream[In, T]) flush(ctx context.Context) error {
 	return nil
 }
 
+// wait waits for the chunk being written, if any, and returns its error.
+func (s *onceStream[In, T]) wait() error {
+	if s.staging == nil {
+		return nil
+	}
+	err := <-s.staging
+	s.staging = nil
+	return err
+}
+
 // Abort rolls back whatever was staged.
 func (s *onceStream[In, T]) Abort(ctx context.Context) {
+	_ = s.wait()
 	if s.batch != nil {
 		s.batch.Abort(ctx)
 	}
@@ -183,6 +202,10 @@ type batchResult[T any] struct {
 // Finish stages the last chunk and commits. It refuses an empty request.
 func (s *onceStream[In, T]) Finish(ctx context.Context) (batchResult[T], error) {
 	if err := s.flush(ctx); err != nil {
+		s.Abort(ctx)
+		return batchResult[T]{}, err
+	}
+	if err := s.wait(); err != nil {
 		s.Abort(ctx)
 		return batchResult[T]{}, err
 	}

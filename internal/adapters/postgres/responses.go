@@ -62,16 +62,28 @@ func (s *ResponseStore) GetResponses(ctx context.Context, evaluationID domain.ID
 func (s *ResponseStore) ListResponses(ctx context.Context, q ports.ResponseQuery) ([]domain.Response, error) {
 	var rows []dbsqlc.Response
 	var err error
-	if q.Desc {
+	ev, after, lim := pgID(q.EvaluationID), optID(q.After), int32(q.Limit)
+	switch {
+	case q.Scorer != nil && q.Desc:
+		var rs []dbsqlc.ListResponsesByScorerDescRow
+		rs, err = s.q.ListResponsesByScorerDesc(ctx, dbsqlc.ListResponsesByScorerDescParams{
+			EvaluationID: ev, Scorer: *q.Scorer, Passed: q.Passed, Model: q.Model, PromptID: q.PromptID, AfterID: after, Lim: lim})
+		for _, r := range rs {
+			rows = append(rows, r.Response)
+		}
+	case q.Scorer != nil:
+		var rs []dbsqlc.ListResponsesByScorerAscRow
+		rs, err = s.q.ListResponsesByScorerAsc(ctx, dbsqlc.ListResponsesByScorerAscParams{
+			EvaluationID: ev, Scorer: *q.Scorer, Passed: q.Passed, Model: q.Model, PromptID: q.PromptID, AfterID: after, Lim: lim})
+		for _, r := range rs {
+			rows = append(rows, r.Response)
+		}
+	case q.Desc:
 		rows, err = s.q.ListResponsesDesc(ctx, dbsqlc.ListResponsesDescParams{
-			EvaluationID: pgID(q.EvaluationID), Model: q.Model, PromptID: q.PromptID, Scorer: q.Scorer, Passed: q.Passed,
-			AfterID: optID(q.After), Lim: int32(q.Limit),
-		})
-	} else {
+			EvaluationID: ev, Model: q.Model, PromptID: q.PromptID, AfterID: after, Lim: lim})
+	default:
 		rows, err = s.q.ListResponsesAsc(ctx, dbsqlc.ListResponsesAscParams{
-			EvaluationID: pgID(q.EvaluationID), Model: q.Model, PromptID: q.PromptID, Scorer: q.Scorer, Passed: q.Passed,
-			AfterID: optID(q.After), Lim: int32(q.Limit),
-		})
+			EvaluationID: ev, Model: q.Model, PromptID: q.PromptID, AfterID: after, Lim: lim})
 	}
 	if err != nil {
 		return nil, translate(err)

@@ -12,6 +12,33 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+const clearComparisonsStage = `-- name: ClearComparisonsStage :exec
+TRUNCATE comparisons_stage
+`
+
+func (q *Queries) ClearComparisonsStage(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, clearComparisonsStage)
+	return err
+}
+
+type CopyComparisonsParams struct {
+	EvaluationID  pgtype.UUID
+	ID            pgtype.UUID
+	ExternalID    *string
+	ResponseAID   pgtype.UUID
+	ResponseBID   pgtype.UUID
+	ModelA        string
+	ModelB        string
+	PromptID      string
+	Preference    float64
+	Annotator     string
+	AnnotatorKind string
+	Rationale     string
+	Metadata      []byte
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
 type CopyComparisonsToStageParams struct {
 	Ord           int32
 	EvaluationID  pgtype.UUID
@@ -47,7 +74,7 @@ CREATE TEMPORARY TABLE IF NOT EXISTS comparisons_stage (
     rationale      text             NOT NULL,
     metadata       jsonb            NOT NULL,
     created_at     timestamptz      NOT NULL
-) ON COMMIT DELETE ROWS
+)
 `
 
 func (q *Queries) CreateComparisonsStage(ctx context.Context) error {

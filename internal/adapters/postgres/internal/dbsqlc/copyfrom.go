@@ -9,6 +9,52 @@ import (
 	"context"
 )
 
+// iteratorForCopyComparisons implements pgx.CopyFromSource.
+type iteratorForCopyComparisons struct {
+	rows                 []CopyComparisonsParams
+	skippedFirstNextCall bool
+}
+
+func (r *iteratorForCopyComparisons) Next() bool {
+	if len(r.rows) == 0 {
+		return false
+	}
+	if !r.skippedFirstNextCall {
+		r.skippedFirstNextCall = true
+		return true
+	}
+	r.rows = r.rows[1:]
+	return len(r.rows) > 0
+}
+
+func (r iteratorForCopyComparisons) Values() ([]interface{}, error) {
+	return []interface{}{
+		r.rows[0].EvaluationID,
+		r.rows[0].ID,
+		r.rows[0].ExternalID,
+		r.rows[0].ResponseAID,
+		r.rows[0].ResponseBID,
+		r.rows[0].ModelA,
+		r.rows[0].ModelB,
+		r.rows[0].PromptID,
+		r.rows[0].Preference,
+		r.rows[0].Annotator,
+		r.rows[0].AnnotatorKind,
+		r.rows[0].Rationale,
+		r.rows[0].Metadata,
+		r.rows[0].CreatedAt,
+		r.rows[0].UpdatedAt,
+	}, nil
+}
+
+func (r iteratorForCopyComparisons) Err() error {
+	return nil
+}
+
+func (q *Queries) CopyComparisons(ctx context.Context, arg []CopyComparisonsParams) (int64, error) {
+	return q.db.CopyFrom(ctx, []string{"comparisons"}, []string{"evaluation_id", "id", "external_id", "response_a_id", "response_b_id", "model_a", "model_b", "prompt_id", "preference", "annotator", "annotator_kind", "rationale", "metadata", "created_at", "updated_at"}, &iteratorForCopyComparisons{rows: arg})
+}
+
 // iteratorForCopyComparisonsToStage implements pgx.CopyFromSource.
 type iteratorForCopyComparisonsToStage struct {
 	rows                 []CopyComparisonsToStageParams
@@ -55,6 +101,53 @@ func (q *Queries) CopyComparisonsToStage(ctx context.Context, arg []CopyComparis
 	return q.db.CopyFrom(ctx, []string{"comparisons_stage"}, []string{"ord", "evaluation_id", "id", "external_id", "response_a_id", "response_b_id", "model_a", "model_b", "prompt_id", "preference", "annotator", "annotator_kind", "rationale", "metadata", "created_at"}, &iteratorForCopyComparisonsToStage{rows: arg})
 }
 
+// iteratorForCopyResponses implements pgx.CopyFromSource.
+type iteratorForCopyResponses struct {
+	rows                 []CopyResponsesParams
+	skippedFirstNextCall bool
+}
+
+func (r *iteratorForCopyResponses) Next() bool {
+	if len(r.rows) == 0 {
+		return false
+	}
+	if !r.skippedFirstNextCall {
+		r.skippedFirstNextCall = true
+		return true
+	}
+	r.rows = r.rows[1:]
+	return len(r.rows) > 0
+}
+
+func (r iteratorForCopyResponses) Values() ([]interface{}, error) {
+	return []interface{}{
+		r.rows[0].EvaluationID,
+		r.rows[0].ID,
+		r.rows[0].ExternalID,
+		r.rows[0].PromptID,
+		r.rows[0].Model,
+		r.rows[0].Prompt,
+		r.rows[0].Context,
+		r.rows[0].Response,
+		r.rows[0].Reference,
+		r.rows[0].Metadata,
+		r.rows[0].CreatedAt,
+		r.rows[0].UpdatedAt,
+	}, nil
+}
+
+func (r iteratorForCopyResponses) Err() error {
+	return nil
+}
+
+// The fast path of bulk ingest copies straight into the tables, inside a savepoint;
+// the app has already left out external ids that are stored, so a unique violation
+// means a concurrent request stored one first, and that chunk goes through the
+// staging tables and ON CONFLICT instead.
+func (q *Queries) CopyResponses(ctx context.Context, arg []CopyResponsesParams) (int64, error) {
+	return q.db.CopyFrom(ctx, []string{"responses"}, []string{"evaluation_id", "id", "external_id", "prompt_id", "model", "prompt", "context", "response", "reference", "metadata", "created_at", "updated_at"}, &iteratorForCopyResponses{rows: arg})
+}
+
 // iteratorForCopyResponsesToStage implements pgx.CopyFromSource.
 type iteratorForCopyResponsesToStage struct {
 	rows                 []CopyResponsesToStageParams
@@ -96,6 +189,47 @@ func (r iteratorForCopyResponsesToStage) Err() error {
 
 func (q *Queries) CopyResponsesToStage(ctx context.Context, arg []CopyResponsesToStageParams) (int64, error) {
 	return q.db.CopyFrom(ctx, []string{"responses_stage"}, []string{"ord", "evaluation_id", "id", "external_id", "prompt_id", "model", "prompt", "context", "response", "reference", "metadata", "created_at"}, &iteratorForCopyResponsesToStage{rows: arg})
+}
+
+// iteratorForCopyScores implements pgx.CopyFromSource.
+type iteratorForCopyScores struct {
+	rows                 []CopyScoresParams
+	skippedFirstNextCall bool
+}
+
+func (r *iteratorForCopyScores) Next() bool {
+	if len(r.rows) == 0 {
+		return false
+	}
+	if !r.skippedFirstNextCall {
+		r.skippedFirstNextCall = true
+		return true
+	}
+	r.rows = r.rows[1:]
+	return len(r.rows) > 0
+}
+
+func (r iteratorForCopyScores) Values() ([]interface{}, error) {
+	return []interface{}{
+		r.rows[0].EvaluationID,
+		r.rows[0].ResponseID,
+		r.rows[0].Scorer,
+		r.rows[0].Model,
+		r.rows[0].PromptID,
+		r.rows[0].Value,
+		r.rows[0].Passed,
+		r.rows[0].Details,
+		r.rows[0].Error,
+		r.rows[0].CreatedAt,
+	}, nil
+}
+
+func (r iteratorForCopyScores) Err() error {
+	return nil
+}
+
+func (q *Queries) CopyScores(ctx context.Context, arg []CopyScoresParams) (int64, error) {
+	return q.db.CopyFrom(ctx, []string{"scores"}, []string{"evaluation_id", "response_id", "scorer", "model", "prompt_id", "value", "passed", "details", "error", "created_at"}, &iteratorForCopyScores{rows: arg})
 }
 
 // iteratorForCopyScoresToStage implements pgx.CopyFromSource.

@@ -12,6 +12,30 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+const clearStage = `-- name: ClearStage :exec
+TRUNCATE responses_stage, scores_stage
+`
+
+func (q *Queries) ClearStage(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, clearStage)
+	return err
+}
+
+type CopyResponsesParams struct {
+	EvaluationID pgtype.UUID
+	ID           pgtype.UUID
+	ExternalID   *string
+	PromptID     string
+	Model        string
+	Prompt       string
+	Context      []byte
+	Response     string
+	Reference    *string
+	Metadata     []byte
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
 type CopyResponsesToStageParams struct {
 	Ord          int32
 	EvaluationID pgtype.UUID
@@ -24,6 +48,19 @@ type CopyResponsesToStageParams struct {
 	Response     string
 	Reference    *string
 	Metadata     []byte
+	CreatedAt    time.Time
+}
+
+type CopyScoresParams struct {
+	EvaluationID pgtype.UUID
+	ResponseID   pgtype.UUID
+	Scorer       string
+	Model        string
+	PromptID     string
+	Value        *float64
+	Passed       *bool
+	Details      []byte
+	Error        *string
 	CreatedAt    time.Time
 }
 
@@ -54,7 +91,7 @@ CREATE TEMPORARY TABLE IF NOT EXISTS responses_stage (
     reference     text,
     metadata      jsonb       NOT NULL,
     created_at    timestamptz NOT NULL
-) ON COMMIT DELETE ROWS
+)
 `
 
 func (q *Queries) CreateResponsesStage(ctx context.Context) error {
@@ -74,7 +111,7 @@ CREATE TEMPORARY TABLE IF NOT EXISTS scores_stage (
     details       jsonb            NOT NULL,
     error         text,
     created_at    timestamptz      NOT NULL
-) ON COMMIT DELETE ROWS
+)
 `
 
 func (q *Queries) CreateScoresStage(ctx context.Context) error {
@@ -238,36 +275,27 @@ SELECT evaluation_id, id, external_id, prompt_id, model, prompt, context, respon
 WHERE r.evaluation_id = $1
   AND ($2::text IS NULL OR r.model = $2)
   AND ($3::text IS NULL OR r.prompt_id = $3)
-  AND ($4::text IS NULL OR EXISTS (
-        SELECT 1 FROM scores s
-        WHERE s.evaluation_id = r.evaluation_id AND s.response_id = r.id AND s.scorer = $4
-          AND ($5::boolean IS NULL OR s.passed = $5)))
-  AND ($6::uuid IS NULL OR r.id > $6)
+  AND ($4::uuid IS NULL OR r.id > $4)
 ORDER BY r.id
-LIMIT $7
+LIMIT $5
 `
 
 type ListResponsesAscParams struct {
 	EvaluationID pgtype.UUID
 	Model        *string
 	PromptID     *string
-	Scorer       *string
-	Passed       *bool
 	AfterID      pgtype.UUID
 	Lim          int32
 }
 
 // The list queries filter by optional model, prompt_id and scorer(+passed). The pool
-// plans every statement with its actual parameters (plan_cache_mode =
-// force_custom_plan), so the planner drops the filters that are off and picks the
-// matching index.
+// sends statements unnamed, so each is planned with its actual parameters: the
+// planner drops the filters that are off and picks the matching index.
 func (q *Queries) ListResponsesAsc(ctx context.Context, arg ListResponsesAscParams) ([]Response, error) {
 	rows, err := q.db.Query(ctx, listResponsesAsc,
 		arg.EvaluationID,
 		arg.Model,
 		arg.PromptID,
-		arg.Scorer,
-		arg.Passed,
 		arg.AfterID,
 		arg.Lim,
 	)
@@ -302,26 +330,157 @@ func (q *Queries) ListResponsesAsc(ctx context.Context, arg ListResponsesAscPara
 	return items, nil
 }
 
+const listResponsesByScorerAsc = `-- name: ListResponsesByScorerAsc :many
+
+SELECT r.evaluation_id, r.id, r.external_id, r.prompt_id, r.model, r.prompt, r.context, r.response, r.reference, r.metadata, r.created_at, r.updated_at FROM responses r
+JOIN scores s ON s.evaluation_id = r.evaluation_id AND s.response_id = r.id AND s.scorer = $1
+WHERE r.evaluation_id = $2
+  AND ($3::boolean IS NULL OR s.passed = $3)
+  AND ($4::text IS NULL OR r.model = $4)
+  AND ($5::text IS NULL OR r.prompt_id = $5)
+  AND ($6::uuid IS NULL OR r.id > $6)
+ORDER BY r.id
+LIMIT $7
+`
+
+type ListResponsesByScorerAscParams struct {
+	Scorer       string
+	EvaluationID pgtype.UUID
+	Passed       *bool
+	Model        *string
+	PromptID     *string
+	AfterID      pgtype.UUID
+	Lim          int32
+}
+
+type ListResponsesByScorerAscRow struct {
+	Response Response
+}
+
+// The scorer filter is a join (one score per response and scorer), not an optional
+// EXISTS: an EXISTS under OR is never turned into a join and would scan every score.
+func (q *Queries) ListResponsesByScorerAsc(ctx context.Context, arg ListResponsesByScorerAscParams) ([]ListResponsesByScorerAscRow, error) {
+	rows, err := q.db.Query(ctx, listResponsesByScorerAsc,
+		arg.Scorer,
+		arg.EvaluationID,
+		arg.Passed,
+		arg.Model,
+		arg.PromptID,
+		arg.AfterID,
+		arg.Lim,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListResponsesByScorerAscRow{}
+	for rows.Next() {
+		var i ListResponsesByScorerAscRow
+		if err := rows.Scan(
+			&i.Response.EvaluationID,
+			&i.Response.ID,
+			&i.Response.ExternalID,
+			&i.Response.PromptID,
+			&i.Response.Model,
+			&i.Response.Prompt,
+			&i.Response.Context,
+			&i.Response.Response,
+			&i.Response.Reference,
+			&i.Response.Metadata,
+			&i.Response.CreatedAt,
+			&i.Response.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listResponsesByScorerDesc = `-- name: ListResponsesByScorerDesc :many
+SELECT r.evaluation_id, r.id, r.external_id, r.prompt_id, r.model, r.prompt, r.context, r.response, r.reference, r.metadata, r.created_at, r.updated_at FROM responses r
+JOIN scores s ON s.evaluation_id = r.evaluation_id AND s.response_id = r.id AND s.scorer = $1
+WHERE r.evaluation_id = $2
+  AND ($3::boolean IS NULL OR s.passed = $3)
+  AND ($4::text IS NULL OR r.model = $4)
+  AND ($5::text IS NULL OR r.prompt_id = $5)
+  AND ($6::uuid IS NULL OR r.id < $6)
+ORDER BY r.id DESC
+LIMIT $7
+`
+
+type ListResponsesByScorerDescParams struct {
+	Scorer       string
+	EvaluationID pgtype.UUID
+	Passed       *bool
+	Model        *string
+	PromptID     *string
+	AfterID      pgtype.UUID
+	Lim          int32
+}
+
+type ListResponsesByScorerDescRow struct {
+	Response Response
+}
+
+func (q *Queries) ListResponsesByScorerDesc(ctx context.Context, arg ListResponsesByScorerDescParams) ([]ListResponsesByScorerDescRow, error) {
+	rows, err := q.db.Query(ctx, listResponsesByScorerDesc,
+		arg.Scorer,
+		arg.EvaluationID,
+		arg.Passed,
+		arg.Model,
+		arg.PromptID,
+		arg.AfterID,
+		arg.Lim,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListResponsesByScorerDescRow{}
+	for rows.Next() {
+		var i ListResponsesByScorerDescRow
+		if err := rows.Scan(
+			&i.Response.EvaluationID,
+			&i.Response.ID,
+			&i.Response.ExternalID,
+			&i.Response.PromptID,
+			&i.Response.Model,
+			&i.Response.Prompt,
+			&i.Response.Context,
+			&i.Response.Response,
+			&i.Response.Reference,
+			&i.Response.Metadata,
+			&i.Response.CreatedAt,
+			&i.Response.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listResponsesDesc = `-- name: ListResponsesDesc :many
 SELECT evaluation_id, id, external_id, prompt_id, model, prompt, context, response, reference, metadata, created_at, updated_at FROM responses r
 WHERE r.evaluation_id = $1
   AND ($2::text IS NULL OR r.model = $2)
   AND ($3::text IS NULL OR r.prompt_id = $3)
-  AND ($4::text IS NULL OR EXISTS (
-        SELECT 1 FROM scores s
-        WHERE s.evaluation_id = r.evaluation_id AND s.response_id = r.id AND s.scorer = $4
-          AND ($5::boolean IS NULL OR s.passed = $5)))
-  AND ($6::uuid IS NULL OR r.id < $6)
+  AND ($4::uuid IS NULL OR r.id < $4)
 ORDER BY r.id DESC
-LIMIT $7
+LIMIT $5
 `
 
 type ListResponsesDescParams struct {
 	EvaluationID pgtype.UUID
 	Model        *string
 	PromptID     *string
-	Scorer       *string
-	Passed       *bool
 	AfterID      pgtype.UUID
 	Lim          int32
 }
@@ -331,8 +490,6 @@ func (q *Queries) ListResponsesDesc(ctx context.Context, arg ListResponsesDescPa
 		arg.EvaluationID,
 		arg.Model,
 		arg.PromptID,
-		arg.Scorer,
-		arg.Passed,
 		arg.AfterID,
 		arg.Lim,
 	)

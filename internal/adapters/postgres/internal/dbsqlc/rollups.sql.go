@@ -36,7 +36,9 @@ type DeleteModelRollupsParams struct {
 }
 
 // Deleting a response takes its scores out of the rollups by rebuilding the rollups
-// of its model from the stored scores (deletes are rare; a rebuild is exact).
+// of its model from the stored scores (deletes are rare; a rebuild is exact). The
+// model's scores are found through its responses (responses_model_idx, then the
+// scores primary key), not by scanning every score.
 func (q *Queries) DeleteModelRollups(ctx context.Context, arg DeleteModelRollupsParams) error {
 	_, err := q.db.Exec(ctx, deleteModelRollups, arg.EvaluationID, arg.Model)
 	return err
@@ -86,11 +88,11 @@ func (q *Queries) HistogramBuckets(ctx context.Context, evaluationID pgtype.UUID
 	return items, nil
 }
 
-const histogramStagedScores = `-- name: HistogramStagedScores :exec
+const histogramScores = `-- name: HistogramScores :exec
 INSERT INTO score_histograms AS h (evaluation_id, scorer, model, shard, bucket, count, min_value, max_value)
 SELECT s.evaluation_id, s.scorer, s.model, $1::smallint, score_bucket(s.value), count(*), min(s.value), max(s.value)
-FROM scores_stage s
-WHERE s.response_id = ANY($2::uuid[]) AND s.value IS NOT NULL
+FROM scores s
+WHERE s.evaluation_id = $2 AND s.response_id = ANY($3::uuid[]) AND s.value IS NOT NULL
 GROUP BY s.evaluation_id, s.scorer, s.model, score_bucket(s.value)
 ORDER BY s.evaluation_id, s.scorer, s.model, score_bucket(s.value)
 ON CONFLICT (evaluation_id, scorer, model, shard, bucket) DO UPDATE
@@ -99,20 +101,23 @@ SET count = h.count + EXCLUDED.count,
     max_value = GREATEST(h.max_value, EXCLUDED.max_value)
 `
 
-type HistogramStagedScoresParams struct {
-	Shard    int16
-	Inserted []pgtype.UUID
+type HistogramScoresParams struct {
+	Shard        int16
+	EvaluationID pgtype.UUID
+	Inserted     []pgtype.UUID
 }
 
-func (q *Queries) HistogramStagedScores(ctx context.Context, arg HistogramStagedScoresParams) error {
-	_, err := q.db.Exec(ctx, histogramStagedScores, arg.Shard, arg.Inserted)
+func (q *Queries) HistogramScores(ctx context.Context, arg HistogramScoresParams) error {
+	_, err := q.db.Exec(ctx, histogramScores, arg.Shard, arg.EvaluationID, arg.Inserted)
 	return err
 }
 
 const rebuildModelHistograms = `-- name: RebuildModelHistograms :exec
 INSERT INTO score_histograms (evaluation_id, scorer, model, shard, bucket, count, min_value, max_value)
 SELECT s.evaluation_id, s.scorer, s.model, 0, score_bucket(s.value), count(*), min(s.value), max(s.value)
-FROM scores s WHERE s.evaluation_id = $1 AND s.model = $2 AND s.value IS NOT NULL
+FROM responses r
+JOIN scores s ON s.evaluation_id = r.evaluation_id AND s.response_id = r.id
+WHERE r.evaluation_id = $1 AND r.model = $2 AND s.value IS NOT NULL
 GROUP BY s.evaluation_id, s.scorer, s.model, score_bucket(s.value)
 `
 
@@ -131,7 +136,9 @@ INSERT INTO score_rollups (evaluation_id, scorer, model, shard, n_scores, n, mea
 SELECT s.evaluation_id, s.scorer, s.model, 0, count(*), count(s.value), avg(s.value),
        COALESCE(var_samp(s.value) * (count(s.value) - 1), 0), min(s.value), max(s.value),
        count(s.passed), count(*) FILTER (WHERE s.passed), count(s.error)
-FROM scores s WHERE s.evaluation_id = $1 AND s.model = $2
+FROM responses r
+JOIN scores s ON s.evaluation_id = r.evaluation_id AND s.response_id = r.id
+WHERE r.evaluation_id = $1 AND r.model = $2
 GROUP BY s.evaluation_id, s.scorer, s.model
 `
 
@@ -202,14 +209,14 @@ func (q *Queries) RollupGroups(ctx context.Context, evaluationID pgtype.UUID) ([
 	return items, nil
 }
 
-const rollupStagedScores = `-- name: RollupStagedScores :exec
+const rollupScores = `-- name: RollupScores :exec
 
 INSERT INTO score_rollups AS r (evaluation_id, scorer, model, shard, n_scores, n, mean, m2, min_value, max_value, n_pass_known, n_passed, n_errors)
 SELECT s.evaluation_id, s.scorer, s.model, $1::smallint, count(*), count(s.value), avg(s.value),
        COALESCE(var_samp(s.value) * (count(s.value) - 1), 0), min(s.value), max(s.value),
        count(s.passed), count(*) FILTER (WHERE s.passed), count(s.error)
-FROM scores_stage s
-WHERE s.response_id = ANY($2::uuid[])
+FROM scores s
+WHERE s.evaluation_id = $2 AND s.response_id = ANY($3::uuid[])
 GROUP BY s.evaluation_id, s.scorer, s.model
 ORDER BY s.evaluation_id, s.scorer, s.model
 ON CONFLICT (evaluation_id, scorer, model, shard) DO UPDATE
@@ -228,15 +235,16 @@ SET n_scores = r.n_scores + EXCLUDED.n_scores,
     n_errors = r.n_errors + EXCLUDED.n_errors
 `
 
-type RollupStagedScoresParams struct {
-	Shard    int16
-	Inserted []pgtype.UUID
+type RollupScoresParams struct {
+	Shard        int16
+	EvaluationID pgtype.UUID
+	Inserted     []pgtype.UUID
 }
 
-// RollupStagedScores merges the staged scores of the responses this batch inserted
-// into the rollups of one shard. Rows are upserted in key order, so two batches that
-// pick the same shard lock its rows in the same order and cannot deadlock.
-func (q *Queries) RollupStagedScores(ctx context.Context, arg RollupStagedScoresParams) error {
-	_, err := q.db.Exec(ctx, rollupStagedScores, arg.Shard, arg.Inserted)
+// RollupScores and HistogramScores fold the stored scores of the given responses
+// (those a bulk ingest inserted) into one rollup shard, reading them through the
+// scores primary key.
+func (q *Queries) RollupScores(ctx context.Context, arg RollupScoresParams) error {
+	_, err := q.db.Exec(ctx, rollupScores, arg.Shard, arg.EvaluationID, arg.Inserted)
 	return err
 }
