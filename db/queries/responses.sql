@@ -132,3 +132,72 @@ VALUES (@evaluation_id, @response_id, @scorer, @model, @prompt_id, @value, @pass
 
 -- name: ClearStage :exec
 TRUNCATE responses_stage, scores_stage;
+
+-- InsertResponsesAtOnce writes a small batch in one statement, in one round trip,
+-- without an explicit transaction: the responses whose external_id is new, their
+-- scores, and the scores folded into one rollup shard. Every part of a statement
+-- sees the same snapshot, so the rollups are computed from the rows the statement
+-- inserts rather than read back. The rows arrive as JSON arrays of objects (JSON
+-- null for SQL NULL; numbers in Go's shortest form, which convert back exactly).
+
+-- name: InsertResponsesAtOnce :many
+WITH r AS (
+    SELECT (e->>'id')::uuid AS id, e->>'external_id' AS external_id, e->>'prompt_id' AS prompt_id,
+           e->>'model' AS model, e->>'prompt' AS prompt, NULLIF(e->'context', 'null'::jsonb) AS context,
+           e->>'response' AS response, e->>'reference' AS reference, e->'metadata' AS metadata,
+           (e->>'created_at')::timestamptz AS created_at
+    FROM jsonb_array_elements(@responses::jsonb) AS e
+), ins_r AS (
+    INSERT INTO responses (evaluation_id, id, external_id, prompt_id, model, prompt, context, response, reference, metadata, created_at, updated_at)
+    SELECT @evaluation_id::uuid, r.id, r.external_id, r.prompt_id, r.model, r.prompt, r.context,
+           r.response, r.reference, r.metadata, r.created_at, r.created_at
+    FROM r
+    ON CONFLICT (evaluation_id, external_id) DO NOTHING
+    RETURNING id, model, prompt_id
+), s AS (
+    SELECT (e->>'response_id')::uuid AS response_id, e->>'scorer' AS scorer, (e->>'value')::float8 AS value,
+           (e->>'passed')::boolean AS passed, e->'details' AS details, e->>'error' AS error,
+           (e->>'created_at')::timestamptz AS created_at
+    FROM jsonb_array_elements(@scores::jsonb) AS e
+), ins_s AS (
+    INSERT INTO scores (evaluation_id, response_id, scorer, model, prompt_id, value, passed, details, error, created_at)
+    SELECT @evaluation_id::uuid, s.response_id, s.scorer, i.model, i.prompt_id, s.value, s.passed, s.details, s.error, s.created_at
+    FROM s JOIN ins_r i ON i.id = s.response_id
+    RETURNING scorer, model, value, passed, error
+), roll AS (
+    INSERT INTO score_rollups AS ro (evaluation_id, scorer, model, shard, n_scores, n, mean, m2, min_value, max_value, n_pass_known, n_passed, n_errors)
+    SELECT @evaluation_id::uuid, q.scorer, q.model, @shard::smallint, count(*), count(q.value), avg(q.value),
+           COALESCE(var_samp(q.value) * (count(q.value) - 1), 0), min(q.value), max(q.value),
+           count(q.passed), count(*) FILTER (WHERE q.passed), count(q.error)
+    FROM ins_s q
+    GROUP BY q.scorer, q.model
+    ORDER BY q.scorer, q.model
+    ON CONFLICT (evaluation_id, scorer, model, shard) DO UPDATE
+    SET n_scores = ro.n_scores + EXCLUDED.n_scores,
+        n = ro.n + EXCLUDED.n,
+        mean = CASE WHEN ro.n = 0 THEN EXCLUDED.mean
+                    WHEN EXCLUDED.n = 0 THEN ro.mean
+                    ELSE ro.mean + (EXCLUDED.mean - ro.mean) * EXCLUDED.n / (ro.n + EXCLUDED.n) END,
+        m2 = CASE WHEN ro.n = 0 THEN EXCLUDED.m2
+                  WHEN EXCLUDED.n = 0 THEN ro.m2
+                  ELSE ro.m2 + EXCLUDED.m2 + (EXCLUDED.mean - ro.mean) ^ 2 * ro.n * EXCLUDED.n / (ro.n + EXCLUDED.n) END,
+        min_value = LEAST(ro.min_value, EXCLUDED.min_value),
+        max_value = GREATEST(ro.max_value, EXCLUDED.max_value),
+        n_pass_known = ro.n_pass_known + EXCLUDED.n_pass_known,
+        n_passed = ro.n_passed + EXCLUDED.n_passed,
+        n_errors = ro.n_errors + EXCLUDED.n_errors
+    RETURNING 1
+), hist AS (
+    INSERT INTO score_histograms AS h (evaluation_id, scorer, model, shard, bucket, count, min_value, max_value)
+    SELECT @evaluation_id::uuid, q.scorer, q.model, @shard::smallint, score_bucket(q.value), count(*), min(q.value), max(q.value)
+    FROM ins_s q
+    WHERE q.value IS NOT NULL
+    GROUP BY q.scorer, q.model, score_bucket(q.value)
+    ORDER BY q.scorer, q.model, score_bucket(q.value)
+    ON CONFLICT (evaluation_id, scorer, model, shard, bucket) DO UPDATE
+    SET count = h.count + EXCLUDED.count,
+        min_value = LEAST(h.min_value, EXCLUDED.min_value),
+        max_value = GREATEST(h.max_value, EXCLUDED.max_value)
+    RETURNING 1
+)
+SELECT id FROM ins_r;

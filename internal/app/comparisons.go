@@ -124,7 +124,8 @@ func (u *Comparisons) Stream(ctx context.Context, evalRef string, single, keep b
 			}
 			return cmp, nil
 		},
-		begin: u.d.Stores.Comparisons.BeginComparisons,
+		begin:  u.d.Stores.Comparisons.BeginComparisons,
+		insert: u.d.Stores.Comparisons.InsertComparisons,
 	}}, nil
 }
 

@@ -39,11 +39,16 @@ type onceStream[In, T any] struct {
 	build        func(i int, x In) (T, error)
 	prepare      func(ctx context.Context, fresh []T) error
 	begin        func(ctx context.Context) (ports.StagedBatch[T], error)
-	maxItems     int
-	keep         bool
+	// insert writes a whole request that fits in one chunk with one call, which
+	// the store may do in fewer round trips than a staged batch.
+	insert   func(ctx context.Context, items []T) ([]domain.ID, error)
+	maxItems int
+	keep     bool
 
 	batch   ports.StagedBatch[T]
-	staging chan error // the chunk being staged in the background, if any
+	staging chan error  // the chunk being staged in the background, if any
+	once    []domain.ID // ids inserted by insert, for a request of one chunk
+	onceRan bool
 	n       int
 	chunk   []In
 	chunkAt int // global index of chunk[0]
@@ -77,7 +82,9 @@ func (s *onceStream[In, T]) Add(ctx context.Context, x In) error {
 	return nil
 }
 
-func (s *onceStream[In, T]) flush(ctx context.Context) error {
+func (s *onceStream[In, T]) flush(ctx context.Context) error { return s.flushChunk(ctx, false) }
+
+func (s *onceStream[In, T]) flushChunk(ctx context.Context, final bool) error {
 	if err := errors.Join(s.errs...); err != nil {
 		return err
 	}
@@ -149,6 +156,21 @@ func (s *onceStream[In, T]) flush(ctx context.Context) error {
 			return err
 		}
 	}
+	if final && s.batch == nil && s.insert != nil {
+		// The whole request is this chunk: one call writes it.
+		ids, err := s.insert(ctx, fresh)
+		if err != nil {
+			return err
+		}
+		s.once, s.onceRan = ids, true
+		if s.keep {
+			for k, t := range fresh {
+				s.out[freshAt[k]] = stored[T]{item: t}
+				s.pending = append(s.pending, freshAt[k])
+			}
+		}
+		return nil
+	}
 	// The chunk is written in the background while the next one is decoded and
 	// scored: scoring runs in this process, the COPY in the database's, and on a
 	// small machine overlapping them is most of the difference. Writes stay in
@@ -201,7 +223,7 @@ type batchResult[T any] struct {
 
 // Finish stages the last chunk and commits. It refuses an empty request.
 func (s *onceStream[In, T]) Finish(ctx context.Context) (batchResult[T], error) {
-	if err := s.flush(ctx); err != nil {
+	if err := s.flushChunk(ctx, true); err != nil {
 		s.Abort(ctx)
 		return batchResult[T]{}, err
 	}
@@ -212,8 +234,8 @@ func (s *onceStream[In, T]) Finish(ctx context.Context) (batchResult[T], error) 
 	if s.n == 0 {
 		return batchResult[T]{}, domain.Invalid("", "the batch is empty; send one object, a JSON array or NDJSON lines")
 	}
-	var inserted []domain.ID
-	if s.batch != nil {
+	inserted := s.once
+	if s.batch != nil && !s.onceRan {
 		var err error
 		if inserted, err = s.batch.Commit(ctx); err != nil {
 			return batchResult[T]{}, err

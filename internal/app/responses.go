@@ -117,6 +117,7 @@ func (u *Responses) Stream(ctx context.Context, evalRef string, single, keep boo
 		},
 		prepare: func(ctx context.Context, fresh []domain.Response) error { return u.score(ctx, set, fresh, now) },
 		begin:   u.d.Stores.Responses.BeginResponses,
+		insert:  u.d.Stores.Responses.InsertResponses,
 	}}, nil
 }
 

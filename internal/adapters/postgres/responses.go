@@ -2,6 +2,10 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -22,10 +26,19 @@ var _ ports.ResponseStore = (*ResponseStore)(nil)
 // db/migrations/00003_score_rollups.sql).
 const rollupShards = 16
 
-// InsertResponses writes one batch through BeginResponses.
+// smallBatch is the largest batch InsertResponses writes in a single statement; a
+// larger one goes through COPY.
+const smallBatch = 64
+
+// InsertResponses writes one batch. A small one is a single statement, in one
+// round trip (see InsertResponsesAtOnce in db/queries/responses.sql); a larger one
+// goes through BeginResponses and COPY.
 func (s *ResponseStore) InsertResponses(ctx context.Context, rs []domain.Response) ([]domain.ID, error) {
 	if len(rs) == 0 {
 		return nil, nil
+	}
+	if len(rs) <= smallBatch {
+		return s.insertAtOnce(ctx, rs)
 	}
 	b, err := s.BeginResponses(ctx)
 	if err != nil {
@@ -140,4 +153,75 @@ func (s *ResponseStore) DeleteResponse(ctx context.Context, evaluationID, id dom
 		}
 		return translate(q.RebuildModelHistograms(ctx, dbsqlc.RebuildModelHistogramsParams{EvaluationID: ev, Model: model}))
 	})
+}
+
+type responseJSON struct {
+	ID         string          `json:"id"`
+	ExternalID *string         `json:"external_id"`
+	PromptID   string          `json:"prompt_id"`
+	Model      string          `json:"model"`
+	Prompt     string          `json:"prompt"`
+	Context    json.RawMessage `json:"context"`
+	Response   string          `json:"response"`
+	Reference  *string         `json:"reference"`
+	Metadata   json.RawMessage `json:"metadata"`
+	CreatedAt  time.Time       `json:"created_at"`
+}
+
+type scoreJSON struct {
+	ResponseID string          `json:"response_id"`
+	Scorer     string          `json:"scorer"`
+	Value      *float64        `json:"value"`
+	Passed     *bool           `json:"passed"`
+	Details    json.RawMessage `json:"details"`
+	Error      *string         `json:"error"`
+	CreatedAt  time.Time       `json:"created_at"`
+}
+
+// insertAtOnce writes a small batch of one evaluation with its scores and rollups
+// in one statement.
+func (s *ResponseStore) insertAtOnce(ctx context.Context, rs []domain.Response) ([]domain.ID, error) {
+	rows := make([]responseJSON, len(rs))
+	var scores []scoreJSON
+	for i, r := range rs {
+		meta, err := marshalObject(r.Metadata)
+		if err != nil {
+			return nil, fmt.Errorf("encode metadata of response %s: %w", r.ID, err)
+		}
+		ctxJSON, err := marshalContext(r.Context)
+		if err != nil {
+			return nil, fmt.Errorf("encode context of response %s: %w", r.ID, err)
+		}
+		if ctxJSON == nil {
+			ctxJSON = json.RawMessage("null")
+		}
+		rows[i] = responseJSON{ID: r.ID.String(), ExternalID: optString(r.ExternalID), PromptID: r.PromptID, Model: r.Model,
+			Prompt: r.Prompt, Context: ctxJSON, Response: r.Text, Reference: r.Reference, Metadata: meta, CreatedAt: r.CreatedAt}
+		for _, sc := range r.Scores {
+			details, err := marshalObject(sc.Details)
+			if err != nil {
+				return nil, fmt.Errorf("encode details of score %q of response %s: %w", sc.Scorer, r.ID, err)
+			}
+			scores = append(scores, scoreJSON{ResponseID: r.ID.String(), Scorer: sc.Scorer, Value: sc.Value, Passed: sc.Passed,
+				Details: details, Error: optString(sc.Error), CreatedAt: sc.CreatedAt})
+		}
+	}
+	rj, err := json.Marshal(rows)
+	if err != nil {
+		return nil, err
+	}
+	if scores == nil {
+		scores = []scoreJSON{}
+	}
+	sj, err := json.Marshal(scores)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := s.q.InsertResponsesAtOnce(ctx, dbsqlc.InsertResponsesAtOnceParams{
+		Responses: rj, Scores: sj, EvaluationID: pgID(rs[0].EvaluationID), Shard: int16(rand.IntN(rollupShards)),
+	})
+	if err != nil {
+		return nil, translate(err)
+	}
+	return fromPgIDs(ids), nil
 }
