@@ -276,7 +276,7 @@ func (a *apiClient) do(ctx context.Context, method, path, contentType string, bo
 
 // timed sends one request, reads the whole reply (keeping only its start, for
 // errors) and returns how long that took; a status other than want is an error.
-func (a *apiClient) timed(ctx context.Context, method, path, contentType string, body []byte, want int) (time.Duration, error) {
+func (a *apiClient) timed(ctx context.Context, method, path, contentType string, body []byte, want int, header ...string) (time.Duration, error) {
 	var r io.Reader
 	if body != nil {
 		r = bytes.NewReader(body)
@@ -288,6 +288,9 @@ func (a *apiClient) timed(ctx context.Context, method, path, contentType string,
 	req.Header.Set("Authorization", "Bearer "+a.key)
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
 	}
 	start := time.Now()
 	res, err := a.hc.Do(req)

@@ -107,7 +107,12 @@ func (s *onceStream[In, T]) flushChunk(ctx context.Context, final bool) error {
 		}
 	}
 	existing := map[string]T{}
-	if len(lookup) > 0 {
+	// A request that is a single small write skips the lookup: its insert skips
+	// stored external ids itself (ON CONFLICT), and Finish reads back what it
+	// skipped. That saves a round trip on every single POST, at the cost of
+	// scoring an item again when it is re-posted.
+	oneShot := final && s.batch == nil && s.insert != nil
+	if len(lookup) > 0 && !oneShot {
 		items, err := s.fetch(ctx, lookup)
 		if err != nil {
 			return err
@@ -156,7 +161,7 @@ func (s *onceStream[In, T]) flushChunk(ctx context.Context, final bool) error {
 			return err
 		}
 	}
-	if final && s.batch == nil && s.insert != nil {
+	if oneShot {
 		// The whole request is this chunk: one call writes it.
 		ids, err := s.insert(ctx, fresh)
 		if err != nil {
