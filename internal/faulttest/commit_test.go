@@ -28,7 +28,14 @@ func TestCommitReplyLost(t *testing.T) {
 	pool := auditPool(t, cluster)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	const size = 10
+	// A request of up to 64 responses is written by one autocommit statement; a
+	// larger one in a transaction whose COMMIT is sent on its own. Both lose their
+	// reply here.
+	paths := []struct {
+		name   string
+		size   int
+		marker string
+	}{{"one statement", 10, "InsertResponsesAtOnce"}, {"transaction", 100, ""}}
 	stored := func(t *testing.T, prefix string) (responses, scores int) {
 		t.Helper()
 		err := pool.QueryRow(ctx, `
@@ -41,7 +48,7 @@ func TestCommitReplyLost(t *testing.T) {
 		}
 		return responses, scores
 	}
-	batch := func(prefix string, externalIDs bool) []byte {
+	batch := func(prefix string, externalIDs bool, size int) []byte {
 		var b strings.Builder
 		for i := range size {
 			item := map[string]any{"model": "m", "prompt": fmt.Sprintf("%s %d", prefix, i), "response": "an answer"}
@@ -72,49 +79,57 @@ func TestCommitReplyLost(t *testing.T) {
 		// the same 503 rather than running the batch a second time.
 		{name: "with an idempotency key", header: http.Header{"Idempotency-Key": {"lost-commit-1"}}, retry: true},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			prefix := strings.ReplaceAll(tc.name, " ", "-")
-			body := batch(prefix, tc.externalIDs)
-			cuts := proxy.Cuts()
-			proxy.LoseNextCommitReply()
-			r := post(body, tc.header)
-			if proxy.Cuts() != cuts+1 {
-				t.Fatalf("the proxy lost %d COMMIT replies, want 1; reply %s", proxy.Cuts()-cuts, r)
-			}
-			var p struct{ Detail string }
-			_ = json.Unmarshal(r.Body, &p)
-			if !r.Unavailable() || !strings.Contains(p.Detail, "may or may not have been stored") {
-				t.Errorf("post whose COMMIT reply was lost = %s, want a 503 problem saying the write may or may not be stored", r)
-			}
-			// The transaction did commit, once: a retry inside the service
-			// would have stored the batch a second time.
-			if n, s := stored(t, prefix); n != size || s != size {
-				t.Errorf("stored %d responses with %d scores, want %d and %d (committed once)", n, s, size, size)
-			}
-			t.Logf("lost COMMIT reply: client got %d after %v (service logged %q); %d responses stored",
-				r.Status, r.Latency().Round(time.Microsecond), svc.LoggedRequests()[r.RequestID].Error, size)
-			if !tc.retry {
-				return
-			}
-			r = post(body, tc.header)
-			var out struct{ Created, Existing int }
-			_ = json.Unmarshal(r.Body, &out)
-			if tc.externalIDs && (r.Status != http.StatusOK || out.Created != 0 || out.Existing != size) {
-				t.Errorf("retry = %s, want 200 with 0 created and %d existing", r, size)
-			}
-			// The replay carries no Retry-After: retrying the same key gives the
-			// same answer; the client must check what was stored.
-			if tc.header.Get("Idempotency-Key") != "" && (r.Status != http.StatusServiceUnavailable || !r.Problem() || r.Header.Get("Idempotent-Replayed") != "true") {
-				t.Errorf("retry with the key = %s (replayed %q), want the stored 503 replayed", r, r.Header.Get("Idempotent-Replayed"))
-			}
-			if n, s := stored(t, prefix); n != size || s != size {
-				t.Errorf("after the retry: %d responses with %d scores, want %d and %d", n, s, size, size)
-			}
-		})
+	for _, path := range paths {
+		size := path.size
+		for _, tc := range cases {
+			t.Run(path.name+"/"+tc.name, func(t *testing.T) {
+				prefix := strings.ReplaceAll(path.name+" "+tc.name, " ", "-")
+				body := batch(prefix, tc.externalIDs, size)
+				header := tc.header
+				if header != nil {
+					// One key per path: the same key with another body is a 422.
+					header = http.Header{"Idempotency-Key": {header.Get("Idempotency-Key") + "-" + prefix}}
+				}
+				cuts := proxy.Cuts()
+				proxy.LoseNextReplyTo(path.marker)
+				r := post(body, header)
+				if proxy.Cuts() != cuts+1 {
+					t.Fatalf("the proxy lost %d replies, want 1; reply %s", proxy.Cuts()-cuts, r)
+				}
+				var p struct{ Detail string }
+				_ = json.Unmarshal(r.Body, &p)
+				if !r.Unavailable() || !strings.Contains(p.Detail, "may or may not have been stored") {
+					t.Errorf("post whose COMMIT reply was lost = %s, want a 503 problem saying the write may or may not be stored", r)
+				}
+				// The transaction did commit, once: a retry inside the service
+				// would have stored the batch a second time.
+				if n, s := stored(t, prefix); n != size || s != size {
+					t.Errorf("stored %d responses with %d scores, want %d and %d (committed once)", n, s, size, size)
+				}
+				t.Logf("lost COMMIT reply: client got %d after %v (service logged %q); %d responses stored",
+					r.Status, r.Latency().Round(time.Microsecond), svc.LoggedRequests()[r.RequestID].Error, size)
+				if !tc.retry {
+					return
+				}
+				r = post(body, header)
+				var out struct{ Created, Existing int }
+				_ = json.Unmarshal(r.Body, &out)
+				if tc.externalIDs && (r.Status != http.StatusOK || out.Created != 0 || out.Existing != size) {
+					t.Errorf("retry = %s, want 200 with 0 created and %d existing", r, size)
+				}
+				// The replay carries no Retry-After: retrying the same key gives the
+				// same answer; the client must check what was stored.
+				if header.Get("Idempotency-Key") != "" && (r.Status != http.StatusServiceUnavailable || !r.Problem() || r.Header.Get("Idempotent-Replayed") != "true") {
+					t.Errorf("retry with the key = %s (replayed %q), want the stored 503 replayed", r, r.Header.Get("Idempotent-Replayed"))
+				}
+				if n, s := stored(t, prefix); n != size || s != size {
+					t.Errorf("after the retry: %d responses with %d scores, want %d and %d", n, s, size, size)
+				}
+			})
+		}
 	}
 	// The service carries on over new connections.
-	if r := post(batch("after", true), nil); r.Status != http.StatusCreated {
+	if r := post(batch("after", true, 10), nil); r.Status != http.StatusCreated {
 		t.Errorf("post after the lost replies = %s, want 201", r)
 	}
 }

@@ -13,10 +13,10 @@ import (
 )
 
 // Proxy forwards TCP connections to a PostgreSQL server and, when told to, loses
-// the reply to the next COMMIT: the server commits, the connection drops, and
-// the client cannot know whether its transaction was stored. It reads the
-// frontend's side of the wire protocol to find the COMMIT, which pgx sends as a
-// simple query.
+// the reply to the next COMMIT, or to the next statement whose text contains a
+// marker: the server commits, the connection drops, and the client cannot know
+// whether its write was stored. It reads the frontend's side of the wire protocol:
+// pgx sends COMMIT as a simple query, and other statements as Parse ... Sync.
 type Proxy struct {
 	// Addr is where the proxy listens, 127.0.0.1:port.
 	Addr   string
@@ -24,6 +24,7 @@ type Proxy struct {
 	ln     net.Listener
 	wg     sync.WaitGroup
 	armed  atomic.Bool
+	marker atomic.Pointer[string] // "" arms for COMMIT
 	cuts   atomic.Int32
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{}
@@ -60,9 +61,17 @@ func (p *Proxy) URL(db string) string {
 // LoseNextCommitReply makes the proxy forward the next COMMIT on any connection,
 // give the server time to carry it out, and then close both sides without
 // passing on the reply.
-func (p *Proxy) LoseNextCommitReply() { p.armed.Store(true) }
+func (p *Proxy) LoseNextCommitReply() { p.LoseNextReplyTo("") }
 
-// Cuts is how many COMMIT replies the proxy has lost.
+// LoseNextReplyTo does the same for the next statement whose text contains
+// marker (a COMMIT when marker is empty): the statement runs to completion on the
+// server (an autocommit statement commits) and its reply is lost.
+func (p *Proxy) LoseNextReplyTo(marker string) {
+	p.marker.Store(&marker)
+	p.armed.Store(true)
+}
+
+// Cuts is how many replies the proxy has lost.
 func (p *Proxy) Cuts() int { return int(p.cuts.Load()) }
 
 func (p *Proxy) track(c net.Conn, on bool) {
@@ -141,19 +150,49 @@ func (p *Proxy) serve(client, server net.Conn) {
 			break
 		}
 	}
+	// marked: the statement being parsed on this connection carries the marker;
+	// executed: it has been sent for execution (pgx may first parse a statement
+	// only to describe it), so the Sync that follows ends it and the reply from
+	// there on is lost.
+	marked, executed := false, false
+	cut := func(msg []byte) {
+		dropping.Store(true)
+		if _, err := server.Write(msg); err != nil {
+			return
+		}
+		time.Sleep(300 * time.Millisecond) // the server commits and replies into the void
+		p.cuts.Add(1)
+	}
 	for {
 		msg, err := readMessage(client)
 		if err != nil {
 			return
 		}
-		if msg[0] == 'Q' && isCommit(msg[5:]) && p.armed.CompareAndSwap(true, false) {
-			dropping.Store(true)
-			if _, err := server.Write(msg); err != nil {
+		marker := ""
+		if m := p.marker.Load(); m != nil {
+			marker = *m
+		}
+		switch msg[0] {
+		case 'Q':
+			hit := isCommit(msg[5:])
+			if marker != "" {
+				hit = bytes.Contains(msg, []byte(marker))
+			}
+			if hit && p.armed.CompareAndSwap(true, false) {
+				cut(msg)
 				return
 			}
-			time.Sleep(300 * time.Millisecond) // the server commits and replies into the void
-			p.cuts.Add(1)
-			return
+		case 'P':
+			marked = marker != "" && bytes.Contains(msg, []byte(marker))
+			executed = false
+		case 'E':
+			executed = marked
+		case 'S':
+			if executed && p.armed.CompareAndSwap(true, false) {
+				cut(msg)
+				return
+			}
+			marked, executed = false, false
 		}
 		if _, err := server.Write(msg); err != nil {
 			return

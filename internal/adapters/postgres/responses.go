@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/adapters/postgres/internal/dbsqlc"
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
@@ -217,11 +219,33 @@ func (s *ResponseStore) insertAtOnce(ctx context.Context, rs []domain.Response) 
 	if err != nil {
 		return nil, err
 	}
-	ids, err := s.q.InsertResponsesAtOnce(ctx, dbsqlc.InsertResponsesAtOnceParams{
+	params := dbsqlc.InsertResponsesAtOnceParams{
 		Responses: rj, Scores: sj, EvaluationID: pgID(rs[0].EvaluationID), Shard: int16(rand.IntN(rollupShards)),
-	})
+	}
+	pool, ok := s.db.(*pgxpool.Pool)
+	if !ok {
+		// Inside a caller's transaction: its COMMIT decides, and reports.
+		ids, err := s.q.InsertResponsesAtOnce(ctx, params)
+		if err != nil {
+			return nil, translate(err)
+		}
+		return fromPgIDs(ids), nil
+	}
+	// On its own the statement commits when it ends, so a reply lost with the
+	// connection leaves the outcome unknown, like a lost COMMIT reply. The
+	// connection is acquired first, so that a failure to get one is not mistaken
+	// for that.
+	conn, err := pool.Acquire(ctx)
 	if err != nil {
 		return nil, translate(err)
+	}
+	defer conn.Release()
+	ids, err := dbsqlc.New(conn).InsertResponsesAtOnce(ctx, params)
+	if err != nil {
+		if pgconn.SafeToRetry(err) {
+			return nil, translate(err) // nothing reached the server
+		}
+		return nil, commitError(err)
 	}
 	return fromPgIDs(ids), nil
 }
