@@ -71,6 +71,9 @@ func (c cue) extend(sentence string, m []int) []int {
 	return out
 }
 
+// cueKeys finds the keys of all cues at once; Detect uses it in place of mayMatch.
+var cueKeys = newKeyMatcher(cues)
+
 // mayMatch reports whether sentence contains one of the cue's keys.
 func (c cue) mayMatch(sentence string) bool {
 	for _, k := range c.keys {

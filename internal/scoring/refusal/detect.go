@@ -181,13 +181,15 @@ func (d *Detector) Detect(text string) Verdict {
 
 	var best candidate
 	found := false
-	for _, c := range cues {
-		if !d.enabled[c.cat] || !c.mayMatch(low) {
+	inText, inSentence := cueKeys.cueHits(low, sents)
+	for i, c := range cues {
+		bit := uint64(1) << i
+		if !d.enabled[c.cat] || inText&bit == 0 {
 			continue
 		}
 		for k, sp := range sents {
 			sent := low[sp.start:sp.end]
-			if !c.mayMatch(sent) {
+			if inSentence[k]&bit == 0 {
 				continue
 			}
 			for _, m := range c.re.FindAllStringSubmatchIndex(sent, -1) {
@@ -242,7 +244,7 @@ func (d *Detector) Detect(text string) Verdict {
 	if !found {
 		return Verdict{}
 	}
-	os, oe := n.orig[best.start], n.orig[best.end]
+	os, oe := n.origin(best.start), n.origin(best.end)
 	return Verdict{
 		Refused:   best.score >= d.threshold,
 		Category:  best.cat,

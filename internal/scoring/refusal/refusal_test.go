@@ -330,3 +330,40 @@ func TestKeysAreComplete(t *testing.T) {
 		t.Errorf("only %d cue matches checked, want at least 100", matches)
 	}
 }
+
+// TestKeyMatcher checks the one-pass key search against strings.Contains for each
+// cue's keys, on the whole text and on each sentence, over the labelled sets and
+// texts built to put keys at sentence edges and across them.
+func TestKeyMatcher(t *testing.T) {
+	texts := []string{
+		"", "sorry", "sorry.", "I'm sor. ry", "cannot.cannot", "can\nnot", "polic. y polic",
+		"let's go. lets go! nope? down\npass", "a.i. rules\n\nthe right the best",
+		"x sorrysorry apologapolog unfortunat afraid", "ai  ai. a.i. model", strings.Repeat("can't ", 50),
+	}
+	for _, path := range []string{"testdata/refusal_set.jsonl", "testdata/refusal_heldout.jsonl"} {
+		for _, ex := range loadSet(t, path) {
+			texts = append(texts, ex.Text)
+		}
+	}
+	checked := 0
+	for _, text := range texts {
+		low := normalize(text).lower
+		sents := sentences(low)
+		inText, inSentence := cueKeys.cueHits(low, sents)
+		for i, c := range cues {
+			bit := uint64(1) << i
+			if got, want := inText&bit != 0, c.mayMatch(low); got != want {
+				t.Errorf("cue %d in %q: key matcher says %v, strings.Contains %v", i, low, got, want)
+			}
+			for k, sp := range sents {
+				checked++
+				if got, want := inSentence[k]&bit != 0, c.mayMatch(low[sp.start:sp.end]); got != want {
+					t.Errorf("cue %d in sentence %q: key matcher says %v, strings.Contains %v", i, low[sp.start:sp.end], got, want)
+				}
+			}
+		}
+	}
+	if checked < 10000 {
+		t.Errorf("only %d sentence checks, want at least 10,000", checked)
+	}
+}

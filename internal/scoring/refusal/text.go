@@ -16,7 +16,15 @@ type span struct{ start, end int }
 type normalized struct {
 	folded string
 	lower  string
-	orig   []int
+	orig   []int // nil when s is ASCII: every offset is its own
+}
+
+// origin maps an offset in folded (and lower) to the offset in the original text.
+func (n normalized) origin(i int) int {
+	if n.orig == nil {
+		return i
+	}
+	return n.orig[i]
 }
 
 // foldRune returns the ASCII stand-in for r, or 0 when r is kept as it is.
@@ -32,11 +40,7 @@ func foldRune(r rune) byte {
 
 func normalize(s string) normalized {
 	if isASCII(s) {
-		orig := make([]int, len(s)+1)
-		for i := range orig {
-			orig[i] = i
-		}
-		return normalized{folded: s, lower: asciiLower(s), orig: orig}
+		return normalized{folded: s, lower: asciiLower(s)}
 	}
 	var b strings.Builder
 	b.Grow(len(s))
@@ -201,6 +205,10 @@ func quoteSpans(s string) []span {
 		if next < len(dialogue) && dialogue[next].start <= i {
 			out = append(out, span{i, dialogue[next].end})
 			i = dialogue[next].end
+			continue
+		}
+		if c := s[i]; c != '`' && c != '"' && c != '\'' && c != "\u201c"[0] {
+			i++ // no quotation opens here
 			continue
 		}
 		switch {
