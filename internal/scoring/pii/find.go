@@ -225,15 +225,37 @@ type span struct{ start, end int }
 // clusters returns the maximal runs of bytes for which in is true that hold at least
 // minDigits digits. Detectors whose matches consist only of such bytes run their
 // patterns on these runs alone, which is lossless and much cheaper than scanning
-// the whole text; boundaries are still checked against the whole text.
+// the whole text; boundaries are still checked against the whole text. in must
+// hold for every digit. When minDigits > 0 only the runs around digits are
+// visited, so prose without digits costs one scan for them.
 func clusters(text string, in func(byte) bool, minDigits int) []span {
 	var out []span
+	if minDigits <= 0 {
+		for i := 0; i < len(text); {
+			if !in(text[i]) {
+				i++
+				continue
+			}
+			start := i
+			for i < len(text) && in(text[i]) {
+				i++
+			}
+			out = append(out, span{start, i})
+		}
+		return out
+	}
 	for i := 0; i < len(text); {
-		if !in(text[i]) {
+		if !isDigit(text[i]) {
 			i++
 			continue
 		}
-		start, digits := i, 0
+		// text[i] is the first digit after the previous run (or the start), so the
+		// run reaching back from it holds no digit before i.
+		start := i
+		for start > 0 && in(text[start-1]) {
+			start--
+		}
+		digits := 0
 		for i < len(text) && in(text[i]) {
 			if isDigit(text[i]) {
 				digits++

@@ -41,34 +41,46 @@ func findIPv4(text string) []Finding {
 // read as Python slices "xs[1::2]" far more often than as addresses).
 func findIPv6(text string) []Finding {
 	var out []Finding
+	// Only runs of address bytes that hold a colon can be addresses: each is found
+	// from its first colon.
 	for i := 0; i < len(text); {
-		if !isIPv6Byte(text[i]) {
-			i++
-			continue
+		k := strings.IndexByte(text[i:], ':')
+		if k < 0 {
+			break
 		}
-		start := i
+		start := i + k
+		for start > i && isIPv6Byte(text[start-1]) {
+			start--
+		}
+		i += k
 		for i < len(text) && isIPv6Byte(text[i]) {
 			i++
 		}
-		end := i
-		for end > start && text[end-1] == '.' {
-			end--
+		if f, ok := ipv6Run(text, start, i); ok {
+			out = append(out, f)
 		}
-		s := text[start:end]
-		if strings.Count(s, ":") < 2 {
-			continue
-		}
-		if start > 0 && isWord(text[start-1]) || end < len(text) && isWord(text[end]) {
-			continue
-		}
-		addr, err := netip.ParseAddr(s)
-		if err != nil || !addr.Is6() || sliceLike(s) {
-			continue
-		}
-		head := s[:strings.IndexByte(s, ':')]
-		out = append(out, Finding{Type: IPv6, Start: start, End: end, Redacted: head + ":****"})
 	}
 	return out
+}
+
+// ipv6Run reads the maximal run text[start:end] of address bytes as an address.
+func ipv6Run(text string, start, end int) (Finding, bool) {
+	for end > start && text[end-1] == '.' {
+		end--
+	}
+	s := text[start:end]
+	if strings.Count(s, ":") < 2 {
+		return Finding{}, false
+	}
+	if start > 0 && isWord(text[start-1]) || end < len(text) && isWord(text[end]) {
+		return Finding{}, false
+	}
+	addr, err := netip.ParseAddr(s)
+	if err != nil || !addr.Is6() || sliceLike(s) {
+		return Finding{}, false
+	}
+	head := s[:strings.IndexByte(s, ':')]
+	return Finding{Type: IPv6, Start: start, End: end, Redacted: head + ":****"}, true
 }
 
 func isIPv6Byte(c byte) bool {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -453,5 +455,81 @@ func TestClustersAreLossless(t *testing.T) {
 	}
 	if matches < 50 {
 		t.Errorf("only %d matches checked, want at least 50", matches)
+	}
+}
+
+// TestClustersAroundDigits checks that finding clusters from their digits gives
+// the runs a scan of every byte gives, less those with too few digits, on random
+// texts dense in the bytes that runs are made of.
+func TestClustersAroundDigits(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	const alphabet = "0123456789 -.()+:ABCabz\n/"
+	ins := []func(byte) bool{
+		isPhoneByte,
+		func(c byte) bool { return isDigit(c) || c == '.' },
+		func(c byte) bool { return isDigit(c) || 'A' <= c && c <= 'Z' || c == ' ' },
+	}
+	compared := 0
+	for range 3000 {
+		b := make([]byte, r.IntN(60))
+		for i := range b {
+			b[i] = alphabet[r.IntN(len(alphabet))]
+		}
+		text := string(b)
+		for _, in := range ins {
+			all := clusters(text, in, 0)
+			for minDigits := 1; minDigits <= 9; minDigits++ {
+				var want []span
+				for _, sp := range all {
+					if len(digitsOf(text[sp.start:sp.end])) >= minDigits {
+						want = append(want, sp)
+					}
+				}
+				got := clusters(text, in, minDigits)
+				if !slices.Equal(got, want) {
+					t.Fatalf("clusters(%q, %d) = %v, want %v", text, minDigits, got, want)
+				}
+				compared += len(want)
+			}
+		}
+	}
+	if compared < 1000 {
+		t.Errorf("only %d clusters compared", compared)
+	}
+}
+
+// TestIPv6FromColons checks that finding address runs from their colons finds what
+// reading every maximal run of address bytes finds, on random texts dense in
+// address bytes and on the test texts.
+func TestIPv6FromColons(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	const alphabet = "0123456789abcdefABCDEF::::.. xg\n"
+	texts := []string{"", ":", "::", "fe80::1 and 2001:db8::8a2e:370:7334.", "a:b:c"}
+	for range 5000 {
+		b := make([]byte, r.IntN(50))
+		for i := range b {
+			b[i] = alphabet[r.IntN(len(alphabet))]
+		}
+		texts = append(texts, string(b))
+	}
+	for _, c := range findCases {
+		texts = append(texts, c.text)
+	}
+	found := 0
+	for _, text := range texts {
+		var want []Finding
+		for _, sp := range clusters(text, isIPv6Byte, 0) {
+			if f, ok := ipv6Run(text, sp.start, sp.end); ok {
+				want = append(want, f)
+			}
+		}
+		got := findIPv6(text)
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("findIPv6(%q) = %v, want %v", text, got, want)
+		}
+		found += len(want)
+	}
+	if found < 50 {
+		t.Errorf("only %d addresses found, want at least 50", found)
 	}
 }
