@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
@@ -35,7 +36,7 @@ func Length() scoring.Type {
 
 func scoreLength(_ context.Context, it scoring.Item) (scoring.Result, error) {
 	s := it.Response
-	words := len(strings.Fields(s))
+	words := countWords(s)
 	return scoring.Result{
 		Value: float64(words),
 		Details: map[string]any{
@@ -45,6 +46,27 @@ func scoreLength(_ context.Context, it scoring.Item) (scoring.Result, error) {
 			"bytes":      len(s),
 		},
 	}, nil
+}
+
+// countWords is len(strings.Fields(s)) without building the fields.
+func countWords(s string) int {
+	words, inWord := 0, false
+	for i := 0; i < len(s); {
+		space := false
+		if c := s[i]; c < utf8.RuneSelf {
+			space = c == ' ' || '\t' <= c && c <= '\r'
+			i++
+		} else {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			space = unicode.IsSpace(r)
+			i += size
+		}
+		if !space && !inWord {
+			words++
+		}
+		inWord = !space
+	}
+	return words
 }
 
 func countLines(s string) int {

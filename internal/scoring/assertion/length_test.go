@@ -61,7 +61,7 @@ func BenchmarkLength(b *testing.B) { benchScorer(b, "length", `{}`) }
 
 // FuzzLength checks the counts against their plain definitions on any input.
 func FuzzLength(f *testing.F) {
-	for _, s := range []string{"", "a b", "x\n\ny\n", "日本\u3000語", "\xff\xfe", " \t\r\n"} {
+	for _, s := range []string{"", "a b", "x\n\ny\n", "日本\u3000語", "\xff\xfe", " \t\r\n", "a\u0085b\u00a0c\u2028d\u1680e\v\ff\x1cg", "\xe2\x80 x\xc2"} {
 		f.Add(s)
 	}
 	s := build(f, "length", `{}`)
