@@ -278,6 +278,21 @@ func FuzzDetect(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		// The one-pass key search agrees with strings.Contains on any input.
+		low := normalize(s).lower
+		sents := sentences(low)
+		inText, inSentence := cueKeys.cueHits(low, sents)
+		for i, c := range cues {
+			bit := uint64(1) << i
+			if (inText&bit != 0) != c.mayMatch(low) {
+				t.Fatalf("cue %d: key matcher and strings.Contains disagree on %q", i, low)
+			}
+			for k, sp := range sents {
+				if (inSentence[k]&bit != 0) != c.mayMatch(low[sp.start:sp.end]) {
+					t.Fatalf("cue %d: key matcher and strings.Contains disagree on sentence %q", i, low[sp.start:sp.end])
+				}
+			}
+		}
 		v := d.Detect(s)
 		if v.Score < 0 || v.Score > 1 {
 			t.Fatalf("score = %v, want it in [0, 1]", v.Score)
