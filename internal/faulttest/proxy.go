@@ -155,6 +155,9 @@ func (p *Proxy) serve(client, server net.Conn) {
 	// only to describe it), so the Sync that follows ends it and the reply from
 	// there on is lost.
 	marked, executed := false, false
+	// markedNames are the prepared statements on this connection that carry the
+	// marker: pgx parses a named statement once and later only binds it.
+	markedNames := map[string]bool{}
 	cut := func(msg []byte) {
 		dropping.Store(true)
 		if _, err := server.Write(msg); err != nil {
@@ -184,7 +187,15 @@ func (p *Proxy) serve(client, server net.Conn) {
 			}
 		case 'P':
 			marked = marker != "" && bytes.Contains(msg, []byte(marker))
+			if name := cstring(msg[5:]); marked && name != "" {
+				markedNames[name] = true
+			}
 			executed = false
+		case 'B':
+			portal := cstring(msg[5:])
+			if marker != "" && markedNames[cstring(msg[5+len(portal)+1:])] {
+				marked = true
+			}
 		case 'E':
 			executed = marked
 		case 'S':
@@ -228,6 +239,14 @@ func readMessage(r io.Reader) ([]byte, error) {
 	copy(msg, head[:])
 	_, err := io.ReadFull(r, msg[5:])
 	return msg, err
+}
+
+// cstring returns the NUL-terminated string at the start of b.
+func cstring(b []byte) string {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		return string(b[:i])
+	}
+	return string(b)
 }
 
 // isCommit reports whether a simple query's text (NUL-terminated) is COMMIT.

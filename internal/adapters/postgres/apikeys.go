@@ -31,7 +31,7 @@ func (s *APIKeyStore) CreateAPIKey(ctx context.Context, k domain.APIKey) error {
 
 // GetAPIKeyByHash finds a key by the SHA-256 of its token.
 func (s *APIKeyStore) GetAPIKeyByHash(ctx context.Context, hash [32]byte) (domain.APIKey, error) {
-	row, err := s.q.GetAPIKeyByHash(ctx, hash[:])
+	row, err := dbsqlc.New(prepared{s.db}).GetAPIKeyByHash(ctx, hash[:])
 	if err != nil {
 		return domain.APIKey{}, translate(err)
 	}

@@ -43,7 +43,7 @@ func evaluationJSON(e domain.Evaluation) (scorers, meta []byte, err error) {
 
 // GetEvaluation finds an evaluation by id.
 func (s *EvaluationStore) GetEvaluation(ctx context.Context, id domain.ID) (domain.Evaluation, error) {
-	row, err := s.q.GetEvaluation(ctx, pgID(id))
+	row, err := dbsqlc.New(prepared{s.db}).GetEvaluation(ctx, pgID(id))
 	if err != nil {
 		return domain.Evaluation{}, translate(err)
 	}
@@ -52,7 +52,7 @@ func (s *EvaluationStore) GetEvaluation(ctx context.Context, id domain.ID) (doma
 
 // GetEvaluationByName finds an evaluation by name.
 func (s *EvaluationStore) GetEvaluationByName(ctx context.Context, name string) (domain.Evaluation, error) {
-	row, err := s.q.GetEvaluationByName(ctx, name)
+	row, err := dbsqlc.New(prepared{s.db}).GetEvaluationByName(ctx, name)
 	if err != nil {
 		return domain.Evaluation{}, translate(err)
 	}

@@ -97,6 +97,26 @@ type dbtx interface {
 	Begin(ctx context.Context) (pgx.Tx, error)
 }
 
+// prepared runs each statement as a named prepared statement, cached per
+// connection: PostgreSQL parses it once per connection and, after five runs, may
+// keep a generic plan instead of planning every call. It is for the statements of
+// every request (the key and evaluation lookups, the one-statement write of a small
+// batch), whose best plan does not depend on their parameters and whose parse and
+// plan cost as much as running them; not for the list queries (see NewPool).
+type prepared struct{ dbsqlc.DBTX }
+
+func (p prepared) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	return p.DBTX.Exec(ctx, sql, append([]any{pgx.QueryExecModeCacheStatement}, args...)...)
+}
+
+func (p prepared) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	return p.DBTX.Query(ctx, sql, append([]any{pgx.QueryExecModeCacheStatement}, args...)...)
+}
+
+func (p prepared) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	return p.DBTX.QueryRow(ctx, sql, append([]any{pgx.QueryExecModeCacheStatement}, args...)...)
+}
+
 // NewStores returns stores that run each call on the pool.
 func NewStores(pool *pgxpool.Pool) ports.Stores { return storesOn(pool) }
 

@@ -225,7 +225,7 @@ func (s *ResponseStore) insertAtOnce(ctx context.Context, rs []domain.Response) 
 	pool, ok := s.db.(*pgxpool.Pool)
 	if !ok {
 		// Inside a caller's transaction: its COMMIT decides, and reports.
-		ids, err := s.q.InsertResponsesAtOnce(ctx, params)
+		ids, err := dbsqlc.New(prepared{s.db}).InsertResponsesAtOnce(ctx, params)
 		if err != nil {
 			return nil, translate(err)
 		}
@@ -240,7 +240,7 @@ func (s *ResponseStore) insertAtOnce(ctx context.Context, rs []domain.Response) 
 		return nil, translate(err)
 	}
 	defer conn.Release()
-	ids, err := dbsqlc.New(conn).InsertResponsesAtOnce(ctx, params)
+	ids, err := dbsqlc.New(prepared{conn}).InsertResponsesAtOnce(ctx, params)
 	if err != nil {
 		if pgconn.SafeToRetry(err) {
 			return nil, translate(err) // nothing reached the server
