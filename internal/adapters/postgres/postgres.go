@@ -33,6 +33,7 @@ type PoolConfig struct {
 // NewPool opens a pool. Statements are sent unnamed (pgx's cache-describe mode), so
 // the server plans each one with its actual parameters: the list queries have
 // optional filters, and a cached generic plan would ignore which of them are on.
+// (The few statements every request runs are prepared instead; see prepared.)
 // (plan_cache_mode=force_custom_plan would do the same for our statements but also
 // re-plan the server's own prepared foreign-key checks for every inserted row.) JIT
 // is off: it costs up to half a second compiling large aggregates and the queries
