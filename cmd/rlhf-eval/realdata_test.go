@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"compress/gzip"
-	"encoding/csv"
 	"encoding/json"
 	"flag"
 	"math"
@@ -11,10 +10,11 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rlhf-eval/rlhf-eval/internal/realdata"
 )
 
 // The real-data checks read datasets that are never committed. By default they use
@@ -87,37 +87,14 @@ func readAlpacaFile(t *testing.T, path string) alpacaFile {
 	return out
 }
 
-// leaderboardCSV maps each results folder named in leaderboard.csv's samples column
-// to its win_rate.
-func leaderboardCSV(t *testing.T, path string) map[string]float64 {
+// mustLeaderboard reads leaderboard.csv or fails the test.
+func mustLeaderboard(t *testing.T, path string) map[string]float64 {
 	t.Helper()
-	f, err := os.Open(path)
+	board, err := realdata.AlpacaLeaderboard(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	col := map[string]int{}
-	for i, h := range rows[0] {
-		col[h] = i
-	}
-	out := map[string]float64{}
-	for _, r := range rows[1:] {
-		_, rest, ok := strings.Cut(r[col["samples"]], "/results/")
-		if !ok {
-			continue
-		}
-		folder, _, _ := strings.Cut(rest, "/")
-		wr, err := strconv.ParseFloat(r[col["win_rate"]], 64)
-		if err != nil {
-			t.Fatalf("leaderboard.csv: win_rate %q: %v", r[col["win_rate"]], err)
-		}
-		out[folder] = wr
-	}
-	return out
+	return board
 }
 
 // TestRealDataAlpacaEval imports every AlpacaEval annotations file into one
@@ -127,7 +104,7 @@ func leaderboardCSV(t *testing.T, path string) map[string]float64 {
 func TestRealDataAlpacaEval(t *testing.T) {
 	dir := realData(t, "alpaca_eval")
 	const baseline = "gpt4_1106_preview"
-	published := leaderboardCSV(t, filepath.Join(dir, "leaderboard.csv"))
+	published := mustLeaderboard(t, filepath.Join(dir, "leaderboard.csv"))
 	files, err := filepath.Glob(filepath.Join(dir, "*.annotations.json.gz"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no annotation files in %s (%v)", dir, err)

@@ -2,15 +2,15 @@ package ranking
 
 import (
 	"compress/gzip"
-	"encoding/csv"
 	"encoding/json"
 	"flag"
 	"math"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/rlhf-eval/rlhf-eval/internal/realdata"
 )
 
 // dataDir points at the shared real-data folder (by default /work/shared/data when the
@@ -67,42 +67,14 @@ func loadAlpacaEval(t *testing.T, dir string) map[string][]Outcome {
 	return out
 }
 
-// loadLeaderboard maps each results folder named in leaderboard.csv's samples column
-// to its published win_rate.
-func loadLeaderboard(t *testing.T, path string) map[string]float64 {
+// mustLeaderboard reads leaderboard.csv or fails the test.
+func mustLeaderboard(t *testing.T, path string) map[string]float64 {
 	t.Helper()
-	f, err := os.Open(path)
+	board, err := realdata.AlpacaLeaderboard(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	records, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	col := map[string]int{}
-	for i, name := range records[0] {
-		col[name] = i
-	}
-	winCol, okW := col["win_rate"]
-	samplesCol, okS := col["samples"]
-	if !okW || !okS {
-		t.Fatalf("%s: header %v lacks win_rate or samples", path, records[0])
-	}
-	out := make(map[string]float64)
-	for _, rec := range records[1:] {
-		_, rest, ok := strings.Cut(rec[samplesCol], "/results/")
-		if !ok {
-			continue
-		}
-		folder, _, _ := strings.Cut(rest, "/")
-		w, err := strconv.ParseFloat(rec[winCol], 64)
-		if err != nil {
-			t.Fatalf("%s: win_rate %q: %v", path, rec[winCol], err)
-		}
-		out[folder] = w
-	}
-	return out
+	return board
 }
 
 // TestAlpacaEvalLeaderboard checks WinRates against the published AlpacaEval 2.0
@@ -114,7 +86,7 @@ func TestAlpacaEvalLeaderboard(t *testing.T) {
 	if _, err := os.Stat(board); err != nil {
 		t.Skipf("real-data check skipped: AlpacaEval data not found at %s (pass -data=<folder holding alpaca_eval/>): %v", dir, err)
 	}
-	published := loadLeaderboard(t, board)
+	published := mustLeaderboard(t, board)
 	perModel := loadAlpacaEval(t, dir)
 	var all []Outcome
 	for _, o := range perModel {
