@@ -7,6 +7,7 @@ import (
 	"math"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -34,6 +35,10 @@ type config struct {
 	ReadHeaderTimeout time.Duration `envconfig:"READ_HEADER_TIMEOUT" default:"10s"`
 	RateLimit         float64       `envconfig:"RATE_LIMIT" default:"0"`
 	RateBurst         float64       `envconfig:"RATE_BURST" default:"0"`
+
+	// Server mode of the CLI: talk to this server's REST API with this key.
+	ServerURL string `envconfig:"URL"`
+	APIKey    string `envconfig:"API_KEY"`
 }
 
 const envPrefix = "RLHF"
@@ -55,6 +60,18 @@ var allowed = map[string]string{
 	"READ_HEADER_TIMEOUT": "a Go duration such as 10s, from 100ms to 10m",
 	"RATE_LIMIT":          "requests per second per API key, a number >= 0 (0 turns limiting off)",
 	"RATE_BURST":          "a number of requests >= 0 (0 means max(1, RATE_LIMIT))",
+	"URL":                 "the http(s) URL of an rlhf-eval server",
+	"API_KEY":             "an rlhf-eval API key",
+}
+
+// loginFile is where `rlhf-eval login` keeps a server and its key: in the user's
+// configuration directory ($XDG_CONFIG_HOME, else ~/.config), or nowhere.
+func loginFile() string {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "rlhf-eval", "login.json")
 }
 
 // loadConfig reads .env (if present) into the environment without overriding what

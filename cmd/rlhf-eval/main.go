@@ -42,6 +42,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		Serve:   root.serve,
 		Migrate: root.migrate,
 		Open:    root.open,
+
+		ServerURL: cfg.ServerURL, APIKey: cfg.APIKey, LoginFile: loginFile(),
 	})
 	cmd.SetArgs(args)
 	if err := cmd.ExecuteContext(ctx); err != nil {

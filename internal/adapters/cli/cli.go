@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -33,6 +34,11 @@ type Env struct {
 	Migrate func(ctx context.Context, direction string, w io.Writer) error
 	// Open connects to the database and returns the use cases.
 	Open func(ctx context.Context) (*Backend, error)
+	// ServerURL and APIKey (RLHF_URL, RLHF_API_KEY) put the data commands in server
+	// mode: they go through that server's REST API instead of the database.
+	ServerURL, APIKey string
+	// LoginFile is where `rlhf-eval login` keeps a server and key ("" for none).
+	LoginFile string
 }
 
 // exitError carries an exit code other than 1 (usage errors are 2).
@@ -70,7 +76,15 @@ func NewRoot(env Env) *cobra.Command {
 		Long: `rlhf-eval scores model responses with reference-exact metrics and detectors, turns
 pairwise preferences into leaderboards, and exports preference pairs for training.
 
-Configuration comes from RLHF_* environment variables and a .env file.`,
+Configuration comes from RLHF_* environment variables and a .env file.
+
+Commands that read or write data talk to a server's REST API when one is configured
+(--server URL, or RLHF_URL, with RLHF_API_KEY; or once with "rlhf-eval login"), which
+is all a user with only an API key needs. Without a server they open the database at
+RLHF_DATABASE_URL directly, as serve, migrate and keys create always do.`,
+		Example: `  rlhf-eval serve
+  RLHF_URL=http://localhost:8080 RLHF_API_KEY=rlhf_... rlhf-eval evaluations list
+  rlhf-eval evaluations diff chat-v1 chat-v2 --fail-on-regression`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -90,13 +104,46 @@ Configuration comes from RLHF_* environment variables and a .env file.`,
 		leaderboardCmd(env),
 		agreementCmd(env),
 		importCmd(env),
+		responsesCmd(env),
+		comparisonsCmd(env),
+		loginCmd(env),
+		logoutCmd(env),
+		versionCmd(),
 	)
+	root.PersistentFlags().String("server", "", "the rlhf-eval server to talk to (default $RLHF_URL, else the login file's)")
+	strictGroups(root)
 	return root
+}
+
+// strictGroups makes every command that only groups others refuse what is not one
+// of them: a mistyped subcommand is a usage error (exit 2), never help and exit 0,
+// so a typo in a CI script fails. A group given nothing prints its help.
+func strictGroups(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		strictGroups(sub)
+	}
+	if !c.HasSubCommands() || c.Runnable() {
+		return
+	}
+	c.SuggestionsMinimumDistance = 2
+	c.Args = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return nil
+		}
+		msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+			msg += "; did you mean " + strings.Join(s, " or ") + "?"
+		}
+		return usageError("%s (see %s --help)", msg, cmd.CommandPath())
+	}
+	c.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
 }
 
 func serveCmd(env Env) *cobra.Command {
 	return &cobra.Command{
-		Use:   "serve",
+		Use: "serve",
+		Example: `  rlhf-eval serve
+  RLHF_API_PORT=9090 RLHF_WORKERS=0 rlhf-eval serve`,
 		Short: "Serve the REST API (creates and migrates the database as configured)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -107,7 +154,9 @@ func serveCmd(env Env) *cobra.Command {
 
 func migrateCmd(env Env) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "migrate up|down|status",
+		Use: "migrate up|down|status",
+		Example: `  rlhf-eval migrate status
+  rlhf-eval migrate up`,
 		Short: "Apply, roll back or list database migrations",
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 || (args[0] != "up" && args[0] != "down" && args[0] != "status") {

@@ -137,8 +137,9 @@ func importAlpacaEvalCmd(env Env) *cobra.Command {
 	var r importRun
 	var opts app.AlpacaEvalOptions
 	cmd := &cobra.Command{
-		Use:   "alpaca-eval FILE.json[.gz] --evaluation NAME",
-		Short: "Import an AlpacaEval annotations file (pairs judged by a model)",
+		Use:     "alpaca-eval FILE.json[.gz] --evaluation NAME",
+		Example: `  rlhf-eval import alpaca-eval claude-2.1.annotations.json.gz --evaluation alpaca`,
+		Short:   "Import an AlpacaEval annotations file (pairs judged by a model)",
 		Long: `Import an AlpacaEval annotations file: a JSON list (gzipped if the name ends in .gz) of
 {instruction, output_1, generator_1, output_2, generator_2, preference, annotator}, where
 preference − 1 is the judge's probability that output_2 is better.
@@ -164,8 +165,9 @@ func importHHRLHFCmd(env Env) *cobra.Command {
 	var r importRun
 	var opts app.HHRLHFOptions
 	cmd := &cobra.Command{
-		Use:   "hh-rlhf FILE.jsonl[.gz] --evaluation NAME",
-		Short: "Import Anthropic HH-RLHF chosen/rejected dialogue pairs",
+		Use:     "hh-rlhf FILE.jsonl[.gz] --evaluation NAME",
+		Example: `  rlhf-eval import hh-rlhf harmless-base-test.jsonl.gz --evaluation hh`,
+		Short:   "Import Anthropic HH-RLHF chosen/rejected dialogue pairs",
 		Long: `Import Anthropic HH-RLHF JSONL (gzipped if the name ends in .gz): one {"chosen",
 "rejected"} pair of "\n\nHuman: ..." / "\n\nAssistant: ..." dialogues per line.
 
@@ -189,8 +191,9 @@ in the summary's notes.`,
 func importJSONLCmd(env Env) *cobra.Command {
 	var r importRun
 	cmd := &cobra.Command{
-		Use:   "jsonl FILE.jsonl[.gz] --evaluation NAME",
-		Short: "Import responses and comparisons in the API's own shapes, one per line",
+		Use:     "jsonl FILE.jsonl[.gz] --evaluation NAME",
+		Example: `  rlhf-eval import jsonl my-responses-and-comparisons.jsonl --evaluation mine`,
+		Short:   "Import responses and comparisons in the API's own shapes, one per line",
 		Long: `Import JSONL (gzipped if the name ends in .gz) where each line is a response, as POSTed
 to /v1/evaluations/{eval}/responses ({"model", "prompt", "response", ...}), or a
 comparison, as POSTed to /v1/evaluations/{eval}/comparisons ({"response_a",

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -57,7 +56,9 @@ func keysCreateCmd(env Env) *cobra.Command {
 	var scopes []string
 	var expiresIn time.Duration
 	cmd := &cobra.Command{
-		Use:   "create --name NAME --scope read|write|admin",
+		Use: "create --name NAME --scope read|write|admin",
+		Example: `  rlhf-eval keys create --name admin --scope admin
+  rlhf-eval keys create --name dashboard --scope read --expires-in 720h --format json`,
 		Short: "Create an API key and print it (it is shown only once)",
 		Long: `Create an API key. Scopes nest: admin includes write, write includes read.
 The key is printed alone on the last line of standard output (or as JSON with
@@ -111,11 +112,13 @@ The key is printed alone on the last line of standard output (or as JSON with
 func keysListCmd(env Env) *cobra.Command {
 	var format string
 	cmd := &cobra.Command{
-		Use:   "list",
+		Use: "list",
+		Example: `  rlhf-eval keys list
+  rlhf-eval keys list --format json`,
 		Short: "List API keys (prefixes only; secrets are never stored)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkFormat(format, "table", "json"); err != nil {
+			if err := checkFormat(format, "table", "json", "csv"); err != nil {
 				return err
 			}
 			return withBackend(cmd, env, func(b *Backend) error {
@@ -142,8 +145,8 @@ func keysListCmd(env Env) *cobra.Command {
 					enc.SetIndent("", "  ")
 					return enc.Encode(out)
 				}
-				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tNAME\tPREFIX\tSCOPES\tCREATED\tLAST USED\tSTATE")
+				t := newTable(w, format, false)
+				t.row("ID", "NAME", "PREFIX", "SCOPES", "CREATED", "LAST USED", "STATE")
 				for _, k := range all {
 					state := "active"
 					switch {
@@ -152,14 +155,14 @@ func keysListCmd(env Env) *cobra.Command {
 					case !k.Usable(time.Now()):
 						state = "expired"
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.Prefix,
-						strings.Join(toKeyJSON(k).Scopes, ","), k.CreatedAt.Format(time.RFC3339), fmtTime(k.LastUsedAt), state)
+					t.row(k.ID.String(), k.Name, k.Prefix, strings.Join(toKeyJSON(k).Scopes, ","), k.CreatedAt.Format(time.RFC3339),
+						fmtTime(k.LastUsedAt), state)
 				}
-				return tw.Flush()
+				return t.flush()
 			})
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "table", "output format: table or json")
+	cmd.Flags().StringVar(&format, "format", "table", "output format: table, json or csv")
 	return cmd
 }
 
@@ -172,8 +175,9 @@ func fmtTime(t *time.Time) string {
 
 func keysRevokeCmd(env Env) *cobra.Command {
 	return &cobra.Command{
-		Use:   "revoke ID",
-		Short: "Revoke an API key by id",
+		Use:     "revoke ID",
+		Example: `  rlhf-eval keys revoke 0193a0c4-5b6e-7c2d-9e1f-2a3b4c5d6e7f`,
+		Short:   "Revoke an API key by id",
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usageError("revoke takes the key's id (see keys list)")

@@ -10,7 +10,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -54,7 +53,9 @@ func leaderboardCmd(env Env) *cobra.Command {
 	var in app.LeaderboardInput
 	rounds := app.DefaultLeaderboardRounds
 	cmd := &cobra.Command{
-		Use:   "leaderboard --input FILE [--from jsonl|alpaca-eval] --method bt|elo|winrate",
+		Use: "leaderboard --input FILE [--from jsonl|alpaca-eval] --method bt|elo|winrate",
+		Example: `  rlhf-eval leaderboard --input battles.jsonl --method bt --bootstrap 100 --format json
+  rlhf-eval leaderboard --input claude-2.1.annotations.json.gz --from alpaca-eval --method winrate --baseline gpt4_1106_preview`,
 		Short: "Rank models from a file of pairwise comparisons (no database needed)",
 		Long: `Rank models from pairwise comparisons in a file.
 
@@ -67,7 +68,7 @@ func leaderboardCmd(env Env) *cobra.Command {
 Lines are read in order, which is the time order online Elo uses.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkFormat(format, "json", "table"); err != nil {
+			if err := checkFormat(format, "json", "table", "csv"); err != nil {
 				return err
 			}
 			if input == "" {
@@ -109,7 +110,7 @@ Lines are read in order, which is the time order online Elo uses.`,
 	}
 	cmd.Flags().StringVar(&input, "input", "", "comparisons file (.gz allowed), or - for stdin")
 	cmd.Flags().StringVar(&from, "from", "jsonl", "input format: jsonl or alpaca-eval")
-	cmd.Flags().StringVar(&format, "format", "table", "output format: table or json")
+	cmd.Flags().StringVar(&format, "format", "table", "output format: table, json or csv")
 	leaderboardFlags(cmd, &in, &rounds)
 	return cmd
 }
@@ -197,23 +198,25 @@ func printLeaderboard(w io.Writer, v app.LeaderboardView, format string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(v)
 	}
-	fmt.Fprintf(w, "method %s, %d comparisons", v.Method, v.Comparisons)
-	if v.Skipped > 0 {
-		fmt.Fprintf(w, " (%d without a judgement skipped)", v.Skipped)
+	if format != "csv" {
+		fmt.Fprintf(w, "method %s, %d comparisons", v.Method, v.Comparisons)
+		if v.Skipped > 0 {
+			fmt.Fprintf(w, " (%d without a judgement skipped)", v.Skipped)
+		}
+		if v.BootstrapRounds > 0 {
+			fmt.Fprintf(w, ", %d bootstrap rounds (seed %d)", v.BootstrapRounds, v.Seed)
+		}
+		fmt.Fprintln(w)
+		for _, warn := range v.Warnings {
+			fmt.Fprintln(w, "warning:", warn)
+		}
 	}
-	if v.BootstrapRounds > 0 {
-		fmt.Fprintf(w, ", %d bootstrap rounds (seed %d)", v.BootstrapRounds, v.Seed)
-	}
-	fmt.Fprintln(w)
-	for _, warn := range v.Warnings {
-		fmt.Fprintln(w, "warning:", warn)
-	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	t := newTable(w, format, true)
 	label := "RATING"
 	if v.Method == app.MethodWinRate {
 		label = "WIN RATE"
 	}
-	fmt.Fprintf(tw, "RANK\tMODEL\t%s\t95%% CI\tRANKS\tBATTLES\tWIN %%\tFLAGS\t\n", label)
+	t.row("RANK", "MODEL", label, "95% CI", "RANKS", "BATTLES", "WIN %", "FLAGS")
 	for _, r := range v.Ratings {
 		wr := "-"
 		if r.WinRate != nil {
@@ -223,18 +226,19 @@ func printLeaderboard(w io.Writer, v app.LeaderboardView, format string) error {
 		if flags == "" {
 			flags = "-"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%.1f\t[%.1f, %.1f]\t%d-%d\t%d\t%s\t%s\t\n", r.Rank, r.Model, r.Rating, r.CILow, r.CIHigh,
-			r.RankLow, r.RankHigh, r.Battles, wr, flags)
+		t.row(strconv.Itoa(r.Rank), r.Model, fmt.Sprintf("%.1f", r.Rating), fmt.Sprintf("[%.1f, %.1f]", r.CILow, r.CIHigh),
+			fmt.Sprintf("%d-%d", r.RankLow, r.RankHigh), strconv.Itoa(r.Battles), wr, flags)
 	}
-	return tw.Flush()
+	return t.flush()
 }
 
 // agreementCmd is the offline agreement over a file of labels.
 func agreementCmd(env Env) *cobra.Command {
 	var input string
 	cmd := &cobra.Command{
-		Use:   "agreement --input FILE",
-		Short: "Inter-annotator agreement of a file of labels (no database needed)",
+		Use:     "agreement --input FILE",
+		Example: `  rlhf-eval agreement --input labels.jsonl`,
+		Short:   "Inter-annotator agreement of a file of labels (no database needed)",
 		Long: `Compute percent agreement, Cohen's kappa per annotator pair, Fleiss' kappa and
 Krippendorff's alpha (nominal) from JSONL lines {"item", "annotator", "label"}.`,
 		Args: cobra.NoArgs,

@@ -45,7 +45,9 @@ func scoreCmd(env Env) *cobra.Command {
 	var types []string
 	var summary bool
 	cmd := &cobra.Command{
-		Use:   "score --input FILE.jsonl|- (--scorer TYPE ... | --scorers-file FILE.json)",
+		Use: "score --input FILE.jsonl|- (--scorer TYPE ... | --scorers-file FILE.json)",
+		Example: `  rlhf-eval score --input answers.jsonl --scorer bleu --scorer refusal --summary
+  cat answers.jsonl | rlhf-eval score --input - --scorers-file scorers.json --format csv --output scores.csv`,
 		Short: "Score a JSONL file of responses offline (no database needed)",
 		Long: `Score each line of a JSONL file, {"id", "prompt", "response", "reference"}, with the given
 scorers, and write one line per input: {"id": ..., "scores": {"<name>": {"value", "passed", "details"}}}.
@@ -99,7 +101,11 @@ when --output names a file, otherwise on stderr so stdout stays machine-readable
 				if err != nil {
 					return err
 				}
-				if err := printSummary(summaryOut, sums, "table"); err != nil {
+				views := make([]app.ScorerSummaryView, len(sums))
+				for i, s := range sums {
+					views[i] = s.View(false)
+				}
+				if err := printSummary(summaryOut, views, "table"); err != nil {
 					return err
 				}
 			}
@@ -376,38 +382,30 @@ func (r *scoreRun) footer() error {
 }
 
 // printSummary prints scorer summaries as a table or JSON.
-func printSummary(w io.Writer, sums []app.ScorerSummary, format string) error {
+func printSummary(w io.Writer, sums []app.ScorerSummaryView, format string) error {
 	if format == "json" {
-		byModel := false
-		for _, s := range sums {
-			byModel = byModel || s.Model != ""
-		}
-		out := make([]app.ScorerSummaryView, len(sums))
-		for i, s := range sums {
-			out[i] = s.View(byModel)
-		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return enc.Encode(sums)
 	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	t := newTable(w, format, true)
 	byModel := false
 	for _, s := range sums {
-		byModel = byModel || s.Model != ""
+		byModel = byModel || s.Model != nil
 	}
-	head := "SCORER\t"
+	head := []string{"SCORER"}
 	if byModel {
-		head += "MODEL\t"
+		head = append(head, "MODEL")
 	}
-	fmt.Fprintln(tw, head+"N\tMEAN\t95% CI\tSD\tMIN\tP10\tP50\tP90\tMAX\tPASS\tERRORS\tCORPUS\t")
+	t.row(append(head, "N", "MEAN", "95% CI", "SD", "MIN", "P10", "P50", "P90", "MAX", "PASS", "ERRORS", "CORPUS")...)
 	for _, s := range sums {
-		row := s.Scorer + "\t"
-		if byModel {
-			row += s.Model + "\t"
+		row := []string{s.Scorer}
+		if byModel && s.Model != nil {
+			row = append(row, *s.Model)
 		}
 		ci := "-"
-		if s.CI != nil {
-			ci = fmt.Sprintf("[%s, %s]", num(&s.CI.Lo), num(&s.CI.Hi))
+		if s.CILow != nil && s.CIHigh != nil {
+			ci = fmt.Sprintf("[%s, %s]", num(s.CILow), num(s.CIHigh))
 		}
 		corpus := "-"
 		if sc, ok := s.Corpus["score"].(float64); ok {
@@ -417,10 +415,10 @@ func printSummary(w io.Writer, sums []app.ScorerSummary, format string) error {
 		if s.PassRate != nil {
 			pass = strconv.FormatFloat(100**s.PassRate, 'f', 1, 64) + "%"
 		}
-		fmt.Fprintf(tw, "%s%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t\n", row, s.N, num(s.Mean), ci, num(s.SD),
-			num(s.Min), num(s.P10), num(s.P50), num(s.P90), num(s.Max), pass, s.Errors, corpus)
+		t.row(append(row, strconv.FormatInt(s.N, 10), num(s.Mean), ci, num(s.SD), num(s.Min), num(s.P10), num(s.P50),
+			num(s.P90), num(s.Max), pass, strconv.FormatInt(s.Errors, 10), corpus)...)
 	}
-	return tw.Flush()
+	return t.flush()
 }
 
 func num(f *float64) string {
@@ -433,11 +431,13 @@ func num(f *float64) string {
 func scorersCmd(env Env) *cobra.Command {
 	var format string
 	cmd := &cobra.Command{
-		Use:   "scorers",
+		Use: "scorers",
+		Example: `  rlhf-eval scorers
+  rlhf-eval scorers --format json`,
 		Short: "List the scorer types and their params",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkFormat(format, "table", "json"); err != nil {
+			if err := checkFormat(format, "table", "json", "csv"); err != nil {
 				return err
 			}
 			types := env.Registry.Types()
@@ -459,19 +459,19 @@ func scorersCmd(env Env) *cobra.Command {
 				enc.SetIndent("", "  ")
 				return enc.Encode(out)
 			}
-			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "TYPE\tREFERENCE\tBETTER\tPARAMS\tDESCRIPTION")
+			tw := newTable(w, format, false)
+			tw.row("TYPE", "REFERENCE", "BETTER", "PARAMS", "DESCRIPTION")
 			for _, t := range types {
 				ref := "-"
 				if t.NeedsReference {
 					ref = "needed"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.Name, ref, t.Better, paramNames(t.ParamsSchema), t.Description)
+				tw.row(t.Name, ref, string(t.Better), paramNames(t.ParamsSchema), t.Description)
 			}
-			return tw.Flush()
+			return tw.flush()
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "table", "output format: table or json (with each type's params schema)")
+	cmd.Flags().StringVar(&format, "format", "table", "output format: table, csv or json (with each type's params schema)")
 	return cmd
 }
 
