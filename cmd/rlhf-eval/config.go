@@ -20,6 +20,9 @@ import (
 type config struct {
 	DatabaseURL      string        `envconfig:"DATABASE_URL" default:"postgres://postgres@127.0.0.1:5432/rlhf_eval?sslmode=disable"`
 	DatabasePoolSize int           `envconfig:"DATABASE_POOL_SIZE" default:"10"`
+	// ReadDatabaseURL names a read replica for summaries, leaderboards, lists and
+	// exports ("": read from the primary).
+	ReadDatabaseURL string `envconfig:"READ_DATABASE_URL"`
 	APIHost          string        `envconfig:"API_HOST" default:"127.0.0.1"`
 	APIPort          int           `envconfig:"API_PORT" default:"8080"`
 	Debug            bool          `envconfig:"DEBUG" default:"false"`
@@ -47,6 +50,7 @@ const envPrefix = "RLHF"
 var allowed = map[string]string{
 	"DATABASE_URL":        "a postgres:// URL",
 	"DATABASE_POOL_SIZE":  "an integer from 1 to 1000",
+	"READ_DATABASE_URL":   "a postgres:// URL of a read replica of RLHF_DATABASE_URL",
 	"API_HOST":            "a host name or IP address",
 	"API_PORT":            "an integer from 0 to 65535 (0 picks a free port)",
 	"DEBUG":               "true or false",

@@ -18,6 +18,7 @@ import (
 	"github.com/rlhf-eval/rlhf-eval/internal/adapters/postgres"
 	"github.com/rlhf-eval/rlhf-eval/internal/adapters/system"
 	"github.com/rlhf-eval/rlhf-eval/internal/app"
+	"github.com/rlhf-eval/rlhf-eval/internal/ports"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
 )
 
@@ -66,16 +67,16 @@ func (r *root) connect(ctx context.Context, migrate bool) (*pgxpool.Pool, error)
 	return pool, nil
 }
 
-func (r *root) deps(pool *pgxpool.Pool, reg *scoring.Registry) app.Deps {
+func (r *root) deps(pool *pgxpool.Pool, stores ports.Stores, reg *scoring.Registry) app.Deps {
 	return app.Deps{
-		Stores: postgres.NewStores(pool), Tx: postgres.NewTxRunner(pool),
+		Stores: stores, Tx: postgres.NewTxRunner(pool),
 		Clock: system.Clock{}, IDs: system.IDs{}, Registry: reg,
 		Limits: app.Limits{MaxBatchItems: r.cfg.MaxBatchItems, MaxFieldBytes: r.cfg.MaxFieldBytes},
 	}
 }
 
 func (r *root) services(pool *pgxpool.Pool) (*cli.Backend, error) {
-	d := r.deps(pool, r.reg)
+	d := r.deps(pool, postgres.NewStores(pool), r.reg)
 	svc, err := app.NewServices(d)
 	if err != nil {
 		return nil, err
@@ -158,7 +159,19 @@ func (r *root) serve(ctx context.Context) error {
 			AcquiredConns: st.AcquiredConns(), AcquireCount: st.AcquireCount(), EmptyAcquireCount: st.EmptyAcquireCount(),
 			AcquireDuration: st.AcquireDuration()}
 	})
-	d := r.deps(pool, r.reg.WithObserver(m.ObserveScorer))
+	stores := postgres.NewStores(pool)
+	var repl *postgres.Replication
+	if r.cfg.ReadDatabaseURL != "" {
+		replica, err := postgres.NewPool(ctx, postgres.PoolConfig{URL: r.cfg.ReadDatabaseURL, MaxConns: int32(r.cfg.DatabasePoolSize), Logger: r.log})
+		if err != nil {
+			return fmt.Errorf("read replica: %w", err)
+		}
+		defer replica.Close()
+		repl = postgres.NewReplication(pool, replica, r.log, m.ObserveRead)
+		stores = repl.Stores()
+		r.log.Info("reading from a replica", "url", redactURL(r.cfg.ReadDatabaseURL))
+	}
+	d := r.deps(pool, stores, r.reg.WithObserver(m.ObserveScorer))
 	svc, err := app.NewServices(d)
 	if err != nil {
 		return err
@@ -169,6 +182,9 @@ func (r *root) serve(ctx context.Context) error {
 	}
 	services := httpapi.ServicesFrom(svc, postgres.NewPinger(pool))
 	services.RateLimit = limiter
+	if repl != nil {
+		services.Consistency = repl
+	}
 	api, err := httpapi.New(services, httpapi.Config{
 		MaxBodyBytes: r.cfg.MaxBodyBytes, MaxBatchItems: r.cfg.MaxBatchItems, Debug: r.cfg.Debug,
 		RequestTimeout: r.cfg.RequestTimeout, ReadHeaderTimeout: r.cfg.ReadHeaderTimeout,

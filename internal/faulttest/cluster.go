@@ -251,3 +251,63 @@ func tail(s string, n int) string {
 	}
 	return string(bytes.Join(lines, []byte("\n")))
 }
+
+// StartStandby creates a streaming hot standby of primary with pg_basebackup
+// (which also writes the standby's connection settings) on a free port of its
+// own, starts it and waits until it accepts connections. It is a read replica:
+// it replays the primary's WAL and refuses writes.
+func StartStandby(t testing.TB, primary *Cluster) *Cluster {
+	t.Helper()
+	c := &Cluster{bin: primary.bin, port: freePort(t), osUser: primary.osUser}
+	var err error
+	c.dir, err = os.MkdirTemp("", "rlhf-faulttest-standby-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c.pgctl(context.Background(), "stop", "-m", "immediate")
+		if t.Failed() {
+			t.Logf("standby log (last 40 lines):\n%s", tail(c.Log(), 40))
+		}
+		_ = os.RemoveAll(c.dir)
+	})
+	sock := filepath.Join(c.dir, "sock")
+	if err := os.Mkdir(sock, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if c.osUser != "" {
+		u, err := user.Lookup(c.osUser)
+		if err != nil {
+			t.Fatal(err)
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		for _, p := range []string{c.dir, sock} {
+			if err := os.Chown(p, uid, gid); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	c.data = filepath.Join(c.dir, "data")
+	c.log = filepath.Join(c.dir, "server.log")
+	if out, err := c.command(context.Background(), "pg_basebackup", "-h", "127.0.0.1", "-p", strconv.Itoa(primary.port),
+		"-U", "postgres", "-D", c.data, "-R", "-X", "stream", "--no-sync").CombinedOutput(); err != nil {
+		t.Fatalf("pg_basebackup: %v\n%s", err, out)
+	}
+	// The copied postgresql.conf names the primary's port and socket directory;
+	// later lines win.
+	conf := fmt.Sprintf("\nport = %d\nunix_socket_directories = '%s'\nhot_standby = on\n", c.port, sock)
+	f, err := os.OpenFile(filepath.Join(c.data, "postgresql.conf"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.WriteString(conf)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Start(t)
+	return c
+}

@@ -74,6 +74,8 @@ type Services struct {
 	// Idempotency and RateLimit are optional: nil turns the feature off.
 	Idempotency IdempotencyService
 	RateLimit   RateLimiter
+	// Consistency is set when a read replica serves reads (nil: no tokens).
+	Consistency ConsistencyService
 }
 
 // Config tunes the HTTP adapter.
@@ -130,7 +132,7 @@ func New(svc Services, cfg Config, log *slog.Logger) (*Server, error) {
 	e.HTTPErrorHandler = errorHandler(log)
 	s := &Server{echo: e, svc: svc, cfg: cfg, log: log}
 	e.Pre(headAsGet)
-	e.Use(s.requestID, s.logRequests, s.recoverPanics, s.limitBody, s.decompress, s.timeout)
+	e.Use(s.requestID, s.logRequests, s.recoverPanics, s.limitBody, s.decompress, s.timeout, s.consistency)
 	s.routes()
 	return s, nil
 }

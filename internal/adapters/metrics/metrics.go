@@ -28,6 +28,7 @@ type Metrics struct {
 	rows         *prometheus.CounterVec
 	scorer       *prometheus.HistogramVec
 	scorerErrors *prometheus.CounterVec
+	reads        *prometheus.CounterVec
 }
 
 // New builds the metrics; pool, when not nil, is read at every scrape.
@@ -51,8 +52,11 @@ func New(pool func() PoolStats) *Metrics {
 		scorerErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "rlhf_scorer_errors_total", Help: "Scorer failures (errors, panics, timeouts) by scorer type.",
 		}, []string{"type"}),
+		reads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "rlhf_db_routed_reads_total", Help: "Reads that may use a read replica, by where they ran (replica, primary).",
+		}, []string{"target"}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.rows, m.scorer, m.scorerErrors,
+	m.reg.MustRegister(m.requests, m.latency, m.rows, m.scorer, m.scorerErrors, m.reads,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if pool != nil {
 		m.reg.MustRegister(&poolCollector{stats: pool})
@@ -80,6 +84,9 @@ func (m *Metrics) AddRows(kind string, n int) {
 		m.rows.WithLabelValues(kind).Add(float64(n))
 	}
 }
+
+// ObserveRead counts one routed read by where it ran.
+func (m *Metrics) ObserveRead(target string) { m.reads.WithLabelValues(target).Inc() }
 
 // ObserveScorer records one scorer run; it fits scoring.Observer.
 func (m *Metrics) ObserveScorer(_, typ string, d time.Duration, err error) {

@@ -12,6 +12,8 @@ import (
 type ComparisonStore struct {
 	db dbtx
 	q  *dbsqlc.Queries
+	// reader, when set, serves the list pages (from a read replica).
+	reader *ComparisonStore
 }
 
 var _ ports.ComparisonStore = (*ComparisonStore)(nil)
@@ -54,6 +56,9 @@ func (s *ComparisonStore) GetComparisons(ctx context.Context, evaluationID domai
 
 // ListComparisons returns a page of comparisons, oldest first unless q.Desc.
 func (s *ComparisonStore) ListComparisons(ctx context.Context, q ports.ComparisonQuery) ([]domain.Comparison, error) {
+	if s.reader != nil {
+		return s.reader.ListComparisons(ctx, q)
+	}
 	var kind *string
 	if q.AnnotatorKind != nil {
 		k := string(*q.AnnotatorKind)

@@ -14,6 +14,8 @@ import (
 type EvaluationStore struct {
 	db dbtx
 	q  *dbsqlc.Queries
+	// reader, when set, serves the list pages (from a read replica).
+	reader *EvaluationStore
 }
 
 var _ ports.EvaluationStore = (*EvaluationStore)(nil)
@@ -61,6 +63,9 @@ func (s *EvaluationStore) GetEvaluationByName(ctx context.Context, name string) 
 
 // ListEvaluations returns a page in the requested order.
 func (s *EvaluationStore) ListEvaluations(ctx context.Context, q ports.EvaluationQuery) ([]domain.Evaluation, error) {
+	if s.reader != nil {
+		return s.reader.ListEvaluations(ctx, q)
+	}
 	lim := int32(q.Limit)
 	var afterTime *time.Time
 	var afterName *string

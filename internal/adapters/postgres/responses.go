@@ -20,6 +20,8 @@ import (
 type ResponseStore struct {
 	db dbtx
 	q  *dbsqlc.Queries
+	// reader, when set, serves the list pages (from a read replica).
+	reader *ResponseStore
 }
 
 var _ ports.ResponseStore = (*ResponseStore)(nil)
@@ -75,6 +77,9 @@ func (s *ResponseStore) GetResponses(ctx context.Context, evaluationID domain.ID
 
 // ListResponses returns a page of responses, oldest first unless q.Desc.
 func (s *ResponseStore) ListResponses(ctx context.Context, q ports.ResponseQuery) ([]domain.Response, error) {
+	if s.reader != nil {
+		return s.reader.ListResponses(ctx, q)
+	}
 	var rows []dbsqlc.Response
 	var err error
 	ev, after, lim := pgID(q.EvaluationID), optID(q.After), int32(q.Limit)
