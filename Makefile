@@ -15,7 +15,7 @@ BENCH_FLAGS ?=
 # Where the real data for checks lives (never committed).
 DATA        ?= ../shared/data
 
-.PHONY: all build run test test-short lint fmt vet generate check-generated migrate bench fuzz check-data clean
+.PHONY: all build run test test-short lint fmt vet staticcheck archcheck tidycheck generate check-generated migrate bench fuzz check-data clean
 
 all: build
 
@@ -26,16 +26,28 @@ build:
 run: build
 	./$(BIN) serve
 
-## test: lint, then the whole suite against PostgreSQL
+## test: lint, then the whole suite against PostgreSQL, with the race detector
 test: lint
-	$(GO) test -count=1 -timeout 15m ./...
+	$(GO) test -race -count=1 -timeout 25m ./...
 
 ## test-short: the suite without the slow fault and load tests
 test-short:
 	$(GO) test -count=1 -short ./...
 
-lint: vet check-generated
+## lint: gofmt, go vet, staticcheck, the dependency rule, go mod tidy, and the sqlc code up to date
+lint: vet staticcheck archcheck tidycheck check-generated
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+staticcheck:
+	@echo "staticcheck (the first run builds it: a minute or two)"
+	$(GO) tool -modfile=tools/go.mod staticcheck ./...
+
+## archcheck: the core imports no adapter, adapters no other adapter, only the Postgres adapter pgx
+archcheck:
+	$(GO) test -count=1 ./internal/archtest
+
+tidycheck:
+	@$(GO) mod tidy -diff || { echo "go.mod is not tidy: run go mod tidy"; exit 1; }
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
@@ -49,6 +61,7 @@ generate:
 
 ## check-generated: fail when the committed sqlc code is stale
 check-generated:
+	@echo "sqlc diff (the first run on a fresh clone builds sqlc: several minutes)"
 	$(SQLC) diff
 
 ## migrate: apply migrations to RLHF_DATABASE_URL

@@ -875,11 +875,7 @@ func jsonlRecord(text []byte) (ImportRecord, error) {
 	if err := decode(&in); err != nil {
 		return ImportRecord{}, err
 	}
-	out := ComparisonInput{
-		ExternalID: in.ExternalID, ResponseA: in.ResponseA, ResponseB: in.ResponseB, Preference: in.Preference,
-		Winner: in.Winner, Annotator: in.Annotator, AnnotatorKind: in.AnnotatorKind, Rationale: in.Rationale,
-		Metadata: in.Metadata,
-	}
+	out := ComparisonInput(in)
 	if out.ExternalID == "" {
 		canon, _ := json.Marshal(in)
 		out.ExternalID = "jsonl/" + hexHash(32, string(canon))
