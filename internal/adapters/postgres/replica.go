@@ -6,8 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"syscall"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
