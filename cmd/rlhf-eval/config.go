@@ -18,18 +18,15 @@ import (
 // config is the whole configuration, read once from RLHF_* variables (and a .env
 // file in the working directory; the real environment wins).
 type config struct {
-	DatabaseURL      string `envconfig:"DATABASE_URL" default:"postgres://postgres@127.0.0.1:5432/rlhf_eval?sslmode=disable"`
-	DatabasePoolSize int    `envconfig:"DATABASE_POOL_SIZE" default:"10"`
-	// ReadDatabaseURL names a read replica for summaries, leaderboards, lists and
-	// exports ("": read from the primary).
-	ReadDatabaseURL string        `envconfig:"READ_DATABASE_URL"`
-	APIHost         string        `envconfig:"API_HOST" default:"127.0.0.1"`
-	APIPort         int           `envconfig:"API_PORT" default:"8080"`
-	Debug           bool          `envconfig:"DEBUG" default:"false"`
-	LogLevel        string        `envconfig:"LOG_LEVEL" default:"info"`
-	MaxBodyBytes    int64         `envconfig:"MAX_BODY_BYTES" default:"33554432"`
-	ShutdownTimeout time.Duration `envconfig:"SHUTDOWN_TIMEOUT" default:"15s"`
-	AutoMigrate     bool          `envconfig:"AUTO_MIGRATE" default:"true"`
+	DatabaseURL      string        `envconfig:"DATABASE_URL" default:"postgres://postgres@127.0.0.1:5432/rlhf_eval?sslmode=disable"`
+	DatabasePoolSize int           `envconfig:"DATABASE_POOL_SIZE" default:"10"`
+	APIHost          string        `envconfig:"API_HOST" default:"127.0.0.1"`
+	APIPort          int           `envconfig:"API_PORT" default:"8080"`
+	Debug            bool          `envconfig:"DEBUG" default:"false"`
+	LogLevel         string        `envconfig:"LOG_LEVEL" default:"info"`
+	MaxBodyBytes     int64         `envconfig:"MAX_BODY_BYTES" default:"33554432"`
+	ShutdownTimeout  time.Duration `envconfig:"SHUTDOWN_TIMEOUT" default:"15s"`
+	AutoMigrate      bool          `envconfig:"AUTO_MIGRATE" default:"true"`
 
 	// Limits.
 	MaxBatchItems     int           `envconfig:"MAX_BATCH_ITEMS" default:"100000"`
@@ -38,6 +35,10 @@ type config struct {
 	ReadHeaderTimeout time.Duration `envconfig:"READ_HEADER_TIMEOUT" default:"10s"`
 	RateLimit         float64       `envconfig:"RATE_LIMIT" default:"0"`
 	RateBurst         float64       `envconfig:"RATE_BURST" default:"0"`
+
+	// ReadDatabaseURL names a read replica for summaries, leaderboards, lists and
+	// exports ("": read from the primary).
+	ReadDatabaseURL string `envconfig:"READ_DATABASE_URL"`
 
 	// Server mode of the CLI: talk to this server's REST API with this key.
 	ServerURL string `envconfig:"URL"`
