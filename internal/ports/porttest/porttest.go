@@ -29,6 +29,8 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Responses", func(t *testing.T) { testResponses(t, h) })
 	t.Run("Comparisons", func(t *testing.T) { testComparisons(t, h) })
 	t.Run("APIKeys", func(t *testing.T) { testAPIKeys(t, h) })
+	t.Run("Idempotency", func(t *testing.T) { testIdempotency(t, h) })
+	t.Run("RateLimits", func(t *testing.T) { testRateLimits(t, h) })
 	t.Run("Tx", func(t *testing.T) { testTx(t, h) })
 }
 
