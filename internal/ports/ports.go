@@ -156,6 +156,7 @@ type Stores struct {
 	Preferences PreferenceStore
 	Idempotency IdempotencyStore
 	RateLimits  RateLimitStore
+	Jobs        JobStore
 }
 
 // TxRunner runs fn in one transaction with stores bound to it. The transaction
