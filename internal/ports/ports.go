@@ -157,6 +157,7 @@ type Stores struct {
 	Idempotency IdempotencyStore
 	RateLimits  RateLimitStore
 	Jobs        JobStore
+	Maintenance MaintenanceStore
 }
 
 // TxRunner runs fn in one transaction with stores bound to it. The transaction
