@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -237,5 +238,24 @@ func TestWorkerRunsPeriodicTasks(t *testing.T) {
 	time.Sleep(time.Second) // room for a second, wrong, run
 	if n := runs.Load(); n != 1 {
 		t.Errorf("the periodic task ran %d times at start, want once", n)
+	}
+}
+
+// TestWorkerRetriesAJobTheDatabaseInterrupted: a runner that fails because the
+// database is unavailable does not fail its job; the job is tried again and
+// finishes.
+func TestWorkerRetriesAJobTheDatabaseInterrupted(t *testing.T) {
+	pool := testdb.Pool(t)
+	s := postgres.NewStores(pool)
+	var calls atomic.Int32
+	startWorker(t, pool, runnerFunc{"test_flaky_db", func(context.Context, domain.Job) (map[string]any, error) {
+		if calls.Add(1) == 1 {
+			return nil, fmt.Errorf("read responses: %w: connection refused", domain.ErrUnavailable)
+		}
+		return map[string]any{}, nil
+	}})
+	j := waitJob(t, s, enqueue(t, s, "test_flaky_db").ID, final)
+	if j.Status != domain.JobSucceeded || j.Error != "" || calls.Load() != 2 {
+		t.Errorf("job = %s %q after %d runs, want succeeded after 2", j.Status, j.Error, calls.Load())
 	}
 }
