@@ -259,3 +259,30 @@ func TestWorkerRetriesAJobTheDatabaseInterrupted(t *testing.T) {
 		t.Errorf("job = %s %q after %d runs, want succeeded after 2", j.Status, j.Error, calls.Load())
 	}
 }
+
+// TestWorkerFailsAJobThatTimesOut: River's job timeout cancels the runner's
+// context, and the job fails saying so.
+func TestWorkerFailsAJobThatTimesOut(t *testing.T) {
+	pool := testdb.Pool(t)
+	s := postgres.NewStores(pool)
+	block := runnerFunc{"test_slow", func(ctx context.Context, _ domain.Job) (map[string]any, error) {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}}
+	w, err := postgres.NewWorker(pool, []app.JobRunner{block}, postgres.WorkerConfig{Concurrency: 1, Lease: testLease, JobTimeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = w.Stop(ctx)
+	})
+	j := waitJob(t, s, enqueue(t, s, "test_slow").ID, final)
+	if j.Status != domain.JobFailed || j.Error != "timed out after 300ms: context deadline exceeded" {
+		t.Errorf("job = %s %q, want failed, timed out after 300ms", j.Status, j.Error)
+	}
+}
