@@ -43,6 +43,12 @@ type config struct {
 	// Server mode of the CLI: talk to this server's REST API with this key.
 	ServerURL string `envconfig:"URL"`
 	APIKey    string `envconfig:"API_KEY"`
+
+	// Background jobs.
+	Workers        int           `envconfig:"WORKERS" default:"4"`
+	JobTimeout     time.Duration `envconfig:"JOB_TIMEOUT" default:"24h"`
+	JobRescueAfter time.Duration `envconfig:"JOB_RESCUE_AFTER" default:"25h"`
+	JobLease       time.Duration `envconfig:"JOB_LEASE" default:"30s"`
 }
 
 const envPrefix = "RLHF"
@@ -67,6 +73,10 @@ var allowed = map[string]string{
 	"RATE_BURST":          "a number of requests >= 0 (0 means max(1, RATE_LIMIT))",
 	"URL":                 "the http(s) URL of an rlhf-eval server",
 	"API_KEY":             "an rlhf-eval API key",
+	"WORKERS":             "an integer from 0 (no job workers in this process) to 1000",
+	"JOB_TIMEOUT":         "a Go duration such as 24h, from 1s to 720h",
+	"JOB_RESCUE_AFTER":    "a Go duration at least RLHF_JOB_TIMEOUT, such as 25h",
+	"JOB_LEASE":           "a Go duration such as 30s, from 1s to 1h",
 }
 
 // loginFile is where `rlhf-eval login` keeps a server and its key: in the user's
@@ -134,6 +144,14 @@ func (c config) validate() error {
 		return badValue("RATE_LIMIT", value("RATE_LIMIT"))
 	case !(c.RateBurst >= 0) || math.IsInf(c.RateBurst, 0):
 		return badValue("RATE_BURST", value("RATE_BURST"))
+	case c.Workers < 0 || c.Workers > 1000:
+		return badValue("WORKERS", value("WORKERS"))
+	case c.JobTimeout < time.Second || c.JobTimeout > 720*time.Hour:
+		return badValue("JOB_TIMEOUT", value("JOB_TIMEOUT"))
+	case c.JobRescueAfter < c.JobTimeout:
+		return badValue("JOB_RESCUE_AFTER", c.JobRescueAfter.String())
+	case c.JobLease < time.Second || c.JobLease > time.Hour:
+		return badValue("JOB_LEASE", value("JOB_LEASE"))
 	}
 	if _, err := c.logLevel(); err != nil {
 		return badValue("LOG_LEVEL", c.LogLevel)

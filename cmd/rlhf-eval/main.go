@@ -44,6 +44,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		Open:    root.open,
 
 		ServerURL: cfg.ServerURL, APIKey: cfg.APIKey, LoginFile: loginFile(),
+		Work: root.work,
 	})
 	cmd.SetArgs(args)
 	if err := cmd.ExecuteContext(ctx); err != nil {

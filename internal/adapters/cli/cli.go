@@ -39,6 +39,8 @@ type Env struct {
 	ServerURL, APIKey string
 	// LoginFile is where `rlhf-eval login` keeps a server and key ("" for none).
 	LoginFile string
+	// Work runs background jobs until ctx ends.
+	Work func(ctx context.Context) error
 }
 
 // exitError carries an exit code other than 1 (usage errors are 2).
@@ -109,6 +111,7 @@ RLHF_DATABASE_URL directly, as serve, migrate and keys create always do.`,
 		loginCmd(env),
 		logoutCmd(env),
 		versionCmd(),
+		jobsCmd(env), workerCmd(env),
 	)
 	root.PersistentFlags().String("server", "", "the rlhf-eval server to talk to (default $RLHF_URL, else the login file's)")
 	strictGroups(root)

@@ -32,6 +32,8 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Idempotency", func(t *testing.T) { testIdempotency(t, h) })
 	t.Run("RateLimits", func(t *testing.T) { testRateLimits(t, h) })
 	t.Run("Tx", func(t *testing.T) { testTx(t, h) })
+	t.Run("Jobs", func(t *testing.T) { testJobs(t, h) })
+	t.Run("Maintenance", func(t *testing.T) { testMaintenance(t, h) })
 }
 
 var seq atomic.Int64
