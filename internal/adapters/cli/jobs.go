@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -25,6 +24,8 @@ resumed by another worker from where they stopped.
 
 Any number of worker and serve processes can share one database: each job is taken by one
 of them at a time.`,
+		Example: `  rlhf-eval worker
+  RLHF_WORKERS=8 rlhf-eval worker`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return env.Work(cmd.Context())
@@ -48,17 +49,25 @@ func jobsListCmd(env Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List jobs, newest first",
-		Args:  cobra.NoArgs,
+		Example: `  rlhf-eval jobs list
+  rlhf-eval jobs list --evaluation chat-v2 --kind judge_run --status running --format json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkFormat(format, "table", "json"); err != nil {
+			if err := checkFormat(format, "table", "json", "csv"); err != nil {
 				return err
 			}
 			if limit < 0 {
 				return usageError("--limit must be 0 (all) or more; got %d", limit)
 			}
-			return withBackend(cmd, env, func(b *Backend) error {
-				var all []domain.Job
-				cursor, more := "", false
+			var all []app.JobView
+			more := false
+			err := dual(cmd, env, func(s *Server) error {
+				var err error
+				all, err = allPages[app.JobView](cmd.Context(), s, "/v1/jobs",
+					map[string]string{"evaluation": evaluation, "kind": kind, "status": status, "limit": pageSize(limit)}, limit)
+				return err
+			}, func(b *Backend) error {
+				cursor := ""
 				for {
 					size := domain.MaxPageSize
 					if limit > 0 {
@@ -70,27 +79,32 @@ func jobsListCmd(env Env) *cobra.Command {
 					if err != nil {
 						return err
 					}
-					all = append(all, page.Items...)
+					for _, j := range page.Items {
+						all = append(all, app.ViewJob(j))
+					}
 					if page.Next == "" {
-						break
+						return nil
 					}
 					if limit > 0 && len(all) >= limit {
 						more = true
-						break
+						return nil
 					}
 					cursor = page.Next
 				}
-				if err := printJobs(cmd.OutOrStdout(), all, format); err != nil {
-					return err
-				}
-				if more {
-					fmt.Fprintf(cmd.ErrOrStderr(), "showing the newest %d jobs; there are more (--limit 0 lists all)\n", len(all))
-				}
-				return nil
 			})
+			if err != nil {
+				return err
+			}
+			if err := printJobs(cmd.OutOrStdout(), all, format); err != nil {
+				return err
+			}
+			if more {
+				fmt.Fprintf(cmd.ErrOrStderr(), "showing the newest %d jobs; there are more (--limit 0 lists all)\n", len(all))
+			}
+			return nil
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "table", "output format: table or json")
+	cmd.Flags().StringVar(&format, "format", "table", "output format: table, json or csv")
 	cmd.Flags().StringVar(&evaluation, "evaluation", "", "only jobs of this evaluation (id, or name of a live one)")
 	cmd.Flags().StringVar(&kind, "kind", "", "only jobs of this kind (rescore, purge_evaluation, judge_run, ...)")
 	cmd.Flags().StringVar(&status, "status", "", "only jobs in this status (queued, running, succeeded, failed, cancelled)")
@@ -99,7 +113,10 @@ func jobsListCmd(env Env) *cobra.Command {
 }
 
 func jobsShowCmd(env Env) *cobra.Command {
-	return jobCmd(env, "show ID", "Show one job with its progress and outcome",
+	return jobCmd(env, "show ID", "Show one job with its progress and outcome", "  rlhf-eval jobs show 0193a0c4-5b6e-7c2d-9e1f-2a3b4c5d6e7f",
+		func(s *Server, cmd *cobra.Command, id string, v *app.JobView) error {
+			return s.get(cmd.Context(), "/v1/jobs/"+seg(id), nil, v)
+		},
 		func(b *Backend, cmd *cobra.Command, id string) (domain.Job, error) {
 			return b.Jobs.Get(cmd.Context(), id)
 		})
@@ -107,17 +124,23 @@ func jobsShowCmd(env Env) *cobra.Command {
 
 func jobsCancelCmd(env Env) *cobra.Command {
 	return jobCmd(env, "cancel ID", "Cancel a job (a running one stops within seconds, keeping its recorded work)",
+		"  rlhf-eval jobs cancel 0193a0c4-5b6e-7c2d-9e1f-2a3b4c5d6e7f",
+		func(s *Server, cmd *cobra.Command, id string, v *app.JobView) error {
+			return s.postJSON(cmd.Context(), "/v1/jobs/"+seg(id)+"/cancel", map[string]any{}, v)
+		},
 		func(b *Backend, cmd *cobra.Command, id string) (domain.Job, error) {
 			return b.Jobs.Cancel(cmd.Context(), id)
 		})
 }
 
-// jobCmd is a command on one job that prints it.
-func jobCmd(env Env, use, short string, do func(b *Backend, cmd *cobra.Command, id string) (domain.Job, error)) *cobra.Command {
+// jobCmd is a command on one job that prints it, through the server or the database.
+func jobCmd(env Env, use, short, example string, remote func(s *Server, cmd *cobra.Command, id string, v *app.JobView) error,
+	local func(b *Backend, cmd *cobra.Command, id string) (domain.Job, error)) *cobra.Command {
 	var format string
 	cmd := &cobra.Command{
-		Use:   use,
-		Short: short,
+		Use:     use,
+		Short:   short,
+		Example: example,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usageError("%s takes one job id", use)
@@ -125,45 +148,48 @@ func jobCmd(env Env, use, short string, do func(b *Backend, cmd *cobra.Command, 
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(format, "table", "json"); err != nil {
+			if err := checkFormat(format, "table", "json", "csv"); err != nil {
 				return err
 			}
-			return withBackend(cmd, env, func(b *Backend) error {
-				j, err := do(b, cmd, args[0])
-				if err != nil {
-					return err
-				}
-				return printJob(cmd.OutOrStdout(), j, format)
+			var v app.JobView
+			err := dual(cmd, env, func(s *Server) error {
+				return remote(s, cmd, args[0], &v)
+			}, func(b *Backend) error {
+				j, err := local(b, cmd, args[0])
+				v = app.ViewJob(j)
+				return err
 			})
+			if err != nil {
+				return err
+			}
+			return printJob(cmd.OutOrStdout(), v, format)
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "table", "output format: table or json")
+	cmd.Flags().StringVar(&format, "format", "table", "output format: table, json or csv")
 	return cmd
 }
 
-func printJobs(w io.Writer, jobs []domain.Job, format string) error {
+func printJobs(w io.Writer, jobs []app.JobView, format string) error {
 	if format == "json" {
-		out := make([]app.JobView, len(jobs))
-		for i, j := range jobs {
-			out[i] = app.ViewJob(j)
+		if jobs == nil {
+			jobs = []app.JobView{}
 		}
-		return encodeIndented(w, out)
+		return encodeIndented(w, jobs)
 	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tKIND\tSTATUS\tDONE/TOTAL\tFAILED\tEVALUATION\tCREATED\tFINISHED")
+	t := newTable(w, format, false)
+	t.row("ID", "KIND", "STATUS", "DONE/TOTAL", "FAILED", "EVALUATION", "CREATED", "FINISHED")
 	for _, j := range jobs {
 		ev := "-"
-		if j.EvaluationID != nil {
-			ev = j.EvaluationID.String()
+		if j.Evaluation != nil {
+			ev = *j.Evaluation
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d/%d\t%d\t%s\t%s\t%s\n", j.ID, j.Kind, j.Status, j.Done, j.Total, j.Failed, ev,
+		t.row(j.ID, j.Kind, j.Status, fmt.Sprintf("%d/%d", j.Done, j.Total), strconv.FormatInt(j.Failed, 10), ev,
 			j.CreatedAt.Format(time.RFC3339), fmtTime(j.FinishedAt))
 	}
-	return tw.Flush()
+	return t.flush()
 }
 
-func printJob(w io.Writer, j domain.Job, format string) error {
-	v := app.ViewJob(j)
+func printJob(w io.Writer, v app.JobView, format string) error {
 	if format == "json" {
 		return encodeIndented(w, v)
 	}
@@ -171,7 +197,6 @@ func printJob(w io.Writer, j domain.Job, format string) error {
 	if v.Evaluation != nil {
 		ev = *v.Evaluation
 	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	rows := [][2]string{
 		{"id", v.ID}, {"kind", v.Kind}, {"evaluation", ev}, {"status", v.Status},
 		{"progress", fmt.Sprintf("%d/%d done, %d failed, %d cached", v.Done, v.Total, v.Failed, v.Cached)},
@@ -188,10 +213,14 @@ func printJob(w io.Writer, j domain.Job, format string) error {
 		}
 		rows = append(rows, [2]string{"report", string(b)})
 	}
-	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\n", r[0], r[1])
+	t := newTable(w, format, false)
+	if format == "csv" {
+		t.row("FIELD", "VALUE")
 	}
-	return tw.Flush()
+	for _, r := range rows {
+		t.row(r[0], r[1])
+	}
+	return t.flush()
 }
 
 func encodeIndented(w io.Writer, v any) error {
