@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
+	"github.com/rlhf-eval/rlhf-eval/internal/scoring/textnorm"
 )
 
 func TestDetect(t *testing.T) {
@@ -279,7 +280,7 @@ func FuzzDetect(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		// The one-pass key search agrees with strings.Contains on any input.
-		low := normalize(s).lower
+		low := textnorm.New(s).Lower
 		sents := sentences(low)
 		inText, inSentence := cueKeys.cueHits(low, sents)
 		for i, c := range cues {
@@ -331,7 +332,7 @@ func TestKeysAreComplete(t *testing.T) {
 	}
 	matches := 0
 	for _, text := range texts {
-		low := normalize(text).lower
+		low := textnorm.New(text).Lower
 		for i, c := range cues {
 			for _, m := range c.re.FindAllStringIndex(low, -1) {
 				matches++
@@ -362,7 +363,7 @@ func TestKeyMatcher(t *testing.T) {
 	}
 	checked := 0
 	for _, text := range texts {
-		low := normalize(text).lower
+		low := textnorm.New(text).Lower
 		sents := sentences(low)
 		inText, inSentence := cueKeys.cueHits(low, sents)
 		for i, c := range cues {
