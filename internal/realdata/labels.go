@@ -39,6 +39,9 @@ var labelPools = map[string]string{
 	"shortest":  SourceAlpacaEval,
 	"sensitive": SourceAlpacaEval,
 	"refuser":   SourceAlpacaEval,
+
+	"hh-harm-short": SourceHHRLHF,
+	"refuser-short": SourceAlpacaEval,
 }
 
 // ReadLabels reads a label file (tab-separated, with the header above) and checks
