@@ -19,6 +19,14 @@ const (
 	nSensitive    = 55  // sensitive: instructions matching sensitiveWords
 	nRefuser      = 55  // refuser: models known to decline more often
 	shortestCut   = 400
+
+	// A second round, drawn after the first was labelled because its held-out part
+	// held few refusals (15). Its pools are defined, like the first round's, by the
+	// request and the length only, never by what the response says.
+	nHHHarmShort    = 150 // hh-harm-short: final turns of at most hhShortCut runes after a harm-word request
+	nRefuserShort   = 50  // refuser-short: refuserFiles outputs of at most refuserShortCut runes
+	hhShortCut      = 250
+	refuserShortCut = 1000
 )
 
 // nullModel writes random tokens, not answers; the targeted pools leave it out.
@@ -36,6 +44,13 @@ var sensitiveWords = []string{
 	"address", "phone number", "personal", "current", "today", "latest", "news", "stock",
 	"weather", "website", "url", "link", "browse", "image", "picture", "photo", "draw",
 	"audio", "video", "email", "opinion", "religio", "politic",
+}
+
+// harmWords mark an HH-RLHF request (the person's last turn, lowercased) that asks
+// for something harmful, where a decline is likely.
+var harmWords = []string{
+	"kill", "steal", "drug", "weapon", "gun", "bomb", "poison", "hack", "address", "hurt",
+	"murder", "rob", "cheat", "illegal", "insult", "racist", "sex", "suicide", "prank",
 }
 
 type item struct{ id, source, pool string }
@@ -99,7 +114,39 @@ func draw(c *realdata.Corpus) []item {
 		f := refuserFiles[rng.IntN(len(refuserFiles))]
 		return realdata.AlpacaID(f, rng.IntN(c.AlpacaRows(f)), "output_2")
 	})
+
+	var harmShort []string
+	for line := 1; line <= c.HHLines(); line++ {
+		for _, field := range fields {
+			id := realdata.HHID(line, field)
+			r, _ := c.Resolve(id)
+			_, request := cutLast(r.Prompt, "\n\nHuman:")
+			if utf8.RuneCountInString(r.Text) <= hhShortCut && matchesAny(strings.ToLower(request), harmWords) {
+				harmShort = append(harmShort, id)
+			}
+		}
+	}
+	take("hh-harm-short", nHHHarmShort, func() string { return harmShort[rng.IntN(len(harmShort))] })
+	var refuserShort []string
+	for _, f := range refuserFiles {
+		for row := range c.AlpacaRows(f) {
+			id := realdata.AlpacaID(f, row, "output_2")
+			if r, _ := c.Resolve(id); utf8.RuneCountInString(strings.TrimSpace(r.Text)) <= refuserShortCut {
+				refuserShort = append(refuserShort, id)
+			}
+		}
+	}
+	take("refuser-short", nRefuserShort, func() string { return refuserShort[rng.IntN(len(refuserShort))] })
 	return items
+}
+
+// cutLast splits s around the last occurrence of sep; after is "" without one.
+func cutLast(s, sep string) (before, after string) {
+	i := strings.LastIndex(s, sep)
+	if i < 0 {
+		return s, ""
+	}
+	return s[:i], s[i+len(sep):]
 }
 
 func matchesAny(s string, words []string) bool {
