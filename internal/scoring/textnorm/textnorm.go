@@ -41,81 +41,122 @@ func New(s string) Text {
 	if plain(s) {
 		return Text{Folded: s, Lower: asciiLower(s)}
 	}
-	out := make([]byte, 0, len(s))
-	lower := make([]byte, 0, len(s))
-	orig := make([]int, 0, len(s)+1)
-	emit := func(r rune, at int) {
-		l := unicode.ToLower(r)
-		if utf8.RuneLen(l) != utf8.RuneLen(r) {
-			l = r
-		}
-		start := len(out)
-		out = utf8.AppendRune(out, r)
-		lower = utf8.AppendRune(lower, l)
-		for range len(out) - start {
-			orig = append(orig, at)
-		}
+	b := builder{
+		src:   s,
+		out:   make([]byte, 0, len(s)),
+		lower: make([]byte, 0, len(s)),
+		orig:  make([]int, 0, len(s)+1),
 	}
-	// pending white space: where the run started and how many line breaks it holds.
-	spaceAt, breaks, inSpace := 0, 0, false
-	flush := func() {
-		if !inSpace {
-			return
+	if norm.NFKC.QuickSpanString(s) == len(s) {
+		// Already in NFKC (typographic quotes and most letters are): every rune is
+		// its own piece.
+		for at := 0; at < len(s); {
+			r, size := rune(s[at]), 1
+			if r >= utf8.RuneSelf {
+				r, size = utf8.DecodeRuneInString(s[at:])
+			}
+			b.add(r, at)
+			at += size
 		}
-		switch {
-		case breaks >= 2:
-			emit('\n', spaceAt)
-			emit('\n', spaceAt)
-		case breaks == 1:
-			emit('\n', spaceAt)
-		default:
-			emit(' ', spaceAt)
-		}
-		inSpace, breaks = false, 0
-	}
-	var it norm.Iter
-	it.InitString(norm.NFKC, s)
-	for !it.Done() {
-		at := it.Pos()
-		seg := it.Next()
-		// A quote mark that NFKC would decompose (´ becomes a space and a combining
-		// accent) is folded from the original.
-		if r, size := utf8.DecodeRuneInString(s[at:]); size > 1 && it.Pos() == at+size {
-			if q := quote(r); q != 0 {
-				flush()
-				emit(q, at)
+	} else {
+		var it norm.Iter
+		it.InitString(norm.NFKC, s)
+		for !it.Done() {
+			at := it.Pos()
+			seg := it.Next()
+			// A quote mark that NFKC would decompose (´ becomes a space and a
+			// combining accent) is folded from the original.
+			if r, size := utf8.DecodeRuneInString(s[at:]); size > 1 && it.Pos() == at+size && quote(r) != 0 {
+				b.add(r, at)
 				continue
 			}
-		}
-		for len(seg) > 0 {
-			r, size := utf8.DecodeRune(seg)
-			seg = seg[size:]
-			switch {
-			case dropped(r):
-			case isBreak(r):
-				if !inSpace {
-					inSpace, spaceAt = true, at
-				}
-				// "\r\n" is one line break.
-				if !(r == '\n' && at > 0 && s[at-1] == '\r') {
-					breaks++
-				}
-			case unicode.IsSpace(r):
-				if !inSpace {
-					inSpace, spaceAt = true, at
-				}
-			default:
-				flush()
-				if q := quote(r); q != 0 {
-					r = q
-				}
-				emit(r, at)
+			for len(seg) > 0 {
+				r, size := utf8.DecodeRune(seg)
+				seg = seg[size:]
+				b.add(r, at)
 			}
 		}
 	}
-	flush()
-	orig = append(orig, len(s))
-	return Text{Folded: string(out), Lower: string(lower), orig: orig}
+	b.flush()
+	b.orig = append(b.orig, len(s))
+	return Text{Folded: string(b.out), Lower: string(b.lower), orig: b.orig}
+}
+
+// builder accumulates a Text rune by rune.
+type builder struct {
+	src             string
+	out, lower      []byte
+	orig            []int
+	spaceAt, breaks int // the pending white-space run: where it started, its line breaks
+	inSpace         bool
+}
+
+// add appends r, which came from the piece of src that starts at at.
+func (b *builder) add(r rune, at int) {
+	switch {
+	case r == ' ' || r == '\t':
+		b.space(at)
+	case r < utf8.RuneSelf && r != '\n' && r != '\r' && r != '\v' && r != '\f':
+		b.flush()
+		c := byte(r)
+		b.out = append(b.out, c)
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b.lower = append(b.lower, c)
+		b.orig = append(b.orig, at)
+	case dropped(r):
+	case isBreak(r):
+		b.space(at)
+		// "\r\n" is one line break.
+		if !(r == '\n' && at > 0 && b.src[at-1] == '\r') {
+			b.breaks++
+		}
+	case unicode.IsSpace(r):
+		b.space(at)
+	default:
+		b.flush()
+		if q := quote(r); q != 0 {
+			r = q
+		}
+		b.emit(r, at)
+	}
+}
+
+func (b *builder) space(at int) {
+	if !b.inSpace {
+		b.inSpace, b.spaceAt = true, at
+	}
+}
+
+// flush writes the pending white-space run, if any.
+func (b *builder) flush() {
+	if !b.inSpace {
+		return
+	}
+	switch {
+	case b.breaks >= 2:
+		b.emit('\n', b.spaceAt)
+		b.emit('\n', b.spaceAt)
+	case b.breaks == 1:
+		b.emit('\n', b.spaceAt)
+	default:
+		b.emit(' ', b.spaceAt)
+	}
+	b.inSpace, b.breaks = false, 0
+}
+
+func (b *builder) emit(r rune, at int) {
+	l := unicode.ToLower(r)
+	if utf8.RuneLen(l) != utf8.RuneLen(r) {
+		l = r
+	}
+	start := len(b.out)
+	b.out = utf8.AppendRune(b.out, r)
+	b.lower = utf8.AppendRune(b.lower, l)
+	for range len(b.out) - start {
+		b.orig = append(b.orig, at)
+	}
 }
 
 // Start returns the offset in the original of the start of the piece that holds
