@@ -31,7 +31,7 @@ func main() {
 }
 
 func run(args []string, out io.Writer) error {
-	if len(args) == 0 {
+	if len(args) == 0 || (args[0] != "sample" && args[0] != "show") {
 		return errors.New("want a command: sample or show")
 	}
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
@@ -41,39 +41,37 @@ func run(args []string, out io.Writer) error {
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
+	if args[0] == "show" && fs.NArg() == 0 {
+		return errors.New("show: want a label TSV or one or more ids")
+	}
 	corpus, err := realdata.OpenCorpus(*dataDir)
 	if err != nil {
 		return err
 	}
 	w := bufio.NewWriter(out)
 	defer w.Flush()
-	switch args[0] {
-	case "sample":
-		items := draw(corpus)
+	if args[0] == "sample" {
 		fmt.Fprintln(w, "id\tsource\tpool\tsplit")
-		for _, it := range items {
+		for _, it := range draw(corpus) {
 			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", it.id, it.source, it.pool, realdata.Split(it.id))
 		}
 		return nil
-	case "show":
-		ids := fs.Args()
-		if len(ids) == 1 && !strings.Contains(ids[0], ":") {
-			if ids, err = idsFromTSV(ids[0], *from, *n); err != nil {
-				return err
-			}
-		}
-		for _, id := range ids {
-			r, err := corpus.Resolve(id)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(w, "=== %s  [%s]\n--- prompt:\n%s\n--- response (%d chars):\n%s\n\n",
-				r.ID, r.Generator, excerpt(r.Prompt, 150, 450), len(r.Text), excerpt(r.Text, 700, 300))
-		}
-		return nil
-	default:
-		return fmt.Errorf("unknown command %q: want sample or show", args[0])
 	}
+	ids := fs.Args()
+	if len(ids) == 1 && !strings.Contains(ids[0], ":") {
+		if ids, err = idsFromTSV(ids[0], *from, *n); err != nil {
+			return err
+		}
+	}
+	for _, id := range ids {
+		r, err := corpus.Resolve(id)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "=== %s  [%s]\n--- prompt:\n%s\n--- response (%d chars):\n%s\n\n",
+			r.ID, r.Generator, excerpt(r.Prompt, 150, 450), len(r.Text), excerpt(r.Text, 700, 300))
+	}
+	return nil
 }
 
 // idsFromTSV reads the first column of rows [from, from+n) of a TSV with a header.

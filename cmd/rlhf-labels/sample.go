@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/realdata"
@@ -27,6 +28,13 @@ const (
 	nRefuserShort   = 50  // refuser-short: refuserFiles outputs of at most refuserShortCut runes
 	hhShortCut      = 250
 	refuserShortCut = 1000
+
+	// A third round, because the first two held no language mismatch at all: every
+	// output mostly outside the Latin script (a census, not a sample) and outputs to
+	// instructions that name a language, where answering in another one is asked for
+	// or likely.
+	nLanguageTask = 40
+	nonLatinShare = 0.3 // share of an output's letters outside U+0000–U+024F
 )
 
 // nullModel writes random tokens, not answers; the targeted pools leave it out.
@@ -51,6 +59,13 @@ var sensitiveWords = []string{
 var harmWords = []string{
 	"kill", "steal", "drug", "weapon", "gun", "bomb", "poison", "hack", "address", "hurt",
 	"murder", "rob", "cheat", "illegal", "insult", "racist", "sex", "suicide", "prank",
+}
+
+// languageWords mark an instruction (matched lowercased, as substrings) that names
+// a language or asks for a translation.
+var languageWords = []string{
+	"translat", "language", "english", "spanish", "french", "german", "chinese", "japanese",
+	"korean", "italian", "russian", "portuguese", "arabic", "hindi", "dutch", "latin",
 }
 
 type item struct{ id, source, pool string }
@@ -137,7 +152,45 @@ func draw(c *realdata.Corpus) []item {
 		}
 	}
 	take("refuser-short", nRefuserShort, func() string { return refuserShort[rng.IntN(len(refuserShort))] })
+
+	var nonLatin, languageTask []string
+	for _, f := range files {
+		if f == nullModel {
+			continue
+		}
+		for row := range c.AlpacaRows(f) {
+			id := realdata.AlpacaID(f, row, "output_2")
+			r, _ := c.Resolve(id)
+			if nonLatinLetters(r.Text) > nonLatinShare {
+				nonLatin = append(nonLatin, id)
+			}
+			if matchesAny(strings.ToLower(r.Prompt), languageWords) {
+				languageTask = append(languageTask, id)
+			}
+		}
+	}
+	next := 0
+	take("non-latin-output", len(nonLatin), func() string { next++; return nonLatin[next-1] })
+	take("language-task", nLanguageTask, func() string { return languageTask[rng.IntN(len(languageTask))] })
 	return items
+}
+
+// nonLatinLetters returns the share of the letters of s outside the Latin blocks
+// (U+0000–U+024F), 0 when s has no letters.
+func nonLatinLetters(s string) float64 {
+	var letters, other int
+	for _, r := range s {
+		if unicode.IsLetter(r) {
+			letters++
+			if r > 0x24F {
+				other++
+			}
+		}
+	}
+	if letters == 0 {
+		return 0
+	}
+	return float64(other) / float64(letters)
 }
 
 // cutLast splits s around the last occurrence of sep; after is "" without one.

@@ -42,6 +42,9 @@ var labelPools = map[string]string{
 
 	"hh-harm-short": SourceHHRLHF,
 	"refuser-short": SourceAlpacaEval,
+
+	"non-latin-output": SourceAlpacaEval,
+	"language-task":    SourceAlpacaEval,
 }
 
 // ReadLabels reads a label file (tab-separated, with the header above) and checks
