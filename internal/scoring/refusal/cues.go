@@ -69,6 +69,8 @@ type cue struct {
 	// lead, when set, limits the cue to the first lead sentences: what is a refusal
 	// as an opening ("That's not a good idea.") is advice further in.
 	lead int
+	// whole, when set, limits the cue to replies of one sentence.
+	whole bool
 	// promptVerb lets the word after the match be any verb of the prompt ("I can't
 	// break out of prison" to "help me break out of prison") when follow rejects it.
 	promptVerb bool
@@ -326,9 +328,10 @@ var cues = []cue{
 		// the weak AI disclaimer's business.)
 		cat: DirectRefusal, weight: weightLack, reason: Capability,
 		keys: []string{"have"},
-		re: regexp.MustCompile(`\bi (?:really |simply |currently |just )?(?:(?:don'?t|do not) think i |(?:don'?t|do not) )have (?:the (?:ability|capability|capacity|means|tools?|option)|` +
+		re: regexp.MustCompile(`\bi (?:really |simply |currently |just |actually )?(?:(?:don'?t|do not) think i |(?:don'?t|do not) (?:actually |really |currently )?)have (?:the (?:ability|capability|capacity|means|tools?|option)|` +
 			`(?:any |direct )?(?:access|internet access|real-time|the internet|a way|any way|browsing)|` +
 			`(?:enough|sufficient|the necessary|the relevant) (?:context|information|info|details|knowledge|data)|` +
+			`any (?:other |further |more )?(?:advice|suggestions|ideas|recommendations|information|info)|` +
 			`(?:a|an|any|the|his|her|their|your|that|this) (?:(?:home|residential|street|mailing|email|e-mail|current|physical|personal|private|contact) )?` +
 			`(?:address|phone number|number|email|contact|information|info|data|records?|details|knowledge))\b`),
 	},
@@ -402,6 +405,20 @@ var cues = []cue{
 		cat: AIDisclaimer, weight: weightDeflection, reason: Capability,
 		keys: []string{" ai", "assistant", "chatbot", "model", "program"},
 		re:   regexp.MustCompile(`\bi(?:'m| am) (?:just|only|merely|simply) (?:a|an) (?:[a-z-]+ )?(?:ai|assistant|chatbot|language model|computer program|ai model)\b`),
+	},
+	{
+		// "This request is not appropriate", "should not be answered", "The model
+		// should not provide": the request judged instead of answered.
+		cat: PolicyCitation, weight: weightPolicy, reason: Policy,
+		keys: []string{"request", "question", "prompt", "query", "answered", "model", "assistant", " ai "},
+		re: regexp.MustCompile(`\b(?:this|that|the|your) (?:request|question|prompt|query) is (?:not appropriate|inappropriate|unethical|harmful)\b|` +
+			`\bshould not be answered\b|\b(?:the|this) (?:model|assistant|ai) (?:should not|shouldn'?t|must not|will not|cannot|can'?t) (?:provide|answer|give|respond|help)\b`),
+	},
+	{
+		// A bare "No." as the whole reply to "Can you ...?".
+		cat: DirectRefusal, weight: weightDeflection, whole: true,
+		keys: []string{"no"},
+		re:   regexp.MustCompile(`^(?:no|nope|no way|absolutely not|definitely not|certainly not)[.!]*$`),
 	},
 	{cat: Deflection, weight: weightDeflection, keys: []string{"for me to"},
 		re: regexp.MustCompile(`\b(?:wouldn'?t|would not|isn'?t|is not|not) (?:be )?(?:appropriate|right|ethical|responsible) for me to\b`)},
@@ -518,12 +535,21 @@ func nextSentence(low string, sents []span, k int) string {
 	return ""
 }
 
-// reasonOf says why a match of c declines: the cue's own reason when it has one,
-// capability for AI disclaimers and refused verbs of access, senses or acting in the
-// world, policy for policy citations and for declines whose sentence, or the next,
-// speaks of harm, law, ethics, privacy or rules, and other otherwise. matched is
-// the cue's text, group the refused verb (if any), after the rest of its sentence.
-func reasonOf(c cue, matched, group, after, sentence, next string) Reason {
+// contextCapability marks a sentence near a decline that explains it by what the
+// assistant lacks or is ("I don't know", "as an AI", "no information").
+var contextCapability = phrases{"ability", "capabilit*", "capacity", "access", "real-time", "internet", "browse",
+	"information", "i don't know", "i dont know", "i do not know", "knowledge", "data", "as an ai", "language model",
+	"a computer", "a program", "context", "opinion*", "feelings", "emotions"}
+
+// reasonOf says why a match of c declines: the cue's own reason when it has one;
+// capability for AI disclaimers and for refused verbs of access, senses or acting in
+// the world; policy for policy citations and for declines whose sentence, or the
+// next, speaks of harm, law, ethics, privacy or rules; capability when they speak of
+// what the assistant lacks or is; policy again when the rest of the response or the
+// prompt speaks of harm, law or ethics; and other otherwise. matched is the cue's
+// text, group the refused verb (if any), after the rest of its sentence, and
+// harmAround reports whether the response or the prompt speaks of harm, law or ethics.
+func reasonOf(c *cue, matched, group, after, sentence, next string, harmAround func() bool) Reason {
 	switch {
 	case c.reason != "":
 		return c.reason
@@ -538,7 +564,12 @@ func reasonOf(c cue, matched, group, after, sentence, next string) Reason {
 	if w, _ := nextWord(after); group == "" && capabilityVerbs[w] {
 		return Capability // "Sorry, I cannot browse"
 	}
-	if reasonWords.match(sentence) || reasonWords.match(next) {
+	switch {
+	case reasonWords.match(sentence) || reasonWords.match(next):
+		return Policy
+	case contextCapability.match(sentence) || contextCapability.match(next):
+		return Capability
+	case harmAround():
 		return Policy
 	}
 	return OtherReason
@@ -548,5 +579,7 @@ func reasonOf(c cue, matched, group, after, sentence, next string) Reason {
 // you with that, but I'm not sure it's a good idea").
 var offeredHelp = phrases{"i can", "i could", "i'll", "i will", "sure", "here's", "here is", "of course", "yes"}
 
-// notAfterOffer rejects a disapproval that follows help offered in its sentence.
-func notAfterOffer(before, _, _ string) bool { return !offeredHelp.match(before) }
+// notAfterOffer rejects a disapproval that follows help offered in its sentence, or
+// that comes late in a long sentence (a warning inside an answer, not a verdict on
+// the request).
+func notAfterOffer(before, _, _ string) bool { return len(before) <= 40 && !offeredHelp.match(before) }

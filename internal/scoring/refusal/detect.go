@@ -149,7 +149,11 @@ type candidate struct {
 	score     float64
 	discounts []string
 	partial   bool
-	reason    Reason
+	// What reasonOf needs, kept so that it runs for the winning cue only.
+	cue   *cue
+	group string
+	after string
+	sent  int
 }
 
 // Detect scores text. It prepares the text with textnorm (NFKC, typographic quotes
@@ -209,15 +213,26 @@ func (d *Detector) DetectPrompt(text, prompt string) Verdict {
 	var best candidate
 	found := false
 	var promptWords map[string]bool // built when first needed
+	harm := 0                       // 1: the response or prompt speaks of harm, -1: not; 0: not yet known
+	harmAround := func() bool {
+		if harm == 0 {
+			harm = -1
+			if reasonWords.match(low) || prompt != "" && reasonWords.match(textnorm.New(prompt).Lower) {
+				harm = 1
+			}
+		}
+		return harm == 1
+	}
 	inText, inSentence := cueKeys.cueHits(low, sents)
-	for i, c := range cues {
+	for i := range cues {
+		c := &cues[i]
 		bit := uint64(1) << i
 		if !d.enabled[c.cat] || inText&bit == 0 {
 			continue
 		}
 		for k, sp := range sents {
 			sent := low[sp.start:sp.end]
-			if inSentence[k]&bit == 0 || c.lead > 0 && k >= c.lead {
+			if inSentence[k]&bit == 0 || c.lead > 0 && k >= c.lead || c.whole && len(sents) > 1 {
 				continue
 			}
 			for _, m := range c.re.FindAllStringSubmatchIndex(sent, -1) {
@@ -258,7 +273,7 @@ func (d *Detector) DetectPrompt(text, prompt string) Verdict {
 					w = weightAIWeak
 				}
 				cand := candidate{cat: c.cat, start: start, end: end, score: w * positionFactor(k)}
-				cand.reason = reasonOf(c, low[start:end], group, after, sent, nextSentence(low, sents, k))
+				cand.cue, cand.group, cand.after, cand.sent = &cues[i], group, after, k
 				if k >= 3 {
 					cand.discounts = append(cand.discounts, DiscountLate)
 				}
@@ -281,6 +296,9 @@ func (d *Detector) DetectPrompt(text, prompt string) Verdict {
 		return Verdict{}
 	}
 	os, oe := n.Span(best.start, best.end)
+	sp := sents[best.sent]
+	reason := reasonOf(best.cue, low[best.start:best.end], best.group, best.after, low[sp.start:sp.end],
+		nextSentence(low, sents, best.sent), harmAround)
 	typ := TypeFull
 	if best.partial {
 		typ = TypePartial
@@ -289,7 +307,7 @@ func (d *Detector) DetectPrompt(text, prompt string) Verdict {
 		Refused:   best.score >= d.threshold,
 		Category:  best.cat,
 		Type:      typ,
-		Reason:    best.reason,
+		Reason:    reason,
 		Matched:   &Span{Text: text[os:oe], Start: os, End: oe},
 		Score:     best.score,
 		Discounts: best.discounts,

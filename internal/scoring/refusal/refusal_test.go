@@ -259,6 +259,7 @@ func TestLongInput(t *testing.T) {
 		{name: "refusal then 100 KB of text", text: "I can't help with that. " + strings.Repeat("The quick brown fox jumps over the lazy dog. ", 2300), refused: true},
 		{name: "100 KB of cues", text: strings.Repeat("I'm sorry, but I can't help. ", 3500), refused: true},
 		{name: "100 KB without sentence ends", text: strings.Repeat("sorry i can't wait ", 5300)},
+		{name: "100 KB of cues in one sentence", text: strings.Repeat("i can't help, that is illegal, ", 3300), refused: true},
 		{name: "100 KB of quotes", text: strings.Repeat(`"I can't help" `, 6500)},
 		{name: "100 KB one word", text: strings.Repeat("a", 100_000)},
 	}
