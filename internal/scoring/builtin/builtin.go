@@ -15,6 +15,7 @@ import (
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring/sacrebleu"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring/squad"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring/toxicity"
+	"github.com/rlhf-eval/rlhf-eval/internal/scoring/truncation"
 )
 
 // Types returns every built-in scorer type.
@@ -41,6 +42,8 @@ func Types() []scoring.Type {
 		repetition.Repetition(),
 		readability.Readability(),
 		language.Language(),
+		// Failure modes of RLHF-trained policies.
+		truncation.Truncation(),
 	}
 }
 
