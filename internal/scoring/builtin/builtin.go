@@ -5,6 +5,7 @@ package builtin
 import (
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring/assertion"
+	"github.com/rlhf-eval/rlhf-eval/internal/scoring/echo"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring/language"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring/levenshtein"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring/pii"
@@ -44,6 +45,7 @@ func Types() []scoring.Type {
 		language.Language(),
 		// Failure modes of RLHF-trained policies.
 		truncation.Truncation(),
+		echo.PromptEcho(),
 	}
 }
 

@@ -62,6 +62,8 @@ var detectorChecks = []detectorCheck{
 		flagged: detailBool("refused"), minF1: 0.85},
 	{name: "truncated", config: scoring.Config{Type: "truncation"}, label: func(l realdata.Label) bool { return l.Truncated },
 		flagged: detailBool("truncated"), minF1: 0.85},
+	{name: "prompt_echo", config: scoring.Config{Type: "prompt_echo"}, label: func(l realdata.Label) bool { return l.PromptEcho },
+		flagged: detailBool("echo"), minF1: 0.8},
 }
 
 // confusion counts a detector's decisions against the labels.
