@@ -46,6 +46,7 @@ func Types() []scoring.Type {
 		// Failure modes of RLHF-trained policies.
 		truncation.Truncation(),
 		echo.PromptEcho(),
+		language.LanguageMismatch(),
 	}
 }
 

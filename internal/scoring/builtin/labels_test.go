@@ -64,6 +64,8 @@ var detectorChecks = []detectorCheck{
 		flagged: detailBool("truncated"), minF1: 0.85},
 	{name: "prompt_echo", config: scoring.Config{Type: "prompt_echo"}, label: func(l realdata.Label) bool { return l.PromptEcho },
 		flagged: detailBool("echo"), minF1: 0.8},
+	{name: "language_mismatch", config: scoring.Config{Type: "language_mismatch"}, label: func(l realdata.Label) bool { return l.LanguageMismatch },
+		flagged: detailBool("mismatch"), minF1: 0.8},
 }
 
 // confusion counts a detector's decisions against the labels.
