@@ -6,6 +6,7 @@ import (
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring/assertion"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring/echo"
+	"github.com/rlhf-eval/rlhf-eval/internal/scoring/hedging"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring/language"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring/levenshtein"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring/pii"
@@ -47,6 +48,7 @@ func Types() []scoring.Type {
 		truncation.Truncation(),
 		echo.PromptEcho(),
 		language.LanguageMismatch(),
+		hedging.Hedging(),
 	}
 }
 

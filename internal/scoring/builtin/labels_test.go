@@ -66,6 +66,8 @@ var detectorChecks = []detectorCheck{
 		flagged: detailBool("echo"), minF1: 0.8},
 	{name: "language_mismatch", config: scoring.Config{Type: "language_mismatch"}, label: func(l realdata.Label) bool { return l.LanguageMismatch },
 		flagged: detailBool("mismatch"), minF1: 0.8},
+	{name: "hedging", config: scoring.Config{Type: "hedging"}, label: func(l realdata.Label) bool { return l.Hedging },
+		flagged: detailBool("flagged"), minF1: 0.85},
 }
 
 // confusion counts a detector's decisions against the labels.
