@@ -18,6 +18,7 @@ import (
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring/squad"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring/toxicity"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring/truncation"
+	"github.com/rlhf-eval/rlhf-eval/internal/scoring/verbosity"
 )
 
 // Types returns every built-in scorer type.
@@ -49,6 +50,7 @@ func Types() []scoring.Type {
 		echo.PromptEcho(),
 		language.LanguageMismatch(),
 		hedging.Hedging(),
+		verbosity.Verbosity(),
 	}
 }
 
