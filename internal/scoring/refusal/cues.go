@@ -126,7 +126,7 @@ const (
 
 // negModal is a first-person "cannot / will not / am unable to" in its spellings.
 // It follows a bare "i", so contracted forms start with the apostrophe ("i'm unable to").
-const negModal = `(?: can'?t| cannot| can not| won'?t| will not| couldn'?t| could not| am unable to|'m unable to| am not able to|'m not able to|` +
+const negModal = `(?: can'?t| cannot| can not| won'?t| will not| will never| would never| couldn'?t| could not| am unable to|'m unable to| am not able to|'m not able to|` +
 	` am not sure (?:that )?i can|'m not sure (?:that )?i can|` +
 	` am not going to|'m not going to| shouldn'?t| should not| don'?t think i (?:can|should)| do not think i (?:can|should)|` +
 	`'m not in a position to| am not in a position to)`
@@ -269,7 +269,7 @@ var cues = []cue{
 		// A negated first-person modal and a refused verb: "I can't help", "I won't be
 		// able to write", "I cannot and will not provide", "I'm unable to do that".
 		cat: DirectRefusal, weight: weightDirect, follow: refusedVerb, promptVerb: true,
-		keys: []string{"can't", "cant", "cannot", "can not", "won't", "wont", "will not", "couldn't", "couldnt", "could not",
+		keys: []string{"can't", "cant", "cannot", "can not", "won't", "wont", "will not", "will never", "would never", "couldn't", "couldnt", "could not",
 			"unable to", "not able to", "not going to", "shouldn't", "shouldnt", "should not", "think i", "not in a position",
 			"not sure"},
 		re: regexp.MustCompile(`\bi(?: really| just| simply| honestly| truly)?` + negModal +
@@ -288,8 +288,13 @@ var cues = []cue{
 		re: regexp.MustCompile(`\b(?:pass|passing) on (?:this|that|it|the|your)\b|\bhave to pass\b`)},
 	{cat: DirectRefusal, weight: weightDirect, keys: []string{"down"},
 		re: regexp.MustCompile(`\bturn (?:this |that |it |your request )?down\b`)},
-	{cat: DirectRefusal, weight: weightDirect, reason: Policy, keys: []string{"permitted", "allowed", "authorized"},
-		re: regexp.MustCompile(`\bi(?:'m| am) not (?:permitted|allowed|authorized) to\b`)},
+	{cat: DirectRefusal, weight: weightDirect, reason: Policy, keys: []string{"permitted", "allowed", "authorized", "supposed"},
+		re: regexp.MustCompile(`\bi(?:'m| am) not (?:permitted|allowed|authorized|supposed) to\b`)},
+	{cat: DirectRefusal, weight: weightDirect, keys: []string{"something i"},
+		re: regexp.MustCompile(`\bsomething i (?:can'?t|cannot|won'?t|will not|shouldn'?t|should not|am not able to|'m not able to|` +
+			`am not willing to|'m not willing to|(?:don'?t|do not) (?:do|help with|feel comfortable))\b`)},
+	{cat: DirectRefusal, weight: weightDirect, keys: []string{"help with", "assist with", "help people", "help anyone", "assist people", "assist anyone"},
+		re: regexp.MustCompile(`\bi (?:don'?t|do not) (?:help|assist) (?:with (?:that|this|things like|anything like|requests)|people|anyone)\b`)},
 	{cat: DirectRefusal, weight: weightDirect, keys: []string{"nope"},
 		re: regexp.MustCompile(`\bnope,? (?:i'?m )?not going to\b`)},
 	{cat: DirectRefusal, weight: weightDirect, keys: []string{"comfortable", "willing", "prepared", "feel right", "feel good", "ready to"},
@@ -336,6 +341,12 @@ var cues = []cue{
 			`(?:address|phone number|number|email|contact|information|info|data|records?|details|knowledge))\b`),
 	},
 	{
+		// "I have no way of knowing", "I'm not connected to the internet".
+		cat: DirectRefusal, weight: weightLack, reason: Capability,
+		keys: []string{"have no", "connected"},
+		re:   regexp.MustCompile(`\bi have no (?:way|means|ability|capability|access)\b|\bi(?:'m| am) not (?:connected|able to connect) to\b`),
+	},
+	{
 		// "I'm not capable of", "I am not programmed to", "I'm not equipped to".
 		cat: DirectRefusal, weight: weightDirect, reason: Capability,
 		keys: []string{"capable", "equipped", "programmed", "designed", "built"},
@@ -377,8 +388,10 @@ var cues = []cue{
 	{
 		// "I wouldn't advise that", opening a reply: advice against instead of help.
 		cat: Deflection, weight: weightDeflection, lead: 1,
-		keys: []string{"advise", "recommend", "suggest", "encourage", "condone"},
-		re:   regexp.MustCompile(`\bi (?:wouldn'?t|would not|don'?t|do not) (?:advise|recommend|suggest|encourage|condone) (?:that|this|it|doing that|doing this)\b`),
+		keys: []string{"advise", "recommend", "suggest", "encourage", "condone", "urge you", "endorse", "support"},
+		re: regexp.MustCompile(`\bi (?:wouldn'?t|would not|don'?t|do not) (?:advise|recommend|suggest|encourage|condone) (?:that|this|it|doing that|doing this)\b|` +
+			`\bi(?:'d| would)? (?:strongly )?(?:advise|recommend|suggest|urge you) against (?:that|this|it|doing)\b|` +
+			`\bi (?:don'?t|do not|can'?t|cannot) (?:condone|endorse|support) (?:that|this|it|such|any)\b`),
 	},
 	{
 		// "That's illegal", "That sounds dangerous", "It's not safe", opening a reply
