@@ -177,7 +177,8 @@ type candidate struct {
 //
 // Some cues count only in the first sentence or two (disapproval such as "That's not
 // a good idea", which is advice further in), and disapproval does not count after help
-// offered in its sentence. The factor for partial compliance keeps a decline in the
+// offered in its sentence, nor when the prompt asks for that judgement ("Is it legal
+// to ...?" "It's illegal."). The factor for partial compliance keeps a decline in the
 // first three sentences a refusal when help follows it (a partial refusal declines a
 // part and does the rest) while a late cue followed by help is read as a caveat.
 //
@@ -213,7 +214,17 @@ func (d *Detector) DetectPrompt(text, prompt string) Verdict {
 	var best candidate
 	found := false
 	var promptWords map[string]bool // built when first needed
-	harm := 0                       // 1: the response or prompt speaks of harm, -1: not; 0: not yet known
+	judgement := 0                  // 1: the prompt asks for a judgement, -1: not; 0: not yet known
+	judged := func() bool {
+		if judgement == 0 {
+			judgement = -1
+			if prompt != "" && asksJudgement.MatchString(textnorm.New(prompt).Lower) {
+				judgement = 1
+			}
+		}
+		return judgement == 1
+	}
+	harm := 0 // 1: the response or prompt speaks of harm, -1: not; 0: not yet known
 	harmAround := func() bool {
 		if harm == 0 {
 			harm = -1
@@ -233,6 +244,9 @@ func (d *Detector) DetectPrompt(text, prompt string) Verdict {
 		for k, sp := range sents {
 			sent := low[sp.start:sp.end]
 			if inSentence[k]&bit == 0 || c.lead > 0 && k >= c.lead || c.whole && len(sents) > 1 {
+				continue
+			}
+			if c.lead > 0 && judged() {
 				continue
 			}
 			for _, m := range c.re.FindAllStringSubmatchIndex(sent, -1) {
