@@ -15,7 +15,7 @@ BENCH_FLAGS ?=
 # Where the real data for checks lives (never committed).
 DATA        ?= ../shared/data
 
-.PHONY: all build run test test-short lint fmt vet staticcheck archcheck tidycheck generate check-generated migrate bench fuzz check-data clean
+.PHONY: all build run test test-short lint fmt vet staticcheck archcheck tidycheck generate check-generated migrate bench fuzz check-data check-detectors clean
 
 all: build
 
@@ -84,6 +84,13 @@ fuzz:
 ## make test runs a quick subset of them when the data is there)
 check-data:
 	$(GO) test -count=1 -v -run RealData ./cmd/rlhf-eval -args -data $(abspath $(DATA)) -data-all
+
+## check-detectors: every detector against the labelled real outputs in testdata/labels,
+## per source and split (SPLIT=dev|heldout|all, default all; make test runs dev when the
+## data is there)
+SPLIT ?= all
+check-detectors:
+	RLHF_DATA=$(abspath $(DATA)) $(GO) test -count=1 -v -run TestLabelledDetectors ./internal/scoring/builtin -args -split $(SPLIT)
 
 clean:
 	rm -rf bin

@@ -5,6 +5,8 @@ package builtin
 import (
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring/assertion"
+	"github.com/rlhf-eval/rlhf-eval/internal/scoring/echo"
+	"github.com/rlhf-eval/rlhf-eval/internal/scoring/hedging"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring/language"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring/levenshtein"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring/pii"
@@ -15,6 +17,8 @@ import (
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring/sacrebleu"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring/squad"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring/toxicity"
+	"github.com/rlhf-eval/rlhf-eval/internal/scoring/truncation"
+	"github.com/rlhf-eval/rlhf-eval/internal/scoring/verbosity"
 )
 
 // Types returns every built-in scorer type.
@@ -41,6 +45,12 @@ func Types() []scoring.Type {
 		repetition.Repetition(),
 		readability.Readability(),
 		language.Language(),
+		// Failure modes of RLHF-trained policies.
+		truncation.Truncation(),
+		echo.PromptEcho(),
+		language.LanguageMismatch(),
+		hedging.Hedging(),
+		verbosity.Verbosity(),
 	}
 }
 

@@ -27,6 +27,20 @@ const (
 	Deflection Category = "deflection"
 )
 
+// Reason says why a refusal declines, as far as its words tell.
+type Reason string
+
+// The refusal reasons.
+const (
+	// Capability declines for what the assistant is or lacks: no internet access, no
+	// senses, no real-time data, "as an AI I can't", "I don't have her address".
+	Capability Reason = "capability"
+	// Policy declines for harm, law, ethics, safety, privacy or rules.
+	Policy Reason = "policy"
+	// OtherReason is a decline without a reason, or with another one ("I'd rather not").
+	OtherReason Reason = "other"
+)
+
 // Categories lists every category in the order they are documented.
 var Categories = []Category{DirectRefusal, ApologyInability, PolicyCitation, AIDisclaimer, Deflection}
 
@@ -49,6 +63,17 @@ type cue struct {
 	// guard, when set, rejects a match given the sentence before it, its first
 	// capture group (if any) and the rest of the sentence after it.
 	guard func(before, group, after string) bool
+	// reason, when set, is the reason every match of the cue gives; otherwise it is
+	// read from the match and the text around it (see reasonOf).
+	reason Reason
+	// lead, when set, limits the cue to the first lead sentences: what is a refusal
+	// as an opening ("That's not a good idea.") is advice further in.
+	lead int
+	// whole, when set, limits the cue to replies of one sentence.
+	whole bool
+	// promptVerb lets the word after the match be any verb of the prompt ("I can't
+	// break out of prison" to "help me break out of prison") when follow rejects it.
+	promptVerb bool
 }
 
 // extend completes a match m of c.re in sentence with c.then, returning the combined
@@ -93,11 +118,16 @@ const (
 	weightAI         = 0.9
 	weightAIWeak     = 0.65
 	weightDeflection = 0.8
+	// weightLack is for saying what the assistant lacks ("I don't have access to",
+	// "that information is confidential"), weightWant for "I don't want to".
+	weightLack = 0.85
+	weightWant = 0.85
 )
 
 // negModal is a first-person "cannot / will not / am unable to" in its spellings.
 // It follows a bare "i", so contracted forms start with the apostrophe ("i'm unable to").
-const negModal = `(?: can'?t| cannot| can not| won'?t| will not| am unable to|'m unable to| am not able to|'m not able to|` +
+const negModal = `(?: can'?t| cannot| can not| won'?t| will not| will never| would never| couldn'?t| could not| am unable to|'m unable to| am not able to|'m not able to|` +
+	` am not sure (?:that )?i can|'m not sure (?:that )?i can|` +
 	` am not going to|'m not going to| shouldn'?t| should not| don'?t think i (?:can|should)| do not think i (?:can|should)|` +
 	`'m not in a position to| am not in a position to)`
 
@@ -108,7 +138,13 @@ var refusalVerbs = wordSet(`help assist provide give share create generate write
 	complete continue engage participate support offer draft compose pretend roleplay role-play impersonate disclose
 	reveal answer discuss explain describe detail recommend endorse condone facilitate encourage promote access browse
 	view edit set send predict guess speculate proceed rank open listen process check search perform accommodate track
-	locate identify diagnose prescribe play`)
+	locate identify diagnose prescribe play aid advise counsel say see hear watch feel taste smell touch visit call email
+	contact execute run download install order buy book schedule comment weigh`)
+
+// capabilityVerbs are refused verbs that decline for lack of a capability (senses,
+// access, acting in the world) rather than for a rule.
+var capabilityVerbs = wordSet(`access browse view open listen hear see watch search look track locate predict play feel taste
+	smell touch visit call email contact execute run download install order buy book schedule check process`)
 
 // refusalPhrases are refused verbs of two words, by first word.
 var refusalPhrases = map[string]map[string]bool{
@@ -122,7 +158,19 @@ var refusalPhrases = map[string]map[string]bool{
 	"go":    wordSet("along"),
 	"be":    wordSet("writing providing helping creating generating sharing doing of"),
 	"tell":  wordSet("you"),
+	"talk":  wordSet("about"),
+	"speak": wordSet("about on to"),
+	"get":   wordSet("involved"),
+	"take":  wordSet("part sides"),
+	"pick":  wordSet("sides"),
 }
+
+// sayIdiom and seeIdiom are what follows "can't say" and "can't see" when they hedge
+// ("I can't say for sure", "I can't see why not") rather than decline.
+var (
+	sayIdiom = regexp.MustCompile(`^ (?:for (?:sure|certain)|with (?:certainty|confidence)|enough|that i|i\b|how much|exactly|definitively|no)\b`)
+	seeIdiom = regexp.MustCompile(`^ (?:why|how|what|any|a (?:reason|problem|way)|the (?:point|harm|problem|reason)|myself|it happening)\b`)
+)
 
 // tellWhat is what may follow "tell you" in a refusal ("I can't tell you how to").
 var tellWhat = wordSet("what where who which whether if how")
@@ -188,6 +236,14 @@ func refusedVerb(rest string) (n int, verb string, ok bool) {
 		if strings.Contains(rest[n:], "enough") {
 			return 0, "", false
 		}
+	case "say":
+		if sayIdiom.MatchString(rest[n:]) {
+			return 0, "", false
+		}
+	case "see":
+		if seeIdiom.MatchString(rest[n:]) {
+			return 0, "", false
+		}
 	}
 	return n, rest[1:n], true
 }
@@ -212,9 +268,10 @@ var cues = []cue{
 	{
 		// A negated first-person modal and a refused verb: "I can't help", "I won't be
 		// able to write", "I cannot and will not provide", "I'm unable to do that".
-		cat: DirectRefusal, weight: weightDirect, follow: refusedVerb,
-		keys: []string{"can't", "cant", "cannot", "can not", "won't", "wont", "will not", "unable to", "not able to",
-			"not going to", "shouldn't", "shouldnt", "should not", "think i", "not in a position"},
+		cat: DirectRefusal, weight: weightDirect, follow: refusedVerb, promptVerb: true,
+		keys: []string{"can't", "cant", "cannot", "can not", "won't", "wont", "will not", "will never", "would never", "couldn't", "couldnt", "could not",
+			"unable to", "not able to", "not going to", "shouldn't", "shouldnt", "should not", "think i", "not in a position",
+			"not sure"},
 		re: regexp.MustCompile(`\bi(?: really| just| simply| honestly| truly)?` + negModal +
 			`(?: (?:and|or) (?:will not|won'?t|cannot|can'?t|shouldn'?t|should not))?` +
 			`(?: be able to)?(?: (?:really|possibly|simply|just|actually|ethically|in good conscience))?`),
@@ -231,12 +288,17 @@ var cues = []cue{
 		re: regexp.MustCompile(`\b(?:pass|passing) on (?:this|that|it|the|your)\b|\bhave to pass\b`)},
 	{cat: DirectRefusal, weight: weightDirect, keys: []string{"down"},
 		re: regexp.MustCompile(`\bturn (?:this |that |it |your request )?down\b`)},
-	{cat: DirectRefusal, weight: weightDirect, keys: []string{"permitted", "allowed", "authorized"},
-		re: regexp.MustCompile(`\bi(?:'m| am) not (?:permitted|allowed|authorized) to\b`)},
+	{cat: DirectRefusal, weight: weightDirect, reason: Policy, keys: []string{"permitted", "allowed", "authorized", "supposed"},
+		re: regexp.MustCompile(`\bi(?:'m| am) not (?:permitted|allowed|authorized|supposed) to\b`)},
+	{cat: DirectRefusal, weight: weightDirect, keys: []string{"something i"},
+		re: regexp.MustCompile(`\bsomething i (?:can'?t|cannot|won'?t|will not|shouldn'?t|should not|am not able to|'m not able to|` +
+			`am not willing to|'m not willing to|(?:don'?t|do not) (?:do|help with|feel comfortable))\b`)},
+	{cat: DirectRefusal, weight: weightDirect, keys: []string{"help with", "assist with", "help people", "help anyone", "assist people", "assist anyone"},
+		re: regexp.MustCompile(`\bi (?:don'?t|do not) (?:help|assist) (?:with (?:that|this|things like|anything like|requests)|people|anyone)\b`)},
 	{cat: DirectRefusal, weight: weightDirect, keys: []string{"nope"},
 		re: regexp.MustCompile(`\bnope,? (?:i'?m )?not going to\b`)},
-	{cat: DirectRefusal, weight: weightDirect, keys: []string{"comfortable", "willing", "prepared", "feel right", "feel good"},
-		re: regexp.MustCompile(`\bi(?:'m| am) not (?:comfortable|willing|prepared)\b|\bi (?:don'?t|do not) feel (?:comfortable|right|good about)\b`)},
+	{cat: DirectRefusal, weight: weightDirect, keys: []string{"comfortable", "willing", "prepared", "feel right", "feel good", "ready to"},
+		re: regexp.MustCompile(`\bi(?:'m| am) not (?:comfortable|willing|prepared|ready to (?:share|discuss|talk|answer|give|help))\b|\bi (?:don'?t|do not) feel (?:comfortable|right|good about)\b`)},
 	{cat: DirectRefusal, weight: weightDirect, keys: []string{"not something", "not a thing", "not anything", "not a request"},
 		re: regexp.MustCompile(`\b` + thatIs + ` not (?:something|a thing|anything|a request) i\b`)},
 	{cat: DirectRefusal, weight: weightDirect, keys: []string{"isn't", "isnt", "is not"},
@@ -246,7 +308,8 @@ var cues = []cue{
 	{cat: PolicyCitation, weight: weightPolicy, keys: []string{"polic", "guidelines", "standards"},
 		re: regexp.MustCompile(`\b(?:usage|content|safety|use-case|acceptable use|ethical|community) (?:polic(?:y|ies)|guidelines|standards)\b`)},
 	{cat: PolicyCitation, weight: weightPolicy, keys: []string{"guidelines", "polic", "programming", "principles", "rules", "protocols"},
-		re: regexp.MustCompile(`\bmy (?:[a-z-]+ ){0,2}(?:guidelines|polic(?:y|ies)|programming|principles|rules|safety protocols)\b`)},
+		re: regexp.MustCompile(`\bmy (?:[a-z-]+ ){0,2}(?:guidelines|programming|principles|rules|safety protocols)\b|` +
+			`\bmy (?:(?:own|core|content|usage|use|safety|ethical|ethics|internal|programming|design|operating) ){0,2}polic(?:y|ies)\b`)},
 	{cat: PolicyCitation, weight: weightPolicy, keys: []string{"guidelines", "policies", "rules", "principles"},
 		re: regexp.MustCompile(`\bthe (?:guidelines|policies|rules|principles) i (?:follow|operate under|adhere to|abide by|must follow|am bound by)\b`)},
 	{cat: PolicyCitation, weight: weightPolicy, keys: []string{"polic"},
@@ -255,22 +318,128 @@ var cues = []cue{
 		re: regexp.MustCompile(`\bi(?:'m| am) (?:programmed|designed|trained|built|instructed) (?:to (?:avoid|refuse|decline|not|follow|adhere|prioritize)|not to)\b`)},
 	{
 		cat: AIDisclaimer, weight: weightAI,
-		keys: []string{" ai", "a.i.", "intelligence", "model", "llm", "assistant", "chatbot"},
+		keys: []string{" ai", "a.i.", "intelligence", "model", "llm", "assistant", "chatbot", "program"},
 		re: regexp.MustCompile(`\b(?:as an? (?:ai|a\.i\.|artificial intelligence|ai language model|language model|large language model|llm|` +
-			`ai assistant|ai model|ai chatbot|chatbot|text-based ai|digital assistant|virtual assistant)|` +
+			`ai assistant|ai model|ai chatbot|chatbot|text-based ai|digital assistant|virtual assistant|computer program)|` +
 			`being an? (?:ai|language model|ai language model|artificial intelligence)|` +
 			`i(?:'m| am) (?:just |only |merely |simply )?(?:an? )?(?:ai|ai language model|language model|large language model|` +
-			`ai assistant|text-based ai|chatbot|artificial intelligence|virtual assistant|ai model))\b`),
+			`ai assistant|text-based ai|chatbot|artificial intelligence|virtual assistant|ai model|computer program))\b`),
 		within: 80,
 		then: regexp.MustCompile(`(\bnot\b|n't\b|\bcannot\b|\bcant\b|\bdont\b|\bunable\b|\black\b|\bmust remain\b|\bhave no\b|` +
 			`\bno (?:ability|access|way|opinions?|personal))`),
+	},
+	{
+		// "I don't have access to", "I don't have her address". (Disowning opinions is
+		// the weak AI disclaimer's business.)
+		cat: DirectRefusal, weight: weightLack, reason: Capability,
+		keys: []string{"have"},
+		re: regexp.MustCompile(`\bi (?:really |simply |currently |just |actually )?(?:(?:don'?t|do not) think i |(?:don'?t|do not) (?:actually |really |currently )?)have (?:the (?:ability|capability|capacity|means|tools?|option)|` +
+			`(?:any |direct )?(?:access|internet access|real-time|the internet|a way|any way|browsing)|` +
+			`(?:enough|sufficient|the necessary|the relevant) (?:context|information|info|details|knowledge|data)|` +
+			`any (?:other |further |more )?(?:advice|suggestions|ideas|recommendations|information|info)|` +
+			`(?:a|an|any|the|his|her|their|your|that|this) (?:(?:home|residential|street|mailing|email|e-mail|current|physical|personal|private|contact) )?` +
+			`(?:address|phone number|number|email|contact|information|info|data|records?|details|knowledge))\b`),
+	},
+	{
+		// "I have no way of knowing", "I'm not connected to the internet".
+		cat: DirectRefusal, weight: weightLack, reason: Capability,
+		keys: []string{"have no", "connected"},
+		re:   regexp.MustCompile(`\bi have no (?:way|means|ability|capability|access)\b|\bi(?:'m| am) not (?:connected|able to connect) to\b`),
+	},
+	{
+		// "I'm not capable of", "I am not programmed to", "I'm not equipped to".
+		cat: DirectRefusal, weight: weightDirect, reason: Capability,
+		keys: []string{"capable", "equipped", "programmed", "designed", "built"},
+		re:   regexp.MustCompile(`\bi(?:'m| am) (?:not (?:capable|equipped|programmed|designed|built|set up)|incapable) (?:of|to|for)\b`),
+	},
+	{
+		// "I don't want to be involved", "I don't want to do this".
+		cat: DirectRefusal, weight: weightWant,
+		keys: []string{"want to", "wish to", "intend to"},
+		re: regexp.MustCompile(`\bi (?:really |just |honestly )?(?:don'?t|do not) (?:want|wish|intend) to (?:be (?:involved|a part|part|party)|get (?:involved|into)|` +
+			`take part|do (?:this|that|it|so|anything)|help|assist|participate|engage|talk about (?:this|that|it)|` +
+			`discuss (?:this|that|it)|answer (?:this|that|it)|encourage|contribute|support|go there|continue)\b`),
+	},
+	{
+		// "That information is confidential", "their details are private".
+		cat: PolicyCitation, weight: weightLack, reason: Policy,
+		keys: []string{"confidential", "private", "protected", "classified", "sensitive", "not public"},
+		re: regexp.MustCompile(`\b(?:that|this|the|such|their|his|her|your|personal|private|that kind of|this kind of|this sort of|that sort of) ` +
+			`(?:[a-z-]+ )?(?:information|info|data|details?|address|number|records?) (?:is|are) (?:confidential|private|protected|classified|sensitive|` +
+			`not (?:public|publicly available))\b`),
+	},
+	{
+		// "That's not a good idea", "I don't think that's a good idea", opening a reply
+		// to a plan: disapproval given instead of help.
+		cat: Deflection, weight: weightDeflection, lead: 2, guard: notAfterOffer,
+		keys: []string{"idea"},
+		re: regexp.MustCompile(`\b(?:that'?s|that is|this is) (?:not|never) (?:a |an )?(?:good|great|wise|smart|nice|ok|okay) idea\b|` +
+			`\b(?:that'?s|that is|this is|it'?s|it is|sounds like) (?:a |an )?(?:really |very |pretty |truly )?(?:bad|terrible|awful|horrible) idea\b|` +
+			`\bi (?:don'?t|do not) think (?:that'?s|that is|this is|it'?s|it is|it would be|that would be) (?:a |an )?(?:good|great|wise|smart|nice) idea\b|` +
+			`\bi'?m not sure (?:that'?s|that is|this is|it'?s|it is|that would be) (?:a |an )?(?:good|great|wise|smart) idea\b`),
+	},
+	{
+		// "That is an unsuitable question", "an offensive stereotype", opening a reply.
+		cat: Deflection, weight: weightDeflection, lead: 2, reason: Policy,
+		keys: []string{"suitable", "inappropriate", "offensive", "hurtful", "insensitive", "disrespectful"},
+		re: regexp.MustCompile(`\b(?:unsuitable|inappropriate|offensive|hurtful|insensitive|disrespectful) (?:question|request|` +
+			`topic|subject|stereotype|generalization|joke)\b`),
+	},
+	{
+		// "I wouldn't advise that", opening a reply: advice against instead of help.
+		cat: Deflection, weight: weightDeflection, lead: 1,
+		keys: []string{"advise", "recommend", "suggest", "encourage", "condone", "urge you", "endorse", "support"},
+		re: regexp.MustCompile(`\bi (?:wouldn'?t|would not|don'?t|do not) (?:advise|recommend|suggest|encourage|condone) (?:that|this|it|doing that|doing this)\b|` +
+			`\bi(?:'d| would)? (?:strongly )?(?:advise|recommend|suggest|urge you) against (?:that|this|it|doing)\b|` +
+			`\bi (?:don'?t|do not|can'?t|cannot) (?:condone|endorse|support) (?:that|this|it|such|any)\b`),
+	},
+	{
+		// "That's illegal", "That sounds dangerous", "It's not safe", opening a reply
+		// to a request: disapproval given instead of help.
+		cat: Deflection, weight: weightDeflection, lead: 2, reason: Policy, guard: notAfterOffer,
+		keys: []string{"illegal", "unethical", "dangerous", "immoral", "wrong", "against the law", "crime", "harmful",
+			"cruel", "abusive", "not legal", "not ethical", "not okay", "not ok", "not appropriate", "not nice", "not right",
+			"not safe", "not kind"},
+		re: regexp.MustCompile(`\b(?:that'?s|that is|that sounds|that would be|that seems|this is|this sounds|it'?s|it is|it would be|it sounds) ` +
+			`(?:(?:very|really|pretty|quite|extremely|definitely|probably|both|also|actually|super|so) )?` +
+			`(?:illegal|unethical|dangerous|immoral|wrong|against the law|a crime|harmful|cruel|abusive|` +
+			`not (?:legal|ethical|okay|ok|appropriate|nice|right|safe|kind))\b`),
+	},
+	{
+		// "I wouldn't do that", "You shouldn't do that", opening a reply.
+		cat: Deflection, weight: weightDeflection, lead: 2,
+		keys: []string{"do that", "do this", "do it", "try that", "try this", "try it"},
+		re: regexp.MustCompile(`\b(?:i (?:wouldn'?t|would not|would never)|you (?:shouldn'?t|should not|should never)|please (?:don'?t|do not)|` +
+			`i (?:don'?t|do not) think (?:i'?d|i would|you should)(?: want to)?) (?:do|try) (?:that|this|it)\b`),
+	},
+	{
+		// "I'm just an AI!", "I am only a smart assistant": the assistant disowns the
+		// ability to do what was asked.
+		cat: AIDisclaimer, weight: weightDeflection, reason: Capability,
+		keys: []string{" ai", "assistant", "chatbot", "model", "program"},
+		re:   regexp.MustCompile(`\bi(?:'m| am) (?:just|only|merely|simply) (?:a|an) (?:[a-z-]+ )?(?:ai|assistant|chatbot|language model|computer program|ai model)\b`),
+	},
+	{
+		// "This request is not appropriate", "should not be answered", "The model
+		// should not provide": the request judged instead of answered.
+		cat: PolicyCitation, weight: weightPolicy, reason: Policy,
+		keys: []string{"request", "question", "prompt", "query", "answered", "model", "assistant", " ai "},
+		re: regexp.MustCompile(`\b(?:this|that|the|your) (?:request|question|prompt|query) is (?:not appropriate|inappropriate|unethical|harmful)\b|` +
+			`\bshould not be answered\b|\b(?:the|this) (?:model|assistant|ai) (?:should not|shouldn'?t|must not|will not|cannot|can'?t) (?:provide|answer|give|respond|help)\b`),
+	},
+	{
+		// A bare "No." as the whole reply to "Can you ...?".
+		cat: DirectRefusal, weight: weightDeflection, whole: true,
+		keys: []string{"no"},
+		re:   regexp.MustCompile(`^(?:no|nope|no way|absolutely not|definitely not|certainly not)[.!]*$`),
 	},
 	{cat: Deflection, weight: weightDeflection, keys: []string{"for me to"},
 		re: regexp.MustCompile(`\b(?:wouldn'?t|would not|isn'?t|is not|not) (?:be )?(?:appropriate|right|ethical|responsible) for me to\b`)},
 	{cat: Deflection, weight: weightDeflection, keys: []string{"rather not", "prefer not"},
 		re: regexp.MustCompile(`\bi(?:'d| would) (?:rather|prefer) not\b`)},
-	{cat: Deflection, weight: weightDeflection, keys: []string{"let's", "lets"},
-		re: regexp.MustCompile(`\blet'?s (?:steer|move on|change the subject|talk about something else|focus on something else|switch)\b|` +
+	{cat: Deflection, weight: weightDeflection, keys: []string{"let's", "lets", "can we", "could we", "why don't we", "why dont we"},
+		re: regexp.MustCompile(`\b(?:let'?s|can we|could we|why don'?t we) (?:steer|move on|change the subject|talk about something else|` +
+			`discuss something else|focus on something else|switch)\b|` +
 			`\blet'?s not (?:go there|go down that|get into)\b`)},
 	{cat: Deflection, weight: weightDeflection, keys: []string{"this one out"},
 		re: regexp.MustCompile(`\b(?:sit|sitting) this one out\b`)},
@@ -325,3 +494,110 @@ var negation = regexp.MustCompile(`(?:\bnot|n't)\b`)
 func negatedBefore(before, _, _ string) bool {
 	return negation.MatchString(before[max(0, len(before)-30):])
 }
+
+// verbIdioms are words after "I can't" that make emphasis, not a refusal, even when
+// the prompt uses them ("Can you believe it?" "I can't believe it!").
+var verbIdioms = wordSet(`wait stress emphasize emphasise overstate believe thank imagine resist deny complain agree get
+	be have help tell think say see remember understand know`)
+
+// verbOfPrompt reads a word after a negated modal that the prompt also uses, as
+// refusedVerb does for the usual refused verbs.
+func verbOfPrompt(rest string, prompt map[string]bool) (n int, verb string, ok bool) {
+	w, n := nextWord(rest)
+	if len(w) < 3 || verbIdioms[w] || !prompt[w] {
+		return 0, "", false
+	}
+	return n, rest[1:n], true
+}
+
+// wordsOf returns the set of words (runs of ASCII letters) in s.
+func wordsOf(s string) map[string]bool {
+	out := map[string]bool{}
+	start := -1
+	for i := 0; i <= len(s); i++ {
+		letter := i < len(s) && s[i] >= 'a' && s[i] <= 'z'
+		if letter && start < 0 {
+			start = i
+		}
+		if !letter && start >= 0 {
+			out[s[start:i]] = true
+			start = -1
+		}
+	}
+	return out
+}
+
+// reasonWords mark a decline given for harm, law, ethics, safety, privacy or rules.
+var reasonWords = join(
+	[]string{"illegal", "unlawful", "unethical", "immoral", "harm*", "hurt*", "dangerous", "danger", "unsafe",
+		"privacy", "private", "confidential", "personal information", "consent", "violat*", "abus*", "fraud*", "crime",
+		"criminal", "inappropriate", "offensive", "exploit*", "defam*", "harass*", "against the law", "weapon*",
+		"violen*", "stalk*", "racist", "sexist", "discriminat*", "polic*", "guidelines", "ethic*", "moral*", "safety",
+		"not appropriate", "not okay", "not ok", "not right", "wrong", "cruel", "steal*", "theft", "drugs", "kill*"},
+)
+
+// capabilityWords in a match make it a capability decline ("I'm sorry, but I don't
+// have the ability to").
+var capabilityWords = phrases{"ability", "capabilit*", "capacity", "access", "real-time", "internet", "browse"}
+
+// nextSentence returns the sentence after sents[k] in low, or "".
+func nextSentence(low string, sents []span, k int) string {
+	if k+1 < len(sents) {
+		return low[sents[k+1].start:sents[k+1].end]
+	}
+	return ""
+}
+
+// contextCapability marks a sentence near a decline that explains it by what the
+// assistant lacks or is ("I don't know", "as an AI", "no information").
+var contextCapability = phrases{"ability", "capabilit*", "capacity", "access", "real-time", "internet", "browse",
+	"information", "i don't know", "i dont know", "i do not know", "knowledge", "data", "as an ai", "language model",
+	"a computer", "a program", "context", "opinion*", "feelings", "emotions"}
+
+// reasonOf says why a match of c declines: the cue's own reason when it has one;
+// capability for AI disclaimers and for refused verbs of access, senses or acting in
+// the world; policy for policy citations and for declines whose sentence, or the
+// next, speaks of harm, law, ethics, privacy or rules; capability when they speak of
+// what the assistant lacks or is; policy again when the rest of the response or the
+// prompt speaks of harm, law or ethics; and other otherwise. matched is the cue's
+// text, group the refused verb (if any), after the rest of its sentence, and
+// harmAround reports whether the response or the prompt speaks of harm, law or ethics.
+func reasonOf(c *cue, matched, group, after, sentence, next string, harmAround func() bool) Reason {
+	switch {
+	case c.reason != "":
+		return c.reason
+	case c.cat == AIDisclaimer:
+		return Capability
+	case c.cat == PolicyCitation:
+		return Policy
+	}
+	if w, _ := nextWord(" " + group); capabilityVerbs[w] || capabilityWords.match(matched) {
+		return Capability
+	}
+	if w, _ := nextWord(after); group == "" && capabilityVerbs[w] {
+		return Capability // "Sorry, I cannot browse"
+	}
+	switch {
+	case reasonWords.match(sentence) || reasonWords.match(next):
+		return Policy
+	case contextCapability.match(sentence) || contextCapability.match(next):
+		return Capability
+	case harmAround():
+		return Policy
+	}
+	return OtherReason
+}
+
+// offeredHelp marks a sentence that offers or gives help before a cue ("I can help
+// you with that, but I'm not sure it's a good idea").
+var offeredHelp = phrases{"i can", "i could", "i'll", "i will", "sure", "here's", "here is", "of course", "yes"}
+
+// notAfterOffer rejects a disapproval that follows help offered in its sentence, or
+// that comes late in a long sentence (a warning inside an answer, not a verdict on
+// the request).
+func notAfterOffer(before, _, _ string) bool { return len(before) <= 40 && !offeredHelp.match(before) }
+
+// asksJudgement marks a prompt that asks whether something is wrong, legal or safe:
+// "It's illegal" then answers it rather than refusing.
+var asksJudgement = regexp.MustCompile(`\b(?:is|are|was|would|will) (?:it|this|that|they|there) (?:[a-z]+ )?(?:ok|okay|wrong|right|legal|illegal|` +
+	`safe|unsafe|ethical|unethical|moral|immoral|bad|harmful|dangerous|a crime|a good idea|a bad idea|against the law)\b`)

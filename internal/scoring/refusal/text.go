@@ -3,84 +3,10 @@ package refusal
 import (
 	"sort"
 	"strings"
-	"unicode/utf8"
 )
 
 // span is a half-open byte range [start, end).
 type span struct{ start, end int }
-
-// normalized is a response prepared for matching: folded has typographic apostrophes
-// and unusual spaces replaced by their ASCII forms, lower is folded with ASCII letters
-// lower-cased (the same length), and orig maps every byte offset of folded, plus its
-// length, to the offset of the original byte it came from.
-type normalized struct {
-	folded string
-	lower  string
-	orig   []int // nil when s is ASCII: every offset is its own
-}
-
-// origin maps an offset in folded (and lower) to the offset in the original text.
-func (n normalized) origin(i int) int {
-	if n.orig == nil {
-		return i
-	}
-	return n.orig[i]
-}
-
-// foldRune returns the ASCII stand-in for r, or 0 when r is kept as it is.
-func foldRune(r rune) byte {
-	switch r {
-	case '\u2019', '\u2018', '\u02bc', '\u00b4', '\u2032', '\u201b':
-		return '\''
-	case '\u00a0', '\u2002', '\u2003', '\u2009', '\u202f', '\u2007', '\u2008', '\u200a':
-		return ' '
-	}
-	return 0
-}
-
-func normalize(s string) normalized {
-	if isASCII(s) {
-		return normalized{folded: s, lower: asciiLower(s)}
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	orig := make([]int, 0, len(s)+1)
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if c := foldRune(r); c != 0 && size > 1 {
-			b.WriteByte(c)
-			orig = append(orig, i)
-		} else {
-			b.WriteString(s[i : i+size])
-			for k := 0; k < size; k++ {
-				orig = append(orig, i+k)
-			}
-		}
-		i += size
-	}
-	orig = append(orig, len(s))
-	folded := b.String()
-	return normalized{folded: folded, lower: asciiLower(folded), orig: orig}
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
-}
-
-func asciiLower(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
-}
 
 // sentences splits s into trimmed, non-empty sentences: a sentence ends at a line
 // break, or at '.', '!' or '?' (with any closing quotes or brackets) followed by

@@ -1,0 +1,102 @@
+// Command rlhf-labels draws the fixed sample of real model outputs behind the labelled
+// sets in testdata/labels and prints the outputs for a person to read and label.
+//
+//	rlhf-labels sample [-data DIR]                  print the sample as id, source, pool, split (TSV)
+//	rlhf-labels show [-data DIR] [-from N] [-n N] FILE   print the items of a TSV whose first column is an id
+//	rlhf-labels show [-data DIR] ID...              print the named items
+//
+// The sample depends only on the data and a fixed seed; docs/labelling.md describes
+// its pools. The data folder is read in place and nothing from it is written out
+// except by show, to the terminal.
+package main
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/rlhf-eval/rlhf-eval/internal/realdata"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "rlhf-labels:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, out io.Writer) error {
+	if len(args) == 0 || (args[0] != "sample" && args[0] != "show") {
+		return errors.New("want a command: sample or show")
+	}
+	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
+	dataDir := fs.String("data", "../shared/data", "folder holding alpaca_eval/ and hh-rlhf/")
+	from := fs.Int("from", 0, "show: first item (0-based) of the TSV to print")
+	n := fs.Int("n", 50, "show: how many items of the TSV to print")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if args[0] == "show" && fs.NArg() == 0 {
+		return errors.New("show: want a label TSV or one or more ids")
+	}
+	corpus, err := realdata.OpenCorpus(*dataDir)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(out)
+	defer w.Flush()
+	if args[0] == "sample" {
+		fmt.Fprintln(w, "id\tsource\tpool\tsplit")
+		for _, it := range draw(corpus) {
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", it.id, it.source, it.pool, realdata.Split(it.id))
+		}
+		return nil
+	}
+	ids := fs.Args()
+	if len(ids) == 1 && !strings.Contains(ids[0], ":") {
+		if ids, err = idsFromTSV(ids[0], *from, *n); err != nil {
+			return err
+		}
+	}
+	for _, id := range ids {
+		r, err := corpus.Resolve(id)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "=== %s  [%s]\n--- prompt:\n%s\n--- response (%d chars):\n%s\n\n",
+			r.ID, r.Generator, excerpt(r.Prompt, 150, 450), len(r.Text), excerpt(r.Text, 700, 300))
+	}
+	return nil
+}
+
+// idsFromTSV reads the first column of rows [from, from+n) of a TSV with a header.
+func idsFromTSV(path string, from, n int) ([]string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")[1:]
+	if from < 0 || from >= len(lines) {
+		return nil, fmt.Errorf("-from %d outside [0, %d)", from, len(lines))
+	}
+	lines = lines[from:min(from+n, len(lines))]
+	ids := make([]string, len(lines))
+	for i, l := range lines {
+		ids[i], _, _ = strings.Cut(l, "\t")
+	}
+	return ids, nil
+}
+
+// excerpt keeps the first head and last tail runes of a long text, marking the cut.
+func excerpt(s string, head, tail int) string {
+	if utf8.RuneCountInString(s) <= head+tail+50 {
+		return s
+	}
+	r := []rune(s)
+	return fmt.Sprintf("%s\n[... %d chars cut ...]\n%s", string(r[:head]), len(r)-head-tail, string(r[len(r)-tail:]))
+}

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rlhf-eval/rlhf-eval/internal/realdata"
+)
+
+var dataDir = flag.String("data", filepath.Join("..", "..", "..", "shared", "data"),
+	"folder holding alpaca_eval/ and hh-rlhf/ for the real-data checks")
+
+// TestSampleIsTheLabelledOne draws the sample again and checks that it is, item for
+// item and in order, the one in the label file: the labels rest on a sample that
+// anyone can reproduce from the data and the seed.
+func TestSampleIsTheLabelledOne(t *testing.T) {
+	corpus, err := realdata.OpenCorpus(*dataDir)
+	if errors.Is(err, realdata.ErrNoData) {
+		t.Skipf("real data not found under %s, so the sample was not drawn (pass -args -data DIR): %v", *dataDir, err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	labels, err := realdata.ReadLabels(filepath.Join("..", "..", "testdata", "labels", "refusal-and-failures.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := draw(corpus)
+	if len(items) != len(labels) {
+		t.Fatalf("drew %d items, the label file has %d", len(items), len(labels))
+	}
+	for i, it := range items {
+		if l := labels[i]; it.id != l.ID || it.pool != l.Pool || it.source != l.Source {
+			t.Fatalf("item %d = %s (%s), label file has %s (%s)", i, it.id, it.pool, l.ID, l.Pool)
+		}
+	}
+}
+
+func TestExcerpt(t *testing.T) {
+	long := strings.Repeat("a", 700) + strings.Repeat("é", 400) + strings.Repeat("z", 300)
+	tests := []struct {
+		name, in, want string
+	}{
+		{"short kept whole", "hello", "hello"},
+		{"just over head+tail kept whole", strings.Repeat("x", 1049), strings.Repeat("x", 1049)},
+		{"long cut in the middle", long, strings.Repeat("a", 700) + "\n[... 400 chars cut ...]\n" + strings.Repeat("z", 300)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := excerpt(tt.in, 700, 300); got != tt.want {
+				t.Errorf("excerpt = %.60q..., want %.60q...", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRunRejects(t *testing.T) {
+	tests := []struct {
+		args    []string
+		wantErr string
+	}{
+		{nil, "want a command"},
+		{[]string{"label"}, "want a command"},
+		{[]string{"show", "-data", t.TempDir()}, "want a label TSV"},
+		{[]string{"sample", "-data", t.TempDir()}, "real data absent"},
+	}
+	for _, tt := range tests {
+		var out strings.Builder
+		if err := run(tt.args, &out); err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+			t.Errorf("run(%q) err = %v, want one mentioning %q", tt.args, err, tt.wantErr)
+		}
+	}
+}

@@ -1,0 +1,142 @@
+package realdata
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strings"
+)
+
+// Label is one row of a labelled set of real model outputs (docs/labelling.md):
+// the response's id, where it was drawn from, and what a person who read it found.
+type Label struct {
+	ID     string
+	Source string // SourceAlpacaEval or SourceHHRLHF
+	Pool   string // the sampling pool, e.g. "hh-random", "random", "shortest"
+	Split  string // "dev" or "heldout", always Split(ID)
+
+	Refusal       bool
+	RefusalType   string // "full" or "partial" when Refusal, else ""
+	RefusalReason string // "capability", "policy" or "other" when Refusal, else ""
+
+	Truncated        bool
+	PromptEcho       bool
+	LanguageMismatch bool
+	Hedging          bool
+
+	Note string // the labeller's few words on a hard case, "" if none
+}
+
+// labelColumns is the header a label file must start with.
+var labelColumns = []string{
+	"id", "source", "pool", "split", "refusal", "refusal_type", "refusal_reason",
+	"truncated", "prompt_echo", "language_mismatch", "hedging", "note",
+}
+
+var labelPools = map[string]string{
+	"hh-random": SourceHHRLHF,
+	"random":    SourceAlpacaEval,
+	"shortest":  SourceAlpacaEval,
+	"sensitive": SourceAlpacaEval,
+	"refuser":   SourceAlpacaEval,
+
+	"hh-harm-short": SourceHHRLHF,
+	"refuser-short": SourceAlpacaEval,
+
+	"non-latin-output": SourceAlpacaEval,
+	"language-task":    SourceAlpacaEval,
+}
+
+// ReadLabels reads a label file (tab-separated, with the header above) and checks
+// every row: known source and pool, the split the id hashes to, 0/1 flags, a
+// refusal type and reason exactly when the row is a refusal, and no id twice. The
+// error names the line and the column at fault.
+func ReadLabels(path string) ([]Label, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	if !sc.Scan() {
+		return nil, fmt.Errorf("%s: empty", path)
+	}
+	if got := sc.Text(); got != strings.Join(labelColumns, "\t") {
+		return nil, fmt.Errorf("%s:1: header %q, want %q", path, got, strings.Join(labelColumns, "\t"))
+	}
+	var labels []Label
+	seen := map[string]int{}
+	for line := 2; sc.Scan(); line++ {
+		l, err := parseLabel(sc.Text())
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", path, line, err)
+		}
+		if first, dup := seen[l.ID]; dup {
+			return nil, fmt.Errorf("%s:%d: id %s already labelled on line %d", path, line, l.ID, first)
+		}
+		seen[l.ID] = line
+		labels = append(labels, l)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return labels, nil
+}
+
+func parseLabel(row string) (Label, error) {
+	c := strings.Split(row, "\t")
+	if len(c) != len(labelColumns) {
+		return Label{}, fmt.Errorf("%d columns, want %d", len(c), len(labelColumns))
+	}
+	l := Label{ID: c[0], Source: c[1], Pool: c[2], Split: c[3], Note: c[11]}
+	if src, _, _ := strings.Cut(l.ID, "/"); src != l.Source {
+		return Label{}, fmt.Errorf("source %q, but id %q is from %q", l.Source, l.ID, src)
+	}
+	if want, ok := labelPools[l.Pool]; !ok || want != l.Source {
+		return Label{}, fmt.Errorf("pool %q is not a pool of %s", l.Pool, l.Source)
+	}
+	if want := Split(l.ID); l.Split != want {
+		return Label{}, fmt.Errorf("split %q, want %q (the hash of the id)", l.Split, want)
+	}
+	flags := []struct {
+		name string
+		dst  *bool
+		val  string
+	}{
+		{"refusal", &l.Refusal, c[4]},
+		{"truncated", &l.Truncated, c[7]},
+		{"prompt_echo", &l.PromptEcho, c[8]},
+		{"language_mismatch", &l.LanguageMismatch, c[9]},
+		{"hedging", &l.Hedging, c[10]},
+	}
+	for _, fl := range flags {
+		switch fl.val {
+		case "0":
+		case "1":
+			*fl.dst = true
+		default:
+			return Label{}, fmt.Errorf("%s %q, want 0 or 1", fl.name, fl.val)
+		}
+	}
+	typ, reason := c[5], c[6]
+	if !l.Refusal {
+		if typ != "-" || reason != "-" {
+			return Label{}, fmt.Errorf("refusal_type %q and refusal_reason %q on a non-refusal, want -", typ, reason)
+		}
+	} else {
+		if typ != "full" && typ != "partial" {
+			return Label{}, fmt.Errorf("refusal_type %q, want full or partial", typ)
+		}
+		if reason != "capability" && reason != "policy" && reason != "other" {
+			return Label{}, fmt.Errorf("refusal_reason %q, want capability, policy or other", reason)
+		}
+		l.RefusalType, l.RefusalReason = typ, reason
+	}
+	switch {
+	case l.Note == "":
+		return Label{}, fmt.Errorf("note is empty, want - when there is none")
+	case l.Note == "-":
+		l.Note = ""
+	}
+	return l, nil
+}

@@ -1,0 +1,264 @@
+package builtin_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+
+	"github.com/rlhf-eval/rlhf-eval/internal/app"
+	"github.com/rlhf-eval/rlhf-eval/internal/realdata"
+	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
+	"github.com/rlhf-eval/rlhf-eval/internal/scoring/builtin"
+)
+
+// The detector checks score the labelled real outputs in testdata/labels, whose texts
+// are resolved from the data folder (never committed). By default they use the
+// development split; make check-detectors runs them on every split:
+//
+//	go test ./internal/scoring/builtin -run Labelled -v -args -data DIR -split heldout
+var (
+	labelData   = flag.String("data", defaultDataDir(), "directory with alpaca_eval/ and hh-rlhf/ (default: $RLHF_DATA, else ../shared/data from the repository root)")
+	labelFile   = flag.String("labels", filepath.Join("..", "..", "..", "testdata", "labels", "refusal-and-failures.tsv"), "the label file")
+	labelSplit  = flag.String("split", "dev", "which split to score: dev, heldout or all")
+	labelMisses = flag.Bool("misses", false, "list the ids of the items each detector gets wrong")
+	labelShow   = flag.Bool("show", false, "with -misses on the dev split, print each miss's text (never on heldout)")
+)
+
+func defaultDataDir() string {
+	if d := os.Getenv("RLHF_DATA"); d != "" {
+		return d
+	}
+	return filepath.Join("..", "..", "..", "..", "shared", "data")
+}
+
+// detectorCheck is one detector measured against one label.
+type detectorCheck struct {
+	name   string
+	config scoring.Config
+	label  func(realdata.Label) bool
+	// flagged reads the detector's decision from its result.
+	flagged func(scoring.Result) bool
+	// minF1 is the F1 the development split must reach over both sources (0: the
+	// split has too few positives for a bound, and maxFP bounds the false alarms).
+	minF1 float64
+	maxFP int
+}
+
+func detailBool(key string) func(scoring.Result) bool {
+	return func(r scoring.Result) bool {
+		b, _ := r.Details[key].(bool)
+		return b
+	}
+}
+
+var detectorChecks = []detectorCheck{
+	{name: "refusal", config: scoring.Config{Type: "refusal"}, label: func(l realdata.Label) bool { return l.Refusal },
+		flagged: detailBool("refused"), minF1: 0.85},
+	{name: "truncated", config: scoring.Config{Type: "truncation"}, label: func(l realdata.Label) bool { return l.Truncated },
+		flagged: detailBool("truncated"), minF1: 0.85},
+	{name: "prompt_echo", config: scoring.Config{Type: "prompt_echo"}, label: func(l realdata.Label) bool { return l.PromptEcho },
+		flagged: detailBool("echo"), minF1: 0.8},
+	{name: "language_mismatch", config: scoring.Config{Type: "language_mismatch"}, label: func(l realdata.Label) bool { return l.LanguageMismatch },
+		flagged: detailBool("mismatch"), minF1: 0.8},
+	{name: "hedging", config: scoring.Config{Type: "hedging"}, label: func(l realdata.Label) bool { return l.Hedging },
+		flagged: detailBool("flagged"), minF1: 0.85},
+}
+
+// confusion counts a detector's decisions against the labels.
+type confusion struct{ tp, fp, fn, tn int }
+
+func (c *confusion) add(label, got bool) {
+	switch {
+	case label && got:
+		c.tp++
+	case got:
+		c.fp++
+	case label:
+		c.fn++
+	default:
+		c.tn++
+	}
+}
+
+func ratio(a, b int) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+func (c confusion) precision() float64 { return ratio(c.tp, c.tp+c.fp) }
+func (c confusion) recall() float64    { return ratio(c.tp, c.tp+c.fn) }
+func (c confusion) f1() float64        { return ratio(2*c.tp, 2*c.tp+c.fp+c.fn) }
+
+func (c confusion) String() string {
+	return fmt.Sprintf("P %.3f  R %.3f  F1 %.3f  (tp %d fp %d fn %d tn %d)", c.precision(), c.recall(), c.f1(), c.tp, c.fp, c.fn, c.tn)
+}
+
+// itemFor turns a labelled response into what scorers see: for HH-RLHF the prompt is
+// the last Human turn and the earlier turns are the context, as rlhf-eval's importer
+// stores them.
+func itemFor(r realdata.Response) (scoring.Item, error) {
+	if r.Source != realdata.SourceHHRLHF {
+		return scoring.Item{Prompt: r.Prompt, Response: r.Text}, nil
+	}
+	turns, err := app.SplitHHDialogue(r.Prompt)
+	if err != nil {
+		return scoring.Item{}, fmt.Errorf("%s: %w", r.ID, err)
+	}
+	last := len(turns) - 1
+	for last >= 0 && turns[last].Role != "user" {
+		last--
+	}
+	if last < 0 {
+		return scoring.Item{}, fmt.Errorf("%s: no Human turn", r.ID)
+	}
+	it := scoring.Item{Prompt: turns[last].Content, Response: r.Text}
+	for _, m := range turns[:last] {
+		it.Context = append(it.Context, scoring.Message{Role: m.Role, Content: m.Content})
+	}
+	return it, nil
+}
+
+// TestLabelledDetectors scores every detector on the labelled real outputs of the
+// chosen split and reports precision, recall, F1 and confusion counts per source.
+// On the development split each detector must reach its minF1 over both sources.
+func TestLabelledDetectors(t *testing.T) {
+	switch *labelSplit {
+	case "dev", "heldout", "all":
+	default:
+		t.Fatalf("-split %q: want dev, heldout or all", *labelSplit)
+	}
+	corpus, err := realdata.OpenCorpus(*labelData)
+	if errors.Is(err, realdata.ErrNoData) {
+		t.Skipf("real data not found at %s (pass -args -data DIR or set RLHF_DATA to run the detector checks): %v", *labelData, err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := realdata.ReadLabels(*labelFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := builtin.Registry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var configs []scoring.Config
+	for _, d := range detectorChecks {
+		configs = append(configs, d.config)
+	}
+	set, err := reg.Build(configs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	show := *labelShow && *labelSplit == "dev"
+	if *labelShow && !show {
+		t.Log("-show prints texts of the dev split only; ignored")
+	}
+	type key struct{ detector, source, split string }
+	counts := map[key]*confusion{}
+	misses := map[string][]string{}
+	// For refusals both the labels and the detector call: does it name the same
+	// type and reason?
+	sameType, sameReason, bothRefused := 0, 0, 0
+	scored := 0
+	for _, row := range rows {
+		if *labelSplit != "all" && row.Split != *labelSplit {
+			continue
+		}
+		resp, err := corpus.Resolve(row.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		item, err := itemFor(resp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		outcomes, err := set.Score(context.Background(), item)
+		if err != nil {
+			t.Fatal(err)
+		}
+		scored++
+		for i, d := range detectorChecks {
+			o := outcomes[i]
+			if o.Err != nil {
+				t.Fatalf("%s on %s: %v", d.config.Type, row.ID, o.Err)
+			}
+			want, got := d.label(row), d.flagged(o.Result)
+			for _, k := range []key{{d.name, row.Source, row.Split}, {d.name, "all", row.Split}} {
+				if counts[k] == nil {
+					counts[k] = &confusion{}
+				}
+				counts[k].add(want, got)
+			}
+			if d.name == "refusal" && want && got {
+				bothRefused++
+				if o.Result.Details["type"] == row.RefusalType {
+					sameType++
+				}
+				if o.Result.Details["reason"] == row.RefusalReason {
+					sameReason++
+				}
+				if *labelMisses && (o.Result.Details["type"] != row.RefusalType || o.Result.Details["reason"] != row.RefusalReason) {
+					misses["refusal kind"] = append(misses["refusal kind"], fmt.Sprintf("%s %s labelled %s/%s, detected %v/%v (%v)",
+						row.Split, row.ID, row.RefusalType, row.RefusalReason, o.Result.Details["type"], o.Result.Details["reason"], o.Result.Details["matched"]))
+				}
+			}
+			if want != got && *labelMisses {
+				m := fmt.Sprintf("%s %s label=%v got=%v", row.Split, row.ID, want, got)
+				if show {
+					details, _ := json.Marshal(o.Result.Details)
+					m += fmt.Sprintf("\n    note: %s\n    prompt: %.300q\n    text: %.1200q\n    details: %.600s", row.Note, item.Prompt, item.Response, details)
+				}
+				misses[d.name] = append(misses[d.name], m)
+			}
+		}
+	}
+	if scored == 0 {
+		t.Fatalf("no labelled items in split %q", *labelSplit)
+	}
+	var keys []key
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		if a.detector != b.detector {
+			return a.detector < b.detector
+		}
+		if a.split != b.split {
+			return a.split < b.split
+		}
+		return a.source < b.source
+	})
+	t.Logf("%d labelled items scored (split %s)", scored, *labelSplit)
+	for _, k := range keys {
+		t.Logf("%-18s %-8s %-12s %s", k.detector, k.split, k.source, counts[k])
+	}
+	t.Logf("refusals both labelled and detected: %d; same type %d, same reason %d", bothRefused, sameType, sameReason)
+	for _, m := range misses["refusal kind"] {
+		t.Logf("refusal kind: %s", m)
+	}
+	for _, d := range detectorChecks {
+		for _, m := range misses[d.name] {
+			t.Logf("miss %s: %s", d.name, m)
+		}
+		c := counts[key{d.name, "all", "dev"}]
+		if c == nil {
+			continue
+		}
+		if c.f1() < d.minF1 {
+			t.Errorf("%s on dev: F1 %.3f, want at least %.2f (%s)", d.name, c.f1(), d.minF1, c)
+		}
+		if d.minF1 == 0 && c.fp > d.maxFP {
+			t.Errorf("%s on dev: %d false alarms, want at most %d (%s)", d.name, c.fp, d.maxFP, c)
+		}
+	}
+}
