@@ -1,0 +1,154 @@
+-- Judges: named, versioned configurations.
+
+-- LockJudgeName serialises the creation of versions of one name, so two posts of
+-- different configurations under the same name get versions n+1 and n+2.
+-- name: LockJudgeName :exec
+SELECT pg_advisory_xact_lock(hashtextextended('judge:' || @name::text, 0));
+
+-- name: GetJudgeByHash :one
+SELECT * FROM judges WHERE name = @name AND config_hash = @config_hash;
+
+-- name: LatestJudgeVersion :one
+SELECT COALESCE(max(version), 0)::integer AS version FROM judges WHERE name = @name;
+
+-- name: InsertJudge :exec
+INSERT INTO judges (name, version, kind, config, config_hash, created_at)
+VALUES (@name, @version, @kind, @config, @config_hash, @created_at);
+
+-- name: GetJudge :one
+SELECT * FROM judges WHERE name = @name AND version = @version;
+
+-- name: GetLatestJudge :one
+SELECT * FROM judges WHERE name = @name ORDER BY version DESC LIMIT 1;
+
+-- ListJudges returns the latest version of each judge, by name.
+-- name: ListJudges :many
+SELECT DISTINCT ON (name) * FROM judges
+WHERE sqlc.narg(after_name)::text IS NULL OR name > sqlc.narg(after_name)
+ORDER BY name, version DESC
+LIMIT @lim;
+
+-- Judgments: one row per judge call, with its provenance.
+
+-- name: InsertJudgment :execrows
+INSERT INTO judgments (evaluation_id, id, job_id, item, call, judge_name, judge_version,
+    response_a_id, response_b_id, response_id, comparison_id, request_hash, messages,
+    content, logprobs, finish_reason, system_fingerprint, raw, reward, verdict, parse_error,
+    order_shown, identical, input_tokens, output_tokens, cost, latency_ms, attempts, cached, created_at)
+VALUES (@evaluation_id, @id, @job_id, @item, @call, @judge_name, @judge_version,
+    @response_a_id, @response_b_id, @response_id, @comparison_id, @request_hash, @messages,
+    @content, @logprobs, @finish_reason, @system_fingerprint, @raw, @reward, @verdict, @parse_error,
+    @order_shown, @identical, @input_tokens, @output_tokens, @cost, @latency_ms, @attempts, @cached, @created_at)
+ON CONFLICT (evaluation_id, job_id, item, call) DO NOTHING;
+
+-- name: JudgedItems :many
+SELECT DISTINCT item FROM judgments WHERE evaluation_id = @evaluation_id AND job_id = @job_id;
+
+-- CachedJudgment is the latest stored answer to a request with this hash, from
+-- any run.
+-- name: CachedJudgment :one
+SELECT * FROM judgments
+WHERE request_hash = @request_hash AND request_hash <> ''
+ORDER BY created_at DESC
+LIMIT 1;
+
+-- name: ListJudgments :many
+SELECT * FROM judgments j
+WHERE j.evaluation_id = @evaluation_id
+  AND (sqlc.narg(comparison_id)::uuid IS NULL OR j.comparison_id = sqlc.narg(comparison_id))
+  AND (sqlc.narg(response_id)::uuid IS NULL OR j.response_id = sqlc.narg(response_id)
+       OR j.response_a_id = sqlc.narg(response_id) OR j.response_b_id = sqlc.narg(response_id))
+  AND (sqlc.narg(job_id)::uuid IS NULL OR j.job_id = sqlc.narg(job_id))
+  AND (sqlc.narg(judge_name)::text IS NULL OR j.judge_name = sqlc.narg(judge_name))
+  AND (sqlc.narg(after_id)::uuid IS NULL OR j.id > sqlc.narg(after_id))
+ORDER BY j.id
+LIMIT @lim;
+
+-- JudgmentCallStats aggregates one run's calls for its report. A call's verdict is
+-- the probability that the second output is better, whichever was shown first, so
+-- the first-shown output's preference is 1 - verdict in order "12" and verdict in
+-- order "21". The mean and the latency percentiles are 0 when nothing counts
+-- (ordered, fresh).
+-- name: JudgmentCallStats :one
+SELECT count(*) FILTER (WHERE NOT identical)::bigint AS calls,
+       count(*) FILTER (WHERE identical)::bigint AS identical,
+       count(*) FILTER (WHERE cached)::bigint AS cached,
+       count(*) FILTER (WHERE NOT identical AND NOT cached)::bigint AS fresh,
+       count(*) FILTER (WHERE parse_error <> '')::bigint AS parse_failures,
+       count(*) FILTER (WHERE verdict IS NOT NULL AND order_shown IN ('12', '21'))::bigint AS ordered,
+       count(*) FILTER (WHERE (order_shown = '12' AND verdict < 0.5) OR (order_shown = '21' AND verdict > 0.5))::bigint AS first_wins,
+       count(*) FILTER (WHERE (order_shown = '12' AND verdict > 0.5) OR (order_shown = '21' AND verdict < 0.5))::bigint AS second_wins,
+       COALESCE(avg(CASE order_shown WHEN '12' THEN 1 - verdict WHEN '21' THEN verdict END), 0)::float8 AS first_preference,
+       COALESCE(sum(input_tokens), 0)::bigint AS input_tokens,
+       COALESCE(sum(output_tokens), 0)::bigint AS output_tokens,
+       COALESCE(sum(cost), 0)::float8 AS cost,
+       COALESCE(percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms) FILTER (WHERE NOT identical AND NOT cached), 0)::float8 AS latency_p50,
+       COALESCE(percentile_cont(0.9) WITHIN GROUP (ORDER BY latency_ms) FILTER (WHERE NOT identical AND NOT cached), 0)::float8 AS latency_p90,
+       COALESCE(percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms) FILTER (WHERE NOT identical AND NOT cached), 0)::float8 AS latency_p99
+FROM judgments
+WHERE evaluation_id = @evaluation_id AND job_id = @job_id;
+
+-- JudgmentSwapStats compares the two calls of each item judged in both orders:
+-- consistent when both favour the same output (or both call a tie).
+-- name: JudgmentSwapStats :one
+SELECT count(*)::bigint AS pairs,
+       count(*) FILTER (WHERE sign(a.verdict - 0.5) = sign(b.verdict - 0.5))::bigint AS consistent
+FROM judgments a
+JOIN judgments b ON b.evaluation_id = a.evaluation_id AND b.job_id = a.job_id AND b.item = a.item AND b.call = 1
+WHERE a.evaluation_id = @evaluation_id AND a.job_id = @job_id AND a.call = 0
+  AND a.verdict IS NOT NULL AND b.verdict IS NOT NULL;
+
+-- Scores made by judges.
+
+-- name: InsertJudgeScore :execrows
+INSERT INTO scores (evaluation_id, response_id, scorer, model, prompt_id, value, passed, details, error, created_at)
+VALUES (@evaluation_id, @response_id, @scorer, @model, @prompt_id, @value, NULL, @details, NULL, @created_at)
+ON CONFLICT (evaluation_id, response_id, scorer) DO NOTHING;
+
+-- RollupScorerScores and HistogramScorerScores fold one scorer's scores of the
+-- given responses into one rollup shard (as RollupScores does for all of a new
+-- response's scores).
+-- name: RollupScorerScores :exec
+INSERT INTO score_rollups AS r (evaluation_id, scorer, model, shard, n_scores, n, mean, m2, min_value, max_value, n_pass_known, n_passed, n_errors)
+SELECT s.evaluation_id, s.scorer, s.model, @shard::smallint, count(*), count(s.value), avg(s.value),
+       COALESCE(var_samp(s.value) * (count(s.value) - 1), 0), min(s.value), max(s.value),
+       count(s.passed), count(*) FILTER (WHERE s.passed), count(s.error)
+FROM scores s
+WHERE s.evaluation_id = @evaluation_id AND s.scorer = @scorer AND s.response_id = ANY(@response_ids::uuid[])
+GROUP BY s.evaluation_id, s.scorer, s.model
+ORDER BY s.evaluation_id, s.scorer, s.model
+ON CONFLICT (evaluation_id, scorer, model, shard) DO UPDATE
+SET n_scores = r.n_scores + EXCLUDED.n_scores,
+    n = r.n + EXCLUDED.n,
+    mean = CASE WHEN r.n = 0 THEN EXCLUDED.mean
+                WHEN EXCLUDED.n = 0 THEN r.mean
+                ELSE r.mean + (EXCLUDED.mean - r.mean) * EXCLUDED.n / (r.n + EXCLUDED.n) END,
+    m2 = CASE WHEN r.n = 0 THEN EXCLUDED.m2
+              WHEN EXCLUDED.n = 0 THEN r.m2
+              ELSE r.m2 + EXCLUDED.m2 + (EXCLUDED.mean - r.mean) ^ 2 * r.n * EXCLUDED.n / (r.n + EXCLUDED.n) END,
+    min_value = LEAST(r.min_value, EXCLUDED.min_value),
+    max_value = GREATEST(r.max_value, EXCLUDED.max_value),
+    n_pass_known = r.n_pass_known + EXCLUDED.n_pass_known,
+    n_passed = r.n_passed + EXCLUDED.n_passed,
+    n_errors = r.n_errors + EXCLUDED.n_errors;
+
+-- name: HistogramScorerScores :exec
+INSERT INTO score_histograms AS h (evaluation_id, scorer, model, shard, bucket, count, min_value, max_value)
+SELECT s.evaluation_id, s.scorer, s.model, @shard::smallint, score_bucket(s.value), count(*), min(s.value), max(s.value)
+FROM scores s
+WHERE s.evaluation_id = @evaluation_id AND s.scorer = @scorer AND s.response_id = ANY(@response_ids::uuid[]) AND s.value IS NOT NULL
+GROUP BY s.evaluation_id, s.scorer, s.model, score_bucket(s.value)
+ORDER BY s.evaluation_id, s.scorer, s.model, score_bucket(s.value)
+ON CONFLICT (evaluation_id, scorer, model, shard, bucket) DO UPDATE
+SET count = h.count + EXCLUDED.count,
+    min_value = LEAST(h.min_value, EXCLUDED.min_value),
+    max_value = GREATEST(h.max_value, EXCLUDED.max_value);
+
+-- DeleteOtherRunScores deletes a scorer's scores on the given models' responses
+-- that another run (or anything but this run) wrote, returning the models whose
+-- rollups must be rebuilt.
+-- name: DeleteOtherRunScores :many
+DELETE FROM scores s
+WHERE s.evaluation_id = @evaluation_id AND s.scorer = @scorer AND s.model = ANY(@models::text[])
+  AND (s.details ->> 'job_id') IS DISTINCT FROM @job_id::text
+RETURNING s.model;
