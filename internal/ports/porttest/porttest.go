@@ -30,6 +30,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Comparisons", func(t *testing.T) { testComparisons(t, h) })
 	t.Run("APIKeys", func(t *testing.T) { testAPIKeys(t, h) })
 	t.Run("Tx", func(t *testing.T) { testTx(t, h) })
+	t.Run("Judges", func(t *testing.T) { testJudges(t, h) })
 }
 
 var seq atomic.Int64
