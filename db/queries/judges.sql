@@ -152,3 +152,28 @@ DELETE FROM scores s
 WHERE s.evaluation_id = @evaluation_id AND s.scorer = @scorer AND s.model = ANY(@models::text[])
   AND (s.details ->> 'job_id') IS DISTINCT FROM @job_id::text
 RETURNING s.model;
+
+-- What judge runs judge.
+
+-- name: EvaluationModels :many
+SELECT DISTINCT model FROM responses WHERE evaluation_id = @evaluation_id ORDER BY model;
+
+-- RunPairs pairs each response of the given models with the baseline's response
+-- to the same prompt (the first stored, when the baseline answered it twice);
+-- responses without one are left out.
+-- name: RunPairs :many
+SELECT b.id AS baseline_id, r.id AS response_id
+FROM responses r
+JOIN LATERAL (
+    SELECT x.id FROM responses x
+    WHERE x.evaluation_id = r.evaluation_id AND x.prompt_id = r.prompt_id AND x.model = @baseline
+    ORDER BY x.id
+    LIMIT 1
+) b ON true
+WHERE r.evaluation_id = @evaluation_id AND r.model = ANY(@models::text[])
+ORDER BY r.id;
+
+-- name: RunResponses :many
+SELECT id FROM responses
+WHERE evaluation_id = @evaluation_id AND model = ANY(@models::text[])
+ORDER BY id;

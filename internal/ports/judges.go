@@ -72,4 +72,11 @@ type JudgmentStore interface {
 	// that were not written by job (their details' "job_id" differs), and rebuilds
 	// those models' rollups, so the run can write its own.
 	ClearScores(ctx context.Context, evaluationID domain.ID, scorer string, models []string, job domain.ID) error
+	// EvaluationModels returns the models with responses in the evaluation, sorted.
+	EvaluationModels(ctx context.Context, evaluationID domain.ID) ([]string, error)
+	// RunPairs pairs each response of the models with the baseline's response to
+	// the same prompt: {baseline's, model's}, in the order of the model's responses.
+	RunPairs(ctx context.Context, evaluationID domain.ID, baseline string, models []string) ([][2]domain.ID, error)
+	// RunResponses returns the ids of the models' responses, in order.
+	RunResponses(ctx context.Context, evaluationID domain.ID, models []string) ([]domain.ID, error)
 }

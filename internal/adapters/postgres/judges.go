@@ -378,3 +378,31 @@ func rebuildModelRollups(ctx context.Context, q *dbsqlc.Queries, ev pgtype.UUID,
 	}
 	return translate(q.RebuildModelHistograms(ctx, dbsqlc.RebuildModelHistogramsParams{EvaluationID: ev, Model: model}))
 }
+
+// EvaluationModels returns the models that have responses in the evaluation.
+func (s *JudgmentStore) EvaluationModels(ctx context.Context, evaluationID domain.ID) ([]string, error) {
+	models, err := s.q.EvaluationModels(ctx, pgID(evaluationID))
+	return models, translate(err)
+}
+
+// RunPairs pairs the models' responses with the baseline's to the same prompt.
+func (s *JudgmentStore) RunPairs(ctx context.Context, evaluationID domain.ID, baseline string, models []string) ([][2]domain.ID, error) {
+	rows, err := s.q.RunPairs(ctx, dbsqlc.RunPairsParams{EvaluationID: pgID(evaluationID), Baseline: baseline, Models: models})
+	if err != nil {
+		return nil, translate(err)
+	}
+	out := make([][2]domain.ID, len(rows))
+	for i, r := range rows {
+		out[i] = [2]domain.ID{domain.ID(r.BaselineID.Bytes), domain.ID(r.ResponseID.Bytes)}
+	}
+	return out, nil
+}
+
+// RunResponses returns the ids of the models' responses.
+func (s *JudgmentStore) RunResponses(ctx context.Context, evaluationID domain.ID, models []string) ([]domain.ID, error) {
+	ids, err := s.q.RunResponses(ctx, dbsqlc.RunResponsesParams{EvaluationID: pgID(evaluationID), Models: models})
+	if err != nil {
+		return nil, translate(err)
+	}
+	return fromPgIDs(ids), nil
+}

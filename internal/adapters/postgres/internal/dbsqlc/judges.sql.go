@@ -101,6 +101,32 @@ func (q *Queries) DeleteOtherRunScores(ctx context.Context, arg DeleteOtherRunSc
 	return items, nil
 }
 
+const evaluationModels = `-- name: EvaluationModels :many
+
+SELECT DISTINCT model FROM responses WHERE evaluation_id = $1 ORDER BY model
+`
+
+// What judge runs judge.
+func (q *Queries) EvaluationModels(ctx context.Context, evaluationID pgtype.UUID) ([]string, error) {
+	rows, err := q.db.Query(ctx, evaluationModels, evaluationID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []string{}
+	for rows.Next() {
+		var model string
+		if err := rows.Scan(&model); err != nil {
+			return nil, err
+		}
+		items = append(items, model)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const getJudge = `-- name: GetJudge :one
 SELECT name, version, kind, config, config_hash, created_at FROM judges WHERE name = $1 AND version = $2
 `
@@ -660,4 +686,82 @@ func (q *Queries) RollupScorerScores(ctx context.Context, arg RollupScorerScores
 		arg.ResponseIds,
 	)
 	return err
+}
+
+const runPairs = `-- name: RunPairs :many
+SELECT b.id AS baseline_id, r.id AS response_id
+FROM responses r
+JOIN LATERAL (
+    SELECT x.id FROM responses x
+    WHERE x.evaluation_id = r.evaluation_id AND x.prompt_id = r.prompt_id AND x.model = $1
+    ORDER BY x.id
+    LIMIT 1
+) b ON true
+WHERE r.evaluation_id = $2 AND r.model = ANY($3::text[])
+ORDER BY r.id
+`
+
+type RunPairsParams struct {
+	Baseline     string
+	EvaluationID pgtype.UUID
+	Models       []string
+}
+
+type RunPairsRow struct {
+	BaselineID pgtype.UUID
+	ResponseID pgtype.UUID
+}
+
+// RunPairs pairs each response of the given models with the baseline's response
+// to the same prompt (the first stored, when the baseline answered it twice);
+// responses without one are left out.
+func (q *Queries) RunPairs(ctx context.Context, arg RunPairsParams) ([]RunPairsRow, error) {
+	rows, err := q.db.Query(ctx, runPairs, arg.Baseline, arg.EvaluationID, arg.Models)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []RunPairsRow{}
+	for rows.Next() {
+		var i RunPairsRow
+		if err := rows.Scan(&i.BaselineID, &i.ResponseID); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const runResponses = `-- name: RunResponses :many
+SELECT id FROM responses
+WHERE evaluation_id = $1 AND model = ANY($2::text[])
+ORDER BY id
+`
+
+type RunResponsesParams struct {
+	EvaluationID pgtype.UUID
+	Models       []string
+}
+
+func (q *Queries) RunResponses(ctx context.Context, arg RunResponsesParams) ([]pgtype.UUID, error) {
+	rows, err := q.db.Query(ctx, runResponses, arg.EvaluationID, arg.Models)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []pgtype.UUID{}
+	for rows.Next() {
+		var id pgtype.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
