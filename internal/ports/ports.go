@@ -156,6 +156,7 @@ type Stores struct {
 	Preferences PreferenceStore
 	Idempotency IdempotencyStore
 	RateLimits  RateLimitStore
+	Jobs        JobStore
 	Judges      JudgeStore
 	Judgments   JudgmentStore
 }
