@@ -23,6 +23,12 @@ type TokenLogprob struct {
 	Top     []TokenLogprob
 }
 
+// JudgmentMessage is one chat message sent to a judge model; Name is set for
+// named ChatML roles.
+type JudgmentMessage struct {
+	Role, Name, Content string
+}
+
 // Judgment is one call a judge run made (or found in the cache), with everything
 // needed to trace a verdict back to it. A run's item (a pair, or one response) has
 // one judgment per call: two for a pair judged in both orders, one without a call
@@ -43,7 +49,7 @@ type Judgment struct {
 	// or when the item has no verdict.
 	ComparisonID *ID
 	RequestHash  string
-	Messages     []Message
+	Messages     []JudgmentMessage
 	// The reply.
 	Content           string
 	Logprobs          []TokenLogprob

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
+	"github.com/rlhf-eval/rlhf-eval/internal/judging"
 )
 
 // JudgeStore persists judge configurations, every version of them.
@@ -79,4 +80,11 @@ type JudgmentStore interface {
 	RunPairs(ctx context.Context, evaluationID domain.ID, baseline string, models []string) ([][2]domain.ID, error)
 	// RunResponses returns the ids of the models' responses, in order.
 	RunResponses(ctx context.Context, evaluationID domain.ID, models []string) ([]domain.ID, error)
+}
+
+// JudgeCallers hands out the caller of a judge's endpoint: one per key (a judge
+// version), shared by every run in the process, so its rate limits hold across
+// them.
+type JudgeCallers interface {
+	For(key string, cfg judging.Config) (judging.Caller, error)
 }

@@ -106,6 +106,13 @@ type JudgmentStore struct {
 
 var _ ports.JudgmentStore = (*JudgmentStore)(nil)
 
+// judgeMessageJSON is the stored shape of a message sent to a judge.
+type judgeMessageJSON struct {
+	Role    string `json:"role"`
+	Name    string `json:"name,omitempty"`
+	Content string `json:"content"`
+}
+
 // logprobJSON is the stored shape of a token's logprobs.
 type logprobJSON struct {
 	Token   string        `json:"token"`
@@ -181,9 +188,9 @@ func (s *JudgmentStore) InsertJudgments(ctx context.Context, js []domain.Judgmen
 }
 
 func judgmentParams(j domain.Judgment) (dbsqlc.InsertJudgmentParams, error) {
-	msgs := make([]messageJSON, len(j.Messages))
+	msgs := make([]judgeMessageJSON, len(j.Messages))
 	for i, m := range j.Messages {
-		msgs[i] = messageJSON(m)
+		msgs[i] = judgeMessageJSON(m)
 	}
 	mb, err := json.Marshal(msgs)
 	if err != nil {
@@ -220,7 +227,7 @@ func judgmentParams(j domain.Judgment) (dbsqlc.InsertJudgmentParams, error) {
 }
 
 func toJudgment(r dbsqlc.Judgment) (domain.Judgment, error) {
-	var msgs []messageJSON
+	var msgs []judgeMessageJSON
 	if err := json.Unmarshal(r.Messages, &msgs); err != nil {
 		return domain.Judgment{}, fmt.Errorf("decode stored messages: %w", err)
 	}
@@ -228,7 +235,7 @@ func toJudgment(r dbsqlc.Judgment) (domain.Judgment, error) {
 		ID: domain.ID(r.ID.Bytes), EvaluationID: domain.ID(r.EvaluationID.Bytes), JobID: domain.ID(r.JobID.Bytes),
 		Item: r.Item, Call: int(r.Call), JudgeName: r.JudgeName, JudgeVersion: int(r.JudgeVersion),
 		ResponseA: fromOptID(r.ResponseAID), ResponseB: fromOptID(r.ResponseBID), Response: fromOptID(r.ResponseID),
-		ComparisonID: fromOptID(r.ComparisonID), RequestHash: r.RequestHash, Messages: make([]domain.Message, len(msgs)),
+		ComparisonID: fromOptID(r.ComparisonID), RequestHash: r.RequestHash, Messages: make([]domain.JudgmentMessage, len(msgs)),
 		Content: r.Content, FinishReason: r.FinishReason, SystemFingerprint: r.SystemFingerprint, Raw: r.Raw,
 		Reward: r.Reward, Verdict: r.Verdict, ParseError: r.ParseError, Order: r.OrderShown, Identical: r.Identical,
 		InputTokens: r.InputTokens, OutputTokens: r.OutputTokens, Cost: r.Cost,
@@ -236,7 +243,7 @@ func toJudgment(r dbsqlc.Judgment) (domain.Judgment, error) {
 		CreatedAt: r.CreatedAt,
 	}
 	for i, m := range msgs {
-		j.Messages[i] = domain.Message(m)
+		j.Messages[i] = domain.JudgmentMessage(m)
 	}
 	if len(r.Logprobs) > 0 {
 		var ls []logprobJSON
