@@ -67,8 +67,9 @@ LIMIT @lim;
 -- JudgmentCallStats aggregates one run's calls for its report. A call's verdict is
 -- the probability that the second output is better, whichever was shown first, so
 -- the first-shown output's preference is 1 - verdict in order "12" and verdict in
--- order "21". The mean and the latency percentiles are 0 when nothing counts
--- (ordered, fresh).
+-- order "21". Tokens and latencies are those of the calls made (a cached call
+-- keeps the tokens of the reply it reuses, but spent none). The mean and the
+-- latency percentiles are 0 when nothing counts (ordered, fresh).
 -- name: JudgmentCallStats :one
 SELECT count(*) FILTER (WHERE NOT identical)::bigint AS calls,
        count(*) FILTER (WHERE identical)::bigint AS identical,
@@ -79,8 +80,8 @@ SELECT count(*) FILTER (WHERE NOT identical)::bigint AS calls,
        count(*) FILTER (WHERE (order_shown = '12' AND verdict < 0.5) OR (order_shown = '21' AND verdict > 0.5))::bigint AS first_wins,
        count(*) FILTER (WHERE (order_shown = '12' AND verdict > 0.5) OR (order_shown = '21' AND verdict < 0.5))::bigint AS second_wins,
        COALESCE(avg(CASE order_shown WHEN '12' THEN 1 - verdict WHEN '21' THEN verdict END), 0)::float8 AS first_preference,
-       COALESCE(sum(input_tokens), 0)::bigint AS input_tokens,
-       COALESCE(sum(output_tokens), 0)::bigint AS output_tokens,
+       COALESCE(sum(input_tokens) FILTER (WHERE NOT cached), 0)::bigint AS input_tokens,
+       COALESCE(sum(output_tokens) FILTER (WHERE NOT cached), 0)::bigint AS output_tokens,
        COALESCE(sum(cost), 0)::float8 AS cost,
        COALESCE(percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms) FILTER (WHERE NOT identical AND NOT cached), 0)::float8 AS latency_p50,
        COALESCE(percentile_cont(0.9) WITHIN GROUP (ORDER BY latency_ms) FILTER (WHERE NOT identical AND NOT cached), 0)::float8 AS latency_p90,

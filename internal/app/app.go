@@ -214,6 +214,10 @@ type Services struct {
 	Preferences *Preferences
 	Scoring     *Scoring
 	Idempotency *Idempotency
+	// Judges, JudgeRuns and Judgments are nil when the stores lack judges or jobs.
+	Judges    *Judges
+	JudgeRuns *JudgeRuns
+	Judgments *Judgments
 }
 
 // NewServices builds every use case on d.
@@ -221,6 +225,7 @@ func NewServices(d Deps) (Services, error) {
 	if err := d.check(); err != nil {
 		return Services{}, err
 	}
+	judges, runs, judgments := judgeServices(d)
 	return Services{
 		Evaluations: &Evaluations{d: d},
 		Responses:   &Responses{d: d},
@@ -231,5 +236,8 @@ func NewServices(d Deps) (Services, error) {
 		Preferences: &Preferences{d: d},
 		Idempotency: &Idempotency{d: d},
 		Scoring:     NewScoring(d.Registry, d.Limits),
+		Judges:      judges,
+		JudgeRuns:   runs,
+		Judgments:   judgments,
 	}, nil
 }

@@ -4,10 +4,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/judging"
+	"github.com/rlhf-eval/rlhf-eval/internal/ports"
 )
 
 // Judges is the judge-configuration use case: every configuration posted under a
@@ -93,4 +95,81 @@ func judgeConfig(j domain.Judge) (judging.Config, error) {
 		return judging.Config{}, fmt.Errorf("judge %q version %d has an invalid stored configuration: %w", j.Name, j.Version, err)
 	}
 	return cfg, nil
+}
+
+// Judgments reads the judgments behind judge-made comparisons and scores.
+type Judgments struct{ d Deps }
+
+// ListJudgmentsInput selects a page of an evaluation's judgments. Comparison and
+// Response take an id or external id; Job a job id; Judge a judge name.
+type ListJudgmentsInput struct {
+	Comparison, Response, Job, Judge *string
+	Cursor                           string
+	Limit                            int
+}
+
+// List returns a page of an evaluation's judgments, oldest first.
+func (u *Judgments) List(ctx context.Context, evalRef string, in ListJudgmentsInput) (domain.Page[domain.Judgment], error) {
+	var page domain.Page[domain.Judgment]
+	limit, err := pageLimit(in.Limit)
+	if err != nil {
+		return page, err
+	}
+	e, err := resolveEvaluation(ctx, u.d.Stores.Evaluations, evalRef)
+	if err != nil {
+		return page, err
+	}
+	q := ports.JudgmentQuery{EvaluationID: e.ID, JudgeName: in.Judge, Limit: limit + 1}
+	if in.Comparison != nil {
+		s := u.d.Stores.Comparisons
+		c, err := lookupByRef(ctx, e, "comparison", *in.Comparison, s.GetComparisons, s.GetComparisonsByExternalID)
+		if err != nil {
+			return page, asFilterError("comparison", err)
+		}
+		q.ComparisonID = &c.ID
+	}
+	if in.Response != nil {
+		s := u.d.Stores.Responses
+		r, err := lookupByRef(ctx, e, "response", *in.Response, s.GetResponses, s.GetResponsesByExternalID)
+		if err != nil {
+			return page, asFilterError("response", err)
+		}
+		q.ResponseID = &r.ID
+	}
+	if in.Job != nil {
+		id, err := domain.ParseID(*in.Job)
+		if err != nil {
+			return page, domain.Invalid("job", "must be a job id; got %q", *in.Job)
+		}
+		q.JobID = &id
+	}
+	list := listKey("judgments", e.ID, "", in.Comparison, in.Response, in.Job, in.Judge)
+	c, after, err := decodeCursor(in.Cursor, list)
+	if err != nil {
+		return page, err
+	}
+	if c != nil {
+		q.After = &after
+	}
+	items, err := u.d.Stores.Judgments.ListJudgments(ctx, q)
+	if err != nil {
+		return page, err
+	}
+	return listPage(items, limit, list, func(j domain.Judgment) domain.ID { return j.ID }), nil
+}
+
+// asFilterError turns a filter's unknown reference into a field error.
+func asFilterError(field string, err error) error {
+	if errors.Is(err, domain.ErrNotFound) {
+		return domain.Invalid(field, "%v", err)
+	}
+	return err
+}
+
+// judgeServices builds the judge use cases when d has their stores.
+func judgeServices(d Deps) (*Judges, *JudgeRuns, *Judgments) {
+	if d.Stores.Judges == nil || d.Stores.Judgments == nil || d.Stores.Jobs == nil {
+		return nil, nil, nil
+	}
+	return &Judges{d: d}, &JudgeRuns{d: d}, &Judgments{d: d}
 }

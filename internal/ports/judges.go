@@ -44,7 +44,8 @@ type JudgmentStats struct {
 	// SecondWins those that favoured the first- or second-shown output.
 	Ordered, FirstWins, SecondWins int64
 	// FirstPreference is the mean probability that the first-shown output is better.
-	FirstPreference           *float64
+	FirstPreference *float64
+	// InputTokens, OutputTokens and Cost are those of the calls made, not cached.
 	InputTokens, OutputTokens int64
 	Cost                      float64
 	LatencyP50, LatencyP90    *time.Duration
