@@ -26,8 +26,9 @@ SET done = done + @done, failed = failed + @failed, cached = cached + @cached,
     tokens = tokens + @tokens, cost = cost + @cost
 WHERE id = @id;
 
--- name: SetJobCheckpoint :execrows
-UPDATE jobs SET checkpoint = @checkpoint WHERE id = @id;
+-- name: AdvanceJobCheckpoint :execrows
+-- Compare and set: a runner that lost its job to another worker cannot write.
+UPDATE jobs SET checkpoint = @checkpoint WHERE id = @id AND checkpoint = @from_checkpoint;
 
 -- name: CancelJob :one
 -- A queued job ends at once; a running one is flagged and ends when its worker
@@ -55,16 +56,34 @@ WHERE id = @id AND cancel_requested_at IS NULL
 RETURNING *;
 
 -- name: ExtendJobLease :one
--- Keeps a running job held by its worker; reports whether it was asked to stop.
+-- Keeps a running job held by the worker of this attempt; reports whether it was
+-- asked to stop. No row: another worker took the job over.
 UPDATE jobs
 SET lease_until = now() + make_interval(secs => @lease_seconds::float8)
-WHERE id = @id AND status = 'running'
+WHERE id = @id AND status = 'running' AND attempts = @attempts
 RETURNING (cancel_requested_at IS NOT NULL)::boolean AS cancel_requested;
 
 -- name: FinishJob :execrows
 UPDATE jobs
 SET status = @status, error = @error, report = sqlc.narg(report), finished_at = now(), lease_until = NULL
-WHERE id = @id AND status = 'running';
+WHERE id = @id AND status = 'running' AND attempts = @attempts;
+
+-- name: ReleaseJob :execrows
+-- A worker shutting down lets go of a job it could not finish, so the next
+-- attempt takes it at once.
+UPDATE jobs SET lease_until = NULL
+WHERE id = @id AND status = 'running' AND attempts = @attempts;
+
+-- name: LapsedJobs :many
+-- Running jobs whose worker died (the lease lapsed), locked for re-queueing.
+SELECT id, kind FROM jobs
+WHERE status = 'running' AND lease_until < now()
+ORDER BY id
+LIMIT @lim
+FOR UPDATE SKIP LOCKED;
+
+-- name: RequeueJob :exec
+UPDATE jobs SET river_job_id = @river_job_id, lease_until = NULL WHERE id = @id;
 
 -- name: CancelLapsedJob :execrows
 -- Ends a job whose cancellation was asked for while its worker died.
@@ -72,3 +91,8 @@ UPDATE jobs
 SET status = 'cancelled', finished_at = now(), lease_until = NULL
 WHERE id = @id AND status = 'running' AND cancel_requested_at IS NOT NULL
   AND (lease_until IS NULL OR lease_until < now());
+
+-- name: LockQueueMigrations :exec
+-- Serialises River's migrations between processes starting at once (goose has its
+-- own lock); released when the migrating transaction ends.
+SELECT pg_advisory_xact_lock(7259018306112935921);

@@ -157,6 +157,7 @@ type Stores struct {
 	Idempotency IdempotencyStore
 	RateLimits  RateLimitStore
 	Jobs        JobStore
+	Maintenance MaintenanceStore
 	Judges      JudgeStore
 	Judgments   JudgmentStore
 }

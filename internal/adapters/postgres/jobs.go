@@ -118,9 +118,19 @@ func (s *JobStore) AddJobProgress(ctx context.Context, id domain.ID, p ports.Job
 	}))
 }
 
-// SetJobCheckpoint records where the job's runner resumes.
-func (s *JobStore) SetJobCheckpoint(ctx context.Context, id domain.ID, checkpoint string) error {
-	return oneRow(s.q.SetJobCheckpoint(ctx, dbsqlc.SetJobCheckpointParams{ID: pgID(id), Checkpoint: checkpoint}))
+// AdvanceJobCheckpoint moves the checkpoint from one value to the next.
+func (s *JobStore) AdvanceJobCheckpoint(ctx context.Context, id domain.ID, from, to string) error {
+	n, err := s.q.AdvanceJobCheckpoint(ctx, dbsqlc.AdvanceJobCheckpointParams{ID: pgID(id), FromCheckpoint: from, Checkpoint: to})
+	if err != nil {
+		return translate(err)
+	}
+	if n == 0 {
+		if _, err := s.GetJob(ctx, id); err != nil {
+			return err
+		}
+		return fmt.Errorf("%w: job %s moved past checkpoint %q", domain.ErrConflict, id, from)
+	}
+	return nil
 }
 
 // CancelJob flags the job cancelled (a queued one ends at once) and cancels its

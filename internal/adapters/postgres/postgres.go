@@ -132,6 +132,7 @@ func storesOn(db dbtx) ports.Stores {
 		Idempotency: &LimitStore{q: dbsqlc.New(db)},
 		RateLimits:  &LimitStore{q: dbsqlc.New(db)},
 		Jobs:        &JobStore{db: db, q: dbsqlc.New(db)},
+		Maintenance: &MaintenanceStore{db: db, q: dbsqlc.New(db)},
 		Judges:      &JudgeStore{db: db, q: dbsqlc.New(db)},
 		Judgments:   &JudgmentStore{db: db, q: dbsqlc.New(db)},
 	}

@@ -53,7 +53,7 @@ func (q *Queries) DeleteEvaluation(ctx context.Context, id pgtype.UUID) (int64, 
 }
 
 const getEvaluation = `-- name: GetEvaluation :one
-SELECT id, name, description, scorers, metadata, created_at, updated_at, deleted_at FROM evaluations WHERE id = $1
+SELECT id, name, description, scorers, metadata, created_at, updated_at, deleted_at FROM evaluations WHERE id = $1 AND deleted_at IS NULL
 `
 
 func (q *Queries) GetEvaluation(ctx context.Context, id pgtype.UUID) (Evaluation, error) {
@@ -73,7 +73,7 @@ func (q *Queries) GetEvaluation(ctx context.Context, id pgtype.UUID) (Evaluation
 }
 
 const getEvaluationByName = `-- name: GetEvaluationByName :one
-SELECT id, name, description, scorers, metadata, created_at, updated_at, deleted_at FROM evaluations WHERE name = $1
+SELECT id, name, description, scorers, metadata, created_at, updated_at, deleted_at FROM evaluations WHERE name = $1 AND deleted_at IS NULL
 `
 
 func (q *Queries) GetEvaluationByName(ctx context.Context, name string) (Evaluation, error) {
@@ -95,7 +95,8 @@ func (q *Queries) GetEvaluationByName(ctx context.Context, name string) (Evaluat
 const listEvaluationsCreatedAsc = `-- name: ListEvaluationsCreatedAsc :many
 
 SELECT id, name, description, scorers, metadata, created_at, updated_at, deleted_at FROM evaluations
-WHERE ($1::timestamptz IS NULL OR (created_at, id) > ($1, $2::uuid))
+WHERE deleted_at IS NULL
+  AND ($1::timestamptz IS NULL OR (created_at, id) > ($1, $2::uuid))
 ORDER BY created_at, id
 LIMIT $3
 `
@@ -106,7 +107,8 @@ type ListEvaluationsCreatedAscParams struct {
 	Lim       int32
 }
 
-// Keyset pages, one query per allowed ordering so each can use its index.
+// Keyset pages, one query per allowed ordering so each can use its index. Deleted
+// evaluations (being purged) are invisible everywhere.
 func (q *Queries) ListEvaluationsCreatedAsc(ctx context.Context, arg ListEvaluationsCreatedAscParams) ([]Evaluation, error) {
 	rows, err := q.db.Query(ctx, listEvaluationsCreatedAsc, arg.AfterTime, arg.AfterID, arg.Lim)
 	if err != nil {
@@ -138,7 +140,8 @@ func (q *Queries) ListEvaluationsCreatedAsc(ctx context.Context, arg ListEvaluat
 
 const listEvaluationsCreatedDesc = `-- name: ListEvaluationsCreatedDesc :many
 SELECT id, name, description, scorers, metadata, created_at, updated_at, deleted_at FROM evaluations
-WHERE ($1::timestamptz IS NULL OR (created_at, id) < ($1, $2::uuid))
+WHERE deleted_at IS NULL
+  AND ($1::timestamptz IS NULL OR (created_at, id) < ($1, $2::uuid))
 ORDER BY created_at DESC, id DESC
 LIMIT $3
 `
@@ -180,7 +183,8 @@ func (q *Queries) ListEvaluationsCreatedDesc(ctx context.Context, arg ListEvalua
 
 const listEvaluationsNameAsc = `-- name: ListEvaluationsNameAsc :many
 SELECT id, name, description, scorers, metadata, created_at, updated_at, deleted_at FROM evaluations
-WHERE ($1::text IS NULL OR name > $1)
+WHERE deleted_at IS NULL
+  AND ($1::text IS NULL OR name > $1)
 ORDER BY name
 LIMIT $2
 `
@@ -221,7 +225,8 @@ func (q *Queries) ListEvaluationsNameAsc(ctx context.Context, arg ListEvaluation
 
 const listEvaluationsNameDesc = `-- name: ListEvaluationsNameDesc :many
 SELECT id, name, description, scorers, metadata, created_at, updated_at, deleted_at FROM evaluations
-WHERE ($1::text IS NULL OR name < $1)
+WHERE deleted_at IS NULL
+  AND ($1::text IS NULL OR name < $1)
 ORDER BY name DESC
 LIMIT $2
 `
@@ -262,7 +267,8 @@ func (q *Queries) ListEvaluationsNameDesc(ctx context.Context, arg ListEvaluatio
 
 const listEvaluationsUpdatedAsc = `-- name: ListEvaluationsUpdatedAsc :many
 SELECT id, name, description, scorers, metadata, created_at, updated_at, deleted_at FROM evaluations
-WHERE ($1::timestamptz IS NULL OR (updated_at, id) > ($1, $2::uuid))
+WHERE deleted_at IS NULL
+  AND ($1::timestamptz IS NULL OR (updated_at, id) > ($1, $2::uuid))
 ORDER BY updated_at, id
 LIMIT $3
 `
@@ -304,7 +310,8 @@ func (q *Queries) ListEvaluationsUpdatedAsc(ctx context.Context, arg ListEvaluat
 
 const listEvaluationsUpdatedDesc = `-- name: ListEvaluationsUpdatedDesc :many
 SELECT id, name, description, scorers, metadata, created_at, updated_at, deleted_at FROM evaluations
-WHERE ($1::timestamptz IS NULL OR (updated_at, id) < ($1, $2::uuid))
+WHERE deleted_at IS NULL
+  AND ($1::timestamptz IS NULL OR (updated_at, id) < ($1, $2::uuid))
 ORDER BY updated_at DESC, id DESC
 LIMIT $3
 `
@@ -347,7 +354,7 @@ func (q *Queries) ListEvaluationsUpdatedDesc(ctx context.Context, arg ListEvalua
 const updateEvaluation = `-- name: UpdateEvaluation :execrows
 UPDATE evaluations
 SET name = $1, description = $2, scorers = $3, metadata = $4, updated_at = $5
-WHERE id = $6
+WHERE id = $6 AND deleted_at IS NULL
 `
 
 type UpdateEvaluationParams struct {

@@ -91,6 +91,25 @@ func (q *Queries) AddJobProgress(ctx context.Context, arg AddJobProgressParams) 
 	return result.RowsAffected(), nil
 }
 
+const advanceJobCheckpoint = `-- name: AdvanceJobCheckpoint :execrows
+UPDATE jobs SET checkpoint = $1 WHERE id = $2 AND checkpoint = $3
+`
+
+type AdvanceJobCheckpointParams struct {
+	Checkpoint     string
+	ID             pgtype.UUID
+	FromCheckpoint string
+}
+
+// Compare and set: a runner that lost its job to another worker cannot write.
+func (q *Queries) AdvanceJobCheckpoint(ctx context.Context, arg AdvanceJobCheckpointParams) (int64, error) {
+	result, err := q.db.Exec(ctx, advanceJobCheckpoint, arg.Checkpoint, arg.ID, arg.FromCheckpoint)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const cancelJob = `-- name: CancelJob :one
 UPDATE jobs
 SET cancel_requested_at = COALESCE(cancel_requested_at, now()),
@@ -195,18 +214,20 @@ func (q *Queries) ClaimJob(ctx context.Context, arg ClaimJobParams) (Job, error)
 const extendJobLease = `-- name: ExtendJobLease :one
 UPDATE jobs
 SET lease_until = now() + make_interval(secs => $1::float8)
-WHERE id = $2 AND status = 'running'
+WHERE id = $2 AND status = 'running' AND attempts = $3
 RETURNING (cancel_requested_at IS NOT NULL)::boolean AS cancel_requested
 `
 
 type ExtendJobLeaseParams struct {
 	LeaseSeconds float64
 	ID           pgtype.UUID
+	Attempts     int32
 }
 
-// Keeps a running job held by its worker; reports whether it was asked to stop.
+// Keeps a running job held by the worker of this attempt; reports whether it was
+// asked to stop. No row: another worker took the job over.
 func (q *Queries) ExtendJobLease(ctx context.Context, arg ExtendJobLeaseParams) (bool, error) {
-	row := q.db.QueryRow(ctx, extendJobLease, arg.LeaseSeconds, arg.ID)
+	row := q.db.QueryRow(ctx, extendJobLease, arg.LeaseSeconds, arg.ID, arg.Attempts)
 	var cancel_requested bool
 	err := row.Scan(&cancel_requested)
 	return cancel_requested, err
@@ -215,14 +236,15 @@ func (q *Queries) ExtendJobLease(ctx context.Context, arg ExtendJobLeaseParams) 
 const finishJob = `-- name: FinishJob :execrows
 UPDATE jobs
 SET status = $1, error = $2, report = $3, finished_at = now(), lease_until = NULL
-WHERE id = $4 AND status = 'running'
+WHERE id = $4 AND status = 'running' AND attempts = $5
 `
 
 type FinishJobParams struct {
-	Status string
-	Error  string
-	Report []byte
-	ID     pgtype.UUID
+	Status   string
+	Error    string
+	Report   []byte
+	ID       pgtype.UUID
+	Attempts int32
 }
 
 func (q *Queries) FinishJob(ctx context.Context, arg FinishJobParams) (int64, error) {
@@ -231,6 +253,7 @@ func (q *Queries) FinishJob(ctx context.Context, arg FinishJobParams) (int64, er
 		arg.Error,
 		arg.Report,
 		arg.ID,
+		arg.Attempts,
 	)
 	if err != nil {
 		return 0, err
@@ -297,6 +320,40 @@ func (q *Queries) InsertJob(ctx context.Context, arg InsertJobParams) error {
 		arg.CreatedAt,
 	)
 	return err
+}
+
+const lapsedJobs = `-- name: LapsedJobs :many
+SELECT id, kind FROM jobs
+WHERE status = 'running' AND lease_until < now()
+ORDER BY id
+LIMIT $1
+FOR UPDATE SKIP LOCKED
+`
+
+type LapsedJobsRow struct {
+	ID   pgtype.UUID
+	Kind string
+}
+
+// Running jobs whose worker died (the lease lapsed), locked for re-queueing.
+func (q *Queries) LapsedJobs(ctx context.Context, lim int32) ([]LapsedJobsRow, error) {
+	rows, err := q.db.Query(ctx, lapsedJobs, lim)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []LapsedJobsRow{}
+	for rows.Next() {
+		var i LapsedJobsRow
+		if err := rows.Scan(&i.ID, &i.Kind); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const listJobs = `-- name: ListJobs :many
@@ -366,21 +423,49 @@ func (q *Queries) ListJobs(ctx context.Context, arg ListJobsParams) ([]Job, erro
 	return items, nil
 }
 
-const setJobCheckpoint = `-- name: SetJobCheckpoint :execrows
-UPDATE jobs SET checkpoint = $1 WHERE id = $2
+const lockQueueMigrations = `-- name: LockQueueMigrations :exec
+SELECT pg_advisory_xact_lock(7259018306112935921)
 `
 
-type SetJobCheckpointParams struct {
-	Checkpoint string
-	ID         pgtype.UUID
+// Serialises River's migrations between processes starting at once (goose has its
+// own lock); released when the migrating transaction ends.
+func (q *Queries) LockQueueMigrations(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, lockQueueMigrations)
+	return err
 }
 
-func (q *Queries) SetJobCheckpoint(ctx context.Context, arg SetJobCheckpointParams) (int64, error) {
-	result, err := q.db.Exec(ctx, setJobCheckpoint, arg.Checkpoint, arg.ID)
+const releaseJob = `-- name: ReleaseJob :execrows
+UPDATE jobs SET lease_until = NULL
+WHERE id = $1 AND status = 'running' AND attempts = $2
+`
+
+type ReleaseJobParams struct {
+	ID       pgtype.UUID
+	Attempts int32
+}
+
+// A worker shutting down lets go of a job it could not finish, so the next
+// attempt takes it at once.
+func (q *Queries) ReleaseJob(ctx context.Context, arg ReleaseJobParams) (int64, error) {
+	result, err := q.db.Exec(ctx, releaseJob, arg.ID, arg.Attempts)
 	if err != nil {
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const requeueJob = `-- name: RequeueJob :exec
+UPDATE jobs SET river_job_id = $1, lease_until = NULL WHERE id = $2
+`
+
+type RequeueJobParams struct {
+	RiverJobID *int64
+	ID         pgtype.UUID
+}
+
+func (q *Queries) RequeueJob(ctx context.Context, arg RequeueJobParams) error {
+	_, err := q.db.Exec(ctx, requeueJob, arg.RiverJobID, arg.ID)
+	return err
 }
 
 const setJobTotal = `-- name: SetJobTotal :execrows
