@@ -74,9 +74,9 @@ type Services struct {
 	// Idempotency and RateLimit are optional: nil turns the feature off.
 	Idempotency IdempotencyService
 	RateLimit   RateLimiter
-	Judges    JudgeService
-	JudgeRuns JudgeRunService
-	Judgments JudgmentService
+	Judges      JudgeService
+	JudgeRuns   JudgeRunService
+	Judgments   JudgmentService
 }
 
 // Config tunes the HTTP adapter.
