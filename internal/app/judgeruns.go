@@ -164,6 +164,22 @@ func (u *JudgeRuns) Start(ctx context.Context, evalRef string, in JudgeRunInput)
 	return job, nil
 }
 
+// Get returns a judge run's job as it stands.
+func (u *JudgeRuns) Get(ctx context.Context, id string) (domain.Job, error) {
+	jid, err := domain.ParseID(id)
+	if err != nil {
+		return domain.Job{}, domain.Invalid("id", "must be a job id; got %q", id)
+	}
+	job, err := u.d.Stores.Jobs.GetJob(ctx, jid)
+	if err != nil {
+		return domain.Job{}, wrapNotFound(err, "job %s", id)
+	}
+	if job.Kind != JudgeRunKind {
+		return domain.Job{}, fmt.Errorf("job %s is a %s, not a judge run: %w", id, job.Kind, domain.ErrNotFound)
+	}
+	return job, nil
+}
+
 // selectModels checks the baseline and the models against the evaluation's.
 func (u *JudgeRuns) selectModels(ctx context.Context, e domain.Evaluation, cfg judging.Config, in JudgeRunInput) ([]string, error) {
 	all, err := u.d.Stores.Judgments.EvaluationModels(ctx, e.ID)
