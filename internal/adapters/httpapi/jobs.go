@@ -3,7 +3,6 @@ package httpapi
 import (
 	"context"
 	"net/http"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -25,37 +24,8 @@ func (s *Server) jobRoutes(read, write echo.MiddlewareFunc) {
 	e.POST("/v1/jobs/:id/cancel", s.cancelJob, write, noQuery, s.idempotent)
 }
 
-// jobOut is a job as the API shows it.
-type jobOut struct {
-	ID         string         `json:"id"`
-	Kind       string         `json:"kind"`
-	Evaluation *string        `json:"evaluation"`
-	Status     string         `json:"status"`
-	Total      int64          `json:"total"`
-	Done       int64          `json:"done"`
-	Failed     int64          `json:"failed"`
-	Cached     int64          `json:"cached"`
-	Tokens     int64          `json:"tokens"`
-	Cost       float64        `json:"cost"`
-	Error      string         `json:"error"`
-	Report     map[string]any `json:"report"`
-	CreatedAt  time.Time      `json:"created_at"`
-	StartedAt  *time.Time     `json:"started_at"`
-	FinishedAt *time.Time     `json:"finished_at"`
-}
-
-func toJobOut(j domain.Job) jobOut {
-	out := jobOut{
-		ID: j.ID.String(), Kind: j.Kind, Status: string(j.Status), Total: j.Total, Done: j.Done, Failed: j.Failed,
-		Cached: j.Cached, Tokens: j.Tokens, Cost: j.Cost, Error: j.Error, Report: j.Report,
-		CreatedAt: j.CreatedAt, StartedAt: j.StartedAt, FinishedAt: j.FinishedAt,
-	}
-	if j.EvaluationID != nil {
-		id := j.EvaluationID.String()
-		out.Evaluation = &id
-	}
-	return out
-}
+// toJobOut is a job as the API shows it.
+func toJobOut(j domain.Job) app.JobView { return app.ViewJob(j) }
 
 // jobLocation is where a job started by a request can be followed.
 func jobLocation(j domain.Job) string { return "/v1/jobs/" + j.ID.String() }
