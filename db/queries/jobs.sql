@@ -94,5 +94,8 @@ WHERE id = @id AND status = 'running' AND cancel_requested_at IS NOT NULL
 
 -- name: LockQueueMigrations :exec
 -- Serialises River's migrations between processes starting at once (goose has its
--- own lock); released when the migrating transaction ends.
-SELECT pg_advisory_xact_lock(7259018306112935921);
+-- own lock). A session lock: River applies each migration in its own transaction.
+SELECT pg_advisory_lock(7259018306112935921);
+
+-- name: UnlockQueueMigrations :exec
+SELECT pg_advisory_unlock(7259018306112935921);

@@ -8,8 +8,8 @@ UPDATE evaluations SET deleted_at = @deleted_at WHERE id = @id AND deleted_at IS
 SELECT (deleted_at IS NOT NULL)::boolean AS deleted FROM evaluations WHERE id = @id;
 
 -- name: CountEvaluationRows :one
-SELECT ((SELECT count(*) FROM responses r WHERE r.evaluation_id = @evaluation_id::uuid)
-      + (SELECT count(*) FROM comparisons c WHERE c.evaluation_id = @evaluation_id::uuid))::bigint AS n;
+SELECT (SELECT count(*) FROM responses r WHERE r.evaluation_id = @evaluation_id::uuid)::bigint AS responses,
+       (SELECT count(*) FROM comparisons c WHERE c.evaluation_id = @evaluation_id::uuid)::bigint AS comparisons;
 
 -- name: PurgeComparisons :execrows
 DELETE FROM comparisons d

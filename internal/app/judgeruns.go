@@ -151,31 +151,12 @@ func (u *JudgeRuns) Start(ctx context.Context, evalRef string, in JudgeRunInput)
 		}
 		return domain.Job{}, domain.Invalid("models", "the selected models have no responses; nothing to judge")
 	}
-	job := domain.Job{
-		ID: u.d.IDs.NewID(), Kind: JudgeRunKind, EvaluationID: &e.ID, Status: domain.JobQueued,
-		Params: p.toMap(), CreatedAt: u.d.now(),
-	}
+	job := u.d.newJob(JudgeRunKind, &e.ID, p.toMap())
 	err = u.d.Tx.InTx(ctx, func(ctx context.Context, s ports.Stores) error {
 		return s.Jobs.EnqueueJob(ctx, job)
 	})
 	if err != nil {
 		return domain.Job{}, err
-	}
-	return job, nil
-}
-
-// Get returns a judge run's job as it stands.
-func (u *JudgeRuns) Get(ctx context.Context, id string) (domain.Job, error) {
-	jid, err := domain.ParseID(id)
-	if err != nil {
-		return domain.Job{}, domain.Invalid("id", "must be a job id; got %q", id)
-	}
-	job, err := u.d.Stores.Jobs.GetJob(ctx, jid)
-	if err != nil {
-		return domain.Job{}, wrapNotFound(err, "job %s", id)
-	}
-	if job.Kind != JudgeRunKind {
-		return domain.Job{}, fmt.Errorf("job %s is a %s, not a judge run: %w", id, job.Kind, domain.ErrNotFound)
 	}
 	return job, nil
 }

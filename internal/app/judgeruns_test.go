@@ -127,7 +127,7 @@ func (f *judgeFixture) start(in app.JudgeRunInput) domain.Job {
 
 func (f *judgeFixture) job(id domain.ID) domain.Job {
 	f.t.Helper()
-	job, err := f.svc.JudgeRuns.Get(context.Background(), id.String())
+	job, err := f.svc.Jobs.Get(context.Background(), id.String())
 	if err != nil {
 		f.t.Fatal(err)
 	}

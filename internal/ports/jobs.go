@@ -52,8 +52,8 @@ type MaintenanceStore interface {
 	// MarkEvaluationDeleted hides the evaluation from every lookup at once and frees
 	// its name; its rows stay until PurgeEvaluation removes them.
 	MarkEvaluationDeleted(ctx context.Context, id domain.ID, at time.Time) error
-	// CountEvaluationRows counts the responses and comparisons of an evaluation.
-	CountEvaluationRows(ctx context.Context, id domain.ID) (int64, error)
+	// CountEvaluationRows counts the responses and the comparisons of an evaluation.
+	CountEvaluationRows(ctx context.Context, id domain.ID) (responses, comparisons int64, err error)
 	// PurgeEvaluation deletes up to limit rows of a deleted evaluation (comparisons
 	// first, then responses with their scores) and reports how many. When none
 	// remain it deletes the evaluation itself, with its rollups, and reports done.

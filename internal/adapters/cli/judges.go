@@ -91,7 +91,7 @@ earlier ones; an identical configuration returns the version that has it.`,
 				}
 				w := cmd.OutOrStdout()
 				if format == "json" {
-					return encodeJSON(w, toJudgeJSON(j))
+					return encodeIndented(w, toJudgeJSON(j))
 				}
 				what := "stored as a new version"
 				if !created {
@@ -141,7 +141,7 @@ func judgesListCmd(env Env) *cobra.Command {
 					for i, j := range all {
 						out[i] = toJudgeJSON(j)
 					}
-					return encodeJSON(w, out)
+					return encodeIndented(w, out)
 				}
 				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "NAME\tVERSION\tKIND\tCREATED")
@@ -154,43 +154,6 @@ func judgesListCmd(env Env) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&format, "format", "table", "output format: table or json")
 	return cmd
-}
-
-type jobJSON struct {
-	ID           string         `json:"id"`
-	Kind         string         `json:"kind"`
-	EvaluationID *string        `json:"evaluation_id"`
-	Status       string         `json:"status"`
-	Params       map[string]any `json:"params"`
-	Total        int64          `json:"total"`
-	Done         int64          `json:"done"`
-	Failed       int64          `json:"failed"`
-	Cached       int64          `json:"cached"`
-	Tokens       int64          `json:"tokens"`
-	Cost         float64        `json:"cost"`
-	Error        string         `json:"error"`
-	Report       map[string]any `json:"report"`
-	CreatedAt    time.Time      `json:"created_at"`
-	StartedAt    *time.Time     `json:"started_at"`
-	FinishedAt   *time.Time     `json:"finished_at"`
-}
-
-func toJobJSON(j domain.Job) jobJSON {
-	out := jobJSON{ID: j.ID.String(), Kind: j.Kind, Status: string(j.Status), Params: j.Params, Total: j.Total, Done: j.Done,
-		Failed: j.Failed, Cached: j.Cached, Tokens: j.Tokens, Cost: j.Cost, Error: j.Error, Report: j.Report,
-		CreatedAt: j.CreatedAt, StartedAt: j.StartedAt, FinishedAt: j.FinishedAt}
-	if j.EvaluationID != nil {
-		id := j.EvaluationID.String()
-		out.EvaluationID = &id
-	}
-	return out
-}
-
-func encodeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
 }
 
 func judgeRunCmd(env Env) *cobra.Command {
@@ -240,11 +203,11 @@ printed as JSON, and the exit code is 1 when it failed or was cancelled.`,
 					return err
 				}
 				if wait {
-					if job, err = waitForJob(cmd, runs, job, poll); err != nil {
+					if job, err = waitForJob(cmd, b.Jobs, job, poll); err != nil {
 						return err
 					}
 				}
-				if err := encodeJSON(cmd.OutOrStdout(), toJobJSON(job)); err != nil {
+				if err := encodeIndented(cmd.OutOrStdout(), app.ViewJob(job)); err != nil {
 					return err
 				}
 				if wait && job.Status != domain.JobSucceeded {
@@ -269,7 +232,7 @@ printed as JSON, and the exit code is 1 when it failed or was cancelled.`,
 // waitForJob polls the job until it ends, writing a progress line to stderr at
 // every change: done/total, failures, the rate since waiting began, the ETA at
 // that rate, and the cost so far. On a terminal the line is redrawn in place.
-func waitForJob(cmd *cobra.Command, runs *app.JudgeRuns, job domain.Job, poll time.Duration) (domain.Job, error) {
+func waitForJob(cmd *cobra.Command, jobs *app.Jobs, job domain.Job, poll time.Duration) (domain.Job, error) {
 	w := cmd.ErrOrStderr()
 	redraw := isTerminal(w)
 	start, startDone := time.Now(), job.Done
@@ -301,7 +264,7 @@ func waitForJob(cmd *cobra.Command, runs *app.JudgeRuns, job domain.Job, poll ti
 		case <-t.C:
 		}
 		var err error
-		if job, err = runs.Get(cmd.Context(), job.ID.String()); err != nil {
+		if job, err = jobs.Get(cmd.Context(), job.ID.String()); err != nil {
 			return job, err
 		}
 	}

@@ -28,9 +28,9 @@ func (s *MaintenanceStore) MarkEvaluationDeleted(ctx context.Context, id domain.
 }
 
 // CountEvaluationRows counts the evaluation's responses and comparisons.
-func (s *MaintenanceStore) CountEvaluationRows(ctx context.Context, id domain.ID) (int64, error) {
-	n, err := s.q.CountEvaluationRows(ctx, pgID(id))
-	return n, translate(err)
+func (s *MaintenanceStore) CountEvaluationRows(ctx context.Context, id domain.ID) (responses, comparisons int64, err error) {
+	row, err := s.q.CountEvaluationRows(ctx, pgID(id))
+	return row.Responses, row.Comparisons, translate(err)
 }
 
 // PurgeEvaluation deletes one batch of a deleted evaluation, in one transaction

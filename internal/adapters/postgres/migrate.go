@@ -141,21 +141,34 @@ func (m *Migrator) Up(ctx context.Context) ([]MigrationResult, error) {
 		return nil, fmt.Errorf("migrate up: %w", translate(err))
 	}
 	out := results(rs)
-	err = inTx(ctx, m.pool, func(tx pgx.Tx) error {
-		if err := dbsqlc.New(tx).LockQueueMigrations(ctx); err != nil {
-			return translate(err)
-		}
-		res, err := m.river.MigrateTx(ctx, tx, rivermigrate.DirectionUp, nil)
-		if err != nil {
-			return translate(err)
-		}
-		for _, v := range res.Versions {
-			out = append(out, MigrationResult{Version: int64(v.Version), Source: riverSource(v.Name), Direction: "up"})
-		}
-		return nil
-	})
+	vs, err := m.riverUp(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("migrate the queue tables up: %w", err)
+	}
+	return append(out, vs...), nil
+}
+
+// riverUp applies River's pending migrations, each in its own transaction (some
+// cannot share one), holding a session advisory lock on a connection of its own
+// meanwhile.
+func (m *Migrator) riverUp(ctx context.Context) ([]MigrationResult, error) {
+	conn, err := m.pool.Acquire(ctx)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer conn.Release()
+	q := dbsqlc.New(conn)
+	if err := q.LockQueueMigrations(ctx); err != nil {
+		return nil, translate(err)
+	}
+	defer func() { _ = q.UnlockQueueMigrations(context.WithoutCancel(ctx)) }()
+	res, err := m.river.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	if err != nil {
+		return nil, translate(err)
+	}
+	out := make([]MigrationResult, 0, len(res.Versions))
+	for _, v := range res.Versions {
+		out = append(out, MigrationResult{Version: int64(v.Version), Source: riverSource(v.Name), Direction: "up"})
 	}
 	return out, nil
 }

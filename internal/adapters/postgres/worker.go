@@ -121,7 +121,9 @@ func NewWorker(pool *pgxpool.Pool, runners []app.JobRunner, cfg WorkerConfig) (*
 		PeriodicJobs:         periodic,
 		JobTimeout:           cfg.JobTimeout,
 		RescueStuckJobsAfter: cfg.RescueAfter,
-		Logger:               cfg.Logger,
+		// River reports its routine (fetches, leadership, counts) at info; keep
+		// the service's log to what needs a look.
+		Logger: slog.New(warnAndAbove{cfg.Logger.Handler()}),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("worker: %w", err)
@@ -398,4 +400,19 @@ func (pw *periodicWorker) Work(ctx context.Context, j *river.Job[periodicArgs]) 
 		return river.JobCancel(fmt.Errorf("no periodic task %q in this process", j.Args.Task))
 	}
 	return t.Run(ctx)
+}
+
+// warnAndAbove passes on records at warning level and above.
+type warnAndAbove struct{ slog.Handler }
+
+func (h warnAndAbove) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= slog.LevelWarn && h.Handler.Enabled(ctx, l)
+}
+
+func (h warnAndAbove) WithAttrs(as []slog.Attr) slog.Handler {
+	return warnAndAbove{h.Handler.WithAttrs(as)}
+}
+
+func (h warnAndAbove) WithGroup(name string) slog.Handler {
+	return warnAndAbove{h.Handler.WithGroup(name)}
 }

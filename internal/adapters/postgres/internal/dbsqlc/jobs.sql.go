@@ -424,11 +424,11 @@ func (q *Queries) ListJobs(ctx context.Context, arg ListJobsParams) ([]Job, erro
 }
 
 const lockQueueMigrations = `-- name: LockQueueMigrations :exec
-SELECT pg_advisory_xact_lock(7259018306112935921)
+SELECT pg_advisory_lock(7259018306112935921)
 `
 
 // Serialises River's migrations between processes starting at once (goose has its
-// own lock); released when the migrating transaction ends.
+// own lock). A session lock: River applies each migration in its own transaction.
 func (q *Queries) LockQueueMigrations(ctx context.Context) error {
 	_, err := q.db.Exec(ctx, lockQueueMigrations)
 	return err
@@ -483,4 +483,13 @@ func (q *Queries) SetJobTotal(ctx context.Context, arg SetJobTotalParams) (int64
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const unlockQueueMigrations = `-- name: UnlockQueueMigrations :exec
+SELECT pg_advisory_unlock(7259018306112935921)
+`
+
+func (q *Queries) UnlockQueueMigrations(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, unlockQueueMigrations)
+	return err
 }

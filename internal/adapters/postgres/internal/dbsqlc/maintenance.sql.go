@@ -13,15 +13,20 @@ import (
 )
 
 const countEvaluationRows = `-- name: CountEvaluationRows :one
-SELECT ((SELECT count(*) FROM responses r WHERE r.evaluation_id = $1::uuid)
-      + (SELECT count(*) FROM comparisons c WHERE c.evaluation_id = $1::uuid))::bigint AS n
+SELECT (SELECT count(*) FROM responses r WHERE r.evaluation_id = $1::uuid)::bigint AS responses,
+       (SELECT count(*) FROM comparisons c WHERE c.evaluation_id = $1::uuid)::bigint AS comparisons
 `
 
-func (q *Queries) CountEvaluationRows(ctx context.Context, evaluationID pgtype.UUID) (int64, error) {
+type CountEvaluationRowsRow struct {
+	Responses   int64
+	Comparisons int64
+}
+
+func (q *Queries) CountEvaluationRows(ctx context.Context, evaluationID pgtype.UUID) (CountEvaluationRowsRow, error) {
 	row := q.db.QueryRow(ctx, countEvaluationRows, evaluationID)
-	var n int64
-	err := row.Scan(&n)
-	return n, err
+	var i CountEvaluationRowsRow
+	err := row.Scan(&i.Responses, &i.Comparisons)
+	return i, err
 }
 
 const deleteEvaluationHistograms = `-- name: DeleteEvaluationHistograms :exec
