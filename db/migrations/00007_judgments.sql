@@ -57,6 +57,9 @@ CREATE TABLE judgments (
 CREATE INDEX judgments_request_hash_idx ON judgments (request_hash, created_at) WHERE request_hash <> '';
 CREATE INDEX judgments_comparison_idx ON judgments (evaluation_id, comparison_id) WHERE comparison_id IS NOT NULL;
 CREATE INDEX judgments_response_idx ON judgments (evaluation_id, response_id, judge_name) WHERE response_id IS NOT NULL;
+-- Deleting a response deletes its judgments through these (and the one above).
+CREATE INDEX judgments_response_a_idx ON judgments (evaluation_id, response_a_id) WHERE response_a_id IS NOT NULL;
+CREATE INDEX judgments_response_b_idx ON judgments (evaluation_id, response_b_id) WHERE response_b_id IS NOT NULL;
 
 -- +goose Down
 DROP TABLE judgments;

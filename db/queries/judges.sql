@@ -45,11 +45,14 @@ ON CONFLICT (evaluation_id, job_id, item, call) DO NOTHING;
 SELECT DISTINCT item FROM judgments WHERE evaluation_id = @evaluation_id AND job_id = @job_id;
 
 -- CachedJudgment is the latest stored answer to a request with this hash, from
--- any run.
+-- any run of any judge calling the same endpoint (a request hash covers the model,
+-- messages and params, not where they were sent).
 -- name: CachedJudgment :one
-SELECT * FROM judgments
-WHERE request_hash = @request_hash AND request_hash <> ''
-ORDER BY created_at DESC
+SELECT j.* FROM judgments j
+JOIN judges g ON g.name = j.judge_name AND g.version = j.judge_version
+WHERE j.request_hash = @request_hash AND j.request_hash <> ''
+  AND g.config -> 'endpoint' ->> 'base_url' = @base_url::text
+ORDER BY j.created_at DESC
 LIMIT 1;
 
 -- name: ListJudgments :many

@@ -323,7 +323,7 @@ func (r *JudgeRunner) Run(ctx context.Context, job domain.Job) (map[string]any, 
 	}
 	var opts judging.Options
 	if p.cache {
-		opts.Cache = judgmentCache{s: r.d.Stores.Judgments}
+		opts.Cache = judgmentCache{s: r.d.Stores.Judgments, baseURL: cfg.Endpoint.BaseURL}
 	}
 	j, err := judging.New(cfg, caller, opts)
 	if err != nil {
@@ -638,12 +638,16 @@ func toJudgingLogprobs(ls []domain.TokenLogprob) []judging.TokenLogprob {
 	return out
 }
 
-// judgmentCache answers a judge's requests from stored judgments.
-type judgmentCache struct{ s ports.JudgmentStore }
+// judgmentCache answers a judge's requests from the stored judgments of requests
+// to the same endpoint.
+type judgmentCache struct {
+	s       ports.JudgmentStore
+	baseURL string
+}
 
 // Lookup returns the reply of the latest judgment of a request with this hash.
 func (c judgmentCache) Lookup(ctx context.Context, requestHash string) (judging.ChatReply, bool, error) {
-	j, ok, err := c.s.CachedJudgment(ctx, requestHash)
+	j, ok, err := c.s.CachedJudgment(ctx, c.baseURL, requestHash)
 	if err != nil || !ok {
 		return judging.ChatReply{}, false, err
 	}

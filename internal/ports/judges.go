@@ -62,8 +62,9 @@ type JudgmentStore interface {
 	InsertJudgments(ctx context.Context, js []domain.Judgment) (bool, error)
 	// JudgedItems returns the items a run has stored judgments for.
 	JudgedItems(ctx context.Context, evaluationID, jobID domain.ID) ([]string, error)
-	// CachedJudgment returns the latest stored judgment of a request with this hash.
-	CachedJudgment(ctx context.Context, requestHash string) (domain.Judgment, bool, error)
+	// CachedJudgment returns the latest stored judgment of a request with this hash
+	// sent to the endpoint at baseURL.
+	CachedJudgment(ctx context.Context, baseURL, requestHash string) (domain.Judgment, bool, error)
 	ListJudgments(ctx context.Context, q JudgmentQuery) ([]domain.Judgment, error)
 	JudgmentStats(ctx context.Context, evaluationID, jobID domain.ID) (JudgmentStats, error)
 	// AddScore stores a judge's score on response r (unless r has a score under

@@ -261,9 +261,10 @@ func (s *JudgmentStore) JudgedItems(ctx context.Context, evaluationID, jobID dom
 	return items, translate(err)
 }
 
-// CachedJudgment returns the latest judgment of a request with this hash.
-func (s *JudgmentStore) CachedJudgment(ctx context.Context, requestHash string) (domain.Judgment, bool, error) {
-	row, err := s.q.CachedJudgment(ctx, requestHash)
+// CachedJudgment returns the latest judgment of a request with this hash sent to
+// the endpoint at baseURL.
+func (s *JudgmentStore) CachedJudgment(ctx context.Context, baseURL, requestHash string) (domain.Judgment, bool, error) {
+	row, err := s.q.CachedJudgment(ctx, dbsqlc.CachedJudgmentParams{RequestHash: requestHash, BaseUrl: baseURL})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return domain.Judgment{}, false, nil
 	}

@@ -13,6 +13,9 @@ import (
 	"github.com/rlhf-eval/rlhf-eval/internal/ports"
 )
 
+// judgeEndpoint is the endpoint of the judges the suite stores.
+const judgeEndpoint = "http://judge.test/v1"
+
 func judge(name, config string) domain.Judge {
 	sum := sha256.Sum256([]byte(config))
 	return domain.Judge{Name: name, Kind: "pairwise", Config: []byte(config), ConfigHash: hex.EncodeToString(sum[:]), CreatedAt: now()}
@@ -23,15 +26,15 @@ func testJudges(t *testing.T, h Harness) {
 	s := h.Stores.Judges
 	name := uniqueName("judge")
 
-	first, created, err := s.PutJudge(ctx, judge(name, `{"a": 1}`))
+	first, created, err := s.PutJudge(ctx, judge(name, `{"endpoint": {"base_url": "`+judgeEndpoint+`"}, "a": 1}`))
 	if err != nil || !created || first.Version != 1 {
 		t.Fatalf("PutJudge first = v%d, created %v, %v; want v1 created", first.Version, created, err)
 	}
-	again, created, err := s.PutJudge(ctx, judge(name, `{"a": 1}`))
+	again, created, err := s.PutJudge(ctx, judge(name, `{"endpoint": {"base_url": "`+judgeEndpoint+`"}, "a": 1}`))
 	if err != nil || created || again.Version != 1 {
 		t.Fatalf("PutJudge same config = v%d, created %v, %v; want v1 existing", again.Version, created, err)
 	}
-	second, created, err := s.PutJudge(ctx, judge(name, `{"a": 2}`))
+	second, created, err := s.PutJudge(ctx, judge(name, `{"endpoint": {"base_url": "`+judgeEndpoint+`"}, "a": 2}`))
 	if err != nil || !created || second.Version != 2 {
 		t.Fatalf("PutJudge new config = v%d, created %v, %v; want v2 created", second.Version, created, err)
 	}
@@ -100,7 +103,10 @@ func testJudgments(t *testing.T, h Harness, j domain.Judge) {
 	if err != nil || len(items) != 1 || items[0] != item {
 		t.Fatalf("JudgedItems = %v, %v; want [%s]", items, err, item)
 	}
-	cached, found, err := h.Stores.Judgments.CachedJudgment(ctx, hash)
+	if _, found, err := h.Stores.Judgments.CachedJudgment(ctx, "http://elsewhere.test/v1", hash); err != nil || found {
+		t.Errorf("CachedJudgment at another endpoint = %v, %v; want not found", found, err)
+	}
+	cached, found, err := h.Stores.Judgments.CachedJudgment(ctx, judgeEndpoint, hash)
 	if err != nil || !found {
 		t.Fatalf("CachedJudgment = %v, %v", found, err)
 	}
@@ -108,7 +114,7 @@ func testJudgments(t *testing.T, h Harness, j domain.Judge) {
 		cached.Order != "21" || cached.Verdict == nil || *cached.Verdict != 0.75 || cached.Latency != 20*time.Millisecond {
 		t.Errorf("CachedJudgment = %+v; want the stored reply", cached)
 	}
-	if _, found, err := h.Stores.Judgments.CachedJudgment(ctx, uniqueName("nothing")); err != nil || found {
+	if _, found, err := h.Stores.Judgments.CachedJudgment(ctx, judgeEndpoint, uniqueName("nothing")); err != nil || found {
 		t.Errorf("CachedJudgment of an unknown hash = %v, %v; want not found", found, err)
 	}
 	got, err := h.Stores.Judgments.ListJudgments(ctx, ports.JudgmentQuery{EvaluationID: e.ID, ResponseID: &b.ID, Limit: 10})

@@ -13,16 +13,24 @@ import (
 )
 
 const cachedJudgment = `-- name: CachedJudgment :one
-SELECT evaluation_id, id, job_id, item, call, judge_name, judge_version, response_a_id, response_b_id, response_id, comparison_id, request_hash, messages, content, logprobs, finish_reason, system_fingerprint, raw, reward, verdict, parse_error, order_shown, identical, input_tokens, output_tokens, cost, latency_ms, attempts, cached, created_at FROM judgments
-WHERE request_hash = $1 AND request_hash <> ''
-ORDER BY created_at DESC
+SELECT j.evaluation_id, j.id, j.job_id, j.item, j.call, j.judge_name, j.judge_version, j.response_a_id, j.response_b_id, j.response_id, j.comparison_id, j.request_hash, j.messages, j.content, j.logprobs, j.finish_reason, j.system_fingerprint, j.raw, j.reward, j.verdict, j.parse_error, j.order_shown, j.identical, j.input_tokens, j.output_tokens, j.cost, j.latency_ms, j.attempts, j.cached, j.created_at FROM judgments j
+JOIN judges g ON g.name = j.judge_name AND g.version = j.judge_version
+WHERE j.request_hash = $1 AND j.request_hash <> ''
+  AND g.config -> 'endpoint' ->> 'base_url' = $2::text
+ORDER BY j.created_at DESC
 LIMIT 1
 `
 
+type CachedJudgmentParams struct {
+	RequestHash string
+	BaseUrl     string
+}
+
 // CachedJudgment is the latest stored answer to a request with this hash, from
-// any run.
-func (q *Queries) CachedJudgment(ctx context.Context, requestHash string) (Judgment, error) {
-	row := q.db.QueryRow(ctx, cachedJudgment, requestHash)
+// any run of any judge calling the same endpoint (a request hash covers the model,
+// messages and params, not where they were sent).
+func (q *Queries) CachedJudgment(ctx context.Context, arg CachedJudgmentParams) (Judgment, error) {
+	row := q.db.QueryRow(ctx, cachedJudgment, arg.RequestHash, arg.BaseUrl)
 	var i Judgment
 	err := row.Scan(
 		&i.EvaluationID,
