@@ -100,12 +100,16 @@ func jobsListCmd(env Env) *cobra.Command {
 
 func jobsShowCmd(env Env) *cobra.Command {
 	return jobCmd(env, "show ID", "Show one job with its progress and outcome",
-		func(b *Backend, cmd *cobra.Command, id string) (domain.Job, error) { return b.Jobs.Get(cmd.Context(), id) })
+		func(b *Backend, cmd *cobra.Command, id string) (domain.Job, error) {
+			return b.Jobs.Get(cmd.Context(), id)
+		})
 }
 
 func jobsCancelCmd(env Env) *cobra.Command {
 	return jobCmd(env, "cancel ID", "Cancel a job (a running one stops within seconds, keeping its recorded work)",
-		func(b *Backend, cmd *cobra.Command, id string) (domain.Job, error) { return b.Jobs.Cancel(cmd.Context(), id) })
+		func(b *Backend, cmd *cobra.Command, id string) (domain.Job, error) {
+			return b.Jobs.Cancel(cmd.Context(), id)
+		})
 }
 
 // jobCmd is a command on one job that prints it.
