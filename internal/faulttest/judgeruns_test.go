@@ -3,9 +3,14 @@ package faulttest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -267,6 +272,47 @@ func TestJudgeRunOverHTTP(t *testing.T) {
 			t.Errorf("job = %+v; want failed with the endpoint's 401 message", job)
 		}
 		t.Logf("failed %s after the start: %s", time.Since(start).Round(time.Millisecond), job.Error)
+	})
+
+	t.Run("the command line waits for a run", func(t *testing.T) {
+		cli := func(args ...string) (stdout, stderr string, err error) {
+			cmd := exec.Command(Binary(t), args...)
+			cmd.Env = append(os.Environ(), "RLHF_DATABASE_URL="+f.cluster.URL(dbName))
+			cmd.Dir = t.TempDir()
+			var o, e bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &o, &e
+			err = cmd.Run()
+			return o.String(), e.String(), err
+		}
+		dir := t.TempDir()
+		cfg := fmt.Sprintf(`{"name": "cli-judge", "kind": "pairwise", "order": "fixed",
+			"endpoint": {"base_url": %q, "model": "judge-model", "api_key_env": "JUDGE_E2E_KEY"}, "parser": {"type": "verdict"}}`, e.BaseURL())
+		if err := os.WriteFile(filepath.Join(dir, "judge.json"), []byte(cfg), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if out, errOut, err := cli("judges", "create", "--file", filepath.Join(dir, "judge.json")); err != nil || !strings.Contains(out, "judge cli-judge version 1") {
+			t.Fatalf("judges create: %v\n%s%s", err, out, errOut)
+		}
+		if out, _, err := cli("judges", "list"); err != nil || !strings.Contains(out, "cli-judge") || !strings.Contains(out, "mtb") {
+			t.Errorf("judges list: %v\n%s", err, out)
+		}
+		out, errOut, err := cli("judge", "run", "--evaluation", evalName, "--judge", "cli-judge", "--baseline", "base",
+			"--models", "cand", "--no-cache", "--wait", "--poll", "100ms")
+		if err != nil {
+			t.Fatalf("judge run --wait: %v\n%s%s", err, out, errOut)
+		}
+		var job judgeJob
+		if err := json.Unmarshal([]byte(out), &job); err != nil || job.Status != "succeeded" || job.Done != n || job.Failed != 1 {
+			t.Errorf("judge run --wait printed %s (%v); want the succeeded job", out, err)
+		}
+		if !strings.Contains(errOut, fmt.Sprintf("succeeded %d/%d (1 failed)", n, n)) || !strings.Contains(errOut, "cost $") {
+			t.Errorf("progress on stderr:\n%s", errOut)
+		}
+		out, errOut, err = cli("judge", "run", "--evaluation", evalName, "--judge", "wrong-key", "--baseline", "base", "--no-cache", "--wait", "--poll", "100ms")
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(out, `"status": "failed"`) || !strings.Contains(errOut, "401") {
+			t.Errorf("a failing run with --wait: %v\nstdout %s\nstderr %s; want exit 1 and the failed job", err, out, errOut)
+		}
 	})
 
 	t.Run("cancel stops a run", func(t *testing.T) {
