@@ -71,6 +71,7 @@ fuzz:
 ## make test runs a quick subset of them when the data is there)
 check-data:
 	$(GO) test -count=1 -v -run RealData ./cmd/rlhf-eval -args -data $(abspath $(DATA)) -data-all
+	$(GO) test -count=1 -v -run RealData ./internal/adapters/openai -args -data $(abspath $(DATA)) -data-all
 
 clean:
 	rm -rf bin

@@ -188,14 +188,29 @@ func DecodeConfig(data []byte) (Config, error) {
 			})
 		},
 	})
-	if len(d.errs) > 0 {
-		return Config{}, errors.Join(d.errs...)
-	}
 	c = c.withDefaults()
-	if err := c.Validate(); err != nil {
-		return Config{}, err
+	if err := c.Validate(); err != nil || len(d.errs) > 0 {
+		// Report every problem once: a field that could not be decoded is not
+		// also reported as invalid.
+		errs := d.errs
+		for _, f := range domain.Fields(err) {
+			if !d.covers(f.Field) {
+				errs = append(errs, f)
+			}
+		}
+		return Config{}, errors.Join(errs...)
 	}
 	return c, nil
+}
+
+// covers reports whether a decoding error was reported at field or above it.
+func (d *decoder) covers(field string) bool {
+	for _, e := range domain.Fields(errors.Join(d.errs...)) {
+		if e.Field == "" || e.Field == field || strings.HasPrefix(field, e.Field+".") {
+			return true
+		}
+	}
+	return false
 }
 
 // withDefaults fills in what a configuration may leave out.

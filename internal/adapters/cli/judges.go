@@ -25,15 +25,6 @@ func judgesCmd(env Env) *cobra.Command {
 	return cmd
 }
 
-func judgeCmd(env Env) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "judge",
-		Short: "Run a judge over an evaluation",
-	}
-	cmd.AddCommand(judgeRunCmd(env))
-	return cmd
-}
-
 type judgeJSON struct {
 	Name       string          `json:"name"`
 	Version    int             `json:"version"`

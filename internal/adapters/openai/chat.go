@@ -58,11 +58,12 @@ func (c *Caller) Chat(ctx context.Context, req judging.ChatRequest) (judging.Cha
 	start := time.Now()
 	attempts, err := c.do(ctx, est, func(actx context.Context) (int, *attemptError) {
 		var httpResp *http.Response
-		res, err := c.chat.svc.New(actx, body, append(opts, option.WithResponseInto(&httpResp))...)
+		var raw []byte
+		_, err := c.chat.svc.New(actx, body, append(opts, option.WithResponseInto(&httpResp), option.WithResponseBodyInto(&raw))...)
 		if err != nil {
 			return 0, chatError(err, httpResp)
 		}
-		r, perr := toReply(res)
+		r, perr := toReply(raw)
 		if perr != nil {
 			return 0, &attemptError{err: &judging.EndpointError{Status: httpResp.StatusCode, Message: perr.Error(), Retryable: true}}
 		}
@@ -130,27 +131,50 @@ func chatParams(req judging.ChatRequest) (sdk.ChatCompletionNewParams, []option.
 	return p, opts, nil
 }
 
-// toReply reads what the judge needs from a completion; a completion without a
-// choice is unreadable.
-func toReply(res *sdk.ChatCompletion) (judging.ChatReply, error) {
-	if res == nil || len(res.Choices) == 0 {
-		return judging.ChatReply{}, errors.New("the completion has no choices")
+// completion is the part of a chat completion the judge keeps. The body is
+// decoded here rather than into the client's ChatCompletion: the client's
+// decoder of that large type costs several times the CPU of this one, and the
+// raw body is kept whole anyway.
+type completion struct {
+	Choices []struct {
+		FinishReason string `json:"finish_reason"`
+		Message      struct {
+			Content *string `json:"content"`
+		} `json:"message"`
+		Logprobs *struct {
+			Content []judging.TokenLogprob `json:"content"`
+		} `json:"logprobs"`
+	} `json:"choices"`
+	SystemFingerprint string `json:"system_fingerprint"`
+	Usage             struct {
+		PromptTokens     int `json:"prompt_tokens"`
+		CompletionTokens int `json:"completion_tokens"`
+	} `json:"usage"`
+}
+
+// toReply reads what the judge needs from a completion body; a body that is not
+// a completion with a choice is unreadable.
+func toReply(raw []byte) (judging.ChatReply, error) {
+	var res completion
+	if err := json.Unmarshal(raw, &res); err != nil {
+		return judging.ChatReply{}, fmt.Errorf("unreadable response body: %v", err)
+	}
+	if len(res.Choices) == 0 {
+		return judging.ChatReply{}, errors.New("unreadable response body: the completion has no choices")
 	}
 	ch := res.Choices[0]
 	r := judging.ChatReply{
-		Content:           ch.Message.Content,
 		FinishReason:      ch.FinishReason,
 		SystemFingerprint: res.SystemFingerprint,
-		InputTokens:       int(res.Usage.PromptTokens),
-		OutputTokens:      int(res.Usage.CompletionTokens),
-		Raw:               json.RawMessage(res.RawJSON()),
+		InputTokens:       res.Usage.PromptTokens,
+		OutputTokens:      res.Usage.CompletionTokens,
+		Raw:               json.RawMessage(raw),
 	}
-	for _, t := range ch.Logprobs.Content {
-		tl := judging.TokenLogprob{Token: t.Token, Logprob: t.Logprob}
-		for _, top := range t.TopLogprobs {
-			tl.TopLogprobs = append(tl.TopLogprobs, judging.TopLogprob{Token: top.Token, Logprob: top.Logprob})
-		}
-		r.Logprobs = append(r.Logprobs, tl)
+	if ch.Message.Content != nil {
+		r.Content = *ch.Message.Content
+	}
+	if ch.Logprobs != nil {
+		r.Logprobs = ch.Logprobs.Content
 	}
 	return r, nil
 }

@@ -361,3 +361,30 @@ func TestRewardJSONProtocol(t *testing.T) {
 		t.Errorf("json reward: %+v, %v", res, err)
 	}
 }
+
+func TestTokensPerMinute(t *testing.T) {
+	srv := openaitest.New(t, openaitest.Options{Chat: func(openaitest.Request) openaitest.Reply { return lpReply(0.5) }})
+	// 600,000 tokens a minute is 10,000 a second with a burst of 600,000. Each
+	// request is about 10,000 tokens, so 61 of them overrun the burst by about one
+	// second's worth.
+	cfg := judgeConfig(t, srv, `, "limits": {"concurrency": 64, "tokens_per_minute": 600000}`)
+	caller, _ := newCallers().For("tpm", cfg)
+	big := strings.Repeat("word ", 8000)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for i := 0; i < 61; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := caller.Chat(context.Background(), judging.ChatRequest{Model: "judge-1",
+				Messages: []judging.Message{{Role: "user", Content: big}}, Params: map[string]any{"max_tokens": 1.0}})
+			if err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if d := time.Since(start); d < 800*time.Millisecond || d > 10*time.Second {
+		t.Errorf("61 requests of 10,000 tokens at 600,000/min took %v, want about 1s", d)
+	}
+}

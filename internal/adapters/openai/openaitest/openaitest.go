@@ -197,8 +197,9 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		req.TopLogprobs = int(f)
 	}
 	if msgs, ok := body["messages"]; ok {
-		b, _ := json.Marshal(msgs)
-		if json.Unmarshal(b, &req.Messages) != nil {
+		var valid bool
+		req.Messages, valid = toMessages(msgs)
+		if !valid {
 			writeError(w, http.StatusBadRequest, "Invalid type for 'messages': expected an array of message objects.", "invalid_request_error", "messages", "invalid_type")
 			return
 		}
@@ -242,6 +243,30 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("openai-processing-ms", strconv.Itoa(int(rep.Delay/time.Millisecond)))
 	_ = json.NewEncoder(w).Encode(s.completion(req, rep))
+}
+
+// toMessages reads the decoded messages array: objects with a string role and a
+// string content (or null), and an optional string name.
+func toMessages(v any) ([]Message, bool) {
+	arr, ok := v.([]any)
+	if !ok {
+		return nil, false
+	}
+	out := make([]Message, 0, len(arr))
+	for _, e := range arr {
+		m, ok := e.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		role, okRole := m["role"].(string)
+		content, okContent := m["content"].(string)
+		if !okRole || (!okContent && m["content"] != nil) {
+			return nil, false
+		}
+		name, _ := m["name"].(string)
+		out = append(out, Message{Role: role, Content: content, Name: name})
+	}
+	return out, true
 }
 
 func statusOr200(s int) int {
