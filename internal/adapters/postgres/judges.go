@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -332,18 +331,8 @@ func (s *JudgmentStore) AddScore(ctx context.Context, r domain.Response, sc doma
 		if err != nil || n == 0 {
 			return translate(err)
 		}
-		shard := int16(rand.IntN(rollupShards))
-		ids := []pgtype.UUID{pgID(r.ID)}
-		if err := q.RollupScorerScores(ctx, dbsqlc.RollupScorerScoresParams{
-			Shard: shard, EvaluationID: pgID(r.EvaluationID), Scorer: sc.Scorer, ResponseIds: ids}); err != nil {
-			return translate(err)
-		}
-		if err := q.HistogramScorerScores(ctx, dbsqlc.HistogramScorerScoresParams{
-			Shard: shard, EvaluationID: pgID(r.EvaluationID), Scorer: sc.Scorer, ResponseIds: ids}); err != nil {
-			return translate(err)
-		}
 		added = true
-		return nil
+		return rollupScorer(ctx, q, r.EvaluationID, []domain.ID{r.ID}, &sc.Scorer)
 	})
 	return added, err
 }

@@ -199,36 +199,6 @@ func (q *Queries) GetLatestJudge(ctx context.Context, name string) (Judge, error
 	return i, err
 }
 
-const histogramScorerScores = `-- name: HistogramScorerScores :exec
-INSERT INTO score_histograms AS h (evaluation_id, scorer, model, shard, bucket, count, min_value, max_value)
-SELECT s.evaluation_id, s.scorer, s.model, $1::smallint, score_bucket(s.value), count(*), min(s.value), max(s.value)
-FROM scores s
-WHERE s.evaluation_id = $2 AND s.scorer = $3 AND s.response_id = ANY($4::uuid[]) AND s.value IS NOT NULL
-GROUP BY s.evaluation_id, s.scorer, s.model, score_bucket(s.value)
-ORDER BY s.evaluation_id, s.scorer, s.model, score_bucket(s.value)
-ON CONFLICT (evaluation_id, scorer, model, shard, bucket) DO UPDATE
-SET count = h.count + EXCLUDED.count,
-    min_value = LEAST(h.min_value, EXCLUDED.min_value),
-    max_value = GREATEST(h.max_value, EXCLUDED.max_value)
-`
-
-type HistogramScorerScoresParams struct {
-	Shard        int16
-	EvaluationID pgtype.UUID
-	Scorer       string
-	ResponseIds  []pgtype.UUID
-}
-
-func (q *Queries) HistogramScorerScores(ctx context.Context, arg HistogramScorerScoresParams) error {
-	_, err := q.db.Exec(ctx, histogramScorerScores,
-		arg.Shard,
-		arg.EvaluationID,
-		arg.Scorer,
-		arg.ResponseIds,
-	)
-	return err
-}
-
 const insertJudge = `-- name: InsertJudge :exec
 INSERT INTO judges (name, version, kind, config, config_hash, created_at)
 VALUES ($1, $2, $3, $4, $5, $6)
@@ -649,51 +619,6 @@ SELECT pg_advisory_xact_lock(hashtextextended('judge:' || $1::text, 0))
 // different configurations under the same name get versions n+1 and n+2.
 func (q *Queries) LockJudgeName(ctx context.Context, name string) error {
 	_, err := q.db.Exec(ctx, lockJudgeName, name)
-	return err
-}
-
-const rollupScorerScores = `-- name: RollupScorerScores :exec
-INSERT INTO score_rollups AS r (evaluation_id, scorer, model, shard, n_scores, n, mean, m2, min_value, max_value, n_pass_known, n_passed, n_errors)
-SELECT s.evaluation_id, s.scorer, s.model, $1::smallint, count(*), count(s.value), avg(s.value),
-       COALESCE(var_samp(s.value) * (count(s.value) - 1), 0), min(s.value), max(s.value),
-       count(s.passed), count(*) FILTER (WHERE s.passed), count(s.error)
-FROM scores s
-WHERE s.evaluation_id = $2 AND s.scorer = $3 AND s.response_id = ANY($4::uuid[])
-GROUP BY s.evaluation_id, s.scorer, s.model
-ORDER BY s.evaluation_id, s.scorer, s.model
-ON CONFLICT (evaluation_id, scorer, model, shard) DO UPDATE
-SET n_scores = r.n_scores + EXCLUDED.n_scores,
-    n = r.n + EXCLUDED.n,
-    mean = CASE WHEN r.n = 0 THEN EXCLUDED.mean
-                WHEN EXCLUDED.n = 0 THEN r.mean
-                ELSE r.mean + (EXCLUDED.mean - r.mean) * EXCLUDED.n / (r.n + EXCLUDED.n) END,
-    m2 = CASE WHEN r.n = 0 THEN EXCLUDED.m2
-              WHEN EXCLUDED.n = 0 THEN r.m2
-              ELSE r.m2 + EXCLUDED.m2 + (EXCLUDED.mean - r.mean) ^ 2 * r.n * EXCLUDED.n / (r.n + EXCLUDED.n) END,
-    min_value = LEAST(r.min_value, EXCLUDED.min_value),
-    max_value = GREATEST(r.max_value, EXCLUDED.max_value),
-    n_pass_known = r.n_pass_known + EXCLUDED.n_pass_known,
-    n_passed = r.n_passed + EXCLUDED.n_passed,
-    n_errors = r.n_errors + EXCLUDED.n_errors
-`
-
-type RollupScorerScoresParams struct {
-	Shard        int16
-	EvaluationID pgtype.UUID
-	Scorer       string
-	ResponseIds  []pgtype.UUID
-}
-
-// RollupScorerScores and HistogramScorerScores fold one scorer's scores of the
-// given responses into one rollup shard (as RollupScores does for all of a new
-// response's scores).
-func (q *Queries) RollupScorerScores(ctx context.Context, arg RollupScorerScoresParams) error {
-	_, err := q.db.Exec(ctx, rollupScorerScores,
-		arg.Shard,
-		arg.EvaluationID,
-		arg.Scorer,
-		arg.ResponseIds,
-	)
 	return err
 }
 
