@@ -497,3 +497,58 @@ func TestJudgeRunValidation(t *testing.T) {
 		t.Errorf("jobs after refused starts = %d, %v; want none", len(jobs), err)
 	}
 }
+
+func TestJudgeRunRewardScores(t *testing.T) {
+	f := newJudgeFixture(t, verdictFor)
+	var classified atomic.Int64
+	rm := openaitest.New(t, openaitest.Options{Classify: func(r openaitest.ClassifyRequest) openaitest.ClassifyReply {
+		classified.Add(1)
+		if strings.Contains(r.Input, "much longer") {
+			return openaitest.ClassifyReply{Probs: []float64{0.9, 0.1}}
+		}
+		return openaitest.ClassifyReply{Probs: []float64{0.2, 0.8}}
+	}})
+	ctx := context.Background()
+	cfg := fmt.Sprintf(`{"name": "rm", "kind": "reward", "endpoint": {"base_url": %q, "model": "reward-model", "protocol": "vllm-classify"}}`, rm.BaseURL())
+	if _, _, err := f.svc.Judges.Create(ctx, []byte(cfg)); err != nil {
+		t.Fatal(err)
+	}
+	job := f.start(app.JudgeRunInput{Judge: "rm", Models: []string{"cand"}})
+	report, err := f.runner.Run(ctx, job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := f.job(job.ID); g.Total != 7 || g.Done != 7 || g.Failed != 0 || classified.Load() != 7 {
+		t.Errorf("job %+v after %d classify calls; want 7 of 7 (the candidate's responses)", g, classified.Load())
+	}
+	if report["calls"] != int64(7) {
+		t.Errorf("report = %v", report)
+	}
+	r, err := f.svc.Responses.Get(ctx, f.eval.Name, "cand-q0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var score *domain.Score
+	for i := range r.Scores {
+		if r.Scores[i].Scorer == "rm" {
+			score = &r.Scores[i]
+		}
+	}
+	if score == nil || score.Value == nil || *score.Value != 0.9 {
+		t.Fatalf("reward score of cand-q0 = %+v, want 0.9", score)
+	}
+	js := f.judgments(job.ID)
+	if len(js) != 7 || js[0].Reward == nil || js[0].Response == nil || len(js[0].Raw) == 0 || len(js[0].Messages) != 1 {
+		t.Errorf("reward judgments = %+v", js)
+	}
+	// The base model's responses were not selected: no scores.
+	b, err := f.svc.Responses.Get(ctx, f.eval.Name, "base-q0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range b.Scores {
+		if s.Scorer == "rm" {
+			t.Errorf("base-q0 got a reward score")
+		}
+	}
+}
