@@ -122,6 +122,13 @@ func (u *Evaluations) UpdateAndRescore(ctx context.Context, ref string, p Evalua
 		if p.Scorers != nil {
 			next := fromScoringConfigs(scorers)
 			rescore = !sameScorers(e.Scorers, next)
+			if rescore {
+				// Ingests in flight finish with the old scorers before the change
+				// commits, so the rescore that follows sees their responses.
+				if err := s.Maintenance.LockEvaluation(ctx, e.ID); err != nil {
+					return err
+				}
+			}
 			e.Scorers = next
 		}
 		if p.Metadata != nil {

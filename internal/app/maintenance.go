@@ -86,7 +86,14 @@ func (r *PurgeRunner) Run(ctx context.Context, job domain.Job) (map[string]any, 
 }
 
 // RescoreRunner scores every response of an evaluation again with its current
-// scorers, after its scorers changed. It walks the responses in id order; each
+// scorers, after its scorers changed. The change itself waited for ingests in
+// flight (see UpdateAndRescore), so the responses stored with the old scorers are
+// all visible to it; responses ingested since are scored with the new ones on
+// ingest, and again here if the walk reaches them. (One gap remains: an ingest
+// that had read the old scorers but written nothing when the change committed
+// stores its responses with them, and the walk misses those it has passed when
+// they commit; changing the scorers again rescores them.) It walks the responses
+// in id order; each
 // batch's new scores, the job's progress and its checkpoint (the last response id
 // done) commit in one transaction, so a restarted rescore resumes after the last
 // batch committed and rescores each response once. At the end it rebuilds the
@@ -124,7 +131,8 @@ func (r *RescoreRunner) Run(ctx context.Context, job domain.Job) (map[string]any
 	if err != nil {
 		return nil, fmt.Errorf("build the scorers of evaluation %q: %w", e.Name, err)
 	}
-	if job.Total == 0 && job.Checkpoint == "" {
+	total, done := job.Total, job.Done
+	if total == 0 && job.Checkpoint == "" {
 		responses, _, err := r.d.Stores.Maintenance.CountEvaluationRows(ctx, e.ID)
 		if err != nil {
 			return nil, err
@@ -132,6 +140,7 @@ func (r *RescoreRunner) Run(ctx context.Context, job domain.Job) (map[string]any
 		if err := r.d.Stores.Jobs.SetJobTotal(ctx, job.ID, responses); err != nil {
 			return nil, err
 		}
+		total = responses
 	}
 	checkpoint := job.Checkpoint
 	for {
@@ -165,12 +174,21 @@ func (r *RescoreRunner) Run(ctx context.Context, job domain.Job) (map[string]any
 			if err := s.Maintenance.ReplaceScores(ctx, e.ID, items); err != nil {
 				return err
 			}
-			return s.Jobs.AddJobProgress(ctx, job.ID, ports.JobProgress{Done: int64(len(items))})
+			if err := s.Jobs.AddJobProgress(ctx, job.ID, ports.JobProgress{Done: int64(len(items))}); err != nil {
+				return err
+			}
+			if n := done + int64(len(items)); n > total {
+				// Responses ingested since the count are rescored too.
+				return s.Jobs.SetJobTotal(ctx, job.ID, n)
+			}
+			return nil
 		})
 		if err != nil {
 			return nil, fmt.Errorf("rescore evaluation %q: %w", e.Name, err)
 		}
 		checkpoint = next
+		done += int64(len(items))
+		total = max(total, done)
 	}
 	if err := r.d.Stores.Maintenance.RebuildRollups(ctx, e.ID); err != nil {
 		return nil, fmt.Errorf("rebuild the rollups of evaluation %q: %w", e.Name, err)

@@ -62,6 +62,9 @@ type MaintenanceStore interface {
 	// ReplaceScores deletes the stored scores of the given responses and stores the
 	// responses' Scores instead. Rollups are not touched: RebuildRollups follows.
 	ReplaceScores(ctx context.Context, evaluationID domain.ID, rs []domain.Response) error
+	// LockEvaluation waits for the ingests in flight into the evaluation and holds
+	// new ones off until the transaction of a transaction-bound store ends.
+	LockEvaluation(ctx context.Context, id domain.ID) error
 	// RebuildRollups recomputes the evaluation's rollups from its stored scores. It
 	// waits for ingests in flight and holds new ones off until it commits, so the
 	// rollups are exact.

@@ -112,16 +112,23 @@ func (s *MaintenanceStore) ReplaceScores(ctx context.Context, evaluationID domai
 	})
 }
 
+// LockEvaluation takes the evaluation's row lock that conflicts with every
+// ingest's foreign-key check (see LockEvaluationForRollups).
+func (s *MaintenanceStore) LockEvaluation(ctx context.Context, id domain.ID) error {
+	_, err := s.q.LockEvaluationForRollups(ctx, pgID(id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("evaluation %s: %w", id, domain.ErrNotFound)
+	}
+	return translate(err)
+}
+
 // RebuildRollups recomputes the evaluation's rollups under a lock that keeps
 // ingests out meanwhile.
 func (s *MaintenanceStore) RebuildRollups(ctx context.Context, evaluationID domain.ID) error {
 	return inTx(ctx, s.db, func(tx pgx.Tx) error {
 		q, ev := dbsqlc.New(tx), pgID(evaluationID)
-		if _, err := q.LockEvaluationForRollups(ctx, ev); err != nil {
-			if errors.Is(err, pgx.ErrNoRows) {
-				return fmt.Errorf("evaluation %s: %w", evaluationID, domain.ErrNotFound)
-			}
-			return translate(err)
+		if err := (&MaintenanceStore{db: tx, q: q}).LockEvaluation(ctx, evaluationID); err != nil {
+			return err
 		}
 		for _, step := range []func(context.Context, pgtype.UUID) error{
 			q.DeleteEvaluationRollups, q.DeleteEvaluationHistograms, q.RebuildEvaluationRollups, q.RebuildEvaluationHistograms,

@@ -205,3 +205,37 @@ func TestWorkerHandsBackJobsOnShutdown(t *testing.T) {
 		t.Errorf("job = %s after %d runs, want succeeded after 2", got.Status, calls.Load())
 	}
 }
+
+// TestWorkerRunsPeriodicTasks checks that a periodic task (the Idempotency-Key
+// sweep, in the program) runs when the workers start, once although two workers
+// share the database: only River's elected leader schedules it.
+func TestWorkerRunsPeriodicTasks(t *testing.T) {
+	pool := testdb.Pool(t)
+	var runs atomic.Int32
+	task := postgres.PeriodicTask{Name: "test_sweep", Interval: time.Hour, Run: func(context.Context) error {
+		runs.Add(1)
+		return nil
+	}}
+	for range 2 {
+		w, err := postgres.NewWorker(pool, nil, postgres.WorkerConfig{Concurrency: 1, Periodic: []postgres.PeriodicTask{task}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = w.Stop(ctx)
+		})
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for runs.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(time.Second) // room for a second, wrong, run
+	if n := runs.Load(); n != 1 {
+		t.Errorf("the periodic task ran %d times at start, want once", n)
+	}
+}

@@ -294,6 +294,12 @@ func testMaintenance(t *testing.T, h Harness) {
 			*groups[0].Min != 10 || *groups[0].Max != 20 {
 			t.Errorf("rollups = %+v, want one group of scorer new: n 2, mean 15, min 10, max 20", groups)
 		}
+		if err := h.Tx.InTx(ctx, func(ctx context.Context, s ports.Stores) error { return s.Maintenance.LockEvaluation(ctx, e.ID) }); err != nil {
+			t.Errorf("LockEvaluation: %v", err)
+		}
+		if err := s.LockEvaluation(ctx, newID()); !errors.Is(err, domain.ErrNotFound) {
+			t.Errorf("LockEvaluation(missing) error = %v, want ErrNotFound", err)
+		}
 		if err := s.RebuildRollups(ctx, newID()); !errors.Is(err, domain.ErrNotFound) {
 			t.Errorf("RebuildRollups(missing) error = %v, want ErrNotFound", err)
 		}
