@@ -363,22 +363,33 @@ func (r *JudgeRunner) Run(ctx context.Context, job domain.Job) (map[string]any, 
 	return rn.report(ctx, len(items))
 }
 
-// judgeAll judges items with n workers; the first error stops them all.
+// chunkResponses are the responses of one chunk of items, read once and then
+// only read, by id.
+type chunkResponses map[domain.ID]domain.Response
+
+// chunkItem is an item with the responses of its chunk.
+type chunkItem struct {
+	it runItem
+	rs chunkResponses
+}
+
+// judgeAll judges items with n workers; the first error stops them all. The
+// items' responses are read a chunk at a time, so memory holds a few chunks'
+// texts, not the run's.
 func (rn *run) judgeAll(parent context.Context, items []runItem, n int) error {
 	if n < 1 {
 		n = 1
 	}
 	ctx, cancel := context.WithCancelCause(parent)
 	defer cancel(nil)
-	work := make(chan runItem)
-	var responses sync.Map // id → domain.Response, for the chunk being judged
+	work := make(chan chunkItem)
 	var wg sync.WaitGroup
 	for range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for it := range work {
-				if err := rn.judgeItem(ctx, it, &responses); err != nil {
+			for w := range work {
+				if err := rn.judgeItem(ctx, w.it, w.rs); err != nil {
 					cancel(err)
 				}
 			}
@@ -387,12 +398,13 @@ func (rn *run) judgeAll(parent context.Context, items []runItem, n int) error {
 	feed := func() error {
 		for start := 0; start < len(items); start += runChunk {
 			chunk := items[start:min(start+runChunk, len(items))]
-			if err := rn.loadResponses(ctx, chunk, &responses); err != nil {
+			rs, err := rn.loadResponses(ctx, chunk)
+			if err != nil {
 				return err
 			}
 			for _, it := range chunk {
 				select {
-				case work <- it:
+				case work <- chunkItem{it: it, rs: rs}:
 				case <-ctx.Done():
 					return nil
 				}
@@ -413,40 +425,43 @@ func (rn *run) judgeAll(parent context.Context, items []runItem, n int) error {
 	return context.Cause(ctx)
 }
 
-// loadResponses reads the responses of a chunk of items into m.
-func (rn *run) loadResponses(ctx context.Context, chunk []runItem, m *sync.Map) error {
+// loadResponses reads the responses of a chunk of items.
+func (rn *run) loadResponses(ctx context.Context, chunk []runItem) (chunkResponses, error) {
+	seen := map[domain.ID]bool{}
 	var ids []domain.ID
 	for _, it := range chunk {
 		for _, id := range []domain.ID{it.a, it.b} {
-			if _, ok := m.Load(id); !ok && !id.IsZero() {
+			if !id.IsZero() && !seen[id] {
+				seen[id] = true
 				ids = append(ids, id)
 			}
 		}
 	}
 	rs, err := rn.r.d.Stores.Responses.GetResponses(ctx, rn.eval.ID, ids)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	out := make(chunkResponses, len(rs))
 	for _, r := range rs {
-		m.Store(r.ID, r)
+		out[r.ID] = r
 	}
-	return nil
+	return out, nil
 }
 
-func (rn *run) response(m *sync.Map, id domain.ID) (domain.Response, error) {
-	v, ok := m.Load(id)
+func (rn *run) response(rs chunkResponses, id domain.ID) (domain.Response, error) {
+	r, ok := rs[id]
 	if !ok {
 		return domain.Response{}, fmt.Errorf("response %s of evaluation %q was deleted during the run: %w", id, rn.eval.Name, domain.ErrNotFound)
 	}
-	return v.(domain.Response), nil
+	return r, nil
 }
 
 // errJudgedBefore rolls back an item that turns out to be stored already.
 var errJudgedBefore = errors.New("item judged before")
 
 // judgeItem judges one item and stores the outcome with the job's progress.
-func (rn *run) judgeItem(ctx context.Context, it runItem, m *sync.Map) error {
-	a, err := rn.response(m, it.a)
+func (rn *run) judgeItem(ctx context.Context, it runItem, rs chunkResponses) error {
+	a, err := rn.response(rs, it.a)
 	if err != nil {
 		return err
 	}
@@ -455,7 +470,7 @@ func (rn *run) judgeItem(ctx context.Context, it runItem, m *sync.Map) error {
 	var calls []judging.Call
 	identical := false
 	if it.pair {
-		if b, err = rn.response(m, it.b); err != nil {
+		if b, err = rn.response(rs, it.b); err != nil {
 			return err
 		}
 		res, err := rn.j.Pair(ctx, judging.Pair{Key: a.PromptID, Instruction: a.Prompt, Output1: a.Text, Output2: b.Text})
