@@ -142,3 +142,15 @@ ORDER BY r.id;
 SELECT id FROM responses
 WHERE evaluation_id = @evaluation_id AND model = ANY(@models::text[])
 ORDER BY id;
+
+-- RunHasItems reports whether a run would judge anything: a response of the
+-- models whose prompt the baseline answered (or, without a baseline, any response
+-- of the models). It stops at the first.
+-- name: RunHasItems :one
+SELECT EXISTS (
+    SELECT 1 FROM responses r
+    WHERE r.evaluation_id = @evaluation_id AND r.model = ANY(@models::text[])
+      AND (@baseline::text = '' OR EXISTS (
+          SELECT 1 FROM responses x
+          WHERE x.evaluation_id = r.evaluation_id AND x.prompt_id = r.prompt_id AND x.model = @baseline::text))
+)::boolean AS has_items;

@@ -143,9 +143,9 @@ func (u *JudgeRuns) Start(ctx context.Context, evalRef string, in JudgeRunInput)
 	if p.models, err = u.selectModels(ctx, e, cfg, in); err != nil {
 		return domain.Job{}, err
 	}
-	if n, err := u.countItems(ctx, e, cfg.Kind, p); err != nil {
+	if ok, err := u.d.Stores.Judgments.RunHasItems(ctx, e.ID, p.baseline, p.models); err != nil {
 		return domain.Job{}, err
-	} else if n == 0 {
+	} else if !ok {
 		if cfg.Kind == judging.Pairwise {
 			return domain.Job{}, domain.Invalid("baseline", "model %q answered none of the prompts the selected models answered; nothing to judge", p.baseline)
 		}
@@ -226,11 +226,6 @@ type runItem struct {
 	key  string
 	a, b domain.ID
 	pair bool
-}
-
-func (u *JudgeRuns) countItems(ctx context.Context, e domain.Evaluation, kind judging.Kind, p judgeRunParams) (int, error) {
-	items, err := runItems(ctx, u.d.Stores.Judgments, e.ID, kind, p)
-	return len(items), err
 }
 
 // runItems lists what a run judges, in a stable order.

@@ -468,6 +468,10 @@ func TestJudgeRunValidation(t *testing.T) {
 	f := newJudgeFixture(t, verdictFor)
 	jd := f.judge("picky-judge", "")
 	ctx := context.Background()
+	if _, err := f.svc.Responses.Ingest(ctx, f.eval.Name, []app.ResponseInput{
+		{ExternalID: "other-1", PromptID: "elsewhere", Model: "other", Prompt: "Elsewhere", Response: str("y")}}, true); err != nil {
+		t.Fatal(err)
+	}
 	for name, tc := range map[string]struct {
 		in    app.JudgeRunInput
 		field string
@@ -477,9 +481,10 @@ func TestJudgeRunValidation(t *testing.T) {
 		"unknown version":     {app.JudgeRunInput{Judge: jd.Name, JudgeVersion: 9, Baseline: "base"}, "judge.version"},
 		"no baseline":         {app.JudgeRunInput{Judge: jd.Name}, "baseline"},
 		"unknown baseline":    {app.JudgeRunInput{Judge: jd.Name, Baseline: "gpt-9"}, "baseline"},
-		"unknown model":       {app.JudgeRunInput{Judge: jd.Name, Baseline: "base", Models: []string{"cand", "other"}}, "models[1]"},
+		"unknown model":       {app.JudgeRunInput{Judge: jd.Name, Baseline: "base", Models: []string{"cand", "gpt-x"}}, "models[1]"},
 		"baseline as a model": {app.JudgeRunInput{Judge: jd.Name, Baseline: "base", Models: []string{"base"}}, "models[0]"},
 		"empty models":        {app.JudgeRunInput{Judge: jd.Name, Baseline: "base", Models: []string{}}, "models"},
+		"no shared prompt":    {app.JudgeRunInput{Judge: jd.Name, Baseline: "other", Models: []string{"cand"}}, "baseline"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := f.svc.JudgeRuns.Start(ctx, f.eval.Name, tc.in)

@@ -82,6 +82,9 @@ type JudgmentStore interface {
 	RunPairs(ctx context.Context, evaluationID domain.ID, baseline string, models []string) ([][2]domain.ID, error)
 	// RunResponses returns the ids of the models' responses, in order.
 	RunResponses(ctx context.Context, evaluationID domain.ID, models []string) ([]domain.ID, error)
+	// RunHasItems reports whether RunPairs (RunResponses, for baseline "") would
+	// return anything, without reading it all.
+	RunHasItems(ctx context.Context, evaluationID domain.ID, baseline string, models []string) (bool, error)
 }
 
 // JudgeCallers hands out the caller of a judge's endpoint: one per key (a judge

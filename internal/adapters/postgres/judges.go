@@ -403,3 +403,10 @@ func (s *JudgmentStore) RunResponses(ctx context.Context, evaluationID domain.ID
 	}
 	return fromPgIDs(ids), nil
 }
+
+// RunHasItems reports whether the models have a response to judge: one whose
+// prompt the baseline answered, or any without a baseline.
+func (s *JudgmentStore) RunHasItems(ctx context.Context, evaluationID domain.ID, baseline string, models []string) (bool, error) {
+	ok, err := s.q.RunHasItems(ctx, dbsqlc.RunHasItemsParams{EvaluationID: pgID(evaluationID), Baseline: baseline, Models: models})
+	return ok, translate(err)
+}

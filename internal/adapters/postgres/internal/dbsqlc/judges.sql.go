@@ -622,6 +622,32 @@ func (q *Queries) LockJudgeName(ctx context.Context, name string) error {
 	return err
 }
 
+const runHasItems = `-- name: RunHasItems :one
+SELECT EXISTS (
+    SELECT 1 FROM responses r
+    WHERE r.evaluation_id = $1 AND r.model = ANY($2::text[])
+      AND ($3::text = '' OR EXISTS (
+          SELECT 1 FROM responses x
+          WHERE x.evaluation_id = r.evaluation_id AND x.prompt_id = r.prompt_id AND x.model = $3::text))
+)::boolean AS has_items
+`
+
+type RunHasItemsParams struct {
+	EvaluationID pgtype.UUID
+	Models       []string
+	Baseline     string
+}
+
+// RunHasItems reports whether a run would judge anything: a response of the
+// models whose prompt the baseline answered (or, without a baseline, any response
+// of the models). It stops at the first.
+func (q *Queries) RunHasItems(ctx context.Context, arg RunHasItemsParams) (bool, error) {
+	row := q.db.QueryRow(ctx, runHasItems, arg.EvaluationID, arg.Models, arg.Baseline)
+	var has_items bool
+	err := row.Scan(&has_items)
+	return has_items, err
+}
+
 const runPairs = `-- name: RunPairs :many
 SELECT b.id AS baseline_id, r.id AS response_id
 FROM responses r
