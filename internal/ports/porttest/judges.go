@@ -76,6 +76,19 @@ func testJudgments(t *testing.T, h Harness, j domain.Judge) {
 	if _, err := h.Stores.Responses.InsertResponses(ctx, []domain.Response{a, b}); err != nil {
 		t.Fatal(err)
 	}
+	pairs, err := h.Stores.Judgments.RunPairs(ctx, e.ID, "m1", []string{"m2"})
+	if err != nil || len(pairs) != 1 || pairs[0] != [2]domain.ID{a.ID, b.ID} {
+		t.Errorf("RunPairs = %v, %v; want [[a b]]", pairs, err)
+	}
+	for _, tc := range []struct {
+		baseline string
+		models   []string
+		want     bool
+	}{{"m1", []string{"m2"}, true}, {"m2", []string{"m1"}, true}, {"m3", []string{"m2"}, false}, {"", []string{"m2"}, true}, {"", []string{"m3"}, false}} {
+		if got, err := h.Stores.Judgments.RunHasItems(ctx, e.ID, tc.baseline, tc.models); err != nil || got != tc.want {
+			t.Errorf("RunHasItems(%q, %v) = %v, %v; want %v", tc.baseline, tc.models, got, err, tc.want)
+		}
+	}
 	job := newID()
 	pref := 0.75
 	hash := uniqueName("hash")
