@@ -267,19 +267,31 @@ func (w *Worker) work(ctx context.Context, args jobArgs) error {
 		return w.finish(ctx, q, row, domain.JobFailed, fmt.Sprintf("timed out after %s: %v", w.cfg.JobTimeout, runErr), nil)
 	case ctx.Err() != nil:
 		// The worker is stopping: let go, so another worker resumes the job.
-		rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer rcancel()
-		if _, err := q.ReleaseJob(rctx, dbsqlc.ReleaseJobParams{ID: row.ID, Attempts: row.Attempts}); err != nil {
-			log.Warn("release job", "error", err)
-		}
 		log.Info("job interrupted by shutdown; it resumes on the next attempt")
-		return fmt.Errorf("job %s interrupted: %w", id, ctx.Err())
+		return w.release(ctx, q, row, fmt.Errorf("job %s interrupted: %w", id, ctx.Err()))
+	case errors.Is(runErr, domain.ErrUnavailable):
+		// The database went away under the runner: not the job's fault. River
+		// tries the entry again with backoff, and the job resumes from its
+		// checkpoint.
+		log.Warn("job interrupted by an unavailable database; it resumes on the next attempt", "error", runErr)
+		return w.release(ctx, q, row, fmt.Errorf("job %s interrupted: %w", id, runErr))
 	default:
 		log.Info("job failed", "error", runErr)
 		return w.finish(ctx, q, row, domain.JobFailed, runErr.Error(), nil)
 	}
 	log.Info("job succeeded")
 	return w.finish(ctx, q, row, domain.JobSucceeded, "", report)
+}
+
+// release lets go of the job so that the next attempt takes it at once, and
+// returns err for River to retry the entry.
+func (w *Worker) release(ctx context.Context, q *dbsqlc.Queries, row dbsqlc.Job, err error) error {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if _, rerr := q.ReleaseJob(rctx, dbsqlc.ReleaseJobParams{ID: row.ID, Attempts: row.Attempts}); rerr != nil {
+		w.log.Warn("release job", "job", domain.ID(row.ID.Bytes).String(), "error", rerr)
+	}
+	return err
 }
 
 // run calls the runner, turning a panic into the job's error.

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -237,5 +238,51 @@ func TestWorkerRunsPeriodicTasks(t *testing.T) {
 	time.Sleep(time.Second) // room for a second, wrong, run
 	if n := runs.Load(); n != 1 {
 		t.Errorf("the periodic task ran %d times at start, want once", n)
+	}
+}
+
+// TestWorkerRetriesAJobTheDatabaseInterrupted: a runner that fails because the
+// database is unavailable does not fail its job; the job is tried again and
+// finishes.
+func TestWorkerRetriesAJobTheDatabaseInterrupted(t *testing.T) {
+	pool := testdb.Pool(t)
+	s := postgres.NewStores(pool)
+	var calls atomic.Int32
+	startWorker(t, pool, runnerFunc{"test_flaky_db", func(context.Context, domain.Job) (map[string]any, error) {
+		if calls.Add(1) == 1 {
+			return nil, fmt.Errorf("read responses: %w: connection refused", domain.ErrUnavailable)
+		}
+		return map[string]any{}, nil
+	}})
+	j := waitJob(t, s, enqueue(t, s, "test_flaky_db").ID, final)
+	if j.Status != domain.JobSucceeded || j.Error != "" || calls.Load() != 2 {
+		t.Errorf("job = %s %q after %d runs, want succeeded after 2", j.Status, j.Error, calls.Load())
+	}
+}
+
+// TestWorkerFailsAJobThatTimesOut: River's job timeout cancels the runner's
+// context, and the job fails saying so.
+func TestWorkerFailsAJobThatTimesOut(t *testing.T) {
+	pool := testdb.Pool(t)
+	s := postgres.NewStores(pool)
+	block := runnerFunc{"test_slow", func(ctx context.Context, _ domain.Job) (map[string]any, error) {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}}
+	w, err := postgres.NewWorker(pool, []app.JobRunner{block}, postgres.WorkerConfig{Concurrency: 1, Lease: testLease, JobTimeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = w.Stop(ctx)
+	})
+	j := waitJob(t, s, enqueue(t, s, "test_slow").ID, final)
+	if j.Status != domain.JobFailed || j.Error != "timed out after 300ms: context deadline exceeded" {
+		t.Errorf("job = %s %q, want failed, timed out after 300ms", j.Status, j.Error)
 	}
 }
