@@ -538,6 +538,17 @@ func (c Config) Canonical() ([]byte, error) {
 // MarshalJSON writes c in its canonical form.
 func (c Config) MarshalJSON() ([]byte, error) { return c.Canonical() }
 
+// UnmarshalJSON reads a configuration as DecodeConfig does, so a stored canonical
+// form decodes back to the same judge.
+func (c *Config) UnmarshalJSON(data []byte) error {
+	cfg, err := DecodeConfig(data)
+	if err != nil {
+		return err
+	}
+	*c = cfg
+	return nil
+}
+
 // wireConfig is Config's JSON shape; its field order is the canonical order.
 type wireConfig struct {
 	Name     string         `json:"name"`

@@ -2,6 +2,7 @@ package judging
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -168,6 +169,16 @@ func TestCanonical(t *testing.T) {
 	}
 	if cc, _ := again.Canonical(); !bytes.Equal(cc, ca) {
 		t.Errorf("canonical form is not a fixed point:\n%s\n%s", ca, cc)
+	}
+	// encoding/json round-trips a configuration through the canonical form.
+	var viaJSON Config
+	// (json.Marshal escapes <, > and & in it; Canonical does not.)
+	if b, err := json.Marshal(a); err != nil {
+		t.Errorf("json.Marshal: %v", err)
+	} else if err := json.Unmarshal(b, &viaJSON); err != nil {
+		t.Errorf("json.Unmarshal of the canonical form: %v", err)
+	} else if cv, _ := viaJSON.Canonical(); !bytes.Equal(cv, ca) {
+		t.Errorf("json round trip changed the configuration:\n%s\n%s", ca, cv)
 	}
 	// Any change is a new version.
 	b.Params["temperature"] = 0.0
