@@ -131,12 +131,6 @@ type Limits struct {
 	Concurrency, RequestsPerMinute, TokensPerMinute, MaxAttempts int
 }
 
-// Param names that the judge checks; any other param passes through to the body.
-var checkedParams = map[string]bool{
-	"temperature": true, "seed": true, "max_tokens": true, "top_logprobs": true,
-	"response_format": true, "logprobs": true, "model": true, "messages": true, "n": true, "stream": true,
-}
-
 var namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
 
 // DecodeConfig reads a judge configuration from JSON, strictly: unknown fields,
@@ -397,7 +391,9 @@ func (c Config) validateParserAndTemplate() []error {
 		if p != (ParserConfig{}) {
 			bad("parser", "a reward judge reads its score from the endpoint; leave parser out")
 		}
-		if c.Template != "" {
+		if c.Template != "" && c.Endpoint.Protocol == ProtocolJSON {
+			bad("template", "a json-protocol reward judge sends endpoint.body_template; leave template out")
+		} else if c.Template != "" {
 			if err := checkTemplate(c.Template, Pointwise); err != nil {
 				bad("template", "%v", err)
 			}
@@ -461,7 +457,11 @@ func (c Config) validateParserAndTemplate() []error {
 func validateParams(params map[string]any, protocol, parser string) []error {
 	var errs []error
 	bad := func(name, format string, args ...any) {
-		errs = append(errs, domain.Invalid("params."+name, format, args...))
+		field := "params"
+		if name != "" {
+			field += "." + name
+		}
+		errs = append(errs, domain.Invalid(field, format, args...))
 	}
 	if len(params) > 0 && protocol != ProtocolOpenAI {
 		bad("", "params apply to protocol openai only")
@@ -537,6 +537,17 @@ func (c Config) Canonical() ([]byte, error) {
 
 // MarshalJSON writes c in its canonical form.
 func (c Config) MarshalJSON() ([]byte, error) { return c.Canonical() }
+
+// UnmarshalJSON reads a configuration as DecodeConfig does, so a stored canonical
+// form decodes back to the same judge.
+func (c *Config) UnmarshalJSON(data []byte) error {
+	cfg, err := DecodeConfig(data)
+	if err != nil {
+		return err
+	}
+	*c = cfg
+	return nil
+}
 
 // wireConfig is Config's JSON shape; its field order is the canonical order.
 type wireConfig struct {

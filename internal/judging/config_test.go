@@ -2,6 +2,7 @@ package judging
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -111,6 +112,8 @@ func TestDecodeConfigErrors(t *testing.T) {
 		{"top_logprobs", `{"name": "a", "kind": "pairwise", "params": {"top_logprobs": 50}, ` + base + `}`, "params.top_logprobs", "[0, 20]"},
 		{"response_format", `{"name": "a", "kind": "pairwise", "params": {"response_format": "json"}, ` + base + `}`, "params.response_format", "object"},
 		{"messages param", `{"name": "a", "kind": "pairwise", "params": {"messages": []}, ` + base + `}`, "params.messages", "set by the judge"},
+		{"params on a reward judge", `{"name": "a", "kind": "reward", "params": {"seed": 1}, "endpoint": {"base_url": "http://h/v1", "model": "m", "protocol": "vllm-classify"}}`, "params", "protocol openai only"},
+		{"template on a json reward judge", `{"name": "a", "kind": "reward", "template": "{output}", "endpoint": {"base_url": "http://h/s", "protocol": "json", "score_pointer": "/s", "body_template": {"t": "{output}"}}}`, "template", "body_template"},
 		{"negative price", `{"name": "a", "kind": "pairwise", "price": {"input_per_million": -1}, ` + base + `}`, "price.input_per_million", "≥ 0"},
 		{"fractional limit", `{"name": "a", "kind": "pairwise", "limits": {"concurrency": 1.5}, ` + base + `}`, "limits.concurrency", "integer"},
 		{"zero attempts is default, negative is not", `{"name": "a", "kind": "pairwise", "limits": {"max_attempts": -2}, ` + base + `}`, "limits.max_attempts", "at least 1"},
@@ -168,6 +171,16 @@ func TestCanonical(t *testing.T) {
 	}
 	if cc, _ := again.Canonical(); !bytes.Equal(cc, ca) {
 		t.Errorf("canonical form is not a fixed point:\n%s\n%s", ca, cc)
+	}
+	// encoding/json round-trips a configuration through the canonical form.
+	var viaJSON Config
+	// (json.Marshal escapes <, > and & in it; Canonical does not.)
+	if b, err := json.Marshal(a); err != nil {
+		t.Errorf("json.Marshal: %v", err)
+	} else if err := json.Unmarshal(b, &viaJSON); err != nil {
+		t.Errorf("json.Unmarshal of the canonical form: %v", err)
+	} else if cv, _ := viaJSON.Canonical(); !bytes.Equal(cv, ca) {
+		t.Errorf("json round trip changed the configuration:\n%s\n%s", ca, cv)
 	}
 	// Any change is a new version.
 	b.Params["temperature"] = 0.0

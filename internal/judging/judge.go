@@ -45,7 +45,11 @@ func (j *Judge) Pair(ctx context.Context, p Pair) (PairResult, error) {
 		half := 0.5
 		return PairResult{Preference: &half, Identical: true}, nil
 	}
-	orders := j.orders(p.Key)
+	key := p.Key
+	if key == "" {
+		key = p.Instruction // as AlpacaEval seeds its order
+	}
+	orders := j.orders(key)
 	calls := make([]Call, len(orders))
 	errs := make([]error, len(orders))
 	if len(orders) == 1 {

@@ -289,6 +289,26 @@ func TestPairOrders(t *testing.T) {
 	}
 }
 
+func TestRandomOrderWithoutKeyFollowsTheInstruction(t *testing.T) {
+	fc := &fakeCaller{ChatFunc: symmetricJudge(0.7)}
+	j, _ := New(pairwiseConfig(t, OrderRandom, ParserLogprobs), fc, Options{})
+	seen := map[string]bool{}
+	for i := 0; i < 20; i++ {
+		q := strings.Repeat("q", i+1)
+		res, err := j.Pair(context.Background(), Pair{Instruction: q, Output1: "good", Output2: "bad"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := res.Calls[0].Order, RandomOrder(q); got != want {
+			t.Errorf("instruction %q shown in order %s, want %s", q, got, want)
+		}
+		seen[res.Calls[0].Order] = true
+	}
+	if len(seen) != 2 {
+		t.Errorf("orders without keys: %v; want both", seen)
+	}
+}
+
 func TestPairIdenticalOutputsNeedNoCall(t *testing.T) {
 	fc := &fakeCaller{ChatFunc: func(ChatRequest) (ChatReply, error) { return ChatReply{}, errors.New("called") }}
 	j, err := New(pairwiseConfig(t, OrderBoth, ParserLogprobs), fc, Options{})

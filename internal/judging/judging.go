@@ -118,7 +118,7 @@ type Options struct {
 // Pair is one pairwise judgment to make.
 type Pair struct {
 	// Key seeds order "random" (the prompt id, say): the same key is always shown
-	// in the same order.
+	// in the same order. An empty Key seeds it with the instruction.
 	Key         string
 	Instruction string
 	Output1     string

@@ -478,21 +478,33 @@ func writeVLLMError(w http.ResponseWriter, status int, msg string) {
 	})
 }
 
-// Flaky wraps a chat script so that requests number every, 2·every, ... (counted
-// over the server's life) fail first: alternately 429 with Retry-After-Ms
-// retryAfterMs and 500. A retrying client still gets every answer.
+// Flaky wraps a chat script so that every every-th request fails, alternately
+// with 429 (Retry-After-Ms retryAfterMs) and 500, but never a request (the same
+// model, messages and params) that has failed before: a client that retries
+// gets every answer on its second attempt at the latest.
 func Flaky(every int, retryAfterMs string, next func(Request) Reply) func(Request) Reply {
-	var n atomic.Int64
+	var mu sync.Mutex
+	n, failures := 0, 0
+	failed := map[string]bool{}
 	return func(req Request) Reply {
-		k := n.Add(1)
-		if every > 0 && k%int64(every) == 0 {
-			if (k/int64(every))%2 == 1 {
-				return Reply{Status: http.StatusTooManyRequests, RetryAfterMs: retryAfterMs, ErrorType: "requests", ErrorCode: "rate_limit_exceeded",
-					ErrorMessage: "Rate limit reached for requests. Please try again in " + retryAfterMs + "ms."}
-			}
-			return Reply{Status: http.StatusInternalServerError, ErrorType: "server_error",
-				ErrorMessage: "The server had an error while processing your request. Sorry about that!"}
+		key, _ := json.Marshal(req.Body)
+		mu.Lock()
+		n++
+		fail := every > 0 && n%every == 0 && !failed[string(key)]
+		if fail {
+			failed[string(key)] = true
+			failures++
 		}
-		return next(req)
+		k := failures
+		mu.Unlock()
+		if !fail {
+			return next(req)
+		}
+		if k%2 == 1 {
+			return Reply{Status: http.StatusTooManyRequests, RetryAfterMs: retryAfterMs, ErrorType: "requests", ErrorCode: "rate_limit_exceeded",
+				ErrorMessage: "Rate limit reached for requests. Please try again in " + retryAfterMs + "ms."}
+		}
+		return Reply{Status: http.StatusInternalServerError, ErrorType: "server_error",
+			ErrorMessage: "The server had an error while processing your request. Sorry about that!"}
 	}
 }
