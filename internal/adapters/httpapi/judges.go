@@ -112,38 +112,38 @@ func (s *Server) getJudge(c echo.Context) error {
 	return respond(c, http.StatusOK, toJudgeOut(j))
 }
 
-// judgeRefIn is a judge named alone ("name", the latest version) or with its
-// version ({"name", "version"}).
-type judgeRefIn struct {
-	Name    string
-	Version int
-}
-
-func (r *judgeRefIn) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if len(b) > 0 && b[0] == '"' {
-		return json.Unmarshal(b, &r.Name)
-	}
-	var obj struct {
-		Name    string `json:"name"`
-		Version int    `json:"version"`
-	}
-	if err := decodeStrict(b, &obj, "judge"); err != nil {
-		return err
-	}
-	if obj.Version < 1 {
-		return badRequest("judge.version", "must be a positive integer (leave the version out for the latest)")
-	}
-	r.Name, r.Version = obj.Name, obj.Version
-	return nil
-}
-
 type judgeRunIn struct {
-	Judge    *judgeRefIn `json:"judge"`
-	Baseline string      `json:"baseline"`
-	Models   []string    `json:"models"`
-	Cache    *bool       `json:"cache"`
+	// Judge is a name (the latest version) or {"name", "version"}.
+	Judge    json.RawMessage `json:"judge"`
+	Baseline string          `json:"baseline"`
+	Models   []string        `json:"models"`
+	Cache    *bool           `json:"cache"`
 	ownedFields
+}
+
+// judgeRef reads a run's judge: a name, or {"name", "version"}.
+func judgeRef(raw json.RawMessage) (name string, version int, err error) {
+	raw = bytes.TrimSpace(raw)
+	switch {
+	case len(raw) == 0 || string(raw) == "null":
+		return "", 0, nil // the use case says it is required
+	case raw[0] == '"':
+		err = decodeStrict(raw, &name, "judge")
+		return name, 0, err
+	case raw[0] != '{':
+		return "", 0, badRequest("judge", "must be a judge's name or {\"name\", \"version\"}")
+	}
+	var ref struct {
+		Name    string `json:"name"`
+		Version *int   `json:"version"`
+	}
+	if err := decodeStrict(raw, &ref, "judge"); err != nil {
+		return "", 0, err
+	}
+	if ref.Version == nil || *ref.Version < 1 {
+		return "", 0, badRequest("judge.version", "must be a positive integer (give the name alone for the latest version)")
+	}
+	return ref.Name, *ref.Version, nil
 }
 
 // startJudgeRun enqueues a judge run: 202 with the job, whose progress
@@ -154,8 +154,9 @@ func (s *Server) startJudgeRun(c echo.Context) error {
 		return err
 	}
 	run := app.JudgeRunInput{Baseline: in.Baseline, Models: in.Models, Cache: in.Cache}
-	if in.Judge != nil {
-		run.Judge, run.JudgeVersion = in.Judge.Name, in.Judge.Version
+	var err error
+	if run.Judge, run.JudgeVersion, err = judgeRef(in.Judge); err != nil {
+		return err
 	}
 	job, err := s.svc.JudgeRuns.Start(c.Request().Context(), param(c, "eval"), run)
 	if err != nil {
