@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,7 +15,6 @@ import (
 	"time"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/adapters/openai"
-	"github.com/rlhf-eval/rlhf-eval/internal/adapters/openai/openaitest"
 	"github.com/rlhf-eval/rlhf-eval/internal/judging"
 )
 
@@ -34,16 +34,34 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-func benchServer(b *testing.B) *openaitest.Server {
-	return openaitest.New(b, openaitest.Options{Chat: func(openaitest.Request) openaitest.Reply {
-		return openaitest.Reply{Delay: benchLatency, Content: "A", FinishReason: "length", Tokens: []openaitest.Token{{Token: "A", Logprob: -0.4,
-			TopLogprobs: []openaitest.Candidate{{Token: "A", Logprob: -0.4}, {Token: "B", Logprob: -1.1}, {Token: "The", Logprob: -6}}}}}
-	}})
+// benchCompletion is a chat completion as OpenAI sends it for a one-token answer
+// with top_logprobs.
+const benchCompletion = `{"id":"chatcmpl-bench","object":"chat.completion","created":1764720000,"model":"bench",` +
+	`"choices":[{"index":0,"message":{"role":"assistant","content":"A","refusal":null,"annotations":[]},` +
+	`"logprobs":{"content":[{"token":"A","logprob":-0.4,"bytes":[65],"top_logprobs":[{"token":"A","logprob":-0.4,"bytes":[65]},` +
+	`{"token":"B","logprob":-1.1,"bytes":[66]},{"token":"The","logprob":-6,"bytes":[84,104,101]}]}],"refusal":null},` +
+	`"finish_reason":"length"}],"usage":{"prompt_tokens":700,"completion_tokens":1,"total_tokens":701,` +
+	`"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,` +
+	`"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}},"service_tier":"default","system_fingerprint":"fp_bench"}`
+
+// benchServer answers every chat request after benchLatency with
+// benchCompletion. It reads but does not decode the request, so that the
+// process's CPU is the client's (openaitest, which checks each request, is for
+// correctness, not for measuring).
+func benchServer(b *testing.B) string {
+	body := []byte(benchCompletion)
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		time.Sleep(benchLatency)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body)
+	}))
+	b.Cleanup(s.Close)
+	return s.URL + "/v1"
 }
 
 // runParallel calls fn(i) for i in [0, n) from benchConcurrency goroutines and
-// reports the rate against the endpoint's bound and the process CPU per call
-// (client and the in-process fake server together).
+// reports the rate against the endpoint's bound and the process CPU per call.
 func runParallel(b *testing.B, fn func(i int) error) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -86,11 +104,11 @@ func runParallel(b *testing.B, fn func(i int) error) {
 // ./internal/adapters/openai
 func BenchmarkPairwiseJudge(b *testing.B) {
 	b.Run("baseline=raw-http", func(b *testing.B) {
-		srv := benchServer(b)
+		base := benchServer(b)
 		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 512}}
 		body := `{"model": "bench", "messages": [{"role": "user", "content": "x"}], "max_tokens": 1, "logprobs": true, "top_logprobs": 5}`
 		runParallel(b, func(int) error {
-			resp, err := client.Post(srv.BaseURL()+"/chat/completions", "application/json", strings.NewReader(body))
+			resp, err := client.Post(base+"/chat/completions", "application/json", strings.NewReader(body))
 			if err != nil {
 				return err
 			}
@@ -103,10 +121,10 @@ func BenchmarkPairwiseJudge(b *testing.B) {
 		})
 	})
 	b.Run("judge", func(b *testing.B) {
-		srv := benchServer(b)
+		base := benchServer(b)
 		cfg, err := judging.DecodeConfig([]byte(fmt.Sprintf(`{"name": "bench", "kind": "pairwise", "order": "random",
 			"endpoint": {"base_url": %q, "model": "bench"}, "parser": {"type": "logprobs"},
-			"limits": {"concurrency": %d}}`, srv.BaseURL(), benchConcurrency)))
+			"limits": {"concurrency": %d}}`, base, benchConcurrency)))
 		if err != nil {
 			b.Fatal(err)
 		}
