@@ -84,6 +84,7 @@ fuzz:
 ## make test runs a quick subset of them when the data is there)
 check-data:
 	$(GO) test -count=1 -v -run RealData ./cmd/rlhf-eval -args -data $(abspath $(DATA)) -data-all
+	$(GO) test -count=1 -v -run RealData ./internal/adapters/openai -args -data $(abspath $(DATA)) -data-all
 
 ## check-detectors: every detector against the labelled real outputs in testdata/labels,
 ## per source and split (SPLIT=dev|heldout|all, default all; make test runs dev when the

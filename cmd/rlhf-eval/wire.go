@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -15,6 +16,7 @@ import (
 	"github.com/rlhf-eval/rlhf-eval/internal/adapters/cli"
 	"github.com/rlhf-eval/rlhf-eval/internal/adapters/httpapi"
 	"github.com/rlhf-eval/rlhf-eval/internal/adapters/metrics"
+	"github.com/rlhf-eval/rlhf-eval/internal/adapters/openai"
 	"github.com/rlhf-eval/rlhf-eval/internal/adapters/postgres"
 	"github.com/rlhf-eval/rlhf-eval/internal/adapters/system"
 	"github.com/rlhf-eval/rlhf-eval/internal/app"
@@ -28,10 +30,14 @@ type root struct {
 	cfg config
 	log *slog.Logger
 	reg *scoring.Registry
+	// judgeCallers call judge endpoints: one caller, and one rate limiter, per
+	// judge version for the whole process. API keys come from the environment
+	// variables the judges name.
+	judgeCallers *openai.Callers
 }
 
 func newRoot(cfg config, log *slog.Logger, reg *scoring.Registry) *root {
-	return &root{cfg: cfg, log: log, reg: reg}
+	return &root{cfg: cfg, log: log, reg: reg, judgeCallers: openai.NewCallers(os.Getenv, nil)}
 }
 
 // connect makes sure the database exists, opens the pool and waits briefly for the
@@ -253,7 +259,11 @@ func (r *root) runners(d app.Deps) ([]app.JobRunner, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []app.JobRunner{purge, rescore}, nil
+	judge, err := app.NewJudgeRunner(d, r.judgeCallers)
+	if err != nil {
+		return nil, err
+	}
+	return []app.JobRunner{purge, rescore, judge}, nil
 }
 
 // startWorker starts RLHF_WORKERS job workers on pool, with the periodic

@@ -46,7 +46,8 @@ ORDER BY scorer, model, bucket;
 
 -- RollupScores and HistogramScores fold the stored scores of the given responses
 -- (those a bulk ingest inserted) into one rollup shard, reading them through the
--- scores primary key.
+-- scores primary key; with scorer, only that scorer's (a judge's new score on
+-- responses stored before).
 
 -- name: RollupScores :exec
 INSERT INTO score_rollups AS r (evaluation_id, scorer, model, shard, n_scores, n, mean, m2, min_value, max_value, n_pass_known, n_passed, n_errors)
@@ -55,6 +56,7 @@ SELECT s.evaluation_id, s.scorer, s.model, @shard::smallint, count(*), count(s.v
        count(s.passed), count(*) FILTER (WHERE s.passed), count(s.error)
 FROM scores s
 WHERE s.evaluation_id = @evaluation_id AND s.response_id = ANY(@inserted::uuid[])
+  AND (sqlc.narg(scorer)::text IS NULL OR s.scorer = sqlc.narg(scorer))
 GROUP BY s.evaluation_id, s.scorer, s.model
 ORDER BY s.evaluation_id, s.scorer, s.model
 ON CONFLICT (evaluation_id, scorer, model, shard) DO UPDATE
@@ -77,6 +79,7 @@ INSERT INTO score_histograms AS h (evaluation_id, scorer, model, shard, bucket, 
 SELECT s.evaluation_id, s.scorer, s.model, @shard::smallint, score_bucket(s.value), count(*), min(s.value), max(s.value)
 FROM scores s
 WHERE s.evaluation_id = @evaluation_id AND s.response_id = ANY(@inserted::uuid[]) AND s.value IS NOT NULL
+  AND (sqlc.narg(scorer)::text IS NULL OR s.scorer = sqlc.narg(scorer))
 GROUP BY s.evaluation_id, s.scorer, s.model, score_bucket(s.value)
 ORDER BY s.evaluation_id, s.scorer, s.model, score_bucket(s.value)
 ON CONFLICT (evaluation_id, scorer, model, shard, bucket) DO UPDATE

@@ -204,6 +204,10 @@ type Services struct {
 	Scoring     *Scoring
 	Idempotency *Idempotency
 	Jobs        *Jobs
+	// Judges, JudgeRuns and Judgments are nil when the stores lack judges or jobs.
+	Judges    *Judges
+	JudgeRuns *JudgeRuns
+	Judgments *Judgments
 }
 
 // NewServices builds every use case on d.
@@ -211,6 +215,7 @@ func NewServices(d Deps) (Services, error) {
 	if err := d.check(); err != nil {
 		return Services{}, err
 	}
+	judges, runs, judgments := judgeServices(d)
 	return Services{
 		Evaluations: &Evaluations{d: d},
 		Responses:   &Responses{d: d},
@@ -222,5 +227,8 @@ func NewServices(d Deps) (Services, error) {
 		Idempotency: &Idempotency{d: d},
 		Jobs:        &Jobs{d: d},
 		Scoring:     NewScoring(d.Registry, d.Limits),
+		Judges:      judges,
+		JudgeRuns:   runs,
+		Judgments:   judgments,
 	}, nil
 }

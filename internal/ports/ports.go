@@ -158,6 +158,8 @@ type Stores struct {
 	RateLimits  RateLimitStore
 	Jobs        JobStore
 	Maintenance MaintenanceStore
+	Judges      JudgeStore
+	Judgments   JudgmentStore
 }
 
 // TxRunner runs fn in one transaction with stores bound to it. The transaction

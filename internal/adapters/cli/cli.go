@@ -112,6 +112,7 @@ RLHF_DATABASE_URL directly, as serve, migrate and keys create always do.`,
 		logoutCmd(env),
 		versionCmd(),
 		jobsCmd(env), workerCmd(env),
+		judgesCmd(env), judgeCmd(env),
 	)
 	root.PersistentFlags().String("server", "", "the rlhf-eval server to talk to (default $RLHF_URL, else the login file's)")
 	strictGroups(root)

@@ -115,7 +115,8 @@ func (f fakePinger) Ping(ctx context.Context) error { return f.PingFunc(ctx) }
 func fakeServer(t *testing.T, evals fakeEvaluations, keys fakeKeys, db fakePinger) *Server {
 	t.Helper()
 	s, err := New(Services{Evaluations: evals, Responses: fakeResponses{}, Comparisons: fakeComparisons{}, Keys: keys,
-		Summaries: fakeSummaries{}, Diffs: fakeDiffs{}, Preferences: fakePreferences{}, Scoring: fakeScoring{}, Jobs: fakeJobs{}, DB: db},
+		Summaries: fakeSummaries{}, Diffs: fakeDiffs{}, Preferences: fakePreferences{}, Scoring: fakeScoring{}, Jobs: fakeJobs{}, DB: db,
+		Judges: fakeJudges{}, JudgeRuns: fakeJudgeRuns{}, Judgments: fakeJudgments{}},
 		Config{MetricsHandler: metrics.New(nil).Handler()}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)

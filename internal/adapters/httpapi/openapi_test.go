@@ -993,6 +993,7 @@ func TestOpenAPIConformance(t *testing.T) {
 		{name: "delete the compressed one", method: "DELETE", path: evals + "/oa-gzip", key: "$admin", status: 202},
 		{name: "its reports are gone", method: "GET", path: prefs + "/leaderboard", key: "$read", status: 404},
 	}
+	steps = append(steps, judgeSteps()...)
 
 	covered := map[string]bool{}
 	for _, st := range steps {

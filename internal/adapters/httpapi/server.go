@@ -79,6 +79,9 @@ type Services struct {
 	RateLimit   RateLimiter
 	// Consistency is set when a read replica serves reads (nil: no tokens).
 	Consistency ConsistencyService
+	Judges      JudgeService
+	JudgeRuns   JudgeRunService
+	Judgments   JudgmentService
 }
 
 // Config tunes the HTTP adapter.
@@ -111,7 +114,8 @@ type Server struct {
 func New(svc Services, cfg Config, log *slog.Logger) (*Server, error) {
 	switch {
 	case svc.Evaluations == nil || svc.Responses == nil || svc.Comparisons == nil || svc.Keys == nil ||
-		svc.Summaries == nil || svc.Diffs == nil || svc.Preferences == nil || svc.Scoring == nil || svc.Jobs == nil || svc.DB == nil:
+		svc.Summaries == nil || svc.Diffs == nil || svc.Preferences == nil || svc.Scoring == nil || svc.Jobs == nil || svc.DB == nil,
+		svc.Judges == nil || svc.JudgeRuns == nil || svc.Judgments == nil:
 		return nil, errors.New("httpapi: a service is missing")
 	case log == nil:
 		return nil, errors.New("httpapi: no logger")
@@ -209,6 +213,7 @@ func (s *Server) routes() {
 	e.GET("/v1/keys", s.listKeys, admin)
 	e.DELETE("/v1/keys/:id", s.revokeKey, admin, noQuery)
 	s.jobRoutes(read, write)
+	s.judgeRoutes(read, write)
 }
 
 // writeJSON encodes v without HTML escaping (texts are model outputs; escaping
@@ -250,9 +255,13 @@ func (s *Server) readyz(c echo.Context) error {
 
 // ServicesFrom takes the routes' use cases from app's set.
 func ServicesFrom(svc app.Services, db Pinger) Services {
-	return Services{
+	out := Services{
 		Evaluations: svc.Evaluations, Responses: svc.Responses, Comparisons: svc.Comparisons, Keys: svc.Keys,
 		Summaries: svc.Summaries, Diffs: svc.Diffs, Preferences: svc.Preferences, Scoring: svc.Scoring, DB: db,
 		Idempotency: svc.Idempotency, Jobs: svc.Jobs,
 	}
+	if svc.Judges != nil && svc.JudgeRuns != nil && svc.Judgments != nil {
+		out.Judges, out.JudgeRuns, out.Judgments = svc.Judges, svc.JudgeRuns, svc.Judgments
+	}
+	return out
 }

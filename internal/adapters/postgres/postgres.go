@@ -133,6 +133,8 @@ func storesOn(db dbtx) ports.Stores {
 		RateLimits:  &LimitStore{q: dbsqlc.New(db)},
 		Jobs:        &JobStore{db: db, q: dbsqlc.New(db)},
 		Maintenance: &MaintenanceStore{db: db, q: dbsqlc.New(db)},
+		Judges:      &JudgeStore{db: db, q: dbsqlc.New(db)},
+		Judgments:   &JudgmentStore{db: db, q: dbsqlc.New(db)},
 	}
 }
 

@@ -148,17 +148,7 @@ func (s *ResponseStore) DeleteResponse(ctx context.Context, evaluationID, id dom
 		if err != nil {
 			return translate(err)
 		}
-		ev := pgID(evaluationID)
-		if err := q.DeleteModelRollups(ctx, dbsqlc.DeleteModelRollupsParams{EvaluationID: ev, Model: model}); err != nil {
-			return translate(err)
-		}
-		if err := q.DeleteModelHistograms(ctx, dbsqlc.DeleteModelHistogramsParams{EvaluationID: ev, Model: model}); err != nil {
-			return translate(err)
-		}
-		if err := q.RebuildModelRollups(ctx, dbsqlc.RebuildModelRollupsParams{EvaluationID: ev, Model: model}); err != nil {
-			return translate(err)
-		}
-		return translate(q.RebuildModelHistograms(ctx, dbsqlc.RebuildModelHistogramsParams{EvaluationID: ev, Model: model}))
+		return rebuildModelRollups(ctx, q, pgID(evaluationID), model)
 	})
 }
 

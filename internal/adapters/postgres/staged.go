@@ -215,12 +215,18 @@ func stageResponses(ctx context.Context, q *dbsqlc.Queries, rs []domain.Response
 // rollupResponses folds the inserted responses' scores into the summary rollups,
 // on a random shard.
 func rollupResponses(ctx context.Context, q *dbsqlc.Queries, evalID domain.ID, inserted []domain.ID) error {
+	return rollupScorer(ctx, q, evalID, inserted, nil)
+}
+
+// rollupScorer folds the scores of the given responses (only scorer's, when not
+// nil) into the summary rollups, on a random shard.
+func rollupScorer(ctx context.Context, q *dbsqlc.Queries, evalID domain.ID, responses []domain.ID, scorer *string) error {
 	shard := int16(rand.IntN(rollupShards))
-	ids := pgIDs(inserted)
-	if err := q.RollupScores(ctx, dbsqlc.RollupScoresParams{Shard: shard, EvaluationID: pgID(evalID), Inserted: ids}); err != nil {
+	ids := pgIDs(responses)
+	if err := q.RollupScores(ctx, dbsqlc.RollupScoresParams{Shard: shard, EvaluationID: pgID(evalID), Inserted: ids, Scorer: scorer}); err != nil {
 		return translate(err)
 	}
-	return translate(q.HistogramScores(ctx, dbsqlc.HistogramScoresParams{Shard: shard, EvaluationID: pgID(evalID), Inserted: ids}))
+	return translate(q.HistogramScores(ctx, dbsqlc.HistogramScoresParams{Shard: shard, EvaluationID: pgID(evalID), Inserted: ids, Scorer: scorer}))
 }
 
 // BeginComparisons starts a staged write of comparisons.

@@ -34,6 +34,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Tx", func(t *testing.T) { testTx(t, h) })
 	t.Run("Jobs", func(t *testing.T) { testJobs(t, h) })
 	t.Run("Maintenance", func(t *testing.T) { testMaintenance(t, h) })
+	t.Run("Judges", func(t *testing.T) { testJudges(t, h) })
 }
 
 var seq atomic.Int64

@@ -110,6 +110,48 @@ type Job struct {
 	FinishedAt        *time.Time
 }
 
+type Judge struct {
+	Name       string
+	Version    int32
+	Kind       string
+	Config     []byte
+	ConfigHash []byte
+	CreatedAt  time.Time
+}
+
+type Judgment struct {
+	EvaluationID      pgtype.UUID
+	ID                pgtype.UUID
+	JobID             pgtype.UUID
+	Item              string
+	Call              int16
+	JudgeName         string
+	JudgeVersion      int32
+	ResponseAID       pgtype.UUID
+	ResponseBID       pgtype.UUID
+	ResponseID        pgtype.UUID
+	ComparisonID      pgtype.UUID
+	RequestHash       string
+	Messages          []byte
+	Content           string
+	Logprobs          []byte
+	FinishReason      string
+	SystemFingerprint string
+	Raw               []byte
+	Reward            *float64
+	Verdict           *float64
+	ParseError        string
+	OrderShown        string
+	Identical         bool
+	InputTokens       int64
+	OutputTokens      int64
+	Cost              float64
+	LatencyMs         float64
+	Attempts          int32
+	Cached            bool
+	CreatedAt         time.Time
+}
+
 type RateBucket struct {
 	ApiKeyID  pgtype.UUID
 	Tokens    float64

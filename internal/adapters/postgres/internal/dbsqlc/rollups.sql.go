@@ -93,6 +93,7 @@ INSERT INTO score_histograms AS h (evaluation_id, scorer, model, shard, bucket, 
 SELECT s.evaluation_id, s.scorer, s.model, $1::smallint, score_bucket(s.value), count(*), min(s.value), max(s.value)
 FROM scores s
 WHERE s.evaluation_id = $2 AND s.response_id = ANY($3::uuid[]) AND s.value IS NOT NULL
+  AND ($4::text IS NULL OR s.scorer = $4)
 GROUP BY s.evaluation_id, s.scorer, s.model, score_bucket(s.value)
 ORDER BY s.evaluation_id, s.scorer, s.model, score_bucket(s.value)
 ON CONFLICT (evaluation_id, scorer, model, shard, bucket) DO UPDATE
@@ -105,10 +106,16 @@ type HistogramScoresParams struct {
 	Shard        int16
 	EvaluationID pgtype.UUID
 	Inserted     []pgtype.UUID
+	Scorer       *string
 }
 
 func (q *Queries) HistogramScores(ctx context.Context, arg HistogramScoresParams) error {
-	_, err := q.db.Exec(ctx, histogramScores, arg.Shard, arg.EvaluationID, arg.Inserted)
+	_, err := q.db.Exec(ctx, histogramScores,
+		arg.Shard,
+		arg.EvaluationID,
+		arg.Inserted,
+		arg.Scorer,
+	)
 	return err
 }
 
@@ -217,6 +224,7 @@ SELECT s.evaluation_id, s.scorer, s.model, $1::smallint, count(*), count(s.value
        count(s.passed), count(*) FILTER (WHERE s.passed), count(s.error)
 FROM scores s
 WHERE s.evaluation_id = $2 AND s.response_id = ANY($3::uuid[])
+  AND ($4::text IS NULL OR s.scorer = $4)
 GROUP BY s.evaluation_id, s.scorer, s.model
 ORDER BY s.evaluation_id, s.scorer, s.model
 ON CONFLICT (evaluation_id, scorer, model, shard) DO UPDATE
@@ -239,12 +247,19 @@ type RollupScoresParams struct {
 	Shard        int16
 	EvaluationID pgtype.UUID
 	Inserted     []pgtype.UUID
+	Scorer       *string
 }
 
 // RollupScores and HistogramScores fold the stored scores of the given responses
 // (those a bulk ingest inserted) into one rollup shard, reading them through the
-// scores primary key.
+// scores primary key; with scorer, only that scorer's (a judge's new score on
+// responses stored before).
 func (q *Queries) RollupScores(ctx context.Context, arg RollupScoresParams) error {
-	_, err := q.db.Exec(ctx, rollupScores, arg.Shard, arg.EvaluationID, arg.Inserted)
+	_, err := q.db.Exec(ctx, rollupScores,
+		arg.Shard,
+		arg.EvaluationID,
+		arg.Inserted,
+		arg.Scorer,
+	)
 	return err
 }
