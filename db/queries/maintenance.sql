@@ -24,6 +24,16 @@ SELECT id FROM responses WHERE evaluation_id = @evaluation_id ORDER BY id LIMIT 
 -- foreign key's cascade.
 DELETE FROM scores WHERE evaluation_id = @evaluation_id AND response_id = ANY(@response_ids::uuid[]);
 
+-- name: DeleteScorerScoresOfResponses :exec
+-- What a rescore replaces: the scores the evaluation's scorers wrote. Scores a
+-- model judge wrote (a judgment of that judge on that response exists) are not
+-- the scorers' and stay.
+DELETE FROM scores s
+WHERE s.evaluation_id = @evaluation_id AND s.response_id = ANY(@response_ids::uuid[])
+  AND NOT EXISTS (
+      SELECT 1 FROM judgments j
+      WHERE j.evaluation_id = s.evaluation_id AND j.response_id = s.response_id AND j.judge_name = s.scorer);
+
 -- name: DeleteResponsesByID :execrows
 DELETE FROM responses WHERE evaluation_id = @evaluation_id AND id = ANY(@ids::uuid[]);
 

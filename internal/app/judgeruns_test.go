@@ -16,6 +16,7 @@ import (
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/ports"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
+	"github.com/rlhf-eval/rlhf-eval/internal/scoring/assertion"
 )
 
 // judgeFixture is an evaluation with a baseline and a candidate model answering
@@ -50,7 +51,7 @@ func between(s, start, end string) string {
 
 func newJudgeFixture(t *testing.T, chat func(openaitest.Request) openaitest.Reply) *judgeFixture {
 	t.Helper()
-	reg, err := scoring.NewRegistry()
+	reg, err := scoring.NewRegistry(assertion.Length())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -554,6 +555,64 @@ func TestJudgeRunRewardScores(t *testing.T) {
 	for _, s := range b.Scores {
 		if s.Scorer == "rm" {
 			t.Errorf("base-q0 got a reward score")
+		}
+	}
+}
+
+// TestRescoreKeepsJudgeScores: changing an evaluation's scorers rescores its
+// responses with them, and leaves the scores a model judge wrote in place.
+func TestRescoreKeepsJudgeScores(t *testing.T) {
+	f := newJudgeFixture(t, func(openaitest.Request) openaitest.Reply { return openaitest.Reply{Content: "Rating: [[6]]"} })
+	ctx := context.Background()
+	cfg := fmt.Sprintf(`{"name": "grader", "kind": "pointwise",
+		"endpoint": {"base_url": %q, "model": "judge-model", "api_key_env": "JUDGE_TEST_KEY"},
+		"parser": {"type": "score", "min": 1, "max": 10}}`, f.srv.BaseURL())
+	if _, _, err := f.svc.Judges.Create(ctx, []byte(cfg)); err != nil {
+		t.Fatal(err)
+	}
+	job := f.start(app.JudgeRunInput{Judge: "grader"})
+	if _, err := f.runner.Run(ctx, job); err != nil {
+		t.Fatal(err)
+	}
+	scorers := []scoring.Config{{Type: "length"}}
+	_, rescore, err := f.svc.Evaluations.UpdateAndRescore(ctx, f.eval.Name, app.EvaluationPatch{Scorers: &scorers})
+	if err != nil || rescore == nil {
+		t.Fatalf("UpdateAndRescore = %v, %v; want a rescore job", rescore, err)
+	}
+	runner, err := app.NewRescoreRunner(f.deps, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runner.Run(ctx, *rescore); err != nil {
+		t.Fatal(err)
+	}
+	r, err := f.svc.Responses.Get(ctx, f.eval.Name, "cand-q0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, s := range r.Scores {
+		if s.Value != nil {
+			got[s.Scorer] = *s.Value
+		}
+	}
+	if got["grader"] != 6 || got["length"] == 0 {
+		t.Fatalf("scores after the rescore = %v; want the judge's grader score kept beside the new length score", got)
+	}
+	rolled, err := f.svc.Summaries.Summary(ctx, f.eval.Name, app.SummaryInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exact, err := f.svc.Summaries.Summary(ctx, f.eval.Name, app.SummaryInput{Exact: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rolled.Scorers) != 2 || len(exact.Scorers) != 2 {
+		t.Fatalf("summary rows: %d from the rollups, %d exact; want grader and length", len(rolled.Scorers), len(exact.Scorers))
+	}
+	for i := range rolled.Scorers {
+		if a, b := rolled.Scorers[i], exact.Scorers[i]; a.Scorer != b.Scorer || a.N != b.N || math.Abs(*a.Mean-*b.Mean) > 1e-12 {
+			t.Errorf("rollup %+v differs from the scores %+v", a, b)
 		}
 	}
 }

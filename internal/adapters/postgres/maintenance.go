@@ -101,7 +101,7 @@ func (s *MaintenanceStore) ReplaceScores(ctx context.Context, evaluationID domai
 	}
 	return inTx(ctx, s.db, func(tx pgx.Tx) error {
 		q := dbsqlc.New(tx)
-		if err := q.DeleteScoresOfResponses(ctx, dbsqlc.DeleteScoresOfResponsesParams{EvaluationID: pgID(evaluationID), ResponseIds: pgIDs(ids)}); err != nil {
+		if err := q.DeleteScorerScoresOfResponses(ctx, dbsqlc.DeleteScorerScoresOfResponsesParams{EvaluationID: pgID(evaluationID), ResponseIds: pgIDs(ids)}); err != nil {
 			return translate(err)
 		}
 		if len(rows) == 0 {

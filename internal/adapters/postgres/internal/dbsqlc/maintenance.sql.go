@@ -77,6 +77,27 @@ func (q *Queries) DeleteResponsesByID(ctx context.Context, arg DeleteResponsesBy
 	return result.RowsAffected(), nil
 }
 
+const deleteScorerScoresOfResponses = `-- name: DeleteScorerScoresOfResponses :exec
+DELETE FROM scores s
+WHERE s.evaluation_id = $1 AND s.response_id = ANY($2::uuid[])
+  AND NOT EXISTS (
+      SELECT 1 FROM judgments j
+      WHERE j.evaluation_id = s.evaluation_id AND j.response_id = s.response_id AND j.judge_name = s.scorer)
+`
+
+type DeleteScorerScoresOfResponsesParams struct {
+	EvaluationID pgtype.UUID
+	ResponseIds  []pgtype.UUID
+}
+
+// What a rescore replaces: the scores the evaluation's scorers wrote. Scores a
+// model judge wrote (a judgment of that judge on that response exists) are not
+// the scorers' and stay.
+func (q *Queries) DeleteScorerScoresOfResponses(ctx context.Context, arg DeleteScorerScoresOfResponsesParams) error {
+	_, err := q.db.Exec(ctx, deleteScorerScoresOfResponses, arg.EvaluationID, arg.ResponseIds)
+	return err
+}
+
 const deleteScoresOfResponses = `-- name: DeleteScoresOfResponses :exec
 DELETE FROM scores WHERE evaluation_id = $1 AND response_id = ANY($2::uuid[])
 `
