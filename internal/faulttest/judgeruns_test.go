@@ -315,6 +315,47 @@ func TestJudgeRunOverHTTP(t *testing.T) {
 		}
 	})
 
+	t.Run("the command line runs a judge through the server with only an API key", func(t *testing.T) {
+		cli := func(args ...string) (stdout, stderr string, err error) {
+			cmd := exec.Command(Binary(t), args...)
+			// The database URL leads nowhere: everything goes through the API.
+			cmd.Env = append(os.Environ(), "RLHF_DATABASE_URL=postgres://nobody@127.0.0.1:1/none?connect_timeout=1",
+				"RLHF_URL="+f.admin.Base, "RLHF_API_KEY="+f.admin.Key)
+			cmd.Dir = t.TempDir()
+			var o, e bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &o, &e
+			err = cmd.Run()
+			return o.String(), e.String(), err
+		}
+		dir := t.TempDir()
+		cfg := fmt.Sprintf(`{"name": "remote-judge", "kind": "pairwise", "order": "fixed",
+			"endpoint": {"base_url": %q, "model": "judge-model", "api_key_env": "JUDGE_E2E_KEY"}, "parser": {"type": "verdict"}}`, e.BaseURL())
+		if err := os.WriteFile(filepath.Join(dir, "judge.json"), []byte(cfg), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if out, errOut, err := cli("judges", "create", "--file", filepath.Join(dir, "judge.json")); err != nil || !strings.Contains(out, "judge remote-judge version 1") {
+			t.Fatalf("judges create: %v\n%s%s", err, out, errOut)
+		}
+		if out, _, err := cli("judges", "list", "--format", "csv"); err != nil || !strings.Contains(out, "remote-judge,1,pairwise") {
+			t.Errorf("judges list: %v\n%s", err, out)
+		}
+		out, errOut, err := cli("judge", "run", "--evaluation", evalName, "--judge", "remote-judge", "--baseline", "base",
+			"--models", "cand", "--no-cache", "--wait", "--poll", "100ms")
+		if err != nil {
+			t.Fatalf("judge run --wait: %v\n%s%s", err, out, errOut)
+		}
+		var job judgeJob
+		if err := json.Unmarshal([]byte(out), &job); err != nil || job.Status != "succeeded" || job.Done != n {
+			t.Errorf("judge run --wait printed %s (%v); want the succeeded job", out, err)
+		}
+		if !strings.Contains(errOut, fmt.Sprintf("%d/%d", n, n)) {
+			t.Errorf("progress on stderr:\n%s", errOut)
+		}
+		if out, _, err := cli("jobs", "show", job.ID, "--format", "json"); err != nil || !strings.Contains(out, `"status": "succeeded"`) {
+			t.Errorf("jobs show: %v\n%s", err, out)
+		}
+	})
+
 	t.Run("cancel stops a run", func(t *testing.T) {
 		slow := newJudgeEndpoint(t, 300*time.Millisecond, "")
 		createJudge(t, f.admin, "slow", slow, "JUDGE_E2E_KEY", `, "limits": {"concurrency": 1}`)

@@ -57,7 +57,7 @@ func TestDataCommandsPrintCSV(t *testing.T) {
 		}
 		switch c.CommandPath() {
 		case "rlhf-eval keys create", "rlhf-eval import alpaca-eval", "rlhf-eval import hh-rlhf", "rlhf-eval import jsonl",
-			"rlhf-eval responses post", "rlhf-eval comparisons post", "rlhf-eval score":
+			"rlhf-eval responses post", "rlhf-eval comparisons post", "rlhf-eval score", "rlhf-eval judges create":
 			return // they print one result or stream their own formats
 		}
 		for _, want := range []string{"json", "csv"} {

@@ -64,7 +64,9 @@ func judgePairsCmd(env Env) *cobra.Command {
 	var input, judgeFile string
 	var concurrency int
 	cmd := &cobra.Command{
-		Use:   "pairs --input FILE.jsonl|- --judge JUDGE.json [--concurrency N]",
+		Use: "pairs --input FILE.jsonl|- --judge JUDGE.json [--concurrency N]",
+		Example: `  rlhf-eval judge pairs --input pairs.jsonl --judge judge.json > verdicts.jsonl
+  OPENAI_API_KEY=sk-... rlhf-eval judge pairs --input - --judge judge.json --concurrency 16 < pairs.jsonl`,
 		Short: "Judge a JSONL file of output pairs offline with a pairwise judge (no database needed)",
 		Long: `Judge each line of a JSONL file, {"id", "instruction", "output_1", "output_2"}, with the
 pairwise judge configured in JUDGE.json (see docs/judges.md), and write one line per input, in

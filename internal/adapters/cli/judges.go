@@ -5,9 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
+	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -19,7 +20,7 @@ import (
 func judgesCmd(env Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "judges",
-		Short: "Create and list judge configurations (directly in the database)",
+		Short: "Create and list judge configurations",
 	}
 	cmd.AddCommand(judgesCreateCmd(env), judgesListCmd(env))
 	return cmd
@@ -53,6 +54,8 @@ func judgesCreateCmd(env Env) *cobra.Command {
 		Long: `Store a judge configuration read from a JSON file ("-" reads standard input). Posting a
 name with a configuration it does not have yet stores the next version and keeps the
 earlier ones; an identical configuration returns the version that has it.`,
+		Example: `  rlhf-eval judges create --file judge.json
+  cat judge.json | rlhf-eval judges create --file - --format json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := checkFormat(format, "text", "json"); err != nil {
@@ -71,26 +74,39 @@ earlier ones; an identical configuration returns the version that has it.`,
 			if err != nil {
 				return fmt.Errorf("read %s: %w", file, err)
 			}
-			return withBackend(cmd, env, func(b *Backend) error {
+			var j judgeJSON
+			var created bool
+			err = dual(cmd, env, func(s *Server) error {
+				res, err := s.send(cmd.Context(), request{method: http.MethodPost, path: "/v1/judges", body: data,
+					contentType: "application/json", header: map[string]string{"Idempotency-Key": newIdempotencyKey()}})
+				if err != nil {
+					return err
+				}
+				defer res.Body.Close()
+				created = res.StatusCode == http.StatusCreated
+				return json.NewDecoder(res.Body).Decode(&j)
+			}, func(b *Backend) error {
 				judges, _, err := judgeServices(b)
 				if err != nil {
 					return err
 				}
-				j, created, err := judges.Create(cmd.Context(), data)
-				if err != nil {
-					return err
-				}
-				w := cmd.OutOrStdout()
-				if format == "json" {
-					return encodeIndented(w, toJudgeJSON(j))
-				}
-				what := "stored as a new version"
-				if !created {
-					what = "unchanged: this configuration is stored already"
-				}
-				fmt.Fprintf(w, "judge %s version %d (%s): %s\n", j.Name, j.Version, j.Kind, what)
-				return nil
+				dj, c, err := judges.Create(cmd.Context(), data)
+				j, created = toJudgeJSON(dj), c
+				return err
 			})
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			if format == "json" {
+				return encodeIndented(w, j)
+			}
+			what := "stored as a new version"
+			if !created {
+				what = "unchanged: this configuration is stored already"
+			}
+			fmt.Fprintf(w, "judge %s version %d (%s): %s\n", j.Name, j.Version, j.Kind, what)
+			return nil
 		},
 	}
 	cmd.Flags().StringVar(&file, "file", "", "the judge configuration (JSON); - reads standard input")
@@ -103,47 +119,50 @@ func judgesListCmd(env Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List judges, each at its latest version",
-		Args:  cobra.NoArgs,
+		Example: `  rlhf-eval judges list
+  rlhf-eval judges list --format json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkFormat(format, "table", "json"); err != nil {
+			if err := checkFormat(format, "table", "json", "csv"); err != nil {
 				return err
 			}
-			return withBackend(cmd, env, func(b *Backend) error {
+			var all []judgeJSON
+			err := dual(cmd, env, func(s *Server) error {
+				var err error
+				all, err = allPages[judgeJSON](cmd.Context(), s, "/v1/judges", nil, 0)
+				return err
+			}, func(b *Backend) error {
 				judges, _, err := judgeServices(b)
 				if err != nil {
 					return err
 				}
-				var all []domain.Judge
 				cursor := ""
 				for {
 					page, err := judges.List(cmd.Context(), cursor, domain.MaxPageSize)
 					if err != nil {
 						return err
 					}
-					all = append(all, page.Items...)
+					for _, j := range page.Items {
+						all = append(all, toJudgeJSON(j))
+					}
 					if page.Next == "" {
-						break
+						return nil
 					}
 					cursor = page.Next
 				}
-				w := cmd.OutOrStdout()
-				if format == "json" {
-					out := make([]judgeJSON, len(all))
-					for i, j := range all {
-						out[i] = toJudgeJSON(j)
-					}
-					return encodeIndented(w, out)
-				}
-				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "NAME\tVERSION\tKIND\tCREATED")
-				for _, j := range all {
-					fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", j.Name, j.Version, j.Kind, j.CreatedAt.Format(time.RFC3339))
-				}
-				return tw.Flush()
+			})
+			if err != nil {
+				return err
+			}
+			if format == "json" {
+				return printJSON(cmd.OutOrStdout(), all)
+			}
+			return printRows(cmd.OutOrStdout(), format, all, []string{"NAME", "VERSION", "KIND", "CREATED"}, func(j judgeJSON) []string {
+				return []string{j.Name, strconv.Itoa(j.Version), j.Kind, j.CreatedAt.Format(time.RFC3339)}
 			})
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "table", "output format: table or json")
+	cmd.Flags().StringVar(&format, "format", "table", "output format: table, json or csv")
 	return cmd
 }
 
@@ -164,6 +183,8 @@ score under its name on each response of the selected models.
 Without --wait the queued job is printed as JSON. With --wait a progress line goes to
 standard error (done/total, rate, ETA, cost) until the job ends; the finished job is
 printed as JSON, and the exit code is 1 when it failed or was cancelled.`,
+		Example: `  rlhf-eval judge run --evaluation arena --judge gpt4o-pairwise --baseline chat-v1 --wait
+  rlhf-eval judge run -e chat-v2 --judge refusal-judge --models chat-v2 --no-cache`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			switch {
@@ -184,29 +205,58 @@ printed as JSON, and the exit code is 1 when it failed or was cancelled.`,
 				off := false
 				in.Cache = &off
 			}
-			return withBackend(cmd, env, func(b *Backend) error {
+			var job app.JobView
+			var get func() (app.JobView, error)
+			err := dual(cmd, env, func(s *Server) error {
+				body := map[string]any{"judge": judge, "baseline": baseline}
+				if version > 0 {
+					body["judge"] = map[string]any{"name": judge, "version": version}
+				}
+				if in.Models != nil {
+					body["models"] = in.Models
+				}
+				if in.Cache != nil {
+					body["cache"] = *in.Cache
+				}
+				get = func() (app.JobView, error) {
+					var v app.JobView
+					err := s.get(cmd.Context(), "/v1/jobs/"+seg(job.ID), nil, &v)
+					return v, err
+				}
+				return s.postJSON(cmd.Context(), evalPath(evaluation)+"/judge-runs", body, &job)
+			}, func(b *Backend) error {
 				_, runs, err := judgeServices(b)
 				if err != nil {
 					return err
 				}
-				job, err := runs.Start(cmd.Context(), evaluation, in)
-				if err != nil {
-					return err
+				j, err := runs.Start(cmd.Context(), evaluation, in)
+				job = app.ViewJob(j)
+				get = func() (app.JobView, error) {
+					j, err := b.Jobs.Get(cmd.Context(), job.ID)
+					return app.ViewJob(j), err
 				}
-				if wait {
-					if job, err = waitForJob(cmd, b.Jobs, job, poll); err != nil {
-						return err
-					}
+				if err == nil && wait {
+					job, err = waitForJob(cmd, get, job, poll)
 				}
-				if err := encodeIndented(cmd.OutOrStdout(), app.ViewJob(job)); err != nil {
-					return err
-				}
-				if wait && job.Status != domain.JobSucceeded {
-					fmt.Fprintf(cmd.ErrOrStderr(), "rlhf-eval: judge run %s %s: %s\n", job.ID, job.Status, job.Error)
-					return silentExit(1)
-				}
-				return nil
+				return err
 			})
+			if err != nil {
+				return err
+			}
+			if wait && !domain.JobStatus(job.Status).Final() {
+				// Server mode waits here, outside the database backend.
+				if job, err = waitForJob(cmd, get, job, poll); err != nil {
+					return err
+				}
+			}
+			if err := encodeIndented(cmd.OutOrStdout(), job); err != nil {
+				return err
+			}
+			if wait && job.Status != string(domain.JobSucceeded) {
+				fmt.Fprintf(cmd.ErrOrStderr(), "rlhf-eval: judge run %s %s: %s\n", job.ID, job.Status, job.Error)
+				return silentExit(1)
+			}
+			return nil
 		},
 	}
 	cmd.Flags().StringVar(&evaluation, "evaluation", "", "the evaluation's name or id")
@@ -223,7 +273,7 @@ printed as JSON, and the exit code is 1 when it failed or was cancelled.`,
 // waitForJob polls the job until it ends, writing a progress line to stderr at
 // every change: done/total, failures, the rate since waiting began, the ETA at
 // that rate, and the cost so far. On a terminal the line is redrawn in place.
-func waitForJob(cmd *cobra.Command, jobs *app.Jobs, job domain.Job, poll time.Duration) (domain.Job, error) {
+func waitForJob(cmd *cobra.Command, get func() (app.JobView, error), job app.JobView, poll time.Duration) (app.JobView, error) {
 	w := cmd.ErrOrStderr()
 	redraw := isTerminal(w)
 	start, startDone := time.Now(), job.Done
@@ -240,7 +290,7 @@ func waitForJob(cmd *cobra.Command, jobs *app.Jobs, job domain.Job, poll time.Du
 			}
 			last = line
 		}
-		if job.Status.Final() {
+		if domain.JobStatus(job.Status).Final() {
 			if redraw {
 				fmt.Fprintln(w)
 			}
@@ -251,17 +301,17 @@ func waitForJob(cmd *cobra.Command, jobs *app.Jobs, job domain.Job, poll time.Du
 			if redraw {
 				fmt.Fprintln(w)
 			}
-			return job, fmt.Errorf("stopped waiting for job %s (it goes on; cancel it with POST /v1/jobs/%s/cancel): %w", job.ID, job.ID, cmd.Context().Err())
+			return job, fmt.Errorf("stopped waiting for job %s (it goes on; cancel it with rlhf-eval jobs cancel %s): %w", job.ID, job.ID, cmd.Context().Err())
 		case <-t.C:
 		}
 		var err error
-		if job, err = jobs.Get(cmd.Context(), job.ID.String()); err != nil {
+		if job, err = get(); err != nil {
 			return job, err
 		}
 	}
 }
 
-func progressLine(job domain.Job, elapsed time.Duration, startDone int64) string {
+func progressLine(job app.JobView, elapsed time.Duration, startDone int64) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "judge run %s: %s %d/%d", job.ID, job.Status, job.Done, job.Total)
 	if job.Failed > 0 {
@@ -270,15 +320,16 @@ func progressLine(job domain.Job, elapsed time.Duration, startDone int64) string
 	if job.Cached > 0 {
 		fmt.Fprintf(&b, " (%d cached)", job.Cached)
 	}
+	final := domain.JobStatus(job.Status).Final()
 	if n := job.Done - startDone; n > 0 && elapsed > 0 {
 		rate := float64(n) / elapsed.Seconds()
 		fmt.Fprintf(&b, ", %.1f/s", rate)
-		if left := job.Total - job.Done; left > 0 && !job.Status.Final() {
+		if left := job.Total - job.Done; left > 0 && !final {
 			fmt.Fprintf(&b, ", ETA %s", time.Duration(float64(left)/rate*float64(time.Second)).Round(time.Second))
 		}
 	}
 	fmt.Fprintf(&b, ", cost $%.4f", job.Cost)
-	if job.Status == domain.JobQueued {
+	if job.Status == string(domain.JobQueued) {
 		b.WriteString(" (waiting for a worker: rlhf-eval serve or rlhf-eval worker)")
 	}
 	return b.String()
