@@ -39,7 +39,7 @@ func TestPythonClient(t *testing.T) {
 	if out, err := install.CombinedOutput(); err != nil {
 		t.Fatalf("pip install ./clients/python: %v\n%s", err, out)
 	}
-	s := startServer(t)
+	s := startServer(t, "PY_JUDGE_KEY=sk-python-judge")
 	key := createKey(t, s.env, "admin")
 	// Run the tests from a copy of the test folder, so that the package is imported
 	// from where pip installed it, not from the source tree.

@@ -4,7 +4,11 @@ They need RLHF_URL and RLHF_API_KEY (an admin key) in the environment; the Go te
 cmd/rlhf-eval/python_test.go starts a server with a fresh database and runs them.
 """
 
+import http.server
+import json
 import os
+import threading
+import time
 import unittest
 import uuid
 
@@ -141,6 +145,70 @@ class ServerTest(unittest.TestCase):
         self.c.revoke_key(k["id"])
         with self.assertRaises(rlhf_eval.AuthenticationError):
             Client(URL, k["key"], max_retries=0).get_evaluation("x")
+
+    def test_judge_run_as_a_job(self):
+        """A pairwise judge over a fake OpenAI-compatible endpoint, run and awaited as a job."""
+        calls = []
+
+        class FakeOpenAI(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                calls.append((self.path, self.headers.get("Authorization"), body))
+                reply = json.dumps({
+                    "id": "chatcmpl-1", "object": "chat.completion", "created": int(time.time()), "model": body["model"],
+                    "system_fingerprint": "fp_test",
+                    "choices": [{"index": 0, "finish_reason": "stop", "logprobs": None,
+                                 "message": {"role": "assistant", "content": "B is more complete. [[B]]"}}],
+                    "usage": {"prompt_tokens": 50, "completion_tokens": 6, "total_tokens": 56},
+                }).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+        fake = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeOpenAI)
+        threading.Thread(target=fake.serve_forever, daemon=True).start()
+        self.addCleanup(fake.server_close)
+        self.addCleanup(fake.shutdown)
+
+        name = unique("judged")
+        self.c.create_evaluation(name)
+        self.c.post_responses(name, [
+            {"external_id": f"{m}{q}", "model": m, "prompt": f"question {q}", "response": f"{m} answer {q}"}
+            for q in range(5) for m in ("base", "cand")
+        ])
+        judge = unique("pyjudge")
+        created = self.c.create_judge({
+            "name": judge, "kind": "pairwise", "order": "fixed", "parser": {"type": "verdict"},
+            "endpoint": {"base_url": f"http://127.0.0.1:{fake.server_port}/v1", "model": "fake-judge",
+                         "api_key_env": "PY_JUDGE_KEY"},
+        })
+        self.assertEqual(created["version"], 1)
+        self.assertEqual(self.c.get_judge(judge)["name"], judge)
+        self.assertIn(judge, [j["name"] for j in self.c.judges()])
+
+        job = self.c.start_judge_run(name, judge, baseline="base")
+        self.assertIn(job["status"], ("queued", "running", "succeeded"))
+        seen = []
+        done = self.c.wait_job(job["id"], poll=0.1, timeout=60, progress=seen.append)
+        self.assertEqual((done["status"], done["total"], done["done"]), ("succeeded", 5, 5))
+        self.assertTrue(seen)
+        self.assertIn(job["id"], [j["id"] for j in self.c.jobs(evaluation=name)])
+        self.assertEqual(len(calls), 5)
+        self.assertTrue(all(auth == "Bearer sk-python-judge" for _, auth, _ in calls))
+        verdicts = list(self.c.comparisons(name, annotator=judge))
+        self.assertEqual(len(verdicts), 5)
+        self.assertTrue(all(v["preference"] == 1.0 and v["annotator_kind"] == "model" for v in verdicts))
+        wr = self.c.leaderboard(name, method="winrate", baseline="base", annotator_kind="model")
+        cand = [r for r in wr["ratings"] if r["model"] == "cand"][0]
+        self.assertGreater(cand["rating"], 50)
+        with self.assertRaises(rlhf_eval.ValidationError) as cm:
+            self.c.start_judge_run(name, judge, baseline="nobody")
+        self.assertIn("baseline", cm.exception.field_errors())
 
 
 if __name__ == "__main__":
