@@ -11,7 +11,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/ports"
@@ -160,6 +162,12 @@ func encodeCursor(list, key string, id domain.ID) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
+// storableText reports whether PostgreSQL can take s as text: valid UTF-8
+// without NUL characters.
+func storableText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+}
+
 func decodeCursor(s, list string) (*cursor, domain.ID, error) {
 	if s == "" {
 		return nil, domain.ID{}, nil
@@ -170,7 +178,7 @@ func decodeCursor(s, list string) (*cursor, domain.ID, error) {
 		return nil, domain.ID{}, bad
 	}
 	var c cursor
-	if err := json.Unmarshal(raw, &c); err != nil || c.List != list {
+	if err := json.Unmarshal(raw, &c); err != nil || c.List != list || !storableText(c.Key) {
 		return nil, domain.ID{}, bad
 	}
 	id, err := domain.ParseID(c.ID)

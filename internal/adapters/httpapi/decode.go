@@ -115,6 +115,9 @@ func decodeStrict(data []byte, dst any, prefix string) error {
 		_ = tok
 		return badRequest(prefix, "unexpected data after the JSON value")
 	}
+	if field, msg := findNUL(data); msg != "" {
+		return badRequest(joinField(prefix, field), "%s", msg)
+	}
 	if oc, ok := dst.(ownedChecker); ok {
 		if err := oc.owned().check(); err != nil {
 			return prefixHTTPError(prefix, err)

@@ -166,3 +166,14 @@ func headAsGet(next echo.HandlerFunc) echo.HandlerFunc {
 type headWriter struct{ http.ResponseWriter }
 
 func (w headWriter) Write(p []byte) (int, error) { return len(p), nil }
+
+// Flush sends the headers; there is no body to flush. Streaming handlers flush as
+// they write, and echo panics when the writer cannot.
+func (w headWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (w headWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

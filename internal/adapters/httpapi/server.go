@@ -129,8 +129,8 @@ func New(svc Services, cfg Config, log *slog.Logger) (*Server, error) {
 	e.Logger.SetOutput(io.Discard)
 	e.HTTPErrorHandler = errorHandler(log)
 	s := &Server{echo: e, svc: svc, cfg: cfg, log: log}
-	e.Pre(headAsGet)
-	e.Use(s.requestID, s.logRequests, s.recoverPanics, s.limitBody, s.decompress, s.timeout)
+	e.Pre(headAsGet, escapedPath)
+	e.Use(s.requestID, s.logRequests, s.recoverPanics, checkRequestLine, s.limitBody, s.decompress, s.timeout)
 	s.routes()
 	return s, nil
 }
