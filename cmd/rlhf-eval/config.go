@@ -34,6 +34,9 @@ type config struct {
 	ReadHeaderTimeout time.Duration `envconfig:"READ_HEADER_TIMEOUT" default:"10s"`
 	RateLimit         float64       `envconfig:"RATE_LIMIT" default:"0"`
 	RateBurst         float64       `envconfig:"RATE_BURST" default:"0"`
+	MaxPageBytes      int           `envconfig:"MAX_PAGE_BYTES" default:"8388608"`
+	MaxScoreScorers   int           `envconfig:"MAX_SCORE_SCORERS" default:"32"`
+	MaxScoreWork      int           `envconfig:"MAX_SCORE_WORK" default:"200000"`
 }
 
 const envPrefix = "RLHF"
@@ -55,6 +58,9 @@ var allowed = map[string]string{
 	"READ_HEADER_TIMEOUT": "a Go duration such as 10s, from 100ms to 10m",
 	"RATE_LIMIT":          "requests per second per API key, a number >= 0 (0 turns limiting off)",
 	"RATE_BURST":          "a number of requests >= 0 (0 means max(1, RATE_LIMIT))",
+	"MAX_PAGE_BYTES":      "an integer number of bytes from 65536 to 1073741824",
+	"MAX_SCORE_SCORERS":   "an integer from 1 to 1000",
+	"MAX_SCORE_WORK":      "an integer from 1 to 100000000 (items × scorers per POST /v1/score)",
 }
 
 // loadConfig reads .env (if present) into the environment without overriding what
@@ -112,6 +118,12 @@ func (c config) validate() error {
 		return badValue("RATE_LIMIT", value("RATE_LIMIT"))
 	case !(c.RateBurst >= 0) || math.IsInf(c.RateBurst, 0):
 		return badValue("RATE_BURST", value("RATE_BURST"))
+	case c.MaxPageBytes < 64<<10 || c.MaxPageBytes > 1<<30:
+		return badValue("MAX_PAGE_BYTES", value("MAX_PAGE_BYTES"))
+	case c.MaxScoreScorers < 1 || c.MaxScoreScorers > 1000:
+		return badValue("MAX_SCORE_SCORERS", value("MAX_SCORE_SCORERS"))
+	case c.MaxScoreWork < 1 || c.MaxScoreWork > 100_000_000:
+		return badValue("MAX_SCORE_WORK", value("MAX_SCORE_WORK"))
 	}
 	if _, err := c.logLevel(); err != nil {
 		return badValue("LOG_LEVEL", c.LogLevel)

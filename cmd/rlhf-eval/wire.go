@@ -70,7 +70,7 @@ func (r *root) deps(pool *pgxpool.Pool, reg *scoring.Registry) app.Deps {
 	return app.Deps{
 		Stores: postgres.NewStores(pool), Tx: postgres.NewTxRunner(pool),
 		Clock: system.Clock{}, IDs: system.IDs{}, Registry: reg,
-		Limits: app.Limits{MaxBatchItems: r.cfg.MaxBatchItems, MaxFieldBytes: r.cfg.MaxFieldBytes},
+		Limits: app.Limits{MaxBatchItems: r.cfg.MaxBatchItems, MaxFieldBytes: r.cfg.MaxFieldBytes, MaxPageBytes: r.cfg.MaxPageBytes},
 	}
 }
 
@@ -173,6 +173,7 @@ func (r *root) serve(ctx context.Context) error {
 		MaxBodyBytes: r.cfg.MaxBodyBytes, MaxBatchItems: r.cfg.MaxBatchItems, Debug: r.cfg.Debug,
 		RequestTimeout: r.cfg.RequestTimeout, ReadHeaderTimeout: r.cfg.ReadHeaderTimeout,
 		Observer: m, MetricsHandler: m.Handler(),
+		MaxScoreScorers: r.cfg.MaxScoreScorers, MaxScoreWork: r.cfg.MaxScoreWork,
 	}, r.log)
 	if err != nil {
 		return err

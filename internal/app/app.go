@@ -36,10 +36,13 @@ type Limits struct {
 	MaxBatchItems int
 	// MaxFieldBytes is the largest prompt, response, reference or rationale text.
 	MaxFieldBytes int
+	// MaxPageBytes bounds (approximately) the text of one list page: a page that
+	// would hold more is cut short, with a cursor to the rest.
+	MaxPageBytes int
 }
 
 // DefaultLimits are the limits used where none are configured.
-var DefaultLimits = Limits{MaxBatchItems: 100_000, MaxFieldBytes: 1 << 20}
+var DefaultLimits = Limits{MaxBatchItems: 100_000, MaxFieldBytes: 1 << 20, MaxPageBytes: 8 << 20}
 
 func (l Limits) orDefault() Limits {
 	if l.MaxBatchItems <= 0 {
@@ -47,6 +50,9 @@ func (l Limits) orDefault() Limits {
 	}
 	if l.MaxFieldBytes <= 0 {
 		l.MaxFieldBytes = DefaultLimits.MaxFieldBytes
+	}
+	if l.MaxPageBytes <= 0 {
+		l.MaxPageBytes = DefaultLimits.MaxPageBytes
 	}
 	return l
 }

@@ -32,7 +32,11 @@ const (
 const (
 	DefaultLeaderboardRounds = ranking.DefaultRounds
 	MaxLeaderboardRounds     = 10_000
-	eloPage                  = 50_000
+	// MaxLeaderboardResamples bounds a leaderboard's bootstrap work: rounds × the
+	// rows each round resamples (outcome counts for Bradley–Terry, battles for
+	// online Elo).
+	MaxLeaderboardResamples = 20_000_000
+	eloPage                 = 50_000
 )
 
 // LeaderboardInput configures a leaderboard. Rounds nil means the default (100
@@ -168,7 +172,11 @@ func (u *Preferences) Leaderboard(ctx context.Context, evalRef string, in Leader
 			last := page[len(page)-1].ID
 			after = &last
 		}
-		v, err = EloLeaderboard(battles, in)
+		if err := checkResamples(opts.Rounds, len(battles)); err != nil {
+			return LeaderboardView{}, err
+		}
+		opts.Cancel = ctx.Done()
+		v, err = EloLeaderboard(battles, in, opts)
 	} else {
 		counts, err := u.d.Stores.Preferences.ComparisonOutcomes(ctx, q)
 		if err != nil {
@@ -178,13 +186,19 @@ func (u *Preferences) Leaderboard(ctx context.Context, evalRef string, in Leader
 		for i, c := range counts {
 			outcomes[i] = ranking.Outcome{ModelA: c.ModelA, ModelB: c.ModelB, Preference: c.Preference, Count: int(c.Count)}
 		}
+		if in.Method != MethodWinRate {
+			if err := checkResamples(opts.Rounds, len(outcomes)); err != nil {
+				return LeaderboardView{}, err
+			}
+		}
+		opts.Cancel = ctx.Done()
 		v, err = OutcomeLeaderboard(outcomes, in, opts)
 		if err != nil {
-			return LeaderboardView{}, err
+			return LeaderboardView{}, canceledBy(ctx, err)
 		}
 	}
 	if err != nil {
-		return LeaderboardView{}, err
+		return LeaderboardView{}, canceledBy(ctx, err)
 	}
 	v.Evaluation = &EvaluationRef{ID: e.ID.String(), Name: e.Name}
 	if in.AnnotatorKind != "" {
@@ -211,9 +225,29 @@ func OutcomeLeaderboard(outcomes []ranking.Outcome, in LeaderboardInput, opts ra
 	return v, nil
 }
 
-// EloLeaderboard computes an online Elo leaderboard from battles in time order.
-func EloLeaderboard(battles []ranking.Battle, in LeaderboardInput) (LeaderboardView, error) {
-	lb, err := ranking.OnlineElo(battles, ranking.EloOptions{K: in.K})
+// canceledBy reports a bootstrap stopped by ctx as ctx's error (a deadline is a
+// timeout, not a fault).
+func canceledBy(ctx context.Context, err error) error {
+	if errors.Is(err, ranking.ErrCanceled) {
+		return fmt.Errorf("leaderboard bootstrap: %w", context.Cause(ctx))
+	}
+	return err
+}
+
+// checkResamples refuses a bootstrap that would cost the server more than one
+// request may: rounds × rows resampled per round.
+func checkResamples(rounds, rows int) error {
+	if rounds <= 0 || rows == 0 || rounds*rows <= MaxLeaderboardResamples {
+		return nil
+	}
+	return domain.Invalid("bootstrap", "%d rounds × %d rows is more resampling than one request may do (%d); lower bootstrap to at most %d",
+		rounds, rows, MaxLeaderboardResamples, MaxLeaderboardResamples/rows)
+}
+
+// EloLeaderboard computes an online Elo leaderboard from battles in time order,
+// with bootstrap intervals from opts' rounds, seed and cancel channel.
+func EloLeaderboard(battles []ranking.Battle, in LeaderboardInput, opts ranking.BTOptions) (LeaderboardView, error) {
+	lb, err := ranking.OnlineElo(battles, ranking.EloOptions{K: in.K, Rounds: opts.Rounds, Seed: opts.Seed, Cancel: opts.Cancel})
 	if err != nil {
 		return LeaderboardView{}, err
 	}

@@ -97,7 +97,7 @@ Lines are read in order, which is the time order online Elo uses.`,
 			}
 			var v app.LeaderboardView
 			if in.Method == app.MethodElo {
-				v, err = app.EloLeaderboard(battles, in)
+				v, err = app.EloLeaderboard(battles, in, opts)
 			} else {
 				v, err = app.OutcomeLeaderboard(ranking.Aggregate(battles), in, opts)
 			}

@@ -811,7 +811,7 @@ func TestOpenAPIConformance(t *testing.T) {
 		{name: "leaderboard with a bootstrap and an anchor", method: "GET", path: prefs + "/leaderboard?method=bt&bootstrap=50&seed=3&anchor=m2%3D1000", key: "$read", status: 200,
 			want: map[string]any{"bootstrap_rounds": 50.0, "seed": 3.0, "ratings.0.model": "m1"}},
 		{name: "online Elo", method: "GET", path: prefs + "/leaderboard?method=elo&k=16", key: "$read", status: 200,
-			want: map[string]any{"method": "elo", "comparisons": 7.0, "bootstrap_rounds": 0.0, "mle_exists": notPresent, "ratings.0.model": "m1"}},
+			want: map[string]any{"method": "elo", "comparisons": 7.0, "bootstrap_rounds": 100.0, "mle_exists": notPresent, "ratings.0.model": "m1"}},
 		// Against m2, m1 wins alice's three, bob's first two and judge-1's 0.3 (0.7 for
 		// m1), and loses bob's third.
 		{name: "win rates", method: "GET", path: prefs + "/leaderboard?method=winrate&baseline=m2", key: "$read", status: 200,
