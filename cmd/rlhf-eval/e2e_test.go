@@ -226,7 +226,10 @@ func TestREADMEWalkthrough(t *testing.T) {
 			t.Errorf("listed response did not pass length: %v", sc)
 		}
 	}
-	summary := find("summary", func(d map[string]any) bool { return d["evaluation"] == "chat-v2" && d["scorers"] != nil })
+	summary := find("summary", func(d map[string]any) bool {
+		e, _ := d["evaluation"].(map[string]any)
+		return e != nil && e["name"] == "chat-v2" && d["scorers"] != nil
+	})
 	for _, r := range summary["scorers"].([]any) {
 		row := obj(r)
 		if row["n"] != 3.0 {

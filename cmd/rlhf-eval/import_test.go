@@ -85,6 +85,8 @@ func writeFile(t *testing.T, name, content string) string {
 }
 
 // winRates reads a win-rate leaderboard through the CLI: model → win rate.
+// winRates returns each model's win rate in percent, as AlpacaEval publishes it
+// (the API reports shares from 0 to 1).
 func winRates(t *testing.T, eval, baseline string) map[string]float64 {
 	t.Helper()
 	stdout, stderr, code := runCLI(t, "evaluations", "leaderboard", eval, "--method", "winrate", "--baseline", baseline, "--format", "json")
@@ -103,7 +105,7 @@ func winRates(t *testing.T, eval, baseline string) map[string]float64 {
 	out := map[string]float64{}
 	for _, r := range lb.Ratings {
 		if r.WinRate != nil {
-			out[r.Model] = *r.WinRate
+			out[r.Model] = 100 * *r.WinRate
 		}
 	}
 	return out

@@ -209,21 +209,22 @@ func printLeaderboard(w io.Writer, v app.LeaderboardView, format string) error {
 		fmt.Fprintln(w, "warning:", warn)
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	label := "RATING"
+	// The table shows rates in percent; JSON keeps the API's shares from 0 to 1.
+	label, scale := "RATING", 1.0
 	if v.Method == app.MethodWinRate {
-		label = "WIN RATE"
+		label, scale = "WIN RATE %", 100
 	}
 	fmt.Fprintf(tw, "RANK\tMODEL\t%s\t95%% CI\tRANKS\tBATTLES\tWIN %%\tFLAGS\t\n", label)
 	for _, r := range v.Ratings {
 		wr := "-"
 		if r.WinRate != nil {
-			wr = strconv.FormatFloat(*r.WinRate, 'f', 1, 64)
+			wr = strconv.FormatFloat(100**r.WinRate, 'f', 1, 64)
 		}
 		flags := strings.Join(r.Flags, ",")
 		if flags == "" {
 			flags = "-"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%.1f\t[%.1f, %.1f]\t%d-%d\t%d\t%s\t%s\t\n", r.Rank, r.Model, r.Rating, r.CILow, r.CIHigh,
+		fmt.Fprintf(tw, "%d\t%s\t%.1f\t[%.1f, %.1f]\t%d-%d\t%d\t%s\t%s\t\n", r.Rank, r.Model, scale*r.Rating, scale*r.CILow, scale*r.CIHigh,
 			r.RankLow, r.RankHigh, r.Battles, wr, flags)
 	}
 	return tw.Flush()

@@ -761,7 +761,7 @@ func TestOpenAPIConformance(t *testing.T) {
 			want: map[string]any{"items.6.evaluation_id": "$prefs_id", "items.7": notPresent}},
 
 		{name: "summarize", method: "GET", path: prefs + "/summary", key: "$read", status: 200,
-			want: map[string]any{"evaluation": "oa-prefs", "evaluation_id": "$prefs_id", "group_by": nil, "exact_percentiles": false, "confidence_level": 0.95,
+			want: map[string]any{"evaluation.name": "oa-prefs", "evaluation.id": "$prefs_id", "group_by": nil, "exact_percentiles": false, "confidence_level": 0.95,
 				"scorers.0.scorer": "bleu", "scorers.1.scorer": "has4", "scorers.1.type": "contains", "scorers.1.better": "higher",
 				"scorers.1.n_scores": 6.0, "scorers.1.n": 6.0, "scorers.1.errors": 0.0, "scorers.1.min": 0.0, "scorers.1.max": 1.0,
 				"scorers.1.n_pass_known": 6.0, "scorers.1.model": notPresent, "scorers.1.corpus": notPresent,
