@@ -194,6 +194,20 @@ func mapsEqual(a, b map[string]int) bool {
 }
 
 // dpoPairs reads a plain DPO export: one "chosen\x00rejected" per line.
+// dpoPrompts returns the prompts of a DPO export's lines.
+func dpoPrompts(t *testing.T, export string) []string {
+	t.Helper()
+	var out []string
+	for _, line := range strings.Split(strings.TrimSpace(export), "\n") {
+		var p struct{ Prompt string }
+		if err := json.Unmarshal([]byte(line), &p); err != nil {
+			t.Fatalf("export line %q: %v", line, err)
+		}
+		out = append(out, p.Prompt)
+	}
+	return out
+}
+
 func dpoPairs(t *testing.T, export string) []string {
 	t.Helper()
 	var out []string

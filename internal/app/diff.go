@@ -179,6 +179,7 @@ type ScorerDiffView struct {
 	MeanDiff          *float64 `json:"mean_diff"`
 	MeanDiffCILow     *float64 `json:"mean_diff_ci_low"`
 	MeanDiffCIHigh    *float64 `json:"mean_diff_ci_high"`
+	MeanDiffCIMethod  *string  `json:"mean_diff_ci_method"`
 	WilcoxonP         *float64 `json:"wilcoxon_p"`
 	TTestP            *float64 `json:"ttest_p"`
 	Wins              *int     `json:"wins"`
@@ -212,7 +213,8 @@ func (s ScorerDiff) View() ScorerDiffView {
 	v.NPairs = d.N
 	v.BaseMean, v.CandidateMean, v.MeanDiff = &d.BaseMean, &d.CandMean, &d.MeanDiff
 	if d.MeanDiffCI != nil {
-		v.MeanDiffCILow, v.MeanDiffCIHigh = &d.MeanDiffCI.Lo, &d.MeanDiffCI.Hi
+		m := stats.MethodBootstrap
+		v.MeanDiffCILow, v.MeanDiffCIHigh, v.MeanDiffCIMethod = &d.MeanDiffCI.Lo, &d.MeanDiffCI.Hi, &m
 	}
 	v.WilcoxonP, v.TTestP = d.WilcoxonP, d.TTestP
 	if d.Outcomes != nil {

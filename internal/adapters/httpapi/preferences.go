@@ -114,7 +114,7 @@ func (s *Server) export(c echo.Context) error {
 	q := newQuery(c)
 	in := app.ExportInput{
 		Format: q.str("format"), Conversational: q.flag("conversational"), MinMargin: q.float("min_margin"),
-		AnnotatorKind: q.str("annotator_kind"), AgreedOnly: q.flag("agreed_only"),
+		AnnotatorKind: q.str("annotator_kind"), AgreedOnly: q.flag("agreed_only"), History: q.str("history"),
 	}
 	if err := q.done(); err != nil {
 		return err

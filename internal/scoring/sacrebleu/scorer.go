@@ -176,7 +176,7 @@ func CHRF() scoring.Type {
 	return scoring.Type{
 		UnitInterval:   true,
 		Name:           "chrf",
-		Description:    "sacrebleu sentence chrF of the response against the reference (chrF++ with word_order 2); value is chrF/100.",
+		Description:    "sacrebleu sentence chrF of the response against the reference (word_order 0 by default; word_order 2 gives chrF++); value is chrF/100.",
 		ParamsSchema:   json.RawMessage(chrfSchema),
 		NeedsReference: true,
 		Better:         scoring.HigherIsBetter,
