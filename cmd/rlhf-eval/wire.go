@@ -66,6 +66,18 @@ func (r *root) connect(ctx context.Context, migrate bool) (*pgxpool.Pool, error)
 	return pool, nil
 }
 
+// openExisting connects to an existing database, creating nothing.
+func (r *root) openExisting(ctx context.Context) (*pgxpool.Pool, error) {
+	exists, err := postgres.DatabaseExists(ctx, r.cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if !exists {
+		return nil, fmt.Errorf("the database of RLHF_DATABASE_URL (%s) does not exist; migrate up or serve creates it", redactURL(r.cfg.DatabaseURL))
+	}
+	return postgres.NewPool(ctx, postgres.PoolConfig{URL: r.cfg.DatabaseURL, MaxConns: int32(r.cfg.DatabasePoolSize), Logger: r.log})
+}
+
 func (r *root) deps(pool *pgxpool.Pool, reg *scoring.Registry) app.Deps {
 	return app.Deps{
 		Stores: postgres.NewStores(pool), Tx: postgres.NewTxRunner(pool),
@@ -97,9 +109,16 @@ func (r *root) open(ctx context.Context) (*cli.Backend, error) {
 	return b, nil
 }
 
-// migrate runs "migrate up|down|status".
+// migrate runs "migrate up|down|status". Status only reports: a missing database
+// is an error, never created.
 func (r *root) migrate(ctx context.Context, direction string, w io.Writer) error {
-	pool, err := r.connect(ctx, false)
+	var pool *pgxpool.Pool
+	var err error
+	if direction == "status" {
+		pool, err = r.openExisting(ctx)
+	} else {
+		pool, err = r.connect(ctx, false)
+	}
 	if err != nil {
 		return err
 	}

@@ -90,6 +90,7 @@ Configuration comes from RLHF_* environment variables and a .env file.`,
 		leaderboardCmd(env),
 		agreementCmd(env),
 		importCmd(env),
+		healthcheckCmd(),
 	)
 	return root
 }
