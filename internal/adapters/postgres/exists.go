@@ -15,26 +15,36 @@ import (
 // nothing: commands that only report (migrate status) use it instead of
 // EnsureDatabase.
 func DatabaseExists(ctx context.Context, dbURL string) (bool, error) {
+	conn, _, exists, err := lookUpDatabase(ctx, dbURL)
+	if conn != nil {
+		conn.Close(context.WithoutCancel(ctx))
+	}
+	return exists, err
+}
+
+// lookUpDatabase connects to the maintenance database of dbURL's server and
+// reports whether dbURL's database exists; the "postgres" database always does
+// (conn is nil then). The caller closes conn when it is not nil.
+func lookUpDatabase(ctx context.Context, dbURL string) (conn *pgx.Conn, name string, exists bool, err error) {
 	cfg, err := pgx.ParseConfig(dbURL)
 	if err != nil {
-		return false, fmt.Errorf("parse database url: %w", redactURLError(err))
+		return nil, "", false, fmt.Errorf("parse database url: %w", redactURLError(err))
 	}
-	name := cfg.Database
+	name = cfg.Database
 	switch name {
 	case "":
-		return false, errors.New("the database url names no database")
+		return nil, "", false, errors.New("the database url names no database")
 	case "postgres":
-		return true, nil
+		return nil, name, true, nil
 	}
 	cfg.Database = "postgres"
-	conn, err := pgx.ConnectConfig(ctx, cfg)
+	conn, err = pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
-		return false, fmt.Errorf("connect to the maintenance database: %w", translate(err))
+		return nil, name, false, fmt.Errorf("connect to the maintenance database: %w", translate(err))
 	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	exists, err := dbsqlc.New(conn).DatabaseExists(ctx, name)
+	exists, err = dbsqlc.New(conn).DatabaseExists(ctx, name)
 	if err != nil {
-		return false, fmt.Errorf("look for database %q: %w", name, translate(err))
+		return conn, name, false, fmt.Errorf("look for database %q: %w", name, translate(err))
 	}
-	return exists, nil
+	return conn, name, exists, nil
 }
