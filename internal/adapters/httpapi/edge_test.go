@@ -362,3 +362,32 @@ func TestHEADEverywhere(t *testing.T) {
 		t.Errorf("checked %d GET routes, want them all", seen/2)
 	}
 }
+
+// TestDefiniteOutcome: which replies an Idempotency-Key keeps for replay.
+func TestDefiniteOutcome(t *testing.T) {
+	live := context.Background()
+	gone, cancel := context.WithCancel(live)
+	cancel()
+	for _, tc := range []struct {
+		name   string
+		ctx    context.Context
+		err    error
+		status int
+		want   bool
+	}{
+		{"committed", live, nil, 201, true},
+		{"committed, then the client left", gone, nil, 201, true},
+		{"refused as invalid", live, badRequest("model", "is required"), 400, true},
+		{"not found", live, errors.New("not found"), 404, true},
+		{"cancelled by the client", gone, context.Canceled, 499, false},
+		{"cut off by the deadline", live, context.DeadlineExceeded, 503, false},
+		{"a stalled upload", live, errors.New("stalled"), 408, false},
+		{"in progress elsewhere", live, errors.New("conflict"), 409, false},
+		{"rate limited", live, errors.New("slow down"), 429, false},
+		{"server error", live, errors.New("boom"), 500, false},
+	} {
+		if got := definiteOutcome(tc.ctx, tc.err, tc.status); got != tc.want {
+			t.Errorf("%s: definiteOutcome = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

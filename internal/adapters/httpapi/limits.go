@@ -155,7 +155,7 @@ func noIdempotencyKey(next echo.HandlerFunc) echo.HandlerFunc {
 // runs is 409. The body is buffered to fingerprint it (bounded by MaxBodyBytes), and
 // so is the reply. Only a reply that reflects a definite outcome is stored: a
 // success (committed) or a refusal of the request itself (4xx). A request that was
-// cancelled, timed out or failed with 5xx, 409 or 429 releases the key, so a retry
+// cancelled, timed out or failed with 5xx, 408, 409 or 429 releases the key, so a retry
 // runs again — except a 503 whose write may have been committed (its COMMIT reply
 // was lost), which is stored so that a retry cannot write twice.
 func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
@@ -214,7 +214,8 @@ func definiteOutcome(ctx context.Context, err error, status int) bool {
 	switch {
 	case ctx.Err() != nil && err != nil, errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return false
-	case status >= 500, status == http.StatusConflict, status == http.StatusTooManyRequests, status == 499:
+	case status >= 500, status == http.StatusConflict, status == http.StatusTooManyRequests, status == 499,
+		status == http.StatusRequestTimeout: // a stalled upload decided nothing either
 		return false
 	}
 	return true
