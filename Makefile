@@ -61,7 +61,7 @@ generate:
 
 ## check-generated: fail when the committed sqlc code is stale
 check-generated:
-	@echo "sqlc diff (the first run on a fresh clone builds sqlc: several minutes)"
+	@echo "check-generated: building sqlc if needed (the first time takes minutes: its PostgreSQL parser is C), then comparing db/queries with the committed code"
 	$(SQLC) diff
 
 ## migrate: apply migrations to RLHF_DATABASE_URL

@@ -35,6 +35,9 @@ type config struct {
 	ReadHeaderTimeout time.Duration `envconfig:"READ_HEADER_TIMEOUT" default:"10s"`
 	RateLimit         float64       `envconfig:"RATE_LIMIT" default:"0"`
 	RateBurst         float64       `envconfig:"RATE_BURST" default:"0"`
+	MaxPageBytes      int           `envconfig:"MAX_PAGE_BYTES" default:"8388608"`
+	MaxScoreScorers   int           `envconfig:"MAX_SCORE_SCORERS" default:"32"`
+	MaxScoreWork      int           `envconfig:"MAX_SCORE_WORK" default:"200000"`
 
 	// ReadDatabaseURL names a read replica for summaries, leaderboards, lists and
 	// exports ("": read from the primary).
@@ -77,6 +80,9 @@ var allowed = map[string]string{
 	"JOB_TIMEOUT":         "a Go duration such as 24h, from 1s to 720h",
 	"JOB_RESCUE_AFTER":    "a Go duration at least RLHF_JOB_TIMEOUT, such as 25h",
 	"JOB_LEASE":           "a Go duration such as 30s, from 1s to 1h",
+	"MAX_PAGE_BYTES":      "an integer number of bytes from 65536 to 1073741824",
+	"MAX_SCORE_SCORERS":   "an integer from 1 to 1000",
+	"MAX_SCORE_WORK":      "an integer from 1 to 100000000 (items × scorers per POST /v1/score)",
 }
 
 // loginFile is where `rlhf-eval login` keeps a server and its key: in the user's
@@ -152,6 +158,12 @@ func (c config) validate() error {
 		return badValue("JOB_RESCUE_AFTER", c.JobRescueAfter.String())
 	case c.JobLease < time.Second || c.JobLease > time.Hour:
 		return badValue("JOB_LEASE", value("JOB_LEASE"))
+	case c.MaxPageBytes < 64<<10 || c.MaxPageBytes > 1<<30:
+		return badValue("MAX_PAGE_BYTES", value("MAX_PAGE_BYTES"))
+	case c.MaxScoreScorers < 1 || c.MaxScoreScorers > 1000:
+		return badValue("MAX_SCORE_SCORERS", value("MAX_SCORE_SCORERS"))
+	case c.MaxScoreWork < 1 || c.MaxScoreWork > 100_000_000:
+		return badValue("MAX_SCORE_WORK", value("MAX_SCORE_WORK"))
 	}
 	if _, err := c.logLevel(); err != nil {
 		return badValue("LOG_LEVEL", c.LogLevel)

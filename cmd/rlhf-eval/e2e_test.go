@@ -163,23 +163,41 @@ func walkthrough(t *testing.T) string {
 	return script.String()
 }
 
+// repoStatus lists the repository's changed and untracked files.
+func repoStatus(t *testing.T) string {
+	t.Helper()
+	out, err := exec.Command("git", "-C", "../..", "status", "--porcelain", "--untracked-files=all").Output()
+	if err != nil {
+		t.Fatalf("git status: %v", err)
+	}
+	return string(out)
+}
+
 // TestREADMEWalkthrough runs the README's walkthrough, as written, against the built
-// binary and a real database, so the README cannot drift from the truth.
+// binary and a real database, so the README cannot drift from the truth. It runs it
+// twice from the repository root, as a reader would: the second run must give the
+// same results, and neither may write into the repository.
 func TestREADMEWalkthrough(t *testing.T) {
 	s := startServer(t)
 	bin := binary(t)
 	script := walkthrough(t)
 	script = strings.ReplaceAll(script, "localhost:8080", strings.TrimPrefix(s.base, "http://"))
 	script = strings.ReplaceAll(script, "./bin/rlhf-eval", bin)
-	// The last command's output is what a reader sees at the end; keep each
-	// command's output apart to check them.
-	cmd := exec.Command("bash", "-euo", "pipefail", "-c", script)
-	cmd.Env = s.env
-	cmd.Dir = t.TempDir()
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("walkthrough failed: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	before := repoStatus(t)
+	var stdout bytes.Buffer
+	for run := 1; run <= 2; run++ {
+		cmd := exec.Command("bash", "-euo", "pipefail", "-c", script)
+		cmd.Env = s.env
+		cmd.Dir = "../.."
+		var stderr bytes.Buffer
+		stdout.Reset()
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("walkthrough run %d failed: %v\nstdout:\n%s\nstderr:\n%s", run, err, stdout.String(), stderr.String())
+		}
+	}
+	if after := repoStatus(t); after != before {
+		t.Errorf("the walkthrough wrote into the repository:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
 	// Every command prints JSON documents (curl replies, CLI JSON, JSONL lines);
 	// decode them in order and check the ones that matter.
@@ -226,7 +244,10 @@ func TestREADMEWalkthrough(t *testing.T) {
 			t.Errorf("listed response did not pass length: %v", sc)
 		}
 	}
-	summary := find("summary", func(d map[string]any) bool { return d["evaluation"] == "chat-v2" && d["scorers"] != nil })
+	summary := find("summary", func(d map[string]any) bool {
+		e, _ := d["evaluation"].(map[string]any)
+		return e != nil && e["name"] == "chat-v2" && d["scorers"] != nil
+	})
 	for _, r := range summary["scorers"].([]any) {
 		row := obj(r)
 		if row["n"] != 3.0 {

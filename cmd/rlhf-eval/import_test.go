@@ -5,9 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -21,20 +19,7 @@ import (
 // the exit code.
 func runCLI(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
-	cmd := exec.Command(binary(t), args...)
-	cmd.Env = append(os.Environ(), "RLHF_DATABASE_URL="+testdb.URL(t))
-	cmd.Dir = t.TempDir()
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	var ee *exec.ExitError
-	switch {
-	case errors.As(err, &ee):
-		return stdout.String(), stderr.String(), ee.ExitCode()
-	case err != nil:
-		t.Fatalf("%v: %v", args, err)
-	}
-	return stdout.String(), stderr.String(), 0
+	return runWith(t, testdb.URL(t), args...)
 }
 
 // importStats is the JSON summary of rlhf-eval import --format json.
@@ -85,6 +70,8 @@ func writeFile(t *testing.T, name, content string) string {
 }
 
 // winRates reads a win-rate leaderboard through the CLI: model → win rate.
+// winRates returns each model's win rate in percent, as AlpacaEval publishes it
+// (the API reports shares from 0 to 1).
 func winRates(t *testing.T, eval, baseline string) map[string]float64 {
 	t.Helper()
 	stdout, stderr, code := runCLI(t, "evaluations", "leaderboard", eval, "--method", "winrate", "--baseline", baseline, "--format", "json")
@@ -103,7 +90,7 @@ func winRates(t *testing.T, eval, baseline string) map[string]float64 {
 	out := map[string]float64{}
 	for _, r := range lb.Ratings {
 		if r.WinRate != nil {
-			out[r.Model] = *r.WinRate
+			out[r.Model] = 100 * *r.WinRate
 		}
 	}
 	return out
@@ -192,6 +179,20 @@ func mapsEqual(a, b map[string]int) bool {
 }
 
 // dpoPairs reads a plain DPO export: one "chosen\x00rejected" per line.
+// dpoPrompts returns the prompts of a DPO export's lines.
+func dpoPrompts(t *testing.T, export string) []string {
+	t.Helper()
+	var out []string
+	for _, line := range strings.Split(strings.TrimSpace(export), "\n") {
+		var p struct{ Prompt string }
+		if err := json.Unmarshal([]byte(line), &p); err != nil {
+			t.Fatalf("export line %q: %v", line, err)
+		}
+		out = append(out, p.Prompt)
+	}
+	return out
+}
+
 func dpoPairs(t *testing.T, export string) []string {
 	t.Helper()
 	var out []string

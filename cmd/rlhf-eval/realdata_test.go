@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rlhf-eval/rlhf-eval/internal/app"
 	"github.com/rlhf-eval/rlhf-eval/internal/realdata"
 )
 
@@ -211,6 +212,7 @@ func TestRealDataHHRLHF(t *testing.T) {
 		t.Fatal(err)
 	}
 	var want []string
+	prompts := map[string]int{} // each dialogue up to its final Assistant cue
 	emptyChosen := 0
 	sc := bufio.NewScanner(zr)
 	sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
@@ -220,6 +222,8 @@ func TestRealDataHHRLHF(t *testing.T) {
 			t.Fatal(err)
 		}
 		c := hhFinalTurn(p.Chosen)
+		const cue = "\n\nAssistant:"
+		prompts[p.Chosen[:strings.LastIndex(p.Chosen, cue)+len(cue)]]++
 		if c == "" {
 			emptyChosen++
 		}
@@ -240,6 +244,23 @@ func TestRealDataHHRLHF(t *testing.T) {
 		t.Fatalf("export: exit %d\n%s", code, stderr)
 	}
 	got := dpoPairs(t, stdout)
+	// The default export keeps the whole conversation: each prompt is the source
+	// dialogue up to the final Assistant cue, except where the chosen and rejected
+	// dialogues differ before their final turns (the import keeps their shared turns).
+	multiTurn, unmatched := 0, 0
+	for _, p := range dpoPrompts(t, stdout) {
+		if strings.Count(p, "\n\nHuman:") > 1 {
+			multiTurn++
+		}
+		if prompts[p] > 0 {
+			prompts[p]--
+		} else {
+			unmatched++
+		}
+	}
+	if differ := st.Notes[app.NoteDialoguesDiffer]; unmatched > differ {
+		t.Errorf("%d exported prompts are not their source dialogue; only the %d whose dialogues differ may not be", unmatched, differ)
+	}
 	sort.Strings(got)
 	sort.Strings(want)
 	if len(got) != len(want) {
@@ -257,6 +278,6 @@ func TestRealDataHHRLHF(t *testing.T) {
 	if st2.ResponsesCreated != 0 || st2.ComparisonsCreated != 0 || st2.ComparisonsExisting != len(want) {
 		t.Errorf("re-import = %+v, want nothing created", st2)
 	}
-	t.Logf("%d lines: %d comparisons created (import %s), %d export lines, %d with an empty chosen turn, notes %v",
-		len(want), st.ComparisonsCreated, imported.Round(time.Millisecond), len(got), emptyChosen, st.Notes)
+	t.Logf("%d lines: %d comparisons created (import %s), %d export lines (%d multi-turn prompts kept whole, %d prompts not the source dialogue), %d with an empty chosen turn, notes %v",
+		len(want), st.ComparisonsCreated, imported.Round(time.Millisecond), len(got), multiTurn, unmatched, emptyChosen, st.Notes)
 }

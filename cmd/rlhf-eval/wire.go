@@ -73,11 +73,23 @@ func (r *root) connect(ctx context.Context, migrate bool) (*pgxpool.Pool, error)
 	return pool, nil
 }
 
+// openExisting connects to an existing database, creating nothing.
+func (r *root) openExisting(ctx context.Context) (*pgxpool.Pool, error) {
+	exists, err := postgres.DatabaseExists(ctx, r.cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if !exists {
+		return nil, fmt.Errorf("the database of RLHF_DATABASE_URL (%s) does not exist; migrate up or serve creates it", redactURL(r.cfg.DatabaseURL))
+	}
+	return postgres.NewPool(ctx, postgres.PoolConfig{URL: r.cfg.DatabaseURL, MaxConns: int32(r.cfg.DatabasePoolSize), Logger: r.log})
+}
+
 func (r *root) deps(pool *pgxpool.Pool, stores ports.Stores, reg *scoring.Registry) app.Deps {
 	return app.Deps{
 		Stores: stores, Tx: postgres.NewTxRunner(pool),
 		Clock: system.Clock{}, IDs: system.IDs{}, Registry: reg,
-		Limits: app.Limits{MaxBatchItems: r.cfg.MaxBatchItems, MaxFieldBytes: r.cfg.MaxFieldBytes},
+		Limits: app.Limits{MaxBatchItems: r.cfg.MaxBatchItems, MaxFieldBytes: r.cfg.MaxFieldBytes, MaxPageBytes: r.cfg.MaxPageBytes},
 	}
 }
 
@@ -104,9 +116,16 @@ func (r *root) open(ctx context.Context) (*cli.Backend, error) {
 	return b, nil
 }
 
-// migrate runs "migrate up|down|status".
+// migrate runs "migrate up|down|status". Status only reports: a missing database
+// is an error, never created.
 func (r *root) migrate(ctx context.Context, direction string, w io.Writer) error {
-	pool, err := r.connect(ctx, false)
+	var pool *pgxpool.Pool
+	var err error
+	if direction == "status" {
+		pool, err = r.openExisting(ctx)
+	} else {
+		pool, err = r.connect(ctx, false)
+	}
 	if err != nil {
 		return err
 	}
@@ -195,6 +214,7 @@ func (r *root) serve(ctx context.Context) error {
 		MaxBodyBytes: r.cfg.MaxBodyBytes, MaxBatchItems: r.cfg.MaxBatchItems, Debug: r.cfg.Debug,
 		RequestTimeout: r.cfg.RequestTimeout, ReadHeaderTimeout: r.cfg.ReadHeaderTimeout,
 		Observer: m, MetricsHandler: m.Handler(),
+		MaxScoreScorers: r.cfg.MaxScoreScorers, MaxScoreWork: r.cfg.MaxScoreWork,
 	}, r.log)
 	if err != nil {
 		return err

@@ -11,7 +11,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/ports"
@@ -34,10 +36,13 @@ type Limits struct {
 	MaxBatchItems int
 	// MaxFieldBytes is the largest prompt, response, reference or rationale text.
 	MaxFieldBytes int
+	// MaxPageBytes bounds (approximately) the text of one list page: a page that
+	// would hold more is cut short, with a cursor to the rest.
+	MaxPageBytes int
 }
 
 // DefaultLimits are the limits used where none are configured.
-var DefaultLimits = Limits{MaxBatchItems: 100_000, MaxFieldBytes: 1 << 20}
+var DefaultLimits = Limits{MaxBatchItems: 100_000, MaxFieldBytes: 1 << 20, MaxPageBytes: 8 << 20}
 
 func (l Limits) orDefault() Limits {
 	if l.MaxBatchItems <= 0 {
@@ -45,6 +50,9 @@ func (l Limits) orDefault() Limits {
 	}
 	if l.MaxFieldBytes <= 0 {
 		l.MaxFieldBytes = DefaultLimits.MaxFieldBytes
+	}
+	if l.MaxPageBytes <= 0 {
+		l.MaxPageBytes = DefaultLimits.MaxPageBytes
 	}
 	return l
 }
@@ -149,6 +157,12 @@ func encodeCursor(list, key string, id domain.ID) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
+// storableText reports whether PostgreSQL can take s as text: valid UTF-8
+// without NUL characters.
+func storableText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+}
+
 func decodeCursor(s, list string) (*cursor, domain.ID, error) {
 	if s == "" {
 		return nil, domain.ID{}, nil
@@ -159,7 +173,7 @@ func decodeCursor(s, list string) (*cursor, domain.ID, error) {
 		return nil, domain.ID{}, bad
 	}
 	var c cursor
-	if err := json.Unmarshal(raw, &c); err != nil || c.List != list {
+	if err := json.Unmarshal(raw, &c); err != nil || c.List != list || !storableText(c.Key) {
 		return nil, domain.ID{}, bad
 	}
 	id, err := domain.ParseID(c.ID)

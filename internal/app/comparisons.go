@@ -297,13 +297,13 @@ func (u *Comparisons) List(ctx context.Context, evalRef string, in ListCompariso
 	if err != nil {
 		return page, err
 	}
-	q := ports.ComparisonQuery{EvaluationID: e.ID, Annotator: in.Annotator, AnnotatorKind: kind, Model: in.Model, Desc: desc, Limit: limit + 1}
+	var start *domain.ID
 	if c != nil {
-		q.After = &after
+		start = &after
 	}
-	items, err := u.d.Stores.Comparisons.ListComparisons(ctx, q)
-	if err != nil {
-		return page, err
-	}
-	return listPage(items, limit, list, func(c domain.Comparison) domain.ID { return c.ID }), nil
+	return fetchPage(limit, u.d.Limits.orDefault().MaxPageBytes, list, start, func(c domain.Comparison) domain.ID { return c.ID }, comparisonSize,
+		func(after *domain.ID, n int) ([]domain.Comparison, error) {
+			return u.d.Stores.Comparisons.ListComparisons(ctx, ports.ComparisonQuery{EvaluationID: e.ID, Annotator: in.Annotator,
+				AnnotatorKind: kind, Model: in.Model, Desc: desc, Limit: n, After: after})
+		})
 }

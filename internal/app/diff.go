@@ -20,6 +20,9 @@ const (
 	DefaultAlpha           = 0.05
 	DefaultBootstrapRounds = 1000
 	MaxBootstrapRounds     = 100_000
+	// MaxBootstrapDraws bounds the values one diff resamples (rounds × pairs,
+	// summed over scorers): about a second of work.
+	MaxBootstrapDraws = 20_000_000
 )
 
 // DiffInput tunes a diff. Zero values take the defaults; Scorer restricts the diff
@@ -123,6 +126,14 @@ func (u *Diffs) Diff(ctx context.Context, baseRef, candRef string, in DiffInput)
 		return DiffReport{}, domain.Invalid("scorer", "neither evaluation has scores from %q", in.Scorer)
 	}
 	sort.Strings(names)
+	draws := 0
+	for _, a := range byScorer {
+		draws += rounds * len(a.pairs)
+	}
+	if draws > MaxBootstrapDraws {
+		return DiffReport{}, domain.Invalid("bootstrap", "%d rounds over these pairs resample %d values, more than the %d one request may; lower bootstrap to at most %d",
+			rounds, draws, MaxBootstrapDraws, MaxBootstrapDraws/max(1, draws/max(1, rounds)))
+	}
 	rep := DiffReport{Base: base, Candidate: cand, Alpha: in.Alpha, Rounds: rounds, Seed: in.Seed}
 	for _, name := range names {
 		a := byScorer[name]
@@ -136,7 +147,11 @@ func (u *Diffs) Diff(ctx context.Context, baseRef, candRef string, in DiffInput)
 			sort.Slice(a.pairs, func(i, j int) bool { return a.pairs[i].PromptID < a.pairs[j].PromptID })
 			d, err := stats.Compare(a.pairs, stats.CompareOptions{
 				Better: stats.Direction(sd.Better), Alpha: in.Alpha, Level: ConfidenceLevel, Rounds: rounds, Seed: in.Seed,
+				Cancel: ctx.Done(),
 			})
+			if errors.Is(err, stats.ErrCanceled) {
+				return DiffReport{}, fmt.Errorf("compare %q: %w", name, context.Cause(ctx))
+			}
 			if err != nil {
 				return DiffReport{}, fmt.Errorf("compare %q: %w", name, err)
 			}
@@ -164,6 +179,7 @@ type ScorerDiffView struct {
 	MeanDiff          *float64 `json:"mean_diff"`
 	MeanDiffCILow     *float64 `json:"mean_diff_ci_low"`
 	MeanDiffCIHigh    *float64 `json:"mean_diff_ci_high"`
+	MeanDiffCIMethod  *string  `json:"mean_diff_ci_method"`
 	WilcoxonP         *float64 `json:"wilcoxon_p"`
 	TTestP            *float64 `json:"ttest_p"`
 	Wins              *int     `json:"wins"`
@@ -197,7 +213,8 @@ func (s ScorerDiff) View() ScorerDiffView {
 	v.NPairs = d.N
 	v.BaseMean, v.CandidateMean, v.MeanDiff = &d.BaseMean, &d.CandMean, &d.MeanDiff
 	if d.MeanDiffCI != nil {
-		v.MeanDiffCILow, v.MeanDiffCIHigh = &d.MeanDiffCI.Lo, &d.MeanDiffCI.Hi
+		m := stats.MethodBootstrap
+		v.MeanDiffCILow, v.MeanDiffCIHigh, v.MeanDiffCIMethod = &d.MeanDiffCI.Lo, &d.MeanDiffCI.Hi, &m
 	}
 	v.WilcoxonP, v.TTestP = d.WilcoxonP, d.TTestP
 	if d.Outcomes != nil {

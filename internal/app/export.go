@@ -9,6 +9,9 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/ports"
@@ -22,6 +25,12 @@ const (
 	FormatCSV   = "csv"
 )
 
+// Export prompt histories.
+const (
+	HistoryFull = "full"
+	HistoryLast = "last"
+)
+
 // exportPage is how many merged pairs are read per query: memory holds one page,
 // however large the evaluation.
 const exportPage = 500
@@ -32,6 +41,10 @@ type ExportInput struct {
 	// Conversational writes TRL's conversational form (lists of {role, content}
 	// messages carrying the context) instead of plain strings (dpo and kto).
 	Conversational bool
+	// History is HistoryFull (the default): a dpo or kto prompt carries the whole
+	// conversation before the response; or HistoryLast: only the last user turn,
+	// dropping earlier turns.
+	History string
 	// MinMargin keeps pairs whose merged preference is at least this far from ½
 	// (0 to 0.5).
 	MinMargin     float64
@@ -101,6 +114,13 @@ func (u *Preferences) PrepareExport(ctx context.Context, evalRef string, in Expo
 	}
 	if in.AnnotatorKind != "" && !domain.AnnotatorKind(in.AnnotatorKind).Valid() {
 		errs = append(errs, domain.Invalid("annotator_kind", "must be human, model or heuristic; got %q", in.AnnotatorKind))
+	}
+	switch in.History {
+	case HistoryFull, HistoryLast:
+	case "":
+		in.History = HistoryFull
+	default:
+		errs = append(errs, domain.Invalid("history", "must be full (the whole conversation) or last (the last user turn only); got %q", in.History))
 	}
 	if in.Conversational && (in.Format == FormatJSONL || in.Format == FormatCSV) {
 		errs = append(errs, domain.Invalid("conversational", "applies to the dpo and kto formats only"))
@@ -202,13 +222,13 @@ func (x *Export) write(p ports.ExportPair, enc *json.Encoder, cw *csv.Writer, st
 				Prompt   []message `json:"prompt"`
 				Chosen   []message `json:"chosen"`
 				Rejected []message `json:"rejected"`
-			}{promptMessages(p), []message{{"assistant", chosen}}, []message{{"assistant", rejected}}})
+			}{x.promptMessages(p), []message{{"assistant", chosen}}, []message{{"assistant", rejected}}})
 		}
 		return enc.Encode(struct {
 			Prompt   string `json:"prompt"`
 			Chosen   string `json:"chosen"`
 			Rejected string `json:"rejected"`
-		}{p.Prompt, chosen, rejected})
+		}{x.promptText(p), chosen, rejected})
 	case FormatKTO:
 		for _, c := range []struct {
 			text  string
@@ -220,13 +240,13 @@ func (x *Export) write(p ports.ExportPair, enc *json.Encoder, cw *csv.Writer, st
 					Prompt     []message `json:"prompt"`
 					Completion []message `json:"completion"`
 					Label      bool      `json:"label"`
-				}{promptMessages(p), []message{{"assistant", c.text}}, c.label})
+				}{x.promptMessages(p), []message{{"assistant", c.text}}, c.label})
 			} else {
 				err = enc.Encode(struct {
 					Prompt     string `json:"prompt"`
 					Completion string `json:"completion"`
 					Label      bool   `json:"label"`
-				}{p.Prompt, c.text, c.label})
+				}{x.promptText(p), c.text, c.label})
 			}
 			if err != nil {
 				return err
@@ -270,9 +290,45 @@ func contextMessages(ms []domain.Message) []message {
 	return out
 }
 
-// promptMessages is the context followed by the prompt as the user's turn.
-func promptMessages(p ports.ExportPair) []message {
+// promptMessages is the context followed by the prompt as the user's turn; with
+// HistoryLast, the user's turn alone.
+func (x *Export) promptMessages(p ports.ExportPair) []message {
+	if x.in.History == HistoryLast {
+		return []message{{"user", p.Prompt}}
+	}
 	return append(contextMessages(p.Context), message{"user", p.Prompt})
+}
+
+// promptText is the prompt of TRL's standard (plain text) format. With the full
+// history it is the whole conversation as a transcript in the HH-RLHF text format
+// ("\n\nHuman: ...\n\nAssistant: ...", other roles by their name), ending with
+// the "\n\nAssistant:" cue the response follows; a single-turn prompt is
+// "\n\nHuman: <prompt>\n\nAssistant:" alike, so every line of a file has one
+// shape. With HistoryLast it is the last user turn alone, as it was stored.
+func (x *Export) promptText(p ports.ExportPair) string {
+	if x.in.History == HistoryLast {
+		return p.Prompt
+	}
+	var sb strings.Builder
+	for _, m := range x.promptMessages(p) {
+		sb.WriteString("\n\n" + transcriptRole(m.Role) + ": " + m.Content)
+	}
+	sb.WriteString("\n\nAssistant:")
+	return sb.String()
+}
+
+// transcriptRole names a role in a text transcript.
+func transcriptRole(role string) string {
+	switch role {
+	case "user":
+		return "Human"
+	case "assistant":
+		return "Assistant"
+	case "":
+		return "Unknown"
+	}
+	r, n := utf8.DecodeRuneInString(role)
+	return string(unicode.ToUpper(r)) + role[n:]
 }
 
 func nonEmpty(s string) *string {

@@ -169,13 +169,13 @@ func TestImportAlpacaEval(t *testing.T) {
 		t.Errorf("comparisons = %v, want %v", got, wantCmps)
 	}
 
-	// m1's win rate against base: 100 × (0.75 + 0.5) / 2 = 62.5.
+	// m1's win rate against base: (0.75 + 0.5) / 2 = 0.625 (AlpacaEval's 62.5).
 	lb, err := svc.Preferences.Leaderboard(ctx, "alpaca", app.LeaderboardInput{Method: app.MethodWinRate, Baseline: "base"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(lb.Ratings) != 1 || lb.Ratings[0].Model != "m1" || lb.Ratings[0].WinRate == nil || *lb.Ratings[0].WinRate != 62.5 {
-		t.Errorf("win-rate leaderboard = %+v, want m1 at 62.5", lb.Ratings)
+	if len(lb.Ratings) != 1 || lb.Ratings[0].Model != "m1" || lb.Ratings[0].WinRate == nil || *lb.Ratings[0].WinRate != 0.625 {
+		t.Errorf("win-rate leaderboard = %+v, want m1 at 0.625", lb.Ratings)
 	}
 }
 

@@ -148,14 +148,17 @@ func (u *Judgments) List(ctx context.Context, evalRef string, in ListJudgmentsIn
 	if err != nil {
 		return page, err
 	}
+	var start *domain.ID
 	if c != nil {
-		q.After = &after
+		start = &after
 	}
-	items, err := u.d.Stores.Judgments.ListJudgments(ctx, q)
-	if err != nil {
-		return page, err
-	}
-	return listPage(items, limit, list, func(j domain.Judgment) domain.ID { return j.ID }), nil
+	// A judgment holds the messages sent and the raw reply: pages are bounded by
+	// bytes as well as rows.
+	return fetchPage(limit, u.d.Limits.orDefault().MaxPageBytes, list, start, func(j domain.Judgment) domain.ID { return j.ID }, judgmentSize,
+		func(after *domain.ID, n int) ([]domain.Judgment, error) {
+			q.After, q.Limit = after, n
+			return u.d.Stores.Judgments.ListJudgments(ctx, q)
+		})
 }
 
 // asFilterError turns a filter's unknown reference into a field error.

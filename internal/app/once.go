@@ -312,15 +312,3 @@ func lookupByRef[T any](ctx context.Context, e domain.Evaluation, what, ref stri
 	}
 	return zero, fmt.Errorf("%s %q in evaluation %q: %w", what, ref, e.Name, domain.ErrNotFound)
 }
-
-// listPage fetches limit+1 items to learn whether there is a next page, and returns
-// the page with its cursor.
-func listPage[T any](items []T, limit int, list string, idOf func(T) domain.ID) domain.Page[T] {
-	var page domain.Page[T]
-	if len(items) > limit {
-		items = items[:limit]
-		page.Next = encodeCursor(list, "", idOf(items[limit-1]))
-	}
-	page.Items = items
-	return page
-}

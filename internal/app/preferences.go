@@ -12,6 +12,7 @@ import (
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/domain/agreement"
 	"github.com/rlhf-eval/rlhf-eval/internal/domain/ranking"
+	"github.com/rlhf-eval/rlhf-eval/internal/domain/stats"
 	"github.com/rlhf-eval/rlhf-eval/internal/ports"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
 )
@@ -32,7 +33,11 @@ const (
 const (
 	DefaultLeaderboardRounds = ranking.DefaultRounds
 	MaxLeaderboardRounds     = 10_000
-	eloPage                  = 50_000
+	// MaxLeaderboardResamples bounds a leaderboard's bootstrap work: rounds × the
+	// rows each round resamples (outcome counts for Bradley–Terry, battles for
+	// online Elo).
+	MaxLeaderboardResamples = 20_000_000
+	eloPage                 = 50_000
 )
 
 // LeaderboardInput configures a leaderboard. Rounds nil means the default (100
@@ -51,14 +56,18 @@ type LeaderboardInput struct {
 
 // RatingView is one model's line in a leaderboard, in the shape the API and CLI print.
 type RatingView struct {
-	Model         string   `json:"model"`
-	Rating        float64  `json:"rating"`
-	CILow         float64  `json:"ci_low"`
-	CIHigh        float64  `json:"ci_high"`
-	Rank          int      `json:"rank"`
-	RankLow       int      `json:"rank_low"`
-	RankHigh      int      `json:"rank_high"`
-	Battles       int      `json:"battles"`
+	Model    string  `json:"model"`
+	Rating   float64 `json:"rating"`
+	CILow    float64 `json:"ci_low"`
+	CIHigh   float64 `json:"ci_high"`
+	Rank     int     `json:"rank"`
+	RankLow  int     `json:"rank_low"`
+	RankHigh int     `json:"rank_high"`
+	// CIMethod names how CILow and CIHigh were found: bootstrap_percentile (bt,
+	// elo), logit (winrate; Wilson when the win rate is 0 or 1), or none.
+	CIMethod string `json:"ci_method"`
+	Battles  int    `json:"battles"`
+	// WinRate is a share from 0 to 1, as every rate in the API.
 	WinRate       *float64 `json:"win_rate"`
 	Flags         []string `json:"flags,omitempty"`
 	StandardError *float64 `json:"standard_error,omitempty"`
@@ -168,7 +177,11 @@ func (u *Preferences) Leaderboard(ctx context.Context, evalRef string, in Leader
 			last := page[len(page)-1].ID
 			after = &last
 		}
-		v, err = EloLeaderboard(battles, in)
+		if err := checkResamples(opts.Rounds, len(battles)); err != nil {
+			return LeaderboardView{}, err
+		}
+		opts.Cancel = ctx.Done()
+		v, err = EloLeaderboard(battles, in, opts)
 	} else {
 		counts, err := u.d.Stores.Preferences.ComparisonOutcomes(ctx, q)
 		if err != nil {
@@ -178,13 +191,19 @@ func (u *Preferences) Leaderboard(ctx context.Context, evalRef string, in Leader
 		for i, c := range counts {
 			outcomes[i] = ranking.Outcome{ModelA: c.ModelA, ModelB: c.ModelB, Preference: c.Preference, Count: int(c.Count)}
 		}
+		if in.Method != MethodWinRate {
+			if err := checkResamples(opts.Rounds, len(outcomes)); err != nil {
+				return LeaderboardView{}, err
+			}
+		}
+		opts.Cancel = ctx.Done()
 		v, err = OutcomeLeaderboard(outcomes, in, opts)
 		if err != nil {
-			return LeaderboardView{}, err
+			return LeaderboardView{}, canceledBy(ctx, err)
 		}
 	}
 	if err != nil {
-		return LeaderboardView{}, err
+		return LeaderboardView{}, canceledBy(ctx, err)
 	}
 	v.Evaluation = &EvaluationRef{ID: e.ID.String(), Name: e.Name}
 	if in.AnnotatorKind != "" {
@@ -211,9 +230,29 @@ func OutcomeLeaderboard(outcomes []ranking.Outcome, in LeaderboardInput, opts ra
 	return v, nil
 }
 
-// EloLeaderboard computes an online Elo leaderboard from battles in time order.
-func EloLeaderboard(battles []ranking.Battle, in LeaderboardInput) (LeaderboardView, error) {
-	lb, err := ranking.OnlineElo(battles, ranking.EloOptions{K: in.K})
+// canceledBy reports a bootstrap stopped by ctx as ctx's error (a deadline is a
+// timeout, not a fault).
+func canceledBy(ctx context.Context, err error) error {
+	if errors.Is(err, ranking.ErrCanceled) {
+		return fmt.Errorf("leaderboard bootstrap: %w", context.Cause(ctx))
+	}
+	return err
+}
+
+// checkResamples refuses a bootstrap that would cost the server more than one
+// request may: rounds × rows resampled per round.
+func checkResamples(rounds, rows int) error {
+	if rounds <= 0 || rows == 0 || rounds*rows <= MaxLeaderboardResamples {
+		return nil
+	}
+	return domain.Invalid("bootstrap", "%d rounds × %d rows is more resampling than one request may do (%d); lower bootstrap to at most %d",
+		rounds, rows, MaxLeaderboardResamples, MaxLeaderboardResamples/rows)
+}
+
+// EloLeaderboard computes an online Elo leaderboard from battles in time order,
+// with bootstrap intervals from opts' rounds, seed and cancel channel.
+func EloLeaderboard(battles []ranking.Battle, in LeaderboardInput, opts ranking.BTOptions) (LeaderboardView, error) {
+	lb, err := ranking.OnlineElo(battles, ranking.EloOptions{K: in.K, Rounds: opts.Rounds, Seed: opts.Seed, Cancel: opts.Cancel})
 	if err != nil {
 		return LeaderboardView{}, err
 	}
@@ -226,9 +265,13 @@ func PrepareLeaderboard(in *LeaderboardInput) (ranking.BTOptions, error) { retur
 func leaderboardView(lb ranking.Leaderboard, method string) LeaderboardView {
 	v := LeaderboardView{Method: method, Comparisons: lb.Comparisons, Skipped: lb.Skipped, SelfComparisons: lb.SelfComparisons,
 		BootstrapRounds: lb.Rounds, Warnings: append([]string{}, lb.Warnings...), Ratings: make([]RatingView, len(lb.Ratings))}
+	ciMethod := ciNone
+	if lb.Rounds > 0 {
+		ciMethod = stats.MethodBootstrap
+	}
 	for i, r := range lb.Ratings {
-		wr := r.WinRate
-		rv := RatingView{Model: r.Model, Rating: r.Rating, CILow: r.CILow, CIHigh: r.CIHigh, Rank: r.Rank,
+		wr := r.WinRate / 100
+		rv := RatingView{Model: r.Model, Rating: r.Rating, CILow: r.CILow, CIHigh: r.CIHigh, Rank: r.Rank, CIMethod: ciMethod,
 			RankLow: r.RankLow, RankHigh: r.RankHigh, Battles: r.Battles, WinRate: &wr}
 		for _, f := range r.Flags {
 			rv.Flags = append(rv.Flags, string(f))
@@ -238,9 +281,14 @@ func leaderboardView(lb ranking.Leaderboard, method string) LeaderboardView {
 	return v
 }
 
+// ciNone is the interval method of a leaderboard without intervals (no bootstrap).
+const ciNone = "none"
+
 // winRateLeaderboard ranks models by AlpacaEval win rate against the baseline. The
-// interval is the normal approximation rating ± 1.96 × standard error; the rank is
-// Arena's rule on those intervals.
+// rating, its standard error and its interval are shares from 0 to 1 (AlpacaEval
+// publishes them × 100). The interval is built on the logit scale from AlpacaEval's
+// standard error, so it stays within [0, 1] (Wilson's when the win rate is 0 or 1);
+// the rank is Arena's rule on those intervals.
 func winRateLeaderboard(outcomes []ranking.Outcome, baseline string) (LeaderboardView, error) {
 	wrs, err := ranking.WinRates(outcomes, baseline)
 	if err != nil {
@@ -249,18 +297,28 @@ func winRateLeaderboard(outcomes []ranking.Outcome, baseline string) (Leaderboar
 	b := baseline
 	v := LeaderboardView{Method: MethodWinRate, Baseline: &b, Warnings: []string{}}
 	for _, w := range wrs {
-		rv := RatingView{Model: w.Model, Rating: w.WinRate, CILow: w.WinRate, CIHigh: w.WinRate, Battles: w.N,
-			StandardError: w.StandardError}
+		share := w.WinRate / 100
+		rv := RatingView{Model: w.Model, Rating: share, CILow: share, CIHigh: share, Battles: w.N, CIMethod: ciNone}
 		wins, ties, losses := w.Wins, w.Ties, w.Losses
 		rv.Wins, rv.Ties, rv.Losses = &wins, &ties, &losses
 		if w.N > 0 {
-			r := w.WinRate
-			rv.WinRate = &r
+			rv.WinRate = &share
 		} else {
 			v.Warnings = append(v.Warnings, fmt.Sprintf("%s has no judged comparison with %s; its win rate is undefined", w.Model, baseline))
 		}
 		if w.StandardError != nil {
-			rv.CILow, rv.CIHigh = w.WinRate-1.959963984540054**w.StandardError, w.WinRate+1.959963984540054**w.StandardError
+			se := *w.StandardError / 100
+			rv.StandardError = &se
+			ci, err := stats.LogitMeanCI(w.N, share, se, ConfidenceLevel, 0)
+			if err != nil {
+				return LeaderboardView{}, fmt.Errorf("win rate interval of %s: %w", w.Model, err)
+			}
+			if ci != nil {
+				rv.CILow, rv.CIHigh, rv.CIMethod = ci.Lo, ci.Hi, stats.MethodLogit
+				if share == 0 || share == 1 {
+					rv.CIMethod = stats.MethodWilson
+				}
+			}
 		}
 		v.Comparisons += w.N
 		v.Skipped += w.Skipped

@@ -340,15 +340,15 @@ func (u *Responses) List(ctx context.Context, evalRef string, in ListResponsesIn
 	if err != nil {
 		return page, err
 	}
-	q := ports.ResponseQuery{EvaluationID: e.ID, Model: in.Model, PromptID: in.PromptID, Scorer: in.Scorer, Passed: in.Passed, Desc: desc, Limit: limit + 1}
+	var start *domain.ID
 	if c != nil {
-		q.After = &after
+		start = &after
 	}
-	items, err := u.d.Stores.Responses.ListResponses(ctx, q)
-	if err != nil {
-		return page, err
-	}
-	return listPage(items, limit, list, func(r domain.Response) domain.ID { return r.ID }), nil
+	return fetchPage(limit, u.d.Limits.orDefault().MaxPageBytes, list, start, func(r domain.Response) domain.ID { return r.ID }, responseSize,
+		func(after *domain.ID, n int) ([]domain.Response, error) {
+			return u.d.Stores.Responses.ListResponses(ctx, ports.ResponseQuery{EvaluationID: e.ID, Model: in.Model, PromptID: in.PromptID,
+				Scorer: in.Scorer, Passed: in.Passed, Desc: desc, Limit: n, After: after})
+		})
 }
 
 // idSort parses the sort of lists ordered by creation (ids are UUIDv7, so id order

@@ -33,10 +33,15 @@ type ScorerSummary struct {
 	Mean, SD           *float64
 	Min, P10, P50, P90 *float64
 	Max                *float64
-	// CI is the Student t 95% confidence interval of the mean.
-	CI *stats.Interval
-	// PassRate is the share of passed among scores with a pass/fail verdict.
+	// CI is the 95% confidence interval of the mean, by CIMethod: Wilson when
+	// every value is 0 or 1, logit for scorers whose values lie in [0, 1], Student
+	// t otherwise, so the interval never leaves the values' range.
+	CI       *stats.Interval
+	CIMethod string
+	// PassRate is the share of passed among scores with a pass/fail verdict, and
+	// PassRateCI its Wilson interval.
 	PassRate   *float64
+	PassRateCI *stats.Interval
 	NPassKnown int64
 	// Corpus is the corpus-level score of scorers that define one (BLEU, chrF).
 	Corpus map[string]any
@@ -100,7 +105,13 @@ func (u *Summaries) Summary(ctx context.Context, evalRef string, in SummaryInput
 	}
 	out := Summary{Evaluation: e, GroupBy: groupBy, Exact: in.Exact}
 	for _, a := range aggs {
-		s, err := summarizeAggregate(a)
+		unit := false
+		if c, ok := configs[a.Scorer]; ok {
+			if t, ok := u.d.Registry.Lookup(c.Type); ok {
+				unit = t.UnitInterval
+			}
+		}
+		s, err := summarizeAggregate(a, unit)
 		if err != nil {
 			return Summary{}, fmt.Errorf("summarize %q: %w", a.Scorer, err)
 		}
@@ -237,22 +248,32 @@ func corpusOf(t scoring.Type, params []byte, sums []ports.StatSum, scorer, model
 	return c, nil
 }
 
-func summarizeAggregate(a ports.ScoreAggregate) (ScorerSummary, error) {
+// summarizeAggregate turns an aggregate into a summary; unit says the scorer's
+// values lie in [0, 1].
+func summarizeAggregate(a ports.ScoreAggregate, unit bool) (ScorerSummary, error) {
 	s := ScorerSummary{Scorer: a.Scorer, Model: a.Model, NScores: a.NScores, N: a.N, Errors: a.NErrors, NPassKnown: a.NPassKnown}
 	if a.N > 0 {
 		s.Mean, s.Min, s.Max, s.P10, s.P50, s.P90 = &a.Mean, &a.Min, &a.Max, &a.P10, &a.P50, &a.P90
-	}
-	if a.N > 1 {
-		s.SD = &a.SD
-		ci, err := stats.MeanCI(int(a.N), a.Mean, a.SD, ConfidenceLevel)
+		sd := 0.0
+		if a.N > 1 {
+			s.SD, sd = &a.SD, a.SD
+		}
+		ci, method, err := stats.BoundedMeanCI(a.N, a.Mean, sd, a.Min, a.Max, unit, ConfidenceLevel)
 		if err != nil {
 			return ScorerSummary{}, err
 		}
-		s.CI = ci
+		if ci != nil {
+			s.CI, s.CIMethod = ci, method
+		}
 	}
 	if a.NPassKnown > 0 {
 		r := float64(a.NPassed) / float64(a.NPassKnown)
 		s.PassRate = &r
+		ci, err := stats.WilsonCI(float64(a.NPassed), float64(a.NPassKnown), ConfidenceLevel)
+		if err != nil {
+			return ScorerSummary{}, err
+		}
+		s.PassRateCI = ci
 	}
 	return s, nil
 }
@@ -304,7 +325,7 @@ func SummarizeOutcomes(set *scoring.Set, outcomes [][]scoring.Outcome) ([]Scorer
 				a.SD = *d.SD
 			}
 		}
-		s, err := summarizeAggregate(a)
+		s, err := summarizeAggregate(a, b.Type.UnitInterval)
 		if err != nil {
 			return nil, err
 		}
@@ -351,7 +372,11 @@ type ScorerSummaryView struct {
 	Max        *float64       `json:"max"`
 	CILow      *float64       `json:"ci_low"`
 	CIHigh     *float64       `json:"ci_high"`
+	CIMethod   *string        `json:"ci_method"`
 	PassRate   *float64       `json:"pass_rate"`
+	PassLow    *float64       `json:"pass_rate_ci_low"`
+	PassHigh   *float64       `json:"pass_rate_ci_high"`
+	PassMethod *string        `json:"pass_rate_ci_method"`
 	NPassKnown int64          `json:"n_pass_known"`
 	Corpus     map[string]any `json:"corpus,omitempty"`
 }
@@ -369,15 +394,19 @@ func (s ScorerSummary) View(withModel bool) ScorerSummaryView {
 		v.Model = &m
 	}
 	if s.CI != nil {
-		v.CILow, v.CIHigh = &s.CI.Lo, &s.CI.Hi
+		m := s.CIMethod
+		v.CILow, v.CIHigh, v.CIMethod = &s.CI.Lo, &s.CI.Hi, &m
+	}
+	if s.PassRateCI != nil {
+		m := stats.MethodWilson
+		v.PassLow, v.PassHigh, v.PassMethod = &s.PassRateCI.Lo, &s.PassRateCI.Hi, &m
 	}
 	return v
 }
 
 // SummaryView is the wire form of an evaluation's summary.
 type SummaryView struct {
-	Evaluation       string              `json:"evaluation"`
-	EvaluationID     string              `json:"evaluation_id"`
+	Evaluation       EvaluationRef       `json:"evaluation"`
 	GroupBy          *string             `json:"group_by"`
 	ExactPercentiles bool                `json:"exact_percentiles"`
 	ConfidenceLevel  float64             `json:"confidence_level"`
@@ -386,7 +415,7 @@ type SummaryView struct {
 
 // View returns the wire form of the summary.
 func (s Summary) View() SummaryView {
-	v := SummaryView{Evaluation: s.Evaluation.Name, EvaluationID: s.Evaluation.ID.String(), ExactPercentiles: s.Exact,
+	v := SummaryView{Evaluation: EvaluationRef{ID: s.Evaluation.ID.String(), Name: s.Evaluation.Name}, ExactPercentiles: s.Exact,
 		ConfidenceLevel: ConfidenceLevel, Scorers: make([]ScorerSummaryView, len(s.Scorers))}
 	if s.GroupBy != "" {
 		g := s.GroupBy

@@ -87,6 +87,9 @@ type Type struct {
 	NeedsReference bool
 	// Better says which direction of Value is better.
 	Better Direction
+	// UnitInterval reports that Value always lies in [0, 1] (a share, a similarity,
+	// BLEU/100), so summaries give its mean an interval that stays in that range.
+	UnitInterval bool
 	// New builds a scorer from params (never nil: "{}" when the config had none).
 	// It returns *domain.ValidationError values, with Field relative to params
 	// ("word_order"), for semantic problems the schema cannot express.

@@ -205,7 +205,7 @@ class ServerTest(unittest.TestCase):
         self.assertTrue(all(v["preference"] == 1.0 and v["annotator_kind"] == "model" for v in verdicts))
         wr = self.c.leaderboard(name, method="winrate", baseline="base", annotator_kind="model")
         cand = [r for r in wr["ratings"] if r["model"] == "cand"][0]
-        self.assertGreater(cand["rating"], 50)
+        self.assertGreater(cand["rating"], 0.5)  # a share from 0 to 1
         with self.assertRaises(rlhf_eval.ValidationError) as cm:
             self.c.start_judge_run(name, judge, baseline="nobody")
         self.assertIn("baseline", cm.exception.field_errors())

@@ -113,6 +113,7 @@ RLHF_DATABASE_URL directly, as serve, migrate and keys create always do.`,
 		versionCmd(),
 		jobsCmd(env), workerCmd(env),
 		judgesCmd(env), judgeCmd(env),
+		healthcheckCmd(),
 	)
 	root.PersistentFlags().String("server", "", "the rlhf-eval server to talk to (default $RLHF_URL, else the login file's)")
 	strictGroups(root)

@@ -278,6 +278,7 @@ carrying the context. jsonl and csv write every merged pair with its texts and s
 	}
 	cmd.Flags().StringVar(&in.Format, "format", "dpo", "dpo, kto, jsonl or csv")
 	cmd.Flags().BoolVar(&in.Conversational, "conversational", false, "TRL's conversational form (dpo, kto)")
+	cmd.Flags().StringVar(&in.History, "history", "full", "full: dpo and kto prompts carry the whole conversation; last: only the last user turn")
 	cmd.Flags().Float64Var(&in.MinMargin, "min-margin", 0, "keep pairs whose merged preference is at least this far from 0.5")
 	cmd.Flags().StringVar(&in.AnnotatorKind, "annotator-kind", "", "only judgements by human, model or heuristic annotators")
 	cmd.Flags().BoolVar(&in.AgreedOnly, "agreed-only", false, "keep pairs where no judgement disagrees with the merged preference")

@@ -98,7 +98,7 @@ Lines are read in order, which is the time order online Elo uses.`,
 			}
 			var v app.LeaderboardView
 			if in.Method == app.MethodElo {
-				v, err = app.EloLeaderboard(battles, in)
+				v, err = app.EloLeaderboard(battles, in, opts)
 			} else {
 				v, err = app.OutcomeLeaderboard(ranking.Aggregate(battles), in, opts)
 			}
@@ -212,21 +212,22 @@ func printLeaderboard(w io.Writer, v app.LeaderboardView, format string) error {
 		}
 	}
 	t := newTable(w, format, true)
-	label := "RATING"
+	// The table shows rates in percent; JSON keeps the API's shares from 0 to 1.
+	label, scale := "RATING", 1.0
 	if v.Method == app.MethodWinRate {
-		label = "WIN RATE"
+		label, scale = "WIN RATE %", 100
 	}
 	t.row("RANK", "MODEL", label, "95% CI", "RANKS", "BATTLES", "WIN %", "FLAGS")
 	for _, r := range v.Ratings {
 		wr := "-"
 		if r.WinRate != nil {
-			wr = strconv.FormatFloat(*r.WinRate, 'f', 1, 64)
+			wr = strconv.FormatFloat(100**r.WinRate, 'f', 1, 64)
 		}
 		flags := strings.Join(r.Flags, ",")
 		if flags == "" {
 			flags = "-"
 		}
-		t.row(strconv.Itoa(r.Rank), r.Model, fmt.Sprintf("%.1f", r.Rating), fmt.Sprintf("[%.1f, %.1f]", r.CILow, r.CIHigh),
+		t.row(strconv.Itoa(r.Rank), r.Model, fmt.Sprintf("%.1f", scale*r.Rating), fmt.Sprintf("[%.1f, %.1f]", scale*r.CILow, scale*r.CIHigh),
 			fmt.Sprintf("%d-%d", r.RankLow, r.RankHigh), strconv.Itoa(r.Battles), wr, flags)
 	}
 	return t.flush()

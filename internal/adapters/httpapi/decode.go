@@ -115,6 +115,9 @@ func decodeStrict(data []byte, dst any, prefix string) error {
 		_ = tok
 		return badRequest(prefix, "unexpected data after the JSON value")
 	}
+	if field, msg := findNUL(data); msg != "" {
+		return badRequest(joinField(prefix, field), "%s", msg)
+	}
 	if oc, ok := dst.(ownedChecker); ok {
 		if err := oc.owned().check(); err != nil {
 			return prefixHTTPError(prefix, err)
@@ -268,7 +271,7 @@ func decodeBatch[T any](c echo.Context, maxItems int, begin func(single bool) er
 		if err := begin(false); err != nil {
 			return err
 		}
-		return decodeArray(br, maxItems, add)
+		return decodeArray(&arrayScanner{r: br}, maxItems, add)
 	}
 	return badRequest("", "the body must be a JSON object or an array of objects (or NDJSON with Content-Type application/x-ndjson)")
 }
@@ -288,48 +291,6 @@ func peekNonSpace(br *bufio.Reader) (byte, error) {
 		}
 		return b, br.UnreadByte()
 	}
-}
-
-// decodeArray streams the elements of a JSON array: each element is read as raw
-// bytes and decoded strictly on its own, so memory holds one element at a time.
-func decodeArray[T any](r io.Reader, maxItems int, add func(T) error) error {
-	dec := json.NewDecoder(r)
-	if _, err := dec.Token(); err != nil { // '['
-		return jsonError(err, nil, "")
-	}
-	n := 0
-	for dec.More() {
-		if n >= maxItems {
-			return badRequest("", "the batch has more than %d items; split it", maxItems)
-		}
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			var syn *json.SyntaxError
-			if errors.As(err, &syn) {
-				return badRequest(fmt.Sprintf("[%d]", n), "malformed JSON near byte %d of the body: %v", dec.InputOffset(), syn)
-			}
-			return jsonError(err, nil, fmt.Sprintf("[%d]", n))
-		}
-		prefix := fmt.Sprintf("[%d]", n)
-		if len(raw) == 0 || raw[0] != '{' {
-			return badRequest(prefix, "expected a JSON object")
-		}
-		var v T
-		if err := decodeStrict(raw, &v, prefix); err != nil {
-			return err
-		}
-		if err := add(v); err != nil {
-			return err
-		}
-		n++
-	}
-	if _, err := dec.Token(); err != nil { // ']'
-		return jsonError(err, nil, "")
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return badRequest("", "unexpected data after the JSON array")
-	}
-	return nil
 }
 
 // MaxNDJSONLine bounds one NDJSON line.

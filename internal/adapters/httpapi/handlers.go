@@ -3,7 +3,6 @@ package httpapi
 import (
 	"errors"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -82,15 +81,9 @@ func (q *query) done() error {
 	return nil
 }
 
-// param returns a path parameter, percent-decoded: ids and names may contain
-// characters a client must escape.
-func param(c echo.Context, name string) string {
-	raw := c.Param(name)
-	if v, err := url.PathUnescape(raw); err == nil {
-		return v
-	}
-	return raw
-}
+// param returns a path parameter, percent-decoded exactly once by checkRequestLine:
+// ids and names may contain characters a client must escape.
+func param(c echo.Context, name string) string { return c.Param(name) }
 
 // noQuery refuses query parameters on routes that take none, so a misplaced filter
 // is an error rather than silently ignored.

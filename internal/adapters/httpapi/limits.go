@@ -153,7 +153,9 @@ func noIdempotencyKey(next echo.HandlerFunc) echo.HandlerFunc {
 // replayed (with Idempotent-Replayed: true) to retries with the same key and
 // request; another request under the same key is 422; a retry while the first still
 // runs is 409. The body is buffered to fingerprint it (bounded by MaxBodyBytes), and
-// so is the reply. Replies with status 5xx, 409 or 429 are not stored, so a retry
+// so is the reply. Only a reply that reflects a definite outcome is stored: a
+// success (committed) or a refusal of the request itself (4xx). A request that was
+// cancelled, timed out or failed with 5xx, 408, 409 or 429 releases the key, so a retry
 // runs again — except a 503 whose write may have been committed (its COMMIT reply
 // was lost), which is stored so that a retry cannot write twice.
 func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
@@ -161,6 +163,9 @@ func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 		key := c.Request().Header.Get(headerIdempotencyKey)
 		if key == "" || s.svc.Idempotency == nil {
 			return next(c)
+		}
+		if !validIdempotencyKey(key) {
+			return domain.Invalid(headerIdempotencyKey, "must be 1 to %d printable ASCII characters", app.MaxIdempotencyKeyLen)
 		}
 		apiKey, _ := c.Get(ctxAPIKey).(domain.APIKey)
 		body, err := io.ReadAll(c.Request().Body)
@@ -192,7 +197,7 @@ func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 		res := c.Response()
 		reply := app.Reply{Status: res.Status, ContentType: res.Header().Get(echo.HeaderContentType), Body: capture.buf.Bytes(),
 			Location: res.Header().Get(echo.HeaderLocation), Keep: errors.Is(err, domain.ErrOutcomeUnknown)}
-		if reply.Status == http.StatusConflict || reply.Status == http.StatusTooManyRequests {
+		if !reply.Keep && !definiteOutcome(c.Request().Context(), err, reply.Status) {
 			reply.Status = 500 // not stored: released for a retry
 		}
 		if err := s.svc.Idempotency.Finish(context.WithoutCancel(c.Request().Context()), req, reply); err != nil {
@@ -200,6 +205,33 @@ func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return nil
 	}
+}
+
+// definiteOutcome reports whether a reply may be replayed: a success, or a 4xx
+// that refuses the request itself. A request cut short by its client or its
+// deadline committed nothing and decided nothing, whatever status it ended with.
+func definiteOutcome(ctx context.Context, err error, status int) bool {
+	switch {
+	case ctx.Err() != nil && err != nil, errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return false
+	case status >= 500, status == http.StatusConflict, status == http.StatusTooManyRequests, status == 499,
+		status == http.StatusRequestTimeout: // a stalled upload decided nothing either
+		return false
+	}
+	return true
+}
+
+// validIdempotencyKey accepts 1 to MaxIdempotencyKeyLen printable ASCII characters.
+func validIdempotencyKey(k string) bool {
+	if k == "" || len(k) > app.MaxIdempotencyKeyLen {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] < ' ' || k[i] > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 // captureWriter copies what is written, for the idempotency record.

@@ -76,7 +76,7 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		if k, ok := c.Get(ctxAPIKey).(domain.APIKey); ok {
 			attrs = append(attrs, "key", k.Prefix)
 		}
-		s.cfg.Observer.ObserveRequest(c.Path(), method, res.Status, time.Since(start))
+		s.cfg.Observer.ObserveRequest(s.routeLabel(c), methodLabel(method), res.Status, time.Since(start))
 		level := slog.LevelInfo
 		if res.Status >= 500 {
 			level = slog.LevelError
@@ -84,6 +84,29 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		s.log.Log(req.Context(), level, "request", attrs...)
 		return nil
 	}
+}
+
+// Metric labels come from bounded sets, so that a client cannot mint new series:
+// methods outside HTTP's own and paths that match no route fold into one value.
+const (
+	labelOther     = "OTHER"
+	labelUnmatched = "unmatched"
+)
+
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete,
+		http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return m
+	}
+	return labelOther
+}
+
+func (s *Server) routeLabel(c echo.Context) string {
+	if p := c.Path(); s.routePaths[p] {
+		return p
+	}
+	return labelUnmatched
 }
 
 // recoverPanics turns a panic into a 500 problem and logs the stack; the client
@@ -166,3 +189,14 @@ func headAsGet(next echo.HandlerFunc) echo.HandlerFunc {
 type headWriter struct{ http.ResponseWriter }
 
 func (w headWriter) Write(p []byte) (int, error) { return len(p), nil }
+
+// Flush sends the headers; there is no body to flush. Streaming handlers flush as
+// they write, and echo panics when the writer cannot.
+func (w headWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (w headWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

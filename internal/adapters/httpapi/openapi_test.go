@@ -782,7 +782,7 @@ func TestOpenAPIConformance(t *testing.T) {
 			want: map[string]any{"items.6.evaluation_id": "$prefs_id", "items.7": notPresent}},
 
 		{name: "summarize", method: "GET", path: prefs + "/summary", key: "$read", status: 200,
-			want: map[string]any{"evaluation": "oa-prefs", "evaluation_id": "$prefs_id", "group_by": nil, "exact_percentiles": false, "confidence_level": 0.95,
+			want: map[string]any{"evaluation.name": "oa-prefs", "evaluation.id": "$prefs_id", "group_by": nil, "exact_percentiles": false, "confidence_level": 0.95,
 				"scorers.0.scorer": "bleu", "scorers.1.scorer": "has4", "scorers.1.type": "contains", "scorers.1.better": "higher",
 				"scorers.1.n_scores": 6.0, "scorers.1.n": 6.0, "scorers.1.errors": 0.0, "scorers.1.min": 0.0, "scorers.1.max": 1.0,
 				"scorers.1.n_pass_known": 6.0, "scorers.1.model": notPresent, "scorers.1.corpus": notPresent,
@@ -832,7 +832,7 @@ func TestOpenAPIConformance(t *testing.T) {
 		{name: "leaderboard with a bootstrap and an anchor", method: "GET", path: prefs + "/leaderboard?method=bt&bootstrap=50&seed=3&anchor=m2%3D1000", key: "$read", status: 200,
 			want: map[string]any{"bootstrap_rounds": 50.0, "seed": 3.0, "ratings.0.model": "m1"}},
 		{name: "online Elo", method: "GET", path: prefs + "/leaderboard?method=elo&k=16", key: "$read", status: 200,
-			want: map[string]any{"method": "elo", "comparisons": 7.0, "bootstrap_rounds": 0.0, "mle_exists": notPresent, "ratings.0.model": "m1"}},
+			want: map[string]any{"method": "elo", "comparisons": 7.0, "bootstrap_rounds": 100.0, "mle_exists": notPresent, "ratings.0.model": "m1"}},
 		// Against m2, m1 wins alice's three, bob's first two and judge-1's 0.3 (0.7 for
 		// m1), and loses bob's third.
 		{name: "win rates", method: "GET", path: prefs + "/leaderboard?method=winrate&baseline=m2", key: "$read", status: 200,

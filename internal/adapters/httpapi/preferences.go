@@ -107,13 +107,14 @@ func (s *Server) scorerAgreement(c echo.Context) error {
 }
 
 // export streams a training file. Errors found before the first byte are problems;
-// an error after that can only cut the stream short (the log has it), which is why
-// everything that can be checked is checked first.
+// everything that can be checked is checked first. An error after that aborts the
+// connection without ending the body cleanly (no terminating chunk), so every
+// client sees a failed transfer rather than a shorter file; the log says why.
 func (s *Server) export(c echo.Context) error {
 	q := newQuery(c)
 	in := app.ExportInput{
 		Format: q.str("format"), Conversational: q.flag("conversational"), MinMargin: q.float("min_margin"),
-		AnnotatorKind: q.str("annotator_kind"), AgreedOnly: q.flag("agreed_only"),
+		AnnotatorKind: q.str("annotator_kind"), AgreedOnly: q.flag("agreed_only"), History: q.str("history"),
 	}
 	if err := q.done(); err != nil {
 		return err
@@ -129,11 +130,13 @@ func (s *Server) export(c echo.Context) error {
 	res.Header().Set(echo.HeaderContentType, x.ContentType())
 	res.Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+x.Filename()+`"`)
 	res.WriteHeader(http.StatusOK)
+	if m, _ := c.Get(ctxMethod).(string); m == http.MethodHead {
+		return nil // the headers are what GET would send; the body is not
+	}
 	st, err := x.WriteTo(c.Request().Context(), flushWriter{res})
 	if err != nil {
-		s.log.Error("export cut short", "error", err, "request_id", requestID(c), "written", st.Written)
-		// The status is sent; returning nil keeps echo from writing a second one.
-		return nil
+		s.log.Error("export cut short; aborting the connection", "error", err, "request_id", requestID(c), "written", st.Written)
+		panic(http.ErrAbortHandler)
 	}
 	return nil
 }

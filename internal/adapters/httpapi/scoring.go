@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -17,6 +18,12 @@ type ScoringService interface {
 	Prepare(cfgs []scoring.Config) (*scoring.Set, error)
 	Score(ctx context.Context, set *scoring.Set, items []app.ScoreItem) ([][]scoring.Outcome, error)
 }
+
+// Default bounds of one POST /v1/score.
+const (
+	DefaultMaxScoreScorers = 32
+	DefaultMaxScoreWork    = 200_000
+)
 
 type scorerTypeOut struct {
 	Name           string          `json:"name"`
@@ -65,6 +72,16 @@ func (s *Server) score(c echo.Context) error {
 	var in scoreIn
 	if err := decodeOne(c, &in); err != nil {
 		return err
+	}
+	if n := len(in.Scorers); n > s.cfg.MaxScoreScorers {
+		return &httpError{status: http.StatusUnprocessableEntity, kind: "too-many-scorers",
+			detail: fmt.Sprintf("scorers: %d scorer configurations; at most %d per request", n, s.cfg.MaxScoreScorers),
+			errs:   []FieldError{{Field: "scorers", Message: fmt.Sprintf("has %d configurations; at most %d per request", n, s.cfg.MaxScoreScorers)}}}
+	}
+	if work := len(in.Scorers) * len(in.Items); work > s.cfg.MaxScoreWork {
+		return newHTTPError(http.StatusRequestEntityTooLarge, "too-much-work",
+			"%d items × %d scorers is %d scores; at most %d are computed per request; split the items over several requests",
+			len(in.Items), len(in.Scorers), work, s.cfg.MaxScoreWork)
 	}
 	set, err := s.svc.Scoring.Prepare(in.Scorers)
 	if err != nil {

@@ -97,6 +97,10 @@ type Config struct {
 	RequestTimeout time.Duration
 	// ReadHeaderTimeout cuts off clients that are slow to send headers.
 	ReadHeaderTimeout time.Duration
+	// MaxScoreScorers bounds the scorer configurations of one POST /v1/score, and
+	// MaxScoreWork its items × scorers (each a scored outcome held in memory).
+	MaxScoreScorers int
+	MaxScoreWork    int
 	// Observer receives metrics (nil: none); MetricsHandler serves them at /metrics.
 	Observer       Observer
 	MetricsHandler http.Handler
@@ -106,8 +110,10 @@ type Config struct {
 type Server struct {
 	echo *echo.Echo
 	svc  Services
-	cfg  Config
-	log  *slog.Logger
+	// routePaths are the registered route patterns, the only route label values.
+	routePaths map[string]bool
+	cfg        Config
+	log        *slog.Logger
 }
 
 // New builds the API: routes, middleware and error handling.
@@ -126,6 +132,12 @@ func New(svc Services, cfg Config, log *slog.Logger) (*Server, error) {
 	if cfg.MaxBatchItems <= 0 {
 		cfg.MaxBatchItems = app.DefaultLimits.MaxBatchItems
 	}
+	if cfg.MaxScoreScorers <= 0 {
+		cfg.MaxScoreScorers = DefaultMaxScoreScorers
+	}
+	if cfg.MaxScoreWork <= 0 {
+		cfg.MaxScoreWork = DefaultMaxScoreWork
+	}
 	if cfg.ReadHeaderTimeout <= 0 {
 		cfg.ReadHeaderTimeout = 10 * time.Second
 	}
@@ -138,9 +150,13 @@ func New(svc Services, cfg Config, log *slog.Logger) (*Server, error) {
 	e.Logger.SetOutput(io.Discard)
 	e.HTTPErrorHandler = errorHandler(log)
 	s := &Server{echo: e, svc: svc, cfg: cfg, log: log}
-	e.Pre(headAsGet)
-	e.Use(s.requestID, s.logRequests, s.recoverPanics, s.limitBody, s.decompress, s.timeout, s.consistency)
+	e.Pre(headAsGet, escapedPath)
+	e.Use(s.requestID, s.logRequests, s.recoverPanics, checkRequestLine, s.limitBody, s.decompress, s.timeout, s.consistency)
 	s.routes()
+	s.routePaths = map[string]bool{}
+	for _, r := range e.Routes() {
+		s.routePaths[r.Path] = true
+	}
 	return s, nil
 }
 

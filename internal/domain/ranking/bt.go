@@ -57,6 +57,9 @@ type BTOptions struct {
 	// Workers bounds the goroutines fitting bootstrap rounds; 0 means GOMAXPROCS.
 	// Results do not depend on it.
 	Workers int
+	// Cancel, when closed, stops the bootstrap with ErrCanceled (a request's
+	// deadline); nil never stops it.
+	Cancel <-chan struct{}
 }
 
 // BradleyTerry fits Chatbot Arena's maximum-likelihood Bradley–Terry ratings.
@@ -306,11 +309,19 @@ func bootstrap(d *pairData, opts BTOptions, start []float64, ratingsOf func(beta
 			}
 		}()
 	}
-	for r := range rounds {
-		next <- r
+	stopped := false
+	for r := 0; r < rounds && !stopped; r++ {
+		select {
+		case next <- r:
+		case <-opts.Cancel:
+			stopped = true
+		}
 	}
 	close(next)
 	wg.Wait()
+	if stopped {
+		return nil, 0, ErrCanceled
+	}
 	n := 0
 	for r := range rounds {
 		if errs[r] != nil {

@@ -2,6 +2,7 @@ package ranking
 
 import (
 	"math"
+	"math/rand/v2"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 )
@@ -13,6 +14,13 @@ type EloOptions struct {
 	// Scale, Base and Initial define the scale and the starting rating; 0 means
 	// DefaultScale, DefaultBase, DefaultInitial.
 	Scale, Base, Initial float64
+	// Rounds is the number of bootstrap rounds behind the intervals; 0 or less
+	// means none.
+	Rounds int
+	// Seed seeds the bootstrap: round r draws from PCG(Seed, r).
+	Seed uint64
+	// Cancel, when closed, stops the bootstrap with ErrCanceled; nil never does.
+	Cancel <-chan struct{}
 }
 
 // OnlineElo runs Chatbot Arena's online Elo update over battles in the order given
@@ -26,11 +34,15 @@ type EloOptions struct {
 // Battles without a judgement and battles of a model with itself (which would leave
 // its rating unchanged) are skipped and counted.
 //
-// The ratings depend on the order of battles, so there are no intervals: CILow,
-// Median and CIHigh equal Rating, Rank is Arena's rank from those degenerate
-// intervals (1 + the number of models rated strictly higher), and RankLow = RankHigh =
-// Rank. Battles, WinRate and the undefeated/winless/disconnected flags are as for
-// BradleyTerry.
+// The ratings depend on the order of battles. With Rounds > 0 the intervals come
+// from Arena's bootstrap (get_bootstrap_result): each round replays len(battles)
+// battles drawn with replacement, in the drawn order, and CILow, Median and CIHigh
+// are the 2.5th, 50th and 97.5th percentiles of a model's rounds (a model absent
+// from a round keeps Initial there, as the replay would leave it); RankLow and
+// RankHigh are its best and worst positions over the rounds. Without a bootstrap
+// CILow, Median and CIHigh equal Rating and RankLow = RankHigh = Rank. Rank is
+// Arena's rank from the intervals. Battles, WinRate and the
+// undefeated/winless/disconnected flags are as for BradleyTerry.
 func OnlineElo(battles []Battle, opts EloOptions) (Leaderboard, error) {
 	if err := validateBattles(battles); err != nil {
 		return Leaderboard{}, err
@@ -58,25 +70,7 @@ func OnlineElo(battles []Battle, opts EloOptions) (Leaderboard, error) {
 		return Leaderboard{}, domain.Invalid("initial", "must be finite; got %v", opts.Initial)
 	}
 
-	rating := make(map[string]float64)
-	for _, b := range battles {
-		if math.IsNaN(b.Preference) || b.ModelA == b.ModelB {
-			continue
-		}
-		ra, ok := rating[b.ModelA]
-		if !ok {
-			ra = opts.Initial
-		}
-		rb, ok := rating[b.ModelB]
-		if !ok {
-			rb = opts.Initial
-		}
-		ea := 1 / (1 + math.Pow(opts.Base, (rb-ra)/opts.Scale))
-		eb := 1 / (1 + math.Pow(opts.Base, (ra-rb)/opts.Scale))
-		sa := 1 - b.Preference
-		rating[b.ModelA] = ra + opts.K*(sa-ea)
-		rating[b.ModelB] = rb + opts.K*(1-sa-eb)
-	}
+	rating := replayElo(battles, opts)
 
 	d := newPairData(Aggregate(battles))
 	lb := Leaderboard{
@@ -108,11 +102,78 @@ func OnlineElo(battles []Battle, opts EloOptions) (Leaderboard, error) {
 			Flags:   flags[i],
 		}
 	}
-	assignArenaRanks(rs)
-	for i := range rs {
-		rs[i].RankLow, rs[i].RankHigh = rs[i].Rank, rs[i].Rank
+	if opts.Rounds > 0 {
+		boot, err := eloBootstrap(battles, d.models, opts)
+		if err != nil {
+			return Leaderboard{}, err
+		}
+		lb.Rounds = opts.Rounds
+		summarise(rs, boot)
+		assignArenaRanks(rs)
+	} else {
+		assignArenaRanks(rs)
+		for i := range rs {
+			rs[i].RankLow, rs[i].RankHigh = rs[i].Rank, rs[i].Rank
+		}
 	}
 	sortRatings(rs)
 	lb.Ratings = rs
 	return lb, nil
+}
+
+// replayElo runs the online update over battles in order and returns the ratings
+// of the models that played.
+func replayElo(battles []Battle, opts EloOptions) map[string]float64 {
+	rating := make(map[string]float64)
+	for _, b := range battles {
+		if math.IsNaN(b.Preference) || b.ModelA == b.ModelB {
+			continue
+		}
+		ra, ok := rating[b.ModelA]
+		if !ok {
+			ra = opts.Initial
+		}
+		rb, ok := rating[b.ModelB]
+		if !ok {
+			rb = opts.Initial
+		}
+		ea := 1 / (1 + math.Pow(opts.Base, (rb-ra)/opts.Scale))
+		eb := 1 / (1 + math.Pow(opts.Base, (ra-rb)/opts.Scale))
+		sa := 1 - b.Preference
+		rating[b.ModelA] = ra + opts.K*(sa-ea)
+		rating[b.ModelB] = rb + opts.K*(1-sa-eb)
+	}
+	return rating
+}
+
+// eloBootstrap replays opts.Rounds resamples of the judged battles and returns
+// the ratings, round-major (boot[r][i] for models[i]).
+func eloBootstrap(battles []Battle, models []string, opts EloOptions) ([][]float64, error) {
+	judged := make([]Battle, 0, len(battles))
+	for _, b := range battles {
+		if !math.IsNaN(b.Preference) && b.ModelA != b.ModelB {
+			judged = append(judged, b)
+		}
+	}
+	boot := make([][]float64, opts.Rounds)
+	sample := make([]Battle, len(judged))
+	for r := range boot {
+		if canceled(opts.Cancel) {
+			return nil, ErrCanceled
+		}
+		rng := rand.New(rand.NewPCG(opts.Seed, uint64(r)))
+		for k := range sample {
+			sample[k] = judged[rng.IntN(len(judged))]
+		}
+		rating := replayElo(sample, opts)
+		boot[r] = make([]float64, len(models))
+		for i, m := range models {
+			v, ok := rating[m]
+			if !ok {
+				v = opts.Initial
+			}
+			boot[r][i] = v
+		}
+	}
+	return boot, nil
 }

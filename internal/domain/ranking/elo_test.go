@@ -76,3 +76,44 @@ func TestOnlineEloSkips(t *testing.T) {
 		t.Errorf("skipped, self, comparisons = %d, %d, %d, want 1, 1, 1", lb.Skipped, lb.SelfComparisons, lb.Comparisons)
 	}
 }
+
+func TestOnlineEloBootstrap(t *testing.T) {
+	// b beats a two times in three over 300 battles: the bootstrap intervals have
+	// width, hold the median, and order the two models.
+	var battles []Battle
+	for i := 0; i < 300; i++ {
+		battles = append(battles, Battle{ModelA: "a", ModelB: "b", Preference: float64(min(1, i%3))})
+	}
+	lb, err := OnlineElo(battles, EloOptions{Rounds: 200, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lb.Rounds != 200 {
+		t.Errorf("rounds = %d, want 200", lb.Rounds)
+	}
+	for _, r := range lb.Ratings {
+		if !(r.CILow < r.Median && r.Median < r.CIHigh) {
+			t.Errorf("%s: interval [%v, %v] with median %v has no width", r.Model, r.CILow, r.CIHigh, r.Median)
+		}
+	}
+	got := byModel(lb)
+	if !(got["b"].CILow > got["a"].CIHigh) || got["b"].Rank != 1 || got["a"].Rank != 2 {
+		t.Errorf("b = %+v, a = %+v; want b clearly above a", got["b"], got["a"])
+	}
+	again, _ := OnlineElo(battles, EloOptions{Rounds: 200, Seed: 7})
+	if byModel(again)["a"].CILow != got["a"].CILow {
+		t.Errorf("the same seed gave %v then %v", got["a"].CILow, byModel(again)["a"].CILow)
+	}
+}
+
+func TestBootstrapsStopWhenCanceled(t *testing.T) {
+	done := make(chan struct{})
+	close(done)
+	battles := []Battle{{ModelA: "a", ModelB: "b", Preference: 1}, {ModelA: "a", ModelB: "b", Preference: 0}}
+	if _, err := OnlineElo(battles, EloOptions{Rounds: 100, Cancel: done}); err != ErrCanceled {
+		t.Errorf("online Elo with a closed channel: %v, want ErrCanceled", err)
+	}
+	if _, err := BradleyTerry(Aggregate(battles), BTOptions{Rounds: 100, Cancel: done}); err != ErrCanceled {
+		t.Errorf("Bradley–Terry with a closed channel: %v, want ErrCanceled", err)
+	}
+}

@@ -2,8 +2,22 @@ package ranking
 
 import (
 	"cmp"
+	"errors"
 	"slices"
 )
+
+// ErrCanceled reports a bootstrap stopped through its options' Cancel channel.
+var ErrCanceled = errors.New("canceled")
+
+// canceled reports whether c is closed; a nil channel never is.
+func canceled(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}
 
 // Methods a Leaderboard may report.
 const (

@@ -26,6 +26,12 @@ const bootstrapStream = 0x9e3779b97f4a7c15
 // The interval is nil when diffs is empty. It returns ErrInvalid when rounds < 1, level
 // is outside (0, 1) or a difference is NaN or infinite.
 func PairedBootstrapCI(diffs []float64, rounds int, seed uint64, level float64) (*Interval, error) {
+	return pairedBootstrapCI(diffs, rounds, seed, level, nil)
+}
+
+// pairedBootstrapCI is PairedBootstrapCI that stops with ErrCanceled once cancel
+// is closed.
+func pairedBootstrapCI(diffs []float64, rounds int, seed uint64, level float64, cancel <-chan struct{}) (*Interval, error) {
 	if rounds < 1 {
 		return nil, fmt.Errorf("bootstrap rounds %d is not positive: %w", rounds, ErrInvalid)
 	}
@@ -49,6 +55,9 @@ func PairedBootstrapCI(diffs []float64, rounds int, seed uint64, level float64) 
 	means := make([]float64, rounds)
 	un := uint64(n)
 	for r := range means {
+		if canceled(cancel) {
+			return nil, ErrCanceled
+		}
 		s := 0.0
 		for range n {
 			s += scaled[uniformIndex(src, un)]

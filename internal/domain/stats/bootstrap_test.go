@@ -109,3 +109,13 @@ func TestUniformIndex(t *testing.T) {
 		}
 	}
 }
+
+func TestBootstrapStopsWhenCanceled(t *testing.T) {
+	done := make(chan struct{})
+	close(done)
+	pairs := []Pair{{PromptID: "a", Base: 1, Cand: 2}, {PromptID: "b", Base: 2, Cand: 2.5}}
+	_, err := Compare(pairs, CompareOptions{Better: HigherIsBetter, Alpha: 0.05, Level: 0.95, Rounds: 1000, Cancel: done})
+	if err != ErrCanceled {
+		t.Errorf("Compare with a closed channel: %v, want ErrCanceled", err)
+	}
+}

@@ -36,6 +36,9 @@ type CompareOptions struct {
 	Rounds int
 	// Seed seeds the bootstrap; the same seed and pairs give the same interval.
 	Seed uint64
+	// Cancel, when closed, stops the bootstrap with ErrCanceled (a request's
+	// deadline); nil never stops it.
+	Cancel <-chan struct{}
 }
 
 // WinTieLoss counts pairs by which side scored better.
@@ -131,7 +134,7 @@ func Compare(pairs []Pair, opt CompareOptions) (Diff, error) {
 	d.CandMean, _ = meanSD(cand)
 	d.MeanDiff, _ = meanSD(diffs)
 	if opt.Rounds > 0 {
-		ci, err := PairedBootstrapCI(diffs, opt.Rounds, opt.Seed, opt.Level)
+		ci, err := pairedBootstrapCI(diffs, opt.Rounds, opt.Seed, opt.Level, opt.Cancel)
 		if err != nil {
 			return Diff{}, err
 		}

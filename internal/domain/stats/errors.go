@@ -9,4 +9,16 @@ var (
 	ErrInvalid = errors.New("invalid argument")
 	// ErrNoData reports that a computation needs at least one value and got none.
 	ErrNoData = errors.New("no data")
+	// ErrCanceled reports a computation stopped by its caller before it finished.
+	ErrCanceled = errors.New("canceled")
 )
+
+// canceled reports whether c is closed; a nil channel never is.
+func canceled(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}

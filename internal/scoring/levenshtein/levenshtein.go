@@ -36,8 +36,9 @@ type params struct {
 // budget with an error.
 func Levenshtein() scoring.Type {
 	return scoring.Type{
-		Name:        "levenshtein",
-		Description: "Edit-distance similarity over Unicode code points: 1 - distance / max(length), 1 when both texts are empty.",
+		UnitInterval: true,
+		Name:         "levenshtein",
+		Description:  "Edit-distance similarity over Unicode code points: 1 - distance / max(length), 1 when both texts are empty.",
 		ParamsSchema: json.RawMessage(`{
 			"type": "object",
 			"additionalProperties": false,

@@ -50,6 +50,7 @@ const maxShown = 200
 // Lower is better: 0 means no 4-gram repeats.
 func Repetition() scoring.Type {
 	return scoring.Type{
+		UnitInterval: true,
 		Name:         "repetition",
 		Description:  "Measures self-repetition: distinct-1/2, the share of repeated word 4-grams (value) and the longest run of identical lines.",
 		ParamsSchema: json.RawMessage(`{"type":"object","additionalProperties":false,"properties":{}}`),

@@ -80,8 +80,9 @@ type params struct {
 // the variant is rougeLsum, and is left out of the details (with a note) otherwise.
 func ROUGE() scoring.Type {
 	return scoring.Type{
-		Name:        "rouge",
-		Description: "ROUGE-1/2/L/Lsum as Google's rouge-score 0.1.2 computes them; value is the F-measure of the chosen variant (default rougeL).",
+		UnitInterval: true,
+		Name:         "rouge",
+		Description:  "ROUGE-1/2/L/Lsum as Google's rouge-score 0.1.2 computes them; value is the F-measure of the chosen variant (default rougeL).",
 		ParamsSchema: json.RawMessage(`{
 			"type": "object",
 			"additionalProperties": false,

@@ -6,9 +6,9 @@ import (
 	"strings"
 )
 
-// Version is the sacrebleu release whose source this package ports; it ends every
-// signature.
-const Version = "2.3.1"
+// Version is the sacrebleu release whose values this package reproduces; it ends
+// every signature, as sacrebleu's own signatures end with its version.
+const Version = "2.6.0"
 
 // MaxNgramOrder is BLEU's n-gram order, sacrebleu's default.
 const MaxNgramOrder = 4
@@ -321,7 +321,7 @@ func (m *BLEUMetric) Corpus(stats []BLEUStats) BLEUScore {
 }
 
 // Signature returns sacrebleu's reproducibility signature for the metric with nrefs
-// references per segment, e.g. "nrefs:1|case:mixed|eff:yes|tok:13a|smooth:exp|version:2.3.1".
+// references per segment, e.g. "nrefs:1|case:mixed|eff:yes|tok:13a|smooth:exp|version:2.6.0".
 func (m *BLEUMetric) Signature(nrefs int) string {
 	smooth := string(m.opts.Smooth)
 	if _, ok := m.opts.Smooth.defaultValue(); ok {

@@ -333,10 +333,10 @@ func TestBLEUSignature(t *testing.T) {
 		opts BLEUOptions
 		want string
 	}{
-		{"sentence defaults", BLEUOptions{EffectiveOrder: true}, "nrefs:1|case:mixed|eff:yes|tok:13a|smooth:exp|version:2.3.1"},
-		{"corpus defaults", BLEUOptions{}, "nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.3.1"},
-		{"floor default", BLEUOptions{Smooth: SmoothFloor, EffectiveOrder: true}, "nrefs:1|case:mixed|eff:yes|tok:13a|smooth:floor[0.10]|version:2.3.1"},
-		{"add-k lowercase intl", BLEUOptions{Smooth: SmoothAddK, SmoothValue: ptr(2), Lowercase: true, Tokenize: TokenizerIntl}, "nrefs:1|case:lc|eff:no|tok:intl|smooth:add-k[2.00]|version:2.3.1"},
+		{"sentence defaults", BLEUOptions{EffectiveOrder: true}, "nrefs:1|case:mixed|eff:yes|tok:13a|smooth:exp|version:2.6.0"},
+		{"corpus defaults", BLEUOptions{}, "nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0"},
+		{"floor default", BLEUOptions{Smooth: SmoothFloor, EffectiveOrder: true}, "nrefs:1|case:mixed|eff:yes|tok:13a|smooth:floor[0.10]|version:2.6.0"},
+		{"add-k lowercase intl", BLEUOptions{Smooth: SmoothAddK, SmoothValue: ptr(2), Lowercase: true, Tokenize: TokenizerIntl}, "nrefs:1|case:lc|eff:no|tok:intl|smooth:add-k[2.00]|version:2.6.0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -319,7 +319,7 @@ func (m *CHRFMetric) Name() string {
 }
 
 // Signature returns sacrebleu's reproducibility signature for the metric with nrefs
-// references per segment, e.g. "nrefs:1|case:mixed|eff:yes|nc:6|nw:0|space:no|version:2.3.1".
+// references per segment, e.g. "nrefs:1|case:mixed|eff:yes|nc:6|nw:0|space:no|version:2.6.0".
 func (m *CHRFMetric) Signature(nrefs int) string {
 	return strings.Join([]string{
 		fmt.Sprintf("nrefs:%d", nrefs),

@@ -206,10 +206,10 @@ func TestCHRFSignatureAndName(t *testing.T) {
 		wantSig  string
 		wantName string
 	}{
-		{"defaults", DefaultCHRFOptions(), "nrefs:1|case:mixed|eff:yes|nc:6|nw:0|space:no|version:2.3.1", "chrF2"},
+		{"defaults", DefaultCHRFOptions(), "nrefs:1|case:mixed|eff:yes|nc:6|nw:0|space:no|version:2.6.0", "chrF2"},
 		{"chrF++ variant", CHRFOptions{CharOrder: 6, WordOrder: 2, Beta: 2, Lowercase: true, Whitespace: true, EpsSmoothing: true},
-			"nrefs:1|case:lc|eff:no|nc:6|nw:2|space:yes|version:2.3.1", "chrF2++"},
-		{"beta 3", CHRFOptions{CharOrder: 4, Beta: 3}, "nrefs:1|case:mixed|eff:yes|nc:4|nw:0|space:no|version:2.3.1", "chrF3"},
+			"nrefs:1|case:lc|eff:no|nc:6|nw:2|space:yes|version:2.6.0", "chrF2++"},
+		{"beta 3", CHRFOptions{CharOrder: 4, Beta: 3}, "nrefs:1|case:mixed|eff:yes|nc:4|nw:0|space:no|version:2.6.0", "chrF3"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -39,6 +39,7 @@ const bleuSchema = `{
 // over responses, the details' statistics give CorpusBLEU.
 func BLEU() scoring.Type {
 	return scoring.Type{
+		UnitInterval:   true,
 		Name:           "bleu",
 		Description:    "sacrebleu sentence BLEU of the response against the reference (13a tokenizer, exp smoothing by default); value is BLEU/100.",
 		ParamsSchema:   json.RawMessage(bleuSchema),
@@ -173,8 +174,9 @@ const chrfSchema = `{
 // signature. Summed over responses, the statistics give CorpusCHRF.
 func CHRF() scoring.Type {
 	return scoring.Type{
+		UnitInterval:   true,
 		Name:           "chrf",
-		Description:    "sacrebleu sentence chrF of the response against the reference (chrF++ with word_order 2); value is chrF/100.",
+		Description:    "sacrebleu sentence chrF of the response against the reference (word_order 0 by default; word_order 2 gives chrF++); value is chrF/100.",
 		ParamsSchema:   json.RawMessage(chrfSchema),
 		NeedsReference: true,
 		Better:         scoring.HigherIsBetter,

@@ -3,7 +3,9 @@ package sacrebleu
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
@@ -94,26 +96,26 @@ func TestScorersThroughSet(t *testing.T) {
 				"score": 52.53819788848316, "bp": 1.0, "sys_len": 10.0, "ref_len": 10.0,
 				"precisions": []any{80.0, 66.66666666666667, 50.0, 28.571428571428573},
 				"counts":     []any{8.0, 6.0, 4.0, 2.0}, "totals": []any{10.0, 9.0, 8.0, 7.0},
-				"signature": "nrefs:1|case:mixed|eff:yes|tok:13a|smooth:exp|version:2.3.1",
+				"signature": "nrefs:1|case:mixed|eff:yes|tok:13a|smooth:exp|version:2.6.0",
 			}},
 		{"bleu perfect capped", scoring.Item{Response: "same words here", Reference: "same words here", HasReference: true},
 			0, 1, map[string]any{
 				"score": 100.00000000000004, "bp": 1.0, "sys_len": 3.0, "ref_len": 3.0,
 				"precisions": []any{100.0, 100.0, 100.0, 0.0},
 				"counts":     []any{3.0, 2.0, 1.0, 0.0}, "totals": []any{3.0, 2.0, 1.0, 0.0},
-				"signature": "nrefs:1|case:mixed|eff:yes|tok:13a|smooth:exp|version:2.3.1",
+				"signature": "nrefs:1|case:mixed|eff:yes|tok:13a|smooth:exp|version:2.6.0",
 			}},
 		{"chrf", scoring.Item{Response: "The quick brown fox jumps over the lazy dog.", Reference: "A quick brown fox jumped over the lazy dog.", HasReference: true},
 			1, 0.8272049125618447, map[string]any{
 				"score": 82.72049125618447, "name": "chrF2",
 				"stats":     []any{36.0, 35.0, 33.0, 35.0, 34.0, 30.0, 34.0, 33.0, 28.0, 33.0, 32.0, 26.0, 32.0, 31.0, 24.0, 31.0, 30.0, 22.0},
-				"signature": "nrefs:1|case:mixed|eff:yes|nc:6|nw:0|space:no|version:2.3.1",
+				"signature": "nrefs:1|case:mixed|eff:yes|nc:6|nw:0|space:no|version:2.6.0",
 			}},
 		{"chrf++", scoring.Item{Response: "The quick brown fox jumps over the lazy dog.", Reference: "A quick brown fox jumped over the lazy dog.", HasReference: true},
 			2, 0.803758036095243, map[string]any{
 				"score": 80.3758036095243, "name": "chrF2++",
 				"stats":     []any{36.0, 35.0, 33.0, 35.0, 34.0, 30.0, 34.0, 33.0, 28.0, 33.0, 32.0, 26.0, 32.0, 31.0, 24.0, 31.0, 30.0, 22.0, 10.0, 10.0, 8.0, 9.0, 9.0, 6.0},
-				"signature": "nrefs:1|case:mixed|eff:yes|nc:6|nw:2|space:no|version:2.3.1",
+				"signature": "nrefs:1|case:mixed|eff:yes|nc:6|nw:2|space:no|version:2.6.0",
 			}},
 	}
 	for _, tt := range tests {
@@ -204,5 +206,26 @@ func TestCorpusFromStoredDetails(t *testing.T) {
 	}
 	if gotCHRF.Score != 50.043063606582294 {
 		t.Errorf("corpus chrf from details = %v, want 50.043063606582294", gotCHRF.Score)
+	}
+}
+
+// TestCHRFDescriptionStatesTheDefault: the description names the word_order that
+// the params schema defaults to.
+func TestCHRFDescriptionStatesTheDefault(t *testing.T) {
+	var schema struct {
+		Properties map[string]struct {
+			Default json.RawMessage `json:"default"`
+		} `json:"properties"`
+	}
+	typ := CHRF()
+	if err := json.Unmarshal(typ.ParamsSchema, &schema); err != nil {
+		t.Fatal(err)
+	}
+	d := schema.Properties["word_order"].Default
+	if len(d) == 0 {
+		t.Fatal("the schema gives word_order no default")
+	}
+	if want := fmt.Sprintf("word_order %s by default", d); !strings.Contains(typ.Description, want) {
+		t.Errorf("description %q does not say %q", typ.Description, want)
 	}
 }

@@ -179,6 +179,7 @@ func newParams(raw json.RawMessage) (params, error) {
 // matching ground truth (-1 when none matches).
 func ExactMatch() scoring.Type {
 	return scoring.Type{
+		UnitInterval:   true,
 		Name:           "exact_match",
 		Description:    "SQuAD v1.1 exact match: 1 when the response equals the reference after lowercasing and removing punctuation, articles and extra whitespace.",
 		ParamsSchema:   json.RawMessage(paramsSchema),
@@ -219,6 +220,7 @@ func ExactMatch() scoring.Type {
 // reference_tokens, best) are those of the first ground truth reaching it.
 func F1() scoring.Type {
 	return scoring.Type{
+		UnitInterval:   true,
 		Name:           "f1",
 		Description:    "SQuAD v1.1 token F1 between the normalized response and reference (bag-of-tokens overlap).",
 		ParamsSchema:   json.RawMessage(paramsSchema),
