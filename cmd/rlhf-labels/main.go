@@ -47,6 +47,9 @@ func run(args []string, out io.Writer) error {
 	if args[0] == "show" && fs.NArg() == 0 {
 		return errors.New("show: want a label TSV or one or more ids")
 	}
+	if *round != 1 && *round != 2 {
+		return fmt.Errorf("-round %d, want 1 or 2", *round)
+	}
 	corpus, err := realdata.OpenCorpus(*dataDir)
 	if err != nil {
 		return err
@@ -77,18 +80,15 @@ func run(args []string, out io.Writer) error {
 func sample(w io.Writer, corpus *realdata.Corpus, round int, exclude string) error {
 	var items []item
 	split := realdata.Split
-	switch round {
-	case 1:
+	if round == 1 {
 		items = draw(corpus)
-	case 2:
+	} else {
 		labels, err := realdata.ReadLabels(exclude)
 		if err != nil {
 			return fmt.Errorf("-exclude: %w", err)
 		}
 		items = draw2(corpus, labelIDs(labels))
 		split = func(string) string { return realdata.SplitHeldout2 }
-	default:
-		return fmt.Errorf("-round %d, want 1 or 2", round)
 	}
 	fmt.Fprintln(w, "id\tsource\tpool\tsplit")
 	for _, it := range items {
