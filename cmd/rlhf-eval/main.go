@@ -12,6 +12,8 @@ import (
 	"syscall"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/adapters/cli"
+	"github.com/rlhf-eval/rlhf-eval/internal/adapters/openai"
+	"github.com/rlhf-eval/rlhf-eval/internal/judging"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring/builtin"
 )
 
@@ -44,6 +46,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		Open:    root.open,
 
 		ServerURL: cfg.ServerURL, APIKey: cfg.APIKey, LoginFile: loginFile(),
+		JudgeCaller: func(jc judging.Config) (judging.Caller, error) {
+			return openai.NewCallers(os.Getenv, nil).For(jc.Name, jc)
+		},
 		Work: root.work,
 	})
 	cmd.SetArgs(args)

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -74,7 +75,7 @@ func TestMigrateStatusCreatesNothing(t *testing.T) {
 		t.Fatalf("migrate up: exit %d\n%s", code, stderr)
 	}
 	stdout, stderr, code := runWith(t, missing, "migrate", "status")
-	if code != 0 || !strings.Contains(stdout, "applied") || strings.Contains(stdout, "pending") {
+	if code != 0 || !strings.Contains(stdout, "applied") || regexp.MustCompile(`(?m)^pending`).MatchString(stdout) {
 		t.Errorf("migrate status after up: exit %d\n%s%s", code, stdout, stderr)
 	}
 }

@@ -202,9 +202,9 @@ func TestJudgeRunPairwise(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, r := range board.Ratings {
-		// Win rates are in percent.
-		if r.Model == "cand" && (r.WinRate == nil || math.Abs(*r.WinRate-100*3.5/6) > 1e-9) {
-			t.Errorf("win rate of cand = %v, want %v", deref(r.WinRate), 100*3.5/6)
+		// Win rates are shares from 0 to 1.
+		if r.Model == "cand" && (r.WinRate == nil || math.Abs(*r.WinRate-3.5/6) > 1e-9) {
+			t.Errorf("win rate of cand = %v, want %v", deref(r.WinRate), 3.5/6)
 		}
 	}
 	js := f.judgments(job.ID)

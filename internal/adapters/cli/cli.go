@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/app"
+	"github.com/rlhf-eval/rlhf-eval/internal/judging"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
 )
 
@@ -39,6 +40,8 @@ type Env struct {
 	ServerURL, APIKey string
 	// LoginFile is where `rlhf-eval login` keeps a server and key ("" for none).
 	LoginFile string
+	// JudgeCaller returns the client of a judge's endpoint, for judging offline.
+	JudgeCaller func(cfg judging.Config) (judging.Caller, error)
 	// Work runs background jobs until ctx ends.
 	Work func(ctx context.Context) error
 }

@@ -15,7 +15,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/rlhf-eval/rlhf-eval/internal/adapters/openai"
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/judging"
 )
@@ -100,7 +99,10 @@ the request (400, 401, 403, 404) stops the run. The exit code is 1 if any line f
 			if concurrency > 0 {
 				cfg.Limits.Concurrency = concurrency
 			}
-			caller, err := openai.NewCallers(os.Getenv, nil).For(cfg.Name, cfg)
+			if env.JudgeCaller == nil {
+				return errors.New("this build has no judge endpoint client")
+			}
+			caller, err := env.JudgeCaller(cfg)
 			if err != nil {
 				return err
 			}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/rlhf-eval/rlhf-eval/internal/adapters/openai"
+	"github.com/rlhf-eval/rlhf-eval/internal/judging"
 	"math"
 	"os"
 	"path/filepath"
@@ -42,7 +44,10 @@ func lengthJudge(req openaitest.Request) openaitest.Reply {
 func runJudgePairs(t *testing.T, stdin string, args ...string) (string, string, error) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	root := NewRoot(Env{Stdin: strings.NewReader(stdin), Stdout: &stdout, Stderr: &stderr})
+	root := NewRoot(Env{Stdin: strings.NewReader(stdin), Stdout: &stdout, Stderr: &stderr,
+		JudgeCaller: func(cfg judging.Config) (judging.Caller, error) {
+			return openai.NewCallers(os.Getenv, nil).For(cfg.Name, cfg)
+		}})
 	root.SetArgs(append([]string{"judge", "pairs"}, args...))
 	err := root.ExecuteContext(context.Background())
 	return stdout.String(), stderr.String(), err

@@ -334,15 +334,25 @@ func TestHEADEverywhere(t *testing.T) {
 		wantStatus(t, a.post("/v1/evaluations/"+ev+"/responses", `[{"external_id":"a","model":"m1","prompt":"p","response":"x"},{"external_id":"b","model":"m2","prompt":"p","response":"yy"}]`), 201)
 	}
 	wantStatus(t, a.post("/v1/evaluations/head/comparisons", `{"external_id":"c","response_a":"a","response_b":"b","winner":"a"}`), 201)
-	fill := strings.NewReplacer(":eval", "head", ":candidate", "head-b", ":id", "c")
+	wantStatus(t, a.post("/v1/judges", `{"name":"head-judge","kind":"pairwise","parser":{"type":"verdict"},
+		"endpoint":{"base_url":"http://127.0.0.1:1/v1","model":"m","api_key_env":"HEAD_JUDGE_KEY"}}`), 201)
+	// A job to read: deleting an evaluation starts its purge.
+	wantStatus(t, a.post("/v1/evaluations", `{"name":"head-gone"}`), 201)
+	gone := a.do("DELETE", "/v1/evaluations/head-gone", a.admin, "", "")
+	wantStatus(t, gone, 202)
+	jobPath := gone.header.Get("Location")
+	fill := strings.NewReplacer(":eval", "head", ":candidate", "head-b", ":id", "c", ":name", "head-judge")
 	seen := 0
 	for _, rt := range a.server.Echo().Routes() {
 		if rt.Method != http.MethodGet {
 			continue
 		}
 		path := fill.Replace(rt.Path)
-		if strings.HasSuffix(rt.Path, "/responses/:id") {
+		switch {
+		case strings.HasSuffix(rt.Path, "/responses/:id"):
 			path = strings.TrimSuffix(path, "/c") + "/a"
+		case rt.Path == "/v1/jobs/:id":
+			path = jobPath
 		}
 		for _, q := range []string{"", "?bogus=1"} {
 			get := a.do("GET", path+q, a.admin, "", "")

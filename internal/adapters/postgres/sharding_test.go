@@ -15,9 +15,9 @@ import (
 var (
 	// distributed tables grow with the data and are sharded by evaluation_id,
 	// co-located, so that every query of one evaluation runs on one node.
-	distributed = []string{"responses", "scores", "comparisons", "score_rollups", "score_histograms"}
+	distributed = []string{"responses", "scores", "comparisons", "score_rollups", "score_histograms", "judgments"}
 	// reference tables are small and copied to every node.
-	reference = []string{"evaluations", "api_keys"}
+	reference = []string{"evaluations", "api_keys", "judges"}
 	// local tables stay on the coordinator: bookkeeping that no distributed query joins.
 	local = []string{"goose_db_version", "idempotency_keys", "rate_buckets", "jobs"}
 	// localPrefixes are whole families of bookkeeping tables (River's job queue).
