@@ -34,6 +34,8 @@ type config struct {
 	ReadHeaderTimeout time.Duration `envconfig:"READ_HEADER_TIMEOUT" default:"10s"`
 	RateLimit         float64       `envconfig:"RATE_LIMIT" default:"0"`
 	RateBurst         float64       `envconfig:"RATE_BURST" default:"0"`
+	BulkWriters       int           `envconfig:"BULK_WRITERS" default:"0"`
+	BulkStall         time.Duration `envconfig:"BULK_STALL" default:"10s"`
 }
 
 const envPrefix = "RLHF"
@@ -55,6 +57,8 @@ var allowed = map[string]string{
 	"READ_HEADER_TIMEOUT": "a Go duration such as 10s, from 100ms to 10m",
 	"RATE_LIMIT":          "requests per second per API key, a number >= 0 (0 turns limiting off)",
 	"RATE_BURST":          "a number of requests >= 0 (0 means max(1, RATE_LIMIT))",
+	"BULK_WRITERS":        "an integer from 0 (half of DATABASE_POOL_SIZE) to DATABASE_POOL_SIZE",
+	"BULK_STALL":          "a Go duration such as 10s, from 100ms to 10m",
 }
 
 // loadConfig reads .env (if present) into the environment without overriding what
@@ -112,6 +116,10 @@ func (c config) validate() error {
 		return badValue("RATE_LIMIT", value("RATE_LIMIT"))
 	case !(c.RateBurst >= 0) || math.IsInf(c.RateBurst, 0):
 		return badValue("RATE_BURST", value("RATE_BURST"))
+	case c.BulkWriters < 0 || c.BulkWriters > c.DatabasePoolSize:
+		return badValue("BULK_WRITERS", value("BULK_WRITERS"))
+	case c.BulkStall < 100*time.Millisecond || c.BulkStall > 10*time.Minute:
+		return badValue("BULK_STALL", value("BULK_STALL"))
 	}
 	if _, err := c.logLevel(); err != nil {
 		return badValue("LOG_LEVEL", c.LogLevel)
@@ -131,6 +139,15 @@ func (c config) logLevel() (slog.Level, error) {
 		return slog.LevelError, nil
 	}
 	return 0, fmt.Errorf("unknown log level %q", c.LogLevel)
+}
+
+// bulkWriters is how many bulk requests may hold a transaction at once: half the
+// pool unless set, so that other requests always find a connection.
+func (c config) bulkWriters() int {
+	if c.BulkWriters > 0 {
+		return c.BulkWriters
+	}
+	return max(1, c.DatabasePoolSize/2)
 }
 
 func (c config) addr() string {

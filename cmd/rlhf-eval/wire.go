@@ -70,7 +70,8 @@ func (r *root) deps(pool *pgxpool.Pool, reg *scoring.Registry) app.Deps {
 	return app.Deps{
 		Stores: postgres.NewStores(pool), Tx: postgres.NewTxRunner(pool),
 		Clock: system.Clock{}, IDs: system.IDs{}, Registry: reg,
-		Limits: app.Limits{MaxBatchItems: r.cfg.MaxBatchItems, MaxFieldBytes: r.cfg.MaxFieldBytes},
+		Limits: app.Limits{MaxBatchItems: r.cfg.MaxBatchItems, MaxFieldBytes: r.cfg.MaxFieldBytes,
+			BulkWriters: r.cfg.bulkWriters(), BulkStall: r.cfg.BulkStall},
 	}
 }
 

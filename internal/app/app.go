@@ -26,6 +26,10 @@ type Deps struct {
 	IDs      ports.IDGenerator
 	Registry *scoring.Registry
 	Limits   Limits
+
+	// bulk holds a token per bulk writer in a transaction (see Limits.BulkWriters);
+	// nil is no limit. The use cases built by one NewServices share it.
+	bulk chan struct{}
 }
 
 // Limits bound what one request may carry.
@@ -34,10 +38,17 @@ type Limits struct {
 	MaxBatchItems int
 	// MaxFieldBytes is the largest prompt, response, reference or rationale text.
 	MaxFieldBytes int
+	// BulkWriters is how many bulk requests larger than one chunk may hold a
+	// transaction (a database connection) at once; 0 is no limit. Keep it below
+	// the pool's size, so other requests always find a connection.
+	BulkWriters int
+	// BulkStall is how long a bulk request holding a transaction may wait for the
+	// next chunk of its body before it is refused (408); 0 is DefaultLimits'.
+	BulkStall time.Duration
 }
 
 // DefaultLimits are the limits used where none are configured.
-var DefaultLimits = Limits{MaxBatchItems: 100_000, MaxFieldBytes: 1 << 20}
+var DefaultLimits = Limits{MaxBatchItems: 100_000, MaxFieldBytes: 1 << 20, BulkStall: 10 * time.Second}
 
 func (l Limits) orDefault() Limits {
 	if l.MaxBatchItems <= 0 {
@@ -45,6 +56,9 @@ func (l Limits) orDefault() Limits {
 	}
 	if l.MaxFieldBytes <= 0 {
 		l.MaxFieldBytes = DefaultLimits.MaxFieldBytes
+	}
+	if l.BulkStall <= 0 {
+		l.BulkStall = DefaultLimits.BulkStall
 	}
 	return l
 }
@@ -64,6 +78,14 @@ func (d Deps) check() error {
 		return errors.New("app: no scorer registry")
 	}
 	return nil
+}
+
+// withBulkGate gives d its bulk writers' semaphore, if it is to have one.
+func (d Deps) withBulkGate() Deps {
+	if d.bulk == nil && d.Limits.BulkWriters > 0 {
+		d.bulk = make(chan struct{}, d.Limits.BulkWriters)
+	}
+	return d
 }
 
 // checkBatch rejects empty and oversized batches.
@@ -221,6 +243,7 @@ func NewServices(d Deps) (Services, error) {
 	if err := d.check(); err != nil {
 		return Services{}, err
 	}
+	d = d.withBulkGate()
 	return Services{
 		Evaluations: &Evaluations{d: d},
 		Responses:   &Responses{d: d},

@@ -258,14 +258,14 @@ func (b *importBatch) flush(ctx context.Context) error {
 		}
 	}
 	if len(rs) > 0 {
-		out, err := b.u.responses.Ingest(ctx, b.eval, rs, false)
+		res, err := b.u.responses.Ingest(ctx, b.eval, Items(rs), IngestOptions{Keep: true})
 		switch {
 		case err == nil:
-			count(out, owner)
+			count(res.Items, owner)
 		case isValidation(err):
 			for i, r := range recs {
 				for _, in := range r.Responses {
-					out, err := b.u.responses.Ingest(ctx, b.eval, []ResponseInput{in}, true)
+					res, err := b.u.responses.Ingest(ctx, b.eval, Items([]ResponseInput{in}), IngestOptions{Single: true, Keep: true})
 					if isValidation(err) {
 						b.fail(r.Ref, domain.PrefixField(responseLabel(in), err))
 						failed[i] = true
@@ -274,7 +274,7 @@ func (b *importBatch) flush(ctx context.Context) error {
 					if err != nil {
 						return err
 					}
-					count(out, []int{i})
+					count(res.Items, []int{i})
 				}
 			}
 		default:
@@ -303,13 +303,13 @@ func (b *importBatch) flush(ctx context.Context) error {
 	if len(cs) == 0 {
 		return nil
 	}
-	out, err := b.u.comparisons.Create(ctx, b.eval, cs, false)
+	res, err := b.u.comparisons.Ingest(ctx, b.eval, Items(cs), IngestOptions{Keep: true})
 	switch {
 	case err == nil:
-		b.countComparisons(out)
+		b.countComparisons(res.Items)
 	case isValidation(err):
 		for k, c := range cs {
-			out, err := b.u.comparisons.Create(ctx, b.eval, []ComparisonInput{c}, true)
+			res, err := b.u.comparisons.Ingest(ctx, b.eval, Items([]ComparisonInput{c}), IngestOptions{Single: true, Keep: true})
 			if isValidation(err) {
 				b.fail(recs[at[k]].Ref, err)
 				continue
@@ -317,7 +317,7 @@ func (b *importBatch) flush(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			b.countComparisons(out)
+			b.countComparisons(res.Items)
 		}
 	default:
 		return err

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"errors"
+	"iter"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -192,25 +193,14 @@ func toResponseInput(r responseIn) app.ResponseInput {
 // postResponses streams the body into the ingest: items are decoded, validated,
 // scored and copied to the database a chunk at a time, in one transaction.
 func (s *Server) postResponses(c echo.Context) error {
-	ctx := c.Request().Context()
 	minimal := returnMinimal(c)
-	var st *app.IngestStream
-	var single bool
-	err := decodeBatch(c, s.cfg.MaxBatchItems,
-		func(one bool) error {
-			single = one
-			var err error
-			st, err = s.svc.Responses.Stream(ctx, param(c, "eval"), one, !minimal)
-			return err
-		},
-		func(r responseIn) error { return st.Add(ctx, toResponseInput(r)) })
+	single, items, stop, err := bodyItems[responseIn](c, s.cfg.MaxBatchItems)
 	if err != nil {
-		if st != nil {
-			st.Abort(ctx)
-		}
 		return err
 	}
-	res, err := st.Finish(ctx)
+	res, err := s.svc.Responses.Ingest(c.Request().Context(), param(c, "eval"), mapItems(items, toResponseInput),
+		app.IngestOptions{Single: single, Keep: !minimal})
+	stop()
 	if err != nil {
 		return err
 	}
@@ -239,6 +229,21 @@ func (s *Server) postResponses(c echo.Context) error {
 		return respond(c, status, out.Items[0])
 	}
 	return respond(c, status, out)
+}
+
+// mapItems converts a sequence's items.
+func mapItems[A, B any](seq iter.Seq2[A, error], f func(A) B) iter.Seq2[B, error] {
+	return func(yield func(B, error) bool) {
+		for a, err := range seq {
+			var b B
+			if err == nil {
+				b = f(a)
+			}
+			if !yield(b, err) {
+				return
+			}
+		}
+	}
 }
 
 func (s *Server) listResponses(c echo.Context) error {
@@ -275,30 +280,14 @@ func (s *Server) deleteResponse(c echo.Context) error {
 // Comparisons.
 
 func (s *Server) postComparisons(c echo.Context) error {
-	ctx := c.Request().Context()
 	minimal := returnMinimal(c)
-	var st *app.ComparisonStream
-	var single bool
-	err := decodeBatch(c, s.cfg.MaxBatchItems,
-		func(one bool) error {
-			single = one
-			var err error
-			st, err = s.svc.Comparisons.Stream(ctx, param(c, "eval"), one, !minimal)
-			return err
-		},
-		func(r comparisonIn) error {
-			return st.Add(ctx, app.ComparisonInput{
-				ExternalID: r.ExternalID, ResponseA: r.ResponseA, ResponseB: r.ResponseB, Preference: r.Preference,
-				Winner: r.Winner, Annotator: r.Annotator, AnnotatorKind: r.AnnotatorKind, Rationale: r.Rationale, Metadata: r.Metadata,
-			})
-		})
+	single, items, stop, err := bodyItems[comparisonIn](c, s.cfg.MaxBatchItems)
 	if err != nil {
-		if st != nil {
-			st.Abort(ctx)
-		}
 		return err
 	}
-	res, err := st.Finish(ctx)
+	res, err := s.svc.Comparisons.Ingest(c.Request().Context(), param(c, "eval"), mapItems(items, toComparisonInput),
+		app.IngestOptions{Single: single, Keep: !minimal})
+	stop()
 	if err != nil {
 		return err
 	}
@@ -320,6 +309,13 @@ func (s *Server) postComparisons(c echo.Context) error {
 		return respond(c, status, out.Items[0])
 	}
 	return respond(c, status, out)
+}
+
+func toComparisonInput(r comparisonIn) app.ComparisonInput {
+	return app.ComparisonInput{
+		ExternalID: r.ExternalID, ResponseA: r.ResponseA, ResponseB: r.ResponseB, Preference: r.Preference,
+		Winner: r.Winner, Annotator: r.Annotator, AnnotatorKind: r.AnnotatorKind, Rationale: r.Rationale, Metadata: r.Metadata,
+	}
 }
 
 func (s *Server) listComparisons(c echo.Context) error {

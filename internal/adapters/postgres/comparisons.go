@@ -2,6 +2,9 @@ package postgres
 
 import (
 	"context"
+	"iter"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/adapters/postgres/internal/dbsqlc"
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
@@ -16,16 +19,38 @@ type ComparisonStore struct {
 
 var _ ports.ComparisonStore = (*ComparisonStore)(nil)
 
-// InsertComparisons writes one batch through BeginComparisons.
+// InsertComparisons writes one batch, as one chunk of IngestComparisons.
 func (s *ComparisonStore) InsertComparisons(ctx context.Context, cs []domain.Comparison) ([]domain.ID, error) {
 	if len(cs) == 0 {
 		return nil, nil
 	}
-	b, err := s.BeginComparisons(ctx)
-	if err != nil {
-		return nil, err
+	pool, ok := onPool(s.db)
+	if !ok {
+		return writeChunk(ctx, s.db, comparisonWriter, cs)
 	}
-	return insertStaged(ctx, b, cs)
+	var ids []domain.ID
+	err := inTxRetry(ctx, pool, func(tx pgx.Tx) error {
+		var err error
+		ids, err = writeChunk(ctx, tx, comparisonWriter, cs)
+		return err
+	})
+	return ids, err
+}
+
+// IngestComparisons writes the chunks in the caller's transaction (or, on the
+// pool, in one of its own).
+func (s *ComparisonStore) IngestComparisons(ctx context.Context, chunks iter.Seq2[[]domain.Comparison, error]) ([]domain.ID, error) {
+	pool, ok := onPool(s.db)
+	if !ok {
+		return ingestChunks(ctx, s.db, comparisonWriter, chunks)
+	}
+	var ids []domain.ID
+	err := inTx(ctx, pool, func(tx pgx.Tx) error {
+		var err error
+		ids, err = ingestChunks(ctx, tx, comparisonWriter, chunks)
+		return err
+	})
+	return ids, err
 }
 
 // GetComparisonsByExternalID returns stored comparisons with the given external ids.

@@ -1,0 +1,73 @@
+package httpapi
+
+import (
+	"errors"
+	"iter"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+// errPulledOnce reports a bulk body's items pulled a second time.
+var errPulledOnce = errors.New("the request body's items can be read only once")
+
+// errStopped ends a decode whose consumer stopped pulling.
+var errStopped = errors.New("stopped")
+
+// bodyItems opens a bulk body (see openBatch) as a sequence of its items, read
+// from the connection as they are pulled, so that the service can read ahead of
+// its database work. The consumer may stop pulling in the middle of a read that
+// waits for a slow client; stop then cuts that read short (the connection's read
+// deadline) and waits until the sequence is done with the body. The handler must
+// call stop before it returns: a body may not be read after that.
+func bodyItems[T any](c echo.Context, maxItems int) (single bool, items iter.Seq2[T, error], stop func(), err error) {
+	single, decode, err := openBatch[T](c, maxItems)
+	if err != nil {
+		return false, nil, nil, err
+	}
+	var mu sync.Mutex
+	var started, stopped bool
+	done := make(chan struct{})
+	items = func(yield func(T, error) bool) {
+		mu.Lock()
+		first := !started && !stopped
+		started = true
+		mu.Unlock()
+		var zero T
+		if !first {
+			yield(zero, errPulledOnce)
+			return
+		}
+		defer close(done)
+		err := decode(func(v T) error {
+			if !yield(v, nil) {
+				return errStopped
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, errStopped) {
+			yield(zero, err)
+		}
+	}
+	stop = func() {
+		mu.Lock()
+		wasStarted := started
+		stopped = true
+		mu.Unlock()
+		if !wasStarted {
+			return
+		}
+		select {
+		case <-done:
+			return
+		default:
+		}
+		// net/http sets the next request's deadline itself, so this one ends with
+		// the request.
+		_ = http.NewResponseController(c.Response()).SetReadDeadline(time.Now())
+		<-done
+	}
+	return single, items, stop, nil
+}
