@@ -236,7 +236,8 @@ type chunkWriter[In, T any] struct {
 	out     []stored[T] // with Keep
 	exts    []string    // with Keep
 	pending []int       // with Keep: indexes of written items, created or not
-	pulled  bool
+	pulled  bool        // chunks was pulled once
+	kept    []chunk[T]  // the chunks pulled so far, while they can be replayed
 }
 
 // run writes the chunks: a request of one chunk with one insert on the pool, a
@@ -264,6 +265,8 @@ func (w *chunkWriter[In, T]) run(ctx context.Context) (batchResult[T], error) {
 		return batchResult[T]{}, err
 	}
 	defer release()
+	w.note(first)
+	w.note(second)
 	err = w.d.Tx.InTx(ctx, func(ctx context.Context, s ports.Stores) error {
 		var err error
 		inserted, err = w.kind.ingest(ctx, s, w.chunks(ctx, first, second))
@@ -284,31 +287,46 @@ func (w *chunkWriter[In, T]) insertOne(ctx context.Context, c chunk[T]) ([]domai
 	return w.kind.insert(ctx, c.fresh)
 }
 
+// maxReplayChunks is how many chunks a transaction keeps so that it can be run
+// again after a deadlock; a larger request fails with a 503 instead.
+const maxReplayChunks = 4
+
 // chunks is the sequence of the chunks to write: the two read ahead, then the
-// rest as they come, each awaited for at most Limits.BulkStall. It can be
-// pulled only once: the request's body cannot be read again.
+// rest as they come, each awaited for at most Limits.BulkStall. When TxRunner
+// runs the transaction again after a deadlock, the sequence replays what it
+// kept, if it could keep every chunk pulled so far.
 func (w *chunkWriter[In, T]) chunks(ctx context.Context, first, second chunk[T]) iter.Seq2[[]T, error] {
+	w.kept = []chunk[T]{first, second}
 	return func(yield func([]T, error) bool) {
-		if w.pulled {
-			yield(nil, errors.New("the request's items were pulled once already and cannot be written again"))
+		if w.pulled && w.kept == nil {
+			yield(nil, fmt.Errorf("%w: the write met a deadlock with a concurrent one and is too large to run again inside the server; "+
+				"send it again", domain.ErrUnavailable))
 			return
 		}
 		w.pulled = true
-		c := first
-		for i := 0; ; i++ {
-			w.note(c)
-			if !yield(c.fresh, nil) || c.last {
+		last := false
+		for _, c := range w.kept {
+			if !yield(c.fresh, nil) {
 				return
 			}
-			if i == 0 {
-				c = second
-				continue
-			}
-			var err error
-			if c, err = w.receive(ctx, w.d.Limits.orDefault().BulkStall); err != nil {
+			last = c.last
+		}
+		for !last {
+			c, err := w.receive(ctx, w.d.Limits.orDefault().BulkStall)
+			if err != nil {
 				yield(nil, err)
 				return
 			}
+			w.note(c)
+			if w.kept != nil && len(w.kept) < maxReplayChunks {
+				w.kept = append(w.kept, c)
+			} else {
+				w.kept = nil
+			}
+			if !yield(c.fresh, nil) {
+				return
+			}
+			last = c.last
 		}
 	}
 }

@@ -92,8 +92,9 @@ type ResponseStore interface {
 	// IngestResponses is InsertResponses for a request too large to hold: it
 	// writes each chunk as the sequence yields it (the next one is prepared
 	// meanwhile) and rolls up the scores once, after the last. Use it on stores
-	// bound to a transaction, which is then all or nothing; it pulls the sequence
-	// once and never again, even when it retries a chunk.
+	// bound to a transaction, which is then all or nothing. A deadlock fails it
+	// (TxRunner then runs the transaction again, which pulls the sequence again:
+	// the sequence decides whether it can replay its chunks).
 	IngestResponses(ctx context.Context, chunks iter.Seq2[[]domain.Response, error]) (inserted []domain.ID, err error)
 	// GetResponsesByExternalID returns the stored responses of an evaluation with
 	// the given external ids, with scores; missing ids are simply absent.

@@ -34,6 +34,12 @@ type testAPI struct {
 
 func newTestAPI(t *testing.T, cfg Config) *testAPI {
 	t.Helper()
+	return newTestAPIWith(t, cfg, app.Limits{MaxBatchItems: cfg.MaxBatchItems})
+}
+
+// newTestAPIWith is newTestAPI with the use cases' limits.
+func newTestAPIWith(t *testing.T, cfg Config, limits app.Limits) *testAPI {
+	t.Helper()
 	pool := testdb.Pool(t)
 	reg, err := builtin.Registry()
 	if err != nil {
@@ -42,7 +48,7 @@ func newTestAPI(t *testing.T, cfg Config) *testAPI {
 	svc, err := app.NewServices(app.Deps{
 		Stores: postgres.NewStores(pool), Tx: postgres.NewTxRunner(pool),
 		Clock: system.Clock{}, IDs: system.IDs{}, Registry: reg,
-		Limits: app.Limits{MaxBatchItems: cfg.MaxBatchItems},
+		Limits: limits,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -95,7 +95,7 @@ func ingestResponses(ctx context.Context, tx dbtx, chunks iter.Seq2[[]domain.Res
 	if err != nil {
 		return nil, err
 	}
-	if err := rollupResponses(ctx, tx, evalID, slices.Sorted(maps.Keys(models)), inserted); err != nil {
+	if err := rollupResponses(ctx, dbsqlc.New(tx), evalID, slices.Sorted(maps.Keys(models)), inserted); err != nil {
 		return nil, err
 	}
 	return inserted, nil

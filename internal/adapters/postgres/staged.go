@@ -32,9 +32,10 @@ import (
 //     session-local staging tables (TEMPORARY, created once per connection,
 //     emptied per chunk) and INSERT ... SELECT ... ON CONFLICT, which skips the
 //     ids that exist (stageChunk).
-//   - A deadlock or serialization failure rolls the chunk back to its savepoint
-//     and writes it again (retryConflicts): the chunk is in memory, and nothing
-//     of it was acknowledged.
+//   - A deadlock or serialization failure fails the chunk, and with it the
+//     transaction: the locks that closed the cycle may have been taken by an
+//     earlier chunk, so only running the whole transaction again (TxRunner does,
+//     when its caller can replay the chunks) undoes them.
 
 // chunkWriter is how one kind of item is written.
 type chunkWriter[T any] struct {
@@ -48,8 +49,8 @@ type chunkWriter[T any] struct {
 	stageChunk func(ctx context.Context, q *dbsqlc.Queries, items []T) ([]domain.ID, error)
 }
 
-// maxAttempts bounds how often a chunk or a transaction is run again after a
-// deadlock or serialization failure.
+// maxAttempts bounds how often a transaction (or a statement on its own) is run
+// after a deadlock or serialization failure.
 const maxAttempts = 4
 
 // ingestChunks writes every chunk of the sequence in db, which must be a
@@ -69,22 +70,17 @@ func ingestChunks[T any](ctx context.Context, db dbtx, w chunkWriter[T], chunks 
 	return inserted, nil
 }
 
-// writeChunk writes one chunk in a savepoint of db, in external_id order, again
-// after a deadlock.
+// writeChunk writes one chunk in db, in external_id order.
 func writeChunk[T any](ctx context.Context, db dbtx, w chunkWriter[T], items []T) ([]domain.ID, error) {
 	if len(items) == 0 {
 		return nil, nil
 	}
 	sorted := sortByExternalID(items, w.extOf)
-	var ids []domain.ID
-	err := retryConflicts(ctx, func() error {
-		return inTx(ctx, db, func(sp pgx.Tx) error {
-			var err error
-			ids, err = copyOrStage(ctx, sp, w, sorted)
-			return err
-		})
-	})
-	return inInputOrder(ids, items, w.idOf), settled(err)
+	ids, err := copyOrStage(ctx, db, w, sorted)
+	if err != nil {
+		return nil, err
+	}
+	return inInputOrder(ids, items, w.idOf), nil
 }
 
 // copyOrStage copies the chunk in a savepoint and, when a concurrent request
@@ -145,16 +141,6 @@ func retryConflicts(ctx context.Context, fn func() error) error {
 		case <-time.After(pause):
 		}
 	}
-}
-
-// settled ends the retries of a conflict: the error no longer carries the
-// driver's, so a retry further out (TxRunner's) does not run a transaction again
-// whose chunks were pulled from a sequence that cannot be replayed.
-func settled(err error) error {
-	if err == nil || !retryable(err) {
-		return err
-	}
-	return fmt.Errorf("%w: transaction conflict after %d attempts: %v", domain.ErrUnavailable, maxAttempts, err)
 }
 
 // onPool reports whether db is the pool itself (not a transaction).
@@ -267,25 +253,19 @@ func stageResponses(ctx context.Context, q *dbsqlc.Queries, rs []domain.Response
 
 // rollupResponses folds the inserted responses' scores into the summary rollups,
 // on a random shard, under the models' shared rollup lock (db/queries/ingest.sql).
-// It runs in a savepoint of db, again after a deadlock.
-func rollupResponses(ctx context.Context, db dbtx, evalID domain.ID, models []string, inserted []domain.ID) error {
+func rollupResponses(ctx context.Context, q *dbsqlc.Queries, evalID domain.ID, models []string, inserted []domain.ID) error {
 	if len(inserted) == 0 {
 		return nil
 	}
 	shard := int16(rand.IntN(rollupShards))
 	ev, ids := pgID(evalID), pgIDs(inserted)
-	return settled(retryConflicts(ctx, func() error {
-		return inTx(ctx, db, func(sp pgx.Tx) error {
-			q := dbsqlc.New(sp)
-			if err := q.ShareModelRollups(ctx, dbsqlc.ShareModelRollupsParams{EvaluationID: ev, Models: models}); err != nil {
-				return translate(err)
-			}
-			if err := q.RollupScores(ctx, dbsqlc.RollupScoresParams{Shard: shard, EvaluationID: ev, Inserted: ids}); err != nil {
-				return translate(err)
-			}
-			return translate(q.HistogramScores(ctx, dbsqlc.HistogramScoresParams{Shard: shard, EvaluationID: ev, Inserted: ids}))
-		})
-	}))
+	if err := q.ShareModelRollups(ctx, dbsqlc.ShareModelRollupsParams{EvaluationID: ev, Models: models}); err != nil {
+		return translate(err)
+	}
+	if err := q.RollupScores(ctx, dbsqlc.RollupScoresParams{Shard: shard, EvaluationID: ev, Inserted: ids}); err != nil {
+		return translate(err)
+	}
+	return translate(q.HistogramScores(ctx, dbsqlc.HistogramScoresParams{Shard: shard, EvaluationID: ev, Inserted: ids}))
 }
 
 var comparisonWriter = chunkWriter[domain.Comparison]{
