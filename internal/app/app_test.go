@@ -225,5 +225,8 @@ func (fixedReader) Read(p []byte) (int, error) {
 // ingest posts a slice of responses and returns what was stored, in order.
 func ingest(ctx context.Context, svc app.Services, evalRef string, in []app.ResponseInput, single bool) ([]app.Ingested, error) {
 	res, err := svc.Responses.Ingest(ctx, evalRef, app.Items(in), app.IngestOptions{Single: single, Keep: true})
-	return res.Items, err
+	if err != nil {
+		return nil, err
+	}
+	return app.Collect(res.Items)
 }

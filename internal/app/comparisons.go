@@ -46,7 +46,7 @@ type ComparisonResult struct {
 // ComparisonBatchResult is a finished comparison write; Items only with
 // IngestOptions.Keep.
 type ComparisonBatchResult struct {
-	Items             []ComparisonResult
+	Items             iter.Seq2[ComparisonResult, error]
 	Created, Existing int
 }
 
@@ -67,6 +67,9 @@ func (u *Comparisons) Ingest(ctx context.Context, evalRef string, items iter.Seq
 		stored: func(ctx context.Context, ids []string) ([]domain.Comparison, error) {
 			return u.d.Stores.Comparisons.GetComparisonsByExternalID(ctx, e.ID, ids)
 		},
+		byID: func(ctx context.Context, ids []domain.ID) ([]domain.Comparison, error) {
+			return u.d.Stores.Comparisons.GetComparisons(ctx, e.ID, ids)
+		},
 		build: func(ctx context.Context, in []ComparisonInput, at []int) ([]domain.Comparison, error) {
 			return u.build(ctx, e, in, at, opts.Single, now)
 		},
@@ -79,12 +82,9 @@ func (u *Comparisons) Ingest(ctx context.Context, evalRef string, items iter.Seq
 		return ComparisonBatchResult{}, err
 	}
 	out := ComparisonBatchResult{Created: res.created, Existing: res.existing}
-	if res.items != nil {
-		out.Items = make([]ComparisonResult, len(res.items))
-		for i, r := range res.items {
-			out.Items[i] = ComparisonResult{Comparison: r.item, Created: r.created}
-		}
-	}
+	out.Items = mapStored(res.items, func(r stored[domain.Comparison]) ComparisonResult {
+		return ComparisonResult{Comparison: r.item, Created: r.created}
+	})
 	return out, nil
 }
 

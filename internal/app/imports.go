@@ -261,7 +261,11 @@ func (b *importBatch) flush(ctx context.Context) error {
 		res, err := b.u.responses.Ingest(ctx, b.eval, Items(rs), IngestOptions{Keep: true})
 		switch {
 		case err == nil:
-			count(res.Items, owner)
+			out, err := Collect(res.Items)
+			if err != nil {
+				return err
+			}
+			count(out, owner)
 		case isValidation(err):
 			for i, r := range recs {
 				for _, in := range r.Responses {
@@ -274,7 +278,11 @@ func (b *importBatch) flush(ctx context.Context) error {
 					if err != nil {
 						return err
 					}
-					count(res.Items, []int{i})
+					out, err := Collect(res.Items)
+					if err != nil {
+						return err
+					}
+					count(out, []int{i})
 				}
 			}
 		default:
@@ -306,7 +314,11 @@ func (b *importBatch) flush(ctx context.Context) error {
 	res, err := b.u.comparisons.Ingest(ctx, b.eval, Items(cs), IngestOptions{Keep: true})
 	switch {
 	case err == nil:
-		b.countComparisons(res.Items)
+		out, err := Collect(res.Items)
+		if err != nil {
+			return err
+		}
+		b.countComparisons(out)
 	case isValidation(err):
 		for k, c := range cs {
 			res, err := b.u.comparisons.Ingest(ctx, b.eval, Items([]ComparisonInput{c}), IngestOptions{Single: true, Keep: true})
@@ -317,7 +329,11 @@ func (b *importBatch) flush(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			b.countComparisons(res.Items)
+			out, err := Collect(res.Items)
+			if err != nil {
+				return err
+			}
+			b.countComparisons(out)
 		}
 	default:
 		return err

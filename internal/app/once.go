@@ -34,7 +34,9 @@ type IngestOptions struct {
 	// Single marks a request of one object: its field errors carry no "[i]" prefix.
 	Single bool
 	// Keep returns every stored item, in input order; without it only the counts
-	// are returned, and memory stays flat whatever the size of the request.
+	// are returned. Either way memory stays flat in the size of the request: for
+	// a request larger than a chunk, Keep holds only the ids, and the items are
+	// read back from the database a chunk at a time as they are pulled.
 	Keep bool
 }
 
@@ -58,8 +60,15 @@ type stored[T any] struct {
 
 // batchResult is a finished bulk write.
 type batchResult[T any] struct {
-	items             []stored[T] // nil without Keep
+	items             iter.Seq2[stored[T], error] // nil without Keep
 	created, existing int
+}
+
+// ref is one item of a request as the writer keeps it with Keep: the id of the
+// stored item that answers it, and whether this request created it.
+type ref struct {
+	id      domain.ID
+	created bool
 }
 
 // ingestKind is what a bulk write needs to know of one kind of item.
@@ -68,8 +77,10 @@ type ingestKind[In, T any] struct {
 	extOfT   func(T) string
 	idOf     func(T) domain.ID
 	validate func(x In) error
-	// stored returns the stored items with the given external ids.
+	// stored returns the stored items with the given external ids; byID those
+	// with the given ids.
 	stored func(ctx context.Context, externalIDs []string) ([]T, error)
+	byID   func(ctx context.Context, ids []domain.ID) ([]T, error)
 	// build makes the items to write from a chunk's new inputs (at holds their
 	// indexes in the request): it resolves what they refer to and scores them.
 	build func(ctx context.Context, in []In, at []int) ([]T, error)
@@ -91,15 +102,50 @@ type chunk[T any] struct {
 	foundAt []int
 }
 
-// ingest runs a bulk write of items.
+// ingest runs a bulk write of items. With Keep, the result's items are read
+// back (where they must be) on ctx, after ingest has returned.
 func ingest[In, T any](ctx context.Context, d Deps, k ingestKind[In, T], items iter.Seq2[In, error], opts IngestOptions) (batchResult[T], error) {
-	ctx, cancel := context.WithCancel(ctx)
+	work, cancel := context.WithCancel(ctx)
 	defer cancel()
 	chunks := make(chan chunk[T], 1)
 	r := chunkReader[In, T]{kind: k, opts: opts, max: d.Limits.orDefault().MaxBatchItems, out: chunks}
-	go r.run(ctx, items)
+	go r.run(work, items)
 	w := chunkWriter[In, T]{kind: k, d: d, opts: opts, in: chunks}
-	return w.run(ctx)
+	res, err := w.run(work)
+	if err == nil && opts.Keep {
+		res.items = func(yield func(stored[T], error) bool) { w.items(ctx, yield) }
+	}
+	return res, err
+}
+
+// mapStored converts the items of a bulk write for the reply.
+func mapStored[T, Out any](items iter.Seq2[stored[T], error], f func(stored[T]) Out) iter.Seq2[Out, error] {
+	if items == nil {
+		return nil
+	}
+	return func(yield func(Out, error) bool) {
+		for s, err := range items {
+			var out Out
+			if err == nil {
+				out = f(s)
+			}
+			if !yield(out, err) {
+				return
+			}
+		}
+	}
+}
+
+// Collect returns the items of a sequence as a slice, or its first error.
+func Collect[T any](items iter.Seq2[T, error]) ([]T, error) {
+	var out []T
+	for x, err := range items {
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, x)
+	}
+	return out, nil
 }
 
 // chunkReader turns the request's items into prepared chunks.
@@ -233,11 +279,12 @@ type chunkWriter[In, T any] struct {
 	in   <-chan chunk[T]
 
 	n       int
-	out     []stored[T] // with Keep
-	exts    []string    // with Keep
-	pending []int       // with Keep: indexes of written items, created or not
-	pulled  bool        // chunks was pulled once
-	kept    []chunk[T]  // the chunks pulled so far, while they can be replayed
+	refs    []ref           // with Keep
+	exts    []string        // with Keep
+	pending []int           // with Keep: indexes of written items, created or not
+	mem     map[domain.ID]T // with Keep, for a request of one chunk: its items
+	pulled  bool            // chunks was pulled once
+	kept    []chunk[T]      // the chunks pulled so far, while they can be replayed
 }
 
 // run writes the chunks: a request of one chunk with one insert on the pool, a
@@ -368,21 +415,35 @@ func (w *chunkWriter[In, T]) takeBulkToken(ctx context.Context) (release func(),
 	}
 }
 
-// note counts a chunk and, with Keep, places its items.
+// note counts a chunk and, with Keep, places its items. The items themselves
+// are kept only for a request of one chunk (the common single and small POST,
+// whose reply then needs no read back).
 func (w *chunkWriter[In, T]) note(c chunk[T]) {
 	w.n += c.n
 	if !w.opts.Keep {
 		return
 	}
-	w.out = append(w.out, make([]stored[T], c.n)...)
+	if c.last && c.at == 0 {
+		w.mem = make(map[domain.ID]T, c.n)
+	}
+	w.refs = append(w.refs, make([]ref, c.n)...)
 	w.exts = append(w.exts, c.exts...)
 	for k, i := range c.foundAt {
-		w.out[i] = stored[T]{item: c.found[k]}
+		w.refs[i] = ref{id: w.remember(c.found[k])}
 	}
 	for k, i := range c.freshAt {
-		w.out[i] = stored[T]{item: c.fresh[k]}
+		w.refs[i] = ref{id: w.remember(c.fresh[k])}
 		w.pending = append(w.pending, i)
 	}
+}
+
+// remember keeps t, if the request's items are kept, and returns its id.
+func (w *chunkWriter[In, T]) remember(t T) domain.ID {
+	id := w.kind.idOf(t)
+	if w.mem != nil {
+		w.mem[id] = t
+	}
+	return id
 }
 
 // result assembles the reply once the write committed: which written items were
@@ -397,28 +458,16 @@ func (w *chunkWriter[In, T]) result(ctx context.Context, inserted []domain.ID) (
 	for _, id := range inserted {
 		created[id] = true
 	}
-	var lost []string
+	var lost []int
 	for _, i := range w.pending {
-		if created[w.kind.idOf(w.out[i].item)] {
-			w.out[i].created = true
+		if created[w.refs[i].id] {
+			w.refs[i].created = true
 		} else {
-			lost = append(lost, w.kind.extOfT(w.out[i].item))
+			lost = append(lost, i)
 		}
 	}
-	if len(lost) > 0 {
-		items, err := w.kind.stored(ctx, lost)
-		if err != nil {
-			return batchResult[T]{}, fmt.Errorf("read the items a concurrent request stored: %w", err)
-		}
-		won := map[string]T{}
-		for _, t := range items {
-			won[w.kind.extOfT(t)] = t
-		}
-		for _, i := range w.pending {
-			if !w.out[i].created {
-				w.out[i] = stored[T]{item: won[w.kind.extOfT(w.out[i].item)]}
-			}
-		}
+	if err := w.resolveLost(ctx, lost); err != nil {
+		return batchResult[T]{}, err
 	}
 	first := map[string]int{}
 	for i, ext := range w.exts {
@@ -426,13 +475,66 @@ func (w *chunkWriter[In, T]) result(ctx context.Context, inserted []domain.ID) (
 			continue
 		}
 		if f, ok := first[ext]; ok {
-			w.out[i] = stored[T]{item: w.out[f].item}
+			w.refs[i] = ref{id: w.refs[f].id}
 		} else {
 			first[ext] = i
 		}
 	}
-	res.items = w.out
+	w.exts, w.pending = nil, nil // the reply needs only the refs
 	return res, nil
+}
+
+// resolveLost points the items a concurrent request stored first at what it
+// stored, a chunk at a time.
+func (w *chunkWriter[In, T]) resolveLost(ctx context.Context, lost []int) error {
+	for from := 0; from < len(lost); from += ingestChunk {
+		page := lost[from:min(from+ingestChunk, len(lost))]
+		exts := make([]string, len(page))
+		for k, i := range page {
+			exts[k] = w.exts[i]
+		}
+		items, err := w.kind.stored(ctx, exts)
+		if err != nil {
+			return fmt.Errorf("read the items a concurrent request stored: %w", err)
+		}
+		won := map[string]domain.ID{}
+		for _, t := range items {
+			won[w.kind.extOfT(t)] = w.remember(t)
+		}
+		for _, i := range page {
+			w.refs[i] = ref{id: won[w.exts[i]]}
+		}
+	}
+	return nil
+}
+
+// items yields the stored items in input order, reading back a chunk at a time
+// those not kept in memory.
+func (w *chunkWriter[In, T]) items(ctx context.Context, yield func(stored[T], error) bool) {
+	for from := 0; from < len(w.refs); from += ingestChunk {
+		page := w.refs[from:min(from+ingestChunk, len(w.refs))]
+		got := w.mem
+		if got == nil {
+			ids := make([]domain.ID, len(page))
+			for k, r := range page {
+				ids[k] = r.id
+			}
+			items, err := w.kind.byID(ctx, ids)
+			if err != nil {
+				yield(stored[T]{}, fmt.Errorf("read back the stored items: %w", err))
+				return
+			}
+			got = make(map[domain.ID]T, len(items))
+			for _, t := range items {
+				got[w.kind.idOf(t)] = t
+			}
+		}
+		for _, r := range page {
+			if !yield(stored[T]{item: got[r.id], created: r.created}, nil) {
+				return
+			}
+		}
+	}
 }
 
 // lookupByRef finds one item of an evaluation by id or, failing that, by external id.

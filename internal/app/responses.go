@@ -45,9 +45,10 @@ type Ingested struct {
 }
 
 // IngestResult is a finished ingest: the counts and, when asked for
-// (IngestOptions.Keep), every stored response in input order.
+// (IngestOptions.Keep), every stored response in input order. Items may read
+// from the database as it is pulled (see IngestOptions.Keep).
 type IngestResult struct {
-	Items             []Ingested
+	Items             iter.Seq2[Ingested, error]
 	Created, Existing int
 }
 
@@ -77,6 +78,9 @@ func (u *Responses) Ingest(ctx context.Context, evalRef string, items iter.Seq2[
 		stored: func(ctx context.Context, ids []string) ([]domain.Response, error) {
 			return u.d.Stores.Responses.GetResponsesByExternalID(ctx, e.ID, ids)
 		},
+		byID: func(ctx context.Context, ids []domain.ID) ([]domain.Response, error) {
+			return u.d.Stores.Responses.GetResponses(ctx, e.ID, ids)
+		},
 		build: func(ctx context.Context, in []ResponseInput, _ []int) ([]domain.Response, error) {
 			rs := make([]domain.Response, len(in))
 			for i, r := range in {
@@ -93,12 +97,7 @@ func (u *Responses) Ingest(ctx context.Context, evalRef string, items iter.Seq2[
 		return IngestResult{}, err
 	}
 	out := IngestResult{Created: res.created, Existing: res.existing}
-	if res.items != nil {
-		out.Items = make([]Ingested, len(res.items))
-		for i, r := range res.items {
-			out.Items[i] = Ingested{Response: r.item, Created: r.created}
-		}
-	}
+	out.Items = mapStored(res.items, func(r stored[domain.Response]) Ingested { return Ingested{Response: r.item, Created: r.created} })
 	return out, nil
 }
 

@@ -1,7 +1,11 @@
 package httpapi
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"iter"
 	"net/http"
 	"sync"
@@ -70,4 +74,51 @@ func bodyItems[T any](c echo.Context, maxItems int) (single bool, items iter.Seq
 		<-done
 	}
 	return single, items, stop, nil
+}
+
+// streamBatch writes the reply to a bulk POST, {"items": [...], "created": n,
+// "existing": m}, as the items come (they may be read back from the database a
+// chunk at a time), so memory holds a chunk of the reply, not all of it. An error
+// before the first item is an ordinary problem reply; one after it cuts the
+// connection without a clean end, so that no client takes the reply for whole.
+func streamBatch[T any](s *Server, c echo.Context, status int, items iter.Seq2[T, error], counts batchCounts) error {
+	w := c.Response()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	started := false
+	for item, err := range items {
+		if err == nil {
+			err = enc.Encode(item)
+		}
+		if err != nil && !started {
+			return err
+		}
+		if err != nil {
+			s.log.Error("bulk reply cut short", "error", err, "request_id", requestID(c))
+			panic(http.ErrAbortHandler)
+		}
+		// Encode ends each item with a newline; JSON takes it as white space,
+		// but the reply keeps the shape writeJSON gives it.
+		buf.Truncate(buf.Len() - 1)
+		if !started {
+			w.Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
+			w.WriteHeader(status)
+			if _, err := io.WriteString(w, `{"items":[`); err != nil {
+				return err
+			}
+			started = true
+		} else if _, err := io.WriteString(w, ","); err != nil {
+			return err
+		}
+		if _, err := w.Write(buf.Bytes()); err != nil {
+			return err
+		}
+		buf.Reset()
+	}
+	if !started {
+		return respond(c, status, batchOut[T]{Items: []T{}, Created: counts.Created, Existing: counts.Existing})
+	}
+	_, err := fmt.Fprintf(w, `],"created":%d,"existing":%d}`+"\n", counts.Created, counts.Existing)
+	return err
 }

@@ -204,14 +204,7 @@ func (s *Server) postResponses(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	scores := 0
-	for _, r := range res.Items {
-		if r.Created {
-			scores += len(r.Response.Scores)
-		}
-	}
 	s.cfg.Observer.AddRows("responses", res.Created)
-	s.cfg.Observer.AddRows("scores", scores)
 	status := http.StatusOK
 	if res.Created > 0 {
 		status = http.StatusCreated
@@ -220,15 +213,24 @@ func (s *Server) postResponses(c echo.Context) error {
 		c.Response().Header().Set("Preference-Applied", "return=minimal")
 		return respond(c, status, batchCounts{Created: res.Created, Existing: res.Existing})
 	}
-	out := batchOut[responseOut]{Items: make([]responseOut, len(res.Items)), Created: res.Created, Existing: res.Existing}
-	for i, r := range res.Items {
-		out.Items[i] = toResponseOut(r.Response)
+	scores := 0
+	defer func() { s.cfg.Observer.AddRows("scores", scores) }()
+	toOut := func(r app.Ingested) responseOut {
+		if r.Created {
+			scores += len(r.Response.Scores)
+		}
+		return toResponseOut(r.Response)
 	}
 	if single {
-		c.Response().Header().Set(echo.HeaderLocation, "/v1/evaluations/"+out.Items[0].EvaluationID+"/responses/"+out.Items[0].ID)
-		return respond(c, status, out.Items[0])
+		items, err := app.Collect(res.Items)
+		if err != nil {
+			return err
+		}
+		out := toOut(items[0])
+		c.Response().Header().Set(echo.HeaderLocation, "/v1/evaluations/"+out.EvaluationID+"/responses/"+out.ID)
+		return respond(c, status, out)
 	}
-	return respond(c, status, out)
+	return streamBatch(s, c, status, mapItems(res.Items, toOut), batchCounts{Created: res.Created, Existing: res.Existing})
 }
 
 // mapItems converts a sequence's items.
@@ -300,15 +302,17 @@ func (s *Server) postComparisons(c echo.Context) error {
 		c.Response().Header().Set("Preference-Applied", "return=minimal")
 		return respond(c, status, batchCounts{Created: res.Created, Existing: res.Existing})
 	}
-	out := batchOut[comparisonOut]{Items: make([]comparisonOut, len(res.Items)), Created: res.Created, Existing: res.Existing}
-	for i, r := range res.Items {
-		out.Items[i] = toComparisonOut(r.Comparison)
-	}
+	toOut := func(r app.ComparisonResult) comparisonOut { return toComparisonOut(r.Comparison) }
 	if single {
-		c.Response().Header().Set(echo.HeaderLocation, "/v1/evaluations/"+out.Items[0].EvaluationID+"/comparisons/"+out.Items[0].ID)
-		return respond(c, status, out.Items[0])
+		items, err := app.Collect(res.Items)
+		if err != nil {
+			return err
+		}
+		out := toOut(items[0])
+		c.Response().Header().Set(echo.HeaderLocation, "/v1/evaluations/"+out.EvaluationID+"/comparisons/"+out.ID)
+		return respond(c, status, out)
 	}
-	return respond(c, status, out)
+	return streamBatch(s, c, status, mapItems(res.Items, toOut), batchCounts{Created: res.Created, Existing: res.Existing})
 }
 
 func toComparisonInput(r comparisonIn) app.ComparisonInput {
