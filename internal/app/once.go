@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"sync"
 	"time"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
@@ -16,14 +17,15 @@ import (
 // both: an item whose external_id is stored (or repeats earlier in the request)
 // is not created again, and the stored one stands in its place.
 //
-// Two goroutines share the work. readChunks pulls the items, validates them,
+// Two goroutines share the work. chunkReader pulls the items, validates them,
 // looks up their external ids and builds (scores) the new ones, a chunk at a
-// time, while writeChunks stores the chunk before in the database; a channel of
+// time, while chunkWriter stores the chunk before in the database; a channel of
 // one chunk between them bounds memory. No database connection is held while the
-// client's bytes are awaited: the first two chunks are read before a transaction
-// begins, a request of one chunk needs no transaction of its own, and a larger
-// one takes a bulk writer's token (Limits.BulkWriters) and may wait at most
-// Limits.BulkStall for each later chunk.
+// client's bytes are awaited: a request of one chunk needs no transaction of its
+// own, and a larger one begins its transaction only once the items of its
+// second chunk are read; it then takes a bulk writer's token
+// (Limits.BulkWriters) and may wait at most Limits.BulkStall for each later
+// chunk.
 
 // ingestChunk is how many items a bulk request validates, scores and copies to the
 // database at a time: memory holds a few chunks, not the whole body.
@@ -107,10 +109,10 @@ type chunk[T any] struct {
 func ingest[In, T any](ctx context.Context, d Deps, k ingestKind[In, T], items iter.Seq2[In, error], opts IngestOptions) (batchResult[T], error) {
 	work, cancel := context.WithCancel(ctx)
 	defer cancel()
-	chunks := make(chan chunk[T], 1)
-	r := chunkReader[In, T]{kind: k, opts: opts, max: d.Limits.orDefault().MaxBatchItems, out: chunks}
+	chunks, ahead := make(chan chunk[T], 1), make(chan struct{})
+	r := chunkReader[In, T]{kind: k, opts: opts, max: d.Limits.orDefault().MaxBatchItems, out: chunks, ahead: ahead}
 	go r.run(work, items)
-	w := chunkWriter[In, T]{kind: k, d: d, opts: opts, in: chunks}
+	w := chunkWriter[In, T]{kind: k, d: d, opts: opts, in: chunks, ahead: ahead}
 	res, err := w.run(work)
 	if err == nil && opts.Keep {
 		res.items = func(yield func(stored[T], error) bool) { w.items(ctx, yield) }
@@ -154,13 +156,19 @@ type chunkReader[In, T any] struct {
 	opts IngestOptions
 	max  int
 	out  chan<- chunk[T]
-	seen map[string]int // external id → index of its first occurrence
+	// ahead is closed once the second chunk's items are read (or the input
+	// ended): from then on the client's bytes no longer hold the writer up.
+	ahead chan<- struct{}
+	seen  map[string]int // external id → index of its first occurrence
 }
 
 // run reads every item and sends its chunks, ending with one marked last or with
 // an error; it gives up when ctx is done.
 func (r *chunkReader[In, T]) run(ctx context.Context, items iter.Seq2[In, error]) {
 	defer close(r.out)
+	var once sync.Once
+	readAhead := func() { once.Do(func() { close(r.ahead) }) }
+	defer readAhead()
 	r.seen = map[string]int{}
 	var buf []In
 	var errs []error
@@ -179,11 +187,15 @@ func (r *chunkReader[In, T]) run(ctx context.Context, items iter.Seq2[In, error]
 		if len(buf) < ingestChunk {
 			continue
 		}
+		if n == 2*ingestChunk {
+			readAhead()
+		}
 		if !r.send(ctx, r.prepare(ctx, buf, at, false, errors.Join(errs...))) {
 			return
 		}
 		buf, errs, at = nil, nil, n
 	}
+	readAhead()
 	if n == 0 {
 		r.send(ctx, chunk[T]{err: domain.Invalid("", "the batch is empty; send one object, a JSON array or NDJSON lines")})
 		return
@@ -273,10 +285,11 @@ func (r *chunkReader[In, T]) lookup(ctx context.Context, buf []In, at int, store
 
 // chunkWriter stores the prepared chunks and assembles the result.
 type chunkWriter[In, T any] struct {
-	kind ingestKind[In, T]
-	d    Deps
-	opts IngestOptions
-	in   <-chan chunk[T]
+	kind  ingestKind[In, T]
+	d     Deps
+	opts  IngestOptions
+	in    <-chan chunk[T]
+	ahead <-chan struct{} // see chunkReader.ahead
 
 	n       int
 	refs    []ref           // with Keep
@@ -301,11 +314,13 @@ func (w *chunkWriter[In, T]) run(ctx context.Context) (batchResult[T], error) {
 		}
 		return w.result(ctx, inserted)
 	}
-	// Read one chunk more before a connection is taken, so that a client that
-	// stalls after its first chunk holds nothing.
-	second, err := w.receive(ctx, 0)
-	if err != nil {
-		return batchResult[T]{}, err
+	// Read the next chunk's items before a connection is taken, so that a
+	// client that stalls after its first chunk holds nothing; their scoring
+	// overlaps the first chunk's copy.
+	select {
+	case <-w.ahead:
+	case <-ctx.Done():
+		return batchResult[T]{}, context.Cause(ctx)
 	}
 	release, err := w.takeBulkToken(ctx)
 	if err != nil {
@@ -313,10 +328,9 @@ func (w *chunkWriter[In, T]) run(ctx context.Context) (batchResult[T], error) {
 	}
 	defer release()
 	w.note(first)
-	w.note(second)
 	err = w.d.Tx.InTx(ctx, func(ctx context.Context, s ports.Stores) error {
 		var err error
-		inserted, err = w.kind.ingest(ctx, s, w.chunks(ctx, first, second))
+		inserted, err = w.kind.ingest(ctx, s, w.chunks(ctx, first))
 		return err
 	})
 	if err != nil {
@@ -338,12 +352,12 @@ func (w *chunkWriter[In, T]) insertOne(ctx context.Context, c chunk[T]) ([]domai
 // again after a deadlock; a larger request fails with a 503 instead.
 const maxReplayChunks = 4
 
-// chunks is the sequence of the chunks to write: the two read ahead, then the
-// rest as they come, each awaited for at most Limits.BulkStall. When TxRunner
+// chunks is the sequence of the chunks to write: the first, then the rest as
+// they come, each awaited for at most Limits.BulkStall. When TxRunner
 // runs the transaction again after a deadlock, the sequence replays what it
 // kept, if it could keep every chunk pulled so far.
-func (w *chunkWriter[In, T]) chunks(ctx context.Context, first, second chunk[T]) iter.Seq2[[]T, error] {
-	w.kept = []chunk[T]{first, second}
+func (w *chunkWriter[In, T]) chunks(ctx context.Context, first chunk[T]) iter.Seq2[[]T, error] {
+	w.kept = []chunk[T]{first}
 	return func(yield func([]T, error) bool) {
 		if w.pulled && w.kept == nil {
 			yield(nil, fmt.Errorf("%w: the write met a deadlock with a concurrent one and is too large to run again inside the server; "+
