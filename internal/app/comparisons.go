@@ -82,7 +82,7 @@ func (u *Comparisons) Ingest(ctx context.Context, evalRef string, items iter.Seq
 		return ComparisonBatchResult{}, err
 	}
 	out := ComparisonBatchResult{Created: res.created, Existing: res.existing}
-	out.Items = mapStored(res.items, func(r stored[domain.Comparison]) ComparisonResult {
+	out.Items = MapItems(res.items, func(r stored[domain.Comparison]) ComparisonResult {
 		return ComparisonResult{Comparison: r.item, Created: r.created}
 	})
 	return out, nil

@@ -120,8 +120,8 @@ func ingest[In, T any](ctx context.Context, d Deps, k ingestKind[In, T], items i
 	return res, err
 }
 
-// mapStored converts the items of a bulk write for the reply.
-func mapStored[T, Out any](items iter.Seq2[stored[T], error], f func(stored[T]) Out) iter.Seq2[Out, error] {
+// MapItems converts the items of a sequence (nil stays nil).
+func MapItems[T, Out any](items iter.Seq2[T, error], f func(T) Out) iter.Seq2[Out, error] {
 	if items == nil {
 		return nil
 	}

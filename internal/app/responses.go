@@ -97,7 +97,7 @@ func (u *Responses) Ingest(ctx context.Context, evalRef string, items iter.Seq2[
 		return IngestResult{}, err
 	}
 	out := IngestResult{Created: res.created, Existing: res.existing}
-	out.Items = mapStored(res.items, func(r stored[domain.Response]) Ingested { return Ingested{Response: r.item, Created: r.created} })
+	out.Items = MapItems(res.items, func(r stored[domain.Response]) Ingested { return Ingested{Response: r.item, Created: r.created} })
 	return out, nil
 }
 

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/rlhf-eval/rlhf-eval/internal/app"
 )
 
 // errPulledOnce reports a bulk body's items pulled a second time.
@@ -74,6 +76,31 @@ func bodyItems[T any](c echo.Context, maxItems int) (single bool, items iter.Seq
 		<-done
 	}
 	return single, items, stop, nil
+}
+
+// replyBatch answers a bulk POST: the counts with Prefer: return=minimal, the
+// one item of a request of one object (with its Location), or else the batch,
+// streamed.
+func replyBatch[T, Out any](s *Server, c echo.Context, counts batchCounts, minimal, single bool, items iter.Seq2[T, error],
+	toOut func(T) Out, location func(Out) string) error {
+	status := http.StatusOK
+	if counts.Created > 0 {
+		status = http.StatusCreated
+	}
+	if minimal {
+		c.Response().Header().Set("Preference-Applied", "return=minimal")
+		return respond(c, status, counts)
+	}
+	if single {
+		all, err := app.Collect(items)
+		if err != nil {
+			return err
+		}
+		out := toOut(all[0])
+		c.Response().Header().Set(echo.HeaderLocation, location(out))
+		return respond(c, status, out)
+	}
+	return streamBatch(s, c, status, app.MapItems(items, toOut), counts)
 }
 
 // streamBatch writes the reply to a bulk POST, {"items": [...], "created": n,

@@ -35,7 +35,11 @@ func (a *testAPI) send(method, path, contentType, body string, header http.Heade
 	for k, v := range header {
 		req.Header[k] = v
 	}
-	res, err := a.http.Client().Do(req)
+	return readReply(a.http.Client().Do(req))
+}
+
+// readReply reads a whole reply.
+func readReply(res *http.Response, err error) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"errors"
-	"iter"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -198,21 +197,13 @@ func (s *Server) postResponses(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.svc.Responses.Ingest(c.Request().Context(), param(c, "eval"), mapItems(items, toResponseInput),
+	res, err := s.svc.Responses.Ingest(c.Request().Context(), param(c, "eval"), app.MapItems(items, toResponseInput),
 		app.IngestOptions{Single: single, Keep: !minimal})
 	stop()
 	if err != nil {
 		return err
 	}
 	s.cfg.Observer.AddRows("responses", res.Created)
-	status := http.StatusOK
-	if res.Created > 0 {
-		status = http.StatusCreated
-	}
-	if minimal {
-		c.Response().Header().Set("Preference-Applied", "return=minimal")
-		return respond(c, status, batchCounts{Created: res.Created, Existing: res.Existing})
-	}
 	scores := 0
 	defer func() { s.cfg.Observer.AddRows("scores", scores) }()
 	toOut := func(r app.Ingested) responseOut {
@@ -221,31 +212,8 @@ func (s *Server) postResponses(c echo.Context) error {
 		}
 		return toResponseOut(r.Response)
 	}
-	if single {
-		items, err := app.Collect(res.Items)
-		if err != nil {
-			return err
-		}
-		out := toOut(items[0])
-		c.Response().Header().Set(echo.HeaderLocation, "/v1/evaluations/"+out.EvaluationID+"/responses/"+out.ID)
-		return respond(c, status, out)
-	}
-	return streamBatch(s, c, status, mapItems(res.Items, toOut), batchCounts{Created: res.Created, Existing: res.Existing})
-}
-
-// mapItems converts a sequence's items.
-func mapItems[A, B any](seq iter.Seq2[A, error], f func(A) B) iter.Seq2[B, error] {
-	return func(yield func(B, error) bool) {
-		for a, err := range seq {
-			var b B
-			if err == nil {
-				b = f(a)
-			}
-			if !yield(b, err) {
-				return
-			}
-		}
-	}
+	return replyBatch(s, c, batchCounts{Created: res.Created, Existing: res.Existing}, minimal, single, res.Items, toOut,
+		func(r responseOut) string { return "/v1/evaluations/" + r.EvaluationID + "/responses/" + r.ID })
 }
 
 func (s *Server) listResponses(c echo.Context) error {
@@ -287,32 +255,16 @@ func (s *Server) postComparisons(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.svc.Comparisons.Ingest(c.Request().Context(), param(c, "eval"), mapItems(items, toComparisonInput),
+	res, err := s.svc.Comparisons.Ingest(c.Request().Context(), param(c, "eval"), app.MapItems(items, toComparisonInput),
 		app.IngestOptions{Single: single, Keep: !minimal})
 	stop()
 	if err != nil {
 		return err
 	}
 	s.cfg.Observer.AddRows("comparisons", res.Created)
-	status := http.StatusOK
-	if res.Created > 0 {
-		status = http.StatusCreated
-	}
-	if minimal {
-		c.Response().Header().Set("Preference-Applied", "return=minimal")
-		return respond(c, status, batchCounts{Created: res.Created, Existing: res.Existing})
-	}
-	toOut := func(r app.ComparisonResult) comparisonOut { return toComparisonOut(r.Comparison) }
-	if single {
-		items, err := app.Collect(res.Items)
-		if err != nil {
-			return err
-		}
-		out := toOut(items[0])
-		c.Response().Header().Set(echo.HeaderLocation, "/v1/evaluations/"+out.EvaluationID+"/comparisons/"+out.ID)
-		return respond(c, status, out)
-	}
-	return streamBatch(s, c, status, mapItems(res.Items, toOut), batchCounts{Created: res.Created, Existing: res.Existing})
+	return replyBatch(s, c, batchCounts{Created: res.Created, Existing: res.Existing}, minimal, single, res.Items,
+		func(r app.ComparisonResult) comparisonOut { return toComparisonOut(r.Comparison) },
+		func(r comparisonOut) string { return "/v1/evaluations/" + r.EvaluationID + "/comparisons/" + r.ID })
 }
 
 func toComparisonInput(r comparisonIn) app.ComparisonInput {

@@ -43,13 +43,7 @@ func (a *testAPI) trickle(ctx context.Context, path, prefix string) (reply, erro
 	}
 	req.Header.Set("Content-Type", "application/x-ndjson")
 	req.Header.Set("Authorization", "Bearer "+a.admin)
-	res, err := a.http.Client().Do(req)
-	if err != nil {
-		return reply{}, err
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	return reply{status: res.StatusCode, header: res.Header, body: b}, err
+	return readReply(a.http.Client().Do(req))
 }
 
 // TestSlowUploadsHoldNoConnections: uploads that send just over a chunk and

@@ -4,8 +4,6 @@ import (
 	"context"
 	"iter"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/rlhf-eval/rlhf-eval/internal/adapters/postgres/internal/dbsqlc"
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/ports"
@@ -24,33 +22,13 @@ func (s *ComparisonStore) InsertComparisons(ctx context.Context, cs []domain.Com
 	if len(cs) == 0 {
 		return nil, nil
 	}
-	pool, ok := onPool(s.db)
-	if !ok {
-		return writeChunk(ctx, s.db, comparisonWriter, cs)
-	}
-	var ids []domain.ID
-	err := inTxRetry(ctx, pool, func(tx pgx.Tx) error {
-		var err error
-		ids, err = writeChunk(ctx, tx, comparisonWriter, cs)
-		return err
-	})
-	return ids, err
+	return inOwnTx(ctx, s.db, true, func(tx dbtx) ([]domain.ID, error) { return writeChunk(ctx, tx, comparisonWriter, cs) })
 }
 
 // IngestComparisons writes the chunks in the caller's transaction (or, on the
 // pool, in one of its own).
 func (s *ComparisonStore) IngestComparisons(ctx context.Context, chunks iter.Seq2[[]domain.Comparison, error]) ([]domain.ID, error) {
-	pool, ok := onPool(s.db)
-	if !ok {
-		return ingestChunks(ctx, s.db, comparisonWriter, chunks)
-	}
-	var ids []domain.ID
-	err := inTx(ctx, pool, func(tx pgx.Tx) error {
-		var err error
-		ids, err = ingestChunks(ctx, tx, comparisonWriter, chunks)
-		return err
-	})
-	return ids, err
+	return inOwnTx(ctx, s.db, false, func(tx dbtx) ([]domain.ID, error) { return ingestChunks(ctx, tx, comparisonWriter, chunks) })
 }
 
 // GetComparisonsByExternalID returns stored comparisons with the given external ids.

@@ -45,36 +45,16 @@ func (s *ResponseStore) InsertResponses(ctx context.Context, rs []domain.Respons
 	if len(rs) == 0 {
 		return nil, nil
 	}
-	pool, ok := onPool(s.db)
-	switch {
-	case ok && len(rs) <= smallBatch:
+	if pool, ok := onPool(s.db); ok && len(rs) <= smallBatch {
 		return s.insertAtOnce(ctx, pool, rs)
-	case ok:
-		var ids []domain.ID
-		err := inTxRetry(ctx, pool, func(tx pgx.Tx) error {
-			var err error
-			ids, err = ingestResponses(ctx, tx, one(rs))
-			return err
-		})
-		return ids, err
 	}
-	return ingestResponses(ctx, s.db, one(rs))
+	return inOwnTx(ctx, s.db, true, func(tx dbtx) ([]domain.ID, error) { return ingestResponses(ctx, tx, one(rs)) })
 }
 
 // IngestResponses writes the chunks, in the caller's transaction (or, on the
 // pool, in one of its own), and rolls up the scores of those inserted.
 func (s *ResponseStore) IngestResponses(ctx context.Context, chunks iter.Seq2[[]domain.Response, error]) ([]domain.ID, error) {
-	pool, ok := onPool(s.db)
-	if !ok {
-		return ingestResponses(ctx, s.db, chunks)
-	}
-	var ids []domain.ID
-	err := inTx(ctx, pool, func(tx pgx.Tx) error {
-		var err error
-		ids, err = ingestResponses(ctx, tx, chunks)
-		return err
-	})
-	return ids, err
+	return inOwnTx(ctx, s.db, false, func(tx dbtx) ([]domain.ID, error) { return ingestResponses(ctx, tx, chunks) })
 }
 
 // ingestResponses writes the chunks in tx, then the rollups of what it inserted.

@@ -149,6 +149,28 @@ func onPool(db dbtx) (*pgxpool.Pool, bool) {
 	return pool, ok
 }
 
+// inOwnTx runs fn on db when db is a transaction, and otherwise in a transaction
+// of its own on the pool, run again after a deadlock when retry says fn can be.
+func inOwnTx(ctx context.Context, db dbtx, retry bool, fn func(tx dbtx) ([]domain.ID, error)) ([]domain.ID, error) {
+	pool, ok := onPool(db)
+	if !ok {
+		return fn(db)
+	}
+	var ids []domain.ID
+	run := func(tx pgx.Tx) error {
+		var err error
+		ids, err = fn(tx)
+		return err
+	}
+	var err error
+	if retry {
+		err = inTxRetry(ctx, pool, run)
+	} else {
+		err = inTx(ctx, pool, run)
+	}
+	return ids, err
+}
+
 // one is the sequence of a single chunk.
 func one[T any](items []T) iter.Seq2[[]T, error] {
 	return func(yield func([]T, error) bool) { yield(items, nil) }
