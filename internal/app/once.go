@@ -36,8 +36,8 @@ type IngestOptions struct {
 	// Single marks a request of one object: its field errors carry no "[i]" prefix.
 	Single bool
 	// Keep returns every stored item, in input order; without it only the counts
-	// are returned. Either way memory stays flat in the size of the request: for
-	// a request larger than a chunk, Keep holds only the ids, and the items are
+	// are returned. Either way memory stays flat in the size of the request: Keep
+	// holds the first few thousand items and only the ids of the rest, which are
 	// read back from the database a chunk at a time as they are pulled.
 	Keep bool
 }
@@ -295,7 +295,7 @@ type chunkWriter[In, T any] struct {
 	refs    []ref           // with Keep
 	exts    []string        // with Keep
 	pending []int           // with Keep: indexes of written items, created or not
-	mem     map[domain.ID]T // with Keep, for a request of one chunk: its items
+	mem     map[domain.ID]T // with Keep: the first memItems stored items
 	pulled  bool            // chunks was pulled once
 	kept    []chunk[T]      // the chunks pulled so far, while they can be replayed
 }
@@ -429,15 +429,18 @@ func (w *chunkWriter[In, T]) takeBulkToken(ctx context.Context) (release func(),
 	}
 }
 
-// note counts a chunk and, with Keep, places its items. The items themselves
-// are kept only for a request of one chunk (the common single and small POST,
-// whose reply then needs no read back).
+// memItems is how many stored items a reply keeps in memory; the rest are read
+// back. They are the first chunks', which a transaction keeps anyway for a
+// replay (maxReplayChunks), so a request of up to that size needs no read back.
+const memItems = maxReplayChunks * ingestChunk
+
+// note counts a chunk and, with Keep, places its items.
 func (w *chunkWriter[In, T]) note(c chunk[T]) {
 	w.n += c.n
 	if !w.opts.Keep {
 		return
 	}
-	if c.last && c.at == 0 {
+	if w.mem == nil {
 		w.mem = make(map[domain.ID]T, c.n)
 	}
 	w.refs = append(w.refs, make([]ref, c.n)...)
@@ -451,10 +454,10 @@ func (w *chunkWriter[In, T]) note(c chunk[T]) {
 	}
 }
 
-// remember keeps t, if the request's items are kept, and returns its id.
+// remember keeps t while fewer than memItems are kept, and returns its id.
 func (w *chunkWriter[In, T]) remember(t T) domain.ID {
 	id := w.kind.idOf(t)
-	if w.mem != nil {
+	if len(w.mem) < memItems {
 		w.mem[id] = t
 	}
 	return id
@@ -527,21 +530,10 @@ func (w *chunkWriter[In, T]) resolveLost(ctx context.Context, lost []int) error 
 func (w *chunkWriter[In, T]) items(ctx context.Context, yield func(stored[T], error) bool) {
 	for from := 0; from < len(w.refs); from += ingestChunk {
 		page := w.refs[from:min(from+ingestChunk, len(w.refs))]
-		got := w.mem
-		if got == nil {
-			ids := make([]domain.ID, len(page))
-			for k, r := range page {
-				ids[k] = r.id
-			}
-			items, err := w.kind.byID(ctx, ids)
-			if err != nil {
-				yield(stored[T]{}, fmt.Errorf("read back the stored items: %w", err))
-				return
-			}
-			got = make(map[domain.ID]T, len(items))
-			for _, t := range items {
-				got[w.kind.idOf(t)] = t
-			}
+		got, err := w.readBack(ctx, page)
+		if err != nil {
+			yield(stored[T]{}, err)
+			return
 		}
 		for _, r := range page {
 			if !yield(stored[T]{item: got[r.id], created: r.created}, nil) {
@@ -549,6 +541,34 @@ func (w *chunkWriter[In, T]) items(ctx context.Context, yield func(stored[T], er
 			}
 		}
 	}
+}
+
+// readBack returns the items of a page of the reply: those kept in memory, and
+// the others read from the store.
+func (w *chunkWriter[In, T]) readBack(ctx context.Context, page []ref) (map[domain.ID]T, error) {
+	var ids []domain.ID
+	for _, r := range page {
+		if _, ok := w.mem[r.id]; !ok {
+			ids = append(ids, r.id)
+		}
+	}
+	if len(ids) == 0 {
+		return w.mem, nil
+	}
+	items, err := w.kind.byID(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read back the stored items: %w", err)
+	}
+	got := make(map[domain.ID]T, len(page))
+	for _, r := range page {
+		if t, ok := w.mem[r.id]; ok {
+			got[r.id] = t
+		}
+	}
+	for _, t := range items {
+		got[w.kind.idOf(t)] = t
+	}
+	return got, nil
 }
 
 // lookupByRef finds one item of an evaluation by id or, failing that, by external id.

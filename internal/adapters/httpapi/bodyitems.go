@@ -71,9 +71,15 @@ func bodyItems[T any](c echo.Context, maxItems int) (single bool, items iter.Seq
 		default:
 		}
 		// net/http sets the next request's deadline itself, so this one ends with
-		// the request.
-		_ = http.NewResponseController(c.Response()).SetReadDeadline(time.Now())
+		// the request. After the cut, the client gets half a second more: net/http
+		// reads on (and discards) while the reply goes out, so that the client
+		// gets the reply before the connection closes under the rest of its body
+		// (a close with unread data resets the connection, and the reset can
+		// overtake the reply).
+		rc := http.NewResponseController(c.Response())
+		_ = rc.SetReadDeadline(time.Now())
 		<-done
+		_ = rc.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
 	}
 	return single, items, stop, nil
 }
