@@ -35,6 +35,8 @@ type config struct {
 	ReadHeaderTimeout time.Duration `envconfig:"READ_HEADER_TIMEOUT" default:"10s"`
 	RateLimit         float64       `envconfig:"RATE_LIMIT" default:"0"`
 	RateBurst         float64       `envconfig:"RATE_BURST" default:"0"`
+	BulkWriters       int           `envconfig:"BULK_WRITERS" default:"0"`
+	BulkStall         time.Duration `envconfig:"BULK_STALL" default:"10s"`
 	MaxPageBytes      int           `envconfig:"MAX_PAGE_BYTES" default:"8388608"`
 	MaxScoreScorers   int           `envconfig:"MAX_SCORE_SCORERS" default:"32"`
 	MaxScoreWork      int           `envconfig:"MAX_SCORE_WORK" default:"200000"`
@@ -83,6 +85,8 @@ var allowed = map[string]string{
 	"MAX_PAGE_BYTES":      "an integer number of bytes from 65536 to 1073741824",
 	"MAX_SCORE_SCORERS":   "an integer from 1 to 1000",
 	"MAX_SCORE_WORK":      "an integer from 1 to 100000000 (items × scorers per POST /v1/score)",
+	"BULK_WRITERS":        "an integer from 0 (half of DATABASE_POOL_SIZE) to DATABASE_POOL_SIZE",
+	"BULK_STALL":          "a Go duration such as 10s, from 100ms to 10m",
 }
 
 // loginFile is where `rlhf-eval login` keeps a server and its key: in the user's
@@ -164,6 +168,10 @@ func (c config) validate() error {
 		return badValue("MAX_SCORE_SCORERS", value("MAX_SCORE_SCORERS"))
 	case c.MaxScoreWork < 1 || c.MaxScoreWork > 100_000_000:
 		return badValue("MAX_SCORE_WORK", value("MAX_SCORE_WORK"))
+	case c.BulkWriters < 0 || c.BulkWriters > c.DatabasePoolSize:
+		return badValue("BULK_WRITERS", value("BULK_WRITERS"))
+	case c.BulkStall < 100*time.Millisecond || c.BulkStall > 10*time.Minute:
+		return badValue("BULK_STALL", value("BULK_STALL"))
 	}
 	if _, err := c.logLevel(); err != nil {
 		return badValue("LOG_LEVEL", c.LogLevel)
@@ -183,6 +191,15 @@ func (c config) logLevel() (slog.Level, error) {
 		return slog.LevelError, nil
 	}
 	return 0, fmt.Errorf("unknown log level %q", c.LogLevel)
+}
+
+// bulkWriters is how many bulk requests may hold a transaction at once: half the
+// pool unless set, so that other requests always find a connection.
+func (c config) bulkWriters() int {
+	if c.BulkWriters > 0 {
+		return c.BulkWriters
+	}
+	return max(1, c.DatabasePoolSize/2)
 }
 
 func (c config) addr() string {

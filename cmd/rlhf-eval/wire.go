@@ -89,7 +89,8 @@ func (r *root) deps(pool *pgxpool.Pool, stores ports.Stores, reg *scoring.Regist
 	return app.Deps{
 		Stores: stores, Tx: postgres.NewTxRunner(pool),
 		Clock: system.Clock{}, IDs: system.IDs{}, Registry: reg,
-		Limits: app.Limits{MaxBatchItems: r.cfg.MaxBatchItems, MaxFieldBytes: r.cfg.MaxFieldBytes, MaxPageBytes: r.cfg.MaxPageBytes},
+		Limits: app.Limits{MaxBatchItems: r.cfg.MaxBatchItems, MaxFieldBytes: r.cfg.MaxFieldBytes, MaxPageBytes: r.cfg.MaxPageBytes,
+			BulkWriters: r.cfg.bulkWriters(), BulkStall: r.cfg.BulkStall},
 	}
 }
 

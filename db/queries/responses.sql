@@ -164,12 +164,21 @@ WITH r AS (
     SELECT @evaluation_id::uuid, s.response_id, s.scorer, i.model, i.prompt_id, s.value, s.passed, s.details, s.error, s.created_at
     FROM s JOIN ins_r i ON i.id = s.response_id
     RETURNING scorer, model, value, passed, error
+), lk AS (
+    -- The shared rollup lock of db/queries/ingest.sql, taken after the rows are
+    -- inserted and before the rollups are touched (roll and hist run after the
+    -- main query, in this order).
+    SELECT count(*) AS n FROM (
+        SELECT pg_advisory_xact_lock_shared(hashtextextended(CAST(@evaluation_id::uuid AS text) || '/' || m.model, 7341))
+        FROM (SELECT DISTINCT model FROM ins_r ORDER BY model) AS m
+    ) AS l
 ), roll AS (
     INSERT INTO score_rollups AS ro (evaluation_id, scorer, model, shard, n_scores, n, mean, m2, min_value, max_value, n_pass_known, n_passed, n_errors)
     SELECT @evaluation_id::uuid, q.scorer, q.model, @shard::smallint, count(*), count(q.value), avg(q.value),
            COALESCE(var_samp(q.value) * (count(q.value) - 1), 0), min(q.value), max(q.value),
            count(q.passed), count(*) FILTER (WHERE q.passed), count(q.error)
     FROM ins_s q
+    WHERE (SELECT n FROM lk) >= 0
     GROUP BY q.scorer, q.model
     ORDER BY q.scorer, q.model
     ON CONFLICT (evaluation_id, scorer, model, shard) DO UPDATE
@@ -191,7 +200,7 @@ WITH r AS (
     INSERT INTO score_histograms AS h (evaluation_id, scorer, model, shard, bucket, count, min_value, max_value)
     SELECT @evaluation_id::uuid, q.scorer, q.model, @shard::smallint, score_bucket(q.value), count(*), min(q.value), max(q.value)
     FROM ins_s q
-    WHERE q.value IS NOT NULL
+    WHERE q.value IS NOT NULL AND (SELECT n FROM lk) >= 0
     GROUP BY q.scorer, q.model, score_bucket(q.value)
     ORDER BY q.scorer, q.model, score_bucket(q.value)
     ON CONFLICT (evaluation_id, scorer, model, shard, bucket) DO UPDATE

@@ -28,6 +28,10 @@ type Deps struct {
 	IDs      ports.IDGenerator
 	Registry *scoring.Registry
 	Limits   Limits
+
+	// bulk holds a token per bulk writer in a transaction (see Limits.BulkWriters);
+	// nil is no limit. The use cases built by one NewServices share it.
+	bulk chan struct{}
 }
 
 // Limits bound what one request may carry.
@@ -39,10 +43,17 @@ type Limits struct {
 	// MaxPageBytes bounds (approximately) the text of one list page: a page that
 	// would hold more is cut short, with a cursor to the rest.
 	MaxPageBytes int
+	// BulkWriters is how many bulk requests larger than one chunk may hold a
+	// transaction (a database connection) at once; 0 is no limit. Keep it below
+	// the pool's size, so other requests always find a connection.
+	BulkWriters int
+	// BulkStall is how long a bulk request holding a transaction may wait for the
+	// next chunk of its body before it is refused (408); 0 is DefaultLimits'.
+	BulkStall time.Duration
 }
 
 // DefaultLimits are the limits used where none are configured.
-var DefaultLimits = Limits{MaxBatchItems: 100_000, MaxFieldBytes: 1 << 20, MaxPageBytes: 8 << 20}
+var DefaultLimits = Limits{MaxBatchItems: 100_000, MaxFieldBytes: 1 << 20, MaxPageBytes: 8 << 20, BulkStall: 10 * time.Second}
 
 func (l Limits) orDefault() Limits {
 	if l.MaxBatchItems <= 0 {
@@ -53,6 +64,9 @@ func (l Limits) orDefault() Limits {
 	}
 	if l.MaxPageBytes <= 0 {
 		l.MaxPageBytes = DefaultLimits.MaxPageBytes
+	}
+	if l.BulkStall <= 0 {
+		l.BulkStall = DefaultLimits.BulkStall
 	}
 	return l
 }
@@ -70,6 +84,25 @@ func (d Deps) check() error {
 		return errors.New("app: no id generator")
 	case d.Registry == nil:
 		return errors.New("app: no scorer registry")
+	}
+	return nil
+}
+
+// withBulkGate gives d its bulk writers' semaphore, if it is to have one.
+func (d Deps) withBulkGate() Deps {
+	if d.bulk == nil && d.Limits.BulkWriters > 0 {
+		d.bulk = make(chan struct{}, d.Limits.BulkWriters)
+	}
+	return d
+}
+
+// checkBatch rejects empty and oversized batches.
+func (d Deps) checkBatch(n int) error {
+	switch max := d.Limits.orDefault().MaxBatchItems; {
+	case n == 0:
+		return domain.Invalid("", "the batch is empty; send one object, a JSON array or NDJSON lines")
+	case n > max:
+		return domain.Invalid("", "the batch has %d items; at most %d are allowed per request", n, max)
 	}
 	return nil
 }
@@ -229,6 +262,7 @@ func NewServices(d Deps) (Services, error) {
 	if err := d.check(); err != nil {
 		return Services{}, err
 	}
+	d = d.withBulkGate()
 	judges, runs, judgments := judgeServices(d)
 	return Services{
 		Evaluations: &Evaluations{d: d},

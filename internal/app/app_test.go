@@ -78,7 +78,7 @@ func TestIngestScoresAndIsIdempotent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = svc.Responses.Ingest(ctx, e.Name, []app.ResponseInput{{Model: "m", Prompt: "p", Response: str("x")}}, true)
+	_, err = ingest(ctx, svc, e.Name, []app.ResponseInput{{Model: "m", Prompt: "p", Response: str("x")}}, true)
 	var ve *domain.ValidationError
 	if !errors.As(err, &ve) || ve.Field != "reference" {
 		t.Fatalf("ingest without the reference a scorer needs = %v, want a validation error on reference", err)
@@ -88,7 +88,7 @@ func TestIngestScoresAndIsIdempotent(t *testing.T) {
 		{ExternalID: "b", Model: "m", Prompt: "p", Response: str("panic"), Reference: str("no")},
 		{ExternalID: "a", Model: "m", Prompt: "p", Response: str("dup"), Reference: str("dup")},
 	}
-	got, err := svc.Responses.Ingest(ctx, e.ID.String(), in, false)
+	got, err := ingest(ctx, svc, e.ID.String(), in, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +130,7 @@ func TestConcurrentIngestOfOneExternalID(t *testing.T) {
 				{ExternalID: "shared", Model: "m", Prompt: "p", Response: str(fmt.Sprint("from ", i))},
 				{ExternalID: fmt.Sprint("own-", i), Model: "m", Prompt: "p", Response: str("mine")},
 			}
-			results[i], errs[i] = svc.Responses.Ingest(ctx, e.Name, in, false)
+			results[i], errs[i] = ingest(ctx, svc, e.Name, in, false)
 		}()
 	}
 	wg.Wait()
@@ -168,7 +168,7 @@ func TestLimits(t *testing.T) {
 	for i := range big {
 		big[i] = 'x'
 	}
-	_, err := svc.Responses.Ingest(ctx, e.Name, []app.ResponseInput{{Model: "m", Prompt: string(big), Response: str("")}}, true)
+	_, err := ingest(ctx, svc, e.Name, []app.ResponseInput{{Model: "m", Prompt: string(big), Response: str("")}}, true)
 	if fs := domain.Fields(err); len(fs) != 1 || fs[0].Field != "prompt" {
 		t.Errorf("oversize prompt error = %v, want one on prompt", err)
 	}
@@ -176,10 +176,10 @@ func TestLimits(t *testing.T) {
 	for i := range many {
 		many[i] = app.ResponseInput{Model: "m", Prompt: "p", Response: str("")}
 	}
-	if _, err := svc.Responses.Ingest(ctx, e.Name, many, false); len(domain.Fields(err)) == 0 {
+	if _, err := ingest(ctx, svc, e.Name, many, false); len(domain.Fields(err)) == 0 {
 		t.Errorf("a batch over the limit was accepted: %v", err)
 	}
-	if _, err := svc.Responses.Ingest(ctx, e.Name, []app.ResponseInput{{Model: "m", Prompt: "p\x00", Response: str("")}}, true); len(domain.Fields(err)) == 0 {
+	if _, err := ingest(ctx, svc, e.Name, []app.ResponseInput{{Model: "m", Prompt: "p\x00", Response: str("")}}, true); len(domain.Fields(err)) == 0 {
 		t.Errorf("a NUL byte was accepted: %v", err)
 	}
 }
@@ -220,4 +220,13 @@ func (fixedReader) Read(p []byte) (int, error) {
 		p[i] = byte(i)
 	}
 	return len(p), nil
+}
+
+// ingest posts a slice of responses and returns what was stored, in order.
+func ingest(ctx context.Context, svc app.Services, evalRef string, in []app.ResponseInput, single bool) ([]app.Ingested, error) {
+	res, err := svc.Responses.Ingest(ctx, evalRef, app.Items(in), app.IngestOptions{Single: single, Keep: true})
+	if err != nil {
+		return nil, err
+	}
+	return app.Collect(res.Items)
 }

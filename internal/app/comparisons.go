@@ -3,7 +3,9 @@ package app
 import (
 	"context"
 	"errors"
+	"iter"
 	"math"
+	"time"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/ports"
@@ -41,116 +43,102 @@ type ComparisonResult struct {
 	Created    bool
 }
 
-// Create validates and stores a batch of comparisons, all or nothing. Comparisons
-// whose external_id exists are returned as stored.
-func (u *Comparisons) Create(ctx context.Context, evalRef string, in []ComparisonInput, single bool) ([]ComparisonResult, error) {
-	st, err := u.Stream(ctx, evalRef, single, true)
-	if err != nil {
-		return nil, err
-	}
-	for _, c := range in {
-		if err := st.Add(ctx, c); err != nil {
-			st.Abort(ctx)
-			return nil, err
-		}
-	}
-	res, err := st.Finish(ctx)
-	return res.Items, err
-}
-
-// ComparisonStream is a bulk comparison write fed one comparison at a time; see
-// IngestStream.
-type ComparisonStream struct {
-	s *onceStream[ComparisonInput, domain.Comparison]
-}
-
-// ComparisonBatchResult is a finished comparison write; Items only with keep.
+// ComparisonBatchResult is a finished comparison write; Items only with
+// IngestOptions.Keep.
 type ComparisonBatchResult struct {
-	Items             []ComparisonResult
+	Items             iter.Seq2[ComparisonResult, error]
 	Created, Existing int
 }
 
-// Stream opens a bulk comparison write into an evaluation.
-func (u *Comparisons) Stream(ctx context.Context, evalRef string, single, keep bool) (*ComparisonStream, error) {
+// Ingest validates and stores a batch of comparisons in one transaction, all or
+// nothing; comparisons whose external_id exists are returned as stored. The items
+// are pulled as Responses.Ingest pulls them.
+func (u *Comparisons) Ingest(ctx context.Context, evalRef string, items iter.Seq2[ComparisonInput, error], opts IngestOptions) (ComparisonBatchResult, error) {
 	e, err := resolveEvaluation(ctx, u.d.Stores.Evaluations, evalRef)
 	if err != nil {
-		return nil, err
+		return ComparisonBatchResult{}, err
 	}
 	now := u.d.now()
-	var responses map[string]domain.Response
-	return &ComparisonStream{s: &onceStream[ComparisonInput, domain.Comparison]{
-		maxItems: u.d.Limits.orDefault().MaxBatchItems,
-		keep:     keep,
+	res, err := ingest(ctx, u.d, ingestKind[ComparisonInput, domain.Comparison]{
 		extOf:    func(c ComparisonInput) string { return c.ExternalID },
 		extOfT:   func(c domain.Comparison) string { return c.ExternalID },
 		idOf:     func(c domain.Comparison) domain.ID { return c.ID },
-		validate: func(i int, c ComparisonInput) error { return prefixItem(i, single, u.validate(c)) },
-		fetch: func(ctx context.Context, ids []string) ([]domain.Comparison, error) {
+		validate: u.validate,
+		stored: func(ctx context.Context, ids []string) ([]domain.Comparison, error) {
 			return u.d.Stores.Comparisons.GetComparisonsByExternalID(ctx, e.ID, ids)
 		},
-		prepareChunk: func(ctx context.Context, chunk []ComparisonInput) error {
-			var err error
-			responses, err = u.resolveResponses(ctx, e, chunk)
-			return err
+		byID: func(ctx context.Context, ids []domain.ID) ([]domain.Comparison, error) {
+			return u.d.Stores.Comparisons.GetComparisons(ctx, e.ID, ids)
 		},
-		build: func(i int, c ComparisonInput) (domain.Comparison, error) {
-			a, okA := responses[c.ResponseA]
-			b, okB := responses[c.ResponseB]
-			switch {
-			case !okA:
-				return domain.Comparison{}, prefixItem(i, single, domain.Invalid("response_a", "no response %q in evaluation %q", c.ResponseA, e.Name))
-			case !okB:
-				return domain.Comparison{}, prefixItem(i, single, domain.Invalid("response_b", "no response %q in evaluation %q", c.ResponseB, e.Name))
-			}
-			kind := domain.AnnotatorKind(c.AnnotatorKind)
-			if kind == "" {
-				kind = domain.AnnotatorHuman
-			}
-			pref := 0.0
-			if c.Preference != nil {
-				pref = *c.Preference
-			} else {
-				pref, _ = domain.Winner(*c.Winner).Preference()
-			}
-			cmp, err := domain.NewComparison(domain.Comparison{
-				ID: u.d.IDs.NewID(), EvaluationID: e.ID, ExternalID: c.ExternalID, Preference: pref,
-				Annotator: c.Annotator, AnnotatorKind: kind, Rationale: c.Rationale, Metadata: c.Metadata, CreatedAt: now,
-			}, a, b)
-			if err != nil {
-				return domain.Comparison{}, prefixItem(i, single, err)
-			}
-			if cmp.Metadata == nil {
-				cmp.Metadata = map[string]any{}
-			}
-			return cmp, nil
+		build: func(ctx context.Context, in []ComparisonInput, at []int) ([]domain.Comparison, error) {
+			return u.build(ctx, e, in, at, opts.Single, now)
 		},
-		begin:  u.d.Stores.Comparisons.BeginComparisons,
 		insert: u.d.Stores.Comparisons.InsertComparisons,
-	}}, nil
-}
-
-// Add takes the next comparison.
-func (st *ComparisonStream) Add(ctx context.Context, c ComparisonInput) error {
-	return st.s.Add(ctx, c)
-}
-
-// Abort rolls back whatever was staged.
-func (st *ComparisonStream) Abort(ctx context.Context) { st.s.Abort(ctx) }
-
-// Finish commits the write.
-func (st *ComparisonStream) Finish(ctx context.Context) (ComparisonBatchResult, error) {
-	res, err := st.s.Finish(ctx)
+		ingest: func(ctx context.Context, s ports.Stores, chunks iter.Seq2[[]domain.Comparison, error]) ([]domain.ID, error) {
+			return s.Comparisons.IngestComparisons(ctx, chunks)
+		},
+	}, items, opts)
 	if err != nil {
 		return ComparisonBatchResult{}, err
 	}
 	out := ComparisonBatchResult{Created: res.created, Existing: res.existing}
-	if res.items != nil {
-		out.Items = make([]ComparisonResult, len(res.items))
-		for i, r := range res.items {
-			out.Items[i] = ComparisonResult{Comparison: r.item, Created: r.created}
-		}
-	}
+	out.Items = MapItems(res.items, func(r stored[domain.Comparison]) ComparisonResult {
+		return ComparisonResult{Comparison: r.item, Created: r.created}
+	})
 	return out, nil
+}
+
+// build makes new comparisons of e from valid inputs (at: their indexes in the
+// request), with the responses they compare.
+func (u *Comparisons) build(ctx context.Context, e domain.Evaluation, in []ComparisonInput, at []int, single bool, now time.Time) ([]domain.Comparison, error) {
+	responses, err := u.resolveResponses(ctx, e, in)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]domain.Comparison, 0, len(in))
+	var errs []error
+	for k, c := range in {
+		cmp, err := u.buildOne(e, c, responses, now)
+		if err != nil {
+			errs = append(errs, prefixItem(at[k], single, err))
+			continue
+		}
+		out = append(out, cmp)
+	}
+	return out, errors.Join(errs...)
+}
+
+// buildOne makes one comparison.
+func (u *Comparisons) buildOne(e domain.Evaluation, c ComparisonInput, responses map[string]domain.Response, now time.Time) (domain.Comparison, error) {
+	a, okA := responses[c.ResponseA]
+	b, okB := responses[c.ResponseB]
+	switch {
+	case !okA:
+		return domain.Comparison{}, domain.Invalid("response_a", "no response %q in evaluation %q", c.ResponseA, e.Name)
+	case !okB:
+		return domain.Comparison{}, domain.Invalid("response_b", "no response %q in evaluation %q", c.ResponseB, e.Name)
+	}
+	kind := domain.AnnotatorKind(c.AnnotatorKind)
+	if kind == "" {
+		kind = domain.AnnotatorHuman
+	}
+	pref := 0.0
+	if c.Preference != nil {
+		pref = *c.Preference
+	} else {
+		pref, _ = domain.Winner(*c.Winner).Preference()
+	}
+	cmp, err := domain.NewComparison(domain.Comparison{
+		ID: u.d.IDs.NewID(), EvaluationID: e.ID, ExternalID: c.ExternalID, Preference: pref,
+		Annotator: c.Annotator, AnnotatorKind: kind, Rationale: c.Rationale, Metadata: c.Metadata, CreatedAt: now,
+	}, a, b)
+	if err != nil {
+		return domain.Comparison{}, err
+	}
+	if cmp.Metadata == nil {
+		cmp.Metadata = map[string]any{}
+	}
+	return cmp, nil
 }
 
 // resolveResponses maps every response reference of the batch to its response: a

@@ -61,10 +61,10 @@ func TestDiffPairsByPrompt(t *testing.T) {
 	for i := range cand {
 		cand[i].PromptID = cand[i].Prompt
 	}
-	if _, err := svc.Responses.Ingest(ctx, "diff-base", base, false); err != nil {
+	if _, err := ingest(ctx, svc, "diff-base", base, false); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.Responses.Ingest(ctx, "diff-cand", cand, false); err != nil {
+	if _, err := ingest(ctx, svc, "diff-cand", cand, false); err != nil {
 		t.Fatal(err)
 	}
 	rounds := 500

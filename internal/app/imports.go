@@ -258,19 +258,27 @@ func (b *importBatch) flush(ctx context.Context) error {
 		}
 	}
 	if len(rs) > 0 {
-		out, err := b.u.responses.Ingest(ctx, b.eval, rs, false)
+		res, err := b.u.responses.Ingest(ctx, b.eval, Items(rs), IngestOptions{Keep: true})
 		switch {
 		case err == nil:
+			out, err := Collect(res.Items)
+			if err != nil {
+				return err
+			}
 			count(out, owner)
 		case isValidation(err):
 			for i, r := range recs {
 				for _, in := range r.Responses {
-					out, err := b.u.responses.Ingest(ctx, b.eval, []ResponseInput{in}, true)
+					res, err := b.u.responses.Ingest(ctx, b.eval, Items([]ResponseInput{in}), IngestOptions{Single: true, Keep: true})
 					if isValidation(err) {
 						b.fail(r.Ref, domain.PrefixField(responseLabel(in), err))
 						failed[i] = true
 						continue
 					}
+					if err != nil {
+						return err
+					}
+					out, err := Collect(res.Items)
 					if err != nil {
 						return err
 					}
@@ -303,17 +311,25 @@ func (b *importBatch) flush(ctx context.Context) error {
 	if len(cs) == 0 {
 		return nil
 	}
-	out, err := b.u.comparisons.Create(ctx, b.eval, cs, false)
+	res, err := b.u.comparisons.Ingest(ctx, b.eval, Items(cs), IngestOptions{Keep: true})
 	switch {
 	case err == nil:
+		out, err := Collect(res.Items)
+		if err != nil {
+			return err
+		}
 		b.countComparisons(out)
 	case isValidation(err):
 		for k, c := range cs {
-			out, err := b.u.comparisons.Create(ctx, b.eval, []ComparisonInput{c}, true)
+			res, err := b.u.comparisons.Ingest(ctx, b.eval, Items([]ComparisonInput{c}), IngestOptions{Single: true, Keep: true})
 			if isValidation(err) {
 				b.fail(recs[at[k]].Ref, err)
 				continue
 			}
+			if err != nil {
+				return err
+			}
+			out, err := Collect(res.Items)
 			if err != nil {
 				return err
 			}

@@ -40,19 +40,17 @@ func BenchmarkIngest(b *testing.B) {
 	const batch = 5000
 	b.ResetTimer()
 	for n := 0; b.Loop(); n++ {
-		st, err := svc.Responses.Stream(ctx, name, false, false)
-		if err != nil {
-			b.Fatal(err)
-		}
-		for i := 0; i < batch; i++ {
-			r := fmt.Sprint(text, n, i)
-			in := app.ResponseInput{ExternalID: fmt.Sprint(n, "-", i), Model: fmt.Sprint("m", i%8), Prompt: fmt.Sprint(prompt, i), Response: &r}
-			if err := st.Add(ctx, in); err != nil {
-				b.Fatal(err)
+		items := func(yield func(app.ResponseInput, error) bool) {
+			for i := 0; i < batch; i++ {
+				r := fmt.Sprint(text, n, i)
+				in := app.ResponseInput{ExternalID: fmt.Sprint(n, "-", i), Model: fmt.Sprint("m", i%8), Prompt: fmt.Sprint(prompt, i), Response: &r}
+				if !yield(in, nil) {
+					return
+				}
 			}
 		}
-		if res, err := st.Finish(ctx); err != nil || res.Created != batch {
-			b.Fatalf("finish = %+v, %v", res, err)
+		if res, err := svc.Responses.Ingest(ctx, name, items, app.IngestOptions{}); err != nil || res.Created != batch {
+			b.Fatalf("ingest = %+v, %v", res, err)
 		}
 	}
 	b.ReportMetric(float64(batch*b.N)/b.Elapsed().Seconds(), "responses/s")

@@ -536,12 +536,19 @@ func (rn *run) storeVerdict(ctx context.Context, s ports.Stores, it runItem, a, 
 	provenance["judgments"] = fmt.Sprintf("/v1/evaluations/%s/judgments?comparison=%s", rn.eval.ID, ext)
 	d := rn.r.d
 	d.Stores = s
-	res, err := (&Comparisons{d: d}).Create(ctx, rn.eval.ID.String(), []ComparisonInput{{
+	batch, err := (&Comparisons{d: d}).Ingest(ctx, rn.eval.ID.String(), Items([]ComparisonInput{{
 		ExternalID: ext, ResponseA: a.ID.String(), ResponseB: b.ID.String(), Preference: &v,
 		Annotator: rn.judge.Name, AnnotatorKind: string(domain.AnnotatorModel), Rationale: rationale(calls), Metadata: provenance,
-	}}, true)
+	}}), IngestOptions{Single: true, Keep: true})
 	if err != nil {
 		return fmt.Errorf("store the verdict on %s as a comparison: %w", it.key, err)
+	}
+	res, err := Collect(batch.Items)
+	if err != nil {
+		return fmt.Errorf("read back the verdict on %s: %w", it.key, err)
+	}
+	if len(res) != 1 {
+		return fmt.Errorf("read back the verdict on %s: %d comparisons, want 1", it.key, len(res))
 	}
 	id := res[0].Comparison.ID
 	for i := range js {

@@ -99,7 +99,7 @@ func newJudgeFixture(t *testing.T, chat func(openaitest.Request) openaitest.Repl
 	}
 	// A prompt only the candidate answered is not paired.
 	in = append(in, app.ResponseInput{ExternalID: "cand-lone", PromptID: "lone", Model: "cand", Prompt: "Alone", Response: str("x")})
-	if _, err := svc.Responses.Ingest(ctx, f.eval.ID.String(), in, false); err != nil {
+	if _, err := svc.Responses.Ingest(ctx, f.eval.ID.String(), app.Items(in), app.IngestOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	return f
@@ -469,8 +469,8 @@ func TestJudgeRunValidation(t *testing.T) {
 	f := newJudgeFixture(t, verdictFor)
 	jd := f.judge("picky-judge", "")
 	ctx := context.Background()
-	if _, err := f.svc.Responses.Ingest(ctx, f.eval.Name, []app.ResponseInput{
-		{ExternalID: "other-1", PromptID: "elsewhere", Model: "other", Prompt: "Elsewhere", Response: str("y")}}, true); err != nil {
+	if _, err := f.svc.Responses.Ingest(ctx, f.eval.Name, app.Items([]app.ResponseInput{
+		{ExternalID: "other-1", PromptID: "elsewhere", Model: "other", Prompt: "Elsewhere", Response: str("y")}}), app.IngestOptions{Single: true}); err != nil {
 		t.Fatal(err)
 	}
 	for name, tc := range map[string]struct {

@@ -4,10 +4,54 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
+	"sync"
+	"time"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/ports"
 )
+
+// A bulk write (responses or comparisons) is one request body, read, scored and
+// stored a chunk at a time, all or nothing, under the external_id rule shared by
+// both: an item whose external_id is stored (or repeats earlier in the request)
+// is not created again, and the stored one stands in its place.
+//
+// Two goroutines share the work. chunkReader pulls the items, validates them,
+// looks up their external ids and builds (scores) the new ones, a chunk at a
+// time, while chunkWriter stores the chunk before in the database; a channel of
+// one chunk between them bounds memory. No database connection is held while the
+// client's bytes are awaited: a request of one chunk needs no transaction of its
+// own, and a larger one begins its transaction only once the items of its
+// second chunk are read; it then takes a bulk writer's token
+// (Limits.BulkWriters) and may wait at most Limits.BulkStall for each later
+// chunk.
+
+// ingestChunk is how many items a bulk request validates, scores and copies to the
+// database at a time: memory holds a few chunks, not the whole body.
+const ingestChunk = 1000
+
+// IngestOptions says how a bulk request came and what it wants back.
+type IngestOptions struct {
+	// Single marks a request of one object: its field errors carry no "[i]" prefix.
+	Single bool
+	// Keep returns every stored item, in input order; without it only the counts
+	// are returned. Either way memory stays flat in the size of the request: Keep
+	// holds the first few thousand items and only the ids of the rest, which are
+	// read back from the database a chunk at a time as they are pulled.
+	Keep bool
+}
+
+// Items is the sequence of a slice's elements, for Ingest.
+func Items[T any](in []T) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		for _, x := range in {
+			if !yield(x, nil) {
+				return
+			}
+		}
+	}
+}
 
 // stored is one item of a batch as the store holds it, and whether this call
 // created it.
@@ -16,277 +60,515 @@ type stored[T any] struct {
 	created bool
 }
 
-// ingestChunk is how many items a bulk request validates, scores and copies to the
-// database at a time: memory holds one chunk, not the whole body.
-const ingestChunk = 1000
-
-// onceStream writes a bulk request chunk by chunk in one transaction, under the
-// external_id rule shared by responses and comparisons: an item whose external_id
-// is stored (or repeats earlier in the request) is not created again, and the
-// stored one stands in its place.
-//
-// Items arrive through Add; each chunk is validated, checked against stored
-// external ids, built, prepared (scored) and staged; Finish commits. With keep, the
-// stored items are kept for the reply in input order; without, only counts are,
-// and memory stays flat however large the request.
-type onceStream[In, T any] struct {
-	extOf        func(In) string
-	extOfT       func(T) string
-	idOf         func(T) domain.ID
-	validate     func(i int, x In) error
-	fetch        func(ctx context.Context, externalIDs []string) ([]T, error)
-	prepareChunk func(ctx context.Context, chunk []In) error
-	build        func(i int, x In) (T, error)
-	prepare      func(ctx context.Context, fresh []T) error
-	begin        func(ctx context.Context) (ports.StagedBatch[T], error)
-	// insert writes a whole request that fits in one chunk with one call, which
-	// the store may do in fewer round trips than a staged batch.
-	insert   func(ctx context.Context, items []T) ([]domain.ID, error)
-	maxItems int
-	keep     bool
-
-	batch   ports.StagedBatch[T]
-	staging chan error  // the chunk being staged in the background, if any
-	once    []domain.ID // ids inserted by insert, for a request of one chunk
-	onceRan bool
-	n       int
-	chunk   []In
-	chunkAt int // global index of chunk[0]
-	errs    []error
-	seen    map[string]int // external id → global index of its first occurrence
-	out     []stored[T]    // with keep
-	exts    []string       // with keep: each item's external id
-	pending []int          // with keep: global indexes of staged (not yet confirmed) items
+// batchResult is a finished bulk write.
+type batchResult[T any] struct {
+	items             iter.Seq2[stored[T], error] // nil without Keep
+	created, existing int
 }
 
-// Add takes the next item of the request.
-func (s *onceStream[In, T]) Add(ctx context.Context, x In) error {
-	if s.n >= s.maxItems {
-		return domain.Invalid("", "the batch has more than %d items; at most %d are allowed per request", s.maxItems, s.maxItems)
-	}
-	if len(s.chunk) == 0 {
-		s.chunkAt = s.n
-	}
-	if err := s.validate(s.n, x); err != nil {
-		s.errs = append(s.errs, err)
-	}
-	s.chunk = append(s.chunk, x)
-	s.n++
-	if s.keep {
-		s.out = append(s.out, stored[T]{})
-		s.exts = append(s.exts, s.extOf(x))
-	}
-	if len(s.chunk) == ingestChunk {
-		return s.flush(ctx)
-	}
-	return nil
+// ref is one item of a request as the writer keeps it with Keep: the id of the
+// stored item that answers it, and whether this request created it.
+type ref struct {
+	id      domain.ID
+	created bool
 }
 
-func (s *onceStream[In, T]) flush(ctx context.Context) error { return s.flushChunk(ctx, false) }
+// ingestKind is what a bulk write needs to know of one kind of item.
+type ingestKind[In, T any] struct {
+	extOf    func(In) string
+	extOfT   func(T) string
+	idOf     func(T) domain.ID
+	validate func(x In) error
+	// stored returns the stored items with the given external ids; byID those
+	// with the given ids.
+	stored func(ctx context.Context, externalIDs []string) ([]T, error)
+	byID   func(ctx context.Context, ids []domain.ID) ([]T, error)
+	// build makes the items to write from a chunk's new inputs (at holds their
+	// indexes in the request): it resolves what they refer to and scores them.
+	build func(ctx context.Context, in []In, at []int) ([]T, error)
+	// insert writes a request of one chunk with one call on the pool; ingest
+	// writes a larger one in a transaction's stores.
+	insert func(ctx context.Context, items []T) ([]domain.ID, error)
+	ingest func(ctx context.Context, s ports.Stores, chunks iter.Seq2[[]T, error]) ([]domain.ID, error)
+}
 
-func (s *onceStream[In, T]) flushChunk(ctx context.Context, final bool) error {
-	if err := errors.Join(s.errs...); err != nil {
-		return err
+// chunk is one prepared chunk of a request.
+type chunk[T any] struct {
+	err     error
+	at, n   int      // index in the request of its first item; its number of items
+	last    bool     // no chunk follows
+	exts    []string // with Keep: each item's external id
+	fresh   []T      // the items to write
+	freshAt []int
+	found   []T // items whose external id is stored, with Keep
+	foundAt []int
+}
+
+// ingest runs a bulk write of items. With Keep, the result's items are read
+// back (where they must be) on ctx, after ingest has returned.
+func ingest[In, T any](ctx context.Context, d Deps, k ingestKind[In, T], items iter.Seq2[In, error], opts IngestOptions) (batchResult[T], error) {
+	work, cancel := context.WithCancel(ctx)
+	defer cancel()
+	chunks, ahead := make(chan chunk[T], 1), make(chan struct{})
+	r := chunkReader[In, T]{kind: k, opts: opts, max: d.Limits.orDefault().MaxBatchItems, out: chunks, ahead: ahead}
+	go r.run(work, items)
+	w := chunkWriter[In, T]{kind: k, d: d, opts: opts, in: chunks, ahead: ahead}
+	res, err := w.run(work)
+	if err == nil && opts.Keep {
+		res.items = func(yield func(stored[T], error) bool) { w.items(ctx, yield) }
 	}
-	chunk := s.chunk
-	s.chunk = s.chunk[:0:0]
-	if len(chunk) == 0 {
+	return res, err
+}
+
+// MapItems converts the items of a sequence (nil stays nil).
+func MapItems[T, Out any](items iter.Seq2[T, error], f func(T) Out) iter.Seq2[Out, error] {
+	if items == nil {
 		return nil
 	}
-	if s.seen == nil {
-		s.seen = map[string]int{}
+	return func(yield func(Out, error) bool) {
+		for s, err := range items {
+			var out Out
+			if err == nil {
+				out = f(s)
+			}
+			if !yield(out, err) {
+				return
+			}
+		}
 	}
-	// External ids new to this request, to look up in the store.
-	var lookup []string
-	for k, x := range chunk {
-		if ext := s.extOf(x); ext != "" {
-			if _, ok := s.seen[ext]; !ok {
-				s.seen[ext] = s.chunkAt + k
-				lookup = append(lookup, ext)
+}
+
+// Collect returns the items of a sequence as a slice, or its first error.
+func Collect[T any](items iter.Seq2[T, error]) ([]T, error) {
+	var out []T
+	for x, err := range items {
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, x)
+	}
+	return out, nil
+}
+
+// chunkReader turns the request's items into prepared chunks.
+type chunkReader[In, T any] struct {
+	kind ingestKind[In, T]
+	opts IngestOptions
+	max  int
+	out  chan<- chunk[T]
+	// ahead is closed once the second chunk's items are read (or the input
+	// ended): from then on the client's bytes no longer hold the writer up.
+	ahead chan<- struct{}
+	seen  map[string]int // external id → index of its first occurrence
+}
+
+// run reads every item and sends its chunks, ending with one marked last or with
+// an error; it gives up when ctx is done.
+func (r *chunkReader[In, T]) run(ctx context.Context, items iter.Seq2[In, error]) {
+	defer close(r.out)
+	var once sync.Once
+	readAhead := func() { once.Do(func() { close(r.ahead) }) }
+	defer readAhead()
+	r.seen = map[string]int{}
+	var buf []In
+	var errs []error
+	at, n := 0, 0
+	for x, err := range items {
+		if err == nil && n >= r.max {
+			err = domain.Invalid("", "the batch has more than %d items; at most %d are allowed per request", r.max, r.max)
+		}
+		if err != nil {
+			r.send(ctx, chunk[T]{err: err})
+			return
+		}
+		errs = append(errs, prefixItem(n, r.opts.Single, r.kind.validate(x)))
+		buf = append(buf, x)
+		n++
+		if len(buf) < ingestChunk {
+			continue
+		}
+		if n == 2*ingestChunk {
+			readAhead()
+		}
+		if !r.send(ctx, r.prepare(ctx, buf, at, false, errors.Join(errs...))) {
+			return
+		}
+		buf, errs, at = nil, nil, n
+	}
+	readAhead()
+	if n == 0 {
+		r.send(ctx, chunk[T]{err: domain.Invalid("", "the batch is empty; send one object, a JSON array or NDJSON lines")})
+		return
+	}
+	r.send(ctx, r.prepare(ctx, buf, at, true, errors.Join(errs...)))
+}
+
+// send hands c on, and reports whether reading should go on.
+func (r *chunkReader[In, T]) send(ctx context.Context, c chunk[T]) bool {
+	select {
+	case r.out <- c:
+		return c.err == nil
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// prepare checks a chunk against the stored external ids and builds its new items.
+// A request of one chunk skips the lookup: its insert skips stored external ids
+// itself (ON CONFLICT), and the writer reads back what it skipped. That saves a
+// round trip on every single POST, at the cost of scoring an item again when it
+// is re-posted.
+func (r *chunkReader[In, T]) prepare(ctx context.Context, buf []In, at int, last bool, invalid error) chunk[T] {
+	c := chunk[T]{at: at, n: len(buf), last: last}
+	if invalid != nil {
+		c.err = invalid
+		return c
+	}
+	if r.opts.Keep {
+		c.exts = make([]string, len(buf))
+		for k, x := range buf {
+			c.exts[k] = r.kind.extOf(x)
+		}
+	}
+	existing, err := r.lookup(ctx, buf, at, !(last && at == 0))
+	if err != nil {
+		c.err = err
+		return c
+	}
+	var fresh []In
+	for k, x := range buf {
+		i := at + k
+		if ext := r.kind.extOf(x); ext != "" {
+			if t, ok := existing[ext]; ok {
+				if r.opts.Keep {
+					c.found, c.foundAt = append(c.found, t), append(c.foundAt, i)
+				}
+				continue
+			}
+			if r.seen[ext] != i {
+				continue // a repeat: it gets what its first occurrence gets
+			}
+		}
+		fresh, c.freshAt = append(fresh, x), append(c.freshAt, i)
+	}
+	if len(fresh) > 0 {
+		c.fresh, c.err = r.kind.build(ctx, fresh, c.freshAt)
+	}
+	return c
+}
+
+// lookup notes the external ids new to the request and, with stored, returns the
+// stored items among them.
+func (r *chunkReader[In, T]) lookup(ctx context.Context, buf []In, at int, stored bool) (map[string]T, error) {
+	var exts []string
+	for k, x := range buf {
+		if ext := r.kind.extOf(x); ext != "" {
+			if _, ok := r.seen[ext]; !ok {
+				r.seen[ext] = at + k
+				exts = append(exts, ext)
 			}
 		}
 	}
 	existing := map[string]T{}
-	// A request that is a single small write skips the lookup: its insert skips
-	// stored external ids itself (ON CONFLICT), and Finish reads back what it
-	// skipped. That saves a round trip on every single POST, at the cost of
-	// scoring an item again when it is re-posted.
-	oneShot := final && s.batch == nil && s.insert != nil
-	if len(lookup) > 0 && !oneShot {
-		items, err := s.fetch(ctx, lookup)
-		if err != nil {
-			return err
-		}
-		for _, t := range items {
-			existing[s.extOfT(t)] = t
-		}
+	if !stored || len(exts) == 0 {
+		return existing, nil
 	}
-	if s.prepareChunk != nil {
-		if err := s.prepareChunk(ctx, chunk); err != nil {
-			return err
-		}
+	items, err := r.kind.stored(ctx, exts)
+	if err != nil {
+		return nil, err
 	}
-	var fresh []T
-	var freshAt []int
-	var errs []error
-	for k, x := range chunk {
-		i := s.chunkAt + k
-		if ext := s.extOf(x); ext != "" {
-			if t, ok := existing[ext]; ok {
-				if s.keep {
-					s.out[i] = stored[T]{item: t}
-				}
-				continue
-			}
-			if s.seen[ext] != i {
-				continue // a repeat: it gets what its first occurrence gets
-			}
-		}
-		t, err := s.build(i, x)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		fresh = append(fresh, t)
-		freshAt = append(freshAt, i)
+	for _, t := range items {
+		existing[r.kind.extOfT(t)] = t
 	}
-	if err := errors.Join(errs...); err != nil {
-		return err
-	}
-	if len(fresh) == 0 {
-		return nil
-	}
-	if s.prepare != nil {
-		if err := s.prepare(ctx, fresh); err != nil {
-			return err
-		}
-	}
-	if oneShot {
-		// The whole request is this chunk: one call writes it.
-		ids, err := s.insert(ctx, fresh)
-		if err != nil {
-			return err
-		}
-		s.once, s.onceRan = ids, true
-		if s.keep {
-			for k, t := range fresh {
-				s.out[freshAt[k]] = stored[T]{item: t}
-				s.pending = append(s.pending, freshAt[k])
-			}
-		}
-		return nil
-	}
-	// The chunk is written in the background while the next one is decoded and
-	// scored: scoring runs in this process, the COPY in the database's, and on a
-	// small machine overlapping them is most of the difference. Writes stay in
-	// order: a chunk waits for the one before it.
-	if err := s.wait(); err != nil {
-		return err
-	}
-	if s.batch == nil {
-		b, err := s.begin(ctx)
-		if err != nil {
-			return err
-		}
-		s.batch = b
-	}
-	done := make(chan error, 1)
-	s.staging = done
-	go func(b ports.StagedBatch[T]) { done <- b.Stage(ctx, fresh) }(s.batch)
-	if s.keep {
-		for k, t := range fresh {
-			s.out[freshAt[k]] = stored[T]{item: t}
-			s.pending = append(s.pending, freshAt[k])
-		}
-	}
-	return nil
+	return existing, nil
 }
 
-// wait waits for the chunk being written, if any, and returns its error.
-func (s *onceStream[In, T]) wait() error {
-	if s.staging == nil {
-		return nil
-	}
-	err := <-s.staging
-	s.staging = nil
-	return err
+// chunkWriter stores the prepared chunks and assembles the result.
+type chunkWriter[In, T any] struct {
+	kind  ingestKind[In, T]
+	d     Deps
+	opts  IngestOptions
+	in    <-chan chunk[T]
+	ahead <-chan struct{} // see chunkReader.ahead
+
+	n       int
+	refs    []ref           // with Keep
+	exts    []string        // with Keep
+	pending []int           // with Keep: indexes of written items, created or not
+	mem     map[domain.ID]T // with Keep: the first memItems stored items
+	pulled  bool            // chunks was pulled once
+	kept    []chunk[T]      // the chunks pulled so far, while they can be replayed
 }
 
-// Abort rolls back whatever was staged.
-func (s *onceStream[In, T]) Abort(ctx context.Context) {
-	_ = s.wait()
-	if s.batch != nil {
-		s.batch.Abort(ctx)
-	}
-}
-
-// batchResult is a finished bulk write.
-type batchResult[T any] struct {
-	items             []stored[T] // nil without keep
-	created, existing int
-}
-
-// Finish stages the last chunk and commits. It refuses an empty request.
-func (s *onceStream[In, T]) Finish(ctx context.Context) (batchResult[T], error) {
-	if err := s.flushChunk(ctx, true); err != nil {
-		s.Abort(ctx)
+// run writes the chunks: a request of one chunk with one insert on the pool, a
+// larger one in a transaction.
+func (w *chunkWriter[In, T]) run(ctx context.Context) (batchResult[T], error) {
+	first, err := w.receive(ctx, 0)
+	if err != nil {
 		return batchResult[T]{}, err
 	}
-	if err := s.wait(); err != nil {
-		s.Abort(ctx)
-		return batchResult[T]{}, err
-	}
-	if s.n == 0 {
-		return batchResult[T]{}, domain.Invalid("", "the batch is empty; send one object, a JSON array or NDJSON lines")
-	}
-	inserted := s.once
-	if s.batch != nil && !s.onceRan {
-		var err error
-		if inserted, err = s.batch.Commit(ctx); err != nil {
+	var inserted []domain.ID
+	if first.last {
+		if inserted, err = w.insertOne(ctx, first); err != nil {
 			return batchResult[T]{}, err
 		}
+		return w.result(ctx, inserted)
 	}
-	res := batchResult[T]{created: len(inserted), existing: s.n - len(inserted)}
-	if !s.keep {
+	// Read the next chunk's items before a connection is taken, so that a
+	// client that stalls after its first chunk holds nothing; their scoring
+	// overlaps the first chunk's copy.
+	select {
+	case <-w.ahead:
+	case <-ctx.Done():
+		return batchResult[T]{}, context.Cause(ctx)
+	}
+	release, err := w.takeBulkToken(ctx)
+	if err != nil {
+		return batchResult[T]{}, err
+	}
+	defer release()
+	w.note(first)
+	err = w.d.Tx.InTx(ctx, func(ctx context.Context, s ports.Stores) error {
+		var err error
+		inserted, err = w.kind.ingest(ctx, s, w.chunks(ctx, first))
+		return err
+	})
+	if err != nil {
+		return batchResult[T]{}, err
+	}
+	return w.result(ctx, inserted)
+}
+
+// insertOne writes a request of one chunk.
+func (w *chunkWriter[In, T]) insertOne(ctx context.Context, c chunk[T]) ([]domain.ID, error) {
+	w.note(c)
+	if len(c.fresh) == 0 {
+		return nil, nil
+	}
+	return w.kind.insert(ctx, c.fresh)
+}
+
+// maxReplayChunks is how many chunks a transaction keeps so that it can be run
+// again after a deadlock; a larger request fails with a 503 instead.
+const maxReplayChunks = 4
+
+// chunks is the sequence of the chunks to write: the first, then the rest as
+// they come, each awaited for at most Limits.BulkStall. When TxRunner
+// runs the transaction again after a deadlock, the sequence replays what it
+// kept, if it could keep every chunk pulled so far.
+func (w *chunkWriter[In, T]) chunks(ctx context.Context, first chunk[T]) iter.Seq2[[]T, error] {
+	w.kept = []chunk[T]{first}
+	return func(yield func([]T, error) bool) {
+		if w.pulled && w.kept == nil {
+			yield(nil, fmt.Errorf("%w: the write met a deadlock with a concurrent one and is too large to run again inside the server; "+
+				"send it again", domain.ErrUnavailable))
+			return
+		}
+		w.pulled = true
+		last := false
+		for _, c := range w.kept {
+			if !yield(c.fresh, nil) {
+				return
+			}
+			last = c.last
+		}
+		for !last {
+			c, err := w.receive(ctx, w.d.Limits.orDefault().BulkStall)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			w.note(c)
+			if w.kept != nil && len(w.kept) < maxReplayChunks {
+				w.kept = append(w.kept, c)
+			} else {
+				w.kept = nil
+			}
+			if !yield(c.fresh, nil) {
+				return
+			}
+			last = c.last
+		}
+	}
+}
+
+// receive waits for the next chunk, at most stall when stall is not 0.
+func (w *chunkWriter[In, T]) receive(ctx context.Context, stall time.Duration) (chunk[T], error) {
+	var timeout <-chan time.Time
+	if stall > 0 {
+		t := time.NewTimer(stall)
+		defer t.Stop()
+		timeout = t.C
+	}
+	select {
+	case c, ok := <-w.in:
+		if !ok {
+			// The reader ends with a chunk marked last or an error; a closed
+			// channel without either means it gave up on a done context.
+			return chunk[T]{}, context.Cause(ctx)
+		}
+		return c, c.err
+	case <-timeout:
+		return chunk[T]{}, fmt.Errorf("%w: the next %d items did not arrive within %v while the request held a database transaction; "+
+			"send the body faster, or in smaller requests", domain.ErrTooSlow, ingestChunk, stall)
+	case <-ctx.Done():
+		return chunk[T]{}, context.Cause(ctx)
+	}
+}
+
+// takeBulkToken waits for a bulk writer's token, if their number is limited.
+func (w *chunkWriter[In, T]) takeBulkToken(ctx context.Context) (release func(), err error) {
+	if w.d.bulk == nil {
+		return func() {}, nil
+	}
+	select {
+	case w.d.bulk <- struct{}{}:
+		return func() { <-w.d.bulk }, nil
+	case <-ctx.Done():
+		return nil, context.Cause(ctx)
+	}
+}
+
+// memItems is how many stored items a reply keeps in memory; the rest are read
+// back. They are the first chunks', which a transaction keeps anyway for a
+// replay (maxReplayChunks), so a request of up to that size needs no read back.
+const memItems = maxReplayChunks * ingestChunk
+
+// note counts a chunk and, with Keep, places its items.
+func (w *chunkWriter[In, T]) note(c chunk[T]) {
+	w.n += c.n
+	if !w.opts.Keep {
+		return
+	}
+	if w.mem == nil {
+		w.mem = make(map[domain.ID]T, c.n)
+	}
+	w.refs = append(w.refs, make([]ref, c.n)...)
+	w.exts = append(w.exts, c.exts...)
+	for k, i := range c.foundAt {
+		w.refs[i] = ref{id: w.remember(c.found[k])}
+	}
+	for k, i := range c.freshAt {
+		w.refs[i] = ref{id: w.remember(c.fresh[k])}
+		w.pending = append(w.pending, i)
+	}
+}
+
+// remember keeps t while fewer than memItems are kept, and returns its id.
+func (w *chunkWriter[In, T]) remember(t T) domain.ID {
+	id := w.kind.idOf(t)
+	if len(w.mem) < memItems {
+		w.mem[id] = t
+	}
+	return id
+}
+
+// result assembles the reply once the write committed: which written items were
+// created, what a concurrent request stored first in place of the others, and
+// what repeats within the request stand for.
+func (w *chunkWriter[In, T]) result(ctx context.Context, inserted []domain.ID) (batchResult[T], error) {
+	res := batchResult[T]{created: len(inserted), existing: w.n - len(inserted)}
+	if !w.opts.Keep {
 		return res, nil
 	}
 	created := make(map[domain.ID]bool, len(inserted))
 	for _, id := range inserted {
 		created[id] = true
 	}
-	// A concurrent request may have stored some of the same external ids first:
-	// what it stored is the answer.
-	var lost []string
-	for _, i := range s.pending {
-		if created[s.idOf(s.out[i].item)] {
-			s.out[i].created = true
+	var lost []int
+	for _, i := range w.pending {
+		if created[w.refs[i].id] {
+			w.refs[i].created = true
 		} else {
-			lost = append(lost, s.extOfT(s.out[i].item))
+			lost = append(lost, i)
 		}
 	}
-	if len(lost) > 0 {
-		items, err := s.fetch(ctx, lost)
+	if err := w.resolveLost(ctx, lost); err != nil {
+		return batchResult[T]{}, err
+	}
+	first := map[string]int{}
+	for i, ext := range w.exts {
+		if ext == "" {
+			continue
+		}
+		if f, ok := first[ext]; ok {
+			w.refs[i] = ref{id: w.refs[f].id}
+		} else {
+			first[ext] = i
+		}
+	}
+	w.exts, w.pending = nil, nil // the reply needs only the refs
+	return res, nil
+}
+
+// resolveLost points the items a concurrent request stored first at what it
+// stored, a chunk at a time.
+func (w *chunkWriter[In, T]) resolveLost(ctx context.Context, lost []int) error {
+	for from := 0; from < len(lost); from += ingestChunk {
+		page := lost[from:min(from+ingestChunk, len(lost))]
+		exts := make([]string, len(page))
+		for k, i := range page {
+			exts[k] = w.exts[i]
+		}
+		items, err := w.kind.stored(ctx, exts)
 		if err != nil {
-			return batchResult[T]{}, fmt.Errorf("read the responses a concurrent request stored: %w", err)
+			return fmt.Errorf("read the items a concurrent request stored: %w", err)
 		}
-		won := map[string]T{}
+		won := map[string]domain.ID{}
 		for _, t := range items {
-			won[s.extOfT(t)] = t
+			won[w.kind.extOfT(t)] = w.remember(t)
 		}
-		for _, i := range s.pending {
-			if !s.out[i].created {
-				s.out[i] = stored[T]{item: won[s.extOfT(s.out[i].item)]}
+		for _, i := range page {
+			w.refs[i] = ref{id: won[w.exts[i]]}
+		}
+	}
+	return nil
+}
+
+// items yields the stored items in input order, reading back a chunk at a time
+// those not kept in memory.
+func (w *chunkWriter[In, T]) items(ctx context.Context, yield func(stored[T], error) bool) {
+	for from := 0; from < len(w.refs); from += ingestChunk {
+		page := w.refs[from:min(from+ingestChunk, len(w.refs))]
+		got, err := w.readBack(ctx, page)
+		if err != nil {
+			yield(stored[T]{}, err)
+			return
+		}
+		for _, r := range page {
+			if !yield(stored[T]{item: got[r.id], created: r.created}, nil) {
+				return
 			}
 		}
 	}
-	// Repeats within the request get what their first occurrence got, not "created".
-	for i, ext := range s.exts {
-		if first := s.seen[ext]; ext != "" && first != i {
-			s.out[i] = stored[T]{item: s.out[first].item}
+}
+
+// readBack returns the items of a page of the reply: those kept in memory, and
+// the others read from the store.
+func (w *chunkWriter[In, T]) readBack(ctx context.Context, page []ref) (map[domain.ID]T, error) {
+	var ids []domain.ID
+	for _, r := range page {
+		if _, ok := w.mem[r.id]; !ok {
+			ids = append(ids, r.id)
 		}
 	}
-	res.items = s.out
-	return res, nil
+	if len(ids) == 0 {
+		return w.mem, nil
+	}
+	items, err := w.kind.byID(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read back the stored items: %w", err)
+	}
+	got := make(map[domain.ID]T, len(page))
+	for _, r := range page {
+		if t, ok := w.mem[r.id]; ok {
+			got[r.id] = t
+		}
+	}
+	for _, t := range items {
+		got[w.kind.idOf(t)] = t
+	}
+	return got, nil
 }
 
 // lookupByRef finds one item of an evaluation by id or, failing that, by external id.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"time"
 	"unicode/utf8"
 
@@ -43,104 +44,77 @@ type Ingested struct {
 	Created  bool
 }
 
-// Ingest validates a batch, scores the new responses with the evaluation's scorers
-// and stores them with their scores in one transaction; the batch is all or
-// nothing. Responses whose external_id exists (or repeats earlier in the batch) are
-// not scored again: the stored one is returned. Results keep input order. With
-// single set, field errors are reported without an index prefix.
-func (u *Responses) Ingest(ctx context.Context, evalRef string, in []ResponseInput, single bool) ([]Ingested, error) {
-	st, err := u.Stream(ctx, evalRef, single, true)
-	if err != nil {
-		return nil, err
-	}
-	for _, r := range in {
-		if err := st.Add(ctx, r); err != nil {
-			st.Abort(ctx)
-			return nil, err
-		}
-	}
-	res, err := st.Finish(ctx)
-	return res.Items, err
-}
-
-// IngestStream is a bulk ingest fed one response at a time, so a request body can
-// be decoded, validated, scored and copied to the database chunk by chunk in one
-// transaction. Call Add for each response, then Finish (or Abort on failure).
-type IngestStream struct {
-	s *onceStream[ResponseInput, domain.Response]
-}
-
-// IngestResult is a finished ingest. Items, in input order, are kept only when the
-// stream was opened with keep.
+// IngestResult is a finished ingest: the counts and, when asked for
+// (IngestOptions.Keep), every stored response in input order. Items may read
+// from the database as it is pulled (see IngestOptions.Keep).
 type IngestResult struct {
-	Items             []Ingested
+	Items             iter.Seq2[Ingested, error]
 	Created, Existing int
 }
 
-// Stream opens a bulk ingest into an evaluation. With keep, the stored responses are
-// returned by Finish; without, only the counts, and memory stays flat whatever the
-// size of the request.
-func (u *Responses) Stream(ctx context.Context, evalRef string, single, keep bool) (*IngestStream, error) {
+// Ingest validates a batch, scores the new responses with the evaluation's scorers
+// and stores them with their scores in one transaction; the batch is all or
+// nothing. Responses whose external_id exists (or repeats earlier in the batch) are
+// not scored again: the stored one is returned. The items are pulled a chunk at a
+// time (see once.go), so a request body can be decoded as it is written; Ingest
+// returns once it is done with them, but when it fails it may leave the sequence
+// blocked in a read, which the caller must then unblock (see the HTTP handler).
+func (u *Responses) Ingest(ctx context.Context, evalRef string, items iter.Seq2[ResponseInput, error], opts IngestOptions) (IngestResult, error) {
 	e, err := resolveEvaluation(ctx, u.d.Stores.Evaluations, evalRef)
 	if err != nil {
-		return nil, err
+		return IngestResult{}, err
 	}
 	set, err := u.d.Registry.Build(toScoringConfigs(e.Scorers))
 	if err != nil {
-		return nil, fmt.Errorf("evaluation %q has an invalid stored scorer configuration: %w", e.Name, err)
+		return IngestResult{}, fmt.Errorf("evaluation %q has an invalid stored scorer configuration: %w", e.Name, err)
 	}
 	needRef := set.NeedsReference()
 	now := u.d.now()
-	return &IngestStream{s: &onceStream[ResponseInput, domain.Response]{
-		maxItems: u.d.Limits.orDefault().MaxBatchItems,
-		keep:     keep,
+	res, err := ingest(ctx, u.d, ingestKind[ResponseInput, domain.Response]{
 		extOf:    func(r ResponseInput) string { return r.ExternalID },
 		extOfT:   func(r domain.Response) string { return r.ExternalID },
 		idOf:     func(r domain.Response) domain.ID { return r.ID },
-		validate: func(i int, r ResponseInput) error { return prefixItem(i, single, u.validate(r, needRef)) },
-		fetch: func(ctx context.Context, ids []string) ([]domain.Response, error) {
+		validate: func(r ResponseInput) error { return u.validate(r, needRef) },
+		stored: func(ctx context.Context, ids []string) ([]domain.Response, error) {
 			return u.d.Stores.Responses.GetResponsesByExternalID(ctx, e.ID, ids)
 		},
-		build: func(_ int, r ResponseInput) (domain.Response, error) {
-			resp := domain.Response{
-				ID: u.d.IDs.NewID(), EvaluationID: e.ID, ExternalID: r.ExternalID, PromptID: r.PromptID,
-				Model: r.Model, Prompt: r.Prompt, Context: r.Context, Text: *r.Response, Reference: r.Reference,
-				Metadata: r.Metadata, CreatedAt: now,
-			}
-			if resp.PromptID == "" {
-				resp.PromptID = domain.PromptHash(r.Prompt)
-			}
-			if resp.Metadata == nil {
-				resp.Metadata = map[string]any{}
-			}
-			return resp, nil
+		byID: func(ctx context.Context, ids []domain.ID) ([]domain.Response, error) {
+			return u.d.Stores.Responses.GetResponses(ctx, e.ID, ids)
 		},
-		prepare: func(ctx context.Context, fresh []domain.Response) error { return u.score(ctx, set, fresh, now) },
-		begin:   u.d.Stores.Responses.BeginResponses,
-		insert:  u.d.Stores.Responses.InsertResponses,
-	}}, nil
-}
-
-// Add takes the next response; it fails on a chunk with invalid responses.
-func (st *IngestStream) Add(ctx context.Context, r ResponseInput) error { return st.s.Add(ctx, r) }
-
-// Abort rolls back whatever was staged.
-func (st *IngestStream) Abort(ctx context.Context) { st.s.Abort(ctx) }
-
-// Finish commits the ingest.
-func (st *IngestStream) Finish(ctx context.Context) (IngestResult, error) {
-	res, err := st.s.Finish(ctx)
+		build: func(ctx context.Context, in []ResponseInput, _ []int) ([]domain.Response, error) {
+			rs := make([]domain.Response, len(in))
+			for i, r := range in {
+				rs[i] = u.build(e, r, now)
+			}
+			return rs, u.score(ctx, set, rs, now)
+		},
+		insert: u.d.Stores.Responses.InsertResponses,
+		ingest: func(ctx context.Context, s ports.Stores, chunks iter.Seq2[[]domain.Response, error]) ([]domain.ID, error) {
+			return s.Responses.IngestResponses(ctx, chunks)
+		},
+	}, items, opts)
 	if err != nil {
 		return IngestResult{}, err
 	}
 	out := IngestResult{Created: res.created, Existing: res.existing}
-	if res.items != nil {
-		out.Items = make([]Ingested, len(res.items))
-		for i, r := range res.items {
-			out.Items[i] = Ingested{Response: r.item, Created: r.created}
-		}
-	}
+	out.Items = MapItems(res.items, func(r stored[domain.Response]) Ingested { return Ingested{Response: r.item, Created: r.created} })
 	return out, nil
+}
+
+// build makes a new response of e from a valid input.
+func (u *Responses) build(e domain.Evaluation, r ResponseInput, now time.Time) domain.Response {
+	resp := domain.Response{
+		ID: u.d.IDs.NewID(), EvaluationID: e.ID, ExternalID: r.ExternalID, PromptID: r.PromptID,
+		Model: r.Model, Prompt: r.Prompt, Context: r.Context, Text: *r.Response, Reference: r.Reference,
+		Metadata: r.Metadata, CreatedAt: now,
+	}
+	if resp.PromptID == "" {
+		resp.PromptID = domain.PromptHash(r.Prompt)
+	}
+	if resp.Metadata == nil {
+		resp.Metadata = map[string]any{}
+	}
+	return resp
 }
 
 // score runs the set over rs in parallel and attaches the scores.

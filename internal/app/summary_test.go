@@ -46,7 +46,7 @@ func TestSummaryMatchesOfflineDefinitions(t *testing.T) {
 		in = append(in, app.ResponseInput{Model: model, Prompt: fmt.Sprint("prompt ", i), Response: &resp, Reference: &ref})
 		items = append(items, scoring.Item{Response: resp, Reference: ref, HasReference: true})
 	}
-	if _, err := full.Responses.Ingest(ctx, e.Name, in, false); err != nil {
+	if _, err := ingest(ctx, full, e.Name, in, false); err != nil {
 		t.Fatal(err)
 	}
 	got, err := full.Summaries.Summary(ctx, e.Name, app.SummaryInput{Exact: true})
@@ -185,7 +185,7 @@ func TestRollupsUnderConcurrencyAndDeletes(t *testing.T) {
 					in = append(in, app.ResponseInput{ExternalID: fmt.Sprintf("w%d-b%d-i%d", w, b, i), Model: fmt.Sprint("m", (w+i)%3),
 						Prompt: fmt.Sprint("p", i), Response: &txt})
 				}
-				if _, err := svc.Responses.Ingest(ctx, "rollups", in, false); err != nil {
+				if _, err := ingest(ctx, svc, "rollups", in, false); err != nil {
 					errs <- err
 					return
 				}

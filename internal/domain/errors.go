@@ -21,6 +21,9 @@ var (
 	// lost with the connection: it may or may not be stored. It comes wrapped
 	// together with ErrUnavailable.
 	ErrOutcomeUnknown = errors.New("outcome unknown")
+	// ErrTooSlow reports a client that sent its request body too slowly for the
+	// work the server had begun with it (a transaction held open).
+	ErrTooSlow = errors.New("request body too slow")
 )
 
 // ValidationError names one bad input field and says what is wrong with it.

@@ -5,6 +5,7 @@ package ports
 
 import (
 	"context"
+	"iter"
 	"time"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
@@ -79,25 +80,22 @@ type ResponseQuery struct {
 	Limit  int
 }
 
-// StagedBatch writes one bulk request in one transaction: Stage copies a chunk of
-// items into the transaction's staging area (the request body is read chunk by
-// chunk, so memory stays flat), Commit moves everything staged into the tables,
-// skipping items whose (evaluation, external_id) exists, and returns the ids
-// actually inserted; Abort rolls back. After Commit or Abort the batch is spent.
-type StagedBatch[T any] interface {
-	Stage(ctx context.Context, items []T) error
-	Commit(ctx context.Context) (inserted []domain.ID, err error)
-	Abort(ctx context.Context)
-}
-
 // ResponseStore persists responses and their scores.
 type ResponseStore interface {
-	// BeginResponses starts a staged bulk write of responses with their scores.
-	BeginResponses(ctx context.Context) (StagedBatch[domain.Response], error)
-	// InsertResponses stores new responses with their scores. Responses whose
-	// (evaluation, external_id) already exists are skipped, not overwritten; the
-	// returned slice holds the ids of those actually inserted.
+	// InsertResponses stores new responses of one evaluation with their scores,
+	// and folds the scores into the summary rollups. Responses whose (evaluation,
+	// external_id) already exists are skipped, not overwritten; the returned slice
+	// holds the ids of those actually inserted. Stores on the pool write the batch
+	// in a transaction of their own (a small one in one statement, whose lost reply
+	// is domain.ErrOutcomeUnknown); stores bound to a transaction write inside it.
 	InsertResponses(ctx context.Context, rs []domain.Response) (inserted []domain.ID, err error)
+	// IngestResponses is InsertResponses for a request too large to hold: it
+	// writes each chunk as the sequence yields it (the next one is prepared
+	// meanwhile) and rolls up the scores once, after the last. Use it on stores
+	// bound to a transaction, which is then all or nothing. A deadlock fails it
+	// (TxRunner then runs the transaction again, which pulls the sequence again:
+	// the sequence decides whether it can replay its chunks).
+	IngestResponses(ctx context.Context, chunks iter.Seq2[[]domain.Response, error]) (inserted []domain.ID, err error)
 	// GetResponsesByExternalID returns the stored responses of an evaluation with
 	// the given external ids, with scores; missing ids are simply absent.
 	GetResponsesByExternalID(ctx context.Context, evaluationID domain.ID, externalIDs []string) ([]domain.Response, error)
@@ -121,11 +119,11 @@ type ComparisonQuery struct {
 
 // ComparisonStore persists comparisons.
 type ComparisonStore interface {
-	// BeginComparisons starts a staged bulk write of comparisons.
-	BeginComparisons(ctx context.Context) (StagedBatch[domain.Comparison], error)
 	// InsertComparisons stores comparisons; those whose (evaluation, external_id)
 	// exists are skipped. It returns the ids actually inserted.
 	InsertComparisons(ctx context.Context, cs []domain.Comparison) (inserted []domain.ID, err error)
+	// IngestComparisons writes a sequence of chunks, like IngestResponses.
+	IngestComparisons(ctx context.Context, chunks iter.Seq2[[]domain.Comparison, error]) (inserted []domain.ID, err error)
 	GetComparisonsByExternalID(ctx context.Context, evaluationID domain.ID, externalIDs []string) ([]domain.Comparison, error)
 	GetComparisons(ctx context.Context, evaluationID domain.ID, ids []domain.ID) ([]domain.Comparison, error)
 	ListComparisons(ctx context.Context, q ComparisonQuery) ([]domain.Comparison, error)
@@ -163,7 +161,10 @@ type Stores struct {
 }
 
 // TxRunner runs fn in one transaction with stores bound to it. The transaction
-// commits when fn returns nil and rolls back otherwise.
+// commits when fn returns nil and rolls back otherwise. When the database aborts
+// the transaction for a deadlock or a serialization failure, before anything was
+// committed, InTx rolls back and runs fn again (a few times at most), so fn must
+// be safe to repeat.
 type TxRunner interface {
 	InTx(ctx context.Context, fn func(ctx context.Context, s Stores) error) error
 }

@@ -238,42 +238,48 @@ func readError(err error, what string) error {
 // stops decoding and is returned. Field errors inside an array or NDJSON body are
 // prefixed with the item's index, "[3]".
 func decodeBatch[T any](c echo.Context, maxItems int, begin func(single bool) error, add func(T) error) error {
-	mt, err := mediaType(c.Request(), true)
+	single, decode, err := openBatch[T](c, maxItems)
 	if err != nil {
 		return err
+	}
+	if err := begin(single); err != nil {
+		return err
+	}
+	return decode(add)
+}
+
+// openBatch reads a bulk body's media type and first byte: whether it is a single
+// object, and the decoder of its items, which reads the rest as it goes.
+func openBatch[T any](c echo.Context, maxItems int) (single bool, decode func(add func(T) error) error, err error) {
+	mt, err := mediaType(c.Request(), true)
+	if err != nil {
+		return false, nil, err
 	}
 	br := bufio.NewReaderSize(c.Request().Body, 64<<10)
 	if mt != mimeJSON {
-		if err := begin(false); err != nil {
-			return err
-		}
-		return decodeNDJSON(br, maxItems, add)
+		return false, func(add func(T) error) error { return decodeNDJSON(br, maxItems, add) }, nil
 	}
 	first, err := peekNonSpace(br)
 	if err != nil {
-		return err
+		return false, nil, err
 	}
 	switch first {
 	case '{':
-		data, err := io.ReadAll(br)
-		if err != nil {
-			return readError(err, "")
-		}
-		var v T
-		if err := decodeStrict(data, &v, ""); err != nil {
-			return err
-		}
-		if err := begin(true); err != nil {
-			return err
-		}
-		return add(v)
+		return true, func(add func(T) error) error {
+			data, err := io.ReadAll(br)
+			if err != nil {
+				return readError(err, "")
+			}
+			var v T
+			if err := decodeStrict(data, &v, ""); err != nil {
+				return err
+			}
+			return add(v)
+		}, nil
 	case '[':
-		if err := begin(false); err != nil {
-			return err
-		}
-		return decodeArray(&arrayScanner{r: br}, maxItems, add)
+		return false, func(add func(T) error) error { return decodeArray(&arrayScanner{r: br}, maxItems, add) }, nil
 	}
-	return badRequest("", "the body must be a JSON object or an array of objects (or NDJSON with Content-Type application/x-ndjson)")
+	return false, nil, badRequest("", "the body must be a JSON object or an array of objects (or NDJSON with Content-Type application/x-ndjson)")
 }
 
 func peekNonSpace(br *bufio.Reader) (byte, error) {

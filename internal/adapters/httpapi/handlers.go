@@ -191,53 +191,28 @@ func toResponseInput(r responseIn) app.ResponseInput {
 // postResponses streams the body into the ingest: items are decoded, validated,
 // scored and copied to the database a chunk at a time, in one transaction.
 func (s *Server) postResponses(c echo.Context) error {
-	ctx := c.Request().Context()
 	minimal := returnMinimal(c)
-	var st *app.IngestStream
-	var single bool
-	err := decodeBatch(c, s.cfg.MaxBatchItems,
-		func(one bool) error {
-			single = one
-			var err error
-			st, err = s.svc.Responses.Stream(ctx, param(c, "eval"), one, !minimal)
-			return err
-		},
-		func(r responseIn) error { return st.Add(ctx, toResponseInput(r)) })
-	if err != nil {
-		if st != nil {
-			st.Abort(ctx)
-		}
-		return err
-	}
-	res, err := st.Finish(ctx)
+	single, items, stop, err := bodyItems[responseIn](c, s.cfg.MaxBatchItems)
 	if err != nil {
 		return err
 	}
+	res, err := s.svc.Responses.Ingest(c.Request().Context(), param(c, "eval"), app.MapItems(items, toResponseInput),
+		app.IngestOptions{Single: single, Keep: !minimal})
+	stop()
+	if err != nil {
+		return err
+	}
+	s.cfg.Observer.AddRows("responses", res.Created)
 	scores := 0
-	for _, r := range res.Items {
+	defer func() { s.cfg.Observer.AddRows("scores", scores) }()
+	toOut := func(r app.Ingested) responseOut {
 		if r.Created {
 			scores += len(r.Response.Scores)
 		}
+		return toResponseOut(r.Response)
 	}
-	s.cfg.Observer.AddRows("responses", res.Created)
-	s.cfg.Observer.AddRows("scores", scores)
-	status := http.StatusOK
-	if res.Created > 0 {
-		status = http.StatusCreated
-	}
-	if minimal {
-		c.Response().Header().Set("Preference-Applied", "return=minimal")
-		return respond(c, status, batchCounts{Created: res.Created, Existing: res.Existing})
-	}
-	out := batchOut[responseOut]{Items: make([]responseOut, len(res.Items)), Created: res.Created, Existing: res.Existing}
-	for i, r := range res.Items {
-		out.Items[i] = toResponseOut(r.Response)
-	}
-	if single {
-		c.Response().Header().Set(echo.HeaderLocation, "/v1/evaluations/"+out.Items[0].EvaluationID+"/responses/"+out.Items[0].ID)
-		return respond(c, status, out.Items[0])
-	}
-	return respond(c, status, out)
+	return replyBatch(s, c, batchCounts{Created: res.Created, Existing: res.Existing}, minimal, single, res.Items, toOut,
+		func(r responseOut) string { return "/v1/evaluations/" + r.EvaluationID + "/responses/" + r.ID })
 }
 
 func (s *Server) listResponses(c echo.Context) error {
@@ -274,51 +249,28 @@ func (s *Server) deleteResponse(c echo.Context) error {
 // Comparisons.
 
 func (s *Server) postComparisons(c echo.Context) error {
-	ctx := c.Request().Context()
 	minimal := returnMinimal(c)
-	var st *app.ComparisonStream
-	var single bool
-	err := decodeBatch(c, s.cfg.MaxBatchItems,
-		func(one bool) error {
-			single = one
-			var err error
-			st, err = s.svc.Comparisons.Stream(ctx, param(c, "eval"), one, !minimal)
-			return err
-		},
-		func(r comparisonIn) error {
-			return st.Add(ctx, app.ComparisonInput{
-				ExternalID: r.ExternalID, ResponseA: r.ResponseA, ResponseB: r.ResponseB, Preference: r.Preference,
-				Winner: r.Winner, Annotator: r.Annotator, AnnotatorKind: r.AnnotatorKind, Rationale: r.Rationale, Metadata: r.Metadata,
-			})
-		})
+	single, items, stop, err := bodyItems[comparisonIn](c, s.cfg.MaxBatchItems)
 	if err != nil {
-		if st != nil {
-			st.Abort(ctx)
-		}
 		return err
 	}
-	res, err := st.Finish(ctx)
+	res, err := s.svc.Comparisons.Ingest(c.Request().Context(), param(c, "eval"), app.MapItems(items, toComparisonInput),
+		app.IngestOptions{Single: single, Keep: !minimal})
+	stop()
 	if err != nil {
 		return err
 	}
 	s.cfg.Observer.AddRows("comparisons", res.Created)
-	status := http.StatusOK
-	if res.Created > 0 {
-		status = http.StatusCreated
+	return replyBatch(s, c, batchCounts{Created: res.Created, Existing: res.Existing}, minimal, single, res.Items,
+		func(r app.ComparisonResult) comparisonOut { return toComparisonOut(r.Comparison) },
+		func(r comparisonOut) string { return "/v1/evaluations/" + r.EvaluationID + "/comparisons/" + r.ID })
+}
+
+func toComparisonInput(r comparisonIn) app.ComparisonInput {
+	return app.ComparisonInput{
+		ExternalID: r.ExternalID, ResponseA: r.ResponseA, ResponseB: r.ResponseB, Preference: r.Preference,
+		Winner: r.Winner, Annotator: r.Annotator, AnnotatorKind: r.AnnotatorKind, Rationale: r.Rationale, Metadata: r.Metadata,
 	}
-	if minimal {
-		c.Response().Header().Set("Preference-Applied", "return=minimal")
-		return respond(c, status, batchCounts{Created: res.Created, Existing: res.Existing})
-	}
-	out := batchOut[comparisonOut]{Items: make([]comparisonOut, len(res.Items)), Created: res.Created, Existing: res.Existing}
-	for i, r := range res.Items {
-		out.Items[i] = toComparisonOut(r.Comparison)
-	}
-	if single {
-		c.Response().Header().Set(echo.HeaderLocation, "/v1/evaluations/"+out.Items[0].EvaluationID+"/comparisons/"+out.Items[0].ID)
-		return respond(c, status, out.Items[0])
-	}
-	return respond(c, status, out)
 }
 
 func (s *Server) listComparisons(c echo.Context) error {

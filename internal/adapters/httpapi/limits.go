@@ -245,6 +245,9 @@ func (w *captureWriter) Write(p []byte) (int, error) {
 	return w.ResponseWriter.Write(p)
 }
 
+// Unwrap lets http.ResponseController reach the connection.
+func (w *captureWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 func (w *captureWriter) Flush() {
 	if f, ok := w.ResponseWriter.(http.Flusher); ok {
 		f.Flush()

@@ -22,7 +22,7 @@ func TestMain(m *testing.M) { testdb.Main(m) }
 
 // testAPI is the real API on the package's database, with one key per scope.
 type testAPI struct {
-	t      *testing.T
+	t      testing.TB
 	server *Server
 	http   *httptest.Server
 	pool   *pgxpool.Pool
@@ -34,11 +34,16 @@ type testAPI struct {
 
 func newTestAPI(t *testing.T, cfg Config) *testAPI {
 	t.Helper()
-	return newTestAPILimits(t, cfg, app.Limits{MaxBatchItems: cfg.MaxBatchItems})
+	return newTestAPIWith(t, cfg, app.Limits{MaxBatchItems: cfg.MaxBatchItems})
 }
 
-// newTestAPILimits is newTestAPI with the use cases' limits given.
-func newTestAPILimits(t *testing.T, cfg Config, limits app.Limits) *testAPI {
+// newTestAPILimits is newTestAPIWith, by the name the edge tests use.
+func newTestAPILimits(t testing.TB, cfg Config, limits app.Limits) *testAPI {
+	return newTestAPIWith(t, cfg, limits)
+}
+
+// newTestAPIWith is newTestAPI with the use cases' limits.
+func newTestAPIWith(t testing.TB, cfg Config, limits app.Limits) *testAPI {
 	t.Helper()
 	pool := testdb.Pool(t)
 	reg, err := builtin.Registry()
@@ -70,7 +75,7 @@ func newTestAPILimits(t *testing.T, cfg Config, limits app.Limits) *testAPI {
 	return a
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))

@@ -140,6 +140,9 @@ func toProblem(err error) (Problem, map[string]string) {
 			"re-posting items with the same external_id is safe (it returns what was stored), re-posting items without one may store them twice"
 		return Problem{Type: problemTypeBase + "unavailable", Title: "Service Unavailable", Status: http.StatusServiceUnavailable,
 			Detail: lost}, map[string]string{"Retry-After": "1"}
+	case errors.Is(err, domain.ErrTooSlow):
+		return Problem{Type: problemTypeBase + "request-timeout", Title: "Request Timeout", Status: http.StatusRequestTimeout,
+			Detail: detail(domain.ErrTooSlow)}, nil
 	case errors.Is(err, domain.ErrUnavailable):
 		return Problem{Type: problemTypeBase + "unavailable", Title: "Service Unavailable", Status: http.StatusServiceUnavailable,
 			Detail: "the database is unavailable; retry shortly"}, map[string]string{"Retry-After": "1"}

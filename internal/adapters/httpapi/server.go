@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"log/slog"
 	"net/http"
 	"time"
@@ -35,7 +36,7 @@ type EvaluationService interface {
 
 // ResponseService ingests and reads responses.
 type ResponseService interface {
-	Stream(ctx context.Context, evalRef string, single, keep bool) (*app.IngestStream, error)
+	Ingest(ctx context.Context, evalRef string, items iter.Seq2[app.ResponseInput, error], opts app.IngestOptions) (app.IngestResult, error)
 	Get(ctx context.Context, evalRef, id string) (domain.Response, error)
 	Delete(ctx context.Context, evalRef, id string) error
 	List(ctx context.Context, evalRef string, in app.ListResponsesInput) (domain.Page[domain.Response], error)
@@ -43,7 +44,7 @@ type ResponseService interface {
 
 // ComparisonService records and reads comparisons.
 type ComparisonService interface {
-	Stream(ctx context.Context, evalRef string, single, keep bool) (*app.ComparisonStream, error)
+	Ingest(ctx context.Context, evalRef string, items iter.Seq2[app.ComparisonInput, error], opts app.IngestOptions) (app.ComparisonBatchResult, error)
 	Get(ctx context.Context, evalRef, ref string) (domain.Comparison, error)
 	Delete(ctx context.Context, evalRef, ref string) error
 	List(ctx context.Context, evalRef string, in app.ListComparisonsInput) (domain.Page[domain.Comparison], error)

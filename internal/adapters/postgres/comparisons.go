@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"iter"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/adapters/postgres/internal/dbsqlc"
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
@@ -18,16 +19,18 @@ type ComparisonStore struct {
 
 var _ ports.ComparisonStore = (*ComparisonStore)(nil)
 
-// InsertComparisons writes one batch through BeginComparisons.
+// InsertComparisons writes one batch, as one chunk of IngestComparisons.
 func (s *ComparisonStore) InsertComparisons(ctx context.Context, cs []domain.Comparison) ([]domain.ID, error) {
 	if len(cs) == 0 {
 		return nil, nil
 	}
-	b, err := s.BeginComparisons(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return insertStaged(ctx, b, cs)
+	return inOwnTx(ctx, s.db, true, func(tx dbtx) ([]domain.ID, error) { return writeChunk(ctx, tx, comparisonWriter, cs) })
+}
+
+// IngestComparisons writes the chunks in the caller's transaction (or, on the
+// pool, in one of its own).
+func (s *ComparisonStore) IngestComparisons(ctx context.Context, chunks iter.Seq2[[]domain.Comparison, error]) ([]domain.ID, error) {
+	return inOwnTx(ctx, s.db, false, func(tx dbtx) ([]domain.ID, error) { return ingestChunks(ctx, tx, comparisonWriter, chunks) })
 }
 
 // GetComparisonsByExternalID returns stored comparisons with the given external ids.

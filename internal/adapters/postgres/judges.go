@@ -332,7 +332,7 @@ func (s *JudgmentStore) AddScore(ctx context.Context, r domain.Response, sc doma
 			return translate(err)
 		}
 		added = true
-		return rollupScorer(ctx, q, r.EvaluationID, []domain.ID{r.ID}, &sc.Scorer)
+		return rollupScorer(ctx, q, r.EvaluationID, []string{r.Model}, []domain.ID{r.ID}, &sc.Scorer)
 	})
 	return added, err
 }
@@ -363,7 +363,12 @@ func (s *JudgmentStore) ClearScores(ctx context.Context, evaluationID domain.ID,
 }
 
 // rebuildModelRollups recomputes one model's rollups from its stored scores.
+// It holds the model's rollup lock exclusively (db/queries/ingest.sql), so writes
+// that fold scores into the same rollups wait until it is done.
 func rebuildModelRollups(ctx context.Context, q *dbsqlc.Queries, ev pgtype.UUID, model string) error {
+	if err := q.LockModelRollups(ctx, dbsqlc.LockModelRollupsParams{EvaluationID: ev, Model: model}); err != nil {
+		return translate(err)
+	}
 	if err := q.DeleteModelRollups(ctx, dbsqlc.DeleteModelRollupsParams{EvaluationID: ev, Model: model}); err != nil {
 		return translate(err)
 	}

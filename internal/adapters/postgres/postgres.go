@@ -146,9 +146,19 @@ func NewTxRunner(pool *pgxpool.Pool) *TxRunner { return &TxRunner{pool: pool} }
 
 var _ ports.TxRunner = (*TxRunner)(nil)
 
-// InTx runs fn in a transaction with stores bound to it.
+// InTx runs fn in a transaction with stores bound to it, and again after a
+// deadlock or serialization failure.
 func (r *TxRunner) InTx(ctx context.Context, fn func(ctx context.Context, s ports.Stores) error) error {
-	return inTx(ctx, r.pool, func(tx pgx.Tx) error { return fn(ctx, storesOn(tx)) })
+	return inTxRetry(ctx, r.pool, func(tx pgx.Tx) error { return fn(ctx, storesOn(tx)) })
+}
+
+// inTxRetry is inTx, run again (a few times at most) when the database aborted
+// the transaction for a deadlock or serialization failure: its own answer, so
+// nothing was committed.
+func inTxRetry(ctx context.Context, db interface {
+	Begin(context.Context) (pgx.Tx, error)
+}, fn func(tx pgx.Tx) error) error {
+	return retryConflicts(ctx, func() error { return inTx(ctx, db, fn) })
 }
 
 // inTx is the one transaction helper: begin, run, commit; roll back on any error,

@@ -3,12 +3,17 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"iter"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/adapters/postgres/internal/dbsqlc"
@@ -34,21 +39,48 @@ const rollupShards = 16
 // larger one goes through COPY.
 const smallBatch = 64
 
-// InsertResponses writes one batch. A small one is a single statement, in one
-// round trip (see InsertResponsesAtOnce in db/queries/responses.sql); a larger one
-// goes through BeginResponses and COPY.
+// InsertResponses writes one batch. On the pool, a small one is a single
+// statement, in one round trip (see InsertResponsesAtOnce in
+// db/queries/responses.sql), and a larger one a transaction of its own; inside a
+// transaction, it is one chunk of IngestResponses.
 func (s *ResponseStore) InsertResponses(ctx context.Context, rs []domain.Response) ([]domain.ID, error) {
 	if len(rs) == 0 {
 		return nil, nil
 	}
-	if len(rs) <= smallBatch {
-		return s.insertAtOnce(ctx, rs)
+	if pool, ok := onPool(s.db); ok && len(rs) <= smallBatch {
+		return s.insertAtOnce(ctx, pool, rs)
 	}
-	b, err := s.BeginResponses(ctx)
+	return inOwnTx(ctx, s.db, true, func(tx dbtx) ([]domain.ID, error) { return ingestResponses(ctx, tx, one(rs)) })
+}
+
+// IngestResponses writes the chunks, in the caller's transaction (or, on the
+// pool, in one of its own), and rolls up the scores of those inserted.
+func (s *ResponseStore) IngestResponses(ctx context.Context, chunks iter.Seq2[[]domain.Response, error]) ([]domain.ID, error) {
+	return inOwnTx(ctx, s.db, false, func(tx dbtx) ([]domain.ID, error) { return ingestResponses(ctx, tx, chunks) })
+}
+
+// ingestResponses writes the chunks in tx, then the rollups of what it inserted.
+func ingestResponses(ctx context.Context, tx dbtx, chunks iter.Seq2[[]domain.Response, error]) ([]domain.ID, error) {
+	var evalID domain.ID
+	models := map[string]bool{}
+	noted := func(yield func([]domain.Response, error) bool) {
+		for chunk, err := range chunks {
+			for _, r := range chunk {
+				evalID, models[r.Model] = r.EvaluationID, true
+			}
+			if !yield(chunk, err) {
+				return
+			}
+		}
+	}
+	inserted, err := ingestChunks(ctx, tx, responseWriter, noted)
 	if err != nil {
 		return nil, err
 	}
-	return insertStaged(ctx, b, rs)
+	if err := rollupResponses(ctx, dbsqlc.New(tx), evalID, slices.Sorted(maps.Keys(models)), inserted); err != nil {
+		return nil, err
+	}
+	return inserted, nil
 }
 
 // GetResponsesByExternalID returns stored responses with the given external ids.
@@ -140,7 +172,9 @@ func (s *ResponseStore) withScores(ctx context.Context, evaluationID domain.ID, 
 
 // DeleteResponse deletes a response, its scores and the comparisons that use it,
 // and rebuilds the summary rollups of its model from the remaining scores, in one
-// transaction.
+// transaction. The rebuild holds the model's rollup lock (db/queries/ingest.sql),
+// so concurrent deletes of one model's responses take turns, and an ingest folds
+// its scores in either before the rebuild reads them or after it.
 func (s *ResponseStore) DeleteResponse(ctx context.Context, evaluationID, id domain.ID) error {
 	return inTx(ctx, s.db, func(tx pgx.Tx) error {
 		q := dbsqlc.New(tx)
@@ -176,18 +210,53 @@ type scoreJSON struct {
 }
 
 // insertAtOnce writes a small batch of one evaluation with its scores and rollups
-// in one statement.
-func (s *ResponseStore) insertAtOnce(ctx context.Context, rs []domain.Response) ([]domain.ID, error) {
+// in one statement, in external_id order (see writeChunk).
+func (s *ResponseStore) insertAtOnce(ctx context.Context, pool *pgxpool.Pool, rs []domain.Response) ([]domain.ID, error) {
+	params, err := atOnceParams(sortByExternalID(rs, responseWriter.extOf))
+	if err != nil {
+		return nil, err
+	}
+	// On its own the statement commits when it ends, so a reply lost with the
+	// connection leaves the outcome unknown, like a lost COMMIT reply. The
+	// connection is acquired first, so that a failure to get one is not mistaken
+	// for that. The server's own error (a deadlock among them) means nothing was
+	// stored, and a deadlock is worth another try.
+	var ids []pgtype.UUID
+	err = retryConflicts(ctx, func() error {
+		conn, err := pool.Acquire(ctx)
+		if err != nil {
+			return translate(err)
+		}
+		defer conn.Release()
+		ids, err = dbsqlc.New(prepared{conn}).InsertResponsesAtOnce(ctx, params)
+		var pgErr *pgconn.PgError
+		switch {
+		case err == nil:
+			return nil
+		case pgconn.SafeToRetry(err), errors.As(err, &pgErr):
+			return translate(err) // nothing was stored
+		}
+		return commitError(err)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return inInputOrder(fromPgIDs(ids), rs, responseWriter.idOf), nil
+}
+
+// atOnceParams encodes a small batch for InsertResponsesAtOnce.
+func atOnceParams(rs []domain.Response) (dbsqlc.InsertResponsesAtOnceParams, error) {
+	var params dbsqlc.InsertResponsesAtOnceParams
 	rows := make([]responseJSON, len(rs))
 	var scores []scoreJSON
 	for i, r := range rs {
 		meta, err := marshalObject(r.Metadata)
 		if err != nil {
-			return nil, fmt.Errorf("encode metadata of response %s: %w", r.ID, err)
+			return params, fmt.Errorf("encode metadata of response %s: %w", r.ID, err)
 		}
 		ctxJSON, err := marshalContext(r.Context)
 		if err != nil {
-			return nil, fmt.Errorf("encode context of response %s: %w", r.ID, err)
+			return params, fmt.Errorf("encode context of response %s: %w", r.ID, err)
 		}
 		if ctxJSON == nil {
 			ctxJSON = json.RawMessage("null")
@@ -197,7 +266,7 @@ func (s *ResponseStore) insertAtOnce(ctx context.Context, rs []domain.Response) 
 		for _, sc := range r.Scores {
 			details, err := marshalObject(sc.Details)
 			if err != nil {
-				return nil, fmt.Errorf("encode details of score %q of response %s: %w", sc.Scorer, r.ID, err)
+				return params, fmt.Errorf("encode details of score %q of response %s: %w", sc.Scorer, r.ID, err)
 			}
 			scores = append(scores, scoreJSON{ResponseID: r.ID.String(), Scorer: sc.Scorer, Value: sc.Value, Passed: sc.Passed,
 				Details: details, Error: optString(sc.Error), CreatedAt: sc.CreatedAt})
@@ -205,42 +274,16 @@ func (s *ResponseStore) insertAtOnce(ctx context.Context, rs []domain.Response) 
 	}
 	rj, err := json.Marshal(rows)
 	if err != nil {
-		return nil, err
+		return params, err
 	}
 	if scores == nil {
 		scores = []scoreJSON{}
 	}
 	sj, err := json.Marshal(scores)
 	if err != nil {
-		return nil, err
+		return params, err
 	}
-	params := dbsqlc.InsertResponsesAtOnceParams{
+	return dbsqlc.InsertResponsesAtOnceParams{
 		Responses: rj, Scores: sj, EvaluationID: pgID(rs[0].EvaluationID), Shard: int16(rand.IntN(rollupShards)),
-	}
-	pool, ok := s.db.(*pgxpool.Pool)
-	if !ok {
-		// Inside a caller's transaction: its COMMIT decides, and reports.
-		ids, err := dbsqlc.New(prepared{s.db}).InsertResponsesAtOnce(ctx, params)
-		if err != nil {
-			return nil, translate(err)
-		}
-		return fromPgIDs(ids), nil
-	}
-	// On its own the statement commits when it ends, so a reply lost with the
-	// connection leaves the outcome unknown, like a lost COMMIT reply. The
-	// connection is acquired first, so that a failure to get one is not mistaken
-	// for that.
-	conn, err := pool.Acquire(ctx)
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer conn.Release()
-	ids, err := dbsqlc.New(prepared{conn}).InsertResponsesAtOnce(ctx, params)
-	if err != nil {
-		if pgconn.SafeToRetry(err) {
-			return nil, translate(err) // nothing reached the server
-		}
-		return nil, commitError(err)
-	}
-	return fromPgIDs(ids), nil
+	}, nil
 }

@@ -1,124 +1,186 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"math/rand/v2"
+	"slices"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/adapters/postgres/internal/dbsqlc"
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
-	"github.com/rlhf-eval/rlhf-eval/internal/ports"
 )
 
-// errSpent reports a staged batch used after Commit or Abort.
-var errSpent = errors.New("staged batch already committed or aborted")
+// A bulk write goes to the database a chunk at a time, each chunk in a savepoint
+// of the caller's transaction:
+//
+//   - The chunk is sorted by external_id, so that every writer takes the unique
+//     index's row locks in one order and two requests with the same ids in
+//     opposite orders wait for each other instead of deadlocking.
+//   - It is first copied with COPY straight into the tables (copyChunk): the use
+//     case has left out external ids that are already stored, so this is the
+//     common case and the fastest.
+//   - A unique violation means a concurrent request stored one of the chunk's
+//     external ids first. The COPY is rolled back and the chunk goes through
+//     session-local staging tables (TEMPORARY, created once per connection,
+//     emptied per chunk) and INSERT ... SELECT ... ON CONFLICT, which skips the
+//     ids that exist (stageChunk).
+//   - A deadlock or serialization failure fails the chunk, and with it the
+//     transaction: the locks that closed the cycle may have been taken by an
+//     earlier chunk, so only running the whole transaction again (TxRunner does,
+//     when its caller can replay the chunks) undoes them.
 
-// stagedBatch writes a bulk request in one transaction, a chunk at a time. Each
-// chunk is first copied with COPY straight into the tables, inside a savepoint: the
-// use case has left out external ids that are already stored, so this is the
-// common case and the fastest (COPY batches its inserts). A unique violation means
-// a concurrent request stored one of the chunk's external ids first; the chunk is
-// then rolled back to the savepoint and goes through session-local staging tables
-// (TEMPORARY, created once per connection, emptied per chunk) and INSERT ... SELECT
-// ... ON CONFLICT, which skips the ids that exist. Commit finishes (the summary
-// rollups of what was inserted) and commits.
-type stagedBatch[T any] struct {
-	tx       pgx.Tx
-	q        *dbsqlc.Queries
-	direct   func(ctx context.Context, q *dbsqlc.Queries, items []T) error
-	fallback func(ctx context.Context, q *dbsqlc.Queries, items []T) ([]domain.ID, error)
-	finish   func(ctx context.Context, q *dbsqlc.Queries, evalID domain.ID, inserted []domain.ID) error
-	idOf     func(T) domain.ID
-	evalOf   func(T) domain.ID
-	evalID   domain.ID
-	inserted []domain.ID
+// chunkWriter is how one kind of item is written.
+type chunkWriter[T any] struct {
+	extOf func(T) string
+	idOf  func(T) domain.ID
+	// copyChunk copies items into the tables; its error is returned untranslated,
+	// so that a unique violation can be told.
+	copyChunk func(ctx context.Context, q *dbsqlc.Queries, items []T) error
+	// stageChunk writes items through the staging tables, skipping stored
+	// external ids, and returns the ids inserted.
+	stageChunk func(ctx context.Context, q *dbsqlc.Queries, items []T) ([]domain.ID, error)
 }
 
-func beginStaged[T any](ctx context.Context, db dbtx, b *stagedBatch[T]) (*stagedBatch[T], error) {
-	tx, err := db.Begin(ctx)
-	if err != nil {
-		return nil, translate(err)
-	}
-	b.tx, b.q = tx, dbsqlc.New(tx)
-	return b, nil
-}
+// maxAttempts bounds how often a transaction (or a statement on its own) is run
+// after a deadlock or serialization failure.
+const maxAttempts = 4
 
-// Stage writes a chunk.
-func (b *stagedBatch[T]) Stage(ctx context.Context, items []T) error {
-	if b.tx == nil {
-		return errSpent
-	}
-	if len(items) == 0 {
-		return nil
-	}
-	b.evalID = b.evalOf(items[0])
-	sp, err := b.tx.Begin(ctx)
-	if err != nil {
-		return translate(err)
-	}
-	err = b.direct(ctx, dbsqlc.New(sp), items)
-	if err == nil {
-		if err := sp.Commit(ctx); err != nil {
-			return translate(err)
-		}
-		for _, t := range items {
-			b.inserted = append(b.inserted, b.idOf(t))
-		}
-		return nil
-	}
-	_ = sp.Rollback(context.WithoutCancel(ctx))
-	var pgErr *pgconn.PgError
-	if !errors.As(err, &pgErr) || pgErr.Code != "23505" {
-		return translate(err)
-	}
-	ids, err := b.fallback(ctx, b.q, items)
-	if err != nil {
-		return err
-	}
-	b.inserted = append(b.inserted, ids...)
-	return nil
-}
-
-// Commit finishes and commits, returning the ids inserted; a COMMIT whose reply is
-// lost is reported as domain.ErrOutcomeUnknown.
-func (b *stagedBatch[T]) Commit(ctx context.Context) ([]domain.ID, error) {
-	if b.tx == nil {
-		return nil, errSpent
-	}
-	tx := b.tx
-	b.tx = nil
-	if len(b.inserted) > 0 && b.finish != nil {
-		if err := b.finish(ctx, b.q, b.evalID, b.inserted); err != nil {
-			_ = tx.Rollback(context.WithoutCancel(ctx))
+// ingestChunks writes every chunk of the sequence in db, which must be a
+// transaction, and returns the ids inserted.
+func ingestChunks[T any](ctx context.Context, db dbtx, w chunkWriter[T], chunks iter.Seq2[[]T, error]) ([]domain.ID, error) {
+	var inserted []domain.ID
+	for chunk, err := range chunks {
+		if err != nil {
 			return nil, err
 		}
+		ids, err := writeChunk(ctx, db, w, chunk)
+		if err != nil {
+			return nil, err
+		}
+		inserted = append(inserted, ids...)
 	}
-	if err := tx.Commit(ctx); err != nil {
-		_ = tx.Rollback(context.WithoutCancel(ctx))
-		return nil, commitError(err)
-	}
-	return b.inserted, nil
+	return inserted, nil
 }
 
-// Abort rolls back; it is safe to call after Commit.
-func (b *stagedBatch[T]) Abort(ctx context.Context) {
-	if b.tx != nil {
-		_ = b.tx.Rollback(context.WithoutCancel(ctx))
-		b.tx = nil
+// writeChunk writes one chunk in db, in external_id order.
+func writeChunk[T any](ctx context.Context, db dbtx, w chunkWriter[T], items []T) ([]domain.ID, error) {
+	if len(items) == 0 {
+		return nil, nil
+	}
+	sorted := sortByExternalID(items, w.extOf)
+	ids, err := copyOrStage(ctx, db, w, sorted)
+	if err != nil {
+		return nil, err
+	}
+	return inInputOrder(ids, items, w.idOf), nil
+}
+
+// copyOrStage copies the chunk in a savepoint and, when a concurrent request
+// stored one of its external ids first, stages it instead.
+func copyOrStage[T any](ctx context.Context, db dbtx, w chunkWriter[T], items []T) ([]domain.ID, error) {
+	err := inTx(ctx, db, func(sp pgx.Tx) error { return w.copyChunk(ctx, dbsqlc.New(sp), items) })
+	if err == nil {
+		ids := make([]domain.ID, len(items))
+		for i, t := range items {
+			ids[i] = w.idOf(t)
+		}
+		return ids, nil
+	}
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "23505" {
+		return nil, translate(err)
+	}
+	return w.stageChunk(ctx, dbsqlc.New(db), items)
+}
+
+// sortByExternalID returns the items ordered by external_id (those without one
+// first, in their order).
+func sortByExternalID[T any](items []T, extOf func(T) string) []T {
+	sorted := slices.Clone(items)
+	slices.SortStableFunc(sorted, func(a, b T) int { return cmp.Compare(extOf(a), extOf(b)) })
+	return sorted
+}
+
+// inInputOrder orders the ids of inserted items as the items are ordered.
+func inInputOrder[T any](ids []domain.ID, items []T, idOf func(T) domain.ID) []domain.ID {
+	pos := make(map[domain.ID]int, len(items))
+	for i, t := range items {
+		pos[idOf(t)] = i
+	}
+	slices.SortFunc(ids, func(a, b domain.ID) int { return cmp.Compare(pos[a], pos[b]) })
+	return ids
+}
+
+// retryable reports a deadlock or serialization failure: the database rolled the
+// statement's work back and running it again may succeed.
+func retryable(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001")
+}
+
+// retryConflicts runs fn, and again after a deadlock or serialization failure,
+// up to maxAttempts times with a short random pause between.
+func retryConflicts(ctx context.Context, fn func() error) error {
+	for attempt := 1; ; attempt++ {
+		err := fn()
+		if err == nil || !retryable(err) || attempt == maxAttempts {
+			return err
+		}
+		pause := time.Duration(attempt) * (5*time.Millisecond + rand.N(20*time.Millisecond))
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(pause):
+		}
 	}
 }
 
-// BeginResponses starts a staged write of responses and their scores.
-func (s *ResponseStore) BeginResponses(ctx context.Context) (ports.StagedBatch[domain.Response], error) {
-	return beginStaged(ctx, s.db, &stagedBatch[domain.Response]{
-		direct: copyResponses, fallback: stageResponses, finish: rollupResponses,
-		idOf:   func(r domain.Response) domain.ID { return r.ID },
-		evalOf: func(r domain.Response) domain.ID { return r.EvaluationID },
-	})
+// onPool reports whether db is the pool itself (not a transaction).
+func onPool(db dbtx) (*pgxpool.Pool, bool) {
+	pool, ok := db.(*pgxpool.Pool)
+	return pool, ok
+}
+
+// inOwnTx runs fn on db when db is a transaction, and otherwise in a transaction
+// of its own on the pool, run again after a deadlock when retry says fn can be.
+func inOwnTx(ctx context.Context, db dbtx, retry bool, fn func(tx dbtx) ([]domain.ID, error)) ([]domain.ID, error) {
+	pool, ok := onPool(db)
+	if !ok {
+		return fn(db)
+	}
+	var ids []domain.ID
+	run := func(tx pgx.Tx) error {
+		var err error
+		ids, err = fn(tx)
+		return err
+	}
+	var err error
+	if retry {
+		err = inTxRetry(ctx, pool, run)
+	} else {
+		err = inTx(ctx, pool, run)
+	}
+	return ids, err
+}
+
+// one is the sequence of a single chunk.
+func one[T any](items []T) iter.Seq2[[]T, error] {
+	return func(yield func([]T, error) bool) { yield(items, nil) }
+}
+
+var responseWriter = chunkWriter[domain.Response]{
+	extOf:      func(r domain.Response) string { return r.ExternalID },
+	idOf:       func(r domain.Response) domain.ID { return r.ID },
+	copyChunk:  copyResponses,
+	stageChunk: stageResponses,
 }
 
 // responseRows encodes a chunk for COPY: the responses and their scores.
@@ -153,8 +215,7 @@ func responseRows(rs []domain.Response) ([]dbsqlc.CopyResponsesParams, []dbsqlc.
 	return rows, scores, nil
 }
 
-// copyResponses copies a chunk straight into responses and scores. Its error is
-// returned untranslated, so Stage can tell a unique violation.
+// copyResponses copies a chunk straight into responses and scores.
 func copyResponses(ctx context.Context, q *dbsqlc.Queries, rs []domain.Response) error {
 	rows, scores, err := responseRows(rs)
 	if err != nil {
@@ -213,29 +274,34 @@ func stageResponses(ctx context.Context, q *dbsqlc.Queries, rs []domain.Response
 }
 
 // rollupResponses folds the inserted responses' scores into the summary rollups,
-// on a random shard.
-func rollupResponses(ctx context.Context, q *dbsqlc.Queries, evalID domain.ID, inserted []domain.ID) error {
-	return rollupScorer(ctx, q, evalID, inserted, nil)
+// on a random shard, under the models' shared rollup lock (db/queries/ingest.sql).
+func rollupResponses(ctx context.Context, q *dbsqlc.Queries, evalID domain.ID, models []string, inserted []domain.ID) error {
+	return rollupScorer(ctx, q, evalID, models, inserted, nil)
 }
 
 // rollupScorer folds the scores of the given responses (only scorer's, when not
-// nil) into the summary rollups, on a random shard.
-func rollupScorer(ctx context.Context, q *dbsqlc.Queries, evalID domain.ID, responses []domain.ID, scorer *string) error {
+// nil) into the summary rollups, on a random shard, holding the models' rollup
+// lock shared so that a concurrent rebuild of a model's rollups (a delete) waits.
+func rollupScorer(ctx context.Context, q *dbsqlc.Queries, evalID domain.ID, models []string, responses []domain.ID, scorer *string) error {
+	if len(responses) == 0 {
+		return nil
+	}
 	shard := int16(rand.IntN(rollupShards))
-	ids := pgIDs(responses)
-	if err := q.RollupScores(ctx, dbsqlc.RollupScoresParams{Shard: shard, EvaluationID: pgID(evalID), Inserted: ids, Scorer: scorer}); err != nil {
+	ev, ids := pgID(evalID), pgIDs(responses)
+	if err := q.ShareModelRollups(ctx, dbsqlc.ShareModelRollupsParams{EvaluationID: ev, Models: models}); err != nil {
 		return translate(err)
 	}
-	return translate(q.HistogramScores(ctx, dbsqlc.HistogramScoresParams{Shard: shard, EvaluationID: pgID(evalID), Inserted: ids, Scorer: scorer}))
+	if err := q.RollupScores(ctx, dbsqlc.RollupScoresParams{Shard: shard, EvaluationID: ev, Inserted: ids, Scorer: scorer}); err != nil {
+		return translate(err)
+	}
+	return translate(q.HistogramScores(ctx, dbsqlc.HistogramScoresParams{Shard: shard, EvaluationID: ev, Inserted: ids, Scorer: scorer}))
 }
 
-// BeginComparisons starts a staged write of comparisons.
-func (s *ComparisonStore) BeginComparisons(ctx context.Context) (ports.StagedBatch[domain.Comparison], error) {
-	return beginStaged(ctx, s.db, &stagedBatch[domain.Comparison]{
-		direct: copyComparisons, fallback: stageComparisons,
-		idOf:   func(c domain.Comparison) domain.ID { return c.ID },
-		evalOf: func(c domain.Comparison) domain.ID { return c.EvaluationID },
-	})
+var comparisonWriter = chunkWriter[domain.Comparison]{
+	extOf:      func(c domain.Comparison) string { return c.ExternalID },
+	idOf:       func(c domain.Comparison) domain.ID { return c.ID },
+	copyChunk:  copyComparisons,
+	stageChunk: stageComparisons,
 }
 
 func comparisonRows(cs []domain.Comparison) ([]dbsqlc.CopyComparisonsParams, error) {
@@ -294,13 +360,4 @@ func stageComparisons(ctx context.Context, q *dbsqlc.Queries, cs []domain.Compar
 		return nil, translate(err)
 	}
 	return fromPgIDs(ids), nil
-}
-
-// insertStaged writes one slice through a staged batch.
-func insertStaged[T any](ctx context.Context, b ports.StagedBatch[T], items []T) ([]domain.ID, error) {
-	if err := b.Stage(ctx, items); err != nil {
-		b.Abort(ctx)
-		return nil, err
-	}
-	return b.Commit(ctx)
 }

@@ -323,6 +323,52 @@ func testResponses(t *testing.T, h Harness) {
 			}
 		}
 	})
+	t.Run("ingest in a transaction", func(t *testing.T) {
+		// Two chunks in one transaction: an external id stored before and one
+		// repeated across the chunks are skipped, and a failure later in the
+		// sequence leaves nothing of the earlier chunk.
+		first := []domain.Response{response(e, "ing-1", "m1", "p4"), response(e, "ext-a", "m1", "p5")}
+		second := []domain.Response{response(e, "ing-2", "m2", "p6"), response(e, "ing-1", "m2", "p7")}
+		chunks := func(fail error) func(yield func([]domain.Response, error) bool) {
+			return func(yield func([]domain.Response, error) bool) {
+				if yield(first, nil) {
+					yield(second, fail)
+				}
+			}
+		}
+		broken := errors.New("the request broke off")
+		err := h.Tx.InTx(ctx, func(ctx context.Context, s ports.Stores) error {
+			_, err := s.Responses.IngestResponses(ctx, chunks(broken))
+			return err
+		})
+		if !errors.Is(err, broken) {
+			t.Fatalf("IngestResponses of a broken sequence error = %v, want %v", err, broken)
+		}
+		if got, _ := s.GetResponsesByExternalID(ctx, e.ID, []string{"ing-1"}); len(got) != 0 {
+			t.Fatalf("a rolled back ingest left %d responses", len(got))
+		}
+		var inserted []domain.ID
+		err = h.Tx.InTx(ctx, func(ctx context.Context, s ports.Stores) error {
+			var err error
+			inserted, err = s.Responses.IngestResponses(ctx, chunks(nil))
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []domain.ID{first[0].ID, second[0].ID}; fmt.Sprint(inserted) != fmt.Sprint(want) {
+			t.Errorf("inserted = %v, want %v", inserted, want)
+		}
+		got, err := s.GetResponsesByExternalID(ctx, e.ID, []string{"ing-1", "ing-2", "ext-a"})
+		if err != nil || len(got) != 3 {
+			t.Fatalf("GetResponsesByExternalID = %d responses, %v; want 3", len(got), err)
+		}
+		for _, r := range got {
+			if r.ExternalID == "ext-a" && r.ID != a.ID || r.ExternalID == "ing-1" && r.ID != first[0].ID {
+				t.Errorf("%s is %v, want the one stored first", r.ExternalID, r.ID)
+			}
+		}
+	})
 	t.Run("delete", func(t *testing.T) {
 		if err := s.DeleteResponse(ctx, e.ID, b.ID); err != nil {
 			t.Fatal(err)
