@@ -247,8 +247,9 @@ func TestJudgeRunOverHTTP(t *testing.T) {
 	}
 	f.admin.JSON(t, http.MethodGet, "/v1/evaluations/"+evalName+"/leaderboard?method=winrate&baseline=base", nil, http.StatusOK, &board)
 	for _, r := range board.Ratings {
-		if r.Model == "cand" && (r.WinRate == nil || math.Abs(*r.WinRate-100*4.5/8) > 1e-9) {
-			t.Errorf("win rate of cand = %v, want %v", r.WinRate, 100*4.5/8)
+		// Rates are shares from 0 to 1.
+		if r.Model == "cand" && (r.WinRate == nil || math.Abs(*r.WinRate-4.5/8) > 1e-9) {
+			t.Errorf("win rate of cand = %v, want %v", deref(r.WinRate), 4.5/8)
 		}
 	}
 
@@ -467,4 +468,11 @@ func TestJudgeRunSurvivesSIGKILL(t *testing.T) {
 		t.Errorf("%d prompts asked, %d of them twice; want %d, at most %d twice", len(calls), twice, n, concurrency)
 	}
 	t.Logf("%d pairs, each judged once; %d asked again after the kill", n, twice)
+}
+
+func deref(p *float64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
 }
