@@ -1,0 +1,81 @@
+-- Queries of the web dashboard.
+
+-- name: CreateWebSession :exec
+INSERT INTO web_sessions (token_hash, api_key_id, csrf_token, created_at, expires_at)
+VALUES (@token_hash, @api_key_id, @csrf_token, @created_at, @expires_at);
+
+-- name: GetWebSession :one
+SELECT s.api_key_id, s.csrf_token, s.created_at, s.expires_at
+FROM web_sessions s
+WHERE s.token_hash = @token_hash;
+
+-- name: DeleteWebSession :exec
+DELETE FROM web_sessions WHERE token_hash = @token_hash;
+
+-- name: DeleteWebSessionsOfKey :execrows
+DELETE FROM web_sessions WHERE api_key_id = @api_key_id;
+
+-- name: DeleteExpiredWebSessions :execrows
+DELETE FROM web_sessions WHERE expires_at <= @now;
+
+-- name: SearchEvaluations :many
+-- A page of evaluations in name order whose name or description contains the
+-- pattern (an ILIKE pattern; '%' matches all).
+SELECT * FROM evaluations
+WHERE (name ILIKE @pattern OR description ILIKE @pattern)
+  AND (sqlc.narg(after_name)::text IS NULL OR name > sqlc.narg(after_name))
+ORDER BY name
+LIMIT @lim;
+
+-- name: EvaluationActivity :one
+-- Counts and the newest ids (UUIDv7: they carry their creation time) of one
+-- evaluation's responses and comparisons, each from its primary key.
+SELECT
+    (SELECT count(*) FROM responses r WHERE r.evaluation_id = @evaluation_id)::bigint   AS responses,
+    (SELECT count(*) FROM comparisons c WHERE c.evaluation_id = @evaluation_id)::bigint AS comparisons,
+    (SELECT r.id FROM responses r WHERE r.evaluation_id = @evaluation_id ORDER BY r.id DESC LIMIT 1)::uuid   AS last_response,
+    (SELECT c.id FROM comparisons c WHERE c.evaluation_id = @evaluation_id ORDER BY c.id DESC LIMIT 1)::uuid AS last_comparison;
+
+-- name: EvaluationModels :many
+-- The distinct models of an evaluation, a skip scan over responses_model_idx: one
+-- index probe per model, however many responses each has.
+WITH RECURSIVE m (model) AS (
+    (SELECT r.model FROM responses r WHERE r.evaluation_id = @evaluation_id ORDER BY r.model LIMIT 1)
+    UNION ALL
+    SELECT (SELECT r.model FROM responses r WHERE r.evaluation_id = @evaluation_id AND r.model > m.model ORDER BY r.model LIMIT 1)
+    FROM m WHERE m.model IS NOT NULL
+)
+SELECT model::text FROM m WHERE model IS NOT NULL LIMIT @lim;
+
+-- name: SearchResponsesForward :many
+-- A keyset page of response ids in id order after a position. Every filter is
+-- optional; text is an ILIKE pattern over the prompt and the response.
+SELECT r.id FROM responses r
+WHERE r.evaluation_id = @evaluation_id
+  AND (sqlc.narg(model)::text IS NULL OR r.model = sqlc.narg(model))
+  AND (sqlc.narg(pattern)::text IS NULL OR r.prompt ILIKE sqlc.narg(pattern) OR r.response ILIKE sqlc.narg(pattern))
+  AND (sqlc.narg(scorer)::text IS NULL OR EXISTS (
+        SELECT 1 FROM scores s
+        WHERE s.evaluation_id = r.evaluation_id AND s.response_id = r.id AND s.scorer = sqlc.narg(scorer)
+          AND (sqlc.narg(passed)::boolean IS NULL OR s.passed = sqlc.narg(passed))
+          AND (sqlc.narg(min_value)::float8 IS NULL OR s.value >= sqlc.narg(min_value))
+          AND (sqlc.narg(max_value)::float8 IS NULL OR s.value <= sqlc.narg(max_value))))
+  AND (sqlc.narg(after)::uuid IS NULL OR r.id > sqlc.narg(after))
+ORDER BY r.id
+LIMIT @lim;
+
+-- name: SearchResponsesBackward :many
+-- The same filters as SearchResponsesForward, walking back from a position.
+SELECT r.id FROM responses r
+WHERE r.evaluation_id = @evaluation_id
+  AND (sqlc.narg(model)::text IS NULL OR r.model = sqlc.narg(model))
+  AND (sqlc.narg(pattern)::text IS NULL OR r.prompt ILIKE sqlc.narg(pattern) OR r.response ILIKE sqlc.narg(pattern))
+  AND (sqlc.narg(scorer)::text IS NULL OR EXISTS (
+        SELECT 1 FROM scores s
+        WHERE s.evaluation_id = r.evaluation_id AND s.response_id = r.id AND s.scorer = sqlc.narg(scorer)
+          AND (sqlc.narg(passed)::boolean IS NULL OR s.passed = sqlc.narg(passed))
+          AND (sqlc.narg(min_value)::float8 IS NULL OR s.value >= sqlc.narg(min_value))
+          AND (sqlc.narg(max_value)::float8 IS NULL OR s.value <= sqlc.narg(max_value))))
+  AND r.id < @before
+ORDER BY r.id DESC
+LIMIT @lim;
