@@ -1,0 +1,715 @@
+package web
+
+import (
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/rlhf-eval/rlhf-eval/internal/app"
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
+	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
+)
+
+func (s *Server) routes() {
+	m := s.mux
+	static, err := fs.Sub(staticFS, "static")
+	if err != nil {
+		panic(err) // the embedded tree always has it
+	}
+	files := http.StripPrefix("/static/", http.FileServerFS(static))
+	m.Handle("GET /static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		files.ServeHTTP(w, r)
+	}))
+	read, write, admin := domain.ScopeRead, domain.ScopeWrite, domain.ScopeAdmin
+	_ = write
+	m.HandleFunc("GET /signin", s.signInPage)
+	m.HandleFunc("POST /signin", s.signIn)
+	m.HandleFunc("POST /signout", s.page(read, s.signOut))
+	m.HandleFunc("GET /{$}", s.page(read, s.evaluations))
+	m.HandleFunc("GET /evaluations", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/"+query("q", r.URL.Query().Get("q")), http.StatusMovedPermanently)
+	})
+	m.HandleFunc("GET /evaluations/{eval}", s.page(read, s.evaluation))
+	m.HandleFunc("POST /evaluations/{eval}/delete", s.page(admin, s.deleteEvaluation))
+	m.HandleFunc("GET /evaluations/{eval}/responses", s.page(read, s.responses))
+	m.HandleFunc("GET /evaluations/{eval}/responses/{id}", s.page(read, s.response))
+	m.HandleFunc("GET /evaluations/{eval}/diff", s.page(read, s.diff))
+	m.HandleFunc("GET /evaluations/{eval}/preferences", s.page(read, s.preferences))
+	m.HandleFunc("GET /evaluations/{eval}/comparisons", s.page(read, s.comparisons))
+	m.HandleFunc("GET /keys", s.page(admin, s.keys))
+	m.HandleFunc("POST /keys", s.page(admin, s.createKey))
+	m.HandleFunc("POST /keys/{id}/revoke", s.page(admin, s.revokeKey))
+	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, nil, fmt.Errorf("%w: no page at %s", domain.ErrNotFound, r.URL.Path))
+	})
+}
+
+// form reads query or form values, collecting one error per bad field.
+type form struct {
+	v    url.Values
+	errs []error
+}
+
+func newForm(r *http.Request) *form {
+	if r.Method == http.MethodPost {
+		_ = r.ParseForm()
+		return &form{v: r.PostForm}
+	}
+	return &form{v: r.URL.Query()}
+}
+
+func (f *form) str(name string) string { return strings.TrimSpace(f.v.Get(name)) }
+
+func (f *form) optStr(name string) *string {
+	if s := f.str(name); s != "" {
+		return &s
+	}
+	return nil
+}
+
+func (f *form) optFloat(name string) *float64 {
+	s := f.str(name)
+	if s == "" {
+		return nil
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		f.errs = append(f.errs, domain.Invalid(name, "must be a number; got %q", s))
+		return nil
+	}
+	return &v
+}
+
+func (f *form) optBool(name string) *bool {
+	switch s := f.str(name); s {
+	case "":
+		return nil
+	case "true", "false":
+		b := s == "true"
+		return &b
+	default:
+		f.errs = append(f.errs, domain.Invalid(name, "must be true or false; got %q", s))
+		return nil
+	}
+}
+
+func (f *form) intIn(name string, def, lo, hi int) int {
+	s := f.str(name)
+	if s == "" {
+		return def
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < lo || n > hi {
+		f.errs = append(f.errs, domain.Invalid(name, "must be a whole number from %d to %d; got %q", lo, hi, s))
+		return def
+	}
+	return n
+}
+
+func (f *form) done() error { return errors.Join(f.errs...) }
+
+// --- sign-in ---
+
+type signInData struct {
+	Next  string
+	Error string
+}
+
+// safeNext keeps a post-sign-in target only when it is a path on this site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || !Owns(strings.SplitN(next, "?", 2)[0]) {
+		return "/"
+	}
+	return next
+}
+
+func (s *Server) signInPage(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "signin", nil, "Sign in", signInData{Next: safeNext(r.URL.Query().Get("next"))})
+}
+
+func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
+	if err := checkOrigin(r); err != nil {
+		s.fail(w, r, nil, err)
+		return
+	}
+	f := newForm(r)
+	next := safeNext(f.str("next"))
+	token, sess, err := s.svc.Sessions.SignIn(r.Context(), f.str("key"))
+	if err != nil {
+		if errors.Is(err, domain.ErrUnauthenticated) {
+			s.render(w, r, http.StatusUnauthorized, "signin", nil, "Sign in",
+				signInData{Next: next, Error: "That API key was not accepted: " + strings.TrimPrefix(err.Error(), domain.ErrUnauthenticated.Error()+": ")})
+			return
+		}
+		s.fail(w, r, nil, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: cookieName, Value: token, Path: "/", Expires: sess.ExpiresAt, MaxAge: int(time.Until(sess.ExpiresAt).Seconds()),
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: secure(r),
+	})
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func (s *Server) signOut(w http.ResponseWriter, r *http.Request, _ *app.Session) error {
+	if c, err := r.Cookie(cookieName); err == nil {
+		if err := s.svc.Sessions.SignOut(r.Context(), c.Value); err != nil {
+			return err
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: secure(r)})
+	http.Redirect(w, r, "/signin", http.StatusSeeOther)
+	return nil
+}
+
+// --- evaluations ---
+
+type evaluationsData struct {
+	Q, After string
+	Page     app.EvaluationOverviewPage
+}
+
+func (s *Server) evaluations(w http.ResponseWriter, r *http.Request, sess *app.Session) error {
+	f := newForm(r)
+	d := evaluationsData{Q: f.str("q"), After: f.str("after")}
+	page, err := s.svc.Dashboard.Evaluations(r.Context(), d.Q, d.After, app.DashboardPageSize)
+	if err != nil {
+		return err
+	}
+	d.Page = page
+	s.render(w, r, http.StatusOK, "evaluations", sess, "Evaluations", d)
+	return nil
+}
+
+type scorerPanel struct {
+	Summary app.ScorerSummaryView
+	Chart   *HistogramChart
+}
+
+type evaluationData struct {
+	Overview   app.EvaluationOverview
+	Scorers    []scorerPanel
+	ByModel    []app.ScorerSummaryView
+	Sort, Dir  string
+	Candidates []string
+}
+
+// modelSorts are the per-model table's sortable columns.
+var modelSorts = map[string]func(a, b app.ScorerSummaryView) int{
+	"scorer": func(a, b app.ScorerSummaryView) int { return cmp.Compare(a.Scorer, b.Scorer) },
+	"model":  func(a, b app.ScorerSummaryView) int { return cmp.Compare(deref(a.Model), deref(b.Model)) },
+	"n":      func(a, b app.ScorerSummaryView) int { return cmp.Compare(a.N, b.N) },
+	"mean":   func(a, b app.ScorerSummaryView) int { return cmpOpt(a.Mean, b.Mean) },
+	"pass":   func(a, b app.ScorerSummaryView) int { return cmpOpt(a.PassRate, b.PassRate) },
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// cmpOpt orders missing values first.
+func cmpOpt(a, b *float64) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		return -1
+	case b == nil:
+		return 1
+	}
+	return cmp.Compare(*a, *b)
+}
+
+func (s *Server) evaluation(w http.ResponseWriter, r *http.Request, sess *app.Session) error {
+	ctx, ref := r.Context(), r.PathValue("eval")
+	f := newForm(r)
+	d := evaluationData{Sort: f.str("sort"), Dir: f.str("dir")}
+	if d.Sort == "" {
+		d.Sort = "scorer"
+	}
+	by, ok := modelSorts[d.Sort]
+	if !ok {
+		f.errs = append(f.errs, domain.Invalid("sort", "must be scorer, model, n, mean or pass; got %q", d.Sort))
+	}
+	if d.Dir != "" && d.Dir != "desc" && d.Dir != "asc" {
+		f.errs = append(f.errs, domain.Invalid("dir", "must be asc or desc; got %q", d.Dir))
+	}
+	if err := f.done(); err != nil {
+		return err
+	}
+	o, err := s.svc.Dashboard.Overview(ctx, ref)
+	if err != nil {
+		return err
+	}
+	d.Overview = o
+	sum, err := s.svc.Summaries.Summary(ctx, ref, app.SummaryInput{})
+	if err != nil {
+		return err
+	}
+	hs, err := s.svc.Dashboard.Histograms(ctx, ref, 24)
+	if err != nil {
+		return err
+	}
+	charts := map[string]*HistogramChart{}
+	for _, h := range hs {
+		c := histogramChart(h)
+		charts[h.Scorer] = &c
+	}
+	for _, sc := range sum.View().Scorers {
+		d.Scorers = append(d.Scorers, scorerPanel{Summary: sc, Chart: charts[sc.Scorer]})
+	}
+	grouped, err := s.svc.Summaries.Summary(ctx, ref, app.SummaryInput{GroupBy: "model"})
+	if err != nil {
+		return err
+	}
+	d.ByModel = grouped.View().Scorers
+	slices.SortStableFunc(d.ByModel, func(a, b app.ScorerSummaryView) int {
+		c := by(a, b)
+		if d.Dir == "desc" {
+			c = -c
+		}
+		return c
+	})
+	others, err := s.svc.Dashboard.Evaluations(ctx, "", "", 100)
+	if err != nil {
+		return err
+	}
+	for _, e := range others.Items {
+		if e.Evaluation.ID != o.Evaluation.ID {
+			d.Candidates = append(d.Candidates, e.Evaluation.Name)
+		}
+	}
+	s.render(w, r, http.StatusOK, "evaluation", sess, o.Evaluation.Name, d)
+	return nil
+}
+
+func (s *Server) deleteEvaluation(w http.ResponseWriter, r *http.Request, _ *app.Session) error {
+	if err := s.svc.Evaluations.Delete(r.Context(), r.PathValue("eval")); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+	return nil
+}
+
+// --- responses ---
+
+type responseRow struct {
+	R              domain.Response
+	Prompt, Output string
+}
+
+type responsesData struct {
+	Evaluation                         domain.Evaluation
+	Models                             []string
+	Model, Scorer, Passed, Min, Max, Q string
+	Rows                               []responseRow
+	PrevQuery, NextQuery, FirstQuery   string
+	Filtered                           bool
+}
+
+func excerpt(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	rs := []rune(s)
+	return string(rs[:n]) + "…"
+}
+
+func (s *Server) responses(w http.ResponseWriter, r *http.Request, sess *app.Session) error {
+	ctx, ref := r.Context(), r.PathValue("eval")
+	f := newForm(r)
+	in := app.ResponseSearchInput{Model: f.optStr("model"), Scorer: f.optStr("scorer"), Text: f.optStr("q"),
+		Passed: f.optBool("passed"), Min: f.optFloat("min"), Max: f.optFloat("max"),
+		After: f.str("after"), Before: f.str("before"), Limit: f.intIn("limit", app.DashboardPageSize, 1, 200)}
+	if err := f.done(); err != nil {
+		return err
+	}
+	page, err := s.svc.Dashboard.SearchResponses(ctx, ref, in)
+	if err != nil {
+		return err
+	}
+	models, err := s.svc.Dashboard.Models(ctx, ref, 200)
+	if err != nil {
+		return err
+	}
+	d := responsesData{Evaluation: page.Evaluation, Models: models, Model: f.str("model"), Scorer: f.str("scorer"),
+		Passed: fmtBoolParam(in.Passed), Min: fmtFloatParam(in.Min), Max: fmtFloatParam(in.Max), Q: f.str("q")}
+	d.Filtered = d.Model != "" || d.Scorer != "" || d.Q != "" || d.Passed != "" || d.Min != "" || d.Max != ""
+	filters := []string{"model", d.Model, "scorer", d.Scorer, "passed", d.Passed, "min", d.Min, "max", d.Max, "q", d.Q}
+	if page.Prev != "" {
+		d.PrevQuery = query(append(filters, "before", page.Prev)...)
+	}
+	if page.Next != "" {
+		d.NextQuery = query(append(filters, "after", page.Next)...)
+	}
+	if in.After != "" || in.Before != "" {
+		d.FirstQuery = query(filters...)
+		if d.FirstQuery == "" {
+			d.FirstQuery = "?"
+		}
+	}
+	for _, x := range page.Items {
+		d.Rows = append(d.Rows, responseRow{R: x, Prompt: excerpt(x.Prompt, 140), Output: excerpt(x.Text, 220)})
+	}
+	s.render(w, r, http.StatusOK, "responses", sess, "Responses · "+page.Evaluation.Name, d)
+	return nil
+}
+
+type scoreRow struct {
+	S       domain.Score
+	Details string
+}
+
+type responseData struct {
+	Evaluation domain.Evaluation
+	R          domain.Response
+	Output     []Segment
+	Marked     bool
+	Scores     []scoreRow
+	Metadata   string
+}
+
+func (s *Server) response(w http.ResponseWriter, r *http.Request, sess *app.Session) error {
+	ctx, ref := r.Context(), r.PathValue("eval")
+	e, err := s.svc.Evaluations.Get(ctx, ref)
+	if err != nil {
+		return err
+	}
+	x, err := s.svc.Responses.Get(ctx, ref, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	spans := spansOf(x.Text, x.Scores)
+	d := responseData{Evaluation: e, R: x, Output: segments(x.Text, spans), Marked: len(spans) > 0}
+	for _, sc := range x.Scores {
+		d.Scores = append(d.Scores, scoreRow{S: sc, Details: indentJSON(sc.Details)})
+	}
+	if len(x.Metadata) > 0 {
+		d.Metadata = indentJSON(x.Metadata)
+	}
+	s.render(w, r, http.StatusOK, "response", sess, "Response · "+e.Name, d)
+	return nil
+}
+
+func indentJSON(v any) string {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+// --- diff ---
+
+type promptDiff struct {
+	C           app.PromptChange
+	Prompt      string
+	BaseText    []Segment
+	CandText    []Segment
+	Diffed      bool
+	BaseID      string
+	CandidateID string
+}
+
+type diffData struct {
+	Base       domain.Evaluation
+	Candidate  string
+	Candidates []string
+	Report     *app.DiffView
+	Scorer     string
+	Better     string
+	Prompts    []promptDiff
+}
+
+func (s *Server) diff(w http.ResponseWriter, r *http.Request, sess *app.Session) error {
+	ctx, ref := r.Context(), r.PathValue("eval")
+	f := newForm(r)
+	d := diffData{Candidate: f.str("candidate"), Scorer: f.str("scorer")}
+	rounds := f.intIn("bootstrap", app.DefaultBootstrapRounds, 0, app.MaxBootstrapRounds)
+	if err := f.done(); err != nil {
+		return err
+	}
+	base, err := s.svc.Evaluations.Get(ctx, ref)
+	if err != nil {
+		return err
+	}
+	d.Base = base
+	others, err := s.svc.Dashboard.Evaluations(ctx, "", "", 100)
+	if err != nil {
+		return err
+	}
+	for _, e := range others.Items {
+		if e.Evaluation.ID != base.ID {
+			d.Candidates = append(d.Candidates, e.Evaluation.Name)
+		}
+	}
+	if d.Candidate == "" {
+		s.render(w, r, http.StatusOK, "diff", sess, "Diff · "+base.Name, d)
+		return nil
+	}
+	rep, err := s.svc.Diffs.Diff(ctx, ref, d.Candidate, app.DiffInput{Rounds: &rounds, Seed: 1})
+	if err != nil {
+		return err
+	}
+	v := rep.View()
+	d.Report = &v
+	// The prompts shown: the requested scorer's, else the first regression's, else
+	// the first scorer with a direction.
+	var pick *app.ScorerDiff
+	for i := range rep.Scorers {
+		sc := &rep.Scorers[i]
+		switch {
+		case d.Scorer != "" && sc.Scorer == d.Scorer:
+			pick = sc
+		case d.Scorer == "" && pick == nil && slices.Contains(rep.Regressions, sc.Scorer):
+			pick = sc
+		}
+	}
+	if d.Scorer != "" && pick == nil {
+		return domain.Invalid("scorer", "%q is not a scorer of these evaluations", d.Scorer)
+	}
+	for i := range rep.Scorers {
+		if pick == nil && rep.Scorers[i].Better != scoring.NoDirection {
+			pick = &rep.Scorers[i]
+		}
+	}
+	if pick != nil {
+		d.Scorer, d.Better = pick.Scorer, string(pick.Better)
+		changes, err := s.svc.Dashboard.RegressedPrompts(ctx, ref, d.Candidate, pick.Scorer, pick.Better, 5)
+		if err != nil {
+			return err
+		}
+		for _, c := range changes {
+			pd := promptDiff{C: c}
+			var a, b string
+			if c.BaseResponse != nil {
+				a, pd.Prompt, pd.BaseID = c.BaseResponse.Text, c.BaseResponse.Prompt, c.BaseResponse.ID.String()
+			}
+			if c.CandidateResponse != nil {
+				b, pd.CandidateID = c.CandidateResponse.Text, c.CandidateResponse.ID.String()
+				if pd.Prompt == "" {
+					pd.Prompt = c.CandidateResponse.Prompt
+				}
+			}
+			pd.BaseText, pd.CandText, pd.Diffed = wordDiff(a, b)
+			d.Prompts = append(d.Prompts, pd)
+		}
+	}
+	s.render(w, r, http.StatusOK, "diff", sess, "Diff · "+base.Name+" → "+d.Candidate, d)
+	return nil
+}
+
+// --- preferences ---
+
+type preferencesData struct {
+	Evaluation       domain.Evaluation
+	Kind, Baseline   string
+	Models           []string
+	BT               app.LeaderboardView
+	WinRates         map[string]app.RatingView
+	BaselineBattles  int
+	Plot             IntervalChart
+	WinMap, CountMap Heatmap
+	Agreement        app.AgreementView
+	Kappa            KappaMatrix
+	Empty            bool
+}
+
+func (s *Server) preferences(w http.ResponseWriter, r *http.Request, sess *app.Session) error {
+	ctx, ref := r.Context(), r.PathValue("eval")
+	f := newForm(r)
+	d := preferencesData{Kind: f.str("kind"), Baseline: f.str("baseline")}
+	rounds := f.intIn("bootstrap", app.DefaultLeaderboardRounds, 0, 1000)
+	if err := f.done(); err != nil {
+		return err
+	}
+	e, err := s.svc.Evaluations.Get(ctx, ref)
+	if err != nil {
+		return err
+	}
+	d.Evaluation = e
+	bt, err := s.svc.Preferences.Leaderboard(ctx, ref, app.LeaderboardInput{Method: app.MethodBT, Rounds: &rounds, Seed: 1, AnnotatorKind: d.Kind})
+	if err != nil {
+		return err
+	}
+	d.BT = bt
+	if len(bt.Ratings) == 0 {
+		d.Empty = true
+		s.render(w, r, http.StatusOK, "preferences", sess, "Preferences · "+e.Name, d)
+		return nil
+	}
+	var order []string
+	for _, rt := range bt.Ratings {
+		order = append(order, rt.Model)
+		d.Models = append(d.Models, rt.Model)
+	}
+	slices.Sort(d.Models)
+	if d.Baseline == "" {
+		// The default baseline: the model with the most battles (in AlpacaEval's
+		// files, the reference every other model was compared with).
+		most := bt.Ratings[0]
+		for _, rt := range bt.Ratings {
+			if rt.Battles > most.Battles {
+				most = rt
+			}
+		}
+		d.Baseline = most.Model
+	} else if !slices.Contains(d.Models, d.Baseline) {
+		return domain.Invalid("baseline", "%q has no comparisons in this evaluation", d.Baseline)
+	}
+	wr, err := s.svc.Preferences.Leaderboard(ctx, ref, app.LeaderboardInput{Method: app.MethodWinRate, Baseline: d.Baseline, AnnotatorKind: d.Kind})
+	if err != nil {
+		return err
+	}
+	d.WinRates = map[string]app.RatingView{}
+	for _, rt := range wr.Ratings {
+		d.WinRates[rt.Model] = rt
+	}
+	d.Plot = intervalChart(bt.Ratings)
+	m, err := s.svc.Dashboard.PairMatrix(ctx, ref, d.Kind)
+	if err != nil {
+		return err
+	}
+	d.WinMap, d.CountMap = heatmaps(m, order)
+	ag, err := s.svc.Preferences.Agreement(ctx, ref, d.Kind)
+	if err != nil {
+		return err
+	}
+	d.Agreement, d.Kappa = ag, kappaMatrix(ag.CohenKappa)
+	s.render(w, r, http.StatusOK, "preferences", sess, "Preferences · "+e.Name, d)
+	return nil
+}
+
+// --- comparisons ---
+
+type comparisonRow struct {
+	C        domain.Comparison
+	Winner   string
+	Prompt   string
+	A, B     string
+	AID, BID string
+}
+
+type comparisonsData struct {
+	Evaluation             domain.Evaluation
+	Annotator, Model, Kind string
+	Rows                   []comparisonRow
+	NextQuery, FirstQuery  string
+}
+
+func (s *Server) comparisons(w http.ResponseWriter, r *http.Request, sess *app.Session) error {
+	ctx, ref := r.Context(), r.PathValue("eval")
+	f := newForm(r)
+	d := comparisonsData{Annotator: f.str("annotator"), Model: f.str("model"), Kind: f.str("kind")}
+	cursor := f.str("cursor")
+	if err := f.done(); err != nil {
+		return err
+	}
+	e, err := s.svc.Evaluations.Get(ctx, ref)
+	if err != nil {
+		return err
+	}
+	d.Evaluation = e
+	page, err := s.svc.Comparisons.List(ctx, ref, app.ListComparisonsInput{Annotator: f.optStr("annotator"), Model: f.optStr("model"),
+		AnnotatorKind: f.optStr("kind"), Cursor: cursor, Limit: 10})
+	if err != nil {
+		return err
+	}
+	filters := []string{"annotator", d.Annotator, "model", d.Model, "kind", d.Kind}
+	if page.Next != "" {
+		d.NextQuery = query(append(filters, "cursor", page.Next)...)
+	}
+	if cursor != "" {
+		if d.FirstQuery = query(filters...); d.FirstQuery == "" {
+			d.FirstQuery = "?"
+		}
+	}
+	for _, c := range page.Items {
+		row := comparisonRow{C: c, Winner: string(c.Winner()), AID: c.ResponseA.String(), BID: c.ResponseB.String()}
+		a, err := s.svc.Responses.Get(ctx, ref, row.AID)
+		if err != nil {
+			return err
+		}
+		b, err := s.svc.Responses.Get(ctx, ref, row.BID)
+		if err != nil {
+			return err
+		}
+		row.Prompt, row.A, row.B = a.Prompt, a.Text, b.Text
+		d.Rows = append(d.Rows, row)
+	}
+	s.render(w, r, http.StatusOK, "comparisons", sess, "Comparisons · "+e.Name, d)
+	return nil
+}
+
+// --- API keys ---
+
+type keysData struct {
+	Keys    []domain.APIKey
+	Next    string
+	Created *createdKey
+	Now     time.Time
+}
+
+type createdKey struct {
+	Key    domain.APIKey
+	Secret string
+}
+
+func (s *Server) keysPage(w http.ResponseWriter, r *http.Request, sess *app.Session, cursor string, created *createdKey) error {
+	page, err := s.svc.Keys.List(r.Context(), cursor, 100)
+	if err != nil {
+		return err
+	}
+	d := keysData{Keys: page.Items, Next: page.Next, Created: created, Now: time.Now()}
+	status := http.StatusOK
+	if created != nil {
+		status = http.StatusCreated
+	}
+	s.render(w, r, status, "keys", sess, "API keys", d)
+	return nil
+}
+
+func (s *Server) keys(w http.ResponseWriter, r *http.Request, sess *app.Session) error {
+	return s.keysPage(w, r, sess, newForm(r).str("cursor"), nil)
+}
+
+func (s *Server) createKey(w http.ResponseWriter, r *http.Request, sess *app.Session) error {
+	f := newForm(r)
+	in := app.KeyInput{Name: f.str("name"), Scopes: f.v["scope"]}
+	if days := f.intIn("expires_days", 0, 0, 3650); days > 0 {
+		t := time.Now().Add(time.Duration(days) * 24 * time.Hour)
+		in.ExpiresAt = &t
+	}
+	if err := f.done(); err != nil {
+		return err
+	}
+	secret, key, err := s.svc.Keys.Create(r.Context(), in)
+	if err != nil {
+		return err
+	}
+	return s.keysPage(w, r, sess, "", &createdKey{Key: key, Secret: secret})
+}
+
+func (s *Server) revokeKey(w http.ResponseWriter, r *http.Request, _ *app.Session) error {
+	if _, err := s.svc.Keys.Revoke(r.Context(), r.PathValue("id")); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/keys", http.StatusSeeOther)
+	return nil
+}
