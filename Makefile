@@ -15,7 +15,7 @@ BENCH_FLAGS ?=
 # Where the real data for checks lives (never committed).
 DATA        ?= ../shared/data
 
-.PHONY: all build run test test-short lint fmt vet generate check-generated migrate bench fuzz check-data clean
+.PHONY: all build run test test-short lint fmt vet generate check-generated migrate bench fuzz check-data vendor-web clean
 
 all: build
 
@@ -71,6 +71,16 @@ fuzz:
 ## make test runs a quick subset of them when the data is there)
 check-data:
 	$(GO) test -count=1 -v -run RealData ./cmd/rlhf-eval -args -data $(abspath $(DATA)) -data-all
+
+## vendor-web: refresh the dashboard's vendored htmx from npm (HTMX_VERSION=2 takes the newest
+## 2.x); only this target needs npm, go build and CI never do
+HTMX_VERSION ?= 2.0.11
+vendor-web:
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	(cd "$$tmp" && npm pack --silent htmx.org@$(HTMX_VERSION) >/dev/null && tar xzf htmx.org-*.tgz); \
+	cp "$$tmp/package/dist/htmx.min.js" internal/adapters/web/static/htmx.min.js; \
+	cp "$$tmp/package/LICENSE" internal/adapters/web/static/htmx.LICENSE; \
+	grep -o 'version:"[^"]*"' internal/adapters/web/static/htmx.min.js
 
 clean:
 	rm -rf bin
