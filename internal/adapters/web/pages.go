@@ -31,8 +31,7 @@ func (s *Server) routes() {
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		files.ServeHTTP(w, r)
 	}))
-	read, write, admin := domain.ScopeRead, domain.ScopeWrite, domain.ScopeAdmin
-	_ = write
+	read, admin := domain.ScopeRead, domain.ScopeAdmin
 	m.HandleFunc("GET /signin", s.signInPage)
 	m.HandleFunc("POST /signin", s.signIn)
 	m.HandleFunc("POST /signout", s.page(read, s.signOut))
@@ -351,7 +350,7 @@ func (s *Server) responses(w http.ResponseWriter, r *http.Request, sess *app.Ses
 	d := responsesData{Evaluation: page.Evaluation, Models: models, Model: f.str("model"), Scorer: f.str("scorer"),
 		Passed: fmtBoolParam(in.Passed), Min: fmtFloatParam(in.Min), Max: fmtFloatParam(in.Max), Q: f.str("q")}
 	d.Filtered = d.Model != "" || d.Scorer != "" || d.Q != "" || d.Passed != "" || d.Min != "" || d.Max != ""
-	filters := []string{"model", d.Model, "scorer", d.Scorer, "passed", d.Passed, "min", d.Min, "max", d.Max, "q", d.Q}
+	filters := []string{"model", d.Model, "scorer", d.Scorer, "passed", d.Passed, "min", d.Min, "max", d.Max, "q", d.Q, "limit", f.str("limit")}
 	if page.Prev != "" {
 		d.PrevQuery = query(append(filters, "before", page.Prev)...)
 	}
