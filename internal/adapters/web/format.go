@@ -27,6 +27,7 @@ var funcs = template.FuncMap{
 	"has":     hasScope,
 	"winner":  func(c domain.Comparison) string { return string(c.Winner()) },
 	"join":    strings.Join,
+	"fixed":   formatFixed,
 	"add2":    func(a, b float64) float64 { return a + b },
 	"sub2":    func(a, b float64) float64 { return a - b },
 	"list":    func(xs ...string) []string { return xs },
@@ -55,6 +56,11 @@ func derefAny(v any) any {
 	switch p := v.(type) {
 	case *bool:
 		return p != nil && *p
+	case *string:
+		if p == nil {
+			return ""
+		}
+		return *p
 	case *int:
 		if p == nil {
 			return 0
@@ -160,4 +166,17 @@ func fmtBoolParam(v *bool) string {
 		return ""
 	}
 	return fmt.Sprint(*v)
+}
+
+// formatFixed prints a number (or a pointer to one) with a fixed number of decimals.
+func formatFixed(v any, decimals int) string {
+	switch x := v.(type) {
+	case float64:
+		return strconv.FormatFloat(x, 'f', decimals, 64)
+	case *float64:
+		if x != nil {
+			return strconv.FormatFloat(*x, 'f', decimals, 64)
+		}
+	}
+	return "–"
 }

@@ -115,31 +115,64 @@ func wordDiff(a, b string) (sa, sb []Segment, ok bool) {
 			}
 		}
 	}
-	push := func(out []Segment, text, mark string) []Segment {
-		if mark != "" && isSpace(text) {
-			mark = ""
-		}
-		if k := len(out) - 1; k >= 0 && out[k].Mark == mark {
-			out[k].Text += text
-			return out
-		}
-		return append(out, Segment{Text: text, Mark: mark})
-	}
+	var ba, bb segmentBuilder
 	i, j := 0, 0
 	for i < n || j < m {
 		switch {
 		case i < n && j < m && ta[i] == tb[j]:
-			sa, sb = push(sa, ta[i], ""), push(sb, tb[j], "")
+			ba.add(ta[i], "")
+			bb.add(tb[j], "")
 			i, j = i+1, j+1
 		case j == m || (i < n && lcs[(i+1)*w+j] >= lcs[i*w+j+1]):
-			sa = push(sa, ta[i], "del")
+			ba.add(ta[i], "del")
 			i++
 		default:
-			sb = push(sb, tb[j], "ins")
+			bb.add(tb[j], "ins")
 			j++
 		}
 	}
-	return sa, sb, true
+	return ba.done(), bb.done(), true
+}
+
+// segmentBuilder joins tokens into segments. Whitespace takes the mark of the
+// words on both sides when they share it, so a changed phrase is one mark.
+type segmentBuilder struct {
+	out   []Segment
+	space string // whitespace not yet placed
+}
+
+func (b *segmentBuilder) add(text, mark string) {
+	if isSpace(text) {
+		b.space += text
+		return
+	}
+	k := len(b.out) - 1
+	switch {
+	case k >= 0 && b.out[k].Mark == mark:
+		b.out[k].Text += b.space + text
+	case mark == "":
+		b.out = append(b.out, Segment{Text: b.space + text})
+	case k >= 0 && b.out[k].Mark == "":
+		b.out[k].Text += b.space
+		b.out = append(b.out, Segment{Text: text, Mark: mark})
+	default:
+		if b.space != "" {
+			b.out = append(b.out, Segment{Text: b.space})
+		}
+		b.out = append(b.out, Segment{Text: text, Mark: mark})
+	}
+	b.space = ""
+}
+
+func (b *segmentBuilder) done() []Segment {
+	if b.space != "" {
+		if k := len(b.out) - 1; k >= 0 && b.out[k].Mark == "" {
+			b.out[k].Text += b.space
+		} else {
+			b.out = append(b.out, Segment{Text: b.space})
+		}
+	}
+	return b.out
 }
 
 func isSpace(s string) bool {

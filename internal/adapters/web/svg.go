@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"math"
+	"unicode/utf8"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/app"
 	"github.com/rlhf-eval/rlhf-eval/internal/domain/ranking"
@@ -74,7 +75,13 @@ type IntervalChart struct {
 }
 
 func intervalChart(rs []app.RatingView) IntervalChart {
-	const rowH, left, right, top = 24.0, 190.0, 700.0, 10.0
+	const rowH, top = 24.0, 10.0
+	longest := 0
+	for _, r := range rs {
+		longest = max(longest, utf8.RuneCountInString(r.Model))
+	}
+	left := 7*float64(min(longest, 40)) + 16
+	right := left + 520
 	c := IntervalChart{W: right + 20, Left: left, Right: right}
 	if len(rs) == 0 {
 		return c
@@ -91,7 +98,7 @@ func intervalChart(rs []app.RatingView) IntervalChart {
 	x := func(v float64) float64 { return left + (right-left)*(v-lo)/(hi-lo) }
 	for i, r := range rs {
 		c.Rows = append(c.Rows, IntervalRow{Model: r.Model, Y: top + rowH*float64(i) + rowH/2, X: x(r.Rating), X1: x(r.CILow), X2: x(r.CIHigh),
-			Rating: formatNum(r.Rating), Lo: formatNum(r.CILow), Hi: formatNum(r.CIHigh)})
+			Rating: fmt.Sprintf("%.0f", r.Rating), Lo: fmt.Sprintf("%.0f", r.CILow), Hi: fmt.Sprintf("%.0f", r.CIHigh)})
 	}
 	c.AxisY = top + rowH*float64(len(rs)) + 4
 	c.H = c.AxisY + 22
@@ -160,13 +167,21 @@ func heatmaps(m ranking.PairwiseWinRates, order []string) (win, count Heatmap) {
 			maxCount = max(maxCount, m.Count[index[a]][index[b]])
 		}
 	}
-	const cell, left, top = 34.0, 170.0, 130.0
+	// Room for the labels: row labels at the left, column labels slanted at 50°
+	// above, about 6.5 px a character at 11 px.
+	longest := 0
+	for _, name := range models {
+		longest = max(longest, utf8.RuneCountInString(name))
+	}
+	const cell = 34.0
+	labelLen := 6.5 * float64(min(longest, 40))
+	left, top := labelLen+14, labelLen*0.77+14
 	k := float64(len(models))
 	for _, h := range []*Heatmap{&win, &count} {
-		h.W, h.H = left+cell*k+10, top+cell*k+10
+		h.W, h.H = left+cell*k+labelLen*0.64+10, top+cell*k+10
 		for i, name := range models {
 			h.RowLabels = append(h.RowLabels, Label{X: left - 6, Y: top + cell*float64(i) + cell/2 + 4, Text: name})
-			h.ColLabels = append(h.ColLabels, Label{X: left + cell*float64(i) + cell/2 + 4, Y: top - 6, Text: name})
+			h.ColLabels = append(h.ColLabels, Label{X: left + cell*float64(i) + cell/2, Y: top - 6, Text: name})
 		}
 	}
 	for i, a := range models {
