@@ -395,8 +395,12 @@ func TestDashboard(t *testing.T) {
 		t.Errorf("the session cookie is readable from scripts: %q", cookies)
 	}
 
-	// Evaluations: the list and its search.
+	// Evaluations: the list and its search; each row's counts load after it.
 	b.open("/", "#evaluations")
+	b.do("counts", until(`!document.querySelector("#evaluations tr[aria-busy]")`))
+	if got := b.text("#evaluations"); !strings.Contains(got, "108") {
+		t.Errorf("evaluation list lacks the arena's 108 comparisons: %q", got)
+	}
 	for _, name := range []string{"dash-v1", "dash-v2", "dash-arena"} {
 		if !strings.Contains(b.text("#evaluations"), name) {
 			t.Errorf("evaluations list lacks %s", name)
@@ -414,11 +418,11 @@ func TestDashboard(t *testing.T) {
 	b.clean("evaluations")
 
 	// One evaluation: scorer cards with histograms, a sortable per-model table.
-	b.open("/evaluations/dash-v2", ".cards")
+	b.open("/evaluations/dash-v2", "#activity")
 	if n := eval[int](b, `document.querySelectorAll(".card svg.hist rect").length`); n == 0 {
 		t.Error("the evaluation page draws no histogram bars")
 	}
-	if got := b.text(".facts"); !strings.Contains(got, "33") {
+	if got := b.text("#activity"); !strings.Contains(got, "33") {
 		t.Errorf("facts = %q, want 33 responses", got)
 	}
 	b.shot("evaluation")
@@ -501,6 +505,7 @@ func TestDashboard(t *testing.T) {
 	b.open("/evaluations/dash-v2/responses?q=Here+it+is", "#responses")
 	checkInert(b, "responses list")
 	b.open("/", "#evaluations")
+	b.do("counts", until(`!document.querySelector("#evaluations tr[aria-busy]")`))
 	checkInert(b, "evaluations list")
 	if !strings.Contains(b.text("#evaluations"), xssHandler) {
 		t.Error("the hostile description is not shown literally")
@@ -537,6 +542,7 @@ func TestDashboard(t *testing.T) {
 
 	// Preferences: leaderboard, interval plot, heatmaps, agreement.
 	b.open("/evaluations/dash-arena/preferences", "#leaderboard")
+	b.do("heatmaps and agreement", chromedp.WaitVisible(chromedp.CSS("#heatmaps")), chromedp.WaitVisible(chromedp.CSS("#agreement")))
 	order := eval[[]string](b, `[...document.querySelectorAll("#leaderboard tbody tr td:nth-child(2)")].map(td => td.textContent.trim())`)
 	if strings.Join(order, ",") != "alpha,beta,gamma" {
 		t.Errorf("leaderboard order = %v, want alpha, beta, gamma", order)
@@ -591,6 +597,7 @@ func TestDashboard(t *testing.T) {
 
 	if withAlpaca {
 		b.open("/evaluations/alpaca/preferences", "#leaderboard")
+		b.do("alpaca heatmaps", chromedp.WaitVisible(chromedp.CSS("#heatmaps")), chromedp.WaitVisible(chromedp.CSS("#agreement")))
 		b.shot("preferences")
 		b.clean("alpaca preferences")
 	}

@@ -48,18 +48,13 @@ WITH RECURSIVE m (model) AS (
 SELECT model::text FROM m WHERE model IS NOT NULL LIMIT @lim;
 
 -- name: SearchResponsesForward :many
--- A keyset page of response ids in id order after a position. Every filter is
--- optional; text is an ILIKE pattern over the prompt and the response.
+-- A keyset page of response ids in id order after a position, with no scorer
+-- chosen. Every filter is optional; pattern is an ILIKE pattern over the prompt
+-- and the response.
 SELECT r.id FROM responses r
 WHERE r.evaluation_id = @evaluation_id
   AND (sqlc.narg(model)::text IS NULL OR r.model = sqlc.narg(model))
   AND (sqlc.narg(pattern)::text IS NULL OR r.prompt ILIKE sqlc.narg(pattern) OR r.response ILIKE sqlc.narg(pattern))
-  AND (sqlc.narg(scorer)::text IS NULL OR EXISTS (
-        SELECT 1 FROM scores s
-        WHERE s.evaluation_id = r.evaluation_id AND s.response_id = r.id AND s.scorer = sqlc.narg(scorer)
-          AND (sqlc.narg(passed)::boolean IS NULL OR s.passed = sqlc.narg(passed))
-          AND (sqlc.narg(min_value)::float8 IS NULL OR s.value >= sqlc.narg(min_value))
-          AND (sqlc.narg(max_value)::float8 IS NULL OR s.value <= sqlc.narg(max_value))))
   AND (sqlc.narg(after)::uuid IS NULL OR r.id > sqlc.narg(after))
 ORDER BY r.id
 LIMIT @lim;
@@ -70,12 +65,35 @@ SELECT r.id FROM responses r
 WHERE r.evaluation_id = @evaluation_id
   AND (sqlc.narg(model)::text IS NULL OR r.model = sqlc.narg(model))
   AND (sqlc.narg(pattern)::text IS NULL OR r.prompt ILIKE sqlc.narg(pattern) OR r.response ILIKE sqlc.narg(pattern))
-  AND (sqlc.narg(scorer)::text IS NULL OR EXISTS (
-        SELECT 1 FROM scores s
-        WHERE s.evaluation_id = r.evaluation_id AND s.response_id = r.id AND s.scorer = sqlc.narg(scorer)
-          AND (sqlc.narg(passed)::boolean IS NULL OR s.passed = sqlc.narg(passed))
-          AND (sqlc.narg(min_value)::float8 IS NULL OR s.value >= sqlc.narg(min_value))
-          AND (sqlc.narg(max_value)::float8 IS NULL OR s.value <= sqlc.narg(max_value))))
   AND r.id < @before
 ORDER BY r.id DESC
+LIMIT @lim;
+
+-- name: SearchScoredResponsesForward :many
+-- SearchResponsesForward when a scorer is chosen: it walks that scorer's scores
+-- in response order (by scores_scorer_idx when passed is given), so a filter on
+-- the scores does not read every response.
+SELECT s.response_id FROM scores s
+JOIN responses r ON r.evaluation_id = s.evaluation_id AND r.id = s.response_id
+WHERE s.evaluation_id = @evaluation_id AND s.scorer = @scorer
+  AND (sqlc.narg(passed)::boolean IS NULL OR s.passed = sqlc.narg(passed))
+  AND (sqlc.narg(min_value)::float8 IS NULL OR s.value >= sqlc.narg(min_value))
+  AND (sqlc.narg(max_value)::float8 IS NULL OR s.value <= sqlc.narg(max_value))
+  AND (sqlc.narg(model)::text IS NULL OR r.model = sqlc.narg(model))
+  AND (sqlc.narg(pattern)::text IS NULL OR r.prompt ILIKE sqlc.narg(pattern) OR r.response ILIKE sqlc.narg(pattern))
+  AND (sqlc.narg(after)::uuid IS NULL OR s.response_id > sqlc.narg(after))
+ORDER BY s.response_id
+LIMIT @lim;
+
+-- name: SearchScoredResponsesBackward :many
+SELECT s.response_id FROM scores s
+JOIN responses r ON r.evaluation_id = s.evaluation_id AND r.id = s.response_id
+WHERE s.evaluation_id = @evaluation_id AND s.scorer = @scorer
+  AND (sqlc.narg(passed)::boolean IS NULL OR s.passed = sqlc.narg(passed))
+  AND (sqlc.narg(min_value)::float8 IS NULL OR s.value >= sqlc.narg(min_value))
+  AND (sqlc.narg(max_value)::float8 IS NULL OR s.value <= sqlc.narg(max_value))
+  AND (sqlc.narg(model)::text IS NULL OR r.model = sqlc.narg(model))
+  AND (sqlc.narg(pattern)::text IS NULL OR r.prompt ILIKE sqlc.narg(pattern) OR r.response ILIKE sqlc.narg(pattern))
+  AND s.response_id < @before
+ORDER BY s.response_id DESC
 LIMIT @lim;

@@ -181,13 +181,6 @@ type EvaluationOverview struct {
 	LastActivity time.Time
 }
 
-// EvaluationOverviewPage is a page of evaluations in name order; Next is the name
-// to continue after, empty on the last page.
-type EvaluationOverviewPage struct {
-	Items []EvaluationOverview
-	Next  string
-}
-
 // likePattern turns search text into a case-insensitive LIKE pattern matching it
 // anywhere, with LIKE's own wildcards escaped.
 func likePattern(text string) string {
@@ -206,9 +199,11 @@ func checkSearch(field, s string) error {
 }
 
 // Evaluations lists evaluations whose name or description contains search, a page
-// at a time in name order, each with its activity.
-func (u *Dashboard) Evaluations(ctx context.Context, search, after string, limit int) (EvaluationOverviewPage, error) {
-	var page EvaluationOverviewPage
+// at a time in name order; Next is the name to continue after. Their activity
+// comes from Overview, one evaluation at a time: counting a large evaluation's
+// rows takes a while, and a list should not wait for all of them.
+func (u *Dashboard) Evaluations(ctx context.Context, search, after string, limit int) (domain.Page[domain.Evaluation], error) {
+	var page domain.Page[domain.Evaluation]
 	if err := errors.Join(checkSearch("q", search), checkSearch("after", after)); err != nil {
 		return page, err
 	}
@@ -228,13 +223,7 @@ func (u *Dashboard) Evaluations(ctx context.Context, search, after string, limit
 		es = es[:limit]
 		page.Next = es[limit-1].Name
 	}
-	for _, e := range es {
-		o, err := u.overview(ctx, e)
-		if err != nil {
-			return page, err
-		}
-		page.Items = append(page.Items, o)
-	}
+	page.Items = es
 	return page, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/adapters/postgres/internal/dbsqlc"
@@ -98,27 +99,34 @@ func (w *WebStore) EvaluationModels(ctx context.Context, evaluationID domain.ID,
 	return ms, translate(err)
 }
 
-// SearchResponseIDs returns a keyset page of response ids.
+// SearchResponseIDs returns a keyset page of response ids. With a scorer it walks
+// that scorer's scores; otherwise the responses.
 func (w *WebStore) SearchResponseIDs(ctx context.Context, q ports.ResponseSearch) ([]domain.ID, error) {
-	var ids []domain.ID
-	if q.Before != nil {
-		rows, err := w.q.SearchResponsesBackward(ctx, dbsqlc.SearchResponsesBackwardParams{
-			EvaluationID: pgID(q.EvaluationID), Model: q.Model, Pattern: q.Pattern, Scorer: q.Scorer, Passed: q.Passed,
-			MinValue: q.Min, MaxValue: q.Max, Before: pgID(*q.Before), Lim: int32(q.Limit),
+	var rows []pgtype.UUID
+	var err error
+	ev, lim := pgID(q.EvaluationID), int32(q.Limit)
+	switch {
+	case q.Scorer != nil && q.Before != nil:
+		rows, err = w.q.SearchScoredResponsesBackward(ctx, dbsqlc.SearchScoredResponsesBackwardParams{
+			EvaluationID: ev, Scorer: *q.Scorer, Passed: q.Passed, MinValue: q.Min, MaxValue: q.Max,
+			Model: q.Model, Pattern: q.Pattern, Before: pgID(*q.Before), Lim: lim,
 		})
-		if err != nil {
-			return nil, translate(err)
-		}
-		ids = fromPgIDs(rows)
-	} else {
-		rows, err := w.q.SearchResponsesForward(ctx, dbsqlc.SearchResponsesForwardParams{
-			EvaluationID: pgID(q.EvaluationID), Model: q.Model, Pattern: q.Pattern, Scorer: q.Scorer, Passed: q.Passed,
-			MinValue: q.Min, MaxValue: q.Max, After: optID(q.After), Lim: int32(q.Limit),
+	case q.Scorer != nil:
+		rows, err = w.q.SearchScoredResponsesForward(ctx, dbsqlc.SearchScoredResponsesForwardParams{
+			EvaluationID: ev, Scorer: *q.Scorer, Passed: q.Passed, MinValue: q.Min, MaxValue: q.Max,
+			Model: q.Model, Pattern: q.Pattern, After: optID(q.After), Lim: lim,
 		})
-		if err != nil {
-			return nil, translate(err)
-		}
-		ids = fromPgIDs(rows)
+	case q.Before != nil:
+		rows, err = w.q.SearchResponsesBackward(ctx, dbsqlc.SearchResponsesBackwardParams{
+			EvaluationID: ev, Model: q.Model, Pattern: q.Pattern, Before: pgID(*q.Before), Lim: lim,
+		})
+	default:
+		rows, err = w.q.SearchResponsesForward(ctx, dbsqlc.SearchResponsesForwardParams{
+			EvaluationID: ev, Model: q.Model, Pattern: q.Pattern, After: optID(q.After), Lim: lim,
+		})
 	}
-	return ids, nil
+	if err != nil {
+		return nil, translate(err)
+	}
+	return fromPgIDs(rows), nil
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -40,11 +41,14 @@ func (s *Server) routes() {
 		http.Redirect(w, r, "/"+query("q", r.URL.Query().Get("q")), http.StatusMovedPermanently)
 	})
 	m.HandleFunc("GET /evaluations/{eval}", s.page(read, s.evaluation))
+	m.HandleFunc("GET /evaluations/{eval}/activity", s.page(read, s.activity))
 	m.HandleFunc("POST /evaluations/{eval}/delete", s.page(admin, s.deleteEvaluation))
 	m.HandleFunc("GET /evaluations/{eval}/responses", s.page(read, s.responses))
 	m.HandleFunc("GET /evaluations/{eval}/responses/{id}", s.page(read, s.response))
 	m.HandleFunc("GET /evaluations/{eval}/diff", s.page(read, s.diff))
 	m.HandleFunc("GET /evaluations/{eval}/preferences", s.page(read, s.preferences))
+	m.HandleFunc("GET /evaluations/{eval}/preferences/heatmaps", s.page(read, s.heatmaps))
+	m.HandleFunc("GET /evaluations/{eval}/preferences/agreement", s.page(read, s.agreement))
 	m.HandleFunc("GET /evaluations/{eval}/comparisons", s.page(read, s.comparisons))
 	m.HandleFunc("GET /keys", s.page(admin, s.keys))
 	m.HandleFunc("POST /keys", s.page(admin, s.createKey))
@@ -177,7 +181,7 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request, _ *app.Session)
 
 type evaluationsData struct {
 	Q, After string
-	Page     app.EvaluationOverviewPage
+	Page     domain.Page[domain.Evaluation]
 }
 
 func (s *Server) evaluations(w http.ResponseWriter, r *http.Request, sess *app.Session) error {
@@ -198,7 +202,7 @@ type scorerPanel struct {
 }
 
 type evaluationData struct {
-	Overview   app.EvaluationOverview
+	Evaluation domain.Evaluation
 	Scorers    []scorerPanel
 	ByModel    []app.ScorerSummaryView
 	Sort, Dir  string
@@ -251,11 +255,11 @@ func (s *Server) evaluation(w http.ResponseWriter, r *http.Request, sess *app.Se
 	if err := f.done(); err != nil {
 		return err
 	}
-	o, err := s.svc.Dashboard.Overview(ctx, ref)
+	e, err := s.svc.Evaluations.Get(ctx, ref)
 	if err != nil {
 		return err
 	}
-	d.Overview = o
+	d.Evaluation = e
 	sum, err := s.svc.Summaries.Summary(ctx, ref, app.SummaryInput{})
 	if err != nil {
 		return err
@@ -284,17 +288,47 @@ func (s *Server) evaluation(w http.ResponseWriter, r *http.Request, sess *app.Se
 		}
 		return c
 	})
-	others, err := s.svc.Dashboard.Evaluations(ctx, "", "", 100)
+	if d.Candidates, err = s.candidates(ctx, e.ID); err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "evaluation", sess, e.Name, d)
+	return nil
+}
+
+// activity is an evaluation's counts, models and last activity, as a row of the
+// evaluation list (view=row) or the facts of the evaluation page (view=facts).
+// Pages load it after they show, since counting a large evaluation takes time.
+func (s *Server) activity(w http.ResponseWriter, r *http.Request, _ *app.Session) error {
+	view := newForm(r).str("view")
+	if view != "row" && view != "facts" {
+		return domain.Invalid("view", "must be row or facts; got %q", view)
+	}
+	o, err := s.svc.Dashboard.Overview(r.Context(), r.PathValue("eval"))
 	if err != nil {
 		return err
 	}
-	for _, e := range others.Items {
-		if e.Evaluation.ID != o.Evaluation.ID {
-			d.Candidates = append(d.Candidates, e.Evaluation.Name)
+	if view == "row" {
+		s.fragment(w, r, "evaluations", "row", o)
+	} else {
+		s.fragment(w, r, "evaluation", "facts", o)
+	}
+	return nil
+}
+
+// candidates names the evaluations a diff can compare with (the first 200 by
+// name).
+func (s *Server) candidates(ctx context.Context, except domain.ID) ([]string, error) {
+	page, err := s.svc.Evaluations.List(ctx, app.ListEvaluationsInput{Sort: "name", Limit: 200})
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range page.Items {
+		if e.ID != except {
+			out = append(out, e.Name)
 		}
 	}
-	s.render(w, r, http.StatusOK, "evaluation", sess, o.Evaluation.Name, d)
-	return nil
+	return out, nil
 }
 
 func (s *Server) deleteEvaluation(w http.ResponseWriter, r *http.Request, _ *app.Session) error {
@@ -449,14 +483,8 @@ func (s *Server) diff(w http.ResponseWriter, r *http.Request, sess *app.Session)
 		return err
 	}
 	d.Base = base
-	others, err := s.svc.Dashboard.Evaluations(ctx, "", "", 100)
-	if err != nil {
+	if d.Candidates, err = s.candidates(ctx, base.ID); err != nil {
 		return err
-	}
-	for _, e := range others.Items {
-		if e.Evaluation.ID != base.ID {
-			d.Candidates = append(d.Candidates, e.Evaluation.Name)
-		}
 	}
 	if d.Candidate == "" {
 		s.render(w, r, http.StatusOK, "diff", sess, "Diff · "+base.Name, d)
@@ -553,9 +581,7 @@ func (s *Server) preferences(w http.ResponseWriter, r *http.Request, sess *app.S
 		s.render(w, r, http.StatusOK, "preferences", sess, "Preferences · "+e.Name, d)
 		return nil
 	}
-	var order []string
 	for _, rt := range bt.Ratings {
-		order = append(order, rt.Model)
 		d.Models = append(d.Models, rt.Model)
 	}
 	slices.Sort(d.Models)
@@ -581,17 +607,40 @@ func (s *Server) preferences(w http.ResponseWriter, r *http.Request, sess *app.S
 		d.WinRates[rt.Model] = rt
 	}
 	d.Plot = intervalChart(bt.Ratings)
-	m, err := s.svc.Dashboard.PairMatrix(ctx, ref, d.Kind)
-	if err != nil {
-		return err
-	}
-	d.WinMap, d.CountMap = heatmaps(m, order)
-	ag, err := s.svc.Preferences.Agreement(ctx, ref, d.Kind)
-	if err != nil {
-		return err
-	}
-	d.Agreement, d.Kappa = ag, kappaMatrix(ag.CohenKappa)
 	s.render(w, r, http.StatusOK, "preferences", sess, "Preferences · "+e.Name, d)
+	return nil
+}
+
+type heatmapsData struct {
+	WinMap, CountMap Heatmap
+}
+
+// heatmaps draws the head-to-head matrices, models ordered by their mean win
+// rate against the others; the preferences page loads it after it shows.
+func (s *Server) heatmaps(w http.ResponseWriter, r *http.Request, _ *app.Session) error {
+	m, err := s.svc.Dashboard.PairMatrix(r.Context(), r.PathValue("eval"), newForm(r).str("kind"))
+	if err != nil {
+		return err
+	}
+	var d heatmapsData
+	d.WinMap, d.CountMap = heatmaps(m, byMeanWinRate(m))
+	s.fragment(w, r, "preferences", "heatmaps", d)
+	return nil
+}
+
+type agreementData struct {
+	Agreement app.AgreementView
+	Kappa     KappaMatrix
+}
+
+// agreement shows annotator agreement; the preferences page loads it after it
+// shows, since it reads every judgement.
+func (s *Server) agreement(w http.ResponseWriter, r *http.Request, _ *app.Session) error {
+	ag, err := s.svc.Preferences.Agreement(r.Context(), r.PathValue("eval"), newForm(r).str("kind"))
+	if err != nil {
+		return err
+	}
+	s.fragment(w, r, "preferences", "agreement", agreementData{Agreement: ag, Kappa: kappaMatrix(ag.CohenKappa)})
 	return nil
 }
 

@@ -1,8 +1,10 @@
 package web
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"unicode/utf8"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/app"
@@ -292,4 +294,26 @@ func kappaMatrix(cs []app.CohenView) KappaMatrix {
 		m.Rows[i][j], m.Rows[j][i] = cell, cell
 	}
 	return m
+}
+
+// byMeanWinRate orders models by their mean win rate against the models they
+// met, best first (ties by name).
+func byMeanWinRate(m ranking.PairwiseWinRates) []string {
+	mean := make(map[string]float64, len(m.Models))
+	for i, name := range m.Models {
+		var sum float64
+		var n int
+		for j := range m.Models {
+			if i != j && m.Count[i][j] > 0 {
+				sum += m.WinRate[i][j]
+				n++
+			}
+		}
+		if n > 0 {
+			mean[name] = sum / float64(n)
+		}
+	}
+	order := slices.Clone(m.Models)
+	slices.SortStableFunc(order, func(a, b string) int { return cmp.Compare(mean[b], mean[a]) })
+	return order
 }

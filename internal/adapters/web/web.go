@@ -44,7 +44,7 @@ type SessionService interface {
 
 // DashboardService answers the dashboard's own queries.
 type DashboardService interface {
-	Evaluations(ctx context.Context, search, after string, limit int) (app.EvaluationOverviewPage, error)
+	Evaluations(ctx context.Context, search, after string, limit int) (domain.Page[domain.Evaluation], error)
 	Overview(ctx context.Context, evalRef string) (app.EvaluationOverview, error)
 	Models(ctx context.Context, evalRef string, limit int) ([]string, error)
 	SearchResponses(ctx context.Context, evalRef string, in app.ResponseSearchInput) (app.ResponsePage, error)
@@ -53,10 +53,11 @@ type DashboardService interface {
 	RegressedPrompts(ctx context.Context, baseRef, candRef, scorer string, better scoring.Direction, n int) ([]app.PromptChange, error)
 }
 
-// EvaluationService reads and deletes evaluations.
+// EvaluationService reads, lists and deletes evaluations.
 type EvaluationService interface {
 	Get(ctx context.Context, ref string) (domain.Evaluation, error)
 	Delete(ctx context.Context, ref string) error
+	List(ctx context.Context, in app.ListEvaluationsInput) (domain.Page[domain.Evaluation], error)
 }
 
 // ResponseService reads responses.
@@ -361,6 +362,21 @@ type view struct {
 	Session *app.Session
 	Path    string
 	Data    any
+}
+
+// fragment renders one block of a page's templates, for htmx to swap into the
+// page that asked for it.
+func (s *Server) fragment(w http.ResponseWriter, r *http.Request, page, block string, data any) {
+	var buf strings.Builder
+	if err := s.pages[page].ExecuteTemplate(&buf, block, data); err != nil {
+		rid, _ := r.Context().Value(ridKey{}).(string)
+		s.log.Error("render fragment", "page", page, "block", block, "error", err.Error(), "request_id", rid)
+		http.Error(w, "internal error; request id "+rid, http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write([]byte(buf.String()))
 }
 
 // render executes a page into a buffer first, so a template error becomes a 500

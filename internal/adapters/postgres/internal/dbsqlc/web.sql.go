@@ -211,25 +211,15 @@ SELECT r.id FROM responses r
 WHERE r.evaluation_id = $1
   AND ($2::text IS NULL OR r.model = $2)
   AND ($3::text IS NULL OR r.prompt ILIKE $3 OR r.response ILIKE $3)
-  AND ($4::text IS NULL OR EXISTS (
-        SELECT 1 FROM scores s
-        WHERE s.evaluation_id = r.evaluation_id AND s.response_id = r.id AND s.scorer = $4
-          AND ($5::boolean IS NULL OR s.passed = $5)
-          AND ($6::float8 IS NULL OR s.value >= $6)
-          AND ($7::float8 IS NULL OR s.value <= $7)))
-  AND r.id < $8
+  AND r.id < $4
 ORDER BY r.id DESC
-LIMIT $9
+LIMIT $5
 `
 
 type SearchResponsesBackwardParams struct {
 	EvaluationID pgtype.UUID
 	Model        *string
 	Pattern      *string
-	Scorer       *string
-	Passed       *bool
-	MinValue     *float64
-	MaxValue     *float64
 	Before       pgtype.UUID
 	Lim          int32
 }
@@ -240,10 +230,6 @@ func (q *Queries) SearchResponsesBackward(ctx context.Context, arg SearchRespons
 		arg.EvaluationID,
 		arg.Model,
 		arg.Pattern,
-		arg.Scorer,
-		arg.Passed,
-		arg.MinValue,
-		arg.MaxValue,
 		arg.Before,
 		arg.Lim,
 	)
@@ -270,40 +256,27 @@ SELECT r.id FROM responses r
 WHERE r.evaluation_id = $1
   AND ($2::text IS NULL OR r.model = $2)
   AND ($3::text IS NULL OR r.prompt ILIKE $3 OR r.response ILIKE $3)
-  AND ($4::text IS NULL OR EXISTS (
-        SELECT 1 FROM scores s
-        WHERE s.evaluation_id = r.evaluation_id AND s.response_id = r.id AND s.scorer = $4
-          AND ($5::boolean IS NULL OR s.passed = $5)
-          AND ($6::float8 IS NULL OR s.value >= $6)
-          AND ($7::float8 IS NULL OR s.value <= $7)))
-  AND ($8::uuid IS NULL OR r.id > $8)
+  AND ($4::uuid IS NULL OR r.id > $4)
 ORDER BY r.id
-LIMIT $9
+LIMIT $5
 `
 
 type SearchResponsesForwardParams struct {
 	EvaluationID pgtype.UUID
 	Model        *string
 	Pattern      *string
-	Scorer       *string
-	Passed       *bool
-	MinValue     *float64
-	MaxValue     *float64
 	After        pgtype.UUID
 	Lim          int32
 }
 
-// A keyset page of response ids in id order after a position. Every filter is
-// optional; text is an ILIKE pattern over the prompt and the response.
+// A keyset page of response ids in id order after a position, with no scorer
+// chosen. Every filter is optional; pattern is an ILIKE pattern over the prompt
+// and the response.
 func (q *Queries) SearchResponsesForward(ctx context.Context, arg SearchResponsesForwardParams) ([]pgtype.UUID, error) {
 	rows, err := q.db.Query(ctx, searchResponsesForward,
 		arg.EvaluationID,
 		arg.Model,
 		arg.Pattern,
-		arg.Scorer,
-		arg.Passed,
-		arg.MinValue,
-		arg.MaxValue,
 		arg.After,
 		arg.Lim,
 	)
@@ -318,6 +291,121 @@ func (q *Queries) SearchResponsesForward(ctx context.Context, arg SearchResponse
 			return nil, err
 		}
 		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const searchScoredResponsesBackward = `-- name: SearchScoredResponsesBackward :many
+SELECT s.response_id FROM scores s
+JOIN responses r ON r.evaluation_id = s.evaluation_id AND r.id = s.response_id
+WHERE s.evaluation_id = $1 AND s.scorer = $2
+  AND ($3::boolean IS NULL OR s.passed = $3)
+  AND ($4::float8 IS NULL OR s.value >= $4)
+  AND ($5::float8 IS NULL OR s.value <= $5)
+  AND ($6::text IS NULL OR r.model = $6)
+  AND ($7::text IS NULL OR r.prompt ILIKE $7 OR r.response ILIKE $7)
+  AND s.response_id < $8
+ORDER BY s.response_id DESC
+LIMIT $9
+`
+
+type SearchScoredResponsesBackwardParams struct {
+	EvaluationID pgtype.UUID
+	Scorer       string
+	Passed       *bool
+	MinValue     *float64
+	MaxValue     *float64
+	Model        *string
+	Pattern      *string
+	Before       pgtype.UUID
+	Lim          int32
+}
+
+func (q *Queries) SearchScoredResponsesBackward(ctx context.Context, arg SearchScoredResponsesBackwardParams) ([]pgtype.UUID, error) {
+	rows, err := q.db.Query(ctx, searchScoredResponsesBackward,
+		arg.EvaluationID,
+		arg.Scorer,
+		arg.Passed,
+		arg.MinValue,
+		arg.MaxValue,
+		arg.Model,
+		arg.Pattern,
+		arg.Before,
+		arg.Lim,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []pgtype.UUID{}
+	for rows.Next() {
+		var response_id pgtype.UUID
+		if err := rows.Scan(&response_id); err != nil {
+			return nil, err
+		}
+		items = append(items, response_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const searchScoredResponsesForward = `-- name: SearchScoredResponsesForward :many
+SELECT s.response_id FROM scores s
+JOIN responses r ON r.evaluation_id = s.evaluation_id AND r.id = s.response_id
+WHERE s.evaluation_id = $1 AND s.scorer = $2
+  AND ($3::boolean IS NULL OR s.passed = $3)
+  AND ($4::float8 IS NULL OR s.value >= $4)
+  AND ($5::float8 IS NULL OR s.value <= $5)
+  AND ($6::text IS NULL OR r.model = $6)
+  AND ($7::text IS NULL OR r.prompt ILIKE $7 OR r.response ILIKE $7)
+  AND ($8::uuid IS NULL OR s.response_id > $8)
+ORDER BY s.response_id
+LIMIT $9
+`
+
+type SearchScoredResponsesForwardParams struct {
+	EvaluationID pgtype.UUID
+	Scorer       string
+	Passed       *bool
+	MinValue     *float64
+	MaxValue     *float64
+	Model        *string
+	Pattern      *string
+	After        pgtype.UUID
+	Lim          int32
+}
+
+// SearchResponsesForward when a scorer is chosen: it walks that scorer's scores
+// in response order (by scores_scorer_idx when passed is given), so a filter on
+// the scores does not read every response.
+func (q *Queries) SearchScoredResponsesForward(ctx context.Context, arg SearchScoredResponsesForwardParams) ([]pgtype.UUID, error) {
+	rows, err := q.db.Query(ctx, searchScoredResponsesForward,
+		arg.EvaluationID,
+		arg.Scorer,
+		arg.Passed,
+		arg.MinValue,
+		arg.MaxValue,
+		arg.Model,
+		arg.Pattern,
+		arg.After,
+		arg.Lim,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []pgtype.UUID{}
+	for rows.Next() {
+		var response_id pgtype.UUID
+		if err := rows.Scan(&response_id); err != nil {
+			return nil, err
+		}
+		items = append(items, response_id)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
