@@ -119,7 +119,9 @@ func benchDashboard(ctx context.Context, e *env, o options, logf func(string, ..
 	word := strings.Fields(b.prompts[0])[0]
 	r := "/evaluations/" + b.name
 	pages := []page{
-		{measure: "/ (evaluations with counts, models, last activity)", path: "/",
+		{measure: "/ (the evaluation list; each row's counts load after it)", path: "/",
+			baseline: "GET /v1/evaluations", apiPath: "/v1/evaluations"},
+		{measure: "… its counts, loaded after it (one row of /)", path: r + "/activity?view=row",
 			baseline: "count the responses and comparisons, by pgx",
 			sql:      `SELECT (SELECT count(*) FROM responses WHERE evaluation_id = $1), (SELECT count(*) FROM comparisons WHERE evaluation_id = $1)`, args: []any{b.id}},
 		{measure: "an evaluation (summary, histograms, per-model table)", path: r,
@@ -143,8 +145,13 @@ func benchDashboard(ctx context.Context, e *env, o options, logf func(string, ..
 			sql:      `SELECT id FROM responses WHERE evaluation_id = $1 AND (prompt ILIKE $2 OR response ILIKE $2) ORDER BY id LIMIT 26`, args: []any{b.id, "%zyzzyva%"}},
 		{measure: "one response with its scores", path: r + "/responses/" + fmt.Sprint(one),
 			baseline: "GET …/responses/{id}", apiPath: "/v1/evaluations/" + b.name + "/responses/" + fmt.Sprint(one)},
-		{measure: "preferences (BT + 100 bootstrap rounds, win rates, heatmaps, agreement)", path: r + "/preferences",
+		{measure: "preferences (BT with 100 bootstrap rounds, win rates, interval plot)", path: r + "/preferences",
 			baseline: "GET …/leaderboard?method=bt&bootstrap=100", apiPath: "/v1/evaluations/" + b.name + "/leaderboard?method=bt&bootstrap=100&seed=1"},
+		{measure: "… its heatmaps, loaded after it", path: r + "/preferences/heatmaps",
+			baseline: "pair outcomes in SQL, by pgx",
+			sql:      `SELECT model_a, model_b, preference, count(*) FROM comparisons WHERE evaluation_id = $1 GROUP BY model_a, model_b, preference`, args: []any{b.id}},
+		{measure: "… its annotator agreement, loaded after it", path: r + "/preferences/agreement",
+			baseline: "GET …/agreement", apiPath: "/v1/evaluations/" + b.name + "/agreement"},
 		{measure: "comparisons, page 1 (10 with both responses)", path: r + "/comparisons",
 			baseline: "GET …/comparisons?limit=10", apiPath: "/v1/evaluations/" + b.name + "/comparisons?limit=10"},
 		{measure: "API keys", path: "/keys", baseline: "GET /v1/keys", apiPath: "/v1/keys"},

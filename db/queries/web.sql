@@ -49,12 +49,10 @@ SELECT model::text FROM m WHERE model IS NOT NULL LIMIT @lim;
 
 -- name: SearchResponsesForward :many
 -- A keyset page of response ids in id order after a position, with no scorer
--- chosen. Every filter is optional; pattern is an ILIKE pattern over the prompt
--- and the response.
+-- chosen and no text to search.
 SELECT r.id FROM responses r
 WHERE r.evaluation_id = @evaluation_id
   AND (sqlc.narg(model)::text IS NULL OR r.model = sqlc.narg(model))
-  AND (sqlc.narg(pattern)::text IS NULL OR r.prompt ILIKE sqlc.narg(pattern) OR r.response ILIKE sqlc.narg(pattern))
   AND (sqlc.narg(after)::uuid IS NULL OR r.id > sqlc.narg(after))
 ORDER BY r.id
 LIMIT @lim;
@@ -64,7 +62,6 @@ LIMIT @lim;
 SELECT r.id FROM responses r
 WHERE r.evaluation_id = @evaluation_id
   AND (sqlc.narg(model)::text IS NULL OR r.model = sqlc.narg(model))
-  AND (sqlc.narg(pattern)::text IS NULL OR r.prompt ILIKE sqlc.narg(pattern) OR r.response ILIKE sqlc.narg(pattern))
   AND r.id < @before
 ORDER BY r.id DESC
 LIMIT @lim;
@@ -80,7 +77,6 @@ WHERE s.evaluation_id = @evaluation_id AND s.scorer = @scorer
   AND (sqlc.narg(min_value)::float8 IS NULL OR s.value >= sqlc.narg(min_value))
   AND (sqlc.narg(max_value)::float8 IS NULL OR s.value <= sqlc.narg(max_value))
   AND (sqlc.narg(model)::text IS NULL OR r.model = sqlc.narg(model))
-  AND (sqlc.narg(pattern)::text IS NULL OR r.prompt ILIKE sqlc.narg(pattern) OR r.response ILIKE sqlc.narg(pattern))
   AND (sqlc.narg(after)::uuid IS NULL OR s.response_id > sqlc.narg(after))
 ORDER BY s.response_id
 LIMIT @lim;
@@ -93,7 +89,54 @@ WHERE s.evaluation_id = @evaluation_id AND s.scorer = @scorer
   AND (sqlc.narg(min_value)::float8 IS NULL OR s.value >= sqlc.narg(min_value))
   AND (sqlc.narg(max_value)::float8 IS NULL OR s.value <= sqlc.narg(max_value))
   AND (sqlc.narg(model)::text IS NULL OR r.model = sqlc.narg(model))
-  AND (sqlc.narg(pattern)::text IS NULL OR r.prompt ILIKE sqlc.narg(pattern) OR r.response ILIKE sqlc.narg(pattern))
   AND s.response_id < @before
 ORDER BY s.response_id DESC
 LIMIT @lim;
+
+-- Text search reads the candidates of a page a window at a time and says for
+-- each whether it matches, so a page view reads at most @scan_rows rows however
+-- rare the text is; the caller continues from the last row read.
+
+-- name: ScanResponsesForward :many
+SELECT r.id, (r.prompt ILIKE @pattern OR r.response ILIKE @pattern)::boolean AS hit
+FROM responses r
+WHERE r.evaluation_id = @evaluation_id
+  AND (sqlc.narg(model)::text IS NULL OR r.model = sqlc.narg(model))
+  AND (sqlc.narg(after)::uuid IS NULL OR r.id > sqlc.narg(after))
+ORDER BY r.id
+LIMIT @scan_rows;
+
+-- name: ScanResponsesBackward :many
+SELECT r.id, (r.prompt ILIKE @pattern OR r.response ILIKE @pattern)::boolean AS hit
+FROM responses r
+WHERE r.evaluation_id = @evaluation_id
+  AND (sqlc.narg(model)::text IS NULL OR r.model = sqlc.narg(model))
+  AND r.id < @before
+ORDER BY r.id DESC
+LIMIT @scan_rows;
+
+-- name: ScanScoredResponsesForward :many
+SELECT s.response_id, (r.prompt ILIKE @pattern OR r.response ILIKE @pattern)::boolean AS hit
+FROM scores s
+JOIN responses r ON r.evaluation_id = s.evaluation_id AND r.id = s.response_id
+WHERE s.evaluation_id = @evaluation_id AND s.scorer = @scorer
+  AND (sqlc.narg(passed)::boolean IS NULL OR s.passed = sqlc.narg(passed))
+  AND (sqlc.narg(min_value)::float8 IS NULL OR s.value >= sqlc.narg(min_value))
+  AND (sqlc.narg(max_value)::float8 IS NULL OR s.value <= sqlc.narg(max_value))
+  AND (sqlc.narg(model)::text IS NULL OR r.model = sqlc.narg(model))
+  AND (sqlc.narg(after)::uuid IS NULL OR s.response_id > sqlc.narg(after))
+ORDER BY s.response_id
+LIMIT @scan_rows;
+
+-- name: ScanScoredResponsesBackward :many
+SELECT s.response_id, (r.prompt ILIKE @pattern OR r.response ILIKE @pattern)::boolean AS hit
+FROM scores s
+JOIN responses r ON r.evaluation_id = s.evaluation_id AND r.id = s.response_id
+WHERE s.evaluation_id = @evaluation_id AND s.scorer = @scorer
+  AND (sqlc.narg(passed)::boolean IS NULL OR s.passed = sqlc.narg(passed))
+  AND (sqlc.narg(min_value)::float8 IS NULL OR s.value >= sqlc.narg(min_value))
+  AND (sqlc.narg(max_value)::float8 IS NULL OR s.value <= sqlc.narg(max_value))
+  AND (sqlc.narg(model)::text IS NULL OR r.model = sqlc.narg(model))
+  AND s.response_id < @before
+ORDER BY s.response_id DESC
+LIMIT @scan_rows;

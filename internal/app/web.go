@@ -282,12 +282,20 @@ type ResponseSearchInput struct {
 
 // ResponsePage is a page of responses in id (creation) order; Prev and Next are
 // the ids to pass as Before and After for the neighbouring pages, empty at either
-// end.
+// end. A text search reads at most SearchScan candidates per page: Partial says
+// it stopped there before filling the page, and Next (or Prev, walking back)
+// continues from where it stopped.
 type ResponsePage struct {
 	Evaluation domain.Evaluation
 	Items      []domain.Response
 	Prev, Next string
+	Partial    bool
+	Scanned    int
 }
+
+// SearchScan bounds how many candidates one page of a text search reads, so a
+// page answers in bounded time however rare the text is.
+const SearchScan = 2000
 
 // SearchResponses returns a keyset page of an evaluation's responses matching in.
 func (u *Dashboard) SearchResponses(ctx context.Context, evalRef string, in ResponseSearchInput) (ResponsePage, error) {
@@ -297,7 +305,7 @@ func (u *Dashboard) SearchResponses(ctx context.Context, evalRef string, in Resp
 	if in.Text != nil {
 		errs = append(errs, checkSearch("q", *in.Text))
 		p := likePattern(*in.Text)
-		q.Pattern = &p
+		q.Pattern, q.Scan = &p, SearchScan
 	}
 	if in.Scorer == nil {
 		for _, f := range []struct {
@@ -349,10 +357,11 @@ func (u *Dashboard) SearchResponses(ctx context.Context, evalRef string, in Resp
 	}
 	page.Evaluation = e
 	q.EvaluationID, q.Limit = e.ID, limit+1
-	ids, err := u.store.SearchResponseIDs(ctx, q)
+	hits, err := u.store.SearchResponseIDs(ctx, q)
 	if err != nil {
 		return page, err
 	}
+	ids := hits.IDs
 	more := len(ids) > limit
 	if more {
 		ids = ids[:limit]
@@ -360,27 +369,34 @@ func (u *Dashboard) SearchResponses(ctx context.Context, evalRef string, in Resp
 	if q.Before != nil {
 		slices.Reverse(ids)
 	}
-	if len(ids) == 0 {
-		if q.Before != nil {
-			page.Next = q.Before.String()
-		}
-		return page, nil
-	}
 	// Walking forward, a page after a position has one before it; walking back, the
-	// page before a position has one after it.
+	// page before a position has one after it. A text search that stopped at its
+	// bound continues from the last candidate it read.
+	if hits.ScannedTo != nil {
+		page.Partial, page.Scanned = true, SearchScan
+	}
 	switch {
 	case q.Before != nil:
-		page.Next = ids[len(ids)-1].String()
+		if len(ids) > 0 {
+			page.Next = ids[len(ids)-1].String()
+		}
 		if more {
 			page.Prev = ids[0].String()
+		} else if hits.ScannedTo != nil {
+			page.Prev = hits.ScannedTo.String()
 		}
 	default:
 		if more {
 			page.Next = ids[len(ids)-1].String()
+		} else if hits.ScannedTo != nil {
+			page.Next = hits.ScannedTo.String()
 		}
-		if q.After != nil {
+		if q.After != nil && len(ids) > 0 {
 			page.Prev = ids[0].String()
 		}
+	}
+	if len(ids) == 0 {
+		return page, nil
 	}
 	rs, err := u.d.Stores.Responses.GetResponses(ctx, e.ID, ids)
 	if err != nil {

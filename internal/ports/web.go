@@ -27,9 +27,9 @@ type EvaluationActivity struct {
 
 // ResponseSearch selects a keyset page of an evaluation's response ids. Nil
 // filters are off. Pattern is a case-insensitive LIKE pattern matched against the
-// prompt and the response. Min, Max and Passed apply to Scorer's score. With
-// Before set the page walks back from it (ids descending); otherwise forward from
-// After (ids ascending).
+// prompt and the response; with it, at most Scan candidates are read. Min, Max
+// and Passed apply to Scorer's score. With Before set the page walks back from it
+// (ids descending); otherwise forward from After (ids ascending).
 type ResponseSearch struct {
 	EvaluationID domain.ID
 	Model        *string
@@ -40,6 +40,15 @@ type ResponseSearch struct {
 	After        *domain.ID
 	Before       *domain.ID
 	Limit        int
+	Scan         int
+}
+
+// ResponseHits is a page of matching response ids in the order walked. ScannedTo
+// is set when a text search stopped at its scan bound before filling the page:
+// the last candidate read, from which the search continues.
+type ResponseHits struct {
+	IDs       []domain.ID
+	ScannedTo *domain.ID
 }
 
 // DashboardStore answers the dashboard's queries that the API has no use for.
@@ -50,5 +59,5 @@ type DashboardStore interface {
 	EvaluationActivity(ctx context.Context, evaluationID domain.ID) (EvaluationActivity, error)
 	// EvaluationModels returns up to limit of an evaluation's models, in order.
 	EvaluationModels(ctx context.Context, evaluationID domain.ID, limit int) ([]string, error)
-	SearchResponseIDs(ctx context.Context, q ResponseSearch) ([]domain.ID, error)
+	SearchResponseIDs(ctx context.Context, q ResponseSearch) (ResponseHits, error)
 }

@@ -100,8 +100,12 @@ func (w *WebStore) EvaluationModels(ctx context.Context, evaluationID domain.ID,
 }
 
 // SearchResponseIDs returns a keyset page of response ids. With a scorer it walks
-// that scorer's scores; otherwise the responses.
-func (w *WebStore) SearchResponseIDs(ctx context.Context, q ports.ResponseSearch) ([]domain.ID, error) {
+// that scorer's scores; otherwise the responses. A text search reads at most
+// q.Scan candidates and keeps those that match.
+func (w *WebStore) SearchResponseIDs(ctx context.Context, q ports.ResponseSearch) (ports.ResponseHits, error) {
+	if q.Pattern != nil {
+		return w.scanResponses(ctx, q)
+	}
 	var rows []pgtype.UUID
 	var err error
 	ev, lim := pgID(q.EvaluationID), int32(q.Limit)
@@ -109,24 +113,93 @@ func (w *WebStore) SearchResponseIDs(ctx context.Context, q ports.ResponseSearch
 	case q.Scorer != nil && q.Before != nil:
 		rows, err = w.q.SearchScoredResponsesBackward(ctx, dbsqlc.SearchScoredResponsesBackwardParams{
 			EvaluationID: ev, Scorer: *q.Scorer, Passed: q.Passed, MinValue: q.Min, MaxValue: q.Max,
-			Model: q.Model, Pattern: q.Pattern, Before: pgID(*q.Before), Lim: lim,
+			Model: q.Model, Before: pgID(*q.Before), Lim: lim,
 		})
 	case q.Scorer != nil:
 		rows, err = w.q.SearchScoredResponsesForward(ctx, dbsqlc.SearchScoredResponsesForwardParams{
 			EvaluationID: ev, Scorer: *q.Scorer, Passed: q.Passed, MinValue: q.Min, MaxValue: q.Max,
-			Model: q.Model, Pattern: q.Pattern, After: optID(q.After), Lim: lim,
+			Model: q.Model, After: optID(q.After), Lim: lim,
 		})
 	case q.Before != nil:
 		rows, err = w.q.SearchResponsesBackward(ctx, dbsqlc.SearchResponsesBackwardParams{
-			EvaluationID: ev, Model: q.Model, Pattern: q.Pattern, Before: pgID(*q.Before), Lim: lim,
+			EvaluationID: ev, Model: q.Model, Before: pgID(*q.Before), Lim: lim,
 		})
 	default:
 		rows, err = w.q.SearchResponsesForward(ctx, dbsqlc.SearchResponsesForwardParams{
-			EvaluationID: ev, Model: q.Model, Pattern: q.Pattern, After: optID(q.After), Lim: lim,
+			EvaluationID: ev, Model: q.Model, After: optID(q.After), Lim: lim,
 		})
 	}
 	if err != nil {
-		return nil, translate(err)
+		return ports.ResponseHits{}, translate(err)
 	}
-	return fromPgIDs(rows), nil
+	return ports.ResponseHits{IDs: fromPgIDs(rows)}, nil
+}
+
+// scan is one candidate of a text search.
+type scan struct {
+	id  pgtype.UUID
+	hit bool
+}
+
+func (w *WebStore) scanResponses(ctx context.Context, q ports.ResponseSearch) (ports.ResponseHits, error) {
+	var cands []scan
+	ev, n, pat := pgID(q.EvaluationID), int32(q.Scan), *q.Pattern
+	switch {
+	case q.Scorer != nil && q.Before != nil:
+		rows, err := w.q.ScanScoredResponsesBackward(ctx, dbsqlc.ScanScoredResponsesBackwardParams{
+			EvaluationID: ev, Scorer: *q.Scorer, Passed: q.Passed, MinValue: q.Min, MaxValue: q.Max,
+			Model: q.Model, Pattern: pat, Before: pgID(*q.Before), ScanRows: n,
+		})
+		if err != nil {
+			return ports.ResponseHits{}, translate(err)
+		}
+		for _, r := range rows {
+			cands = append(cands, scan{r.ResponseID, r.Hit})
+		}
+	case q.Scorer != nil:
+		rows, err := w.q.ScanScoredResponsesForward(ctx, dbsqlc.ScanScoredResponsesForwardParams{
+			EvaluationID: ev, Scorer: *q.Scorer, Passed: q.Passed, MinValue: q.Min, MaxValue: q.Max,
+			Model: q.Model, Pattern: pat, After: optID(q.After), ScanRows: n,
+		})
+		if err != nil {
+			return ports.ResponseHits{}, translate(err)
+		}
+		for _, r := range rows {
+			cands = append(cands, scan{r.ResponseID, r.Hit})
+		}
+	case q.Before != nil:
+		rows, err := w.q.ScanResponsesBackward(ctx, dbsqlc.ScanResponsesBackwardParams{
+			EvaluationID: ev, Model: q.Model, Pattern: pat, Before: pgID(*q.Before), ScanRows: n,
+		})
+		if err != nil {
+			return ports.ResponseHits{}, translate(err)
+		}
+		for _, r := range rows {
+			cands = append(cands, scan{r.ID, r.Hit})
+		}
+	default:
+		rows, err := w.q.ScanResponsesForward(ctx, dbsqlc.ScanResponsesForwardParams{
+			EvaluationID: ev, Model: q.Model, Pattern: pat, After: optID(q.After), ScanRows: n,
+		})
+		if err != nil {
+			return ports.ResponseHits{}, translate(err)
+		}
+		for _, r := range rows {
+			cands = append(cands, scan{r.ID, r.Hit})
+		}
+	}
+	var out ports.ResponseHits
+	for _, c := range cands {
+		if c.hit {
+			out.IDs = append(out.IDs, domain.ID(c.id.Bytes))
+			if len(out.IDs) == q.Limit {
+				return out, nil
+			}
+		}
+	}
+	if len(cands) == q.Scan && len(cands) > 0 {
+		last := domain.ID(cands[len(cands)-1].id.Bytes)
+		out.ScannedTo = &last
+	}
+	return out, nil
 }

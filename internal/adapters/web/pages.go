@@ -352,7 +352,8 @@ type responsesData struct {
 	Model, Scorer, Passed, Min, Max, Q string
 	Rows                               []responseRow
 	PrevQuery, NextQuery, FirstQuery   string
-	Filtered                           bool
+	Filtered, Partial                  bool
+	Scanned                            int
 }
 
 func excerpt(s string, n int) string {
@@ -383,6 +384,7 @@ func (s *Server) responses(w http.ResponseWriter, r *http.Request, sess *app.Ses
 	}
 	d := responsesData{Evaluation: page.Evaluation, Models: models, Model: f.str("model"), Scorer: f.str("scorer"),
 		Passed: fmtBoolParam(in.Passed), Min: fmtFloatParam(in.Min), Max: fmtFloatParam(in.Max), Q: f.str("q")}
+	d.Partial, d.Scanned = page.Partial, page.Scanned
 	d.Filtered = d.Model != "" || d.Scorer != "" || d.Q != "" || d.Passed != "" || d.Min != "" || d.Max != ""
 	filters := []string{"model", d.Model, "scorer", d.Scorer, "passed", d.Passed, "min", d.Min, "max", d.Max, "q", d.Q, "limit", f.str("limit")}
 	if page.Prev != "" {

@@ -162,6 +162,230 @@ func (q *Queries) GetWebSession(ctx context.Context, tokenHash []byte) (GetWebSe
 	return i, err
 }
 
+const scanResponsesBackward = `-- name: ScanResponsesBackward :many
+SELECT r.id, (r.prompt ILIKE $1 OR r.response ILIKE $1)::boolean AS hit
+FROM responses r
+WHERE r.evaluation_id = $2
+  AND ($3::text IS NULL OR r.model = $3)
+  AND r.id < $4
+ORDER BY r.id DESC
+LIMIT $5
+`
+
+type ScanResponsesBackwardParams struct {
+	Pattern      string
+	EvaluationID pgtype.UUID
+	Model        *string
+	Before       pgtype.UUID
+	ScanRows     int32
+}
+
+type ScanResponsesBackwardRow struct {
+	ID  pgtype.UUID
+	Hit bool
+}
+
+func (q *Queries) ScanResponsesBackward(ctx context.Context, arg ScanResponsesBackwardParams) ([]ScanResponsesBackwardRow, error) {
+	rows, err := q.db.Query(ctx, scanResponsesBackward,
+		arg.Pattern,
+		arg.EvaluationID,
+		arg.Model,
+		arg.Before,
+		arg.ScanRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ScanResponsesBackwardRow{}
+	for rows.Next() {
+		var i ScanResponsesBackwardRow
+		if err := rows.Scan(&i.ID, &i.Hit); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const scanResponsesForward = `-- name: ScanResponsesForward :many
+
+SELECT r.id, (r.prompt ILIKE $1 OR r.response ILIKE $1)::boolean AS hit
+FROM responses r
+WHERE r.evaluation_id = $2
+  AND ($3::text IS NULL OR r.model = $3)
+  AND ($4::uuid IS NULL OR r.id > $4)
+ORDER BY r.id
+LIMIT $5
+`
+
+type ScanResponsesForwardParams struct {
+	Pattern      string
+	EvaluationID pgtype.UUID
+	Model        *string
+	After        pgtype.UUID
+	ScanRows     int32
+}
+
+type ScanResponsesForwardRow struct {
+	ID  pgtype.UUID
+	Hit bool
+}
+
+// Text search reads the candidates of a page a window at a time and says for
+// each whether it matches, so a page view reads at most @scan_rows rows however
+// rare the text is; the caller continues from the last row read.
+func (q *Queries) ScanResponsesForward(ctx context.Context, arg ScanResponsesForwardParams) ([]ScanResponsesForwardRow, error) {
+	rows, err := q.db.Query(ctx, scanResponsesForward,
+		arg.Pattern,
+		arg.EvaluationID,
+		arg.Model,
+		arg.After,
+		arg.ScanRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ScanResponsesForwardRow{}
+	for rows.Next() {
+		var i ScanResponsesForwardRow
+		if err := rows.Scan(&i.ID, &i.Hit); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const scanScoredResponsesBackward = `-- name: ScanScoredResponsesBackward :many
+SELECT s.response_id, (r.prompt ILIKE $1 OR r.response ILIKE $1)::boolean AS hit
+FROM scores s
+JOIN responses r ON r.evaluation_id = s.evaluation_id AND r.id = s.response_id
+WHERE s.evaluation_id = $2 AND s.scorer = $3
+  AND ($4::boolean IS NULL OR s.passed = $4)
+  AND ($5::float8 IS NULL OR s.value >= $5)
+  AND ($6::float8 IS NULL OR s.value <= $6)
+  AND ($7::text IS NULL OR r.model = $7)
+  AND s.response_id < $8
+ORDER BY s.response_id DESC
+LIMIT $9
+`
+
+type ScanScoredResponsesBackwardParams struct {
+	Pattern      string
+	EvaluationID pgtype.UUID
+	Scorer       string
+	Passed       *bool
+	MinValue     *float64
+	MaxValue     *float64
+	Model        *string
+	Before       pgtype.UUID
+	ScanRows     int32
+}
+
+type ScanScoredResponsesBackwardRow struct {
+	ResponseID pgtype.UUID
+	Hit        bool
+}
+
+func (q *Queries) ScanScoredResponsesBackward(ctx context.Context, arg ScanScoredResponsesBackwardParams) ([]ScanScoredResponsesBackwardRow, error) {
+	rows, err := q.db.Query(ctx, scanScoredResponsesBackward,
+		arg.Pattern,
+		arg.EvaluationID,
+		arg.Scorer,
+		arg.Passed,
+		arg.MinValue,
+		arg.MaxValue,
+		arg.Model,
+		arg.Before,
+		arg.ScanRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ScanScoredResponsesBackwardRow{}
+	for rows.Next() {
+		var i ScanScoredResponsesBackwardRow
+		if err := rows.Scan(&i.ResponseID, &i.Hit); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const scanScoredResponsesForward = `-- name: ScanScoredResponsesForward :many
+SELECT s.response_id, (r.prompt ILIKE $1 OR r.response ILIKE $1)::boolean AS hit
+FROM scores s
+JOIN responses r ON r.evaluation_id = s.evaluation_id AND r.id = s.response_id
+WHERE s.evaluation_id = $2 AND s.scorer = $3
+  AND ($4::boolean IS NULL OR s.passed = $4)
+  AND ($5::float8 IS NULL OR s.value >= $5)
+  AND ($6::float8 IS NULL OR s.value <= $6)
+  AND ($7::text IS NULL OR r.model = $7)
+  AND ($8::uuid IS NULL OR s.response_id > $8)
+ORDER BY s.response_id
+LIMIT $9
+`
+
+type ScanScoredResponsesForwardParams struct {
+	Pattern      string
+	EvaluationID pgtype.UUID
+	Scorer       string
+	Passed       *bool
+	MinValue     *float64
+	MaxValue     *float64
+	Model        *string
+	After        pgtype.UUID
+	ScanRows     int32
+}
+
+type ScanScoredResponsesForwardRow struct {
+	ResponseID pgtype.UUID
+	Hit        bool
+}
+
+func (q *Queries) ScanScoredResponsesForward(ctx context.Context, arg ScanScoredResponsesForwardParams) ([]ScanScoredResponsesForwardRow, error) {
+	rows, err := q.db.Query(ctx, scanScoredResponsesForward,
+		arg.Pattern,
+		arg.EvaluationID,
+		arg.Scorer,
+		arg.Passed,
+		arg.MinValue,
+		arg.MaxValue,
+		arg.Model,
+		arg.After,
+		arg.ScanRows,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ScanScoredResponsesForwardRow{}
+	for rows.Next() {
+		var i ScanScoredResponsesForwardRow
+		if err := rows.Scan(&i.ResponseID, &i.Hit); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const searchEvaluations = `-- name: SearchEvaluations :many
 SELECT id, name, description, scorers, metadata, created_at, updated_at FROM evaluations
 WHERE (name ILIKE $1 OR description ILIKE $1)
@@ -210,16 +434,14 @@ const searchResponsesBackward = `-- name: SearchResponsesBackward :many
 SELECT r.id FROM responses r
 WHERE r.evaluation_id = $1
   AND ($2::text IS NULL OR r.model = $2)
-  AND ($3::text IS NULL OR r.prompt ILIKE $3 OR r.response ILIKE $3)
-  AND r.id < $4
+  AND r.id < $3
 ORDER BY r.id DESC
-LIMIT $5
+LIMIT $4
 `
 
 type SearchResponsesBackwardParams struct {
 	EvaluationID pgtype.UUID
 	Model        *string
-	Pattern      *string
 	Before       pgtype.UUID
 	Lim          int32
 }
@@ -229,7 +451,6 @@ func (q *Queries) SearchResponsesBackward(ctx context.Context, arg SearchRespons
 	rows, err := q.db.Query(ctx, searchResponsesBackward,
 		arg.EvaluationID,
 		arg.Model,
-		arg.Pattern,
 		arg.Before,
 		arg.Lim,
 	)
@@ -255,28 +476,24 @@ const searchResponsesForward = `-- name: SearchResponsesForward :many
 SELECT r.id FROM responses r
 WHERE r.evaluation_id = $1
   AND ($2::text IS NULL OR r.model = $2)
-  AND ($3::text IS NULL OR r.prompt ILIKE $3 OR r.response ILIKE $3)
-  AND ($4::uuid IS NULL OR r.id > $4)
+  AND ($3::uuid IS NULL OR r.id > $3)
 ORDER BY r.id
-LIMIT $5
+LIMIT $4
 `
 
 type SearchResponsesForwardParams struct {
 	EvaluationID pgtype.UUID
 	Model        *string
-	Pattern      *string
 	After        pgtype.UUID
 	Lim          int32
 }
 
 // A keyset page of response ids in id order after a position, with no scorer
-// chosen. Every filter is optional; pattern is an ILIKE pattern over the prompt
-// and the response.
+// chosen and no text to search.
 func (q *Queries) SearchResponsesForward(ctx context.Context, arg SearchResponsesForwardParams) ([]pgtype.UUID, error) {
 	rows, err := q.db.Query(ctx, searchResponsesForward,
 		arg.EvaluationID,
 		arg.Model,
-		arg.Pattern,
 		arg.After,
 		arg.Lim,
 	)
@@ -306,10 +523,9 @@ WHERE s.evaluation_id = $1 AND s.scorer = $2
   AND ($4::float8 IS NULL OR s.value >= $4)
   AND ($5::float8 IS NULL OR s.value <= $5)
   AND ($6::text IS NULL OR r.model = $6)
-  AND ($7::text IS NULL OR r.prompt ILIKE $7 OR r.response ILIKE $7)
-  AND s.response_id < $8
+  AND s.response_id < $7
 ORDER BY s.response_id DESC
-LIMIT $9
+LIMIT $8
 `
 
 type SearchScoredResponsesBackwardParams struct {
@@ -319,7 +535,6 @@ type SearchScoredResponsesBackwardParams struct {
 	MinValue     *float64
 	MaxValue     *float64
 	Model        *string
-	Pattern      *string
 	Before       pgtype.UUID
 	Lim          int32
 }
@@ -332,7 +547,6 @@ func (q *Queries) SearchScoredResponsesBackward(ctx context.Context, arg SearchS
 		arg.MinValue,
 		arg.MaxValue,
 		arg.Model,
-		arg.Pattern,
 		arg.Before,
 		arg.Lim,
 	)
@@ -362,10 +576,9 @@ WHERE s.evaluation_id = $1 AND s.scorer = $2
   AND ($4::float8 IS NULL OR s.value >= $4)
   AND ($5::float8 IS NULL OR s.value <= $5)
   AND ($6::text IS NULL OR r.model = $6)
-  AND ($7::text IS NULL OR r.prompt ILIKE $7 OR r.response ILIKE $7)
-  AND ($8::uuid IS NULL OR s.response_id > $8)
+  AND ($7::uuid IS NULL OR s.response_id > $7)
 ORDER BY s.response_id
-LIMIT $9
+LIMIT $8
 `
 
 type SearchScoredResponsesForwardParams struct {
@@ -375,7 +588,6 @@ type SearchScoredResponsesForwardParams struct {
 	MinValue     *float64
 	MaxValue     *float64
 	Model        *string
-	Pattern      *string
 	After        pgtype.UUID
 	Lim          int32
 }
@@ -391,7 +603,6 @@ func (q *Queries) SearchScoredResponsesForward(ctx context.Context, arg SearchSc
 		arg.MinValue,
 		arg.MaxValue,
 		arg.Model,
-		arg.Pattern,
 		arg.After,
 		arg.Lim,
 	)
