@@ -34,6 +34,12 @@ type config struct {
 	ReadHeaderTimeout time.Duration `envconfig:"READ_HEADER_TIMEOUT" default:"10s"`
 	RateLimit         float64       `envconfig:"RATE_LIMIT" default:"0"`
 	RateBurst         float64       `envconfig:"RATE_BURST" default:"0"`
+
+	// Background jobs.
+	Workers        int           `envconfig:"WORKERS" default:"4"`
+	JobTimeout     time.Duration `envconfig:"JOB_TIMEOUT" default:"24h"`
+	JobRescueAfter time.Duration `envconfig:"JOB_RESCUE_AFTER" default:"25h"`
+	JobLease       time.Duration `envconfig:"JOB_LEASE" default:"30s"`
 }
 
 const envPrefix = "RLHF"
@@ -55,6 +61,10 @@ var allowed = map[string]string{
 	"READ_HEADER_TIMEOUT": "a Go duration such as 10s, from 100ms to 10m",
 	"RATE_LIMIT":          "requests per second per API key, a number >= 0 (0 turns limiting off)",
 	"RATE_BURST":          "a number of requests >= 0 (0 means max(1, RATE_LIMIT))",
+	"WORKERS":             "an integer from 0 (no job workers in this process) to 1000",
+	"JOB_TIMEOUT":         "a Go duration such as 24h, from 1s to 720h",
+	"JOB_RESCUE_AFTER":    "a Go duration at least RLHF_JOB_TIMEOUT, such as 25h",
+	"JOB_LEASE":           "a Go duration such as 30s, from 1s to 1h",
 }
 
 // loadConfig reads .env (if present) into the environment without overriding what
@@ -112,6 +122,14 @@ func (c config) validate() error {
 		return badValue("RATE_LIMIT", value("RATE_LIMIT"))
 	case !(c.RateBurst >= 0) || math.IsInf(c.RateBurst, 0):
 		return badValue("RATE_BURST", value("RATE_BURST"))
+	case c.Workers < 0 || c.Workers > 1000:
+		return badValue("WORKERS", value("WORKERS"))
+	case c.JobTimeout < time.Second || c.JobTimeout > 720*time.Hour:
+		return badValue("JOB_TIMEOUT", value("JOB_TIMEOUT"))
+	case c.JobRescueAfter < c.JobTimeout:
+		return badValue("JOB_RESCUE_AFTER", c.JobRescueAfter.String())
+	case c.JobLease < time.Second || c.JobLease > time.Hour:
+		return badValue("JOB_LEASE", value("JOB_LEASE"))
 	}
 	if _, err := c.logLevel(); err != nil {
 		return badValue("LOG_LEVEL", c.LogLevel)

@@ -42,6 +42,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		Serve:   root.serve,
 		Migrate: root.migrate,
 		Open:    root.open,
+		Work:    root.work,
 	})
 	cmd.SetArgs(args)
 	if err := cmd.ExecuteContext(ctx); err != nil {

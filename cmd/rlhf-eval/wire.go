@@ -178,10 +178,16 @@ func (r *root) serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	go r.sweepIdempotencyKeys(ctx, svc.Idempotency)
 	ln, err := net.Listen("tcp", r.cfg.addr())
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", r.cfg.addr(), err)
+	}
+	var worker *postgres.Worker
+	if r.cfg.Workers > 0 {
+		if worker, err = r.startWorker(ctx, pool, d, svc); err != nil {
+			_ = ln.Close()
+			return err
+		}
 	}
 	srv := api.HTTPServer(r.cfg.addr())
 	if srv.Handler, err = r.dashboard(ctx, pool, d, svc, api.Handler()); err != nil {
@@ -193,40 +199,113 @@ func (r *root) serve(ctx context.Context) error {
 
 	select {
 	case err := <-errc:
+		if worker != nil {
+			_ = r.stopWorker(ctx, worker)
+		}
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
 	r.log.Info("shutting down", "timeout", r.cfg.ShutdownTimeout.String())
+	// Requests and jobs drain at the same time, each within the timeout.
+	workerDone := make(chan error, 1)
+	go func() {
+		if worker == nil {
+			workerDone <- nil
+			return
+		}
+		workerDone <- r.stopWorker(ctx, worker)
+	}()
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.cfg.ShutdownTimeout)
 	defer cancel()
+	var httpErr error
 	if err := srv.Shutdown(sctx); err != nil {
 		_ = srv.Close()
-		return fmt.Errorf("shutdown: in-flight requests did not finish within %s: %w", r.cfg.ShutdownTimeout, err)
+		httpErr = fmt.Errorf("shutdown: in-flight requests did not finish within %s: %w", r.cfg.ShutdownTimeout, err)
+	} else if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		httpErr = err
 	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+	if err := errors.Join(httpErr, <-workerDone); err != nil {
 		return err
 	}
 	r.log.Info("stopped")
 	return nil
 }
 
-// sweepIdempotencyKeys deletes expired Idempotency-Key records every hour. Several
-// processes may sweep at once; the DELETE is idempotent.
-func (r *root) sweepIdempotencyKeys(ctx context.Context, idem *app.Idempotency) {
-	t := time.NewTicker(time.Hour)
-	defer t.Stop()
-	for {
-		if n, err := idem.Sweep(ctx); err != nil && ctx.Err() == nil {
-			r.log.Warn("sweep idempotency keys", "error", err)
-		} else if n > 0 {
+// runners builds the job runners every worker process registers.
+func (r *root) runners(d app.Deps) ([]app.JobRunner, error) {
+	purge, err := app.NewPurgeRunner(d, 0)
+	if err != nil {
+		return nil, err
+	}
+	rescore, err := app.NewRescoreRunner(d, 0)
+	if err != nil {
+		return nil, err
+	}
+	return []app.JobRunner{purge, rescore}, nil
+}
+
+// startWorker starts RLHF_WORKERS job workers on pool, with the periodic
+// housekeeping: expired Idempotency-Key records are swept hourly, once across all
+// processes (River's leader schedules it).
+func (r *root) startWorker(ctx context.Context, pool *pgxpool.Pool, d app.Deps, svc app.Services) (*postgres.Worker, error) {
+	runners, err := r.runners(d)
+	if err != nil {
+		return nil, err
+	}
+	sweep := postgres.PeriodicTask{Name: "sweep_idempotency_keys", Interval: time.Hour, Run: func(ctx context.Context) error {
+		n, err := svc.Idempotency.Sweep(ctx)
+		if n > 0 {
 			r.log.Info("swept expired idempotency keys", "deleted", n)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+		return err
+	}}
+	w, err := postgres.NewWorker(pool, runners, postgres.WorkerConfig{
+		Concurrency: r.cfg.Workers, JobTimeout: r.cfg.JobTimeout, RescueAfter: r.cfg.JobRescueAfter, Lease: r.cfg.JobLease,
+		Periodic: []postgres.PeriodicTask{sweep}, Logger: r.log,
+	})
+	if err != nil {
+		return nil, err
 	}
+	if err := w.Start(ctx); err != nil {
+		return nil, err
+	}
+	r.log.Info("job workers started", "workers", r.cfg.Workers)
+	return w, nil
+}
+
+// stopWorker lets running jobs finish within the shutdown timeout; those still
+// running then go back to the queue, to be resumed by another worker.
+func (r *root) stopWorker(ctx context.Context, w *postgres.Worker) error {
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := w.Stop(sctx); err != nil {
+		return err
+	}
+	r.log.Info("job workers stopped")
+	return nil
+}
+
+// work runs "worker": job workers only, until ctx ends.
+func (r *root) work(ctx context.Context) error {
+	if r.cfg.Workers < 1 {
+		return fmt.Errorf("RLHF_WORKERS=%d: a worker process needs at least one worker", r.cfg.Workers)
+	}
+	pool, err := r.connect(ctx, r.cfg.AutoMigrate)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	d := r.deps(pool, r.reg)
+	svc, err := app.NewServices(d)
+	if err != nil {
+		return err
+	}
+	w, err := r.startWorker(ctx, pool, d, svc)
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	return r.stopWorker(ctx, w)
 }
 
 // dashboard builds the web dashboard and returns the handler that serves its pages

@@ -22,7 +22,7 @@ DELETE FROM web_sessions WHERE expires_at <= @now;
 -- A page of evaluations in name order whose name or description contains the
 -- pattern (an ILIKE pattern; '%' matches all).
 SELECT * FROM evaluations
-WHERE (name ILIKE @pattern OR description ILIKE @pattern)
+WHERE deleted_at IS NULL AND (name ILIKE @pattern OR description ILIKE @pattern)
   AND (sqlc.narg(after_name)::text IS NULL OR name > sqlc.narg(after_name))
 ORDER BY name
 LIMIT @lim;

@@ -52,7 +52,7 @@ func (l Limits) orDefault() Limits {
 func (d Deps) check() error {
 	switch {
 	case d.Stores.Evaluations == nil || d.Stores.Responses == nil || d.Stores.Comparisons == nil || d.Stores.APIKeys == nil || d.Stores.Analytics == nil || d.Stores.Preferences == nil ||
-		d.Stores.Idempotency == nil || d.Stores.RateLimits == nil:
+		d.Stores.Idempotency == nil || d.Stores.RateLimits == nil || d.Stores.Jobs == nil || d.Stores.Maintenance == nil:
 		return errors.New("app: a store is missing")
 	case d.Tx == nil:
 		return errors.New("app: no transaction runner")
@@ -214,6 +214,7 @@ type Services struct {
 	Preferences *Preferences
 	Scoring     *Scoring
 	Idempotency *Idempotency
+	Jobs        *Jobs
 }
 
 // NewServices builds every use case on d.
@@ -230,6 +231,7 @@ func NewServices(d Deps) (Services, error) {
 		Diffs:       &Diffs{d: d},
 		Preferences: &Preferences{d: d},
 		Idempotency: &Idempotency{d: d},
+		Jobs:        &Jobs{d: d},
 		Scoring:     NewScoring(d.Registry, d.Limits),
 	}, nil
 }

@@ -1,9 +1,11 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
@@ -67,9 +69,18 @@ type EvaluationPatch struct {
 	Metadata    *map[string]any
 }
 
-// Update applies a patch in one transaction. Changing the scorers affects responses
-// ingested afterwards; stored scores stay as they were computed.
+// Update applies a patch in one transaction. Changing the scorers starts a rescore
+// job (see UpdateAndRescore); stored scores change as it goes.
 func (u *Evaluations) Update(ctx context.Context, ref string, p EvaluationPatch) (domain.Evaluation, error) {
+	e, _, err := u.UpdateAndRescore(ctx, ref, p)
+	return e, err
+}
+
+// UpdateAndRescore applies a patch in one transaction. When the patch changes the
+// scorers, the same transaction cancels the evaluation's unfinished rescore jobs
+// and enqueues a new one, returned here, which rescores every stored response with
+// the new scorers; responses ingested from now on are scored with them on ingest.
+func (u *Evaluations) UpdateAndRescore(ctx context.Context, ref string, p EvaluationPatch) (domain.Evaluation, *domain.Job, error) {
 	var errs []error
 	if p.Name != nil {
 		errs = append(errs, domain.ValidateEvaluationName(*p.Name))
@@ -87,18 +98,21 @@ func (u *Evaluations) Update(ctx context.Context, ref string, p EvaluationPatch)
 		errs = append(errs, domain.PrefixField("scorers", err))
 	}
 	if err := errors.Join(errs...); err != nil {
-		return domain.Evaluation{}, err
+		return domain.Evaluation{}, nil, err
 	}
 	if p == (EvaluationPatch{}) {
 		// Nothing to change: not even updated_at moves.
-		return resolveEvaluation(ctx, u.d.Stores.Evaluations, ref)
+		e, err := resolveEvaluation(ctx, u.d.Stores.Evaluations, ref)
+		return e, nil, err
 	}
 	var out domain.Evaluation
+	var job *domain.Job
 	err := u.d.Tx.InTx(ctx, func(ctx context.Context, s ports.Stores) error {
 		e, err := resolveEvaluation(ctx, s.Evaluations, ref)
 		if err != nil {
 			return err
 		}
+		rescore := false
 		if p.Name != nil {
 			e.Name = *p.Name
 		}
@@ -106,7 +120,16 @@ func (u *Evaluations) Update(ctx context.Context, ref string, p EvaluationPatch)
 			e.Description = *p.Description
 		}
 		if p.Scorers != nil {
-			e.Scorers = fromScoringConfigs(scorers)
+			next := fromScoringConfigs(scorers)
+			rescore = !sameScorers(e.Scorers, next)
+			if rescore {
+				// Ingests in flight finish with the old scorers before the change
+				// commits, so the rescore that follows sees their responses.
+				if err := s.Maintenance.LockEvaluation(ctx, e.ID); err != nil {
+					return err
+				}
+			}
+			e.Scorers = next
 		}
 		if p.Metadata != nil {
 			e.Metadata = *p.Metadata
@@ -118,21 +141,65 @@ func (u *Evaluations) Update(ctx context.Context, ref string, p EvaluationPatch)
 		if err := s.Evaluations.UpdateEvaluation(ctx, e); err != nil {
 			return err
 		}
+		if rescore {
+			if err := cancelActiveJobs(ctx, s, e.ID, KindRescore); err != nil {
+				return err
+			}
+			j := u.d.newJob(KindRescore, &e.ID, map[string]any{"evaluation": e.Name})
+			if err := s.Jobs.EnqueueJob(ctx, j); err != nil {
+				return err
+			}
+			job = &j
+		}
 		out = e
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return domain.Evaluation{}, nil, err
+	}
+	return out, job, nil
 }
 
-// Delete deletes an evaluation with its responses, scores and comparisons.
+// sameScorers reports whether two scorer lists configure the same scorers in the
+// same order.
+func sameScorers(a, b []domain.ScorerConfig) bool {
+	return slices.EqualFunc(a, b, func(x, y domain.ScorerConfig) bool {
+		return x.Name == y.Name && x.Type == y.Type && bytes.Equal(x.Params, y.Params) &&
+			equalBound(x.PassMin, y.PassMin) && equalBound(x.PassMax, y.PassMax)
+	})
+}
+
+func equalBound(a, b *float64) bool {
+	return (a == nil && b == nil) || (a != nil && b != nil && *a == *b)
+}
+
+// Delete deletes an evaluation: see StartDelete.
 func (u *Evaluations) Delete(ctx context.Context, ref string) error {
-	return u.d.Tx.InTx(ctx, func(ctx context.Context, s ports.Stores) error {
+	_, err := u.StartDelete(ctx, ref)
+	return err
+}
+
+// StartDelete deletes an evaluation in one transaction: it is hidden from every
+// lookup and its name is free again at once, its unfinished jobs are cancelled,
+// and a purge job is enqueued (and returned) that removes its responses, scores
+// and comparisons in the background.
+func (u *Evaluations) StartDelete(ctx context.Context, ref string) (domain.Job, error) {
+	var job domain.Job
+	err := u.d.Tx.InTx(ctx, func(ctx context.Context, s ports.Stores) error {
 		e, err := resolveEvaluation(ctx, s.Evaluations, ref)
 		if err != nil {
 			return err
 		}
-		return s.Evaluations.DeleteEvaluation(ctx, e.ID)
+		if err := s.Maintenance.MarkEvaluationDeleted(ctx, e.ID, u.d.now()); err != nil {
+			return wrapNotFound(err, "evaluation %q", ref)
+		}
+		if err := cancelActiveJobs(ctx, s, e.ID, ""); err != nil {
+			return err
+		}
+		job = u.d.newJob(KindPurgeEvaluation, &e.ID, map[string]any{"evaluation": e.Name})
+		return s.Jobs.EnqueueJob(ctx, job)
 	})
+	return job, err
 }
 
 // ListEvaluationsInput selects a page of evaluations.

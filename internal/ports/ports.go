@@ -156,6 +156,8 @@ type Stores struct {
 	Preferences PreferenceStore
 	Idempotency IdempotencyStore
 	RateLimits  RateLimitStore
+	Jobs        JobStore
+	Maintenance MaintenanceStore
 }
 
 // TxRunner runs fn in one transaction with stores bound to it. The transaction

@@ -33,6 +33,8 @@ type Env struct {
 	Migrate func(ctx context.Context, direction string, w io.Writer) error
 	// Open connects to the database and returns the use cases.
 	Open func(ctx context.Context) (*Backend, error)
+	// Work runs background jobs until ctx ends.
+	Work func(ctx context.Context) error
 }
 
 // exitError carries an exit code other than 1 (usage errors are 2).
@@ -90,6 +92,7 @@ Configuration comes from RLHF_* environment variables and a .env file.`,
 		leaderboardCmd(env),
 		agreementCmd(env),
 		importCmd(env),
+		jobsCmd(env), workerCmd(env),
 	)
 	return root
 }

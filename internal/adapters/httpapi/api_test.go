@@ -328,8 +328,10 @@ func TestEvaluationsAPI(t *testing.T) {
 			t.Errorf("order by %s = %q, want %q", sort, got, want)
 		}
 	}
-	wantStatus(t, a.do("DELETE", "/v1/evaluations/crud-b", a.admin, "", ""), 204)
+	wantStatus(t, a.do("DELETE", "/v1/evaluations/crud-b", a.admin, "", ""), 202)
 	wantStatus(t, a.get("/v1/evaluations/crud-b"), 404)
+	// The name is free again at once, while the old one is purged in the background.
+	wantStatus(t, a.post("/v1/evaluations", `{"name":"crud-b"}`), 201)
 	wantStatus(t, a.do("PATCH", "/v1/evaluations/crud-a", a.write, "application/json", `{"name":"crud-c"}`), 409)
 }
 

@@ -146,20 +146,26 @@ func (s *Server) patchEvaluation(c echo.Context) error {
 	if err := decodeOne(c, &in); err != nil {
 		return err
 	}
-	e, err := s.svc.Evaluations.Update(c.Request().Context(), param(c, "eval"), app.EvaluationPatch{
+	e, job, err := s.svc.Evaluations.UpdateAndRescore(c.Request().Context(), param(c, "eval"), app.EvaluationPatch{
 		Name: in.Name, Description: in.Description, Scorers: in.Scorers, Metadata: in.Metadata,
 	})
 	if err != nil {
 		return err
 	}
+	if job != nil {
+		// The scorers changed: the rescore job can be followed there.
+		c.Response().Header().Set(echo.HeaderLocation, jobLocation(*job))
+	}
 	return respond(c, http.StatusOK, toEvaluationOut(e))
 }
 
 func (s *Server) deleteEvaluation(c echo.Context) error {
-	if err := s.svc.Evaluations.Delete(c.Request().Context(), param(c, "eval")); err != nil {
+	job, err := s.svc.Evaluations.StartDelete(c.Request().Context(), param(c, "eval"))
+	if err != nil {
 		return err
 	}
-	return c.NoContent(http.StatusNoContent)
+	c.Response().Header().Set(echo.HeaderLocation, jobLocation(job))
+	return respond(c, http.StatusAccepted, toJobOut(job))
 }
 
 // Responses.

@@ -93,6 +93,8 @@ type fakeDiffs struct{ DiffService }
 
 type fakePreferences struct{ PreferenceService }
 
+type fakeJobs struct{ JobService }
+
 type fakeKeys struct {
 	KeyService
 	AuthenticateFunc func(ctx context.Context, token string) (domain.APIKey, error)
@@ -113,7 +115,7 @@ func (f fakePinger) Ping(ctx context.Context) error { return f.PingFunc(ctx) }
 func fakeServer(t *testing.T, evals fakeEvaluations, keys fakeKeys, db fakePinger) *Server {
 	t.Helper()
 	s, err := New(Services{Evaluations: evals, Responses: fakeResponses{}, Comparisons: fakeComparisons{}, Keys: keys,
-		Summaries: fakeSummaries{}, Diffs: fakeDiffs{}, Preferences: fakePreferences{}, Scoring: fakeScoring{}, DB: db},
+		Summaries: fakeSummaries{}, Diffs: fakeDiffs{}, Preferences: fakePreferences{}, Scoring: fakeScoring{}, Jobs: fakeJobs{}, DB: db},
 		Config{MetricsHandler: metrics.New(nil).Handler()}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)

@@ -26,8 +26,10 @@ import (
 type EvaluationService interface {
 	Create(ctx context.Context, in app.EvaluationInput) (domain.Evaluation, error)
 	Get(ctx context.Context, ref string) (domain.Evaluation, error)
-	Update(ctx context.Context, ref string, p app.EvaluationPatch) (domain.Evaluation, error)
-	Delete(ctx context.Context, ref string) error
+	// UpdateAndRescore applies a patch; a change of scorers starts a rescore job.
+	UpdateAndRescore(ctx context.Context, ref string, p app.EvaluationPatch) (domain.Evaluation, *domain.Job, error)
+	// StartDelete hides the evaluation and starts the job that purges it.
+	StartDelete(ctx context.Context, ref string) (domain.Job, error)
 	List(ctx context.Context, in app.ListEvaluationsInput) (domain.Page[domain.Evaluation], error)
 }
 
@@ -70,6 +72,7 @@ type Services struct {
 	Diffs       DiffService
 	Preferences PreferenceService
 	Scoring     ScoringService
+	Jobs        JobService
 	DB          Pinger
 	// Idempotency and RateLimit are optional: nil turns the feature off.
 	Idempotency IdempotencyService
@@ -106,7 +109,7 @@ type Server struct {
 func New(svc Services, cfg Config, log *slog.Logger) (*Server, error) {
 	switch {
 	case svc.Evaluations == nil || svc.Responses == nil || svc.Comparisons == nil || svc.Keys == nil ||
-		svc.Summaries == nil || svc.Diffs == nil || svc.Preferences == nil || svc.Scoring == nil || svc.DB == nil:
+		svc.Summaries == nil || svc.Diffs == nil || svc.Preferences == nil || svc.Scoring == nil || svc.Jobs == nil || svc.DB == nil:
 		return nil, errors.New("httpapi: a service is missing")
 	case log == nil:
 		return nil, errors.New("httpapi: no logger")
@@ -203,6 +206,7 @@ func (s *Server) routes() {
 	e.POST("/v1/keys", s.createKey, admin, noQuery, noIdempotencyKey)
 	e.GET("/v1/keys", s.listKeys, admin)
 	e.DELETE("/v1/keys/:id", s.revokeKey, admin, noQuery)
+	s.jobRoutes(read, write)
 }
 
 // writeJSON encodes v without HTML escaping (texts are model outputs; escaping
@@ -247,6 +251,6 @@ func ServicesFrom(svc app.Services, db Pinger) Services {
 	return Services{
 		Evaluations: svc.Evaluations, Responses: svc.Responses, Comparisons: svc.Comparisons, Keys: svc.Keys,
 		Summaries: svc.Summaries, Diffs: svc.Diffs, Preferences: svc.Preferences, Scoring: svc.Scoring, DB: db,
-		Idempotency: svc.Idempotency,
+		Idempotency: svc.Idempotency, Jobs: svc.Jobs,
 	}
 }

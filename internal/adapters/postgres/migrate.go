@@ -15,6 +15,8 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
 
 	"github.com/rlhf-eval/rlhf-eval/db"
 	"github.com/rlhf-eval/rlhf-eval/internal/adapters/postgres/internal/dbsqlc"
@@ -88,10 +90,13 @@ func WithDatabase(dbURL, name string) (string, error) {
 	return u.String(), nil
 }
 
-// Migrator applies the embedded goose migrations.
+// Migrator applies the embedded goose migrations and, beside them, River's own
+// migrations for its queue tables (River versions its schema itself).
 type Migrator struct {
 	provider *goose.Provider
 	sqlDB    *sql.DB
+	pool     *pgxpool.Pool
+	river    *rivermigrate.Migrator[pgx.Tx]
 }
 
 // NewMigrator returns a migrator on pool. A session advisory lock keeps several
@@ -111,7 +116,12 @@ func NewMigrator(pool *pgxpool.Pool) (*Migrator, error) {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("load migrations: %w", err)
 	}
-	return &Migrator{provider: p, sqlDB: sqlDB}, nil
+	rm, err := rivermigrate.New(riverpgxv5.New(pool), nil)
+	if err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("load queue migrations: %w", err)
+	}
+	return &Migrator{provider: p, sqlDB: sqlDB, pool: pool, river: rm}, nil
 }
 
 // Close releases the migrator's database handle (not the pool).
@@ -124,16 +134,49 @@ type MigrationResult struct {
 	Direction string
 }
 
-// Up applies every pending migration.
+// Up applies every pending migration: ours, then River's.
 func (m *Migrator) Up(ctx context.Context) ([]MigrationResult, error) {
 	rs, err := m.provider.Up(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("migrate up: %w", translate(err))
 	}
-	return results(rs), nil
+	out := results(rs)
+	vs, err := m.riverUp(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("migrate the queue tables up: %w", err)
+	}
+	return append(out, vs...), nil
 }
 
-// Down rolls back the latest migration.
+// riverUp applies River's pending migrations, each in its own transaction (some
+// cannot share one), holding a session advisory lock on a connection of its own
+// meanwhile.
+func (m *Migrator) riverUp(ctx context.Context) ([]MigrationResult, error) {
+	conn, err := m.pool.Acquire(ctx)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer conn.Release()
+	q := dbsqlc.New(conn)
+	if err := q.LockQueueMigrations(ctx); err != nil {
+		return nil, translate(err)
+	}
+	defer func() { _ = q.UnlockQueueMigrations(context.WithoutCancel(ctx)) }()
+	res, err := m.river.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	if err != nil {
+		return nil, translate(err)
+	}
+	out := make([]MigrationResult, 0, len(res.Versions))
+	for _, v := range res.Versions {
+		out = append(out, MigrationResult{Version: int64(v.Version), Source: riverSource(v.Name), Direction: "up"})
+	}
+	return out, nil
+}
+
+func riverSource(name string) string { return "river/" + name }
+
+// Down rolls back the latest of our migrations. River's queue tables stay: they
+// are River's, and a later Up finds them current.
 func (m *Migrator) Down(ctx context.Context) ([]MigrationResult, error) {
 	r, err := m.provider.Down(ctx)
 	if err != nil {
@@ -158,6 +201,17 @@ func (m *Migrator) Status(ctx context.Context) ([]MigrationStatus, error) {
 	out := make([]MigrationStatus, len(st))
 	for i, s := range st {
 		out[i] = MigrationStatus{Version: s.Source.Version, Source: s.Source.Path, Applied: s.State == goose.StateApplied}
+	}
+	applied := map[int]bool{}
+	existing, err := m.river.ExistingVersions(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("queue migration status: %w", translate(err))
+	}
+	for _, v := range existing {
+		applied[v.Version] = true
+	}
+	for _, v := range m.river.AllVersions() {
+		out = append(out, MigrationStatus{Version: int64(v.Version), Source: riverSource(v.Name), Applied: applied[v.Version]})
 	}
 	return out, nil
 }

@@ -131,6 +131,8 @@ func storesOn(db dbtx) ports.Stores {
 		Preferences: &PreferenceStore{q: dbsqlc.New(db)},
 		Idempotency: &LimitStore{q: dbsqlc.New(db)},
 		RateLimits:  &LimitStore{q: dbsqlc.New(db)},
+		Jobs:        &JobStore{db: db, q: dbsqlc.New(db)},
+		Maintenance: &MaintenanceStore{db: db, q: dbsqlc.New(db)},
 	}
 }
 

@@ -30,6 +30,8 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Comparisons", func(t *testing.T) { testComparisons(t, h) })
 	t.Run("APIKeys", func(t *testing.T) { testAPIKeys(t, h) })
 	t.Run("Tx", func(t *testing.T) { testTx(t, h) })
+	t.Run("Jobs", func(t *testing.T) { testJobs(t, h) })
+	t.Run("Maintenance", func(t *testing.T) { testMaintenance(t, h) })
 }
 
 var seq atomic.Int64

@@ -53,7 +53,7 @@ func (q *Queries) DeleteEvaluation(ctx context.Context, id pgtype.UUID) (int64, 
 }
 
 const getEvaluation = `-- name: GetEvaluation :one
-SELECT id, name, description, scorers, metadata, created_at, updated_at FROM evaluations WHERE id = $1
+SELECT id, name, description, scorers, metadata, created_at, updated_at, deleted_at FROM evaluations WHERE id = $1 AND deleted_at IS NULL
 `
 
 func (q *Queries) GetEvaluation(ctx context.Context, id pgtype.UUID) (Evaluation, error) {
@@ -67,12 +67,13 @@ func (q *Queries) GetEvaluation(ctx context.Context, id pgtype.UUID) (Evaluation
 		&i.Metadata,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.DeletedAt,
 	)
 	return i, err
 }
 
 const getEvaluationByName = `-- name: GetEvaluationByName :one
-SELECT id, name, description, scorers, metadata, created_at, updated_at FROM evaluations WHERE name = $1
+SELECT id, name, description, scorers, metadata, created_at, updated_at, deleted_at FROM evaluations WHERE name = $1 AND deleted_at IS NULL
 `
 
 func (q *Queries) GetEvaluationByName(ctx context.Context, name string) (Evaluation, error) {
@@ -86,14 +87,16 @@ func (q *Queries) GetEvaluationByName(ctx context.Context, name string) (Evaluat
 		&i.Metadata,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.DeletedAt,
 	)
 	return i, err
 }
 
 const listEvaluationsCreatedAsc = `-- name: ListEvaluationsCreatedAsc :many
 
-SELECT id, name, description, scorers, metadata, created_at, updated_at FROM evaluations
-WHERE ($1::timestamptz IS NULL OR (created_at, id) > ($1, $2::uuid))
+SELECT id, name, description, scorers, metadata, created_at, updated_at, deleted_at FROM evaluations
+WHERE deleted_at IS NULL
+  AND ($1::timestamptz IS NULL OR (created_at, id) > ($1, $2::uuid))
 ORDER BY created_at, id
 LIMIT $3
 `
@@ -104,7 +107,8 @@ type ListEvaluationsCreatedAscParams struct {
 	Lim       int32
 }
 
-// Keyset pages, one query per allowed ordering so each can use its index.
+// Keyset pages, one query per allowed ordering so each can use its index. Deleted
+// evaluations (being purged) are invisible everywhere.
 func (q *Queries) ListEvaluationsCreatedAsc(ctx context.Context, arg ListEvaluationsCreatedAscParams) ([]Evaluation, error) {
 	rows, err := q.db.Query(ctx, listEvaluationsCreatedAsc, arg.AfterTime, arg.AfterID, arg.Lim)
 	if err != nil {
@@ -122,6 +126,7 @@ func (q *Queries) ListEvaluationsCreatedAsc(ctx context.Context, arg ListEvaluat
 			&i.Metadata,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.DeletedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -134,8 +139,9 @@ func (q *Queries) ListEvaluationsCreatedAsc(ctx context.Context, arg ListEvaluat
 }
 
 const listEvaluationsCreatedDesc = `-- name: ListEvaluationsCreatedDesc :many
-SELECT id, name, description, scorers, metadata, created_at, updated_at FROM evaluations
-WHERE ($1::timestamptz IS NULL OR (created_at, id) < ($1, $2::uuid))
+SELECT id, name, description, scorers, metadata, created_at, updated_at, deleted_at FROM evaluations
+WHERE deleted_at IS NULL
+  AND ($1::timestamptz IS NULL OR (created_at, id) < ($1, $2::uuid))
 ORDER BY created_at DESC, id DESC
 LIMIT $3
 `
@@ -163,6 +169,7 @@ func (q *Queries) ListEvaluationsCreatedDesc(ctx context.Context, arg ListEvalua
 			&i.Metadata,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.DeletedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -175,8 +182,9 @@ func (q *Queries) ListEvaluationsCreatedDesc(ctx context.Context, arg ListEvalua
 }
 
 const listEvaluationsNameAsc = `-- name: ListEvaluationsNameAsc :many
-SELECT id, name, description, scorers, metadata, created_at, updated_at FROM evaluations
-WHERE ($1::text IS NULL OR name > $1)
+SELECT id, name, description, scorers, metadata, created_at, updated_at, deleted_at FROM evaluations
+WHERE deleted_at IS NULL
+  AND ($1::text IS NULL OR name > $1)
 ORDER BY name
 LIMIT $2
 `
@@ -203,6 +211,7 @@ func (q *Queries) ListEvaluationsNameAsc(ctx context.Context, arg ListEvaluation
 			&i.Metadata,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.DeletedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -215,8 +224,9 @@ func (q *Queries) ListEvaluationsNameAsc(ctx context.Context, arg ListEvaluation
 }
 
 const listEvaluationsNameDesc = `-- name: ListEvaluationsNameDesc :many
-SELECT id, name, description, scorers, metadata, created_at, updated_at FROM evaluations
-WHERE ($1::text IS NULL OR name < $1)
+SELECT id, name, description, scorers, metadata, created_at, updated_at, deleted_at FROM evaluations
+WHERE deleted_at IS NULL
+  AND ($1::text IS NULL OR name < $1)
 ORDER BY name DESC
 LIMIT $2
 `
@@ -243,6 +253,7 @@ func (q *Queries) ListEvaluationsNameDesc(ctx context.Context, arg ListEvaluatio
 			&i.Metadata,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.DeletedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -255,8 +266,9 @@ func (q *Queries) ListEvaluationsNameDesc(ctx context.Context, arg ListEvaluatio
 }
 
 const listEvaluationsUpdatedAsc = `-- name: ListEvaluationsUpdatedAsc :many
-SELECT id, name, description, scorers, metadata, created_at, updated_at FROM evaluations
-WHERE ($1::timestamptz IS NULL OR (updated_at, id) > ($1, $2::uuid))
+SELECT id, name, description, scorers, metadata, created_at, updated_at, deleted_at FROM evaluations
+WHERE deleted_at IS NULL
+  AND ($1::timestamptz IS NULL OR (updated_at, id) > ($1, $2::uuid))
 ORDER BY updated_at, id
 LIMIT $3
 `
@@ -284,6 +296,7 @@ func (q *Queries) ListEvaluationsUpdatedAsc(ctx context.Context, arg ListEvaluat
 			&i.Metadata,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.DeletedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -296,8 +309,9 @@ func (q *Queries) ListEvaluationsUpdatedAsc(ctx context.Context, arg ListEvaluat
 }
 
 const listEvaluationsUpdatedDesc = `-- name: ListEvaluationsUpdatedDesc :many
-SELECT id, name, description, scorers, metadata, created_at, updated_at FROM evaluations
-WHERE ($1::timestamptz IS NULL OR (updated_at, id) < ($1, $2::uuid))
+SELECT id, name, description, scorers, metadata, created_at, updated_at, deleted_at FROM evaluations
+WHERE deleted_at IS NULL
+  AND ($1::timestamptz IS NULL OR (updated_at, id) < ($1, $2::uuid))
 ORDER BY updated_at DESC, id DESC
 LIMIT $3
 `
@@ -325,6 +339,7 @@ func (q *Queries) ListEvaluationsUpdatedDesc(ctx context.Context, arg ListEvalua
 			&i.Metadata,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.DeletedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -339,7 +354,7 @@ func (q *Queries) ListEvaluationsUpdatedDesc(ctx context.Context, arg ListEvalua
 const updateEvaluation = `-- name: UpdateEvaluation :execrows
 UPDATE evaluations
 SET name = $1, description = $2, scorers = $3, metadata = $4, updated_at = $5
-WHERE id = $6
+WHERE id = $6 AND deleted_at IS NULL
 `
 
 type UpdateEvaluationParams struct {

@@ -69,6 +69,7 @@ type Evaluation struct {
 	Metadata    []byte
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	DeletedAt   *time.Time
 }
 
 type IdempotencyKey struct {
@@ -83,6 +84,30 @@ type IdempotencyKey struct {
 	Location    *string
 	CreatedAt   time.Time
 	ExpiresAt   time.Time
+}
+
+type Job struct {
+	ID                pgtype.UUID
+	Kind              string
+	EvaluationID      pgtype.UUID
+	Status            string
+	Params            []byte
+	Total             int64
+	Done              int64
+	Failed            int64
+	Cached            int64
+	Tokens            int64
+	Cost              float64
+	Error             string
+	Report            []byte
+	Checkpoint        string
+	RiverJobID        *int64
+	Attempts          int32
+	LeaseUntil        *time.Time
+	CancelRequestedAt *time.Time
+	CreatedAt         time.Time
+	StartedAt         *time.Time
+	FinishedAt        *time.Time
 }
 
 type RateBucket struct {

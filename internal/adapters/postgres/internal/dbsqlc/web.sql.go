@@ -387,8 +387,8 @@ func (q *Queries) ScanScoredResponsesForward(ctx context.Context, arg ScanScored
 }
 
 const searchEvaluations = `-- name: SearchEvaluations :many
-SELECT id, name, description, scorers, metadata, created_at, updated_at FROM evaluations
-WHERE (name ILIKE $1 OR description ILIKE $1)
+SELECT id, name, description, scorers, metadata, created_at, updated_at, deleted_at FROM evaluations
+WHERE deleted_at IS NULL AND (name ILIKE $1 OR description ILIKE $1)
   AND ($2::text IS NULL OR name > $2)
 ORDER BY name
 LIMIT $3
@@ -419,6 +419,7 @@ func (q *Queries) SearchEvaluations(ctx context.Context, arg SearchEvaluationsPa
 			&i.Metadata,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.DeletedAt,
 		); err != nil {
 			return nil, err
 		}
