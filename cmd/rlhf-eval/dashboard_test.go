@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -229,7 +230,12 @@ type api struct {
 
 func (a api) post(path, contentType, body string) {
 	a.t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, a.base+path, strings.NewReader(body))
+	a.send(http.MethodPost, path, contentType, body)
+}
+
+func (a api) send(method, path, contentType, body string) {
+	a.t.Helper()
+	req, _ := http.NewRequest(method, a.base+path, strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+a.key)
 	req.Header.Set("Content-Type", contentType)
 	res, err := http.DefaultClient.Do(req)
@@ -240,7 +246,7 @@ func (a api) post(path, contentType, body string) {
 	var buf bytes.Buffer
 	_, _ = buf.ReadFrom(res.Body)
 	if res.StatusCode >= 300 {
-		a.t.Fatalf("POST %s: %d %s", path, res.StatusCode, buf.String())
+		a.t.Fatalf("%s %s: %d %s", method, path, res.StatusCode, buf.String())
 	}
 }
 
@@ -594,6 +600,27 @@ func TestDashboard(t *testing.T) {
 		t.Error("the secret is still shown after revoking")
 	}
 	b.clean("keys")
+
+	// Jobs: deleting an evaluation from its page starts a purge, and changing an
+	// evaluation's scorers a rescore; the jobs page follows them until they end.
+	a.send(http.MethodPatch, "/v1/evaluations/dash-arena", "application/json", `{"scorers": [{"type": "length"}]}`)
+	b.open("/evaluations/dash-v1", "details.danger")
+	b.do("delete dash-v1", chromedp.Click(chromedp.CSS("details.danger summary")), chromedp.Click(chromedp.CSS("details.danger button")),
+		until(`location.pathname == "/"`), chromedp.WaitVisible(chromedp.CSS("#evaluations")))
+	if strings.Contains(b.text("#evaluations"), "dash-v1") {
+		t.Error("dash-v1 is still listed after its deletion")
+	}
+	b.do("jobs page", chromedp.Click(chromedp.CSS(`header nav a[href="/jobs"]`)), chromedp.WaitVisible(chromedp.CSS("#jobs")))
+	kinds := eval[[]string](b, `[...document.querySelectorAll("#jobs tbody tr td:first-child")].map(td => td.textContent)`)
+	if !slices.Contains(kinds, "purge_evaluation") || !slices.Contains(kinds, "rescore") {
+		t.Errorf("jobs page lists %v, want a purge and a rescore", kinds)
+	}
+	b.do("jobs finish", until(`[...document.querySelectorAll("#jobs tbody tr")].every(tr => tr.dataset.status == "succeeded")`))
+	if n := eval[int](b, `document.querySelectorAll("#jobs-live[hx-trigger]").length`); n != 0 {
+		t.Error("the jobs page still polls after every job finished")
+	}
+	b.shot("jobs")
+	b.clean("jobs")
 
 	if withAlpaca {
 		b.open("/evaluations/alpaca/preferences", "#leaderboard")

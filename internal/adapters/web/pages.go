@@ -50,6 +50,8 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /evaluations/{eval}/preferences/heatmaps", s.page(read, s.heatmaps))
 	m.HandleFunc("GET /evaluations/{eval}/preferences/agreement", s.page(read, s.agreement))
 	m.HandleFunc("GET /evaluations/{eval}/comparisons", s.page(read, s.comparisons))
+	m.HandleFunc("GET /jobs", s.page(read, s.jobs))
+	m.HandleFunc("POST /jobs/{id}/cancel", s.page(domain.ScopeWrite, s.cancelJob))
 	m.HandleFunc("GET /keys", s.page(admin, s.keys))
 	m.HandleFunc("POST /keys", s.page(admin, s.createKey))
 	m.HandleFunc("POST /keys/{id}/revoke", s.page(admin, s.revokeKey))
@@ -761,5 +763,48 @@ func (s *Server) revokeKey(w http.ResponseWriter, r *http.Request, _ *app.Sessio
 		return err
 	}
 	http.Redirect(w, r, "/keys", http.StatusSeeOther)
+	return nil
+}
+
+// --- jobs ---
+
+type jobsData struct {
+	Jobs   []domain.Job
+	Live   bool
+	Status string
+	CSRF   string
+	Write  bool
+}
+
+// jobs lists the newest jobs. While one is queued or running the table asks for
+// itself again every two seconds (view=table), and stops once all are done.
+func (s *Server) jobs(w http.ResponseWriter, r *http.Request, sess *app.Session) error {
+	f := newForm(r)
+	d := jobsData{Status: f.str("status"), CSRF: sess.CSRF, Write: sess.Key.Allows(domain.ScopeWrite)}
+	view := f.str("view")
+	if view != "" && view != "table" {
+		return domain.Invalid("view", "must be table or nothing; got %q", view)
+	}
+	page, err := s.svc.Jobs.List(r.Context(), app.ListJobsInput{Status: d.Status, Limit: 50})
+	if err != nil {
+		return err
+	}
+	d.Jobs = page.Items
+	for _, j := range d.Jobs {
+		d.Live = d.Live || !j.Status.Final()
+	}
+	if view == "table" {
+		s.fragment(w, r, "jobs", "table", d)
+		return nil
+	}
+	s.render(w, r, http.StatusOK, "jobs", sess, "Jobs", d)
+	return nil
+}
+
+func (s *Server) cancelJob(w http.ResponseWriter, r *http.Request, _ *app.Session) error {
+	if _, err := s.svc.Jobs.Cancel(r.Context(), r.PathValue("id")); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/jobs", http.StatusSeeOther)
 	return nil
 }

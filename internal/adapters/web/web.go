@@ -93,6 +93,12 @@ type KeyService interface {
 	Revoke(ctx context.Context, id string) (domain.APIKey, error)
 }
 
+// JobService reads and cancels background jobs.
+type JobService interface {
+	List(ctx context.Context, in app.ListJobsInput) (domain.Page[domain.Job], error)
+	Cancel(ctx context.Context, ref string) (domain.Job, error)
+}
+
 // Services are the use cases behind the pages.
 type Services struct {
 	Sessions    SessionService
@@ -104,6 +110,7 @@ type Services struct {
 	Diffs       DiffService
 	Preferences PreferenceService
 	Keys        KeyService
+	Jobs        JobService
 }
 
 // ServicesFrom takes the pages' use cases from app's set and the dashboard's own.
@@ -111,6 +118,7 @@ func ServicesFrom(svc app.Services, sessions *app.Sessions, dash *app.Dashboard)
 	return Services{
 		Sessions: sessions, Dashboard: dash, Evaluations: svc.Evaluations, Responses: svc.Responses,
 		Comparisons: svc.Comparisons, Summaries: svc.Summaries, Diffs: svc.Diffs, Preferences: svc.Preferences, Keys: svc.Keys,
+		Jobs: svc.Jobs,
 	}
 }
 
@@ -129,7 +137,7 @@ const cookieName = "rlhf_session"
 func New(svc Services, log *slog.Logger) (*Server, error) {
 	switch {
 	case svc.Sessions == nil || svc.Dashboard == nil || svc.Evaluations == nil || svc.Responses == nil || svc.Comparisons == nil ||
-		svc.Summaries == nil || svc.Diffs == nil || svc.Preferences == nil || svc.Keys == nil:
+		svc.Summaries == nil || svc.Diffs == nil || svc.Preferences == nil || svc.Keys == nil || svc.Jobs == nil:
 		return nil, errors.New("web: a service is missing")
 	case log == nil:
 		return nil, errors.New("web: no logger")
@@ -165,7 +173,7 @@ func parsePages() (map[string]*template.Template, error) {
 }
 
 // Paths the dashboard owns; everything else belongs to the API.
-var pagePrefixes = []string{"/static/", "/signin", "/signout", "/evaluations", "/keys"}
+var pagePrefixes = []string{"/static/", "/signin", "/signout", "/evaluations", "/keys", "/jobs"}
 
 // Owns reports whether path is one of the dashboard's.
 func Owns(path string) bool {
