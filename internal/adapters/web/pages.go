@@ -124,6 +124,14 @@ func (f *form) intIn(name string, def, lo, hi int) int {
 
 func (f *form) done() error { return errors.Join(f.errs...) }
 
+// checked fails on the form's errors, else finds the evaluation the page is about.
+func (s *Server) checked(ctx context.Context, f *form, ref string) (domain.Evaluation, error) {
+	if err := f.done(); err != nil {
+		return domain.Evaluation{}, err
+	}
+	return s.svc.Evaluations.Get(ctx, ref)
+}
+
 // --- sign-in ---
 
 type signInData struct {
@@ -254,10 +262,7 @@ func (s *Server) evaluation(w http.ResponseWriter, r *http.Request, sess *app.Se
 	if d.Dir != "" && d.Dir != "desc" && d.Dir != "asc" {
 		f.errs = append(f.errs, domain.Invalid("dir", "must be asc or desc; got %q", d.Dir))
 	}
-	if err := f.done(); err != nil {
-		return err
-	}
-	e, err := s.svc.Evaluations.Get(ctx, ref)
+	e, err := s.checked(ctx, f, ref)
 	if err != nil {
 		return err
 	}
@@ -479,10 +484,7 @@ func (s *Server) diff(w http.ResponseWriter, r *http.Request, sess *app.Session)
 	f := newForm(r)
 	d := diffData{Candidate: f.str("candidate"), Scorer: f.str("scorer")}
 	rounds := f.intIn("bootstrap", app.DefaultBootstrapRounds, 0, app.MaxBootstrapRounds)
-	if err := f.done(); err != nil {
-		return err
-	}
-	base, err := s.svc.Evaluations.Get(ctx, ref)
+	base, err := s.checked(ctx, f, ref)
 	if err != nil {
 		return err
 	}
@@ -567,10 +569,7 @@ func (s *Server) preferences(w http.ResponseWriter, r *http.Request, sess *app.S
 	f := newForm(r)
 	d := preferencesData{Kind: f.str("kind"), Baseline: f.str("baseline")}
 	rounds := f.intIn("bootstrap", app.DefaultLeaderboardRounds, 0, 1000)
-	if err := f.done(); err != nil {
-		return err
-	}
-	e, err := s.svc.Evaluations.Get(ctx, ref)
+	e, err := s.checked(ctx, f, ref)
 	if err != nil {
 		return err
 	}
@@ -670,10 +669,7 @@ func (s *Server) comparisons(w http.ResponseWriter, r *http.Request, sess *app.S
 	f := newForm(r)
 	d := comparisonsData{Annotator: f.str("annotator"), Model: f.str("model"), Kind: f.str("kind")}
 	cursor := f.str("cursor")
-	if err := f.done(); err != nil {
-		return err
-	}
-	e, err := s.svc.Evaluations.Get(ctx, ref)
+	e, err := s.checked(ctx, f, ref)
 	if err != nil {
 		return err
 	}
