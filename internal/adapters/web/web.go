@@ -133,6 +133,12 @@ type Server struct {
 // cookieName names the session cookie.
 const cookieName = "rlhf_session"
 
+// Bounds of one page request.
+const (
+	maxFormBytes = 64 << 10
+	pageTimeout  = 60 * time.Second
+)
+
 // New builds the dashboard.
 func New(svc Services, log *slog.Logger) (*Server, error) {
 	switch {
@@ -230,8 +236,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.log.Info("request", "method", r.Method, "path", r.URL.Path, "route", "web", "status", rec.status,
 			"latency_ms", float64(time.Since(start).Microseconds())/1000, "request_id", rid)
 	}()
-	r = r.WithContext(context.WithValue(r.Context(), ridKey{}, rid))
-	s.mux.ServeHTTP(rec, r)
+	// Forms are small; a page has as long as an API request by default.
+	if r.Body != nil {
+		r.Body = http.MaxBytesReader(rec, r.Body, maxFormBytes)
+	}
+	ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), ridKey{}, rid), pageTimeout)
+	defer cancel()
+	s.mux.ServeHTTP(rec, r.WithContext(ctx))
 }
 
 type ridKey struct{}
