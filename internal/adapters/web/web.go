@@ -366,6 +366,8 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, sess *app.Session,
 		p.Status, p.Title, p.Detail = http.StatusConflict, "Conflict", err.Error()
 	case errors.Is(err, domain.ErrUnavailable):
 		p.Status, p.Title, p.Detail = http.StatusServiceUnavailable, "Unavailable", "the database is unavailable; try again shortly"
+	case errors.Is(err, context.DeadlineExceeded):
+		p.Status, p.Title, p.Detail = http.StatusServiceUnavailable, "Too slow", "the page took too long to compute; narrow it down and try again"
 	case errors.Is(err, context.Canceled):
 		return
 	default:
