@@ -431,6 +431,7 @@ func TestDashboard(t *testing.T) {
 	if got := b.text("#activity"); !strings.Contains(got, "33") {
 		t.Errorf("facts = %q, want 33 responses", got)
 	}
+	b.do("per-model table", chromedp.WaitVisible(chromedp.CSS("#by-model-table")))
 	b.shot("evaluation")
 	b.do("sort by mean", chromedp.Click(chromedp.CSS(`th a[href^="?sort=mean"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`th[aria-sort="ascending"] a[href*="sort=mean"]`)))

@@ -262,11 +262,32 @@ func (s *Server) evaluation(w http.ResponseWriter, r *http.Request, sess *app.Se
 	if d.Dir != "" && d.Dir != "desc" && d.Dir != "asc" {
 		f.errs = append(f.errs, domain.Invalid("dir", "must be asc or desc; got %q", d.Dir))
 	}
+	view := f.str("view")
+	if view != "" && view != "by-model" {
+		f.errs = append(f.errs, domain.Invalid("view", "must be by-model or nothing; got %q", view))
+	}
 	e, err := s.checked(ctx, f, ref)
 	if err != nil {
 		return err
 	}
 	d.Evaluation = e
+	// The per-model table is a second summary; the page fetches it after it shows.
+	if view == "by-model" {
+		grouped, err := s.svc.Summaries.Summary(ctx, ref, app.SummaryInput{GroupBy: "model"})
+		if err != nil {
+			return err
+		}
+		d.ByModel = grouped.View().Scorers
+		slices.SortStableFunc(d.ByModel, func(a, b app.ScorerSummaryView) int {
+			c := by(a, b)
+			if d.Dir == "desc" {
+				c = -c
+			}
+			return c
+		})
+		s.fragment(w, r, "evaluation", "by-model", d)
+		return nil
+	}
 	sum, err := s.svc.Summaries.Summary(ctx, ref, app.SummaryInput{})
 	if err != nil {
 		return err
@@ -283,18 +304,6 @@ func (s *Server) evaluation(w http.ResponseWriter, r *http.Request, sess *app.Se
 	for _, sc := range sum.View().Scorers {
 		d.Scorers = append(d.Scorers, scorerPanel{Summary: sc, Chart: charts[sc.Scorer]})
 	}
-	grouped, err := s.svc.Summaries.Summary(ctx, ref, app.SummaryInput{GroupBy: "model"})
-	if err != nil {
-		return err
-	}
-	d.ByModel = grouped.View().Scorers
-	slices.SortStableFunc(d.ByModel, func(a, b app.ScorerSummaryView) int {
-		c := by(a, b)
-		if d.Dir == "desc" {
-			c = -c
-		}
-		return c
-	})
 	if d.Candidates, err = s.candidates(ctx, e.ID); err != nil {
 		return err
 	}
