@@ -295,7 +295,7 @@ type ResponsePage struct {
 
 // SearchScan bounds how many candidates one page of a text search reads, so a
 // page answers in bounded time however rare the text is.
-const SearchScan = 2000
+const SearchScan = 1000
 
 // SearchResponses returns a keyset page of an evaluation's responses matching in.
 func (u *Dashboard) SearchResponses(ctx context.Context, evalRef string, in ResponseSearchInput) (ResponsePage, error) {
