@@ -15,7 +15,7 @@ BENCH_FLAGS ?=
 # Where the real data for checks lives (never committed).
 DATA        ?= ../shared/data
 
-.PHONY: all build run test test-short lint fmt vet staticcheck archcheck tidycheck generate check-generated migrate bench fuzz check-data check-detectors clean
+.PHONY: all build run test test-short lint fmt vet staticcheck archcheck tidycheck generate check-generated migrate bench fuzz check-data check-detectors vendor-web clean
 
 all: build
 
@@ -92,6 +92,16 @@ check-data:
 SPLIT ?= all
 check-detectors:
 	RLHF_DATA=$(abspath $(DATA)) $(GO) test -count=1 -v -run TestLabelledDetectors ./internal/scoring/builtin -args -split $(SPLIT)
+
+## vendor-web: refresh the dashboard's vendored htmx from npm (HTMX_VERSION=2 takes the newest
+## 2.x); only this target needs npm, go build and CI never do
+HTMX_VERSION ?= 2.0.11
+vendor-web:
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	(cd "$$tmp" && npm pack --silent htmx.org@$(HTMX_VERSION) >/dev/null && tar xzf htmx.org-*.tgz); \
+	cp "$$tmp/package/dist/htmx.min.js" internal/adapters/web/static/htmx.min.js; \
+	cp "$$tmp/package/LICENSE" internal/adapters/web/static/htmx.LICENSE; \
+	grep -o 'version:"[^"]*"' internal/adapters/web/static/htmx.min.js
 
 clean:
 	rm -rf bin

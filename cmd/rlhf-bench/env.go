@@ -37,6 +37,7 @@ type env struct {
 	api      *apiClient
 	pool     *pgxpool.Pool
 	machine  machine
+	big      *bigEval // the large evaluation, once loaded
 }
 
 // setUp creates the database, builds and starts the service and makes a key. On

@@ -10,7 +10,9 @@
 //     second), against a bare echo handler that replies 200, served by this process;
 //  3. read latency on a large evaluation (summary, filtered and deep list pages,
 //     Bradley–Terry leaderboards), loaded with COPY rather than HTTP, against the
-//     least SQL that could answer each request, run directly with pgx.
+//     least SQL that could answer each request, run directly with pgx;
+//  4. dashboard page views on the same evaluation, against the API request for
+//     the same data or the SQL that dominates the page.
 //
 // Every figure is the median of several repetitions, because the machine is shared.
 // Run `rlhf-bench -h` for the flags; `--quick` is a smoke run of a few seconds.
@@ -69,7 +71,7 @@ type options struct {
 	deepPage    int
 }
 
-var allSections = []string{"ingest", "latency", "queries"}
+var allSections = []string{"ingest", "latency", "queries", "dashboard"}
 
 func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("rlhf-bench", flag.ContinueOnError)
@@ -81,7 +83,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	var o options
 	var sections, conc string
 	fs.StringVar(&o.adminURL, "database-url", adminURL, "a PostgreSQL server (any database on it) where the run creates and drops its own database (default $RLHF_BENCH_DATABASE_URL)")
-	fs.StringVar(&sections, "sections", strings.Join(allSections, ","), "comma-separated sections to run: ingest, latency, queries")
+	fs.StringVar(&sections, "sections", strings.Join(allSections, ","), "comma-separated sections to run: ingest, latency, queries, dashboard")
 	fs.BoolVar(&o.quick, "quick", false, "a smoke run of a few seconds: small sizes, one repetition (explicit flags still win)")
 	fs.IntVar(&o.reps, "reps", 5, "repetitions of every measurement; the table shows medians")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the data generator")
@@ -200,6 +202,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		rep.rows = append(rep.rows, rows...)
 		rep.notes = append(rep.notes, notes...)
 	}
+	if o.sections["dashboard"] {
+		rows, notes, err := benchDashboard(ctx, env, o, logf)
+		if err != nil {
+			return fmt.Errorf("dashboard: %w", err)
+		}
+		rep.rows = append(rep.rows, rows...)
+		rep.notes = append(rep.notes, notes...)
+	}
 	text := rep.markdown()
 	fmt.Fprint(stdout, text)
 	if o.out != "" {
@@ -224,8 +234,8 @@ func (o options) describe() []string {
 		}
 		s = append(s, fmt.Sprintf("latency: concurrency %s, %s measured after %s warm-up", strings.Join(cs, ", "), o.duration, o.warmup))
 	}
-	if o.sections["queries"] {
-		s = append(s, fmt.Sprintf("queries: %d responses × 3 scores and %d comparisons among %d models", o.responses, o.comparisons, o.models))
+	if o.sections["queries"] || o.sections["dashboard"] {
+		s = append(s, fmt.Sprintf("queries and dashboard: %d responses × 3 scores and %d comparisons among %d models", o.responses, o.comparisons, o.models))
 	}
 	s = append(s, fmt.Sprintf("repetitions: %d (medians shown), seed %d", o.reps, o.seed))
 	return s

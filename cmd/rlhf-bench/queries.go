@@ -32,7 +32,7 @@ type probe struct {
 
 // benchQueries measures section 3.
 func benchQueries(ctx context.Context, e *env, o options, logf func(string, ...any)) ([]row, []string, error) {
-	b, notes, err := loadBig(ctx, e, o, logf)
+	b, notes, err := e.large(ctx, o, logf)
 	if err != nil {
 		return nil, nil, err
 	}

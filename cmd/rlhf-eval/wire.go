@@ -19,6 +19,7 @@ import (
 	"github.com/rlhf-eval/rlhf-eval/internal/adapters/openai"
 	"github.com/rlhf-eval/rlhf-eval/internal/adapters/postgres"
 	"github.com/rlhf-eval/rlhf-eval/internal/adapters/system"
+	"github.com/rlhf-eval/rlhf-eval/internal/adapters/web"
 	"github.com/rlhf-eval/rlhf-eval/internal/app"
 	"github.com/rlhf-eval/rlhf-eval/internal/ports"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
@@ -232,6 +233,9 @@ func (r *root) serve(ctx context.Context) error {
 		}
 	}
 	srv := api.HTTPServer(r.cfg.addr())
+	if srv.Handler, err = r.dashboard(ctx, pool, d, svc, api.Handler()); err != nil {
+		return err
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	r.log.Info("listening", "addr", ln.Addr().String())
@@ -349,4 +353,37 @@ func (r *root) work(ctx context.Context) error {
 	}
 	<-ctx.Done()
 	return r.stopWorker(ctx, w)
+}
+
+// dashboard builds the web dashboard and returns the handler that serves its pages
+// and passes every other path to the API. It sweeps expired sessions hourly.
+func (r *root) dashboard(ctx context.Context, pool *pgxpool.Pool, d app.Deps, svc app.Services, api http.Handler) (http.Handler, error) {
+	store := postgres.NewWebStore(pool)
+	sessions, err := app.NewSessions(d, store, 0)
+	if err != nil {
+		return nil, err
+	}
+	dash, err := app.NewDashboard(d, store)
+	if err != nil {
+		return nil, err
+	}
+	pages, err := web.New(web.ServicesFrom(svc, sessions, dash), r.log)
+	if err != nil {
+		return nil, err
+	}
+	go func() {
+		t := time.NewTicker(time.Hour)
+		defer t.Stop()
+		for {
+			if _, err := sessions.Sweep(ctx); err != nil && ctx.Err() == nil {
+				r.log.Warn("sweep dashboard sessions", "error", err)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return pages.Route(api), nil
 }

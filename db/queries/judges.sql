@@ -120,9 +120,6 @@ RETURNING s.model;
 
 -- What judge runs judge.
 
--- name: EvaluationModels :many
-SELECT DISTINCT model FROM responses WHERE evaluation_id = @evaluation_id ORDER BY model;
-
 -- RunPairs pairs each response of the given models with the baseline's response
 -- to the same prompt (the first stored, when the baseline answered it twice);
 -- responses without one are left out.

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -383,7 +384,8 @@ func rebuildModelRollups(ctx context.Context, q *dbsqlc.Queries, ev pgtype.UUID,
 
 // EvaluationModels returns the models that have responses in the evaluation.
 func (s *JudgmentStore) EvaluationModels(ctx context.Context, evaluationID domain.ID) ([]string, error) {
-	models, err := s.q.EvaluationModels(ctx, pgID(evaluationID))
+	// Every model: the skip scan of db/queries/web.sql, without its page limit.
+	models, err := s.q.EvaluationModels(ctx, dbsqlc.EvaluationModelsParams{EvaluationID: pgID(evaluationID), Lim: math.MaxInt32})
 	return models, translate(err)
 }
 

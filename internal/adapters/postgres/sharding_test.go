@@ -19,7 +19,7 @@ var (
 	// reference tables are small and copied to every node.
 	reference = []string{"evaluations", "api_keys", "judges"}
 	// local tables stay on the coordinator: bookkeeping that no distributed query joins.
-	local = []string{"goose_db_version", "idempotency_keys", "rate_buckets", "jobs"}
+	local = []string{"goose_db_version", "idempotency_keys", "rate_buckets", "jobs", "web_sessions"}
 	// localPrefixes are whole families of bookkeeping tables (River's job queue).
 	localPrefixes = []string{"river_"}
 )

@@ -109,32 +109,6 @@ func (q *Queries) DeleteOtherRunScores(ctx context.Context, arg DeleteOtherRunSc
 	return items, nil
 }
 
-const evaluationModels = `-- name: EvaluationModels :many
-
-SELECT DISTINCT model FROM responses WHERE evaluation_id = $1 ORDER BY model
-`
-
-// What judge runs judge.
-func (q *Queries) EvaluationModels(ctx context.Context, evaluationID pgtype.UUID) ([]string, error) {
-	rows, err := q.db.Query(ctx, evaluationModels, evaluationID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []string{}
-	for rows.Next() {
-		var model string
-		if err := rows.Scan(&model); err != nil {
-			return nil, err
-		}
-		items = append(items, model)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const getJudge = `-- name: GetJudge :one
 SELECT name, version, kind, config, config_hash, created_at FROM judges WHERE name = $1 AND version = $2
 `
@@ -649,6 +623,7 @@ func (q *Queries) RunHasItems(ctx context.Context, arg RunHasItemsParams) (bool,
 }
 
 const runPairs = `-- name: RunPairs :many
+
 SELECT b.id AS baseline_id, r.id AS response_id
 FROM responses r
 JOIN LATERAL (
@@ -672,6 +647,7 @@ type RunPairsRow struct {
 	ResponseID pgtype.UUID
 }
 
+// What judge runs judge.
 // RunPairs pairs each response of the given models with the baseline's response
 // to the same prompt (the first stored, when the baseline answered it twice);
 // responses without one are left out.

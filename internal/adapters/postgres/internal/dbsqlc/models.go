@@ -241,3 +241,11 @@ type ScoresStage struct {
 	Error        *string
 	CreatedAt    time.Time
 }
+
+type WebSession struct {
+	TokenHash []byte
+	ApiKeyID  pgtype.UUID
+	CsrfToken string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}

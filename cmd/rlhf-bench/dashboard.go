@@ -1,0 +1,207 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgtype"
+)
+
+// large returns the large evaluation, loading it on first use, so the queries
+// and dashboard sections share one load. Notes come with the first call only.
+func (e *env) large(ctx context.Context, o options, logf func(string, ...any)) (*bigEval, []string, error) {
+	if e.big != nil {
+		return e.big, nil, nil
+	}
+	b, notes, err := loadBig(ctx, e, o, logf)
+	if err != nil {
+		return nil, nil, err
+	}
+	e.big = b
+	return b, notes, nil
+}
+
+// webClient is a browser's view of the dashboard: a signed-in session cookie.
+type webClient struct {
+	base string
+	hc   *http.Client
+}
+
+func signIn(ctx context.Context, base, key string) (*webClient, error) {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		return nil, err
+	}
+	hc := newHTTPClient(4)
+	hc.Jar = jar
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/signin", strings.NewReader(url.Values{"key": {key}}.Encode()))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	res, err := hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		return nil, fmt.Errorf("sign in: status %d, want 303", res.StatusCode)
+	}
+	return &webClient{base: base, hc: hc}, nil
+}
+
+// get fetches a page, reads all of it and returns how long that took; anything
+// but a 200 is an error.
+func (w *webClient) get(ctx context.Context, path string) (time.Duration, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, w.base+path, nil)
+	if err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	res, err := w.hc.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	body, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	d := time.Since(start)
+	if err != nil {
+		return 0, err
+	}
+	if res.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("GET %s: status %d: %.300s", path, res.StatusCode, body)
+	}
+	return d, nil
+}
+
+// page is one dashboard page and its baseline: the API request for the same data
+// where the API has one, else the SQL that dominates the page, run with pgx.
+type page struct {
+	measure, path string
+	baseline      string
+	apiPath       string
+	sql           string
+	args          []any
+}
+
+// benchDashboard measures section 4: the time of a signed-in page view on the
+// large evaluation, wall clock on loopback (the server's time plus a fraction of
+// a millisecond), against its baseline.
+func benchDashboard(ctx context.Context, e *env, o options, logf func(string, ...any)) ([]row, []string, error) {
+	b, notes, err := e.large(ctx, o, logf)
+	if err != nil {
+		return nil, nil, err
+	}
+	w, err := signIn(ctx, e.api.base, e.api.key)
+	if err != nil {
+		return nil, nil, err
+	}
+	model := b.modelTags[b.models/2]
+	deep := max(2, min(o.deepPage, b.n/25))
+	var afterID, someID pgtype.UUID
+	if err := e.pool.QueryRow(ctx, `SELECT id FROM responses WHERE evaluation_id = $1 ORDER BY id OFFSET $2 LIMIT 1`,
+		b.id, 25*(deep-1)-1).Scan(&afterID); err != nil {
+		return nil, nil, fmt.Errorf("find the id before page %d: %w", deep, err)
+	}
+	if err := e.pool.QueryRow(ctx, `SELECT id FROM responses WHERE evaluation_id = $1 ORDER BY id OFFSET $2 LIMIT 1`,
+		b.id, b.n/2).Scan(&someID); err != nil {
+		return nil, nil, err
+	}
+	after, _ := afterID.Value()
+	one, _ := someID.Value()
+	word := strings.Fields(b.prompts[0])[0]
+	r := "/evaluations/" + b.name
+	pages := []page{
+		{measure: "/ (the evaluation list; each row's counts load after it)", path: "/",
+			baseline: "GET /v1/evaluations", apiPath: "/v1/evaluations"},
+		{measure: "… its counts, loaded after it (one row of /)", path: r + "/activity?view=row",
+			baseline: "count the responses and comparisons, by pgx",
+			sql:      `SELECT (SELECT count(*) FROM responses WHERE evaluation_id = $1), (SELECT count(*) FROM comparisons WHERE evaluation_id = $1)`, args: []any{b.id}},
+		{measure: "an evaluation (summary, histograms)", path: r,
+			baseline: "GET …/summary", apiPath: "/v1/evaluations/" + b.name + "/summary"},
+		{measure: "… its per-model table, loaded after it", path: r + "?view=by-model&sort=mean",
+			baseline: "GET …/summary?group_by=model", apiPath: "/v1/evaluations/" + b.name + "/summary?group_by=model"},
+		{measure: "responses, page 1", path: r + "/responses",
+			baseline: "GET …/responses?limit=25", apiPath: "/v1/evaluations/" + b.name + "/responses?limit=25"},
+		{measure: fmt.Sprintf("responses, page %s forward", groupThousands(int64(deep))), path: r + "/responses?after=" + fmt.Sprint(after),
+			baseline: "the page's rows, by pgx", sql: `SELECT * FROM responses WHERE evaluation_id = $1 AND id > $2 ORDER BY id LIMIT 26`, args: []any{b.id, afterID}},
+		{measure: fmt.Sprintf("responses, page %s back", groupThousands(int64(deep-1))), path: r + "/responses?before=" + fmt.Sprint(after),
+			baseline: "the page's rows, by pgx", sql: `SELECT * FROM responses WHERE evaluation_id = $1 AND id < $2 ORDER BY id DESC LIMIT 26`, args: []any{b.id, afterID}},
+		{measure: "responses, model + refusal failed", path: r + "/responses?model=" + url.QueryEscape(model) + "&scorer=refusal&passed=false",
+			baseline: "GET …/responses (same filters, limit 25)", apiPath: "/v1/evaluations/" + b.name + "/responses?limit=25&scorer=refusal&passed=false&model=" + url.QueryEscape(model)},
+		{measure: "responses, length score from 50 to 80", path: r + "/responses?scorer=length&min=50&max=80",
+			baseline: "the page via the scores index, by pgx",
+			sql:      `SELECT response_id FROM scores WHERE evaluation_id = $1 AND scorer = 'length' AND value BETWEEN 50 AND 80 ORDER BY response_id LIMIT 26`, args: []any{b.id}},
+		{measure: fmt.Sprintf("responses, text search %q", word), path: r + "/responses?q=" + url.QueryEscape(word),
+			baseline: "the ILIKE page, by pgx",
+			sql:      `SELECT id FROM responses WHERE evaluation_id = $1 AND (prompt ILIKE $2 OR response ILIKE $2) ORDER BY id LIMIT 26`, args: []any{b.id, "%" + word + "%"}},
+		{measure: "responses, text search for a word no response has (the page reads 1,000 rows, the baseline all)", path: r + "/responses?q=zyzzyva",
+			baseline: "the ILIKE page, by pgx",
+			sql:      `SELECT id FROM responses WHERE evaluation_id = $1 AND (prompt ILIKE $2 OR response ILIKE $2) ORDER BY id LIMIT 26`, args: []any{b.id, "%zyzzyva%"}},
+		{measure: "one response with its scores", path: r + "/responses/" + fmt.Sprint(one),
+			baseline: "GET …/responses/{id}", apiPath: "/v1/evaluations/" + b.name + "/responses/" + fmt.Sprint(one)},
+		{measure: "preferences (BT with 100 bootstrap rounds, win rates, interval plot)", path: r + "/preferences",
+			baseline: "GET …/leaderboard?method=bt&bootstrap=100", apiPath: "/v1/evaluations/" + b.name + "/leaderboard?method=bt&bootstrap=100&seed=1"},
+		{measure: "… its heatmaps, loaded after it", path: r + "/preferences/heatmaps",
+			baseline: "pair outcomes in SQL, by pgx",
+			sql:      `SELECT model_a, model_b, preference, count(*) FROM comparisons WHERE evaluation_id = $1 GROUP BY model_a, model_b, preference`, args: []any{b.id}},
+		{measure: "… its annotator agreement, loaded after it", path: r + "/preferences/agreement",
+			baseline: "GET …/agreement", apiPath: "/v1/evaluations/" + b.name + "/agreement"},
+		{measure: "comparisons, page 1 (10 with both responses)", path: r + "/comparisons",
+			baseline: "GET …/comparisons?limit=10", apiPath: "/v1/evaluations/" + b.name + "/comparisons?limit=10"},
+		{measure: "API keys", path: "/keys", baseline: "GET /v1/keys", apiPath: "/v1/keys"},
+	}
+	var rows []row
+	for _, p := range pages {
+		rw := row{section: "4 dashboard", measure: p.measure, unit: latency, baseline: p.baseline, goal: "< 200 ms", met: "no"}
+		// One untimed view first: it warms the caches and checks the page works.
+		if _, err := w.get(ctx, p.path); err != nil {
+			return nil, nil, err
+		}
+		if _, err := p.runBaseline(ctx, e); err != nil {
+			return nil, nil, fmt.Errorf("baseline of %s: %w", p.measure, err)
+		}
+		var svc, base []float64
+		for range o.reps {
+			d, err := w.get(ctx, p.path)
+			if err != nil {
+				return nil, nil, err
+			}
+			svc = append(svc, d.Seconds())
+			if d, err = p.runBaseline(ctx, e); err != nil {
+				return nil, nil, err
+			}
+			base = append(base, d.Seconds())
+		}
+		rw.value, rw.base = median(svc), median(base)
+		rw.met = yesNo(rw.value < 0.200)
+		logf("dashboard: %s: %s (baseline %s)", p.measure, formatValue(latency, rw.value), formatValue(latency, rw.base))
+		rows = append(rows, rw)
+	}
+	notes = append(notes, "dashboard: wall-clock time of a signed-in page view over loopback, the whole HTML read; "+
+		"the baseline is the API request for the same data where there is one, else the SQL that dominates the page")
+	return rows, notes, nil
+}
+
+func (p page) runBaseline(ctx context.Context, e *env) (time.Duration, error) {
+	if p.apiPath != "" {
+		return e.api.timed(ctx, http.MethodGet, p.apiPath, "", nil, http.StatusOK)
+	}
+	start := time.Now()
+	rows, err := e.pool.Query(ctx, p.sql, p.args...)
+	if err != nil {
+		return 0, err
+	}
+	for rows.Next() {
+		_ = rows.RawValues()
+	}
+	rows.Close()
+	return time.Since(start), rows.Err()
+}
