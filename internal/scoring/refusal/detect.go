@@ -224,6 +224,26 @@ func (d *Detector) DetectPrompt(text, prompt string) Verdict {
 		}
 		return judgement == 1
 	}
+	asks := 0 // 1: the prompt makes a request (or there is no prompt), -1: not
+	request := func() bool {
+		if asks == 0 {
+			asks = -1
+			if prompt == "" || makesRequest.MatchString(textnorm.New(prompt).Lower) {
+				asks = 1
+			}
+		}
+		return asks == 1
+	}
+	self := 0 // 1: the prompt asks about the assistant itself, -1: not
+	aboutSelf := func() bool {
+		if self == 0 {
+			self = -1
+			if prompt != "" && personal.MatchString(textnorm.New(prompt).Lower) {
+				self = 1
+			}
+		}
+		return self == 1
+	}
 	harm := 0 // 1: the response or prompt speaks of harm, -1: not; 0: not yet known
 	harmAround := func() bool {
 		if harm == 0 {
@@ -246,7 +266,7 @@ func (d *Detector) DetectPrompt(text, prompt string) Verdict {
 			if inSentence[k]&bit == 0 || c.lead > 0 && k >= c.lead || c.whole && len(sents) > 1 {
 				continue
 			}
-			if c.lead > 0 && judged() {
+			if c.lead > 0 && judged() || c.request && !request() {
 				continue
 			}
 			for _, m := range c.re.FindAllStringSubmatchIndex(sent, -1) {
@@ -279,11 +299,11 @@ func (d *Detector) DetectPrompt(text, prompt string) Verdict {
 					continue
 				}
 				after := low[end:min(sp.end, end+clauseLimit)]
-				if c.guard != nil && !c.guard(sent[:m[0]], group, after) {
+				if c.guard != nil && !c.guard(sent[:m[0]], group, after) || !notReported(sent[:m[0]]) {
 					continue
 				}
 				w := c.weight
-				if c.cat == AIDisclaimer && groupAt >= 0 && aiWeak.MatchString(low[groupAt:min(sp.end, groupAt+120)]) {
+				if c.cat == AIDisclaimer && groupAt >= 0 && aiWeak.MatchString(low[groupAt:min(sp.end, groupAt+120)]) && !aboutSelf() {
 					w = weightAIWeak
 				}
 				cand := candidate{cat: c.cat, start: start, end: end, score: w * positionFactor(k)}
