@@ -214,11 +214,18 @@ func (d *Detector) DetectPrompt(text, prompt string) Verdict {
 	var best candidate
 	found := false
 	var promptWords map[string]bool // built when first needed
+	lowPrompt, prepared := "", false
+	promptLow := func() string { // the prepared prompt, made when first needed
+		if !prepared {
+			lowPrompt, prepared = textnorm.New(prompt).Lower, true
+		}
+		return lowPrompt
+	}
 	judgement := 0                  // 1: the prompt asks for a judgement, -1: not; 0: not yet known
 	judged := func() bool {
 		if judgement == 0 {
 			judgement = -1
-			if prompt != "" && asksJudgement.MatchString(textnorm.New(prompt).Lower) {
+			if prompt != "" && asksJudgement.MatchString(promptLow()) {
 				judgement = 1
 			}
 		}
@@ -228,7 +235,7 @@ func (d *Detector) DetectPrompt(text, prompt string) Verdict {
 	request := func() bool {
 		if asks == 0 {
 			asks = -1
-			if prompt == "" || makesRequest.MatchString(textnorm.New(prompt).Lower) {
+			if prompt == "" || makesRequest.MatchString(promptLow()) {
 				asks = 1
 			}
 		}
@@ -238,7 +245,7 @@ func (d *Detector) DetectPrompt(text, prompt string) Verdict {
 	aboutSelf := func() bool {
 		if self == 0 {
 			self = -1
-			if prompt != "" && personal.MatchString(textnorm.New(prompt).Lower) {
+			if prompt != "" && personal.MatchString(promptLow()) {
 				self = 1
 			}
 		}
@@ -248,7 +255,7 @@ func (d *Detector) DetectPrompt(text, prompt string) Verdict {
 	harmAround := func() bool {
 		if harm == 0 {
 			harm = -1
-			if reasonWords.match(low) || prompt != "" && reasonWords.match(textnorm.New(prompt).Lower) {
+			if reasonWords.match(low) || prompt != "" && reasonWords.match(promptLow()) {
 				harm = 1
 			}
 		}
@@ -284,7 +291,7 @@ func (d *Detector) DetectPrompt(text, prompt string) Verdict {
 					n, g, ok := c.follow(sent[m[1]:])
 					if !ok && c.promptVerb && prompt != "" {
 						if promptWords == nil {
-							promptWords = wordsOf(textnorm.New(prompt).Lower)
+							promptWords = wordsOf(promptLow())
 						}
 						n, g, ok = verbOfPrompt(sent[m[1]:], promptWords)
 					}
