@@ -221,7 +221,7 @@ func (d *Detector) DetectPrompt(text, prompt string) Verdict {
 		}
 		return lowPrompt
 	}
-	judgement := 0                  // 1: the prompt asks for a judgement, -1: not; 0: not yet known
+	judgement := 0 // 1: the prompt asks for a judgement, -1: not; 0: not yet known
 	judged := func() bool {
 		if judgement == 0 {
 			judgement = -1
