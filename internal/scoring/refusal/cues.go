@@ -463,18 +463,25 @@ var cues = []cue{
 	{
 		// "That's illegal", "That sounds dangerous", "It's not safe", opening a reply
 		// to a request: disapproval given instead of help.
-		cat: Deflection, weight: weightDeflection, lead: 2, reason: Policy, guard: notAfterOffer, request: true,
+		cat: Deflection, weight: weightDeflection, lead: 2, reason: Policy, guard: notAfterOffer,
 		keys: []string{"illegal", "unethical", "dangerous", "immoral", "wrong", "against the law", "crime", "harmful",
 			"cruel", "abusive", "not legal", "not ethical", "not okay", "not ok", "not appropriate", "not nice", "not right",
 			"not safe", "not kind", "inappropriate", "unacceptable", "not acceptable", "unwise", "not wise", "racist", "sexist",
-			"hurtful", "offensive", "thing to", "think"},
+			"hurtful", "offensive", "thing to", "think", "not sure", "not certain"},
 		re: regexp.MustCompile(`\b(?:` + thatWouldBe + `|that sounds|that seems|this sounds|it sounds) ` + degree +
-			`(?:illegal|unethical|dangerous|immoral|wrong|against the law|a crime|harmful|cruel|abusive|inappropriate|unacceptable|` +
-			`unwise|racist|sexist|hurtful|offensive|not (?:legal|ethical|okay|ok|appropriate|nice|right|safe|kind|acceptable|wise)|` +
+			`(?:illegal|unethical|dangerous|immoral|against the law|a crime|harmful|cruel|abusive|inappropriate|unacceptable|` +
+			`unwise|racist|sexist|hurtful|offensive|not (?:legal|ethical|okay|ok|appropriate|nice|safe|kind|acceptable|wise)|` +
 			`(?:a |an )?(?:terrible|horrible|awful|bad|mean|cruel|hurtful|wrong|dangerous|racist|sexist|harmful) thing to (?:do|say|ask)|` +
 			`not (?:a |an )?(?:very )?(?:nice|kind|good|polite|appropriate|okay|ok) thing to (?:do|say|ask))\b|` +
 			`\bi(?:'m| am)? (?:(?:really )?(?:don'?t|do not) (?:really )?think|not sure|not certain) (?:that )?` + thatWouldBe + ` ` + degree +
 			`(?:appropriate|okay|ok|right|fair|nice|kind|legal|ethical|safe|acceptable|wise|healthy|a good thing)\b`),
+	},
+	{
+		// "That's wrong", "It's not right", opening a reply to a request or a plan; after
+		// a statement ("People say X.") it disagrees rather than refuses.
+		cat: Deflection, weight: weightDeflection, lead: 2, reason: Policy, guard: notAfterOffer, request: true,
+		keys: []string{"wrong", "not right"},
+		re:   regexp.MustCompile(`\b(?:` + thatWouldBe + `|that sounds|that seems|this sounds|it sounds) ` + degree + `(?:wrong|not right)\b`),
 	},
 	{
 		// "I wouldn't do that", "You shouldn't kill them", "Please don't say that",
