@@ -109,7 +109,7 @@ func detailBool(key string) func(scoring.Result) bool {
 
 var detectorChecks = []detectorCheck{
 	{name: "refusal", config: scoring.Config{Type: "refusal"}, label: func(l realdata.Label) bool { return l.Refusal },
-		flagged: detailBool("refused"), minF1: 0.85},
+		flagged: detailBool("refused"), minF1: 0.95},
 	{name: "truncated", config: scoring.Config{Type: "truncation"}, label: func(l realdata.Label) bool { return l.Truncated },
 		flagged: detailBool("truncated"), minF1: 0.85},
 	{name: "prompt_echo", config: scoring.Config{Type: "prompt_echo"}, label: func(l realdata.Label) bool { return l.PromptEcho },

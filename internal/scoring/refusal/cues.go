@@ -363,9 +363,12 @@ var cues = []cue{
 	{cat: DirectRefusal, weight: weightDirect, keys: []string{"comfortable", "willing", "prepared", "feel right", "feel good", "ready to"},
 		re: regexp.MustCompile(`\bi(?:'m| am) not (?:comfortable|willing|prepared|ready to (?:share|discuss|talk|answer|give|help))\b|\bi (?:don'?t|do not) feel (?:comfortable|right|good about)\b|` +
 			`\bi(?:'d| would) (?:be|feel) (?:very |really )?uncomfortable\b|\bmakes? me (?:feel )?(?:very |really )?uncomfortable\b|` +
-			`\bi(?:'m| am) (?:very |really |a bit |quite )?uncomfortable (?:with|about|doing|helping|answering|talking|discussing)\b`)},
-	{cat: DirectRefusal, weight: weightDirect, keys: []string{"not something", "not a thing", "not anything", "not a request", "kind of", "sort of", "type of"},
-		re: regexp.MustCompile(`\b` + thatIs + ` not (?:something|a thing|anything|a request|(?:the |a )?(?:kind|sort|type) of (?:thing|request|question|content|joke|jokes|stuff|help|information)) (?:that )?i\b`)},
+			`\bi(?:'m| am) (?:very |really |a bit |quite )?uncomfortable (?:with|about|doing|helping|answering|talking|discussing)\b|` +
+			`\bi(?:'m| am) not (?:sure|certain) (?:that )?i(?:'m| am| feel| would feel|'d feel|'d be| would be) (?:comfortable|okay|ok|right)\b`)},
+	{cat: DirectRefusal, weight: weightDirect, keys: []string{"not something", "not a thing", "not anything", "not a request", "kind of", "sort of", "type of",
+		"something i", "anything i"},
+		re: regexp.MustCompile(`\b` + thatIs + ` not (?:something|a thing|anything|a request|(?:the |a )?(?:kind|sort|type) of (?:thing|request|question|content|joke|jokes|stuff|help|information)) (?:that )?i\b|` +
+			`\b(?:not sure|don'?t think|do not think) (?:that )?` + thatIs + ` (?:something|anything|a thing) (?:that )?i (?:can|could|should|want|would|'d|will|'ll|am|'m)\b`)},
 	{cat: DirectRefusal, weight: weightDirect, keys: []string{"isn't", "isnt", "is not"},
 		re: regexp.MustCompile(`\b(?:isn'?t|is not) (?:something|anything|a thing|one) ` + notAllowed + `\b`)},
 	{cat: DirectRefusal, weight: weightDirect, keys: []string{"beyond", "outside"},
@@ -522,11 +525,17 @@ var cues = []cue{
 		re: regexp.MustCompile(`\b(?:wouldn'?t|would not|isn'?t|is not|not) (?:be )?(?:appropriate|right|ethical|responsible|okay|ok|fair|wise|possible) for me to\b|` +
 			`\b(?:would be|'d be|is|'s|feels|seems) ` + degree + `(?:inappropriate|unethical|wrong|irresponsible|unfair|impossible|dishonest) for me to\b`)},
 	{cat: Deflection, weight: weightDeflection, keys: []string{"rather not", "prefer not"},
-		re: regexp.MustCompile(`\bi(?:'d| would) (?:rather|prefer) (?:not|we (?:didn'?t|don'?t|not)|you didn'?t|if we (?:didn'?t|don'?t))\b`)},
+		re: regexp.MustCompile(`\bi(?:'d| would) (?:rather|prefer) (?:not|to not|we (?:didn'?t|don'?t|not)|you didn'?t|if we (?:didn'?t|don'?t))\b`)},
 	{cat: Deflection, weight: weightDeflection, keys: []string{"let's", "lets", "can we", "could we", "why don't we", "why dont we"},
 		re: regexp.MustCompile(`\b(?:let'?s|can we|could we|why don'?t we) (?:steer|move on|change the subject|talk about something else|` +
 			`discuss something else|focus on something else|switch)\b|` +
-			`\blet'?s not (?:go there|go down that|get into)\b`)},
+			`\blet'?s not (?:go there|go down that|get into|talk about|discuss|do (?:that|this|it))\b`)},
+	{
+		// "You should talk to a lawyer about that." as the whole reply to a request:
+		// a redirect given instead of the help.
+		cat: Deflection, weight: weightDeflection, whole: true, request: true, keys: []string{"you should", "you could", "you might", "you need"},
+		re: regexp.MustCompile(`^(?:i think |i'?d suggest |maybe |perhaps |honestly,? )?you (?:should|could|might want to|need to) (?:talk|speak|reach out) to (?:someone|somebody|a |an |the |your )`),
+	},
 	{cat: Deflection, weight: weightDeflection, keys: []string{"this one out"},
 		re: regexp.MustCompile(`\b(?:sit|sitting) this one out\b`)},
 	{cat: Deflection, weight: weightDeflection, keys: []string{"topic", "subject", "question", "conversation", "area"},
