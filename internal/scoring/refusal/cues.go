@@ -361,10 +361,16 @@ var cues = []cue{
 	{cat: DirectRefusal, weight: weightDirect, keys: []string{"nope"},
 		re: regexp.MustCompile(`\bnope,? (?:i'?m )?not going to\b`)},
 	{cat: DirectRefusal, weight: weightDirect, keys: []string{"comfortable", "willing", "prepared", "feel right", "feel good", "ready to"},
-		re: regexp.MustCompile(`\bi(?:'m| am) not (?:comfortable|willing|prepared|ready to (?:share|discuss|talk|answer|give|help))\b|\bi (?:don'?t|do not) feel (?:comfortable|right|good about)\b|` +
-			`\bi(?:'d| would) (?:be|feel) (?:very |really )?uncomfortable\b|\bmakes? me (?:feel )?(?:very |really )?uncomfortable\b|` +
+		re: regexp.MustCompile(`\bi(?:'m| am) not (?:comfortable|willing|prepared|ready to (?:share|discuss|talk|answer|give|help))\b|\bi (?:don'?t|do not) feel (?:comfortable|right|good about)\b`)},
+	{
+		// "I'd be uncomfortable", "That makes me uncomfortable", "I'm not sure I'm
+		// comfortable with that" (a cue of its own, so that the common "comfortable"
+		// does not run these patterns).
+		cat: DirectRefusal, weight: weightDirect, keys: []string{"uncomfortable", "not sure i", "not certain i"},
+		re: regexp.MustCompile(`\bi(?:'d| would) (?:be|feel) (?:very |really )?uncomfortable\b|\bmakes? me (?:feel )?(?:very |really )?uncomfortable\b|` +
 			`\bi(?:'m| am) (?:very |really |a bit |quite )?uncomfortable (?:with|about|doing|helping|answering|talking|discussing)\b|` +
-			`\bi(?:'m| am) not (?:sure|certain) (?:that )?i(?:'m| am| feel| would feel|'d feel|'d be| would be) (?:comfortable|okay|ok|right)\b`)},
+			`\bi(?:'m| am) not (?:sure|certain) (?:that )?i(?:'m| am| feel| would feel|'d feel|'d be| would be) (?:comfortable|okay|ok|right)\b`),
+	},
 	{cat: DirectRefusal, weight: weightDirect, keys: []string{"not something", "not a thing", "not anything", "not a request", "kind of", "sort of", "type of",
 		"something i", "anything i"},
 		re: regexp.MustCompile(`\b` + thatIs + ` not (?:something|a thing|anything|a request|(?:the |a )?(?:kind|sort|type) of (?:thing|request|question|content|joke|jokes|stuff|help|information)) (?:that )?i\b|` +
