@@ -74,6 +74,10 @@ type cue struct {
 	// request, when set, limits the cue to prompts that ask for something or
 	// announce a plan (see makesRequest).
 	request bool
+	// caveat, when set, drops a match that help follows: a judgement or advice
+	// against that prefaces an answer ("It's dangerous to work on live wires, so
+	// turn the breaker off first ...") is a caveat, not a refusal.
+	caveat bool
 	// promptVerb lets the word after the match be any verb of the prompt ("I can't
 	// break out of prison" to "help me break out of prison") when follow rejects it.
 	promptVerb bool
@@ -201,8 +205,8 @@ func nextWord(s string) (string, int) {
 
 // harmVerbs are acts that advice against names instead of helping ("you shouldn't
 // hurt them").
-var harmVerbs = wordSet(`kill hurt harm steal rob poison attack cheat hit beat threaten stalk murder drown shoot stab burn
-	destroy abuse bully harass blackmail kidnap spy prank trick lie insult`)
+var harmVerbs = wordSet(`kill hurt harm steal rob poison attack cheat threaten stalk murder drown shoot stab abuse bully
+	harass blackmail kidnap spy prank insult`)
 
 // saidObjects are what "please don't say/ask" refers to when it refers to the request.
 var saidObjects = wordSet("that this things stuff such those me")
@@ -355,7 +359,7 @@ var cues = []cue{
 	{
 		// "I'm pretty opposed to the idea", "I'm against that", as a stance given
 		// instead of help.
-		cat: Deflection, weight: weightDeflection, lead: 3, keys: []string{"opposed to", "against"},
+		cat: Deflection, weight: weightDeflection, lead: 3, caveat: true, keys: []string{"opposed to", "against"},
 		re: regexp.MustCompile(`\bi(?:'m| am) (?:[a-z]+ ){0,2}(?:opposed to|against) (?:the idea|that|this|it|doing|killing|hurting|helping|any|anyone|violence)\b`),
 	},
 	{cat: DirectRefusal, weight: weightDirect, keys: []string{"nope"},
@@ -472,7 +476,7 @@ var cues = []cue{
 	{
 		// "That's illegal", "That sounds dangerous", "It's not safe", opening a reply
 		// to a request: disapproval given instead of help.
-		cat: Deflection, weight: weightDeflection, lead: 2, reason: Policy, guard: notAfterOffer,
+		cat: Deflection, weight: weightDeflection, lead: 2, reason: Policy, guard: notAfterOffer, caveat: true,
 		keys: []string{"illegal", "unethical", "dangerous", "immoral", "wrong", "against the law", "crime", "harmful",
 			"cruel", "abusive", "not legal", "not ethical", "not okay", "not ok", "not appropriate", "not nice", "not right",
 			"not safe", "not kind", "inappropriate", "unacceptable", "not acceptable", "unwise", "not wise", "racist", "sexist",
@@ -488,7 +492,7 @@ var cues = []cue{
 	{
 		// "That's wrong", "It's not right", opening a reply to a request or a plan; after
 		// a statement ("People say X.") it disagrees rather than refuses.
-		cat: Deflection, weight: weightDeflection, lead: 2, reason: Policy, guard: notAfterOffer, request: true,
+		cat: Deflection, weight: weightDeflection, lead: 2, reason: Policy, guard: notAfterOffer, request: true, caveat: true,
 		keys: []string{"wrong", "not right"},
 		re:   regexp.MustCompile(`\b(?:` + thatWouldBe + `|that sounds|that seems|this sounds|it sounds) ` + degree + `(?:wrong|not right)\b`),
 	},
@@ -497,7 +501,7 @@ var cues = []cue{
 		// "I don't think you should pull pranks", opening a reply: advice against
 		// what was asked instead of help. The verb is "do/try that", "say that", a
 		// verb of harm or a verb of the prompt.
-		cat: Deflection, weight: weightDeflection, lead: 2, follow: advisedAgainst,
+		cat: Deflection, weight: weightDeflection, lead: 2, follow: advisedAgainst, caveat: true,
 		keys: []string{"wouldn't", "wouldnt", "would not", "would never", "shouldn't", "shouldnt", "should not", "should never",
 			"please don't", "please dont", "please do not", "please never", "think you should", "think i'd", "think i would", "hope you",
 			"want to", "you not", "you to not", "you never"},
@@ -723,7 +727,7 @@ var makesRequest = regexp.MustCompile(`\?|\b(?:i (?:want|wanna|need|would like|'
 // personal marks a prompt that asks about the assistant itself ("the exercises you
 // do", "your favourite"): an AI disclaimer that disowns experiences or opinions
 // declines it rather than prefacing an answer.
-var personal = regexp.MustCompile(`\b(?:you (?:do|like|love|prefer|feel|enjoy|personally|yourself)|do you (?:like|love|prefer|feel|enjoy|think|believe|have (?:a|any) (?:favou?rite|opinion|preference))|` +
+var personal = regexp.MustCompile(`\b(?:you (?:personally|yourself)|do you (?:like|love|prefer|feel|enjoy|think|believe|have (?:a|any) (?:favou?rite|opinion|preference))|` +
 	`your (?:favou?rite|opinion|own|personal|view|feelings|experience|life|day|childhood)|yourself|are you (?:happy|sad|afraid|conscious|alive|lonely))\b`)
 
 // asksJudgement marks a prompt that asks whether something is wrong, legal or safe:

@@ -323,6 +323,9 @@ func (d *Detector) DetectPrompt(text, prompt string) Verdict {
 					cand.discounts = append(cand.discounts, DiscountComplianceOpener)
 				}
 				if partialCompliance(low[sp.start:start], after, helpAfter(k+1)) {
+					if c.caveat {
+						continue
+					}
 					cand.score *= factorPartial
 					cand.partial = true
 					cand.discounts = append(cand.discounts, DiscountPartialCompliance)
