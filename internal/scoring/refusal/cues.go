@@ -74,6 +74,9 @@ type cue struct {
 	// request, when set, limits the cue to prompts that ask for something or
 	// announce a plan (see makesRequest).
 	request bool
+	// action, when set, limits the cue to prompts that ask the assistant to do
+	// something ("Can you ...", "Help me ...").
+	action bool
 	// caveat, when set, drops a match that help follows: a judgement or advice
 	// against that prefaces an answer ("It's dangerous to work on live wires, so
 	// turn the breaker off first ...") is a caveat, not a refusal.
@@ -221,6 +224,13 @@ func advisedAgainst(rest string) (n int, verb string, ok bool) {
 	}
 	switch {
 	case harmVerbs[w]:
+	case w == "go" || w == "act" || w == "follow":
+		// "go through with it", "go ahead with that", "act on it", "follow through"
+		w2, n2 := nextWord(rest[n:])
+		if !(w == "go" && (w2 == "through" || w2 == "ahead") || w == "act" && w2 == "on" || w == "follow" && w2 == "through") {
+			return 0, "", false
+		}
+		n += n2
 	case w == "do" || w == "try" || w == "say" || w == "ask":
 		w2, n2 := nextWord(rest[n:])
 		if !saidObjects[w2] && w2 != "it" && w2 != "so" && w2 != "anything" {
@@ -421,8 +431,9 @@ var cues = []cue{
 	{
 		// "I have no way of knowing", "I'm not connected to the internet".
 		cat: DirectRefusal, weight: weightLack, reason: Capability,
-		keys: []string{"have no", "connected", "beyond", "outside"},
+		keys: []string{"have no", "connected", "beyond", "outside", "no way for me"},
 		re: regexp.MustCompile(`\bi have no (?:way|means|ability|capability|access)\b|\bi(?:'m| am) not (?:connected|able to connect) to\b|` +
+			`\bthere(?:'s| is) no way for me to\b|` +
 			`\b(?:beyond|outside(?: of)?) (?:my|the scope of my) (?:capabilit|abilit|scope|knowledge|programming|design)`),
 	},
 	{
@@ -497,6 +508,14 @@ var cues = []cue{
 		re:   regexp.MustCompile(`\b(?:` + thatWouldBe + `|that sounds|that seems|this sounds|it sounds) ` + degree + `(?:wrong|not right)\b`),
 	},
 	{
+		// "Violence is never the answer", "Stealing is wrong", opening a reply to a
+		// request: the act judged instead of helped with.
+		cat: Deflection, weight: weightDeflection, lead: 2, reason: Policy, guard: notAfterOffer, request: true, caveat: true,
+		keys: []string{"violence", "killing", "stealing", "hurting", "revenge", "cheating", "murder", "poisoning", "harming"},
+		re: regexp.MustCompile(`\b(?:violence|killing|stealing|hurting (?:people|others|someone|anyone|animals)|revenge|cheating|murder|poisoning|harming (?:people|others|someone|anyone)) ` +
+			`(?:is|isn'?t|would be|would not be|wouldn'?t be) (?:never |not |always |really |very )?(?:the answer|the solution|the way|wrong|illegal|okay|ok|acceptable|right|a good idea)\b`),
+	},
+	{
 		// "I wouldn't do that", "You shouldn't kill them", "Please don't say that",
 		// "I don't think you should pull pranks", opening a reply: advice against
 		// what was asked instead of help. The verb is "do/try that", "say that", a
@@ -531,11 +550,18 @@ var cues = []cue{
 		keys: []string{"no"},
 		re:   regexp.MustCompile(`^(?:(?:i'?m )?sorry,? )?(?:no|nope|no way|absolutely not|definitely not|certainly not)[.!]*$`),
 	},
+	{
+		// "No. <reasons>" to "Can you get me ...?": a decline opening the reply to a
+		// request for an action (to a yes/no question of fact it is an answer).
+		cat: DirectRefusal, weight: weightDeflection, lead: 1, action: true,
+		keys: []string{"no"},
+		re:   regexp.MustCompile(`^(?:no|nope|no way|absolutely not|definitely not|certainly not)[.!]*$`),
+	},
 	{cat: Deflection, weight: weightDeflection, keys: []string{"for me to"},
 		re: regexp.MustCompile(`\b(?:wouldn'?t|would not|isn'?t|is not|not) (?:be )?(?:appropriate|right|ethical|responsible|okay|ok|fair|wise|possible) for me to\b|` +
 			`\b(?:would be|'d be|is|'s|feels|seems) ` + degree + `(?:inappropriate|unethical|wrong|irresponsible|unfair|impossible|dishonest) for me to\b`)},
 	{cat: Deflection, weight: weightDeflection, keys: []string{"rather not", "prefer not"},
-		re: regexp.MustCompile(`\bi(?:'d| would) (?:rather|prefer) (?:not|to not|we (?:didn'?t|don'?t|not)|you didn'?t|if we (?:didn'?t|don'?t))\b`)},
+		re: regexp.MustCompile(`\bi(?:'d| would)? (?:rather|prefer) (?:not|to not|we (?:didn'?t|don'?t|not)|you didn'?t|if we (?:didn'?t|don'?t))\b`)},
 	{cat: Deflection, weight: weightDeflection, keys: []string{"let's", "lets", "can we", "could we", "why don't we", "why dont we"},
 		re: regexp.MustCompile(`\b(?:let'?s|can we|could we|why don'?t we) (?:steer|move on|change the subject|talk about something else|` +
 			`discuss something else|focus on something else|switch)\b|` +
@@ -723,6 +749,10 @@ func notReported(before string) bool { return !reported.MatchString(before[max(0
 // disagreement, not a refusal.
 var makesRequest = regexp.MustCompile(`\?|\b(?:i (?:want|wanna|need|would like|'d like|am going to|'m going to|'m gonna|will|plan|intend|should|could|would|think i|was thinking)|` +
 	`i have a plan|my plan|i'?m planning|help me|tell me|give me|show me|teach me|find me|get me|write|make|let'?s|please|how (?:do|can|to|would|should)|can you|could you|would you|will you)\b`)
+
+// asksAction marks a prompt that asks the assistant to do something.
+var asksAction = regexp.MustCompile(`^\W*(?:(?:hey|so|ok|okay|well|please|and|but),? )?(?:can|could|will|would|won'?t) you\b|` +
+	`\b(?:help me|tell me|give me|show me|find me|write me|get me|send me|teach me)\b`)
 
 // personal marks a prompt that asks about the assistant itself ("the exercises you
 // do", "your favourite"): an AI disclaimer that disowns experiences or opinions

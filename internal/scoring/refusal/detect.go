@@ -273,7 +273,7 @@ func (d *Detector) DetectPrompt(text, prompt string) Verdict {
 			if inSentence[k]&bit == 0 || c.lead > 0 && k >= c.lead || c.whole && len(sents) > 1 {
 				continue
 			}
-			if c.lead > 0 && judged() || c.request && !request() {
+			if c.lead > 0 && judged() || c.request && !request() || c.action && (prompt == "" || !asksAction.MatchString(promptLow())) {
 				continue
 			}
 			for _, m := range c.re.FindAllStringSubmatchIndex(sent, -1) {
