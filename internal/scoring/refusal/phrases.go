@@ -77,7 +77,7 @@ var justifications = join(
 		"against the law", "dishonest*", "damag*", "trick*", "pirat*", "forged", "forgery", "impersonat*", "spyware",
 		"malware", "malicious", "weapon", "weapons", "violen*", "extremis*", "stalk*", "manipulat*", "copyright*",
 		"not something i", "isn't something i", "isnt something i", "i won't", "i wont", "i can't", "i cant",
-		"i cannot", "i will not"},
+		"i cannot", "i will not", "prison", "jail", "arrest*", "consequences"},
 	cross([]string{"my", "our", "content", "usage", "safety", "ethical"}, []string{"guidelines", "policy", "policies"}),
 )
 
