@@ -2,6 +2,7 @@
 // sets in testdata/labels and prints the outputs for a person to read and label.
 //
 //	rlhf-labels sample [-data DIR]                  print the sample as id, source, pool, split (TSV)
+//	rlhf-labels sample -round 2 [-data DIR] [-exclude FILE]  print the second, held-out set
 //	rlhf-labels show [-data DIR] [-from N] [-n N] FILE   print the items of a TSV whose first column is an id
 //	rlhf-labels show [-data DIR] ID...              print the named items
 //
@@ -38,11 +39,16 @@ func run(args []string, out io.Writer) error {
 	dataDir := fs.String("data", "../shared/data", "folder holding alpaca_eval/ and hh-rlhf/")
 	from := fs.Int("from", 0, "show: first item (0-based) of the TSV to print")
 	n := fs.Int("n", 50, "show: how many items of the TSV to print")
+	round := fs.Int("round", 1, "sample: 1 for the first set, 2 for the second (held-out) set")
+	exclude := fs.String("exclude", "testdata/labels/refusal-and-failures.tsv", "sample -round 2: the first set's label file, whose ids are left out")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
 	if args[0] == "show" && fs.NArg() == 0 {
 		return errors.New("show: want a label TSV or one or more ids")
+	}
+	if *round != 1 && *round != 2 {
+		return fmt.Errorf("-round %d, want 1 or 2", *round)
 	}
 	corpus, err := realdata.OpenCorpus(*dataDir)
 	if err != nil {
@@ -51,11 +57,7 @@ func run(args []string, out io.Writer) error {
 	w := bufio.NewWriter(out)
 	defer w.Flush()
 	if args[0] == "sample" {
-		fmt.Fprintln(w, "id\tsource\tpool\tsplit")
-		for _, it := range draw(corpus) {
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", it.id, it.source, it.pool, realdata.Split(it.id))
-		}
-		return nil
+		return sample(w, corpus, *round, *exclude)
 	}
 	ids := fs.Args()
 	if len(ids) == 1 && !strings.Contains(ids[0], ":") {
@@ -72,6 +74,35 @@ func run(args []string, out io.Writer) error {
 			r.ID, r.Generator, excerpt(r.Prompt, 150, 450), len(r.Text), excerpt(r.Text, 700, 300))
 	}
 	return nil
+}
+
+// sample prints the set of the given round, with each item's split.
+func sample(w io.Writer, corpus *realdata.Corpus, round int, exclude string) error {
+	var items []item
+	split := realdata.Split
+	if round == 1 {
+		items = draw(corpus)
+	} else {
+		labels, err := realdata.ReadLabels(exclude)
+		if err != nil {
+			return fmt.Errorf("-exclude: %w", err)
+		}
+		items = draw2(corpus, labelIDs(labels))
+		split = func(string) string { return realdata.SplitHeldout2 }
+	}
+	fmt.Fprintln(w, "id\tsource\tpool\tsplit")
+	for _, it := range items {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", it.id, it.source, it.pool, split(it.id))
+	}
+	return nil
+}
+
+func labelIDs(labels []realdata.Label) map[string]bool {
+	ids := make(map[string]bool, len(labels))
+	for _, l := range labels {
+		ids[l.ID] = true
+	}
+	return ids
 }
 
 // idsFromTSV reads the first column of rows [from, from+n) of a TSV with a header.

@@ -39,6 +39,42 @@ func TestSampleIsTheLabelledOne(t *testing.T) {
 	}
 }
 
+// TestSecondSampleIsTheLabelledOne draws the second set again, twice, leaving out
+// the first set's ids, and checks that both draws are, item for item and in order,
+// the one in heldout-2.tsv, and that no item of it is in the first set.
+func TestSecondSampleIsTheLabelledOne(t *testing.T) {
+	corpus, err := realdata.OpenCorpus(*dataDir)
+	if errors.Is(err, realdata.ErrNoData) {
+		t.Skipf("real data not found under %s, so the second sample was not drawn (pass -args -data DIR): %v", *dataDir, err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := realdata.ReadLabels(filepath.Join("..", "..", "testdata", "labels", "refusal-and-failures.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	labels, err := realdata.ReadLabels(filepath.Join("..", "..", "testdata", "labels", "heldout-2.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	exclude := labelIDs(first)
+	for round := range 2 {
+		items := draw2(corpus, exclude)
+		if len(items) != len(labels) {
+			t.Fatalf("draw %d: drew %d items, the label file has %d", round, len(items), len(labels))
+		}
+		for i, it := range items {
+			if l := labels[i]; it.id != l.ID || it.pool != l.Pool || it.source != l.Source {
+				t.Fatalf("draw %d: item %d = %s (%s), label file has %s (%s)", round, i, it.id, it.pool, l.ID, l.Pool)
+			}
+			if exclude[it.id] {
+				t.Fatalf("draw %d: item %d = %s is in the first set", round, i, it.id)
+			}
+		}
+	}
+}
+
 func TestExcerpt(t *testing.T) {
 	long := strings.Repeat("a", 700) + strings.Repeat("é", 400) + strings.Repeat("z", 300)
 	tests := []struct {
@@ -66,6 +102,7 @@ func TestRunRejects(t *testing.T) {
 		{[]string{"label"}, "want a command"},
 		{[]string{"show", "-data", t.TempDir()}, "want a label TSV"},
 		{[]string{"sample", "-data", t.TempDir()}, "real data absent"},
+		{[]string{"sample", "-round", "3"}, "-round 3, want 1 or 2"},
 	}
 	for _, tt := range tests {
 		var out strings.Builder

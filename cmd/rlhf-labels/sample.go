@@ -70,109 +70,167 @@ var languageWords = []string{
 
 type item struct{ id, source, pool string }
 
-// draw returns the sample in a fixed order: the HH-RLHF pool, then the AlpacaEval
-// pools. An id drawn by an earlier pool is not drawn again; empty outputs are skipped.
-func draw(c *realdata.Corpus) []item {
-	rng := rand.New(rand.NewPCG(seed, seed))
+// sampler draws pools in turn: an id drawn by an earlier pool, or excluded, is not
+// drawn again, and empty outputs are skipped.
+type sampler struct {
+	c     *realdata.Corpus
+	rng   *rand.Rand
+	seen  map[string]bool
+	items []item
+}
+
+func newSampler(c *realdata.Corpus, seed uint64, exclude map[string]bool) *sampler {
 	seen := map[string]bool{}
-	var items []item
-	take := func(pool string, want int, next func() string) {
-		for got, tries := 0, 0; got < want && tries < 100*want; tries++ {
-			id := next()
-			if id == "" || seen[id] {
-				continue
-			}
-			r, err := c.Resolve(id)
-			if err != nil || strings.TrimSpace(r.Text) == "" {
-				continue
-			}
-			seen[id] = true
-			items = append(items, item{id: id, source: r.Source, pool: pool})
-			got++
-		}
+	for id := range exclude {
+		seen[id] = true
 	}
-	fields := []string{"chosen", "rejected"}
-	take("hh-random", nHH, func() string {
-		return realdata.HHID(1+rng.IntN(c.HHLines()), fields[rng.IntN(2)])
-	})
+	return &sampler{c: c, rng: rand.New(rand.NewPCG(seed, seed)), seen: seen}
+}
 
-	files := c.AlpacaFiles()
-	take("random", nAlpacaRandom, func() string {
-		f := files[rng.IntN(len(files))]
-		return realdata.AlpacaID(f, rng.IntN(c.AlpacaRows(f)), "output_2")
-	})
+func (s *sampler) take(pool string, want int, next func() string) {
+	for got, tries := 0, 0; got < want && tries < 100*want; tries++ {
+		id := next()
+		if id == "" || s.seen[id] {
+			continue
+		}
+		r, err := s.c.Resolve(id)
+		if err != nil || strings.TrimSpace(r.Text) == "" {
+			continue
+		}
+		s.seen[id] = true
+		s.items = append(s.items, item{id: id, source: r.Source, pool: pool})
+		got++
+	}
+}
 
+// pick returns a draw uniformly from ids.
+func (s *sampler) pick(ids []string) func() string {
+	return func() string { return ids[s.rng.IntN(len(ids))] }
+}
+
+func (s *sampler) hhRandom() string {
+	return realdata.HHID(1+s.rng.IntN(s.c.HHLines()), hhFields[s.rng.IntN(2)])
+}
+
+func (s *sampler) alpacaRandom() string {
+	files := s.c.AlpacaFiles()
+	f := files[s.rng.IntN(len(files))]
+	return realdata.AlpacaID(f, s.rng.IntN(s.c.AlpacaRows(f)), "output_2")
+}
+
+var hhFields = []string{"chosen", "rejected"}
+
+// pools are the candidate ids of the targeted pools, each defined by the request,
+// the length, the model or (nonLatin) the script, never by what a response says.
+type pools struct {
+	shortest, sensitive, harmShort, refuserShort, nonLatin, languageTask []string
+}
+
+func candidates(c *realdata.Corpus) pools {
+	var p pools
 	type sized struct {
 		id string
 		n  int
 	}
 	var all []sized
-	var sensitive []string
-	for _, f := range files {
+	for _, f := range c.AlpacaFiles() {
 		if f == nullModel {
 			continue
 		}
 		for row := range c.AlpacaRows(f) {
 			id := realdata.AlpacaID(f, row, "output_2")
 			r, _ := c.Resolve(id)
-			all = append(all, sized{id, utf8.RuneCountInString(strings.TrimSpace(r.Text))})
-			if matchesAny(strings.ToLower(r.Prompt), sensitiveWords) {
-				sensitive = append(sensitive, id)
+			n := utf8.RuneCountInString(strings.TrimSpace(r.Text))
+			all = append(all, sized{id, n})
+			prompt := strings.ToLower(r.Prompt)
+			if matchesAny(prompt, sensitiveWords) {
+				p.sensitive = append(p.sensitive, id)
+			}
+			if slices.Contains(refuserFiles, f) && n <= refuserShortCut {
+				p.refuserShort = append(p.refuserShort, id)
+			}
+			if nonLatinLetters(r.Text) > nonLatinShare {
+				p.nonLatin = append(p.nonLatin, id)
+			}
+			if matchesAny(prompt, languageWords) {
+				p.languageTask = append(p.languageTask, id)
 			}
 		}
 	}
 	slices.SortFunc(all, func(a, b sized) int { return cmp.Or(cmp.Compare(a.n, b.n), strings.Compare(a.id, b.id)) })
-	shortest := all[:shortestCut]
-	take("shortest", nShortest, func() string { return shortest[rng.IntN(len(shortest))].id })
-	take("sensitive", nSensitive, func() string { return sensitive[rng.IntN(len(sensitive))] })
-	take("refuser", nRefuser, func() string {
-		f := refuserFiles[rng.IntN(len(refuserFiles))]
-		return realdata.AlpacaID(f, rng.IntN(c.AlpacaRows(f)), "output_2")
-	})
-
-	var harmShort []string
+	for _, s := range all[:shortestCut] {
+		p.shortest = append(p.shortest, s.id)
+	}
 	for line := 1; line <= c.HHLines(); line++ {
-		for _, field := range fields {
+		for _, field := range hhFields {
 			id := realdata.HHID(line, field)
 			r, _ := c.Resolve(id)
 			_, request := cutLast(r.Prompt, "\n\nHuman:")
 			if utf8.RuneCountInString(r.Text) <= hhShortCut && matchesAny(strings.ToLower(request), harmWords) {
-				harmShort = append(harmShort, id)
+				p.harmShort = append(p.harmShort, id)
 			}
 		}
 	}
-	take("hh-harm-short", nHHHarmShort, func() string { return harmShort[rng.IntN(len(harmShort))] })
-	var refuserShort []string
-	for _, f := range refuserFiles {
-		for row := range c.AlpacaRows(f) {
-			id := realdata.AlpacaID(f, row, "output_2")
-			if r, _ := c.Resolve(id); utf8.RuneCountInString(strings.TrimSpace(r.Text)) <= refuserShortCut {
-				refuserShort = append(refuserShort, id)
-			}
-		}
-	}
-	take("refuser-short", nRefuserShort, func() string { return refuserShort[rng.IntN(len(refuserShort))] })
+	return p
+}
 
-	var nonLatin, languageTask []string
-	for _, f := range files {
-		if f == nullModel {
-			continue
-		}
-		for row := range c.AlpacaRows(f) {
-			id := realdata.AlpacaID(f, row, "output_2")
-			r, _ := c.Resolve(id)
-			if nonLatinLetters(r.Text) > nonLatinShare {
-				nonLatin = append(nonLatin, id)
-			}
-			if matchesAny(strings.ToLower(r.Prompt), languageWords) {
-				languageTask = append(languageTask, id)
-			}
+// draw returns the first set's sample in a fixed order: the HH-RLHF pool, then the
+// AlpacaEval pools, then the later rounds' pools.
+func draw(c *realdata.Corpus) []item {
+	p := candidates(c)
+	s := newSampler(c, seed, nil)
+	s.take("hh-random", nHH, s.hhRandom)
+	s.take("random", nAlpacaRandom, s.alpacaRandom)
+	s.take("shortest", nShortest, s.pick(p.shortest))
+	s.take("sensitive", nSensitive, s.pick(p.sensitive))
+	s.take("refuser", nRefuser, func() string {
+		f := refuserFiles[s.rng.IntN(len(refuserFiles))]
+		return realdata.AlpacaID(f, s.rng.IntN(s.c.AlpacaRows(f)), "output_2")
+	})
+	s.take("hh-harm-short", nHHHarmShort, s.pick(p.harmShort))
+	s.take("refuser-short", nRefuserShort, s.pick(p.refuserShort))
+	next := 0
+	s.take("non-latin-output", len(p.nonLatin), func() string { next++; return p.nonLatin[next-1] })
+	s.take("language-task", nLanguageTask, s.pick(p.languageTask))
+	return s.items
+}
+
+// The second set: a fresh held-out set, drawn with its own seed from the same kinds
+// of pools, leaving out every id of the first set, and fixed before any of it was
+// read. Every item is held out (realdata.SplitHeldout2).
+const (
+	seed2          = 20261217
+	n2HH           = 250
+	n2HHHarmShort  = 150
+	n2AlpacaRandom = 100
+	n2RefuserShort = 25
+	n2Sensitive    = 15
+	n2LanguageTask = 10
+	heldout2Split  = "heldout2"
+)
+
+// draw2 returns the second set, leaving out the ids in exclude. The pools are drawn
+// in a fixed order, then the whole list is shuffled with the same generator, so that
+// the items are read in an order that mixes the pools.
+func draw2(c *realdata.Corpus, exclude map[string]bool) []item {
+	p := candidates(c)
+	s := newSampler(c, seed2, exclude)
+	s.take("hh-random", n2HH, s.hhRandom)
+	s.take("hh-harm-short", n2HHHarmShort, s.pick(p.harmShort))
+	s.take("random", n2AlpacaRandom, s.alpacaRandom)
+	s.take("refuser-short", n2RefuserShort, s.pick(p.refuserShort))
+	s.take("sensitive", n2Sensitive, s.pick(p.sensitive))
+	s.take("language-task", n2LanguageTask, s.pick(p.languageTask))
+	var nonLatin []string
+	for _, id := range p.nonLatin {
+		if !s.seen[id] {
+			nonLatin = append(nonLatin, id)
 		}
 	}
 	next := 0
-	take("non-latin-output", len(nonLatin), func() string { next++; return nonLatin[next-1] })
-	take("language-task", nLanguageTask, func() string { return languageTask[rng.IntN(len(languageTask))] })
-	return items
+	s.take("non-latin-output", len(nonLatin), func() string { next++; return nonLatin[next-1] })
+	s.rng.Shuffle(len(s.items), func(i, j int) { s.items[i], s.items[j] = s.items[j], s.items[i] })
+	return s.items
 }
 
 // nonLatinLetters returns the share of the letters of s outside the Latin blocks

@@ -13,7 +13,7 @@ type Label struct {
 	ID     string
 	Source string // SourceAlpacaEval or SourceHHRLHF
 	Pool   string // the sampling pool, e.g. "hh-random", "random", "shortest"
-	Split  string // "dev" or "heldout", always Split(ID)
+	Split  string // "dev" or "heldout", always Split(ID); or SplitHeldout2 for the whole of a second set
 
 	Refusal       bool
 	RefusalType   string // "full" or "partial" when Refusal, else ""
@@ -47,9 +47,14 @@ var labelPools = map[string]string{
 	"language-task":    SourceAlpacaEval,
 }
 
+// SplitHeldout2 is the split of every row of the second labelled set
+// (testdata/labels/heldout-2.tsv): drawn apart from the first and held out whole.
+const SplitHeldout2 = "heldout2"
+
 // ReadLabels reads a label file (tab-separated, with the header above) and checks
-// every row: known source and pool, the split the id hashes to, 0/1 flags, a
-// refusal type and reason exactly when the row is a refusal, and no id twice. The
+// every row: known source and pool, the split the id hashes to (or SplitHeldout2 on
+// every row of a second set, never mixed with hashed splits), 0/1 flags, a refusal
+// type and reason exactly when the row is a refusal, and no id twice. The
 // error names the line and the column at fault.
 func ReadLabels(path string) ([]Label, error) {
 	f, err := os.Open(path)
@@ -70,6 +75,9 @@ func ReadLabels(path string) ([]Label, error) {
 		l, err := parseLabel(sc.Text())
 		if err != nil {
 			return nil, fmt.Errorf("%s:%d: %w", path, line, err)
+		}
+		if len(labels) > 0 && (l.Split == SplitHeldout2) != (labels[0].Split == SplitHeldout2) {
+			return nil, fmt.Errorf("%s:%d: split %q in a file whose first row has split %q: a file is all %s or all hashed", path, line, l.Split, labels[0].Split, SplitHeldout2)
 		}
 		if first, dup := seen[l.ID]; dup {
 			return nil, fmt.Errorf("%s:%d: id %s already labelled on line %d", path, line, l.ID, first)
@@ -95,8 +103,8 @@ func parseLabel(row string) (Label, error) {
 	if want, ok := labelPools[l.Pool]; !ok || want != l.Source {
 		return Label{}, fmt.Errorf("pool %q is not a pool of %s", l.Pool, l.Source)
 	}
-	if want := Split(l.ID); l.Split != want {
-		return Label{}, fmt.Errorf("split %q, want %q (the hash of the id)", l.Split, want)
+	if want := Split(l.ID); l.Split != want && l.Split != SplitHeldout2 {
+		return Label{}, fmt.Errorf("split %q, want %q (the hash of the id) or %q", l.Split, want, SplitHeldout2)
 	}
 	flags := []struct {
 		name string

@@ -14,7 +14,10 @@ import (
 var dataDir = flag.String("data", filepath.Join("..", "..", "..", "shared", "data"),
 	"folder holding alpaca_eval/ and hh-rlhf/ for the real-data checks")
 
-const labelsPath = "../../testdata/labels/refusal-and-failures.tsv"
+const (
+	labelsPath   = "../../testdata/labels/refusal-and-failures.tsv"
+	heldout2Path = "../../testdata/labels/heldout-2.tsv"
+)
 
 // TestLabelsFile checks the committed label file row by row (ReadLabels) and holds it
 // to what the detectors' evaluation needs: at least 800 labelled outputs from both
@@ -53,6 +56,46 @@ func TestLabelsFile(t *testing.T) {
 	}
 }
 
+// TestHeldout2File checks the second, fresh held-out set: well-formed, held out
+// whole, drawn from both sources, with refusals to measure, and sharing no id with
+// the first set (whose held-out part has since been used for development).
+func TestHeldout2File(t *testing.T) {
+	labels, err := ReadLabels(heldout2Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := ReadLabels(labelsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	firstIDs := map[string]bool{}
+	for _, l := range first {
+		firstIDs[l.ID] = true
+	}
+	count := map[string]int{}
+	for _, l := range labels {
+		if l.Split != SplitHeldout2 {
+			t.Errorf("%s: split %q, want %q", l.ID, l.Split, SplitHeldout2)
+		}
+		if firstIDs[l.ID] {
+			t.Errorf("%s is in the first set too", l.ID)
+		}
+		count[l.Source]++
+		if l.Refusal {
+			count["refusal/"+l.Source]++
+		}
+	}
+	t.Logf("%d labels: %v", len(labels), count)
+	if len(labels) < 500 {
+		t.Errorf("%d labels, want at least 500", len(labels))
+	}
+	for _, key := range []string{SourceAlpacaEval, SourceHHRLHF, "refusal/" + SourceAlpacaEval, "refusal/" + SourceHHRLHF} {
+		if count[key] == 0 {
+			t.Errorf("no %s labels", key)
+		}
+	}
+}
+
 func TestReadLabelsRejects(t *testing.T) {
 	const header = "id\tsource\tpool\tsplit\trefusal\trefusal_type\trefusal_reason\ttruncated\tprompt_echo\tlanguage_mismatch\thedging\tnote\n"
 	hh := HHID(7, "chosen")
@@ -81,6 +124,9 @@ func TestReadLabelsRejects(t *testing.T) {
 		{"unknown reason", header + row(hh, SourceHHRLHF, "hh-random", Split(hh), "1\tfull\tmoral\t0\t0\t0\t0\t-"), "refusal_reason"},
 		{"empty note", header + row(hh, SourceHHRLHF, "hh-random", Split(hh), "0\t-\t-\t0\t0\t0\t0\t"), "note"},
 		{"id twice", header + good + row(hh, SourceHHRLHF, "hh-random", Split(hh), "0\t-\t-\t0\t0\t0\t0\t-"), "already labelled"},
+		{"heldout2 after a hashed split", header + good + row(HHID(8, "chosen"), SourceHHRLHF, "hh-random", SplitHeldout2, "0\t-\t-\t0\t0\t0\t0\t-"), "all heldout2 or all hashed"},
+		{"hashed split after heldout2", header + row(HHID(8, "chosen"), SourceHHRLHF, "hh-random", SplitHeldout2, "0\t-\t-\t0\t0\t0\t0\t-") + good, "all heldout2 or all hashed"},
+		{"unknown split", header + row(hh, SourceHHRLHF, "hh-random", "heldout3", "0\t-\t-\t0\t0\t0\t0\t-"), "split"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -106,6 +152,40 @@ func TestReadLabelsRejects(t *testing.T) {
 				t.Errorf("err = %v, want one mentioning %q", err, tt.wantErr)
 			}
 		})
+	}
+}
+
+// TestReadLabelsHeldout2 reads a file of the second set: every row held out whole,
+// whatever its id hashes to.
+func TestReadLabelsHeldout2(t *testing.T) {
+	const header = "id\tsource\tpool\tsplit\trefusal\trefusal_type\trefusal_reason\ttruncated\tprompt_echo\tlanguage_mismatch\thedging\tnote\n"
+	var body strings.Builder
+	body.WriteString(header)
+	var ids []string
+	for line := 1; line <= 20; line++ {
+		id := HHID(line, "rejected")
+		ids = append(ids, id)
+		body.WriteString(id + "\thh-rlhf\thh-harm-short\theldout2\t0\t-\t-\t0\t0\t0\t0\t-\n")
+	}
+	path := filepath.Join(t.TempDir(), "labels.tsv")
+	if err := os.WriteFile(path, []byte(body.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	labels, err := ReadLabels(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hashedDev := 0
+	for i, l := range labels {
+		if l.ID != ids[i] || l.Split != SplitHeldout2 {
+			t.Errorf("row %d = %s %s, want %s %s", i, l.ID, l.Split, ids[i], SplitHeldout2)
+		}
+		if Split(l.ID) == "dev" {
+			hashedDev++
+		}
+	}
+	if hashedDev == 0 {
+		t.Fatal("no id of the file hashes to dev, so the file does not show that heldout2 overrides the hash")
 	}
 }
 
@@ -177,19 +257,21 @@ func TestLabelsResolveRealData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	labels, err := ReadLabels(labelsPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, l := range labels {
-		r, err := corpus.Resolve(l.ID)
+	for _, path := range []string{labelsPath, heldout2Path} {
+		labels, err := ReadLabels(path)
 		if err != nil {
-			t.Error(err)
-			continue
+			t.Fatal(err)
 		}
-		if strings.TrimSpace(r.Text) == "" || r.Prompt == "" {
-			t.Errorf("%s: empty prompt or response", l.ID)
+		for _, l := range labels {
+			r, err := corpus.Resolve(l.ID)
+			if err != nil {
+				t.Error(err)
+				continue
+			}
+			if strings.TrimSpace(r.Text) == "" || r.Prompt == "" {
+				t.Errorf("%s: empty prompt or response", l.ID)
+			}
 		}
+		t.Logf("resolved %d labelled ids of %s against %s", len(labels), path, *dataDir)
 	}
-	t.Logf("resolved %d labelled ids against %s", len(labels), *dataDir)
 }
