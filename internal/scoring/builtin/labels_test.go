@@ -34,7 +34,7 @@ var (
 
 // blindSplit is the held-out split scored once, after the last change to a detector;
 // the harness never prints its texts.
-const blindSplit = "heldout2"
+const blindSplit = realdata.SplitHeldout2
 
 // labelSplits are the values -split accepts besides "all".
 var labelSplits = map[string]bool{"dev": true, "heldout": true, blindSplit: true}
