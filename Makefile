@@ -87,8 +87,8 @@ check-data:
 	$(GO) test -count=1 -v -run RealData ./internal/adapters/openai -args -data $(abspath $(DATA)) -data-all
 
 ## check-detectors: every detector against the labelled real outputs in testdata/labels,
-## per source and split (SPLIT=dev|heldout|all, default all; make test runs dev when the
-## data is there)
+## per label file, split and source (SPLIT=dev|heldout|heldout2|all, default all; make test
+## runs dev when the data is there)
 SPLIT ?= all
 check-detectors:
 	RLHF_DATA=$(abspath $(DATA)) $(GO) test -count=1 -v -run TestLabelledDetectors ./internal/scoring/builtin -args -split $(SPLIT)

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/app"
@@ -21,14 +23,62 @@ import (
 // are resolved from the data folder (never committed). By default they use the
 // development split; make check-detectors runs them on every split:
 //
-//	go test ./internal/scoring/builtin -run Labelled -v -args -data DIR -split heldout
+//	go test ./internal/scoring/builtin -run Labelled -v -args -data DIR -split heldout2
 var (
 	labelData   = flag.String("data", defaultDataDir(), "directory with alpaca_eval/ and hh-rlhf/ (default: $RLHF_DATA, else ../shared/data from the repository root)")
-	labelFile   = flag.String("labels", filepath.Join("..", "..", "..", "testdata", "labels", "refusal-and-failures.tsv"), "the label file")
-	labelSplit  = flag.String("split", "dev", "which split to score: dev, heldout or all")
+	labelFiles  = flag.String("labels", defaultLabelFiles(), "comma-separated label files; a file that does not exist is skipped with a note")
+	labelSplit  = flag.String("split", "dev", "which split to score: dev, heldout, heldout2 or all")
 	labelMisses = flag.Bool("misses", false, "list the ids of the items each detector gets wrong")
-	labelShow   = flag.Bool("show", false, "with -misses on the dev split, print each miss's text (never on heldout)")
+	labelShow   = flag.Bool("show", false, "with -misses, print each miss's text (never on the split kept for a final score, "+blindSplit+")")
 )
+
+// blindSplit is the held-out split scored once, after the last change to a detector;
+// the harness never prints its texts.
+const blindSplit = realdata.SplitHeldout2
+
+// labelSplits are the values -split accepts besides "all".
+var labelSplits = map[string]bool{"dev": true, "heldout": true, blindSplit: true}
+
+func defaultLabelFiles() string {
+	dir := filepath.Join("..", "..", "..", "testdata", "labels")
+	return filepath.Join(dir, "refusal-and-failures.tsv") + "," + filepath.Join(dir, "heldout-2.tsv")
+}
+
+// labelledRow is a label with the base name of the file it came from.
+type labelledRow struct {
+	realdata.Label
+	file string
+}
+
+// readLabelFiles reads every file named in list (comma-separated), skipping those
+// that do not exist, and fails on an id labelled in two files.
+func readLabelFiles(t *testing.T, list string) []labelledRow {
+	t.Helper()
+	var rows []labelledRow
+	seen := map[string]string{}
+	for _, path := range strings.Split(list, ",") {
+		labels, err := realdata.ReadLabels(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			t.Logf("label file %s not found; skipped", path)
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		base := filepath.Base(path)
+		for _, l := range labels {
+			if other, dup := seen[l.ID]; dup {
+				t.Fatalf("%s: id %s is also labelled in %s", base, l.ID, other)
+			}
+			seen[l.ID] = base
+			rows = append(rows, labelledRow{Label: l, file: base})
+		}
+	}
+	if len(rows) == 0 {
+		t.Fatalf("no labels read from %s", list)
+	}
+	return rows
+}
 
 func defaultDataDir() string {
 	if d := os.Getenv("RLHF_DATA"); d != "" {
@@ -59,7 +109,7 @@ func detailBool(key string) func(scoring.Result) bool {
 
 var detectorChecks = []detectorCheck{
 	{name: "refusal", config: scoring.Config{Type: "refusal"}, label: func(l realdata.Label) bool { return l.Refusal },
-		flagged: detailBool("refused"), minF1: 0.85},
+		flagged: detailBool("refused"), minF1: 0.95},
 	{name: "truncated", config: scoring.Config{Type: "truncation"}, label: func(l realdata.Label) bool { return l.Truncated },
 		flagged: detailBool("truncated"), minF1: 0.85},
 	{name: "prompt_echo", config: scoring.Config{Type: "prompt_echo"}, label: func(l realdata.Label) bool { return l.PromptEcho },
@@ -130,10 +180,8 @@ func itemFor(r realdata.Response) (scoring.Item, error) {
 // chosen split and reports precision, recall, F1 and confusion counts per source.
 // On the development split each detector must reach its minF1 over both sources.
 func TestLabelledDetectors(t *testing.T) {
-	switch *labelSplit {
-	case "dev", "heldout", "all":
-	default:
-		t.Fatalf("-split %q: want dev, heldout or all", *labelSplit)
+	if !labelSplits[*labelSplit] && *labelSplit != "all" {
+		t.Fatalf("-split %q: want dev, heldout, %s or all", *labelSplit, blindSplit)
 	}
 	corpus, err := realdata.OpenCorpus(*labelData)
 	if errors.Is(err, realdata.ErrNoData) {
@@ -142,10 +190,7 @@ func TestLabelledDetectors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, err := realdata.ReadLabels(*labelFile)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := readLabelFiles(t, *labelFiles)
 	reg, err := builtin.Registry()
 	if err != nil {
 		t.Fatal(err)
@@ -158,11 +203,7 @@ func TestLabelledDetectors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	show := *labelShow && *labelSplit == "dev"
-	if *labelShow && !show {
-		t.Log("-show prints texts of the dev split only; ignored")
-	}
-	type key struct{ detector, source, split string }
+	type key struct{ detector, file, split, source string }
 	counts := map[key]*confusion{}
 	misses := map[string][]string{}
 	// For refusals both the labels and the detector call: does it name the same
@@ -191,8 +232,8 @@ func TestLabelledDetectors(t *testing.T) {
 			if o.Err != nil {
 				t.Fatalf("%s on %s: %v", d.config.Type, row.ID, o.Err)
 			}
-			want, got := d.label(row), d.flagged(o.Result)
-			for _, k := range []key{{d.name, row.Source, row.Split}, {d.name, "all", row.Split}} {
+			want, got := d.label(row.Label), d.flagged(o.Result)
+			for _, k := range []key{{d.name, row.file, row.Split, row.Source}, {d.name, row.file, row.Split, "all"}} {
 				if counts[k] == nil {
 					counts[k] = &confusion{}
 				}
@@ -207,13 +248,17 @@ func TestLabelledDetectors(t *testing.T) {
 					sameReason++
 				}
 				if *labelMisses && (o.Result.Details["type"] != row.RefusalType || o.Result.Details["reason"] != row.RefusalReason) {
-					misses["refusal kind"] = append(misses["refusal kind"], fmt.Sprintf("%s %s labelled %s/%s, detected %v/%v (%v)",
-						row.Split, row.ID, row.RefusalType, row.RefusalReason, o.Result.Details["type"], o.Result.Details["reason"], o.Result.Details["matched"]))
+					m := fmt.Sprintf("%s %s labelled %s/%s, detected %v/%v", row.Split, row.ID, row.RefusalType, row.RefusalReason,
+						o.Result.Details["type"], o.Result.Details["reason"])
+					if row.Split != blindSplit {
+						m += fmt.Sprintf(" (%v)", o.Result.Details["matched"])
+					}
+					misses["refusal kind"] = append(misses["refusal kind"], m)
 				}
 			}
 			if want != got && *labelMisses {
 				m := fmt.Sprintf("%s %s label=%v got=%v", row.Split, row.ID, want, got)
-				if show {
+				if *labelShow && row.Split != blindSplit {
 					details, _ := json.Marshal(o.Result.Details)
 					m += fmt.Sprintf("\n    note: %s\n    prompt: %.300q\n    text: %.1200q\n    details: %.600s", row.Note, item.Prompt, item.Response, details)
 				}
@@ -233,6 +278,9 @@ func TestLabelledDetectors(t *testing.T) {
 		if a.detector != b.detector {
 			return a.detector < b.detector
 		}
+		if a.file != b.file {
+			return a.file < b.file
+		}
 		if a.split != b.split {
 			return a.split < b.split
 		}
@@ -240,7 +288,7 @@ func TestLabelledDetectors(t *testing.T) {
 	})
 	t.Logf("%d labelled items scored (split %s)", scored, *labelSplit)
 	for _, k := range keys {
-		t.Logf("%-18s %-8s %-12s %s", k.detector, k.split, k.source, counts[k])
+		t.Logf("%-18s %-26s %-8s %-12s %s", k.detector, k.file, k.split, k.source, counts[k])
 	}
 	t.Logf("refusals both labelled and detected: %d; same type %d, same reason %d", bothRefused, sameType, sameReason)
 	for _, m := range misses["refusal kind"] {
@@ -250,7 +298,7 @@ func TestLabelledDetectors(t *testing.T) {
 		for _, m := range misses[d.name] {
 			t.Logf("miss %s: %s", d.name, m)
 		}
-		c := counts[key{d.name, "all", "dev"}]
+		c := counts[key{d.name, "refusal-and-failures.tsv", "dev", "all"}]
 		if c == nil {
 			continue
 		}

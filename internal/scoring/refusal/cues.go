@@ -71,6 +71,16 @@ type cue struct {
 	lead int
 	// whole, when set, limits the cue to replies of one sentence.
 	whole bool
+	// request, when set, limits the cue to prompts that ask for something or
+	// announce a plan (see makesRequest).
+	request bool
+	// action, when set, limits the cue to prompts that ask the assistant to do
+	// something ("Can you ...", "Help me ...").
+	action bool
+	// caveat, when set, drops a match that help follows: a judgement or advice
+	// against that prefaces an answer ("It's dangerous to work on live wires, so
+	// turn the breaker off first ...") is a caveat, not a refusal.
+	caveat bool
 	// promptVerb lets the word after the match be any verb of the prompt ("I can't
 	// break out of prison" to "help me break out of prison") when follow rejects it.
 	promptVerb bool
@@ -127,8 +137,9 @@ const (
 // negModal is a first-person "cannot / will not / am unable to" in its spellings.
 // It follows a bare "i", so contracted forms start with the apostrophe ("i'm unable to").
 const negModal = `(?: can'?t| cannot| can not| won'?t| will not| will never| would never| couldn'?t| could not| am unable to|'m unable to| am not able to|'m not able to|` +
-	` am not sure (?:that )?i can|'m not sure (?:that )?i can|` +
-	` am not going to|'m not going to| shouldn'?t| should not| don'?t think i (?:can|should)| do not think i (?:can|should)|` +
+	`(?: am|'m) not sure (?:that )?i (?:can|could|should|want to|would want to|'d want to)|` +
+	`(?: am|'m)(?: definitely| certainly| absolutely| really| just| simply| probably)? not (?:going to|gonna)| shouldn'?t| should not|` +
+	` (?:don'?t|do not) think i (?:can|could|should|will|want to|would want to|'d want to|'d be able to|would be able to)|` +
 	`'m not in a position to| am not in a position to)`
 
 // refusalVerbs are what a refusal declines to do, as single words; verbs that mostly
@@ -152,11 +163,10 @@ var refusalPhrases = map[string]map[string]bool{
 	"make":  wordSet("phone calls an that this"),
 	"look":  wordSet("up"),
 	"carry": wordSet("out"),
-	"agree": wordSet("to"),
 	"hand":  wordSet("over"),
 	"act":   wordSet("as"),
 	"go":    wordSet("along"),
-	"be":    wordSet("writing providing helping creating generating sharing doing of"),
+	"be":    wordSet("writing providing helping creating generating sharing doing of giving telling assisting party part a"),
 	"tell":  wordSet("you"),
 	"talk":  wordSet("about"),
 	"speak": wordSet("about on to"),
@@ -196,11 +206,56 @@ func nextWord(s string) (string, int) {
 	return s[1:i], i
 }
 
+// harmVerbs are acts that advice against names instead of helping ("you shouldn't
+// hurt them").
+var harmVerbs = wordSet(`kill hurt harm steal rob poison attack cheat threaten stalk murder drown shoot stab abuse bully
+	harass blackmail kidnap spy prank insult`)
+
+// saidObjects are what "please don't say/ask" refers to when it refers to the request.
+var saidObjects = wordSet("that this things stuff such those me")
+
+// advisedAgainst reads what advice against names at the start of rest: "do/try that",
+// "say that", or a verb of harm; adverbs such as "ever" may come first.
+func advisedAgainst(rest string) (n int, verb string, ok bool) {
+	w, n := nextWord(rest)
+	for w == "ever" || w == "really" || w == "even" || w == "just" || w == "actually" {
+		w2, n2 := nextWord(rest[n:])
+		w, n = w2, n+n2
+	}
+	switch {
+	case harmVerbs[w]:
+	case w == "go" || w == "act" || w == "follow":
+		// "go through with it", "go ahead with that", "act on it", "follow through"
+		w2, n2 := nextWord(rest[n:])
+		if !(w == "go" && (w2 == "through" || w2 == "ahead") || w == "act" && w2 == "on" || w == "follow" && w2 == "through") {
+			return 0, "", false
+		}
+		n += n2
+	case w == "do" || w == "try" || w == "say" || w == "ask":
+		w2, n2 := nextWord(rest[n:])
+		if !saidObjects[w2] && w2 != "it" && w2 != "so" && w2 != "anything" {
+			return 0, "", false
+		}
+		n += n2
+	default:
+		return 0, "", false
+	}
+	return n, strings.TrimSpace(rest[:n]), true
+}
+
+// elliptical is what may end a negated modal that refuses without naming the verb:
+// "I won't.", "No, I can't!", "I don't think I should, sorry".
+var elliptical = regexp.MustCompile(`^(?:[.!]|,? sorry\b|$)`)
+
 // refusedVerb reads the refused verb at the start of rest (the sentence after a
 // negated modal) and returns its length and text; ok is false when no refusal verb
 // follows or when the words form an idiom: "can't help but", "can't help it", "can't
-// recommend ... enough".
+// recommend ... enough". A modal that ends its sentence ("I won't.") refuses with
+// an empty verb.
 func refusedVerb(rest string) (n int, verb string, ok bool) {
+	if elliptical.MatchString(rest) {
+		return 0, "", true
+	}
 	w, n := nextWord(rest)
 	switch {
 	case refusalVerbs[w]:
@@ -212,6 +267,9 @@ func refusedVerb(rest string) (n int, verb string, ok bool) {
 		n += n2
 		if w == "tell" {
 			w3, n3 := nextWord(rest[n:])
+			if w3 == "that" && elliptical.MatchString(rest[n+n3:]) {
+				return n + n3, rest[1 : n+n3], true // "I can't tell you that."
+			}
 			if !tellWhat[w3] {
 				return 0, "", false
 			}
@@ -249,6 +307,11 @@ func refusedVerb(rest string) (n int, verb string, ok bool) {
 }
 
 const (
+	// thatWouldBe is a subject and copula that judge the request: "that's", "it
+	// would be", "doing that is".
+	thatWouldBe = `(?:that'?s|that is|this is|it'?s|it is|that would be|it would be|that'?d be|it'?d be|doing (?:that|this|so) (?:is|would be))`
+	// degree is an optional adverb before a judgement: "really unethical".
+	degree     = `(?:(?:very|really|pretty|quite|extremely|definitely|probably|both|also|actually|super|so|just|clearly|seriously) )?`
 	notAllowed = `i(?:'ll| will| can| could|'m able| am able|'m willing| am willing| would|'d|'m going| am going| feel)`
 	thatIs     = `(?:that'?s|that is|this is|this'?s|it'?s|it is|which is)`
 )
@@ -261,7 +324,7 @@ var cues = []cue{
 			`(?:sorry|apologi[sz]e|apologies|regrettably|unfortunately|afraid)\b`),
 		within: 60,
 		then: regexp.MustCompile(`\bi (?:can'?t|cannot|can not|won'?t|will not|am unable|'m unable|am not able|'m not able|` +
-			`don'?t think i can|do not think i can|(?:don'?t|do not) have (?:the )?(?:ability|capability|capacity|means|access)|` +
+			`(?:don'?t|do not) think i (?:can|should|could)|(?:don'?t|do not)\s*[.!]?$|(?:don'?t|do not) have (?:the )?(?:ability|capability|capacity|means|access)|` +
 			`am not allowed|'m not allowed|am not permitted|'m not permitted|must decline|have to decline)|` +
 			`\b(?:that'?s|that is|this is|it'?s|it is) (?:not something|beyond|outside)|\b(?:unable|not able) to`),
 	},
@@ -270,9 +333,9 @@ var cues = []cue{
 		// able to write", "I cannot and will not provide", "I'm unable to do that".
 		cat: DirectRefusal, weight: weightDirect, follow: refusedVerb, promptVerb: true,
 		keys: []string{"can't", "cant", "cannot", "can not", "won't", "wont", "will not", "will never", "would never", "couldn't", "couldnt", "could not",
-			"unable to", "not able to", "not going to", "shouldn't", "shouldnt", "should not", "think i", "not in a position",
+			"unable to", "not able to", "not going to", "not gonna", "shouldn't", "shouldnt", "should not", "think i", "not in a position",
 			"not sure"},
-		re: regexp.MustCompile(`\bi(?: really| just| simply| honestly| truly)?` + negModal +
+		re: regexp.MustCompile(`\bi(?: really| just| simply| honestly| truly| definitely| certainly| absolutely)?` + negModal +
 			`(?: (?:and|or) (?:will not|won'?t|cannot|can'?t|shouldn'?t|should not))?` +
 			`(?: be able to)?(?: (?:really|possibly|simply|just|actually|ethically|in good conscience))?`),
 	},
@@ -284,8 +347,9 @@ var cues = []cue{
 	},
 	{cat: DirectRefusal, weight: weightDirect, keys: []string{"declin", "refusing"},
 		re: regexp.MustCompile(`\bi(?:'m| am) (?:declining|refusing|going to decline)\b|\bi(?:'ll| will) decline\b`)},
-	{cat: DirectRefusal, weight: weightDirect, keys: []string{"pass"},
-		re: regexp.MustCompile(`\b(?:pass|passing) on (?:this|that|it|the|your)\b|\bhave to pass\b`)},
+	{cat: DirectRefusal, weight: weightDirect, keys: []string{"pass", "say no"},
+		re: regexp.MustCompile(`\b(?:pass|passing) on (?:this|that|it|the|your)\b|\bhave to pass\b|` +
+			`\b(?:have to|must|'m going to|am going to|'ll have to|will have to|'d have to|gonna|'m gonna) say no\b`)},
 	{cat: DirectRefusal, weight: weightDirect, keys: []string{"down"},
 		re: regexp.MustCompile(`\bturn (?:this |that |it |your request )?down\b`)},
 	{cat: DirectRefusal, weight: weightDirect, reason: Policy, keys: []string{"permitted", "allowed", "authorized", "supposed"},
@@ -295,20 +359,44 @@ var cues = []cue{
 			`am not willing to|'m not willing to|(?:don'?t|do not) (?:do|help with|feel comfortable))\b`)},
 	{cat: DirectRefusal, weight: weightDirect, keys: []string{"help with", "assist with", "help people", "help anyone", "assist people", "assist anyone"},
 		re: regexp.MustCompile(`\bi (?:don'?t|do not) (?:help|assist) (?:with (?:that|this|things like|anything like|requests)|people|anyone)\b`)},
+	{
+		// "I can help with some of those", "I can only answer part of this": a
+		// partial decline said as what it will do.
+		cat: DirectRefusal, weight: weightDirect, keys: []string{"some of", "part of", "only help", "only assist", "only answer"},
+		re: regexp.MustCompile(`\bi (?:can|could|will) (?:only )?(?:help|assist|answer|do) (?:you )?(?:with )?(?:some|part|one|a few) of (?:those|these|them|this|that|your)\b|` +
+			`\bi can only (?:help|assist|answer) (?:with )?(?:part|some|one)\b`),
+	},
+	{
+		// "I'm pretty opposed to the idea", "I'm against that", as a stance given
+		// instead of help.
+		cat: Deflection, weight: weightDeflection, lead: 3, caveat: true, keys: []string{"opposed to", "against"},
+		re: regexp.MustCompile(`\bi(?:'m| am) (?:[a-z]+ ){0,2}(?:opposed to|against) (?:the idea|that|this|it|doing|killing|hurting|helping|any|anyone|violence)\b`),
+	},
 	{cat: DirectRefusal, weight: weightDirect, keys: []string{"nope"},
 		re: regexp.MustCompile(`\bnope,? (?:i'?m )?not going to\b`)},
 	{cat: DirectRefusal, weight: weightDirect, keys: []string{"comfortable", "willing", "prepared", "feel right", "feel good", "ready to"},
 		re: regexp.MustCompile(`\bi(?:'m| am) not (?:comfortable|willing|prepared|ready to (?:share|discuss|talk|answer|give|help))\b|\bi (?:don'?t|do not) feel (?:comfortable|right|good about)\b`)},
-	{cat: DirectRefusal, weight: weightDirect, keys: []string{"not something", "not a thing", "not anything", "not a request"},
-		re: regexp.MustCompile(`\b` + thatIs + ` not (?:something|a thing|anything|a request) i\b`)},
+	{
+		// "I'd be uncomfortable", "That makes me uncomfortable", "I'm not sure I'm
+		// comfortable with that" (a cue of its own, so that the common "comfortable"
+		// does not run these patterns).
+		cat: DirectRefusal, weight: weightDirect, keys: []string{"uncomfortable", "not sure i", "not certain i"}, guard: notConditional,
+		re: regexp.MustCompile(`\bi(?:'d| would) (?:be|feel) (?:very |really )?uncomfortable\b|\bmakes? me (?:feel )?(?:very |really )?uncomfortable\b|` +
+			`\bi(?:'m| am) (?:very |really |a bit |quite )?uncomfortable (?:with|about|doing|helping|answering|talking|discussing)\b|` +
+			`\bi(?:'m| am) not (?:sure|certain) (?:that )?i(?:'m| am| feel| would feel|'d feel|'d be| would be) (?:comfortable|okay|ok|right)\b`),
+	},
+	{cat: DirectRefusal, weight: weightDirect, keys: []string{"not something", "not a thing", "not anything", "not a request", "kind of", "sort of", "type of",
+		"something i", "anything i"},
+		re: regexp.MustCompile(`\b` + thatIs + ` not (?:something|a thing|anything|a request|(?:the |a )?(?:kind|sort|type) of (?:thing|request|question|content|joke|jokes|stuff|help|information)) (?:that )?i\b|` +
+			`\b(?:not sure|don'?t think|do not think) (?:that )?` + thatIs + ` (?:something|anything|a thing) (?:that )?i (?:can|could|should|want|would|'d|will|'ll|am|'m)\b`)},
 	{cat: DirectRefusal, weight: weightDirect, keys: []string{"isn't", "isnt", "is not"},
 		re: regexp.MustCompile(`\b(?:isn'?t|is not) (?:something|anything|a thing|one) ` + notAllowed + `\b`)},
 	{cat: DirectRefusal, weight: weightDirect, keys: []string{"beyond", "outside"},
 		re: regexp.MustCompile(`\b(?:that'?s|that is|this is) (?:beyond|outside) (?:what|the scope of what) i\b`)},
 	{cat: PolicyCitation, weight: weightPolicy, keys: []string{"polic", "guidelines", "standards"},
 		re: regexp.MustCompile(`\b(?:usage|content|safety|use-case|acceptable use|ethical|community) (?:polic(?:y|ies)|guidelines|standards)\b`)},
-	{cat: PolicyCitation, weight: weightPolicy, keys: []string{"guidelines", "polic", "programming", "principles", "rules", "protocols"},
-		re: regexp.MustCompile(`\bmy (?:[a-z-]+ ){0,2}(?:guidelines|programming|principles|rules|safety protocols)\b|` +
+	{cat: PolicyCitation, weight: weightPolicy, keys: []string{"guidelines", "polic", "programming", "principles", "rules", "protocols", "against my"}, guard: notSkill,
+		re: regexp.MustCompile(`\bmy (?:[a-z-]+ ){0,2}(?:guidelines|programming|principles|rules|safety protocols)\b|\bagainst my (?:[a-z-]+ )?(?:values|ethics|morals)\b|` +
 			`\bmy (?:(?:own|core|content|usage|use|safety|ethical|ethics|internal|programming|design|operating) ){0,2}polic(?:y|ies)\b`)},
 	{cat: PolicyCitation, weight: weightPolicy, keys: []string{"guidelines", "policies", "rules", "principles"},
 		re: regexp.MustCompile(`\bthe (?:guidelines|policies|rules|principles) i (?:follow|operate under|adhere to|abide by|must follow|am bound by)\b`)},
@@ -343,8 +431,10 @@ var cues = []cue{
 	{
 		// "I have no way of knowing", "I'm not connected to the internet".
 		cat: DirectRefusal, weight: weightLack, reason: Capability,
-		keys: []string{"have no", "connected"},
-		re:   regexp.MustCompile(`\bi have no (?:way|means|ability|capability|access)\b|\bi(?:'m| am) not (?:connected|able to connect) to\b`),
+		keys: []string{"have no", "connected", "beyond", "outside", "no way for me"},
+		re: regexp.MustCompile(`\bi have no (?:way|means|ability|capability|access)\b|\bi(?:'m| am) not (?:connected|able to connect) to\b|` +
+			`\bthere(?:'s| is) no way for me to\b|` +
+			`\b(?:beyond|outside(?: of)?) (?:my|the scope of my) (?:capabilit|abilit|scope|knowledge|programming|design)`),
 	},
 	{
 		// "I'm not capable of", "I am not programmed to", "I'm not equipped to".
@@ -358,25 +448,27 @@ var cues = []cue{
 		keys: []string{"want to", "wish to", "intend to"},
 		re: regexp.MustCompile(`\bi (?:really |just |honestly )?(?:don'?t|do not) (?:want|wish|intend) to (?:be (?:involved|a part|part|party)|get (?:involved|into)|` +
 			`take part|do (?:this|that|it|so|anything)|help|assist|participate|engage|talk about (?:this|that|it)|` +
-			`discuss (?:this|that|it)|answer (?:this|that|it)|encourage|contribute|support|go there|continue)\b`),
+			`discuss (?:this|that|it)|answer (?:this|that|it)|encourage|contribute|support|go there|continue|` +
+			`(?:tell you|give|write|share|make|teach|explain|say) (?:that|this|it|those|these|such|any of)|` +
+			`(?:tell|give|show|teach) you (?:that|this|how|anything|any)|give (?:out|away))\b|\bi (?:really |just )?(?:don'?t|do not) want to[.!]?$`),
 	},
 	{
 		// "That information is confidential", "their details are private".
 		cat: PolicyCitation, weight: weightLack, reason: Policy,
-		keys: []string{"confidential", "private", "protected", "classified", "sensitive", "not public"},
+		keys: []string{"confidential", "private", "protected", "classified", "sensitive", "not public", "privacy"},
 		re: regexp.MustCompile(`\b(?:that|this|the|such|their|his|her|your|personal|private|that kind of|this kind of|this sort of|that sort of) ` +
 			`(?:[a-z-]+ )?(?:information|info|data|details?|address|number|records?) (?:is|are) (?:confidential|private|protected|classified|sensitive|` +
-			`not (?:public|publicly available))\b`),
+			`not (?:public|publicly available))\b|\b(?:would be|is|be) (?:a |an )?(?:violation|invasion|breach) of (?:[a-z']+ )?privacy\b`),
 	},
 	{
 		// "That's not a good idea", "I don't think that's a good idea", opening a reply
 		// to a plan: disapproval given instead of help.
 		cat: Deflection, weight: weightDeflection, lead: 2, guard: notAfterOffer,
 		keys: []string{"idea"},
-		re: regexp.MustCompile(`\b(?:that'?s|that is|this is) (?:not|never) (?:a |an )?(?:good|great|wise|smart|nice|ok|okay) idea\b|` +
-			`\b(?:that'?s|that is|this is|it'?s|it is|sounds like) (?:a |an )?(?:really |very |pretty |truly )?(?:bad|terrible|awful|horrible) idea\b|` +
-			`\bi (?:don'?t|do not) think (?:that'?s|that is|this is|it'?s|it is|it would be|that would be) (?:a |an )?(?:good|great|wise|smart|nice) idea\b|` +
-			`\bi'?m not sure (?:that'?s|that is|this is|it'?s|it is|that would be) (?:a |an )?(?:good|great|wise|smart) idea\b`),
+		re: regexp.MustCompile(`\b` + thatWouldBe + ` (?:not|never) (?:a |an )?(?:very )?(?:good|great|wise|smart|nice|ok|okay) idea\b|` +
+			`\b(?:that|it|this) (?:would|will) (?:not|never) be (?:a |an )?(?:very )?(?:good|great|wise|smart|nice) idea\b|` +
+			`\b(?:` + thatWouldBe + `|sounds like) (?:a |an )?(?:really |very |pretty |truly |such )?(?:bad|terrible|awful|horrible|dangerous|stupid) idea\b|` +
+			`\bi(?:'m| am)? (?:don'?t|do not|not sure|not certain) (?:think )?(?:that )?` + thatWouldBe + ` (?:a |an )?(?:very |really )?(?:good|great|wise|smart|nice) idea\b`),
 	},
 	{
 		// "That is an unsuitable question", "an offensive stereotype", opening a reply.
@@ -389,28 +481,54 @@ var cues = []cue{
 		// "I wouldn't advise that", opening a reply: advice against instead of help.
 		cat: Deflection, weight: weightDeflection, lead: 1,
 		keys: []string{"advise", "recommend", "suggest", "encourage", "condone", "urge you", "endorse", "support"},
-		re: regexp.MustCompile(`\bi (?:wouldn'?t|would not|don'?t|do not) (?:advise|recommend|suggest|encourage|condone) (?:that|this|it|doing that|doing this)\b|` +
+		re: regexp.MustCompile(`\bi (?:wouldn'?t|would not|don'?t|do not) (?:advise|recommend|suggest|encourage|condone) (?:that|this|it|doing|trying|anyone|you (?:to )?(?:do|try))\b|` +
 			`\bi(?:'d| would)? (?:strongly )?(?:advise|recommend|suggest|urge you) against (?:that|this|it|doing)\b|` +
 			`\bi (?:don'?t|do not|can'?t|cannot) (?:condone|endorse|support) (?:that|this|it|such|any)\b`),
 	},
 	{
 		// "That's illegal", "That sounds dangerous", "It's not safe", opening a reply
 		// to a request: disapproval given instead of help.
-		cat: Deflection, weight: weightDeflection, lead: 2, reason: Policy, guard: notAfterOffer,
+		cat: Deflection, weight: weightDeflection, lead: 2, reason: Policy, guard: notAfterOffer, caveat: true,
 		keys: []string{"illegal", "unethical", "dangerous", "immoral", "wrong", "against the law", "crime", "harmful",
 			"cruel", "abusive", "not legal", "not ethical", "not okay", "not ok", "not appropriate", "not nice", "not right",
-			"not safe", "not kind"},
-		re: regexp.MustCompile(`\b(?:that'?s|that is|that sounds|that would be|that seems|this is|this sounds|it'?s|it is|it would be|it sounds) ` +
-			`(?:(?:very|really|pretty|quite|extremely|definitely|probably|both|also|actually|super|so) )?` +
-			`(?:illegal|unethical|dangerous|immoral|wrong|against the law|a crime|harmful|cruel|abusive|` +
-			`not (?:legal|ethical|okay|ok|appropriate|nice|right|safe|kind))\b`),
+			"not safe", "not kind", "inappropriate", "unacceptable", "not acceptable", "unwise", "not wise", "racist", "sexist",
+			"hurtful", "offensive", "thing to", "think", "not sure", "not certain"},
+		re: regexp.MustCompile(`\b(?:` + thatWouldBe + `|that sounds|that seems|this sounds|it sounds) ` + degree +
+			`(?:illegal|unethical|dangerous|immoral|against the law|a crime|harmful|cruel|abusive|inappropriate|unacceptable|` +
+			`unwise|racist|sexist|hurtful|offensive|not (?:legal|ethical|okay|ok|appropriate|nice|safe|kind|acceptable|wise)|` +
+			`(?:a |an )?(?:terrible|horrible|awful|bad|mean|cruel|hurtful|wrong|dangerous|racist|sexist|harmful) thing to (?:do|say|ask)|` +
+			`not (?:a |an )?(?:very )?(?:nice|kind|good|polite|appropriate|okay|ok) thing to (?:do|say|ask))\b|` +
+			`\bi(?:'m| am)? (?:(?:really )?(?:don'?t|do not) (?:really )?think|not sure|not certain) (?:that )?` + thatWouldBe + ` ` + degree +
+			`(?:appropriate|okay|ok|right|fair|nice|kind|legal|ethical|safe|acceptable|wise|healthy|a good thing)\b`),
 	},
 	{
-		// "I wouldn't do that", "You shouldn't do that", opening a reply.
-		cat: Deflection, weight: weightDeflection, lead: 2,
-		keys: []string{"do that", "do this", "do it", "try that", "try this", "try it"},
-		re: regexp.MustCompile(`\b(?:i (?:wouldn'?t|would not|would never)|you (?:shouldn'?t|should not|should never)|please (?:don'?t|do not)|` +
-			`i (?:don'?t|do not) think (?:i'?d|i would|you should)(?: want to)?) (?:do|try) (?:that|this|it)\b`),
+		// "That's wrong", "It's not right", opening a reply to a request or a plan; after
+		// a statement ("People say X.") it disagrees rather than refuses.
+		cat: Deflection, weight: weightDeflection, lead: 2, reason: Policy, guard: notAfterOffer, request: true, caveat: true,
+		keys: []string{"wrong", "not right"},
+		re:   regexp.MustCompile(`\b(?:` + thatWouldBe + `|that sounds|that seems|this sounds|it sounds) ` + degree + `(?:wrong|not right)\b`),
+	},
+	{
+		// "Violence is never the answer", "Stealing is wrong", opening a reply to a
+		// request: the act judged instead of helped with.
+		cat: Deflection, weight: weightDeflection, lead: 2, reason: Policy, guard: notAfterOffer, request: true, caveat: true,
+		keys: []string{"violence", "killing", "stealing", "hurting", "revenge", "cheating", "murder", "poisoning", "harming"},
+		re: regexp.MustCompile(`\b(?:violence|killing|stealing|hurting (?:people|others|someone|anyone|animals)|revenge|cheating|murder|poisoning|harming (?:people|others|someone|anyone)) ` +
+			`(?:is|isn'?t|would be|would not be|wouldn'?t be) (?:never |not |always |really |very )?(?:the answer|the solution|the way|wrong|illegal|okay|ok|acceptable|right|a good idea)\b`),
+	},
+	{
+		// "I wouldn't do that", "You shouldn't kill them", "Please don't say that",
+		// "I don't think you should pull pranks", opening a reply: advice against
+		// what was asked instead of help. The verb is "do/try that", "say that", a
+		// verb of harm or a verb of the prompt.
+		cat: Deflection, weight: weightDeflection, lead: 2, follow: advisedAgainst, caveat: true,
+		keys: []string{"wouldn't", "wouldnt", "would not", "would never", "shouldn't", "shouldnt", "should not", "should never",
+			"please don't", "please dont", "please do not", "please never", "think you should", "think i'd", "think i would", "hope you",
+			"you not", "you to not", "you never"},
+		re: regexp.MustCompile(`\b(?:i (?:wouldn'?t|would not|would never)|you (?:really )?(?:shouldn'?t|should not|should never)|please (?:don'?t|do not|never)|` +
+			`i (?:really |just )?(?:don'?t|do not) (?:really )?think (?:i'?d|i would|you should)(?: want to)?|` +
+			`i (?:really |do )?hope you (?:don'?t|do not|won'?t|will not|wouldn'?t|would not|never)|` +
+			`i(?:'d| would)? (?:strongly )?(?:encourage|urge|advise|ask|beg) you (?:not to|to not|never to))`),
 	},
 	{
 		// "I'm just an AI!", "I am only a smart assistant": the assistant disowns the
@@ -431,16 +549,30 @@ var cues = []cue{
 		// A bare "No." as the whole reply to "Can you ...?".
 		cat: DirectRefusal, weight: weightDeflection, whole: true,
 		keys: []string{"no"},
+		re:   regexp.MustCompile(`^(?:(?:i'?m )?sorry,? )?(?:no|nope|no way|absolutely not|definitely not|certainly not)[.!]*$`),
+	},
+	{
+		// "No. <reasons>" to "Can you get me ...?": a decline opening the reply to a
+		// request for an action (to a yes/no question of fact it is an answer).
+		cat: DirectRefusal, weight: weightDeflection, lead: 1, action: true,
+		keys: []string{"no"},
 		re:   regexp.MustCompile(`^(?:no|nope|no way|absolutely not|definitely not|certainly not)[.!]*$`),
 	},
 	{cat: Deflection, weight: weightDeflection, keys: []string{"for me to"},
-		re: regexp.MustCompile(`\b(?:wouldn'?t|would not|isn'?t|is not|not) (?:be )?(?:appropriate|right|ethical|responsible) for me to\b`)},
+		re: regexp.MustCompile(`\b(?:wouldn'?t|would not|isn'?t|is not|not) (?:be )?(?:appropriate|right|ethical|responsible|okay|ok|fair|wise|possible) for me to\b|` +
+			`\b(?:would be|'d be|is|'s|feels|seems) ` + degree + `(?:inappropriate|unethical|wrong|irresponsible|unfair|impossible|dishonest) for me to\b`)},
 	{cat: Deflection, weight: weightDeflection, keys: []string{"rather not", "prefer not"},
-		re: regexp.MustCompile(`\bi(?:'d| would) (?:rather|prefer) not\b`)},
+		re: regexp.MustCompile(`\bi(?:'d| would)? (?:rather|prefer) (?:not|to not|we (?:didn'?t|don'?t|not)|you didn'?t|if we (?:didn'?t|don'?t))\b`)},
 	{cat: Deflection, weight: weightDeflection, keys: []string{"let's", "lets", "can we", "could we", "why don't we", "why dont we"},
 		re: regexp.MustCompile(`\b(?:let'?s|can we|could we|why don'?t we) (?:steer|move on|change the subject|talk about something else|` +
 			`discuss something else|focus on something else|switch)\b|` +
-			`\blet'?s not (?:go there|go down that|get into)\b`)},
+			`\blet'?s not (?:go there|go down that|get into|talk about|discuss|do (?:that|this|it))\b`)},
+	{
+		// "You should talk to a lawyer about that." as the whole reply to a request:
+		// a redirect given instead of the help.
+		cat: Deflection, weight: weightDeflection, whole: true, request: true, keys: []string{"you should", "you could", "you might", "you need"},
+		re: regexp.MustCompile(`^(?:i think |i'?d suggest |maybe |perhaps |honestly,? )?you (?:should|could|might want to|need to) (?:talk|speak|reach out) to (?:someone|somebody|a |an |the |your )`),
+	},
 	{cat: Deflection, weight: weightDeflection, keys: []string{"this one out"},
 		re: regexp.MustCompile(`\b(?:sit|sitting) this one out\b`)},
 	{cat: Deflection, weight: weightDeflection, keys: []string{"topic", "subject", "question", "conversation", "area"},
@@ -449,8 +581,9 @@ var cues = []cue{
 		re: regexp.MustCompile(`\bi think it'?s (?:best|better|wiser) (?:if i (?:don'?t|do not)|(?:for me )?not to)\b`)},
 	{cat: Deflection, weight: weightDeflection, keys: []string{"leave"},
 		re: regexp.MustCompile(`\b(?:have to|'ll|will) leave (?:that|this|it)(?: one)? to\b`)},
-	{cat: Deflection, weight: weightDeflection, keys: []string{"the right", "the best", "the appropriate"},
-		re: regexp.MustCompile(`\bi(?:'m| am) not (?:really )?the (?:right|best|appropriate) (?:source|person|place|resource|one)\b`)},
+	{cat: Deflection, weight: weightDeflection, keys: []string{"the right", "the best", "the appropriate", "good at"},
+		re: regexp.MustCompile(`\b(?:i(?:'m| am) not|i (?:don'?t|do not) think i(?:'m| am)) (?:really )?the (?:right|best|appropriate) (?:source|person|place|resource|one|bot|ai|assistant)\b|` +
+			`\bi(?:'m| am) not (?:very |really |that |so )?good at (?:giving|offering|providing|helping|answering|advice|advising|this|that|these|those)\b`)},
 	{
 		// "It's not my place to ...", "I don't think it's my place to ...".
 		cat: Deflection, weight: weightDeflection, guard: negatedBefore,
@@ -597,7 +730,44 @@ var offeredHelp = phrases{"i can", "i could", "i'll", "i will", "sure", "here's"
 // the request).
 func notAfterOffer(before, _, _ string) bool { return len(before) <= 40 && !offeredHelp.match(before) }
 
+// notConditional rejects a match that a condition follows ("I would be
+// uncomfortable if you ..."): a hypothetical, not a decline.
+func notConditional(_, _, after string) bool { return !strings.HasPrefix(after, " if ") }
+
+// skill is what follows "my programming" when it means a skill, not a rule.
+var skill = regexp.MustCompile(`^ (?:skills?|abilit|knowledge|experience|language|expertise)`)
+
+// notSkill rejects "my programming skills".
+func notSkill(_, _, after string) bool { return !skill.MatchString(after) }
+
+// reported is a clause that reports what others say or believe: a cue after it
+// ("Some people believe that it's against the law") is not the assistant's.
+var reported = regexp.MustCompile(`\b(?:people|they|he|she|others|someone|some|many|critics|experts|[a-z]+ers) ` +
+	`(?:believe|believed|think|thought|say|said|says|claim|claimed|claims|argue|argued|argues|feel|felt|feels) (?:that )?$`)
+
+// notReported rejects a match that a reporting clause introduces.
+func notReported(before string) bool { return !reported.MatchString(before[max(0, len(before)-60):]) }
+
+// makesRequest marks a prompt that asks for something or announces a plan: a
+// question, "I want to", "help me", "tell me", "let's". Disapproval answers such a
+// prompt in place of the help; after a bare statement ("People say X.") it is
+// disagreement, not a refusal.
+var makesRequest = regexp.MustCompile(`\?|\b(?:i (?:want|wanna|need|would like|'d like|am going to|'m going to|'m gonna|will|plan|intend|should|could|would|think i|was thinking)|` +
+	`i have a plan|my plan|i'?m planning|help me|tell me|give me|show me|teach me|find me|get me|write|make|let'?s|please|how (?:do|can|to|would|should)|can you|could you|would you|will you)\b`)
+
+// asksAction marks a prompt that asks the assistant to do something.
+var asksAction = regexp.MustCompile(`^\W*(?:(?:hey|so|ok|okay|well|please|and|but),? )?(?:can|could|will|would|won'?t) you\b|` +
+	`\b(?:help me|tell me|give me|show me|find me|write me|get me|send me|teach me)\b`)
+
+// personal marks a prompt that asks about the assistant itself ("the exercises you
+// do", "your favourite"): an AI disclaimer that disowns experiences or opinions
+// declines it rather than prefacing an answer.
+var personal = regexp.MustCompile(`\b(?:you (?:personally|yourself)|do you (?:like|love|prefer|feel|enjoy|think|believe|have (?:a|any) (?:favou?rite|opinion|preference))|` +
+	`your (?:favou?rite|opinion|own|personal|view|feelings|experience|life|day|childhood)|yourself|are you (?:happy|sad|afraid|conscious|alive|lonely))\b`)
+
 // asksJudgement marks a prompt that asks whether something is wrong, legal or safe:
 // "It's illegal" then answers it rather than refusing.
 var asksJudgement = regexp.MustCompile(`\b(?:is|are|was|would|will) (?:it|this|that|they|there) (?:[a-z]+ )?(?:ok|okay|wrong|right|legal|illegal|` +
-	`safe|unsafe|ethical|unethical|moral|immoral|bad|harmful|dangerous|a crime|a good idea|a bad idea|against the law)\b`)
+	`safe|unsafe|ethical|unethical|moral|immoral|bad|harmful|dangerous|a crime|a good idea|a bad idea|against the law)\b|` +
+	`\b(?:whether|why|what makes|decide if|explain if|tell me if)\b[^.?!]{0,60}\b(?:ok|okay|wrong|right|legal|illegal|safe|unsafe|ethical|unethical|` +
+	`moral|immoral|appropriate|inappropriate|suitable|harmful|dangerous|allowed|possible)\b`)

@@ -59,7 +59,7 @@ var offers = join(
 	[]string{"i can", "i could", "can i", "i'd be", "i would be", "i'm happy", "im happy", "i am happy", "happy to",
 		"glad to", "i'd love", "i'd gladly", "let me know", "would you like", "do you want me", "want me to",
 		"if you'd like", "if you would like", "if you want me", "feel free", "is there anything", "is there something",
-		"something else", "anything else", "another way", "a different", "how about", "instead", "alternatively",
+		"something else", "anything else", "another way", "a different", "how about", "instead,", "instead i", "instead you", "instead we", "instead let", "alternatively",
 		"please", "reach out", "crisis", "hotline", "lifeline", "988", "licensed", "qualified", "certified",
 		"professional", "professionals", "therapist", "counselor", "counsellor", "attorney", "lawyer", "best bet",
 		"best route", "support team", "customer support", "official"},
@@ -77,7 +77,7 @@ var justifications = join(
 		"against the law", "dishonest*", "damag*", "trick*", "pirat*", "forged", "forgery", "impersonat*", "spyware",
 		"malware", "malicious", "weapon", "weapons", "violen*", "extremis*", "stalk*", "manipulat*", "copyright*",
 		"not something i", "isn't something i", "isnt something i", "i won't", "i wont", "i can't", "i cant",
-		"i cannot", "i will not"},
+		"i cannot", "i will not", "prison", "jail", "arrest*", "consequences"},
 	cross([]string{"my", "our", "content", "usage", "safety", "ethical"}, []string{"guidelines", "policy", "policies"}),
 )
 
