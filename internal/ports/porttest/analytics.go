@@ -212,6 +212,12 @@ func testAnalytics(t *testing.T, h Harness) {
 		if got, err := s.SummarizeScores(ctx, empty.ID, true); err != nil || len(got) != 0 {
 			t.Errorf("SummarizeScores(no scores) = %+v, %v; want none", got, err)
 		}
+		if groups, buckets, err := s.ScoreRollups(ctx, empty.ID); err != nil || len(groups)+len(buckets) != 0 {
+			t.Errorf("ScoreRollups(no scores) = %+v, %+v, %v; want none", groups, buckets, err)
+		}
+		if got, err := s.PairScores(ctx, empty.ID, empty.ID); err != nil || len(got) != 0 {
+			t.Errorf("PairScores(no scores) = %+v, %v; want none", got, err)
+		}
 	})
 
 	t.Run("ScoreRollups agree with the scores written", func(t *testing.T) {
@@ -548,6 +554,23 @@ func testPreferences(t *testing.T, h Harness) {
 		return ports.PreferenceQuery{EvaluationID: e.ID, AnnotatorKind: k}
 	}
 
+	t.Run("an evaluation without comparisons has no aggregates", func(t *testing.T) {
+		none := ports.PreferenceQuery{EvaluationID: mustEvaluation(t, h.Stores.Evaluations).ID}
+		outcomes, err1 := s.ComparisonOutcomes(ctx, none)
+		battles, err2 := s.ComparisonBattles(ctx, none, nil, 10)
+		labels, err3 := s.AgreementLabels(ctx, none)
+		counts, err4 := s.ScorerAgreementCounts(ctx, none)
+		pairs, err5 := s.ExportPairs(ctx, none, nil, 10)
+		if n := len(outcomes) + len(battles) + len(labels) + len(counts) + len(pairs); n != 0 {
+			t.Errorf("empty evaluation: %d outcomes, %d battles, %d labels, %d scorer counts, %d pairs; want none",
+				len(outcomes), len(battles), len(labels), len(counts), len(pairs))
+		}
+		for _, err := range []error{err1, err2, err3, err4, err5} {
+			if err != nil {
+				t.Error(err)
+			}
+		}
+	})
 	t.Run("ComparisonOutcomes", func(t *testing.T) {
 		for _, k := range kinds {
 			want := map[ports.OutcomeCount]int64{}
@@ -727,9 +750,11 @@ func testPreferences(t *testing.T, h Harness) {
 			var want []string
 			for pair, m := range merged {
 				lo, hi := byID[pair[0]], byID[pair[1]]
-				want = append(want, fmt.Sprintf("%v<%v pref %.12g [%v, %v] judgements %d annotators %d; prompt %s %q %v; lo %s %q %q; hi %s %q %q",
-					pair[0], pair[1], m.sum/float64(m.n), m.min, m.max, m.n, len(m.annotators), lo.PromptID, lo.Prompt, lo.Context,
-					lo.Model, lo.Text, lo.ExternalID, hi.Model, hi.Text, hi.ExternalID))
+				want = append(want, exportLine(ports.ExportPair{
+					Lo: pair[0], Hi: pair[1], Preference: m.sum / float64(m.n), MinPreference: m.min, MaxPreference: m.max,
+					Judgements: m.n, Annotators: int64(len(m.annotators)), PromptID: lo.PromptID, Prompt: lo.Prompt, Context: lo.Context,
+					ModelLo: lo.Model, ResponseLo: lo.Text, ExternalIDLo: lo.ExternalID, ModelHi: hi.Model, ResponseHi: hi.Text, ExternalIDHi: hi.ExternalID,
+				}))
 			}
 			sort.Strings(want) // the ids lead, and their text sorts as their bytes
 			for _, limit := range []int{1, 2, 100} {
@@ -744,9 +769,7 @@ func testPreferences(t *testing.T, h Harness) {
 						t.Fatalf("%s: page of %d pairs, limit %d", kindName(k), len(page), limit)
 					}
 					for _, p := range page {
-						got = append(got, fmt.Sprintf("%v<%v pref %.12g [%v, %v] judgements %d annotators %d; prompt %s %q %v; lo %s %q %q; hi %s %q %q",
-							p.Lo, p.Hi, p.Preference, p.MinPreference, p.MaxPreference, p.Judgements, p.Annotators, p.PromptID, p.Prompt, p.Context,
-							p.ModelLo, p.ResponseLo, p.ExternalIDLo, p.ModelHi, p.ResponseHi, p.ExternalIDHi))
+						got = append(got, exportLine(p))
 					}
 					if len(page) < limit {
 						break
@@ -760,4 +783,12 @@ func testPreferences(t *testing.T, h Harness) {
 			}
 		}
 	})
+}
+
+// exportLine prints every field of an export pair, the mean preference to 12
+// digits (it is a mean of a few judgements, computed in another order).
+func exportLine(p ports.ExportPair) string {
+	return fmt.Sprintf("%v<%v pref %.12g [%v, %v] judgements %d annotators %d; prompt %s %q %v; lo %s %q %q; hi %s %q %q",
+		p.Lo, p.Hi, p.Preference, p.MinPreference, p.MaxPreference, p.Judgements, p.Annotators, p.PromptID, p.Prompt, p.Context,
+		p.ModelLo, p.ResponseLo, p.ExternalIDLo, p.ModelHi, p.ResponseHi, p.ExternalIDHi)
 }
