@@ -203,7 +203,8 @@ type StatSum struct {
 }
 
 // PromptPair is one scorer's mean value (and share passed) for one prompt in two
-// evaluations; nil on a side without scores for that prompt.
+// evaluations; nil on a side without scores for that prompt. The share passed
+// counts the scores with a value and a known verdict; it is nil when there are none.
 type PromptPair struct {
 	Scorer        string
 	PromptID      string
@@ -235,7 +236,8 @@ type HistogramBucket struct {
 // AnalyticsStore computes aggregates in the database.
 type AnalyticsStore interface {
 	// SummarizeScores aggregates the stored scores themselves, with exact
-	// percentiles; it reads every score.
+	// percentiles (linear interpolation between the closest ranks); it reads
+	// every score.
 	SummarizeScores(ctx context.Context, evaluationID domain.ID, byModel bool) ([]ScoreAggregate, error)
 	// ScoreRollups reads the rollups maintained on ingest: a few rows per scorer
 	// and model, however many scores there are.
@@ -276,6 +278,7 @@ type ScorerAgreementCount struct {
 }
 
 // ExportPair is one unordered pair of responses with its judgements merged.
+// Annotators counts distinct annotator names; nameless judgements count as one.
 type ExportPair struct {
 	Lo, Hi domain.ID
 	// Preference is the mean probability that Hi is better; Min and Max bound the
@@ -299,6 +302,9 @@ type PreferenceStore interface {
 	ComparisonOutcomes(ctx context.Context, q PreferenceQuery) ([]OutcomeCount, error)
 	// ComparisonBattles returns up to limit comparisons after the given id, in order.
 	ComparisonBattles(ctx context.Context, q PreferenceQuery, after *domain.ID, limit int) ([]Battle, error)
+	// AgreementLabels returns each named annotator's latest label (by creation
+	// time) of every pair that two or more named annotators judged; judgements
+	// without an annotator take no part.
 	AgreementLabels(ctx context.Context, q PreferenceQuery) ([]PairLabel, error)
 	ScorerAgreementCounts(ctx context.Context, q PreferenceQuery) ([]ScorerAgreementCount, error)
 	// ExportPairs returns up to limit pairs after (afterLo, afterHi), in order.

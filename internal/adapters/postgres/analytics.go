@@ -97,12 +97,23 @@ func (s *AnalyticsStore) ScoreRollups(ctx context.Context, evaluationID domain.I
 	}
 	gs := make([]ports.RollupGroup, len(groups))
 	for i, g := range groups {
-		gs[i] = ports.RollupGroup{Scorer: g.Scorer, Model: g.Model, NScores: g.NScores, N: g.N, NPassKnown: g.NPassKnown,
-			NPassed: g.NPassed, NErrs: g.NErrors, Mean: g.Mean, M2: g.M2, Min: g.MinValue, Max: g.MaxValue}
+		gs[i] = toRollupGroup(g)
 	}
 	bs := make([]ports.HistogramBucket, len(buckets))
 	for i, b := range buckets {
 		bs[i] = ports.HistogramBucket{Scorer: b.Scorer, Model: b.Model, Index: b.Bucket, Count: b.Count, Min: b.MinValue, Max: b.MaxValue}
 	}
 	return gs, bs, nil
+}
+
+// toRollupGroup converts a rollup shard. A shard without values stores an m2 of 0
+// (the rollup SQL coalesces the variance of an empty group), so its moments are all
+// reported as absent, as the port says.
+func toRollupGroup(g dbsqlc.RollupGroupsRow) ports.RollupGroup {
+	r := ports.RollupGroup{Scorer: g.Scorer, Model: g.Model, NScores: g.NScores, N: g.N, NPassKnown: g.NPassKnown,
+		NPassed: g.NPassed, NErrs: g.NErrors, Mean: g.Mean, M2: g.M2, Min: g.MinValue, Max: g.MaxValue}
+	if r.N == 0 {
+		r.Mean, r.M2, r.Min, r.Max = nil, nil, nil, nil
+	}
+	return r
 }

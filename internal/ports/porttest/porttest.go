@@ -35,6 +35,8 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Jobs", func(t *testing.T) { testJobs(t, h) })
 	t.Run("Maintenance", func(t *testing.T) { testMaintenance(t, h) })
 	t.Run("Judges", func(t *testing.T) { testJudges(t, h) })
+	t.Run("Analytics", func(t *testing.T) { testAnalytics(t, h) })
+	t.Run("Preferences", func(t *testing.T) { testPreferences(t, h) })
 }
 
 var seq atomic.Int64
