@@ -32,11 +32,11 @@ func New(cfg Config, caller Caller, opts Options) (*Judge, error) {
 		return nil, fmt.Errorf("judge %q: no caller", cfg.Name)
 	}
 	j := &Judge{cfg: cfg, caller: caller, cache: opts.Cache}
-	model, err := canonicalJSON(cfg.Endpoint.Model)
+	model, err := canonicalJSON(cfg.Endpoint.Model, 0)
 	if err != nil {
 		return nil, fmt.Errorf("judge %q: %w", cfg.Name, err)
 	}
-	params, err := canonicalJSON(nonNilParams(cfg.Params))
+	params, err := canonicalJSON(nonNilParams(cfg.Params), 0)
 	if err != nil {
 		return nil, fmt.Errorf("judge %q: %w", cfg.Name, err)
 	}
@@ -199,7 +199,11 @@ func (j *Judge) Point(ctx context.Context, p Point) (PointResult, error) {
 
 // chat sends (or finds in the cache) one chat request.
 func (j *Judge) chat(ctx context.Context, msgs []Message) (Call, error) {
-	msgsJSON, err := canonicalJSON(msgs)
+	size := 0
+	for _, m := range msgs {
+		size += len(m.Content) + len(m.Name) + 48
+	}
+	msgsJSON, err := canonicalJSON(msgs, size+size/16)
 	if err != nil {
 		return Call{}, err
 	}
@@ -315,7 +319,7 @@ func nonNilParams(params map[string]any) map[string]any {
 }
 
 func hashJSON(v any) (string, error) {
-	b, err := canonicalJSON(v)
+	b, err := canonicalJSON(v, 0)
 	if err != nil {
 		return "", err
 	}
@@ -324,9 +328,11 @@ func hashJSON(v any) (string, error) {
 }
 
 // canonicalJSON encodes v as request hashes see it: map keys sorted, HTML
-// characters unescaped, no trailing newline.
-func canonicalJSON(v any) ([]byte, error) {
+// characters unescaped, no trailing newline. size is a guess of the length, to
+// allocate once.
+func canonicalJSON(v any, size int) ([]byte, error) {
 	var buf bytes.Buffer
+	buf.Grow(size)
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
