@@ -12,10 +12,13 @@ FUZZTIME    ?= 20s
 # BENCH_FLAGS='--sections ingest --out /tmp/bench.md'. The benchmark creates and drops
 # its own database on RLHF_BENCH_DATABASE_URL (default: the local server).
 BENCH_FLAGS ?=
+# Size and repeats of `make bench-judges`: 20,000 pairwise judgments a run, medians of 5.
+JUDGE_BENCH_N     ?= 20000
+JUDGE_BENCH_COUNT ?= 5
 # Where the real data for checks lives (never committed).
 DATA        ?= ../shared/data
 
-.PHONY: all build run test test-short lint fmt vet staticcheck archcheck tidycheck generate check-generated migrate bench fuzz check-data check-detectors vendor-web clean
+.PHONY: all build run test test-short lint fmt vet staticcheck archcheck tidycheck generate check-generated migrate bench bench-judges fuzz check-data check-detectors vendor-web clean
 
 all: build
 
@@ -71,6 +74,33 @@ migrate: build
 ## bench: end-to-end benchmark against baselines (about 15 minutes; see docs/benchmarks.md)
 bench:
 	$(GO) run ./cmd/rlhf-bench $(BENCH_FLAGS)
+
+## bench-judges: pairwise judgments against a fake endpoint that answers in 20 ms, at
+## concurrency 64, beside plain HTTP requests to it; medians of the rate, its share of the
+## bound (64 / 20 ms = 3,200/s) and CPU per call; baseline and judge alternate, so both see
+## the same load (about 2 minutes; see docs/benchmarks.md)
+bench-judges:
+	@set -e; out=$$(mktemp); trap 'rm -f $$out' EXIT; \
+	for i in $$(seq $(JUDGE_BENCH_COUNT)); do \
+		$(GO) test -run '^$$' -bench '^BenchmarkPairwiseJudge$$' -benchtime $(JUDGE_BENCH_N)x \
+			-benchmem ./internal/adapters/openai 2>&1 | tee -a $$out; \
+	done; \
+	test "$$(grep -c '^ok' $$out)" -eq $(JUDGE_BENCH_COUNT); \
+	awk '\
+	function median(k,   n, i, j, t, a) { \
+		n = c[k]; for (i = 1; i <= n; i++) a[i] = v[k, i] + 0; \
+		for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j-1] > a[j]; j--) { t = a[j]; a[j] = a[j-1]; a[j-1] = t } \
+		return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2 } \
+	/^BenchmarkPairwiseJudge\// { name = $$1; sub(/^BenchmarkPairwiseJudge\//, "", name); sub(/-[0-9]+$$/, "", name); \
+		for (i = 3; i < NF; i += 2) { k = name " " $$(i+1); v[k, ++c[k]] = $$i } } \
+	END { b = "baseline=raw-http"; j = "judge"; \
+		printf "\nmedians of %d runs of %s calls each\n", c[j " judgments/s"], "$(JUDGE_BENCH_N)"; \
+		printf "%-18s %12s %9s %10s %10s %10s\n", "", "calls/s", "of bound", "cpu-µs", "B", "allocs"; \
+		split(b " " j, names, " "); \
+		for (x = 1; x <= 2; x++) { n = names[x]; printf "%-18s %12.0f %9.3f %10.1f %10.0f %10.0f\n", n, \
+			median(n " judgments/s"), median(n " of-bound"), median(n " cpu-µs/op"), median(n " B/op"), median(n " allocs/op") } \
+		printf "judge ÷ baseline: rate %.3f, CPU per call %.2f\n", \
+			median(j " judgments/s") / median(b " judgments/s"), median(j " cpu-µs/op") / median(b " cpu-µs/op") }' $$out
 
 ## fuzz: run every fuzz target for FUZZTIME each
 fuzz:

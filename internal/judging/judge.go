@@ -17,6 +17,10 @@ type Judge struct {
 	cfg    Config
 	caller Caller
 	cache  Cache
+	// hashHead and hashTail are the canonical JSON of a chat request around its
+	// messages (see RequestHash), encoded once: each call hashes
+	// hashHead, its messages' JSON, hashTail.
+	hashHead, hashTail []byte
 }
 
 // New returns a judge for cfg (which must be valid) calling through caller.
@@ -27,7 +31,18 @@ func New(cfg Config, caller Caller, opts Options) (*Judge, error) {
 	if caller == nil {
 		return nil, fmt.Errorf("judge %q: no caller", cfg.Name)
 	}
-	return &Judge{cfg: cfg, caller: caller, cache: opts.Cache}, nil
+	j := &Judge{cfg: cfg, caller: caller, cache: opts.Cache}
+	model, err := canonicalJSON(cfg.Endpoint.Model, 0)
+	if err != nil {
+		return nil, fmt.Errorf("judge %q: %w", cfg.Name, err)
+	}
+	params, err := canonicalJSON(nonNilParams(cfg.Params), 0)
+	if err != nil {
+		return nil, fmt.Errorf("judge %q: %w", cfg.Name, err)
+	}
+	j.hashHead = append(append([]byte(`{"model":`), model...), `,"messages":`...)
+	j.hashTail = append(append([]byte(`,"params":`), params...), '}')
+	return j, nil
 }
 
 // Config returns the judge's configuration.
@@ -184,11 +199,20 @@ func (j *Judge) Point(ctx context.Context, p Point) (PointResult, error) {
 
 // chat sends (or finds in the cache) one chat request.
 func (j *Judge) chat(ctx context.Context, msgs []Message) (Call, error) {
-	req := ChatRequest{Model: j.cfg.Endpoint.Model, Messages: msgs, Params: maps.Clone(j.cfg.Params)}
-	hash, err := RequestHash(req)
+	size := 0
+	for _, m := range msgs {
+		size += len(m.Content) + len(m.Name) + 48
+	}
+	msgsJSON, err := canonicalJSON(msgs, size+size/16)
 	if err != nil {
 		return Call{}, err
 	}
+	req := ChatRequest{Model: j.cfg.Endpoint.Model, Messages: msgs, MessagesJSON: msgsJSON, Params: maps.Clone(j.cfg.Params)}
+	h := sha256.New()
+	h.Write(j.hashHead)
+	h.Write(msgsJSON)
+	h.Write(j.hashTail)
+	hash := hex.EncodeToString(h.Sum(make([]byte, 0, sha256.Size)))
 	c := Call{RequestHash: hash, Messages: msgs}
 	if reply, ok, err := j.lookup(ctx, hash); err != nil {
 		return c, err
@@ -277,25 +301,42 @@ func (j *Judge) cost(in, out int) float64 {
 // RequestHash is the sha256 (hex) of a chat request's canonical JSON: model,
 // messages and params with sorted keys. Equal requests hash equally, so a cache
 // keyed by it can answer a repeated request.
+// A Judge hashes its calls the same way without encoding the model and params
+// again for each call.
 func RequestHash(req ChatRequest) (string, error) {
-	params := req.Params
-	if params == nil {
-		params = map[string]any{}
-	}
 	return hashJSON(struct {
 		Model    string         `json:"model"`
 		Messages []Message      `json:"messages"`
 		Params   map[string]any `json:"params"`
-	}{req.Model, req.Messages, params})
+	}{req.Model, req.Messages, nonNilParams(req.Params)})
+}
+
+func nonNilParams(params map[string]any) map[string]any {
+	if params == nil {
+		return map[string]any{}
+	}
+	return params
 }
 
 func hashJSON(v any) (string, error) {
+	b, err := canonicalJSON(v, 0)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// canonicalJSON encodes v as request hashes see it: map keys sorted, HTML
+// characters unescaped, no trailing newline. size is a guess of the length, to
+// allocate once.
+func canonicalJSON(v any, size int) ([]byte, error) {
 	var buf bytes.Buffer
+	buf.Grow(size)
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
-		return "", fmt.Errorf("canonical request: %w", err)
+		return nil, fmt.Errorf("canonical request: %w", err)
 	}
-	sum := sha256.Sum256(bytes.TrimRight(buf.Bytes(), "\n"))
-	return hex.EncodeToString(sum[:]), nil
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }

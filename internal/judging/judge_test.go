@@ -2,9 +2,12 @@ package judging
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"math"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -491,5 +494,42 @@ func TestReward(t *testing.T) {
 	res, err = j.Point(context.Background(), Point{Instruction: "q", Output: "x"})
 	if err != nil || res.Score != nil || !strings.Contains(res.ParseError, "/rewards/0") {
 		t.Errorf("reward without a score: %+v, %v", res, err)
+	}
+}
+
+// A judge hashes each call from its model and params encoded once and its
+// messages encoded once; the result must be RequestHash of the request it sends,
+// which is sha256 of the canonical JSON spelled out here, so the hashes of
+// stored judgments stay valid. The messages' JSON goes with the request.
+func TestJudgeRequestHashIsCanonical(t *testing.T) {
+	fc := &fakeCaller{ChatFunc: symmetricJudge(0.9)}
+	cfg := mustConfig(t, `{"name": "j", "kind": "pairwise", "order": "fixed",
+		"endpoint": {"base_url": "http://h/v1", "model": "judge<&>"},
+		"template": "<|im_start|>system name=ex\nsys\n<|im_end|>\n<|im_start|>user\nQ={instruction}\nm={output_1}\nM={output_2}\n<|im_end|>",
+		"params": {"seed": 7, "temperature": 0.5, "top_k": 3},
+		"parser": {"type": "logprobs", "first": "m", "second": "M"}}`)
+	j, err := New(cfg, fc, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := j.Pair(context.Background(), Pair{Key: "k", Instruction: "a<b> & \"c\"\n\u2028", Output1: "good", Output2: "bad"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := fc.chats[0]
+	canonical := `{"model":"judge<&>","messages":[{"role":"system","content":"sys","name":"ex"},` +
+		`{"role":"user","content":"Q=a<b> & \"c\"\n\u2028\nm=good\nM=bad"}],` +
+		`"params":{"max_tokens":1,"seed":7,"temperature":0.5,"top_k":3,"top_logprobs":5}}`
+	sum := sha256.Sum256([]byte(canonical))
+	want := hex.EncodeToString(sum[:])
+	if got, _ := RequestHash(sent); got != want {
+		t.Errorf("RequestHash = %s, want %s (sha256 of %s)", got, want, canonical)
+	}
+	if res.Calls[0].RequestHash != want {
+		t.Errorf("the judge's hash = %s, want %s", res.Calls[0].RequestHash, want)
+	}
+	var msgs []Message
+	if err := json.Unmarshal(sent.MessagesJSON, &msgs); err != nil || !reflect.DeepEqual(msgs, sent.Messages) {
+		t.Errorf("MessagesJSON %s decodes to %+v (%v), want %+v", sent.MessagesJSON, msgs, err, sent.Messages)
 	}
 }

@@ -44,7 +44,11 @@ type TokenLogprob struct {
 type ChatRequest struct {
 	Model    string
 	Messages []Message
-	Params   map[string]any
+	// MessagesJSON, when set, is Messages as a JSON array of {role, content,
+	// name} objects (a Judge encodes them once, for the request hash), so a caller
+	// may send it as is rather than encode the messages again.
+	MessagesJSON json.RawMessage
+	Params       map[string]any
 }
 
 // ChatReply is what came back, kept whole for provenance.

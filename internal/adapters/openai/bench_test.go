@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -47,22 +48,31 @@ const benchCompletion = `{"id":"chatcmpl-bench","object":"chat.completion","crea
 // benchServer answers every chat request after benchLatency with
 // benchCompletion. It reads but does not decode the request, so that the
 // process's CPU is the client's (openaitest, which checks each request, is for
-// correctness, not for measuring).
-func benchServer(b *testing.B) string {
+// correctness, not for measuring). conns counts the connections opened to it.
+func benchServer(b *testing.B) (url string, conns *atomic.Int64) {
 	body := []byte(benchCompletion)
-	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		time.Sleep(benchLatency)
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(body)
 	}))
+	conns = new(atomic.Int64)
+	s.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	s.Start()
 	b.Cleanup(s.Close)
-	return s.URL + "/v1"
+	return s.URL + "/v1", conns
 }
 
 // runParallel calls fn(i) for i in [0, n) from benchConcurrency goroutines and
-// reports the rate against the endpoint's bound and the process CPU per call.
-func runParallel(b *testing.B, fn func(i int) error) {
+// reports the rate against the endpoint's bound, the process CPU per call and
+// the connections opened to the endpoint (at most benchConcurrency when the
+// client keeps its connections alive).
+func runParallel(b *testing.B, conns *atomic.Int64, fn func(i int) error) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	var failed atomic.Int64
@@ -94,6 +104,7 @@ func runParallel(b *testing.B, fn func(i int) error) {
 	b.ReportMetric(rate, "judgments/s")
 	b.ReportMetric(rate/bound, "of-bound")
 	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/op")
+	b.ReportMetric(float64(conns.Load()), "conns")
 }
 
 // BenchmarkPairwiseJudge measures pairwise judgments (order random, logprobs
@@ -104,10 +115,10 @@ func runParallel(b *testing.B, fn func(i int) error) {
 // ./internal/adapters/openai
 func BenchmarkPairwiseJudge(b *testing.B) {
 	b.Run("baseline=raw-http", func(b *testing.B) {
-		base := benchServer(b)
+		base, conns := benchServer(b)
 		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 512}}
 		body := `{"model": "bench", "messages": [{"role": "user", "content": "x"}], "max_tokens": 1, "logprobs": true, "top_logprobs": 5}`
-		runParallel(b, func(int) error {
+		runParallel(b, conns, func(int) error {
 			resp, err := client.Post(base+"/chat/completions", "application/json", strings.NewReader(body))
 			if err != nil {
 				return err
@@ -121,7 +132,7 @@ func BenchmarkPairwiseJudge(b *testing.B) {
 		})
 	})
 	b.Run("judge", func(b *testing.B) {
-		base := benchServer(b)
+		base, conns := benchServer(b)
 		cfg, err := judging.DecodeConfig([]byte(fmt.Sprintf(`{"name": "bench", "kind": "pairwise", "order": "random",
 			"endpoint": {"base_url": %q, "model": "bench"}, "parser": {"type": "logprobs"},
 			"limits": {"concurrency": %d}}`, base, benchConcurrency)))
@@ -138,7 +149,7 @@ func BenchmarkPairwiseJudge(b *testing.B) {
 		}
 		out1 := strings.Repeat("The first answer explains the idea in some detail. ", 20)
 		out2 := strings.Repeat("The second answer is shorter. ", 12)
-		runParallel(b, func(i int) error {
+		runParallel(b, conns, func(i int) error {
 			res, err := judge.Pair(context.Background(), judging.Pair{Key: fmt.Sprint(i), Instruction: fmt.Sprintf("Question %d: why?", i),
 				Output1: out1, Output2: out2})
 			if err != nil {

@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/http"
 	"sort"
+	"strconv"
 	"time"
 
 	sdk "github.com/openai/openai-go/v3"
@@ -45,7 +46,7 @@ func newChatService(cfg judging.Config, apiKey string, hc *http.Client) chatServ
 
 // Chat sends one chat-completions request, retrying as the judge's limits allow.
 func (c *Caller) Chat(ctx context.Context, req judging.ChatRequest) (judging.ChatReply, error) {
-	body, opts, err := chatParams(req)
+	body, err := chatBody(req)
 	if err != nil {
 		return judging.ChatReply{}, err
 	}
@@ -59,7 +60,10 @@ func (c *Caller) Chat(ctx context.Context, req judging.ChatRequest) (judging.Cha
 	attempts, err := c.do(ctx, est, func(actx context.Context) (int, *attemptError) {
 		var httpResp *http.Response
 		var raw []byte
-		_, err := c.chat.svc.New(actx, body, append(opts, option.WithResponseInto(&httpResp), option.WithResponseBodyInto(&raw))...)
+		// The body is encoded here once for every attempt; the client sends it
+		// as given instead of marshalling its own (large) parameter type.
+		_, err := c.chat.svc.New(actx, sdk.ChatCompletionNewParams{}, option.WithRequestBody("application/json", body),
+			option.WithResponseInto(&httpResp), option.WithResponseBodyInto(&raw))
 		if err != nil {
 			return 0, chatError(err, httpResp)
 		}
@@ -78,30 +82,43 @@ func (c *Caller) Chat(ctx context.Context, req judging.ChatRequest) (judging.Cha
 	return reply, nil
 }
 
-// chatParams maps a judge request onto the client's parameters. Params the client
-// types (temperature, seed, max_tokens, top_logprobs) are set as such; logprobs is
-// switched on when top_logprobs is asked for; every other param (response_format,
-// vendor fields such as top_k or chat_template_kwargs) is set on the JSON body as
-// given.
-func chatParams(req judging.ChatRequest) (sdk.ChatCompletionNewParams, []option.RequestOption, error) {
-	p := sdk.ChatCompletionNewParams{Model: req.Model}
+// chatBody encodes a judge request as a chat-completions body: the model, the
+// messages (system messages keep their name) and the params in name order, each
+// as given, except that logprobs is switched on when an integer top_logprobs
+// above 0 is asked for (and top_logprobs 0 asks for nothing).
+func chatBody(req judging.ChatRequest) ([]byte, error) {
+	msgs := []byte(req.MessagesJSON)
 	for _, m := range req.Messages {
 		switch m.Role {
 		case "system":
-			msg := sdk.ChatCompletionSystemMessageParam{Content: sdk.ChatCompletionSystemMessageParamContentUnion{OfString: sdk.String(m.Content)}}
+		case "user", "assistant":
 			if m.Name != "" {
-				msg.Name = sdk.String(m.Name)
+				msgs = nil // sent without the name
 			}
-			p.Messages = append(p.Messages, sdk.ChatCompletionMessageParamUnion{OfSystem: &msg})
-		case "user":
-			p.Messages = append(p.Messages, sdk.UserMessage(m.Content))
-		case "assistant":
-			p.Messages = append(p.Messages, sdk.AssistantMessage(m.Content))
 		default:
-			return p, nil, fmt.Errorf("message role %q is not system, user or assistant", m.Role)
+			return nil, fmt.Errorf("message role %q is not system, user or assistant", m.Role)
 		}
 	}
-	var opts []option.RequestOption
+	if msgs == nil {
+		shown := make([]judging.Message, len(req.Messages))
+		for i, m := range req.Messages {
+			if m.Role != "system" {
+				m.Name = ""
+			}
+			shown[i] = m
+		}
+		var err error
+		if msgs, err = json.Marshal(shown); err != nil {
+			return nil, fmt.Errorf("encode messages: %w", err)
+		}
+	}
+	model, err := json.Marshal(req.Model)
+	if err != nil {
+		return nil, fmt.Errorf("encode model: %w", err)
+	}
+	b := make([]byte, 0, len(msgs)+len(model)+64+32*len(req.Params))
+	b = append(append(append(b, `{"model":`...), model...), `,"messages":`...)
+	b = append(b, msgs...)
 	names := make([]string, 0, len(req.Params))
 	for k := range req.Params {
 		names = append(names, k)
@@ -109,26 +126,28 @@ func chatParams(req judging.ChatRequest) (sdk.ChatCompletionNewParams, []option.
 	sort.Strings(names)
 	for _, k := range names {
 		v := req.Params[k]
-		f, isNum := v.(float64)
-		switch {
-		case k == "temperature" && isNum:
-			p.Temperature = sdk.Float(f)
-		case k == "seed" && isNum && f == math.Trunc(f):
-			p.Seed = sdk.Int(int64(f))
-		case k == "max_tokens" && isNum && f == math.Trunc(f):
-			p.MaxTokens = sdk.Int(int64(f))
-		case k == "top_logprobs" && isNum && f == math.Trunc(f):
+		if f, isNum := v.(float64); k == "top_logprobs" && isNum && f == math.Trunc(f) {
 			if f > 0 {
-				p.TopLogprobs = sdk.Int(int64(f))
-				p.Logprobs = sdk.Bool(true)
+				b = append(b, `,"top_logprobs":`...)
+				b = strconv.AppendInt(b, int64(f), 10)
+				b = append(b, `,"logprobs":true`...)
 			}
-		case k == "logprobs":
-			// Set together with top_logprobs above.
-		default:
-			opts = append(opts, option.WithJSONSet(k, v))
+			continue
 		}
+		if k == "logprobs" {
+			continue // set together with top_logprobs above
+		}
+		name, err := json.Marshal(k)
+		if err != nil {
+			return nil, fmt.Errorf("encode param %q: %w", k, err)
+		}
+		value, err := json.Marshal(v)
+		if err != nil {
+			return nil, fmt.Errorf("encode param %q: %w", k, err)
+		}
+		b = append(append(append(append(b, ','), name...), ':'), value...)
 	}
-	return p, opts, nil
+	return append(b, '}'), nil
 }
 
 // completion is the part of a chat completion the judge keeps. The body is
