@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 )
 
 // Version is the sacrebleu release whose source this package ports; it ends every
@@ -101,6 +102,7 @@ type BLEUScore struct {
 type BLEUMetric struct {
 	opts        BLEUOptions
 	smoothValue float64
+	scratch     sync.Pool // of *bleuScratch
 }
 
 // NewBLEUMetric validates opts and returns the metric.
@@ -115,6 +117,7 @@ func NewBLEUMetric(opts BLEUOptions) (*BLEUMetric, error) {
 		opts.Smooth = SmoothExp
 	}
 	m := &BLEUMetric{opts: opts}
+	m.scratch.New = func() any { return new(bleuScratch) }
 	switch opts.Smooth {
 	case SmoothExp, SmoothNone:
 		if opts.SmoothValue != nil {
@@ -152,6 +155,8 @@ func (m *BLEUMetric) preprocess(s string) []string {
 // the segment is scored against one empty reference, as sacrebleu scores a
 // whitespace-only one: a reference length of 0 and no n-grams to match.
 func (m *BLEUMetric) Stats(hyp string, refs []string) BLEUStats {
+	sc := m.scratch.Get().(*bleuScratch)
+	defer m.scratch.Put(sc)
 	var refToks [][]string
 	size := 0
 	for _, ref := range refs {
@@ -161,49 +166,62 @@ func (m *BLEUMetric) Stats(hyp string, refs []string) BLEUStats {
 			size += len(toks)
 		}
 	}
-	vocab := make(map[string]uint32, size)
-	x := newNgramIndex(MaxNgramOrder * size)
-	refCounts := []int32{0} // by n-gram id, the largest count in any one reference
-	var refLens []int
+	if sc.vocab == nil {
+		sc.vocab = make(map[string]uint32, size)
+	}
+	defer clear(sc.vocab) // let the segment's tokens go
+	x := &sc.index
+	x.reset(MaxNgramOrder * size)
+	refCounts := sc.refCounts[:0] // by n-gram id, the largest count in any one reference
+	refLens := make([]int, 0, len(refToks))
 	for _, toks := range refToks {
-		units := make([]uint32, len(toks))
-		for i, t := range toks {
-			id, ok := vocab[t]
+		units := sc.units[:0]
+		for _, t := range toks {
+			id, ok := sc.vocab[t]
 			if !ok {
-				id = uint32(len(vocab) + 1)
-				vocab[t] = id
+				id = uint32(len(sc.vocab) + 1)
+				sc.vocab[t] = id
 			}
-			units[i] = id
+			units = append(units, id)
 		}
+		sc.units = units
 		refLens = append(refLens, len(toks))
-		counts, _ := countReference(x, units, MaxNgramOrder, make([]int32, 1, x.size()+MaxNgramOrder*len(units)+1))
-		if len(refCounts) < len(counts) {
-			refCounts = append(refCounts, make([]int32, len(counts)-len(refCounts))...)
-		}
-		for id, c := range counts {
+		sc.counts, _ = x.countReference(units, MaxNgramOrder, sc.counts)
+		refCounts = extend(refCounts, len(sc.counts))
+		for id, c := range sc.counts {
 			refCounts[id] = max(refCounts[id], c)
 		}
 	}
-	if refLens == nil {
-		refLens = []int{0}
+	if len(refLens) == 0 {
+		refLens = append(refLens, 0)
 	}
 	// Matching consumes the counts; every id handed out needs one.
-	refCounts = append(refCounts, make([]int32, x.size()+1-len(refCounts))...)
+	refCounts = extend(refCounts, x.size()+1)
+	sc.refCounts = refCounts
 
 	toks := m.preprocess(hyp)
-	units := make([]uint32, len(toks))
-	for i, t := range toks {
-		if id, ok := vocab[t]; ok {
-			units[i] = id
+	units := sc.units[:0]
+	for _, t := range toks {
+		if id, ok := sc.vocab[t]; ok {
+			units = append(units, id)
 		} else {
-			units[i] = unknownUnit
+			units = append(units, unknownUnit)
 		}
 	}
-	totals, matches := matchHypothesis(x, units, MaxNgramOrder, refCounts)
+	sc.units = units
+	totals, matches := x.matchHypothesis(units, MaxNgramOrder, refCounts)
 	st := BLEUStats{SysLen: len(toks), RefLen: closestRefLen(len(toks), refLens)}
-	copy(st.Totals[:], totals)
-	copy(st.Counts[:], matches)
+	copy(st.Totals[:], totals[:MaxNgramOrder])
+	copy(st.Counts[:], matches[:MaxNgramOrder])
 	return st
+}
+
+// bleuScratch is the working space of one BLEU segment, reused through a pool.
+type bleuScratch struct {
+	vocab             map[string]uint32 // token ids
+	index             ngramIndex
+	units             []uint32
+	counts, refCounts []int32
 }
 
 // closestRefLen is sacrebleu's _get_closest_ref_len: the reference length nearest the

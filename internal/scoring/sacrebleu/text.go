@@ -69,21 +69,6 @@ func pyFields(s string) []string {
 // pyRStrip trims s as Python's s.rstrip() does.
 func pyRStrip(s string) string { return strings.TrimRightFunc(s, isPySpace) }
 
-// removePySpace deletes every Python whitespace character, as "".join(s.split()).
-func removePySpace(s string) string {
-	if strings.IndexFunc(s, isPySpace) < 0 {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range s {
-		if !isPySpace(r) {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
 // pyLower lowercases s as Python's str.lower() does: the simple lowercase mapping of
 // each code point, except that U+0130 (İ) becomes "i\u0307" and U+03A3 (Σ) becomes
 // final sigma ς when a cased letter precedes it and none follows it, case-ignorable

@@ -1,0 +1,213 @@
+package sacrebleu
+
+import (
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// The scorers count n-grams as integer ids in a reused hash table. The functions here
+// are the plain definition they must agree with, written the way sacrebleu writes it:
+// every n-gram is a string key in a fresh map, counted, and clipped with min and max.
+
+// plainNgrams counts the n-grams of orders 1..maxOrder of units, each n-gram keyed by
+// its units joined with "\x00" (which no unit contains), by order.
+func plainNgrams(units []string, maxOrder int) []map[string]int {
+	out := make([]map[string]int, maxOrder)
+	for n := 1; n <= maxOrder; n++ {
+		out[n-1] = map[string]int{}
+		for i := 0; i+n <= len(units); i++ {
+			out[n-1][strings.Join(units[i:i+n], "\x00")]++
+		}
+	}
+	return out
+}
+
+// plainClipped returns, for one order, the total of hyp's n-grams and the sum over
+// them of min(hyp count, ref count).
+func plainClipped(hyp, ref map[string]int) (total, matched int) {
+	for g, c := range hyp {
+		total += c
+		matched += min(c, ref[g])
+	}
+	return total, matched
+}
+
+// plainBLEUStats is sacrebleu's BLEU._extract_corpus_statistics for one segment:
+// the reference counts are the largest count of each n-gram in any one reference.
+func plainBLEUStats(m *BLEUMetric, hyp string, refs []string) BLEUStats {
+	refMax := make([]map[string]int, MaxNgramOrder)
+	for n := range refMax {
+		refMax[n] = map[string]int{}
+	}
+	var refLens []int
+	for _, ref := range refs {
+		if ref == "" {
+			continue
+		}
+		toks := m.preprocess(ref)
+		refLens = append(refLens, len(toks))
+		for n, counts := range plainNgrams(toks, MaxNgramOrder) {
+			for g, c := range counts {
+				refMax[n][g] = max(refMax[n][g], c)
+			}
+		}
+	}
+	if refLens == nil {
+		refLens = []int{0}
+	}
+	toks := m.preprocess(hyp)
+	st := BLEUStats{SysLen: len(toks), RefLen: closestRefLen(len(toks), refLens)}
+	for n, counts := range plainNgrams(toks, MaxNgramOrder) {
+		st.Totals[n], st.Counts[n] = plainClipped(counts, refMax[n])
+	}
+	return st
+}
+
+// plainCHRFStats is sacrebleu's CHRF._extract_corpus_statistics for one segment.
+func plainCHRFStats(m *CHRFMetric, hyp string, refs []string) CHRFStats {
+	var kept []string
+	for _, r := range refs {
+		if r != "" {
+			kept = append(kept, r)
+		}
+	}
+	if len(kept) == 0 {
+		kept = []string{""}
+	}
+	grams := func(s string) []map[string]int {
+		s = m.preprocess(s)
+		chars := s
+		if !m.opts.Whitespace {
+			chars = strings.Join(pyFields(s), "")
+		}
+		var units []string
+		for _, r := range chars {
+			units = append(units, string(r))
+		}
+		out := plainNgrams(units, m.opts.CharOrder)
+		if m.opts.WordOrder > 0 {
+			out = append(out, plainNgrams(splitPunctuation(s), m.opts.WordOrder)...)
+		}
+		return out
+	}
+	h := grams(hyp)
+	var best CHRFStats
+	bestF := -1.0
+	for _, ref := range kept {
+		r := grams(ref)
+		st := make(CHRFStats, 0, 3*m.order())
+		for k := range h {
+			hypTotal, matched := plainClipped(h[k], r[k])
+			refTotal, _ := plainClipped(r[k], r[k])
+			if refTotal == 0 {
+				hypTotal = 0
+			}
+			st = append(st, hypTotal, refTotal, matched)
+		}
+		if f := m.fScore(st); f > bestF {
+			best, bestF = st, f
+		}
+	}
+	return best
+}
+
+// randomText draws text from a small alphabet, so that n-grams repeat and match:
+// words, ASCII punctuation, digits, Python whitespace (some of it outside ASCII),
+// letters with case rules of their own (Σ, İ) and a byte that is not UTF-8.
+func randomText(rng *rand.Rand) string {
+	pieces := []string{"a", "b", "ab", "ba", "the", "cat", "Cat", "1", "2.5", ",", ".", "-", "!", "(", ")",
+		"&amp;", "\"", "'", "é", "Σ", "ΟΣ", "İ", "日本", "€", " ", " ", " ", "\n", "\t", "\u3000", "\x1c", "\xff"}
+	var b strings.Builder
+	for n := rng.IntN(40); n > 0; n-- {
+		b.WriteString(pieces[rng.IntN(len(pieces))])
+	}
+	return b.String()
+}
+
+// randomRefs returns one to three references, sometimes empty, sometimes the
+// hypothesis itself.
+func randomRefs(rng *rand.Rand, hyp string) []string {
+	refs := make([]string, 1+rng.IntN(3))
+	for i := range refs {
+		switch rng.IntN(6) {
+		case 0:
+			refs[i] = ""
+		case 1:
+			refs[i] = hyp
+		default:
+			refs[i] = randomText(rng)
+		}
+	}
+	return refs
+}
+
+// checkAgainstPlain scores hyp against refs with every tokenizer and casing (BLEU) and
+// a spread of chrF options, with one metric value per configuration reused across
+// calls as the scorers reuse theirs, and compares the statistics with the plain
+// definition's.
+func checkAgainstPlain(t *testing.T, bleus []*BLEUMetric, chrfs []*CHRFMetric, hyp string, refs []string) {
+	t.Helper()
+	for _, m := range bleus {
+		if got, want := m.Stats(hyp, refs), plainBLEUStats(m, hyp, refs); got != want {
+			t.Fatalf("BLEU %+v stats of %q against %q = %+v, want %+v", m.opts, hyp, refs, got, want)
+		}
+	}
+	for _, m := range chrfs {
+		if got, want := m.Stats(hyp, refs), plainCHRFStats(m, hyp, refs); !slices.Equal(got, want) {
+			t.Fatalf("chrF %+v stats of %q against %q = %v, want %v", m.opts, hyp, refs, got, want)
+		}
+	}
+}
+
+func plainTestMetrics(t testing.TB) ([]*BLEUMetric, []*CHRFMetric) {
+	var bleus []*BLEUMetric
+	for _, tok := range []Tokenizer{Tokenizer13a, TokenizerIntl, TokenizerChar, TokenizerNone} {
+		for _, lower := range []bool{false, true} {
+			m, err := NewBLEUMetric(BLEUOptions{Tokenize: tok, Lowercase: lower, EffectiveOrder: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			bleus = append(bleus, m)
+		}
+	}
+	var chrfs []*CHRFMetric
+	for _, o := range []CHRFOptions{
+		DefaultCHRFOptions(),
+		{CharOrder: 6, WordOrder: 2, Beta: 2},
+		{CharOrder: 1, WordOrder: 4, Beta: 1, Lowercase: true},
+		{CharOrder: 10, WordOrder: 1, Beta: 3, Whitespace: true},
+		{CharOrder: 3, Beta: 2, EpsSmoothing: true, Lowercase: true, Whitespace: true},
+	} {
+		m, err := NewCHRFMetric(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		chrfs = append(chrfs, m)
+	}
+	return bleus, chrfs
+}
+
+func TestStatsMatchPlainDefinition(t *testing.T) {
+	bleus, chrfs := plainTestMetrics(t)
+	rng := rand.New(rand.NewPCG(13, 1))
+	for range 3000 {
+		hyp := randomText(rng)
+		checkAgainstPlain(t, bleus, chrfs, hyp, randomRefs(rng, hyp))
+	}
+	// A long pair, from the benchmark's generator, makes the tables grow.
+	hyp, ref := benchPair()
+	checkAgainstPlain(t, bleus, chrfs, hyp, []string{ref, hyp[:len(hyp)/2]})
+}
+
+func FuzzStatsMatchPlainDefinition(f *testing.F) {
+	for i, s := range fuzzSeeds {
+		f.Add(s, fuzzSeeds[(i+1)%len(fuzzSeeds)], fuzzSeeds[(i+7)%len(fuzzSeeds)])
+	}
+	bleus, chrfs := plainTestMetrics(f)
+	f.Fuzz(func(t *testing.T, hyp, ref1, ref2 string) {
+		checkAgainstPlain(t, bleus, chrfs, hyp, []string{ref1})
+		checkAgainstPlain(t, bleus, chrfs, hyp, []string{ref1, ref2})
+	})
+}
