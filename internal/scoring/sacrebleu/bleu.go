@@ -140,14 +140,37 @@ func NewBLEUMetric(opts BLEUOptions) (*BLEUMetric, error) {
 // Options returns the metric's options with defaults filled in.
 func (m *BLEUMetric) Options() BLEUOptions { return m.opts }
 
-// preprocess is sacrebleu's BLEU._preprocess_segment: optional lowercasing, then the
-// tokenizer on the right-stripped line.
-func (m *BLEUMetric) preprocess(s string) []string {
+// appendTokenIDs preprocesses s as sacrebleu's BLEU._preprocess_segment does
+// (optional lowercasing, then the tokenizer on the right-stripped line) and appends
+// the id of each token to units. A token not in the vocabulary gets the next id when
+// add is set, unknownUnit when not.
+func (m *BLEUMetric) appendTokenIDs(sc *bleuScratch, units []uint32, s string, add bool) []uint32 {
 	s = validUTF8(s)
 	if m.opts.Lowercase {
 		s = pyLower(s)
 	}
-	return m.opts.Tokenize.tokens(pyRStrip(s))
+	b := m.opts.Tokenize.spaced(&sc.buf, pyRStrip(s))
+	var text string
+	if add {
+		text = string(b) // new vocabulary keys are slices of this one copy
+	}
+	for i := 0; ; {
+		start, end := nextField(b, i)
+		if start == len(b) {
+			return units
+		}
+		i = end
+		id, ok := sc.vocab[string(b[start:end])]
+		switch {
+		case ok:
+		case add:
+			id = uint32(len(sc.vocab) + 1)
+			sc.vocab[text[start:end]] = id
+		default:
+			id = unknownUnit
+		}
+		units = append(units, id)
+	}
 }
 
 // Stats returns the sufficient statistics of hyp against refs. As in sacrebleu, empty
@@ -157,40 +180,32 @@ func (m *BLEUMetric) preprocess(s string) []string {
 func (m *BLEUMetric) Stats(hyp string, refs []string) BLEUStats {
 	sc := m.scratch.Get().(*bleuScratch)
 	defer m.scratch.Put(sc)
-	var refToks [][]string
-	size := 0
-	for _, ref := range refs {
-		if ref != "" {
-			toks := m.preprocess(ref)
-			refToks = append(refToks, toks)
-			size += len(toks)
-		}
-	}
 	if sc.vocab == nil {
-		sc.vocab = make(map[string]uint32, size)
+		sc.vocab = make(map[string]uint32)
 	}
 	defer clear(sc.vocab) // let the segment's tokens go
-	x := &sc.index
-	x.reset(MaxNgramOrder * size)
-	refCounts := sc.refCounts[:0] // by n-gram id, the largest count in any one reference
-	refLens := make([]int, 0, len(refToks))
-	for _, toks := range refToks {
-		units := sc.units[:0]
-		for _, t := range toks {
-			id, ok := sc.vocab[t]
-			if !ok {
-				id = uint32(len(sc.vocab) + 1)
-				sc.vocab[t] = id
-			}
-			units = append(units, id)
+	// Every reference's token ids, one after the other, ending at refEnds.
+	units := sc.units[:0]
+	refEnds := make([]int, 0, len(refs))
+	for _, ref := range refs {
+		if ref != "" {
+			units = m.appendTokenIDs(sc, units, ref, true)
+			refEnds = append(refEnds, len(units))
 		}
-		sc.units = units
-		refLens = append(refLens, len(toks))
-		sc.counts, _ = x.countReference(units, MaxNgramOrder, sc.counts)
+	}
+	x := &sc.index
+	x.reset(MaxNgramOrder * len(units))
+	refCounts := sc.refCounts[:0] // by n-gram id, the largest count in any one reference
+	refLens := make([]int, 0, len(refEnds)+1)
+	start := 0
+	for _, end := range refEnds {
+		refLens = append(refLens, end-start)
+		sc.counts, _ = x.countReference(units[start:end], MaxNgramOrder, sc.counts)
 		refCounts = extend(refCounts, len(sc.counts))
 		for id, c := range sc.counts {
 			refCounts[id] = max(refCounts[id], c)
 		}
+		start = end
 	}
 	if len(refLens) == 0 {
 		refLens = append(refLens, 0)
@@ -199,18 +214,10 @@ func (m *BLEUMetric) Stats(hyp string, refs []string) BLEUStats {
 	refCounts = extend(refCounts, x.size()+1)
 	sc.refCounts = refCounts
 
-	toks := m.preprocess(hyp)
-	units := sc.units[:0]
-	for _, t := range toks {
-		if id, ok := sc.vocab[t]; ok {
-			units = append(units, id)
-		} else {
-			units = append(units, unknownUnit)
-		}
-	}
+	units = m.appendTokenIDs(sc, units[:0], hyp, false)
 	sc.units = units
 	totals, matches := x.matchHypothesis(units, MaxNgramOrder, refCounts)
-	st := BLEUStats{SysLen: len(toks), RefLen: closestRefLen(len(toks), refLens)}
+	st := BLEUStats{SysLen: len(units), RefLen: closestRefLen(len(units), refLens)}
 	copy(st.Totals[:], totals[:MaxNgramOrder])
 	copy(st.Counts[:], matches[:MaxNgramOrder])
 	return st
@@ -218,6 +225,7 @@ func (m *BLEUMetric) Stats(hyp string, refs []string) BLEUStats {
 
 // bleuScratch is the working space of one BLEU segment, reused through a pool.
 type bleuScratch struct {
+	buf               tokenBuffers
 	vocab             map[string]uint32 // token ids
 	index             ngramIndex
 	units             []uint32

@@ -34,6 +34,20 @@ func plainClipped(hyp, ref map[string]int) (total, matched int) {
 	return total, matched
 }
 
+// plainTokens is sacrebleu's BLEU._preprocess_segment: optional lowercasing, then the
+// tokenizer on the right-stripped line.
+func plainTokens(m *BLEUMetric, s string) []string {
+	s = validUTF8(s)
+	if m.opts.Lowercase {
+		s = pyLower(s)
+	}
+	toks, err := Tokenize(m.opts.Tokenize, pyRStrip(s))
+	if err != nil {
+		panic(err)
+	}
+	return toks
+}
+
 // plainBLEUStats is sacrebleu's BLEU._extract_corpus_statistics for one segment:
 // the reference counts are the largest count of each n-gram in any one reference.
 func plainBLEUStats(m *BLEUMetric, hyp string, refs []string) BLEUStats {
@@ -46,7 +60,7 @@ func plainBLEUStats(m *BLEUMetric, hyp string, refs []string) BLEUStats {
 		if ref == "" {
 			continue
 		}
-		toks := m.preprocess(ref)
+		toks := plainTokens(m, ref)
 		refLens = append(refLens, len(toks))
 		for n, counts := range plainNgrams(toks, MaxNgramOrder) {
 			for g, c := range counts {
@@ -57,7 +71,7 @@ func plainBLEUStats(m *BLEUMetric, hyp string, refs []string) BLEUStats {
 	if refLens == nil {
 		refLens = []int{0}
 	}
-	toks := m.preprocess(hyp)
+	toks := plainTokens(m, hyp)
 	st := BLEUStats{SysLen: len(toks), RefLen: closestRefLen(len(toks), refLens)}
 	for n, counts := range plainNgrams(toks, MaxNgramOrder) {
 		st.Totals[n], st.Counts[n] = plainClipped(counts, refMax[n])

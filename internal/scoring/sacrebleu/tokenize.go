@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Tokenizer names one of sacrebleu's BLEU tokenizers.
@@ -47,47 +48,65 @@ func Tokenize(t Tokenizer, line string) ([]string, error) {
 
 // tokens tokenizes valid UTF-8 line with a valid t.
 func (t Tokenizer) tokens(line string) []string {
-	switch t {
-	case Tokenizer13a:
-		return tokenize13a(line)
-	case TokenizerIntl:
-		return tokenizeIntl(line)
-	case TokenizerChar:
-		return tokenizeChar(line)
-	default:
-		return pyFields(line)
-	}
+	var buf tokenBuffers
+	return pyFields(string(t.spaced(&buf, line)))
 }
 
-// tokenize13a follows sacrebleu's Tokenizer13a and TokenizerRegexp: string
+// tokenBuffers are the scratch space of spaced, kept between segments.
+type tokenBuffers struct{ a, b []byte }
+
+// spaced returns valid UTF-8 line rewritten by t's substitutions, with the tokens as
+// its Python-whitespace-separated fields. The result is one of buf's buffers, valid
+// until the next call with buf.
+func (t Tokenizer) spaced(buf *tokenBuffers, line string) []byte {
+	switch t {
+	case Tokenizer13a:
+		return spaced13a(buf, line)
+	case TokenizerIntl:
+		buf.a = appendIntl(buf.a[:0], line)
+	case TokenizerChar:
+		buf.a = appendChar(buf.a[:0], line)
+	default:
+		buf.a = append(buf.a[:0], line...)
+	}
+	return buf.a
+}
+
+// spaced13a follows sacrebleu's Tokenizer13a and TokenizerRegexp: string
 // replacements, then four regular-expression substitutions applied in turn over
-// " " + line + " ", then a whitespace split. Every character the substitutions look
-// at is ASCII and no byte of a multi-byte UTF-8 sequence is ASCII, so they run over
-// bytes; each is a scan that, like re.sub, takes leftmost non-overlapping matches.
-func tokenize13a(line string) []string {
+// " " + line + " " (the tokens are the fields of the result). Every character the
+// substitutions look at is ASCII and no byte of a multi-byte UTF-8 sequence is ASCII,
+// so they run over bytes; each is a scan that, like re.sub, takes leftmost
+// non-overlapping matches, writing to one of buf's buffers while reading the other.
+func spaced13a(buf *tokenBuffers, line string) []byte {
 	line = strings.ReplaceAll(line, "<skipped>", "")
 	line = strings.ReplaceAll(line, "-\n", "")
-	line = strings.ReplaceAll(line, "\n", " ")
 	if strings.Contains(line, "&") {
 		line = strings.ReplaceAll(line, "&quot;", `"`)
 		line = strings.ReplaceAll(line, "&amp;", "&")
 		line = strings.ReplaceAll(line, "&lt;", "<")
 		line = strings.ReplaceAll(line, "&gt;", ">")
 	}
-	// ([\{-\~\[-\` -\&\(-\+\:-\@\/]) -> " \1 ", over the padded line.
-	b := make([]byte, 0, len(line)+len(line)/2+8)
-	b = append(b, "   "...)
+	// "\n" -> " " (sacrebleu does it before unescaping, which neither creates nor
+	// removes a newline), then ([\{-\~\[-\` -\&\(-\+\:-\@\/]) -> " \1 " over the
+	// padded line.
+	b := append(buf.a[:0], "   "...)
 	for i := 0; i < len(line); i++ {
-		if c := line[i]; is13aPunct(c) {
+		c := line[i]
+		if c == '\n' {
+			c = ' '
+		}
+		if is13aPunct(c) {
 			b = append(b, ' ', c, ' ')
 		} else {
 			b = append(b, c)
 		}
 	}
 	b = append(b, "   "...)
+	out := buf.b
 	if strings.ContainsAny(line, ".,") {
 		// ([^0-9])([\.,]) -> "\1 \2 "
-		out := make([]byte, 0, len(b)+len(b)/4)
+		out = out[:0]
 		for i := 0; i < len(b); i++ {
 			if c := b[i]; i+1 < len(b) && !isDigit(c) && isDotComma(b[i+1]) {
 				out = append(out, c, ' ', b[i+1], ' ')
@@ -96,20 +115,22 @@ func tokenize13a(line string) []string {
 				out = append(out, c)
 			}
 		}
+		b, out = out, b
 		// ([\.,])([^0-9]) -> " \1 \2"
-		b = make([]byte, 0, len(out)+len(out)/4)
-		for i := 0; i < len(out); i++ {
-			if c := out[i]; i+1 < len(out) && isDotComma(c) && !isDigit(out[i+1]) {
-				b = append(b, ' ', c, ' ', out[i+1])
+		out = out[:0]
+		for i := 0; i < len(b); i++ {
+			if c := b[i]; i+1 < len(b) && isDotComma(c) && !isDigit(b[i+1]) {
+				out = append(out, ' ', c, ' ', b[i+1])
 				i++
 			} else {
-				b = append(b, c)
+				out = append(out, c)
 			}
 		}
+		b, out = out, b
 	}
 	if strings.Contains(line, "-") {
 		// ([0-9])(-) -> "\1 \2 "
-		out := make([]byte, 0, len(b)+len(b)/4)
+		out = out[:0]
 		for i := 0; i < len(b); i++ {
 			if c := b[i]; i+1 < len(b) && isDigit(c) && b[i+1] == '-' {
 				out = append(out, c, ' ', '-', ' ')
@@ -118,15 +139,16 @@ func tokenize13a(line string) []string {
 				out = append(out, c)
 			}
 		}
-		b = out
+		b, out = out, b
 	}
-	return pyFields(string(b))
+	buf.a, buf.b = b, out
+	return b
 }
 
-// tokenizeIntl follows sacrebleu's TokenizerV14International: (\P{N})(\p{P}) ->
-// "\1 \2 ", then (\p{P})(\P{N}) -> " \1 \2", then (\p{S}) -> " \1 ", then a
-// whitespace split. Unicode categories come from Go's unicode tables.
-func tokenizeIntl(line string) []string {
+// appendIntl follows sacrebleu's TokenizerV14International: (\P{N})(\p{P}) ->
+// "\1 \2 ", then (\p{P})(\P{N}) -> " \1 \2", then (\p{S}) -> " \1 " (the tokens are
+// the fields of the result). Unicode categories come from Go's unicode tables.
+func appendIntl(dst []byte, line string) []byte {
 	rs := []rune(line)
 	out := make([]rune, 0, len(rs)+len(rs)/4)
 	for i := 0; i < len(rs); i++ {
@@ -146,30 +168,26 @@ func tokenizeIntl(line string) []string {
 			rs = append(rs, r)
 		}
 	}
-	var b strings.Builder
-	b.Grow(len(line) + len(rs))
 	for _, r := range rs {
 		if unicode.IsSymbol(r) {
-			b.WriteByte(' ')
-			b.WriteRune(r)
-			b.WriteByte(' ')
+			dst = append(dst, ' ')
+			dst = utf8.AppendRune(dst, r)
+			dst = append(dst, ' ')
 		} else {
-			b.WriteRune(r)
+			dst = utf8.AppendRune(dst, r)
 		}
 	}
-	return pyFields(b.String())
+	return dst
 }
 
-// tokenizeChar follows sacrebleu's TokenizerChar: " ".join(line).split(), which keeps
-// every character that is not whitespace as a token of its own.
-func tokenizeChar(line string) []string {
-	out := make([]string, 0, len(line))
-	for i, r := range line {
-		if !isPySpace(r) {
-			out = append(out, line[i:i+len(string(r))])
-		}
+// appendChar follows sacrebleu's TokenizerChar, " ".join(line): every character
+// that is not whitespace is a token of its own.
+func appendChar(dst []byte, line string) []byte {
+	for _, r := range line {
+		dst = utf8.AppendRune(dst, r)
+		dst = append(dst, ' ')
 	}
-	return out
+	return dst
 }
 
 // is13aPunct reports whether c is in 13a's first character class: space through &,
