@@ -149,28 +149,21 @@ func (m *BLEUMetric) appendTokenIDs(sc *bleuScratch, units []uint32, s string, a
 	if m.opts.Lowercase {
 		s = pyLower(s)
 	}
-	b := m.opts.Tokenize.spaced(&sc.buf, pyRStrip(s))
-	var text string
-	if add {
-		text = string(b) // new vocabulary keys are slices of this one copy
-	}
-	for i := 0; ; {
-		start, end := nextField(b, i)
-		if start == len(b) {
-			return units
-		}
-		i = end
-		id, ok := sc.vocab[string(b[start:end])]
+	sc.toks = m.opts.Tokenize.appendTokens(sc.toks[:0], &sc.buf, pyRStrip(s))
+	for _, tok := range sc.toks {
+		id, ok := sc.vocab[tok]
 		switch {
 		case ok:
 		case add:
 			id = uint32(len(sc.vocab) + 1)
-			sc.vocab[text[start:end]] = id
+			sc.vocab[tok] = id
 		default:
 			id = unknownUnit
 		}
 		units = append(units, id)
 	}
+	clear(sc.toks) // let the text go
+	return units
 }
 
 // Stats returns the sufficient statistics of hyp against refs. As in sacrebleu, empty
@@ -225,7 +218,8 @@ func (m *BLEUMetric) Stats(hyp string, refs []string) BLEUStats {
 
 // bleuScratch is the working space of one BLEU segment, reused through a pool.
 type bleuScratch struct {
-	buf               tokenBuffers
+	buf               []byte            // intl's spaced text
+	toks              []string          // one text's tokens
 	vocab             map[string]uint32 // token ids
 	index             ngramIndex
 	units             []uint32

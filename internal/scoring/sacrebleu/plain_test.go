@@ -127,11 +127,85 @@ func plainCHRFStats(m *CHRFMetric, hyp string, refs []string) CHRFStats {
 	return best
 }
 
+// plainTokenize13a is sacrebleu's Tokenizer13a and TokenizerRegexp as written:
+// string replacements, then four regular-expression substitutions applied in turn
+// over " " + line + " ", then a whitespace split. Every character the substitutions
+// look at is ASCII and no byte of a multi-byte UTF-8 sequence is ASCII, so they run
+// over bytes; each is a scan that, like re.sub, takes leftmost non-overlapping
+// matches. appendTokens13a must agree with it.
+func plainTokenize13a(line string) []string {
+	var buf struct{ a, b []byte }
+	line = strings.ReplaceAll(line, "<skipped>", "")
+	line = strings.ReplaceAll(line, "-\n", "")
+	if strings.Contains(line, "&") {
+		line = strings.ReplaceAll(line, "&quot;", `"`)
+		line = strings.ReplaceAll(line, "&amp;", "&")
+		line = strings.ReplaceAll(line, "&lt;", "<")
+		line = strings.ReplaceAll(line, "&gt;", ">")
+	}
+	// "\n" -> " " (sacrebleu does it before unescaping, which neither creates nor
+	// removes a newline), then ([\{-\~\[-\` -\&\(-\+\:-\@\/]) -> " \1 " over the
+	// padded line.
+	b := append(buf.a[:0], "   "...)
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		if c == '\n' {
+			c = ' '
+		}
+		if is13aPunct(c) {
+			b = append(b, ' ', c, ' ')
+		} else {
+			b = append(b, c)
+		}
+	}
+	b = append(b, "   "...)
+	out := buf.b
+	if strings.ContainsAny(line, ".,") {
+		// ([^0-9])([\.,]) -> "\1 \2 "
+		out = out[:0]
+		for i := 0; i < len(b); i++ {
+			if c := b[i]; i+1 < len(b) && !isDigit(c) && isDotComma(b[i+1]) {
+				out = append(out, c, ' ', b[i+1], ' ')
+				i++
+			} else {
+				out = append(out, c)
+			}
+		}
+		b, out = out, b
+		// ([\.,])([^0-9]) -> " \1 \2"
+		out = out[:0]
+		for i := 0; i < len(b); i++ {
+			if c := b[i]; i+1 < len(b) && isDotComma(c) && !isDigit(b[i+1]) {
+				out = append(out, ' ', c, ' ', b[i+1])
+				i++
+			} else {
+				out = append(out, c)
+			}
+		}
+		b, out = out, b
+	}
+	if strings.Contains(line, "-") {
+		// ([0-9])(-) -> "\1 \2 "
+		out = out[:0]
+		for i := 0; i < len(b); i++ {
+			if c := b[i]; i+1 < len(b) && isDigit(c) && b[i+1] == '-' {
+				out = append(out, c, ' ', '-', ' ')
+				i++
+			} else {
+				out = append(out, c)
+			}
+		}
+		b, out = out, b
+	}
+	return pyFields(string(b))
+}
+
 // randomText draws text from a small alphabet, so that n-grams repeat and match:
 // words, ASCII punctuation, digits, Python whitespace (some of it outside ASCII),
 // letters with case rules of their own (Σ, İ) and a byte that is not UTF-8.
 func randomText(rng *rand.Rand) string {
 	pieces := []string{"a", "b", "ab", "ba", "the", "cat", "Cat", "1", "2.5", ",", ".", "-", "!", "(", ")",
+		"0", "9", "..", ",.", "-\n", "<skipped>", "&lt;", "&quot;", "\x00", "'",
 		"&amp;", "\"", "'", "é", "Σ", "ΟΣ", "İ", "日本", "€", " ", " ", " ", "\n", "\t", "\u3000", "\x1c", "\xff"}
 	var b strings.Builder
 	for n := rng.IntN(40); n > 0; n-- {
@@ -163,6 +237,12 @@ func randomRefs(rng *rand.Rand, hyp string) []string {
 // definition's.
 func checkAgainstPlain(t *testing.T, bleus []*BLEUMetric, chrfs []*CHRFMetric, hyp string, refs []string) {
 	t.Helper()
+	for _, s := range append([]string{hyp}, refs...) {
+		s = validUTF8(s)
+		if got, want := appendTokens13a(nil, s), plainTokenize13a(s); !slices.Equal(got, want) && len(got)+len(want) > 0 {
+			t.Fatalf("13a tokens of %q = %q, want %q", s, got, want)
+		}
+	}
 	for _, m := range bleus {
 		if got, want := m.Stats(hyp, refs), plainBLEUStats(m, hyp, refs); got != want {
 			t.Fatalf("BLEU %+v stats of %q against %q = %+v, want %+v", m.opts, hyp, refs, got, want)
@@ -224,4 +304,37 @@ func FuzzStatsMatchPlainDefinition(f *testing.F) {
 		checkAgainstPlain(t, bleus, chrfs, hyp, []string{ref1})
 		checkAgainstPlain(t, bleus, chrfs, hyp, []string{ref1, ref2})
 	})
+}
+
+func FuzzTokenize13aMatchesSubstitutions(f *testing.F) {
+	for _, s := range append(fuzzSeeds, "1.5", "a..5", "1..5", "x.,y", "3-4", "1.-2", ".,.,.9", "9,,,", "a\n-b") {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		s = validUTF8(s)
+		if got, want := appendTokens13a(nil, s), plainTokenize13a(s); !slices.Equal(got, want) && len(got)+len(want) > 0 {
+			t.Fatalf("13a tokens of %q = %q, want %q", s, got, want)
+		}
+	})
+}
+
+// TestTokenize13aMatchesSubstitutions checks every string of up to six characters
+// drawn from those the substitutions treat differently: a digit, a dot, a comma, a
+// hyphen, a letter, a space, a character of the first class, a newline and a
+// non-ASCII letter.
+func TestTokenize13aMatchesSubstitutions(t *testing.T) {
+	alphabet := []string{"1", ".", ",", "-", "a", " ", "(", "\n", "é"}
+	var walk func(prefix string, depth int)
+	walk = func(prefix string, depth int) {
+		if got, want := appendTokens13a(nil, prefix), plainTokenize13a(prefix); !slices.Equal(got, want) && len(got)+len(want) > 0 {
+			t.Fatalf("13a tokens of %q = %q, want %q", prefix, got, want)
+		}
+		if depth == 0 {
+			return
+		}
+		for _, c := range alphabet {
+			walk(prefix+c, depth-1)
+		}
+	}
+	walk("", 6)
 }

@@ -109,13 +109,17 @@ func asciiPySpace(c byte) bool {
 
 // pyFields splits valid UTF-8 s as Python's s.split() does.
 func pyFields(s string) []string {
-	out := make([]string, 0, len(s)/6+1)
+	return appendFields(make([]string, 0, len(s)/6+1), s)
+}
+
+// appendFields appends the fields of valid UTF-8 s, as pyFields splits them, to dst.
+func appendFields(dst []string, s string) []string {
 	for i := 0; ; {
 		start, end := nextField(s, i)
 		if start == len(s) {
-			return out
+			return dst
 		}
-		out = append(out, s[start:end])
+		dst = append(dst, s[start:end])
 		i = end
 	}
 }

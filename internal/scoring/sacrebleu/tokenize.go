@@ -48,37 +48,55 @@ func Tokenize(t Tokenizer, line string) ([]string, error) {
 
 // tokens tokenizes valid UTF-8 line with a valid t.
 func (t Tokenizer) tokens(line string) []string {
-	var buf tokenBuffers
-	return pyFields(string(t.spaced(&buf, line)))
+	var buf []byte
+	return t.appendTokens(nil, &buf, line)
 }
 
-// tokenBuffers are the scratch space of spaced, kept between segments.
-type tokenBuffers struct{ a, b []byte }
-
-// spaced returns valid UTF-8 line rewritten by t's substitutions, with the tokens as
-// its Python-whitespace-separated fields. The result is one of buf's buffers, valid
-// until the next call with buf.
-func (t Tokenizer) spaced(buf *tokenBuffers, line string) []byte {
+// appendTokens appends the tokens of valid UTF-8 line under t to dst. Every tokenizer
+// only inserts spaces between characters and splits on whitespace, so each token is a
+// substring of line after 13a's string replacements; intl, which builds its spaced
+// text in buf, returns substrings of one copy of it.
+func (t Tokenizer) appendTokens(dst []string, buf *[]byte, line string) []string {
 	switch t {
 	case Tokenizer13a:
-		return spaced13a(buf, line)
+		return appendTokens13a(dst, line)
 	case TokenizerIntl:
-		buf.a = appendIntl(buf.a[:0], line)
+		*buf = appendIntl((*buf)[:0], line)
+		return appendFields(dst, string(*buf))
 	case TokenizerChar:
-		buf.a = appendChar(buf.a[:0], line)
+		// " ".join(line).split(): every character that is not whitespace.
+		for i, r := range line {
+			if !isPySpace(r) {
+				dst = append(dst, line[i:i+utf8.RuneLen(r)])
+			}
+		}
+		return dst
 	default:
-		buf.a = append(buf.a[:0], line...)
+		return appendFields(dst, line)
 	}
-	return buf.a
 }
 
-// spaced13a follows sacrebleu's Tokenizer13a and TokenizerRegexp: string
+// appendTokens13a follows sacrebleu's Tokenizer13a and TokenizerRegexp: string
 // replacements, then four regular-expression substitutions applied in turn over
-// " " + line + " " (the tokens are the fields of the result). Every character the
-// substitutions look at is ASCII and no byte of a multi-byte UTF-8 sequence is ASCII,
-// so they run over bytes; each is a scan that, like re.sub, takes leftmost
-// non-overlapping matches, writing to one of buf's buffers while reading the other.
-func spaced13a(buf *tokenBuffers, line string) []byte {
+// " " + line + " ", then a whitespace split:
+//
+//	([\{-\~\[-\` -\&\(-\+\:-\@\/]) -> " \1 "
+//	([^0-9])([\.,]) -> "\1 \2 "
+//	([\.,])([^0-9]) -> " \1 \2"
+//	([0-9])(-) -> "\1 \2 "
+//
+// Each substitution only inserts spaces, so the tokens are substrings of the line,
+// and one pass finds where the four put them. The first makes every character of its
+// class a token. re.sub takes leftmost matches that do not overlap, so in a run of k
+// dots and commas the second isolates every other one (the first, third, ... after a
+// non-digit; the second, fourth, ... after a digit) and the third then isolates every
+// other one of the run except, when a digit follows the run, its last one if the
+// second left it alone: that one stays attached to the digit after it (and, when it
+// is the whole run, to the digit before it, as in "1.5"). The fourth isolates every
+// hyphen that follows a digit, since the others never put a space between a digit
+// and a hyphen. plainTokenize13a in the tests applies the substitutions as written,
+// and a test and a fuzz target hold the two equal.
+func appendTokens13a(dst []string, line string) []string {
 	line = strings.ReplaceAll(line, "<skipped>", "")
 	line = strings.ReplaceAll(line, "-\n", "")
 	if strings.Contains(line, "&") {
@@ -87,62 +105,67 @@ func spaced13a(buf *tokenBuffers, line string) []byte {
 		line = strings.ReplaceAll(line, "&lt;", "<")
 		line = strings.ReplaceAll(line, "&gt;", ">")
 	}
-	// "\n" -> " " (sacrebleu does it before unescaping, which neither creates nor
-	// removes a newline), then ([\{-\~\[-\` -\&\(-\+\:-\@\/]) -> " \1 " over the
-	// padded line.
-	b := append(buf.a[:0], "   "...)
-	for i := 0; i < len(line); i++ {
+	// A newline would become a space before the substitutions; it is Python
+	// whitespace already.
+	start := -1 // of the token being read
+	for i := 0; i < len(line); {
 		c := line[i]
-		if c == '\n' {
-			c = ' '
+		if c >= utf8.RuneSelf {
+			if n := pySpaceAt(line, i); n > 0 {
+				if start >= 0 {
+					dst, start = append(dst, line[start:i]), -1
+				}
+				i += n
+				continue
+			}
+			if start < 0 {
+				start = i
+			}
+			i++
+			continue
 		}
-		if is13aPunct(c) {
-			b = append(b, ' ', c, ' ')
-		} else {
-			b = append(b, c)
-		}
-	}
-	b = append(b, "   "...)
-	out := buf.b
-	if strings.ContainsAny(line, ".,") {
-		// ([^0-9])([\.,]) -> "\1 \2 "
-		out = out[:0]
-		for i := 0; i < len(b); i++ {
-			if c := b[i]; i+1 < len(b) && !isDigit(c) && isDotComma(b[i+1]) {
-				out = append(out, c, ' ', b[i+1], ' ')
-				i++
-			} else {
-				out = append(out, c)
+		switch {
+		case asciiPySpace(c):
+			if start >= 0 {
+				dst, start = append(dst, line[start:i]), -1
+			}
+		case is13aPunct(c) || (c == '-' && i > 0 && isDigit(line[i-1])):
+			if start >= 0 {
+				dst, start = append(dst, line[start:i]), -1
+			}
+			dst = append(dst, line[i:i+1])
+		case isDotComma(c):
+			end := i + 1
+			for end < len(line) && isDotComma(line[end]) {
+				end++
+			}
+			afterDigit := i > 0 && isDigit(line[i-1])
+			attached := end < len(line) && isDigit(line[end]) && afterDigit == ((end-i)%2 == 1)
+			for j := i; j < end; j++ {
+				if j == end-1 && attached {
+					if start < 0 {
+						start = j
+					}
+					break
+				}
+				if start >= 0 {
+					dst, start = append(dst, line[start:j]), -1
+				}
+				dst = append(dst, line[j:j+1])
+			}
+			i = end
+			continue
+		default:
+			if start < 0 {
+				start = i
 			}
 		}
-		b, out = out, b
-		// ([\.,])([^0-9]) -> " \1 \2"
-		out = out[:0]
-		for i := 0; i < len(b); i++ {
-			if c := b[i]; i+1 < len(b) && isDotComma(c) && !isDigit(b[i+1]) {
-				out = append(out, ' ', c, ' ', b[i+1])
-				i++
-			} else {
-				out = append(out, c)
-			}
-		}
-		b, out = out, b
+		i++
 	}
-	if strings.Contains(line, "-") {
-		// ([0-9])(-) -> "\1 \2 "
-		out = out[:0]
-		for i := 0; i < len(b); i++ {
-			if c := b[i]; i+1 < len(b) && isDigit(c) && b[i+1] == '-' {
-				out = append(out, c, ' ', '-', ' ')
-				i++
-			} else {
-				out = append(out, c)
-			}
-		}
-		b, out = out, b
+	if start >= 0 {
+		dst = append(dst, line[start:])
 	}
-	buf.a, buf.b = b, out
-	return b
+	return dst
 }
 
 // appendIntl follows sacrebleu's TokenizerV14International: (\P{N})(\p{P}) ->
@@ -176,16 +199,6 @@ func appendIntl(dst []byte, line string) []byte {
 		} else {
 			dst = utf8.AppendRune(dst, r)
 		}
-	}
-	return dst
-}
-
-// appendChar follows sacrebleu's TokenizerChar, " ".join(line): every character
-// that is not whitespace is a token of its own.
-func appendChar(dst []byte, line string) []byte {
-	for _, r := range line {
-		dst = utf8.AppendRune(dst, r)
-		dst = append(dst, ' ')
 	}
 	return dst
 }
