@@ -18,20 +18,16 @@ type orderCounts [maxOrders]int
 // Ids are unique across orders.
 //
 // It is a hash table with open addressing and linear probing over the pairs packed
-// into a uint64, at most half full, so a lookup costs about one cache miss and no
-// allocation. A metric keeps its indexes in a pool and resets one per segment, which
-// costs a clear of a table sized for that segment's references.
+// into a uint64, at most half full. The slots hold only ids (4 bytes each, so the
+// table of a long reference stays in cache) and the keys live in an array by id; a
+// lookup reads one slot and, unless the slot is empty, one key, and allocates nothing.
+// A metric keeps its indexes in a pool and resets one per segment, which clears a
+// table sized for that segment's references.
 type ngramIndex struct {
-	slots []ngramSlot
-	shift uint // 64 - log2(len(slots)): the hash's top bits pick the slot
-	n     int32
-	cur   []int32 // scratch for countReference and matchHypothesis
-}
-
-// ngramSlot is one table entry; an id of 0 marks it empty.
-type ngramSlot struct {
-	key uint64
-	id  int32
+	slots []int32  // an id, or 0 for an empty slot
+	keys  []uint64 // by id; keys[0] is unused
+	shift uint     // 64 - log2(len(slots)): the hash's top bits pick the slot
+	cur   []int32  // scratch for countReference and matchHypothesis
 }
 
 // reset empties x for at most hint n-grams (it grows if more come).
@@ -44,14 +40,14 @@ func (x *ngramIndex) reset(hint int) {
 		x.slots = x.slots[:size]
 		clear(x.slots)
 	} else {
-		x.slots = make([]ngramSlot, size)
+		x.slots = make([]int32, size)
 	}
 	x.shift = uint(64 - bits.TrailingZeros(uint(size)))
-	x.n = 0
+	x.keys = append(x.keys[:0], 0)
 }
 
 // size returns the number of ids handed out; ids run from 1 to size.
-func (x *ngramIndex) size() int { return int(x.n) }
+func (x *ngramIndex) size() int { return len(x.keys) - 1 }
 
 // slot returns the index of the slot holding key k, or of the empty slot where it
 // would go. Fibonacci hashing: the top bits of k times 2^64/φ.
@@ -59,8 +55,8 @@ func (x *ngramIndex) slot(k uint64) int {
 	mask := len(x.slots) - 1
 	i := int((k * 0x9e3779b97f4a7c15) >> x.shift)
 	for {
-		s := &x.slots[i]
-		if s.id == 0 || s.key == k {
+		id := x.slots[i]
+		if id == 0 || x.keys[id] == k {
 			return i
 		}
 		i = (i + 1) & mask
@@ -70,31 +66,29 @@ func (x *ngramIndex) slot(k uint64) int {
 func (x *ngramIndex) add(prefix int32, u uint32) int32 {
 	k := uint64(uint32(prefix))<<32 | uint64(u)
 	i := x.slot(k)
-	if id := x.slots[i].id; id != 0 {
+	if id := x.slots[i]; id != 0 {
 		return id
 	}
-	if 2*int(x.n+1) > len(x.slots) {
+	if 2*len(x.keys) > len(x.slots) {
 		x.grow()
 		i = x.slot(k)
 	}
-	x.n++
-	x.slots[i] = ngramSlot{key: k, id: x.n}
-	return x.n
+	id := int32(len(x.keys))
+	x.keys = append(x.keys, k)
+	x.slots[i] = id
+	return id
 }
 
 func (x *ngramIndex) find(prefix int32, u uint32) int32 {
-	return x.slots[x.slot(uint64(uint32(prefix))<<32|uint64(u))].id
+	return x.slots[x.slot(uint64(uint32(prefix))<<32|uint64(u))]
 }
 
 // grow doubles the table and re-inserts every entry.
 func (x *ngramIndex) grow() {
-	old := x.slots
-	x.slots = make([]ngramSlot, 2*len(old))
+	x.slots = make([]int32, 2*len(x.slots))
 	x.shift--
-	for _, s := range old {
-		if s.id != 0 {
-			x.slots[x.slot(s.key)] = s
-		}
+	for id, k := range x.keys[1:] {
+		x.slots[x.slot(k)] = int32(id + 1)
 	}
 }
 
