@@ -142,26 +142,14 @@ func (m *BLEUMetric) Options() BLEUOptions { return m.opts }
 
 // appendTokenIDs preprocesses s as sacrebleu's BLEU._preprocess_segment does
 // (optional lowercasing, then the tokenizer on the right-stripped line) and appends
-// the id of each token to units. A token not in the vocabulary gets the next id when
-// add is set, unknownUnit when not.
+// the id of each token to units, as vocabulary.appendIDs does.
 func (m *BLEUMetric) appendTokenIDs(sc *bleuScratch, units []uint32, s string, add bool) []uint32 {
 	s = validUTF8(s)
 	if m.opts.Lowercase {
 		s = pyLower(s)
 	}
 	sc.toks = m.opts.Tokenize.appendTokens(sc.toks[:0], &sc.buf, pyRStrip(s))
-	for _, tok := range sc.toks {
-		id, ok := sc.vocab[tok]
-		switch {
-		case ok:
-		case add:
-			id = uint32(len(sc.vocab) + 1)
-			sc.vocab[tok] = id
-		default:
-			id = unknownUnit
-		}
-		units = append(units, id)
-	}
+	units = sc.vocab.appendIDs(units, sc.toks, add)
 	clear(sc.toks) // let the text go
 	return units
 }
@@ -174,7 +162,7 @@ func (m *BLEUMetric) Stats(hyp string, refs []string) BLEUStats {
 	sc := m.scratch.Get().(*bleuScratch)
 	defer m.scratch.Put(sc)
 	if sc.vocab == nil {
-		sc.vocab = make(map[string]uint32)
+		sc.vocab = make(vocabulary)
 	}
 	defer clear(sc.vocab) // let the segment's tokens go
 	// Every reference's token ids, one after the other, ending at refEnds.
@@ -218,9 +206,9 @@ func (m *BLEUMetric) Stats(hyp string, refs []string) BLEUStats {
 
 // bleuScratch is the working space of one BLEU segment, reused through a pool.
 type bleuScratch struct {
-	buf               []byte            // intl's spaced text
-	toks              []string          // one text's tokens
-	vocab             map[string]uint32 // token ids
+	buf               []byte   // intl's spaced text
+	toks              []string // one text's tokens
+	vocab             vocabulary
 	index             ngramIndex
 	units             []uint32
 	counts, refCounts []int32

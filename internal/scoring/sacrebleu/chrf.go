@@ -153,7 +153,7 @@ func (m *CHRFMetric) Stats(hyp string, refs []string) CHRFStats {
 	sc := m.scratch.Get().(*chrfScratch)
 	defer m.scratch.Put(sc)
 	if sc.vocab == nil {
-		sc.vocab = make(map[string]uint32)
+		sc.vocab = make(vocabulary)
 	}
 	defer clear(sc.vocab) // let the segment's words go
 	// size (bytes) bounds the code points, and words are fewer.
@@ -216,25 +216,13 @@ func (m *CHRFMetric) fill(st CHRFStats, refTotals, hypTotals, matches orderCount
 // wordUnits appends the ids of s's words (as splitPunctuation cuts them) to dst,
 // numbering new words when add is set and giving unknownUnit to them otherwise.
 func (m *CHRFMetric) wordUnits(sc *chrfScratch, dst []uint32, s string, add bool) []uint32 {
-	for _, w := range splitPunctuation(s) {
-		id, ok := sc.vocab[w]
-		switch {
-		case ok:
-		case add:
-			id = uint32(len(sc.vocab) + 1)
-			sc.vocab[w] = id
-		default:
-			id = unknownUnit
-		}
-		dst = append(dst, id)
-	}
-	return dst
+	return sc.vocab.appendIDs(dst, splitPunctuation(s), add)
 }
 
 // chrfScratch is the working space of one chrF segment, reused through a pool.
 type chrfScratch struct {
 	chars, words    ngramIndex
-	vocab           map[string]uint32 // word ids
+	vocab           vocabulary
 	hypChars, units []uint32
 	refs            []chrfRef
 }

@@ -9,6 +9,28 @@ const unknownUnit = ^uint32(0)
 // orders (at most MaxCharOrder), or its word orders (fewer).
 const maxOrders = MaxCharOrder
 
+// vocabulary numbers the words or tokens of reference texts from 1, so that they can
+// be units of n-grams.
+type vocabulary map[string]uint32
+
+// appendIDs appends the id of each of toks to units. A token not in v gets the next
+// id when add is set (references), unknownUnit when not (hypotheses).
+func (v vocabulary) appendIDs(units []uint32, toks []string, add bool) []uint32 {
+	for _, tok := range toks {
+		id, ok := v[tok]
+		switch {
+		case ok:
+		case add:
+			id = uint32(len(v) + 1)
+			v[tok] = id
+		default:
+			id = unknownUnit
+		}
+		units = append(units, id)
+	}
+	return units
+}
+
 // orderCounts holds one number per n-gram order, order n at index n-1.
 type orderCounts [maxOrders]int
 

@@ -135,14 +135,7 @@ func plainCHRFStats(m *CHRFMetric, hyp string, refs []string) CHRFStats {
 // matches. appendTokens13a must agree with it.
 func plainTokenize13a(line string) []string {
 	var buf struct{ a, b []byte }
-	line = strings.ReplaceAll(line, "<skipped>", "")
-	line = strings.ReplaceAll(line, "-\n", "")
-	if strings.Contains(line, "&") {
-		line = strings.ReplaceAll(line, "&quot;", `"`)
-		line = strings.ReplaceAll(line, "&amp;", "&")
-		line = strings.ReplaceAll(line, "&lt;", "<")
-		line = strings.ReplaceAll(line, "&gt;", ">")
-	}
+	line = replace13a(line)
 	// "\n" -> " " (sacrebleu does it before unescaping, which neither creates nor
 	// removes a newline), then ([\{-\~\[-\` -\&\(-\+\:-\@\/]) -> " \1 " over the
 	// padded line.

@@ -97,14 +97,7 @@ func (t Tokenizer) appendTokens(dst []string, buf *[]byte, line string) []string
 // and a hyphen. plainTokenize13a in the tests applies the substitutions as written,
 // and a test and a fuzz target hold the two equal.
 func appendTokens13a(dst []string, line string) []string {
-	line = strings.ReplaceAll(line, "<skipped>", "")
-	line = strings.ReplaceAll(line, "-\n", "")
-	if strings.Contains(line, "&") {
-		line = strings.ReplaceAll(line, "&quot;", `"`)
-		line = strings.ReplaceAll(line, "&amp;", "&")
-		line = strings.ReplaceAll(line, "&lt;", "<")
-		line = strings.ReplaceAll(line, "&gt;", ">")
-	}
+	line = replace13a(line)
 	// A newline would become a space before the substitutions; it is Python
 	// whitespace already.
 	start := -1 // of the token being read
@@ -166,6 +159,20 @@ func appendTokens13a(dst []string, line string) []string {
 		dst = append(dst, line[start:])
 	}
 	return dst
+}
+
+// replace13a makes 13a's string replacements: it drops "<skipped>" and "-\n" and
+// unescapes &quot; &amp; &lt; &gt; (one at a time, in that order, as sacrebleu does).
+func replace13a(line string) string {
+	line = strings.ReplaceAll(line, "<skipped>", "")
+	line = strings.ReplaceAll(line, "-\n", "")
+	if strings.Contains(line, "&") {
+		line = strings.ReplaceAll(line, "&quot;", `"`)
+		line = strings.ReplaceAll(line, "&amp;", "&")
+		line = strings.ReplaceAll(line, "&lt;", "<")
+		line = strings.ReplaceAll(line, "&gt;", ">")
+	}
+	return line
 }
 
 // appendIntl follows sacrebleu's TokenizerV14International: (\P{N})(\p{P}) ->
