@@ -1,9 +1,11 @@
 package sacrebleu
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -330,4 +332,49 @@ func TestTokenize13aMatchesSubstitutions(t *testing.T) {
 		}
 	}
 	walk("", 6)
+}
+
+// TestMetricsAreSafeForConcurrentUse scores the same texts from several goroutines
+// at once, as ScoreBatch does, and expects what one goroutine gets: the scratch
+// space in each metric's pool is never shared by two segments.
+func TestMetricsAreSafeForConcurrentUse(t *testing.T) {
+	bleus, chrfs := plainTestMetrics(t)
+	rng := rand.New(rand.NewPCG(7, 7))
+	type pair struct {
+		hyp  string
+		refs []string
+	}
+	pairs := make([]pair, 200)
+	for i := range pairs {
+		hyp := randomText(rng)
+		pairs[i] = pair{hyp, randomRefs(rng, hyp)}
+	}
+	bleu, chrf := bleus[0], chrfs[1]
+	wantB, wantC := make([]BLEUStats, len(pairs)), make([]CHRFStats, len(pairs))
+	for i, p := range pairs {
+		wantB[i], wantC[i] = bleu.Stats(p.hyp, p.refs), chrf.Stats(p.hyp, p.refs)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 8*len(pairs))
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range pairs {
+				i := (k + g*25) % len(pairs)
+				p := pairs[i]
+				if got := bleu.Stats(p.hyp, p.refs); got != wantB[i] {
+					errs <- fmt.Sprintf("BLEU of pair %d = %+v, want %+v", i, got, wantB[i])
+				}
+				if got := chrf.Stats(p.hyp, p.refs); !slices.Equal(got, wantC[i]) {
+					errs <- fmt.Sprintf("chrF of pair %d = %v, want %v", i, got, wantC[i])
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
 }
