@@ -98,7 +98,7 @@ type sacrebleuRun struct {
 }
 
 // compensatedPython reports whether a Python version adds floats in sum() with
-// Neumaier's compensation (3.12 and later), as CompensatedSum does. On older
+// Neumaier's compensation (3.12 and later), as compensatedSum does. On older
 // versions BLEU's geometric mean can differ from ours in the last bits.
 func compensatedPython(version string) bool {
 	var major, minor int
