@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -21,9 +23,13 @@ import (
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
 )
 
-// scoreChunk is how many lines are scored together: enough to keep every core busy,
-// few enough that memory stays flat whatever the file size.
-const scoreChunk = 512
+// A chunk of input lines is scored and encoded as one unit: up to scoreChunkLines
+// lines, or scoreChunkBytes of input, whichever comes first, so that memory stays
+// flat whatever the file and line sizes.
+const (
+	scoreChunkLines = 512
+	scoreChunkBytes = 4 << 20
+)
 
 type scoreLine struct {
 	ID        json.RawMessage   `json:"id"`
@@ -174,55 +180,204 @@ type scoreRun struct {
 	outcomes     [][]scoring.Outcome
 
 	lines, failed int
-	csv           *csv.Writer
 	table         *tabwriter.Writer
 }
 
+// scoreChunk is a run of input lines on its way through the pipeline.
+type scoreChunk struct {
+	// Set by the reader.
+	raw     [][]byte // the non-blank lines
+	lineNos []int    // their line numbers
+	read    int64    // input bytes read up to the chunk's end
+	lines   int      // non-blank lines up to the chunk's end
+
+	// Set by a scorer, before done is closed.
+	items    []app.ScoreItem
+	ids      []json.RawMessage
+	failures []string // "line N: reason" for lines that could not be scored, in order
+	outcomes [][]scoring.Outcome
+	encoded  bytes.Buffer // the jsonl or csv output of the items
+	err      error
+	done     chan struct{}
+}
+
+// run scores every line of in and writes the results in input order. Three stages
+// overlap: one goroutine cuts the input into chunks of lines, GOMAXPROCS goroutines
+// decode, check, score and encode whole chunks (each spreading its chunk's scoring
+// over the cores as ScoreBatch does), and this goroutine writes the chunks out in
+// order as they complete. A chunk lives from the reader to the writer, and the
+// writer's queue holds 2·GOMAXPROCS, so at most 2·GOMAXPROCS+2 chunks are in memory.
 func (r *scoreRun) run(in io.Reader) error {
-	br := bufio.NewReaderSize(in, 1<<20)
-	var (
-		items  []app.ScoreItem
-		ids    []json.RawMessage
-		lineNo int
-		read   int64
-	)
 	if err := r.header(); err != nil {
 		return err
 	}
+	ctx, cancel := context.WithCancel(r.ctx)
+	defer cancel()
+	workers := runtime.GOMAXPROCS(0)
+	ordered := make(chan *scoreChunk, 2*workers)
+	todo := make(chan *scoreChunk, workers)
+	var readErr error
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(ordered)
+		defer close(todo)
+		readErr = r.read(ctx, in, ordered, todo)
+	}()
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := range todo {
+				r.score(ctx, c)
+				close(c.done)
+			}
+		}()
+	}
+	err := r.writeChunks(ctx, ordered)
+	cancel()
+	wg.Wait()
+	if err == nil {
+		err = readErr
+	}
+	if err != nil {
+		return err
+	}
+	r.progress.done(r.lines)
+	return r.footer()
+}
+
+// read cuts in into chunks and hands each to the writer (in order) and to the
+// scorers, until the input ends, reading fails or ctx is cancelled.
+func (r *scoreRun) read(ctx context.Context, in io.Reader, ordered, todo chan<- *scoreChunk) error {
+	br := bufio.NewReaderSize(in, 1<<20)
+	var (
+		lineNo, lines int
+		read          int64
+		chunkBytes    int
+	)
+	c := &scoreChunk{done: make(chan struct{})}
 	for {
 		line, err := br.ReadBytes('\n')
 		read += int64(len(line))
+		chunkBytes += len(line)
 		if len(bytes.TrimSpace(line)) > 0 {
 			lineNo++
-			r.lines++
-			item, id, perr := parseScoreLine(line, lineNo)
-			if perr == nil {
-				perr = r.sc.Check(r.set, item)
-			}
-			if perr != nil {
-				r.fail(lineNo, perr)
-			} else {
-				items, ids = append(items, item), append(ids, id)
-			}
+			lines++
+			c.raw, c.lineNos = append(c.raw, line), append(c.lineNos, lineNo)
 		} else if len(line) > 0 {
 			lineNo++
 		}
-		if len(items) == scoreChunk || (err != nil && len(items) > 0) {
-			if ferr := r.flush(items, ids); ferr != nil {
-				return ferr
+		last := err != nil
+		if last || len(c.raw) == scoreChunkLines || chunkBytes >= scoreChunkBytes {
+			c.read, c.lines = read, lines
+			for _, ch := range []chan<- *scoreChunk{ordered, todo} {
+				select {
+				case ch <- c:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
 			}
-			items, ids = items[:0], ids[:0]
-			r.progress.update(read, r.lines)
+			c, chunkBytes = &scoreChunk{done: make(chan struct{})}, 0
 		}
 		if err == io.EOF {
-			break
+			return nil
 		}
 		if err != nil {
 			return err
 		}
 	}
-	r.progress.done(r.lines)
-	return r.footer()
+}
+
+// score decodes, checks, scores and encodes one chunk.
+func (r *scoreRun) score(ctx context.Context, c *scoreChunk) {
+	for i, line := range c.raw {
+		item, id, err := parseScoreLine(line, c.lineNos[i])
+		if err == nil {
+			err = r.sc.Check(r.set, item)
+		}
+		if err != nil {
+			c.failures = append(c.failures, fmt.Sprintf("line %d: %v", c.lineNos[i], err))
+		} else {
+			c.items, c.ids = append(c.items, item), append(c.ids, id)
+		}
+	}
+	c.raw = nil
+	if len(c.items) == 0 {
+		return
+	}
+	c.outcomes, c.err = r.sc.Score(ctx, r.set, c.items)
+	if c.err != nil {
+		return
+	}
+	switch r.format {
+	case "jsonl":
+		for i, outs := range c.outcomes {
+			if c.err = encodeJSONLine(&c.encoded, c.ids[i], outs); c.err != nil {
+				return
+			}
+		}
+	case "csv":
+		w := csv.NewWriter(&c.encoded)
+		for i, outs := range c.outcomes {
+			w.Write(csvRow(c.ids[i], outs))
+		}
+		w.Flush()
+		c.err = w.Error()
+	}
+	if r.keepOutcomes {
+		for i, o := range c.outcomes {
+			c.outcomes[i] = stripDetails(o)
+		}
+	}
+}
+
+// writeChunks writes the chunks in input order, each once it is scored: first the
+// failures of its lines, then its results.
+func (r *scoreRun) writeChunks(ctx context.Context, ordered <-chan *scoreChunk) error {
+	for c := range ordered {
+		select {
+		case <-c.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		for _, f := range c.failures {
+			r.failed++
+			fmt.Fprintln(r.errOut, f)
+		}
+		r.lines = c.lines
+		if len(c.items) > 0 {
+			if c.err != nil {
+				return c.err
+			}
+			if r.keepOutcomes {
+				r.outcomes = append(r.outcomes, c.outcomes...)
+			}
+			if err := r.writeChunk(c); err != nil {
+				return err
+			}
+		}
+		r.progress.update(c.read, r.lines)
+	}
+	return nil
+}
+
+func (r *scoreRun) writeChunk(c *scoreChunk) error {
+	if r.format == "table" {
+		for i, outs := range c.outcomes {
+			cells := []string{unquote(c.ids[i])}
+			for _, o := range outs {
+				cells = append(cells, cell(o))
+			}
+			if _, err := fmt.Fprintln(r.table, strings.Join(cells, "\t")); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	_, err := r.out.Write(c.encoded.Bytes())
+	return err
 }
 
 func parseScoreLine(line []byte, lineNo int) (app.ScoreItem, json.RawMessage, error) {
@@ -235,30 +390,6 @@ func parseScoreLine(line []byte, lineNo int) (app.ScoreItem, json.RawMessage, er
 		id = json.RawMessage(strconv.Itoa(lineNo))
 	}
 	return app.ScoreItem{ID: string(id), Prompt: l.Prompt, Response: l.Response, Reference: l.Reference, Context: l.Context}, id, nil
-}
-
-func (r *scoreRun) fail(lineNo int, err error) {
-	r.failed++
-	fmt.Fprintf(r.errOut, "line %d: %v\n", lineNo, err)
-}
-
-// flush scores a chunk of checked items.
-func (r *scoreRun) flush(items []app.ScoreItem, ids []json.RawMessage) error {
-	outcomes, err := r.sc.Score(r.ctx, r.set, items)
-	if err != nil {
-		return err
-	}
-	if r.keepOutcomes {
-		for _, o := range outcomes {
-			r.outcomes = append(r.outcomes, stripDetails(o))
-		}
-	}
-	for i := range items {
-		if err := r.write(ids[i], outcomes[i]); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // stripDetails keeps only what a summary needs from outcomes kept for --summary.
@@ -278,12 +409,14 @@ func stripDetails(os []scoring.Outcome) []scoring.Outcome {
 func (r *scoreRun) header() error {
 	switch r.format {
 	case "csv":
-		r.csv = csv.NewWriter(r.out)
+		w := csv.NewWriter(r.out)
 		head := []string{"id"}
 		for _, b := range r.set.Scorers() {
 			head = append(head, b.Config.Name, b.Config.Name+".passed", b.Config.Name+".error")
 		}
-		return r.csv.Write(head)
+		w.Write(head)
+		w.Flush()
+		return w.Error()
 	case "table":
 		r.table = tabwriter.NewWriter(r.out, 0, 4, 2, ' ', 0)
 		head := []string{"ID"}
@@ -296,43 +429,37 @@ func (r *scoreRun) header() error {
 	return nil
 }
 
-func (r *scoreRun) write(id json.RawMessage, os []scoring.Outcome) error {
-	switch r.format {
-	case "csv":
-		row := []string{unquote(id)}
-		for _, o := range os {
-			if o.Err != nil {
-				row = append(row, "", "", o.Err.Error())
-				continue
-			}
-			passed := ""
-			if o.Result.Passed != nil {
-				passed = strconv.FormatBool(*o.Result.Passed)
-			}
-			row = append(row, strconv.FormatFloat(o.Result.Value, 'g', -1, 64), passed, "")
+func csvRow(id json.RawMessage, outs []scoring.Outcome) []string {
+	row := []string{unquote(id)}
+	for _, o := range outs {
+		if o.Err != nil {
+			row = append(row, "", "", o.Err.Error())
+			continue
 		}
-		return r.csv.Write(row)
-	case "table":
-		cells := []string{unquote(id)}
-		for _, o := range os {
-			cells = append(cells, cell(o))
+		passed := ""
+		if o.Result.Passed != nil {
+			passed = strconv.FormatBool(*o.Result.Passed)
 		}
-		_, err := fmt.Fprintln(r.table, strings.Join(cells, "\t"))
-		return err
+		row = append(row, strconv.FormatFloat(o.Result.Value, 'g', -1, 64), passed, "")
 	}
+	return row
+}
+
+// encodeJSONLine appends one output line, {"id", "scores": {name: score}}, to buf.
+func encodeJSONLine(buf *bytes.Buffer, id json.RawMessage, outs []scoring.Outcome) error {
 	line := struct {
 		ID     json.RawMessage      `json:"id"`
 		Scores map[string]scoreJSON `json:"scores"`
-	}{ID: id, Scores: make(map[string]scoreJSON, len(os))}
-	for _, o := range os {
+	}{ID: id, Scores: make(map[string]scoreJSON, len(outs))}
+	for _, o := range outs {
 		line.Scores[o.Name] = toScoreJSON(o)
 	}
 	b, err := json.Marshal(line)
 	if err != nil {
 		return err
 	}
-	_, err = r.out.Write(append(b, '\n'))
-	return err
+	buf.Write(b)
+	return buf.WriteByte('\n')
 }
 
 func toScoreJSON(o scoring.Outcome) scoreJSON {
@@ -371,11 +498,7 @@ func unquote(id json.RawMessage) string {
 }
 
 func (r *scoreRun) footer() error {
-	switch r.format {
-	case "csv":
-		r.csv.Flush()
-		return r.csv.Error()
-	case "table":
+	if r.format == "table" {
 		return r.table.Flush()
 	}
 	return nil

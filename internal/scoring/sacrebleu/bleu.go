@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 )
 
 // Version is the sacrebleu release whose values this package reproduces; it ends
@@ -101,6 +102,7 @@ type BLEUScore struct {
 type BLEUMetric struct {
 	opts        BLEUOptions
 	smoothValue float64
+	scratch     sync.Pool // of *bleuScratch
 }
 
 // NewBLEUMetric validates opts and returns the metric.
@@ -115,6 +117,7 @@ func NewBLEUMetric(opts BLEUOptions) (*BLEUMetric, error) {
 		opts.Smooth = SmoothExp
 	}
 	m := &BLEUMetric{opts: opts}
+	m.scratch.New = func() any { return new(bleuScratch) }
 	switch opts.Smooth {
 	case SmoothExp, SmoothNone:
 		if opts.SmoothValue != nil {
@@ -137,14 +140,18 @@ func NewBLEUMetric(opts BLEUOptions) (*BLEUMetric, error) {
 // Options returns the metric's options with defaults filled in.
 func (m *BLEUMetric) Options() BLEUOptions { return m.opts }
 
-// preprocess is sacrebleu's BLEU._preprocess_segment: optional lowercasing, then the
-// tokenizer on the right-stripped line.
-func (m *BLEUMetric) preprocess(s string) []string {
+// appendTokenIDs preprocesses s as sacrebleu's BLEU._preprocess_segment does
+// (optional lowercasing, then the tokenizer on the right-stripped line) and appends
+// the id of each token to units, as vocabulary.appendIDs does.
+func (m *BLEUMetric) appendTokenIDs(sc *bleuScratch, units []uint32, s string, add bool) []uint32 {
 	s = validUTF8(s)
 	if m.opts.Lowercase {
 		s = pyLower(s)
 	}
-	return m.opts.Tokenize.tokens(pyRStrip(s))
+	sc.toks = m.opts.Tokenize.appendTokens(sc.toks[:0], &sc.buf, pyRStrip(s))
+	units = sc.vocab.appendIDs(units, sc.toks, add)
+	clear(sc.toks) // let the text go
+	return units
 }
 
 // Stats returns the sufficient statistics of hyp against refs. As in sacrebleu, empty
@@ -152,58 +159,59 @@ func (m *BLEUMetric) preprocess(s string) []string {
 // the segment is scored against one empty reference, as sacrebleu scores a
 // whitespace-only one: a reference length of 0 and no n-grams to match.
 func (m *BLEUMetric) Stats(hyp string, refs []string) BLEUStats {
-	var refToks [][]string
-	size := 0
+	sc := m.scratch.Get().(*bleuScratch)
+	defer m.scratch.Put(sc)
+	if sc.vocab == nil {
+		sc.vocab = make(vocabulary)
+	}
+	defer clear(sc.vocab) // let the segment's tokens go
+	// Every reference's token ids, one after the other, ending at refEnds.
+	units := sc.units[:0]
+	refEnds := make([]int, 0, len(refs))
 	for _, ref := range refs {
 		if ref != "" {
-			toks := m.preprocess(ref)
-			refToks = append(refToks, toks)
-			size += len(toks)
+			units = m.appendTokenIDs(sc, units, ref, true)
+			refEnds = append(refEnds, len(units))
 		}
 	}
-	vocab := make(map[string]uint32, size)
-	x := newNgramIndex(MaxNgramOrder * size)
-	refCounts := []int32{0} // by n-gram id, the largest count in any one reference
-	var refLens []int
-	for _, toks := range refToks {
-		units := make([]uint32, len(toks))
-		for i, t := range toks {
-			id, ok := vocab[t]
-			if !ok {
-				id = uint32(len(vocab) + 1)
-				vocab[t] = id
-			}
-			units[i] = id
-		}
-		refLens = append(refLens, len(toks))
-		counts, _ := countReference(x, units, MaxNgramOrder, make([]int32, 1, x.size()+MaxNgramOrder*len(units)+1))
-		if len(refCounts) < len(counts) {
-			refCounts = append(refCounts, make([]int32, len(counts)-len(refCounts))...)
-		}
-		for id, c := range counts {
+	x := &sc.index
+	x.reset(MaxNgramOrder * len(units))
+	refCounts := sc.refCounts[:0] // by n-gram id, the largest count in any one reference
+	refLens := make([]int, 0, len(refEnds)+1)
+	start := 0
+	for _, end := range refEnds {
+		refLens = append(refLens, end-start)
+		sc.counts, _ = x.countReference(units[start:end], MaxNgramOrder, sc.counts)
+		refCounts = extend(refCounts, len(sc.counts))
+		for id, c := range sc.counts {
 			refCounts[id] = max(refCounts[id], c)
 		}
+		start = end
 	}
-	if refLens == nil {
-		refLens = []int{0}
+	if len(refLens) == 0 {
+		refLens = append(refLens, 0)
 	}
 	// Matching consumes the counts; every id handed out needs one.
-	refCounts = append(refCounts, make([]int32, x.size()+1-len(refCounts))...)
+	refCounts = extend(refCounts, x.size()+1)
+	sc.refCounts = refCounts
 
-	toks := m.preprocess(hyp)
-	units := make([]uint32, len(toks))
-	for i, t := range toks {
-		if id, ok := vocab[t]; ok {
-			units[i] = id
-		} else {
-			units[i] = unknownUnit
-		}
-	}
-	totals, matches := matchHypothesis(x, units, MaxNgramOrder, refCounts)
-	st := BLEUStats{SysLen: len(toks), RefLen: closestRefLen(len(toks), refLens)}
-	copy(st.Totals[:], totals)
-	copy(st.Counts[:], matches)
+	units = m.appendTokenIDs(sc, units[:0], hyp, false)
+	sc.units = units
+	totals, matches := x.matchHypothesis(units, MaxNgramOrder, refCounts)
+	st := BLEUStats{SysLen: len(units), RefLen: closestRefLen(len(units), refLens)}
+	copy(st.Totals[:], totals[:MaxNgramOrder])
+	copy(st.Counts[:], matches[:MaxNgramOrder])
 	return st
+}
+
+// bleuScratch is the working space of one BLEU segment, reused through a pool.
+type bleuScratch struct {
+	buf               []byte   // intl's spaced text
+	toks              []string // one text's tokens
+	vocab             vocabulary
+	index             ngramIndex
+	units             []uint32
+	counts, refCounts []int32
 }
 
 // closestRefLen is sacrebleu's _get_closest_ref_len: the reference length nearest the

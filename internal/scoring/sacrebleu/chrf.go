@@ -3,6 +3,7 @@ package sacrebleu
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -57,7 +58,8 @@ type CHRFScore struct {
 
 // CHRFMetric computes chrF with fixed, validated options. It is safe for concurrent use.
 type CHRFMetric struct {
-	opts CHRFOptions
+	opts    CHRFOptions
+	scratch sync.Pool // of *chrfScratch
 }
 
 // NewCHRFMetric validates opts and returns the metric.
@@ -71,7 +73,9 @@ func NewCHRFMetric(opts CHRFOptions) (*CHRFMetric, error) {
 	if opts.Beta < 1 || opts.Beta > MaxBeta {
 		return nil, fmt.Errorf("beta %d is outside 1..%d", opts.Beta, MaxBeta)
 	}
-	return &CHRFMetric{opts: opts}, nil
+	m := &CHRFMetric{opts: opts}
+	m.scratch.New = func() any { return new(chrfScratch) }
+	return m, nil
 }
 
 // Options returns the metric's options.
@@ -80,28 +84,16 @@ func (m *CHRFMetric) Options() CHRFOptions { return m.opts }
 // order is the number of n-gram orders, character and word.
 func (m *CHRFMetric) order() int { return m.opts.CharOrder + m.opts.WordOrder }
 
-// segment is a preprocessed chrF segment cut into the units its n-grams are made of:
-// code points (whitespace removed unless kept), and words for chrF++.
-type segment struct {
-	chars []uint32
-	words []string
-}
-
-// split is the first half of sacrebleu's extract_all_char_ngrams and, for word orders,
-// _remove_punctuation.
-func (m *CHRFMetric) split(s string) segment {
-	chars := s
-	if !m.opts.Whitespace {
-		chars = removePySpace(s)
+// appendChars appends the code points of s that chrF's character n-grams are made
+// of: all of them with Whitespace, else all but Python whitespace, as sacrebleu's
+// extract_all_char_ngrams does with "".join(s.split()).
+func (m *CHRFMetric) appendChars(dst []uint32, s string) []uint32 {
+	for _, r := range s {
+		if m.opts.Whitespace || !isPySpace(r) {
+			dst = append(dst, uint32(r))
+		}
 	}
-	seg := segment{chars: make([]uint32, 0, len(chars))}
-	for _, r := range chars {
-		seg.chars = append(seg.chars, uint32(r))
-	}
-	if m.opts.WordOrder > 0 {
-		seg.words = splitPunctuation(s)
-	}
-	return seg
+	return dst
 }
 
 // asciiPunct is Python's string.punctuation, which chrF++ splits off words.
@@ -146,83 +138,99 @@ func (m *CHRFMetric) preprocess(s string) string {
 // reference is empty (sacrebleu raises an error) the segment is scored against one
 // empty reference, as sacrebleu scores a whitespace-only one.
 func (m *CHRFMetric) Stats(hyp string, refs []string) CHRFStats {
-	var kept []string
+	kept := make([]string, 0, len(refs))
+	size := 0
 	for _, r := range refs {
 		if r != "" {
+			r = m.preprocess(r)
 			kept = append(kept, r)
+			size += len(r)
 		}
 	}
 	if len(kept) == 0 {
-		kept = []string{""}
+		kept = append(kept, "")
 	}
-	h := m.split(m.preprocess(hyp))
-	segs := make([]segment, len(kept))
-	nchars, nwords := 0, 0
+	sc := m.scratch.Get().(*chrfScratch)
+	defer m.scratch.Put(sc)
+	if sc.vocab == nil {
+		sc.vocab = make(vocabulary)
+	}
+	defer clear(sc.vocab) // let the segment's words go
+	// size (bytes) bounds the code points, and words are fewer.
+	sc.chars.reset(m.opts.CharOrder * size)
+	sc.words.reset(m.opts.WordOrder * size / 2)
+	for len(sc.refs) < len(kept) {
+		sc.refs = append(sc.refs, chrfRef{})
+	}
 	for i, ref := range kept {
-		segs[i] = m.split(m.preprocess(ref))
-		nchars += len(segs[i].chars)
-		nwords += len(segs[i].words)
-	}
-	chars := newNgramIndex(m.opts.CharOrder * nchars)
-	words := newNgramIndex(m.opts.WordOrder * nwords)
-	vocab := make(map[string]uint32, nwords)
-	wordUnits := func(ws []string, add bool) []uint32 {
-		units := make([]uint32, len(ws))
-		for i, w := range ws {
-			id, ok := vocab[w]
-			if !ok && add {
-				id = uint32(len(vocab) + 1)
-				vocab[w] = id
-			} else if !ok {
-				id = unknownUnit
-			}
-			units[i] = id
-		}
-		return units
-	}
-	type refNgrams struct {
-		charCounts, wordCounts []int32
-		totals                 []int
-	}
-	refNgramsOf := make([]refNgrams, len(kept))
-	for i, seg := range segs {
-		var r refNgrams
-		var wordTotals []int
-		r.charCounts, r.totals = countReference(chars, seg.chars, m.opts.CharOrder, make([]int32, 1, m.opts.CharOrder*len(seg.chars)+1))
+		r := &sc.refs[i]
+		sc.units = m.appendChars(sc.units[:0], ref)
+		r.chars, r.charTotals = sc.chars.countReference(sc.units, m.opts.CharOrder, r.chars)
 		if m.opts.WordOrder > 0 {
-			r.wordCounts, wordTotals = countReference(words, wordUnits(seg.words, true), m.opts.WordOrder, make([]int32, 1, m.opts.WordOrder*len(seg.words)+1))
-			r.totals = append(r.totals, wordTotals...)
+			sc.units = m.wordUnits(sc, sc.units[:0], ref, true)
+			r.words, r.wordTotals = sc.words.countReference(sc.units, m.opts.WordOrder, r.words)
 		}
-		refNgramsOf[i] = r
 	}
-	hypWords := wordUnits(h.words, false)
+	hyp = m.preprocess(hyp)
+	sc.hypChars = m.appendChars(sc.hypChars[:0], hyp)
+	if m.opts.WordOrder > 0 {
+		sc.units = m.wordUnits(sc, sc.units[:0], hyp, false)
+	}
 
 	var best CHRFStats
 	bestF := -1.0
-	for _, r := range refNgramsOf {
+	for i := range kept {
+		r := &sc.refs[i]
 		// Matching consumes the counts; every id handed out, later references'
 		// included, needs one.
-		remaining := append(r.charCounts, make([]int32, chars.size()+1-len(r.charCounts))...)
-		totals, matches := matchHypothesis(chars, h.chars, m.opts.CharOrder, remaining)
-		if m.opts.WordOrder > 0 {
-			remaining = append(r.wordCounts, make([]int32, words.size()+1-len(r.wordCounts))...)
-			wt, wm := matchHypothesis(words, hypWords, m.opts.WordOrder, remaining)
-			totals, matches = append(totals, wt...), append(matches, wm...)
-		}
+		r.chars = extend(r.chars, sc.chars.size()+1)
+		totals, matches := sc.chars.matchHypothesis(sc.hypChars, m.opts.CharOrder, r.chars)
 		st := make(CHRFStats, 3*m.order())
-		for k := range totals {
-			// sacrebleu counts no hypothesis n-grams for an order the reference lacks.
-			if r.totals[k] > 0 {
-				st[3*k] = totals[k]
-			}
-			st[3*k+1] = r.totals[k]
-			st[3*k+2] = matches[k]
+		m.fill(st, r.charTotals, totals, matches, 0, m.opts.CharOrder)
+		if m.opts.WordOrder > 0 {
+			r.words = extend(r.words, sc.words.size()+1)
+			totals, matches = sc.words.matchHypothesis(sc.units, m.opts.WordOrder, r.words)
+			m.fill(st, r.wordTotals, totals, matches, m.opts.CharOrder, m.opts.WordOrder)
 		}
 		if f := m.fScore(st); f > bestF {
 			best, bestF = st, f
 		}
 	}
 	return best
+}
+
+// fill writes the statistics of orders 1..orders of one kind (characters or words)
+// into st from order offset+1 on.
+func (m *CHRFMetric) fill(st CHRFStats, refTotals, hypTotals, matches orderCounts, offset, orders int) {
+	for n := range orders {
+		k := 3 * (offset + n)
+		// sacrebleu counts no hypothesis n-grams for an order the reference lacks.
+		if refTotals[n] > 0 {
+			st[k] = hypTotals[n]
+		}
+		st[k+1] = refTotals[n]
+		st[k+2] = matches[n]
+	}
+}
+
+// wordUnits appends the ids of s's words (as splitPunctuation cuts them) to dst,
+// numbering new words when add is set and giving unknownUnit to them otherwise.
+func (m *CHRFMetric) wordUnits(sc *chrfScratch, dst []uint32, s string, add bool) []uint32 {
+	return sc.vocab.appendIDs(dst, splitPunctuation(s), add)
+}
+
+// chrfScratch is the working space of one chrF segment, reused through a pool.
+type chrfScratch struct {
+	chars, words    ngramIndex
+	vocab           vocabulary
+	hypChars, units []uint32
+	refs            []chrfRef
+}
+
+// chrfRef is one reference's n-gram counts by id and n-grams per order.
+type chrfRef struct {
+	chars, words           []int32
+	charTotals, wordTotals orderCounts
 }
 
 // fScore is sacrebleu's CHRF._compute_f_score, the score Compute documents.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -38,7 +39,11 @@ func FuzzTokenize(f *testing.F) {
 				}
 			}
 		}
-		lower := pyLower(validUTF8(s))
+		valid := validUTF8(s)
+		if got, want := pyFields(valid), strings.FieldsFunc(valid, isPySpace); !slices.Equal(got, want) && len(got)+len(want) > 0 {
+			t.Fatalf("pyFields(%q) = %q, want %q", valid, got, want)
+		}
+		lower := pyLower(valid)
 		if !utf8.ValidString(lower) {
 			t.Fatalf("pyLower(%q) = %q, not valid UTF-8", s, lower)
 		}

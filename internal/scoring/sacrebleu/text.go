@@ -21,8 +21,8 @@ func validUTF8(s string) string {
 // U+001C..U+001F, space, U+0085, U+00A0, U+1680, U+2000..U+200A, U+2028, U+2029,
 // U+202F, U+205F and U+3000. Go's unicode.IsSpace lacks U+001C..U+001F.
 func isPySpace(r rune) bool {
-	if r <= ' ' {
-		return r == ' ' || (r >= '\t' && r <= '\r') || (r >= 0x1c && r <= 0x1f)
+	if r < utf8.RuneSelf {
+		return asciiPySpace(byte(r))
 	}
 	if r < 0x85 {
 		return false
@@ -34,55 +34,98 @@ func isPySpace(r rune) bool {
 	return r >= 0x2000 && r <= 0x200a
 }
 
-// pyFields splits s as Python's s.split() does.
-func pyFields(s string) []string {
-	out := make([]string, 0, len(s)/6+1)
-	start := -1
-	for i := 0; i < len(s); {
-		c, size := s[i], 1
-		var space bool
-		switch {
-		case c < utf8.RuneSelf:
-			space = c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f)
-		case c == 0xc2 || (c >= 0xe1 && c <= 0xe3):
-			// Only these lead bytes begin an encoded non-ASCII space.
-			var r rune
-			r, size = utf8.DecodeRuneInString(s[i:])
-			space = isPySpace(r)
+// pySpaceAt returns the length in bytes of the Python whitespace character (see
+// isPySpace) that valid UTF-8 s has at byte i, or 0 when it has another character
+// there. It reads bytes, not runes: of the non-ASCII spaces, U+0085 and U+00A0 begin
+// with 0xc2, U+1680 with 0xe1, U+2000..U+200A, U+2028, U+2029, U+202F and U+205F
+// with 0xe2, and U+3000 with 0xe3.
+func pySpaceAt[T string | []byte](s T, i int) int {
+	c := s[i]
+	if c < utf8.RuneSelf {
+		if asciiPySpace(c) {
+			return 1
 		}
-		if space {
-			if start >= 0 {
-				out = append(out, s[start:i])
-				start = -1
+		return 0
+	}
+	if c < 0xc2 || c > 0xe3 || i+1 >= len(s) {
+		return 0
+	}
+	c1 := s[i+1]
+	if c == 0xc2 {
+		if c1 == 0x85 || c1 == 0xa0 {
+			return 2
+		}
+		return 0
+	}
+	if i+2 >= len(s) {
+		return 0
+	}
+	c2 := s[i+2]
+	switch {
+	case c == 0xe1 && c1 == 0x9a && c2 == 0x80,
+		c == 0xe2 && c1 == 0x80 && (c2 <= 0x8a || c2 == 0xa8 || c2 == 0xa9 || c2 == 0xaf),
+		c == 0xe2 && c1 == 0x81 && c2 == 0x9f,
+		c == 0xe3 && c1 == 0x80 && c2 == 0x80:
+		return 3
+	}
+	return 0
+}
+
+// nextField returns the bounds of the first field of valid UTF-8 s at or after byte
+// i, fields being what Python's str.split() splits s into; start is len(s) when
+// there is none.
+func nextField[T string | []byte](s T, i int) (start, end int) {
+	for i < len(s) {
+		if c := s[i]; c < utf8.RuneSelf {
+			if !asciiPySpace(c) {
+				break
 			}
-		} else if start < 0 {
-			start = i
+			i++
+		} else if n := pySpaceAt(s, i); n > 0 {
+			i += n
+		} else {
+			break
 		}
-		i += size
 	}
-	if start >= 0 {
-		out = append(out, s[start:])
+	start = i
+	for i < len(s) {
+		if c := s[i]; c < utf8.RuneSelf {
+			if asciiPySpace(c) {
+				break
+			}
+		} else if c >= 0xc2 && c <= 0xe3 && pySpaceAt(s, i) > 0 {
+			break
+		}
+		// No byte inside a multi-byte character begins a space.
+		i++
 	}
-	return out
+	return start, i
+}
+
+// asciiPySpace reports whether the ASCII character c is Python whitespace.
+func asciiPySpace(c byte) bool {
+	return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f)
+}
+
+// pyFields splits valid UTF-8 s as Python's s.split() does.
+func pyFields(s string) []string {
+	return appendFields(make([]string, 0, len(s)/6+1), s)
+}
+
+// appendFields appends the fields of valid UTF-8 s, as pyFields splits them, to dst.
+func appendFields(dst []string, s string) []string {
+	for i := 0; ; {
+		start, end := nextField(s, i)
+		if start == len(s) {
+			return dst
+		}
+		dst = append(dst, s[start:end])
+		i = end
+	}
 }
 
 // pyRStrip trims s as Python's s.rstrip() does.
 func pyRStrip(s string) string { return strings.TrimRightFunc(s, isPySpace) }
-
-// removePySpace deletes every Python whitespace character, as "".join(s.split()).
-func removePySpace(s string) string {
-	if strings.IndexFunc(s, isPySpace) < 0 {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range s {
-		if !isPySpace(r) {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
 
 // pyLower lowercases s as Python's str.lower() does: the simple lowercase mapping of
 // each code point, except that U+0130 (İ) becomes "i\u0307" and U+03A3 (Σ) becomes

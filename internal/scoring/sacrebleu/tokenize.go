@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Tokenizer names one of sacrebleu's BLEU tokenizers.
@@ -47,86 +48,137 @@ func Tokenize(t Tokenizer, line string) ([]string, error) {
 
 // tokens tokenizes valid UTF-8 line with a valid t.
 func (t Tokenizer) tokens(line string) []string {
+	var buf []byte
+	return t.appendTokens(nil, &buf, line)
+}
+
+// appendTokens appends the tokens of valid UTF-8 line under t to dst. Every tokenizer
+// only inserts spaces between characters and splits on whitespace, so each token is a
+// substring of line after 13a's string replacements; intl, which builds its spaced
+// text in buf, returns substrings of one copy of it.
+func (t Tokenizer) appendTokens(dst []string, buf *[]byte, line string) []string {
 	switch t {
 	case Tokenizer13a:
-		return tokenize13a(line)
+		return appendTokens13a(dst, line)
 	case TokenizerIntl:
-		return tokenizeIntl(line)
+		*buf = appendIntl((*buf)[:0], line)
+		return appendFields(dst, string(*buf))
 	case TokenizerChar:
-		return tokenizeChar(line)
+		// " ".join(line).split(): every character that is not whitespace.
+		for i, r := range line {
+			if !isPySpace(r) {
+				dst = append(dst, line[i:i+utf8.RuneLen(r)])
+			}
+		}
+		return dst
 	default:
-		return pyFields(line)
+		return appendFields(dst, line)
 	}
 }
 
-// tokenize13a follows sacrebleu's Tokenizer13a and TokenizerRegexp: string
+// appendTokens13a follows sacrebleu's Tokenizer13a and TokenizerRegexp: string
 // replacements, then four regular-expression substitutions applied in turn over
-// " " + line + " ", then a whitespace split. Every character the substitutions look
-// at is ASCII and no byte of a multi-byte UTF-8 sequence is ASCII, so they run over
-// bytes; each is a scan that, like re.sub, takes leftmost non-overlapping matches.
-func tokenize13a(line string) []string {
+// " " + line + " ", then a whitespace split:
+//
+//	([\{-\~\[-\` -\&\(-\+\:-\@\/]) -> " \1 "
+//	([^0-9])([\.,]) -> "\1 \2 "
+//	([\.,])([^0-9]) -> " \1 \2"
+//	([0-9])(-) -> "\1 \2 "
+//
+// Each substitution only inserts spaces, so the tokens are substrings of the line,
+// and one pass finds where the four put them. The first makes every character of its
+// class a token. re.sub takes leftmost matches that do not overlap, so in a run of k
+// dots and commas the second isolates every other one (the first, third, ... after a
+// non-digit; the second, fourth, ... after a digit) and the third then isolates every
+// other one of the run except, when a digit follows the run, its last one if the
+// second left it alone: that one stays attached to the digit after it (and, when it
+// is the whole run, to the digit before it, as in "1.5"). The fourth isolates every
+// hyphen that follows a digit, since the others never put a space between a digit
+// and a hyphen. plainTokenize13a in the tests applies the substitutions as written,
+// and a test and a fuzz target hold the two equal.
+func appendTokens13a(dst []string, line string) []string {
+	line = replace13a(line)
+	// A newline would become a space before the substitutions; it is Python
+	// whitespace already.
+	start := -1 // of the token being read
+	for i := 0; i < len(line); {
+		c := line[i]
+		if c >= utf8.RuneSelf {
+			if n := pySpaceAt(line, i); n > 0 {
+				if start >= 0 {
+					dst, start = append(dst, line[start:i]), -1
+				}
+				i += n
+				continue
+			}
+			if start < 0 {
+				start = i
+			}
+			i++
+			continue
+		}
+		switch {
+		case asciiPySpace(c):
+			if start >= 0 {
+				dst, start = append(dst, line[start:i]), -1
+			}
+		case is13aPunct(c) || (c == '-' && i > 0 && isDigit(line[i-1])):
+			if start >= 0 {
+				dst, start = append(dst, line[start:i]), -1
+			}
+			dst = append(dst, line[i:i+1])
+		case isDotComma(c):
+			end := i + 1
+			for end < len(line) && isDotComma(line[end]) {
+				end++
+			}
+			afterDigit := i > 0 && isDigit(line[i-1])
+			attached := end < len(line) && isDigit(line[end]) && afterDigit == ((end-i)%2 == 1)
+			for j := i; j < end; j++ {
+				if j == end-1 && attached {
+					if start < 0 {
+						start = j
+					}
+					break
+				}
+				if start >= 0 {
+					dst, start = append(dst, line[start:j]), -1
+				}
+				dst = append(dst, line[j:j+1])
+			}
+			i = end
+			continue
+		default:
+			if start < 0 {
+				start = i
+			}
+		}
+		i++
+	}
+	if start >= 0 {
+		dst = append(dst, line[start:])
+	}
+	return dst
+}
+
+// replace13a makes 13a's string replacements: it drops "<skipped>" and "-\n" and
+// unescapes &quot; &amp; &lt; &gt; (one at a time, in that order, as sacrebleu does).
+func replace13a(line string) string {
 	line = strings.ReplaceAll(line, "<skipped>", "")
 	line = strings.ReplaceAll(line, "-\n", "")
-	line = strings.ReplaceAll(line, "\n", " ")
 	if strings.Contains(line, "&") {
 		line = strings.ReplaceAll(line, "&quot;", `"`)
 		line = strings.ReplaceAll(line, "&amp;", "&")
 		line = strings.ReplaceAll(line, "&lt;", "<")
 		line = strings.ReplaceAll(line, "&gt;", ">")
 	}
-	// ([\{-\~\[-\` -\&\(-\+\:-\@\/]) -> " \1 ", over the padded line.
-	b := make([]byte, 0, len(line)+len(line)/2+8)
-	b = append(b, "   "...)
-	for i := 0; i < len(line); i++ {
-		if c := line[i]; is13aPunct(c) {
-			b = append(b, ' ', c, ' ')
-		} else {
-			b = append(b, c)
-		}
-	}
-	b = append(b, "   "...)
-	if strings.ContainsAny(line, ".,") {
-		// ([^0-9])([\.,]) -> "\1 \2 "
-		out := make([]byte, 0, len(b)+len(b)/4)
-		for i := 0; i < len(b); i++ {
-			if c := b[i]; i+1 < len(b) && !isDigit(c) && isDotComma(b[i+1]) {
-				out = append(out, c, ' ', b[i+1], ' ')
-				i++
-			} else {
-				out = append(out, c)
-			}
-		}
-		// ([\.,])([^0-9]) -> " \1 \2"
-		b = make([]byte, 0, len(out)+len(out)/4)
-		for i := 0; i < len(out); i++ {
-			if c := out[i]; i+1 < len(out) && isDotComma(c) && !isDigit(out[i+1]) {
-				b = append(b, ' ', c, ' ', out[i+1])
-				i++
-			} else {
-				b = append(b, c)
-			}
-		}
-	}
-	if strings.Contains(line, "-") {
-		// ([0-9])(-) -> "\1 \2 "
-		out := make([]byte, 0, len(b)+len(b)/4)
-		for i := 0; i < len(b); i++ {
-			if c := b[i]; i+1 < len(b) && isDigit(c) && b[i+1] == '-' {
-				out = append(out, c, ' ', '-', ' ')
-				i++
-			} else {
-				out = append(out, c)
-			}
-		}
-		b = out
-	}
-	return pyFields(string(b))
+	return line
 }
 
-// tokenizeIntl follows sacrebleu's TokenizerV14International: (\P{N})(\p{P}) ->
-// "\1 \2 ", then (\p{P})(\P{N}) -> " \1 \2", then (\p{S}) -> " \1 ", then a
-// whitespace split. Unicode categories come from Go's unicode tables.
-func tokenizeIntl(line string) []string {
+// appendIntl follows sacrebleu's TokenizerV14International: (\P{N})(\p{P}) ->
+// "\1 \2 ", then (\p{P})(\P{N}) -> " \1 \2", then (\p{S}) -> " \1 " (the tokens are
+// the fields of the result). Unicode categories come from Go's unicode tables.
+func appendIntl(dst []byte, line string) []byte {
 	rs := []rune(line)
 	out := make([]rune, 0, len(rs)+len(rs)/4)
 	for i := 0; i < len(rs); i++ {
@@ -146,30 +198,16 @@ func tokenizeIntl(line string) []string {
 			rs = append(rs, r)
 		}
 	}
-	var b strings.Builder
-	b.Grow(len(line) + len(rs))
 	for _, r := range rs {
 		if unicode.IsSymbol(r) {
-			b.WriteByte(' ')
-			b.WriteRune(r)
-			b.WriteByte(' ')
+			dst = append(dst, ' ')
+			dst = utf8.AppendRune(dst, r)
+			dst = append(dst, ' ')
 		} else {
-			b.WriteRune(r)
+			dst = utf8.AppendRune(dst, r)
 		}
 	}
-	return pyFields(b.String())
-}
-
-// tokenizeChar follows sacrebleu's TokenizerChar: " ".join(line).split(), which keeps
-// every character that is not whitespace as a token of its own.
-func tokenizeChar(line string) []string {
-	out := make([]string, 0, len(line))
-	for i, r := range line {
-		if !isPySpace(r) {
-			out = append(out, line[i:i+len(string(r))])
-		}
-	}
-	return out
+	return dst
 }
 
 // is13aPunct reports whether c is in 13a's first character class: space through &,

@@ -3,6 +3,7 @@ package sacrebleu
 import (
 	"reflect"
 	"testing"
+	"unicode/utf8"
 )
 
 // The expected tokens are hand derivations from sacrebleu's tokenizer definitions
@@ -114,6 +115,28 @@ func TestIsPySpace(t *testing.T) {
 	for r := rune(0); r <= 0x10ffff; r++ {
 		if got := isPySpace(r); got != want[r] {
 			t.Errorf("isPySpace(%U) = %v, want %v", r, got, want[r])
+		}
+	}
+}
+
+// pySpaceAt reads the same set as isPySpace from UTF-8 bytes, at the end of a string
+// and before more text.
+func TestPySpaceAtAgreesWithIsPySpace(t *testing.T) {
+	for r := rune(0); r <= 0x10ffff; r++ {
+		if !utf8.ValidRune(r) {
+			continue
+		}
+		want := 0
+		if isPySpace(r) {
+			want = utf8.RuneLen(r)
+		}
+		for _, s := range []string{string(r), string(r) + "x"} {
+			if got := pySpaceAt(s, 0); got != want {
+				t.Fatalf("pySpaceAt(%q, 0) = %d, want %d", s, got, want)
+			}
+			if got := pySpaceAt([]byte(s), 0); got != want {
+				t.Fatalf("pySpaceAt([]byte(%q), 0) = %d, want %d", s, got, want)
+			}
 		}
 	}
 }
