@@ -96,17 +96,6 @@ func (d Deps) withBulkGate() Deps {
 	return d
 }
 
-// checkBatch rejects empty and oversized batches.
-func (d Deps) checkBatch(n int) error {
-	switch max := d.Limits.orDefault().MaxBatchItems; {
-	case n == 0:
-		return domain.Invalid("", "the batch is empty; send one object, a JSON array or NDJSON lines")
-	case n > max:
-		return domain.Invalid("", "the batch has %d items; at most %d are allowed per request", n, max)
-	}
-	return nil
-}
-
 // checkText bounds a text field's size.
 func (d Deps) checkText(field, s string) error {
 	if max := d.Limits.orDefault().MaxFieldBytes; len(s) > max {
