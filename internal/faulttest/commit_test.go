@@ -20,7 +20,9 @@ func TestCommitReplyLost(t *testing.T) {
 	NeedSlow(t)
 	cluster := StartCluster(t)
 	proxy := StartProxy(t, fmt.Sprintf("127.0.0.1:%d", cluster.Port()))
-	svc := StartService(t, proxy.URL(dbName))
+	// No job workers: River's own housekeeping commits through the same proxy,
+	// and the COMMIT whose reply the proxy loses must be the request's.
+	svc := StartService(t, proxy.URL(dbName), "RLHF_WORKERS=0")
 	c := NewClient(svc.Base, svc.CreateKey(t, "commit", "admin"), clientTimeout)
 	c.JSON(t, http.MethodPost, "/v1/evaluations", map[string]any{
 		"name": evalName, "scorers": []map[string]any{{"type": "length"}},
