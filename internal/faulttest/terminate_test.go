@@ -11,7 +11,10 @@ import (
 // in flight at a kill may fail, each with a 503; the pool replaces the dead
 // connections without handing one to a later request.
 func TestTerminateBackendsUnderLoad(t *testing.T) {
-	f := setUp(t)
+	// The request path alone: job workers hold and re-open connections of their
+	// own after a kill, which blurs the kill windows this test times; their
+	// recovery is tested with the jobs (TestWorkerRetriesAJobTheDatabaseInterrupted in internal/adapters/postgres).
+	f := setUp(t, "RLHF_WORKERS=0")
 	pool := f.pool(t)
 	// Busy workers keep connections checked out; paced ones leave connections
 	// idle in the pool, where a kill goes unseen until one is acquired.
