@@ -66,12 +66,14 @@ func appDepsWith(t *testing.T, reg *scoring.Registry) app.Deps {
 func str(s string) *string { return &s }
 
 func TestNewServicesNeedsEveryDependency(t *testing.T) {
+	t.Parallel()
 	if _, err := app.NewServices(app.Deps{}); err == nil {
 		t.Errorf("NewServices with no dependencies succeeded")
 	}
 }
 
 func TestIngestScoresAndIsIdempotent(t *testing.T) {
+	t.Parallel()
 	svc := newServices(t)
 	ctx := context.Background()
 	e, err := svc.Evaluations.Create(ctx, app.EvaluationInput{Name: "ingest", Scorers: []scoring.Config{{Type: "same"}, {Type: "length"}}})
@@ -112,6 +114,7 @@ func TestIngestScoresAndIsIdempotent(t *testing.T) {
 }
 
 func TestConcurrentIngestOfOneExternalID(t *testing.T) {
+	t.Parallel()
 	svc := newServices(t)
 	ctx := context.Background()
 	e, err := svc.Evaluations.Create(ctx, app.EvaluationInput{Name: "race", Scorers: []scoring.Config{{Type: "length"}}})
@@ -161,6 +164,7 @@ func TestConcurrentIngestOfOneExternalID(t *testing.T) {
 }
 
 func TestLimits(t *testing.T) {
+	t.Parallel()
 	svc := newServices(t)
 	ctx := context.Background()
 	e, _ := svc.Evaluations.Create(ctx, app.EvaluationInput{Name: "limits"})
@@ -184,6 +188,8 @@ func TestLimits(t *testing.T) {
 	}
 }
 
+// TestKeysAuthenticate stays serial: its key expires 300ms after creation, and
+// on a shared CPU the check before expiry could come too late.
 func TestKeysAuthenticate(t *testing.T) {
 	svc := newServices(t)
 	ctx := context.Background()

@@ -16,6 +16,7 @@ import (
 // known, and checks the pairing (averaging a prompt's responses, counting prompts
 // on one side only) against stats.Compare run on pairs built by hand.
 func TestDiffPairsByPrompt(t *testing.T) {
+	t.Parallel()
 	reg, _ := builtin.Registry()
 	svc, err := app.NewServices(appDepsWith(t, reg))
 	if err != nil {

@@ -104,6 +104,7 @@ const alpacaFile = `[
 ]`
 
 func TestImportAlpacaEval(t *testing.T) {
+	t.Parallel()
 	svc := newServices(t)
 	ctx := context.Background()
 	in := app.ImportInput{Evaluation: "alpaca", Scorers: []scoring.Config{{Type: "length"}}, BatchSize: 2}
@@ -187,6 +188,7 @@ func errOf(errs map[string]error, ref string) string {
 }
 
 func TestImportAlpacaEvalStopsOnBrokenJSON(t *testing.T) {
+	t.Parallel()
 	svc := newServices(t)
 	cases := []struct {
 		name, file string
@@ -197,6 +199,7 @@ func TestImportAlpacaEvalStopsOnBrokenJSON(t *testing.T) {
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			imp, err := app.NewImports(svc)
 			if err != nil {
 				t.Fatal(err)
@@ -238,6 +241,7 @@ func hhLine(chosen, rejected string) string {
 }
 
 func TestImportHHRLHF(t *testing.T) {
+	t.Parallel()
 	svc := newServices(t)
 	ctx := context.Background()
 	in := app.ImportInput{Evaluation: "hh", BatchSize: 3}
@@ -336,6 +340,7 @@ func TestImportHHRLHF(t *testing.T) {
 }
 
 func TestSplitHHDialogue(t *testing.T) {
+	t.Parallel()
 	u := func(s string) domain.Message { return domain.Message{Role: "user", Content: s} }
 	a := func(s string) domain.Message { return domain.Message{Role: "assistant", Content: s} }
 	cases := []struct {
@@ -355,6 +360,7 @@ func TestSplitHHDialogue(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			got, err := app.SplitHHDialogue(c.in)
 			if err != nil {
 				t.Fatal(err)
@@ -387,6 +393,7 @@ const jsonlFile = `{"external_id": "r1", "model": "a", "prompt": "2+2?", "respon
 `
 
 func TestImportJSONL(t *testing.T) {
+	t.Parallel()
 	svc := newServices(t)
 	wantErrs := map[string]string{
 		"line 5":  `"r9"`,
@@ -402,6 +409,7 @@ func TestImportJSONL(t *testing.T) {
 	for _, batch := range []int{1, 3, 100} {
 		eval := map[int]string{1: "jsonl-1", 3: "jsonl-3", 100: "jsonl-100"}[batch]
 		t.Run(eval, func(t *testing.T) {
+			t.Parallel()
 			in := app.ImportInput{Evaluation: eval, BatchSize: batch}
 			st, errs := runImport(t, svc, in, jsonlRecords(jsonlFile))
 			want := counts{Records: 11, RespCreated: 4, CmpCreated: 1, Errors: 6, Skipped: map[string]int{}, Notes: map[string]int{}}
@@ -455,6 +463,7 @@ func TestImportJSONL(t *testing.T) {
 }
 
 func TestImportEvaluationErrors(t *testing.T) {
+	t.Parallel()
 	svc := newServices(t)
 	imp, err := app.NewImports(svc)
 	if err != nil {

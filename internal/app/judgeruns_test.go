@@ -155,6 +155,7 @@ func (f *judgeFixture) judgments(job domain.ID) []domain.Judgment {
 }
 
 func TestJudgeRunPairwise(t *testing.T) {
+	t.Parallel()
 	f := newJudgeFixture(t, verdictFor)
 	ctx := context.Background()
 	jd := f.judge("mtb-judge", "")
@@ -277,6 +278,7 @@ func TestJudgeRunPairwise(t *testing.T) {
 }
 
 func TestJudgeRunOrderBoth(t *testing.T) {
+	t.Parallel()
 	f := newJudgeFixture(t, verdictFor)
 	jd := f.judge("both-judge", `, "order": "both"`)
 	job := f.start(app.JudgeRunInput{Judge: jd.Name, Baseline: "base", Models: []string{"cand"}})
@@ -295,6 +297,7 @@ func TestJudgeRunOrderBoth(t *testing.T) {
 }
 
 func TestJudgeRunCountsUnparseableReplies(t *testing.T) {
+	t.Parallel()
 	f := newJudgeFixture(t, func(r openaitest.Request) openaitest.Reply {
 		if strings.Contains(r.Messages[len(r.Messages)-1].Content, "Question q1") {
 			return openaitest.Reply{Content: "Both have merit."}
@@ -329,6 +332,7 @@ func TestJudgeRunCountsUnparseableReplies(t *testing.T) {
 }
 
 func TestJudgeRunFailsAtOnceOnAuthError(t *testing.T) {
+	t.Parallel()
 	f := newJudgeFixture(t, verdictFor)
 	cfg := fmt.Sprintf(`{"name": "bad-key-judge", "kind": "pairwise",
 		"endpoint": {"base_url": %q, "model": "judge-model", "api_key_env": "WRONG_JUDGE_KEY"}, "parser": {"type": "verdict"}}`, f.srv.BaseURL())
@@ -356,6 +360,7 @@ func TestJudgeRunFailsAtOnceOnAuthError(t *testing.T) {
 }
 
 func TestJudgeRunCancelAndResume(t *testing.T) {
+	t.Parallel()
 	release := make(chan struct{})
 	var answered atomic.Int64
 	f := newJudgeFixture(t, func(r openaitest.Request) openaitest.Reply {
@@ -409,6 +414,7 @@ func TestJudgeRunCancelAndResume(t *testing.T) {
 }
 
 func TestJudgeRunPointwiseScores(t *testing.T) {
+	t.Parallel()
 	f := newJudgeFixture(t, func(r openaitest.Request) openaitest.Reply {
 		text := r.Messages[len(r.Messages)-1].Content
 		if strings.Contains(text, "much longer") {
@@ -466,6 +472,7 @@ func TestJudgeRunPointwiseScores(t *testing.T) {
 }
 
 func TestJudgeRunValidation(t *testing.T) {
+	t.Parallel()
 	f := newJudgeFixture(t, verdictFor)
 	jd := f.judge("picky-judge", "")
 	ctx := context.Background()
@@ -488,6 +495,7 @@ func TestJudgeRunValidation(t *testing.T) {
 		"no shared prompt":    {app.JudgeRunInput{Judge: jd.Name, Baseline: "other", Models: []string{"cand"}}, "baseline"},
 	} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			_, err := f.svc.JudgeRuns.Start(ctx, f.eval.Name, tc.in)
 			fields := domain.Fields(err)
 			if len(fields) == 0 || fields[0].Field != tc.field {
@@ -505,6 +513,7 @@ func TestJudgeRunValidation(t *testing.T) {
 }
 
 func TestJudgeRunRewardScores(t *testing.T) {
+	t.Parallel()
 	f := newJudgeFixture(t, verdictFor)
 	var classified atomic.Int64
 	rm := openaitest.New(t, openaitest.Options{Classify: func(r openaitest.ClassifyRequest) openaitest.ClassifyReply {
@@ -562,15 +571,16 @@ func TestJudgeRunRewardScores(t *testing.T) {
 // TestRescoreKeepsJudgeScores: changing an evaluation's scorers rescores its
 // responses with them, and leaves the scores a model judge wrote in place.
 func TestRescoreKeepsJudgeScores(t *testing.T) {
+	t.Parallel()
 	f := newJudgeFixture(t, func(openaitest.Request) openaitest.Reply { return openaitest.Reply{Content: "Rating: [[6]]"} })
 	ctx := context.Background()
-	cfg := fmt.Sprintf(`{"name": "grader", "kind": "pointwise",
+	cfg := fmt.Sprintf(`{"name": "rescore-grader", "kind": "pointwise",
 		"endpoint": {"base_url": %q, "model": "judge-model", "api_key_env": "JUDGE_TEST_KEY"},
 		"parser": {"type": "score", "min": 1, "max": 10}}`, f.srv.BaseURL())
 	if _, _, err := f.svc.Judges.Create(ctx, []byte(cfg)); err != nil {
 		t.Fatal(err)
 	}
-	job := f.start(app.JudgeRunInput{Judge: "grader"})
+	job := f.start(app.JudgeRunInput{Judge: "rescore-grader"})
 	if _, err := f.runner.Run(ctx, job); err != nil {
 		t.Fatal(err)
 	}
@@ -596,8 +606,8 @@ func TestRescoreKeepsJudgeScores(t *testing.T) {
 			got[s.Scorer] = *s.Value
 		}
 	}
-	if got["grader"] != 6 || got["length"] == 0 {
-		t.Fatalf("scores after the rescore = %v; want the judge's grader score kept beside the new length score", got)
+	if got["rescore-grader"] != 6 || got["length"] == 0 {
+		t.Fatalf("scores after the rescore = %v; want the judge's score kept beside the new length score", got)
 	}
 	rolled, err := f.svc.Summaries.Summary(ctx, f.eval.Name, app.SummaryInput{})
 	if err != nil {
@@ -608,7 +618,7 @@ func TestRescoreKeepsJudgeScores(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(rolled.Scorers) != 2 || len(exact.Scorers) != 2 {
-		t.Fatalf("summary rows: %d from the rollups, %d exact; want grader and length", len(rolled.Scorers), len(exact.Scorers))
+		t.Fatalf("summary rows: %d from the rollups, %d exact; want the judge's and length", len(rolled.Scorers), len(exact.Scorers))
 	}
 	for i := range rolled.Scorers {
 		if a, b := rolled.Scorers[i], exact.Scorers[i]; a.Scorer != b.Scorer || a.N != b.N || math.Abs(*a.Mean-*b.Mean) > 1e-12 {

@@ -49,6 +49,7 @@ func maintenanceDeps(t *testing.T) app.Deps {
 }
 
 func TestRescoreReplacesScoresAndKeepsRollupsExact(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	d := maintenanceDeps(t)
 	svc, err := app.NewServices(d)
@@ -129,6 +130,7 @@ func TestRescoreReplacesScoresAndKeepsRollupsExact(t *testing.T) {
 }
 
 func TestPurgeRemovesADeletedEvaluation(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	d := maintenanceDeps(t)
 	svc, err := app.NewServices(d)

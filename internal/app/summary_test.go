@@ -24,6 +24,7 @@ func near(a, b *float64) bool {
 // offline (Go percentiles, Go corpus BLEU over Go-summed statistics): two
 // independent routes to the same definitions must agree.
 func TestSummaryMatchesOfflineDefinitions(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	reg, _ := builtin.Registry()
 	five := 5.0
@@ -159,6 +160,7 @@ func deref(f *float64) any {
 // land on different shards and merge) and deletes some responses; the rollup
 // summary must keep matching the exact one, per scorer and per model.
 func TestRollupsUnderConcurrencyAndDeletes(t *testing.T) {
+	t.Parallel()
 	reg, _ := builtin.Registry()
 	svc, err := app.NewServices(appDepsWith(t, reg))
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 )
 
 func TestParseID(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, in string
 		ok       bool
@@ -26,6 +27,7 @@ func TestParseID(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			id, err := ParseID(tt.in)
 			if (err == nil) != tt.ok {
 				t.Fatalf("ParseID(%q) error = %v, want ok %v", tt.in, err, tt.ok)
@@ -38,6 +40,7 @@ func TestParseID(t *testing.T) {
 }
 
 func TestValidateEvaluationName(t *testing.T) {
+	t.Parallel()
 	for name, ok := range map[string]bool{
 		"demo": true, "gpt-4o.2024_05": true, "0-start": true,
 		"": false, "Demo": false, "has space": false, "-dash": false, "ümlaut": false,
@@ -51,6 +54,7 @@ func TestValidateEvaluationName(t *testing.T) {
 }
 
 func TestKeyToken(t *testing.T) {
+	t.Parallel()
 	seen := map[string]bool{}
 	for i := 0; i < 200; i++ {
 		tok, err := NewKeyToken(rand.Reader)
@@ -100,6 +104,7 @@ func TestKeyToken(t *testing.T) {
 }
 
 func TestScopes(t *testing.T) {
+	t.Parallel()
 	k := APIKey{Scopes: []Scope{ScopeWrite}}
 	if !k.Allows(ScopeRead) || !k.Allows(ScopeWrite) || k.Allows(ScopeAdmin) {
 		t.Errorf("write key allows read %v write %v admin %v; want true true false", k.Allows(ScopeRead), k.Allows(ScopeWrite), k.Allows(ScopeAdmin))
@@ -112,6 +117,7 @@ func TestScopes(t *testing.T) {
 }
 
 func TestNewComparison(t *testing.T) {
+	t.Parallel()
 	ev := ID{1}
 	a := Response{ID: ID{2}, EvaluationID: ev, PromptID: "p", Model: "m1"}
 	b := Response{ID: ID{3}, EvaluationID: ev, PromptID: "p", Model: "m2"}
@@ -136,6 +142,7 @@ func TestNewComparison(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got, err := NewComparison(tt.c, tt.a, tt.b)
 			if tt.field == "" {
 				if err != nil {
@@ -160,6 +167,7 @@ func TestNewComparison(t *testing.T) {
 }
 
 func TestPrefixField(t *testing.T) {
+	t.Parallel()
 	err := errors.Join(Invalid("name", "bad"), Invalid("[2].x", "worse"), Invalid("", "whole"))
 	got := Fields(PrefixField("scorers[0]", err))
 	want := []string{"scorers[0].name: bad", "scorers[0][2].x: worse", "scorers[0]: whole"}
@@ -177,6 +185,7 @@ func TestPrefixField(t *testing.T) {
 }
 
 func TestPromptHash(t *testing.T) {
+	t.Parallel()
 	// SHA-256("hi") = 8f434346648f6b96df89dda901c5176b10a6d83961dd3c1ac88b59b2dc327aa4;
 	// the prompt id is its first 16 bytes.
 	if got := PromptHash("hi"); got != "8f434346648f6b96df89dda901c5176b" {

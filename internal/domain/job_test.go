@@ -8,6 +8,7 @@ import (
 )
 
 func TestJobStatus(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in    string
 		final bool

@@ -24,6 +24,7 @@ const alpacaLikeConfig = `{
 }`
 
 func TestDecodeConfig(t *testing.T) {
+	t.Parallel()
 	c, err := DecodeConfig([]byte(alpacaLikeConfig))
 	if err != nil {
 		t.Fatal(err)
@@ -46,6 +47,7 @@ func TestDecodeConfig(t *testing.T) {
 }
 
 func TestDecodeConfigDefaults(t *testing.T) {
+	t.Parallel()
 	c, err := DecodeConfig([]byte(`{"name": "v", "kind": "pairwise", "parser": {"type": "verdict"},
 		"endpoint": {"base_url": "https://api.example.com/v1", "model": "m"}}`))
 	if err != nil {
@@ -71,6 +73,7 @@ func TestDecodeConfigDefaults(t *testing.T) {
 }
 
 func TestDecodeConfigErrors(t *testing.T) {
+	t.Parallel()
 	base := `"endpoint": {"base_url": "http://h/v1", "model": "m"}, "parser": {"type": "verdict"}`
 	tests := []struct {
 		name  string
@@ -120,6 +123,7 @@ func TestDecodeConfigErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			_, err := DecodeConfig([]byte(tt.json))
 			if err == nil {
 				t.Fatal("DecodeConfig succeeded, want an error")
@@ -135,6 +139,7 @@ func TestDecodeConfigErrors(t *testing.T) {
 }
 
 func TestCanonical(t *testing.T) {
+	t.Parallel()
 	a, err := DecodeConfig([]byte(alpacaLikeConfig))
 	if err != nil {
 		t.Fatal(err)
@@ -193,6 +198,7 @@ func TestCanonical(t *testing.T) {
 }
 
 func TestDecodeRewardConfig(t *testing.T) {
+	t.Parallel()
 	c, err := DecodeConfig([]byte(`{"name": "rm", "kind": "reward",
 		"endpoint": {"base_url": "http://h:8000/v1", "model": "rm-7b", "protocol": "vllm-classify"}}`))
 	if err != nil {

@@ -72,6 +72,7 @@ func shownFirst(req ChatRequest) string {
 }
 
 func TestRenderChatML(t *testing.T) {
+	t.Parallel()
 	tmpl := "  <|im_start|>system\nYou judge.\n<|im_end|>\n<|im_start|>system name=example_user\nKnock.\n<|im_end|>\n" +
 		"<|im_start|>user\nQ: {instruction}\nA: {output_1}\nB: {output_2} {unknown} {\n<|im_end|>\n"
 	msgs, err := render(tmpl, map[string]string{phInstruction: " why {output_2}? ", phOutput1: "one", phOutput2: "two"})
@@ -110,6 +111,7 @@ func TestRenderChatML(t *testing.T) {
 }
 
 func TestDefaultTemplatesAreValid(t *testing.T) {
+	t.Parallel()
 	kinds := map[string]Kind{TemplatePairwiseLogprobs: Pairwise, TemplatePairwiseVerdict: Pairwise, TemplateRubric: Pointwise, TemplateRefusal: Pointwise}
 	for _, name := range DefaultTemplateNames() {
 		text := DefaultTemplate(name)
@@ -127,6 +129,7 @@ func TestDefaultTemplatesAreValid(t *testing.T) {
 }
 
 func TestLogprobParser(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		top     []TopLogprob
@@ -143,6 +146,7 @@ func TestLogprobParser(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got, err := logprobShare(logprobReply(tt.top...), "m", "M")
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
@@ -161,6 +165,7 @@ func TestLogprobParser(t *testing.T) {
 }
 
 func TestVerdictParser(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		text string
 		want float64
@@ -192,6 +197,7 @@ func TestVerdictParser(t *testing.T) {
 }
 
 func TestScoreParser(t *testing.T) {
+	t.Parallel()
 	p := ParserConfig{Type: ParserScore, Min: 1, Max: 10}
 	tests := []struct {
 		text    string
@@ -229,9 +235,11 @@ func symmetricJudge(pGood float64) func(ChatRequest) (ChatReply, error) {
 }
 
 func TestPairOrders(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for _, order := range []string{OrderFixed, OrderRandom, OrderBoth} {
 		t.Run(order, func(t *testing.T) {
+			t.Parallel()
 			fc := &fakeCaller{ChatFunc: symmetricJudge(0.8)}
 			j, err := New(pairwiseConfig(t, order, ParserLogprobs), fc, Options{})
 			if err != nil {
@@ -293,6 +301,7 @@ func TestPairOrders(t *testing.T) {
 }
 
 func TestRandomOrderWithoutKeyFollowsTheInstruction(t *testing.T) {
+	t.Parallel()
 	fc := &fakeCaller{ChatFunc: symmetricJudge(0.7)}
 	j, _ := New(pairwiseConfig(t, OrderRandom, ParserLogprobs), fc, Options{})
 	seen := map[string]bool{}
@@ -313,6 +322,7 @@ func TestRandomOrderWithoutKeyFollowsTheInstruction(t *testing.T) {
 }
 
 func TestPairIdenticalOutputsNeedNoCall(t *testing.T) {
+	t.Parallel()
 	fc := &fakeCaller{ChatFunc: func(ChatRequest) (ChatReply, error) { return ChatReply{}, errors.New("called") }}
 	j, err := New(pairwiseConfig(t, OrderBoth, ParserLogprobs), fc, Options{})
 	if err != nil {
@@ -325,6 +335,7 @@ func TestPairIdenticalOutputsNeedNoCall(t *testing.T) {
 }
 
 func TestPairBothVerdicts(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name             string
 		reply12, reply21 string  // verdicts in the order shown
@@ -339,6 +350,7 @@ func TestPairBothVerdicts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			fc := &fakeCaller{ChatFunc: func(req ChatRequest) (ChatReply, error) {
 				if shownFirst(req) == "one" {
 					return ChatReply{Content: "reasoning " + tt.reply12}, nil
@@ -358,6 +370,7 @@ func TestPairBothVerdicts(t *testing.T) {
 }
 
 func TestPairParseFailureIsNoVerdict(t *testing.T) {
+	t.Parallel()
 	fc := &fakeCaller{ChatFunc: func(req ChatRequest) (ChatReply, error) {
 		if shownFirst(req) == "one" {
 			return logprobReply(TopLogprob{"m", -0.1}, TopLogprob{"M", -2}), nil
@@ -379,6 +392,7 @@ func TestPairParseFailureIsNoVerdict(t *testing.T) {
 }
 
 func TestPairEndpointError(t *testing.T) {
+	t.Parallel()
 	want := &EndpointError{Status: 401, Message: "Incorrect API key provided"}
 	fc := &fakeCaller{ChatFunc: func(ChatRequest) (ChatReply, error) { return ChatReply{}, want }}
 	j, err := New(pairwiseConfig(t, OrderFixed, ParserLogprobs), fc, Options{})
@@ -400,6 +414,7 @@ func (m mapCache) Lookup(_ context.Context, h string) (ChatReply, bool, error) {
 }
 
 func TestRequestHashAndCache(t *testing.T) {
+	t.Parallel()
 	fc := &fakeCaller{ChatFunc: symmetricJudge(0.9)}
 	cfg := pairwiseConfig(t, OrderFixed, ParserLogprobs)
 	j, _ := New(cfg, fc, Options{})
@@ -442,6 +457,7 @@ func TestRequestHashAndCache(t *testing.T) {
 }
 
 func TestPoint(t *testing.T) {
+	t.Parallel()
 	cfg := mustConfig(t, `{"name": "rubric", "kind": "pointwise", "parser": {"type": "score", "min": 1, "max": 10},
 		"endpoint": {"base_url": "http://h/v1", "model": "m"}}`)
 	fc := &fakeCaller{ChatFunc: func(req ChatRequest) (ChatReply, error) {
@@ -468,6 +484,7 @@ func TestPoint(t *testing.T) {
 }
 
 func TestReward(t *testing.T) {
+	t.Parallel()
 	cfg := mustConfig(t, `{"name": "rm", "kind": "reward", "price": {"input_per_million": 1},
 		"endpoint": {"base_url": "http://h/score", "protocol": "json", "score_pointer": "/rewards/0",
 		             "body_template": {"messages": [{"role": "user", "content": "{instruction}"}, {"role": "assistant", "content": "{output}"}]}}}`)

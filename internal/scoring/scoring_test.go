@@ -38,6 +38,7 @@ func lengthOf(_ context.Context, it scoring.Item) (scoring.Result, error) {
 }
 
 func TestNewRegistryRejects(t *testing.T) {
+	t.Parallel()
 	ok := fakeType("fake", lengthOf)
 	tests := []struct {
 		name  string
@@ -57,6 +58,7 @@ func TestNewRegistryRejects(t *testing.T) {
 }
 
 func TestBuildValidatesConfigs(t *testing.T) {
+	t.Parallel()
 	reg, err := scoring.NewRegistry(fakeType("fake", lengthOf), fakeType("other", lengthOf))
 	if err != nil {
 		t.Fatal(err)
@@ -83,6 +85,7 @@ func TestBuildValidatesConfigs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			set, err := reg.Build(tt.cfgs)
 			var got []string
 			for _, fe := range domain.Fields(err) {
@@ -102,6 +105,7 @@ func TestBuildValidatesConfigs(t *testing.T) {
 }
 
 func TestScoreBatch(t *testing.T) {
+	t.Parallel()
 	var calls atomic.Int64
 	slow := fakeType("slow", func(ctx context.Context, it scoring.Item) (scoring.Result, error) {
 		calls.Add(1)
@@ -171,6 +175,7 @@ func TestScoreBatch(t *testing.T) {
 }
 
 func TestNeedsReference(t *testing.T) {
+	t.Parallel()
 	ref := fakeType("ref", lengthOf)
 	ref.NeedsReference = true
 	reg, _ := scoring.NewRegistry(ref)

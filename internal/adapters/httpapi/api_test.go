@@ -258,6 +258,7 @@ type pingerFunc func(context.Context) error
 func (f pingerFunc) Ping(ctx context.Context) error { return f(ctx) }
 
 func TestHealth(t *testing.T) {
+	t.Parallel()
 	a := newTestAPI(t, Config{})
 	wantStatus(t, a.do("GET", "/healthz", "", "", ""), 200)
 	wantStatus(t, a.do("GET", "/readyz", "", "", ""), 200)
@@ -336,6 +337,7 @@ func TestEvaluationsAPI(t *testing.T) {
 }
 
 func TestResponsesAPI(t *testing.T) {
+	t.Parallel()
 	a := newTestAPI(t, Config{})
 	wantStatus(t, a.post("/v1/evaluations", `{"name":"resp","scorers":[{"type":"length","pass":{"max":3}}]}`), 201)
 	path := "/v1/evaluations/resp/responses"
@@ -415,6 +417,7 @@ func TestResponsesAPI(t *testing.T) {
 }
 
 func TestComparisonsAPI(t *testing.T) {
+	t.Parallel()
 	a := newTestAPI(t, Config{})
 	a.post("/v1/evaluations", `{"name":"cmp"}`)
 	rs := decodeJSON[batchOut[responseOut]](t, a.post("/v1/evaluations/cmp/responses",
@@ -468,6 +471,7 @@ func TestKeysAPI(t *testing.T) {
 
 // Sanity for the test harness itself: the route table has what the issue lists.
 func TestRoutesExist(t *testing.T) {
+	t.Parallel()
 	a := newTestAPI(t, Config{})
 	have := map[string]bool{}
 	for _, r := range a.server.Echo().Routes() {

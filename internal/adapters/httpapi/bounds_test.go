@@ -21,6 +21,7 @@ import (
 // TestScoreIsBounded: POST /v1/score refuses too many scorers (422) and too much
 // work (413) before scoring anything.
 func TestScoreIsBounded(t *testing.T) {
+	t.Parallel()
 	a := newTestAPI(t, Config{MaxScoreScorers: 3, MaxScoreWork: 10})
 	scorers := func(n int) string {
 		var s []string
@@ -66,6 +67,7 @@ func TestScoreIsBounded(t *testing.T) {
 // TestListPagesAreBoundedByBytes: a page of long texts is cut short by bytes with
 // a cursor to the rest, and paging through returns every item once, in order.
 func TestListPagesAreBoundedByBytes(t *testing.T) {
+	t.Parallel()
 	a := newTestAPILimits(t, Config{}, app.Limits{MaxPageBytes: 64 << 10})
 	wantStatus(t, a.post("/v1/evaluations", `{"name":"pages"}`), 201)
 	long := strings.Repeat("z", 30_000)
@@ -190,6 +192,7 @@ func TestComputationsHonourTheDeadline(t *testing.T) {
 // TestMetricLabelsAreBounded: made-up methods and unmatched paths do not mint
 // new series.
 func TestMetricLabelsAreBounded(t *testing.T) {
+	t.Parallel()
 	a := newTestAPI(t, Config{})
 	m := metrics.New(nil)
 	s, err := New(ServicesFrom(a.svc, postgres.NewPinger(a.pool)), Config{Observer: m, MetricsHandler: m.Handler()},

@@ -25,6 +25,7 @@ func problemField(t *testing.T, r reply) string {
 // TestPathParametersDecodedOnce: a percent sign in an external_id survives the
 // trip through the path; "x%2541" names "x%41", never "xA".
 func TestPathParametersDecodedOnce(t *testing.T) {
+	t.Parallel()
 	a := newTestAPI(t, Config{})
 	wantStatus(t, a.post("/v1/evaluations", `{"name":"decode-once"}`), 201)
 	path := "/v1/evaluations/decode-once/responses"
@@ -96,6 +97,7 @@ func TestMalformedQueryStrings(t *testing.T) {
 
 // TestNULAndBadBytesAtTheEdge: NUL (PostgreSQL refuses it in text and jsonb) and
 // invalid UTF-8 anywhere in a request are 400 naming where, and nothing is written.
+// Serial: it counts every row in the database before and after.
 func TestNULAndBadBytesAtTheEdge(t *testing.T) {
 	a := newTestAPI(t, Config{})
 	wantStatus(t, a.post("/v1/evaluations", `{"name":"nul"}`), 201)
@@ -327,6 +329,7 @@ func TestExportFailureIsVisible(t *testing.T) {
 // TestHEADEverywhere: HEAD on every GET route answers what GET would (status and
 // headers) without a body.
 func TestHEADEverywhere(t *testing.T) {
+	t.Parallel()
 	a := newTestAPI(t, Config{})
 	wantStatus(t, a.post("/v1/evaluations", `{"name":"head","scorers":[{"type":"length"}]}`), 201)
 	wantStatus(t, a.post("/v1/evaluations", `{"name":"head-b","scorers":[{"type":"length"}]}`), 201)
@@ -375,6 +378,7 @@ func TestHEADEverywhere(t *testing.T) {
 
 // TestDefiniteOutcome: which replies an Idempotency-Key keeps for replay.
 func TestDefiniteOutcome(t *testing.T) {
+	t.Parallel()
 	live := context.Background()
 	gone, cancel := context.WithCancel(live)
 	cancel()

@@ -9,6 +9,7 @@ import (
 // TestExportKeepsTheConversation: DPO and KTO exports carry the whole multi-turn
 // context by default; dropping it is an option a client asks for.
 func TestExportKeepsTheConversation(t *testing.T) {
+	t.Parallel()
 	a := newTestAPI(t, Config{})
 	wantStatus(t, a.post("/v1/evaluations", `{"name":"history"}`), 201)
 	ctx := `"context":[{"role":"system","content":"Be brief."},{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"}]`

@@ -11,6 +11,7 @@ import (
 // range of what it estimates and names its method; rates are shares from 0 to 1;
 // an evaluation has one shape in every reply.
 func TestIntervalsRespectTheRange(t *testing.T) {
+	t.Parallel()
 	a := newTestAPI(t, Config{})
 	wantStatus(t, a.post("/v1/evaluations", `{"name":"ranges","scorers":[{"type":"refusal"},{"type":"bleu"},{"type":"length","pass":{"max":3}}]}`), 201)
 	// One refusal in three, low BLEU, and lengths of 1, 2 and 9 words: the Student t

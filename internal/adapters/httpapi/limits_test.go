@@ -46,6 +46,7 @@ func (a *testAPI) raw(req *http.Request) reply {
 }
 
 func TestGzipBodies(t *testing.T) {
+	t.Parallel()
 	a := newTestAPI(t, Config{MaxBodyBytes: 64 << 10})
 	a.post("/v1/evaluations", `{"name":"gzip"}`)
 	send := func(body []byte, enc string) reply {
@@ -83,6 +84,7 @@ func TestGzipBodies(t *testing.T) {
 }
 
 func TestIdempotencyKey(t *testing.T) {
+	t.Parallel()
 	a := newTestAPI(t, Config{})
 	a.post("/v1/evaluations", `{"name":"idem"}`)
 	post := func(key, body string) reply {

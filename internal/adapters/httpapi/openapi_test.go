@@ -31,6 +31,7 @@ import (
 // TestOpenAPIDocumentIsValid validates the document by the OpenAPI 3.1 rules (the
 // loader already refuses references to other files: the document is served alone).
 func TestOpenAPIDocumentIsValid(t *testing.T) {
+	t.Parallel()
 	doc := loadDocument(t)
 	if err := doc.Validate(context.Background()); err != nil {
 		t.Fatalf("openapi.json: %v", err)
@@ -46,6 +47,7 @@ func TestOpenAPIDocumentIsValid(t *testing.T) {
 // TestOpenAPIOperationsAreComplete holds every operation, present and future, to the
 // same standard, so that a route added in a hurry cannot be half documented.
 func TestOpenAPIOperationsAreComplete(t *testing.T) {
+	t.Parallel()
 	doc := loadDocument(t)
 	tags := map[string]bool{}
 	for _, tag := range doc.Tags {
@@ -54,6 +56,7 @@ func TestOpenAPIOperationsAreComplete(t *testing.T) {
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			t.Run(method+" "+path, func(t *testing.T) {
+				t.Parallel()
 				if op.OperationID == "" || op.Summary == "" || op.Description == "" {
 					t.Errorf("operationId %q, summary %q, description %q: all are required", op.OperationID, op.Summary, op.Description)
 				}
@@ -189,6 +192,7 @@ func checkResponseShape(t *testing.T, opID, code string, r *openapi3.Response) {
 // TestOpenAPIListsEveryRoute compares the document's operations with the routes
 // echo serves, both ways.
 func TestOpenAPIListsEveryRoute(t *testing.T) {
+	t.Parallel()
 	doc := loadDocument(t)
 	s := fakeServer(t, fakeEvaluations{}, fakeKeys{}, fakePinger{})
 	served := map[string]bool{}
@@ -229,6 +233,7 @@ func sortedKeys[V any](m map[string]V) []string {
 // can fail: each doctored reply breaks the document in one way, next to a control
 // that does not.
 func TestOpenAPIValidatorCatchesDrift(t *testing.T) {
+	t.Parallel()
 	c := loadContract(t)
 	const id = "0190b6f1-7c7e-7a3b-8f3e-2f5a9c0d1e2f"
 	evaluation := `{"id":"` + id + `","name":"e","description":"","scorers":[{"name":"length","type":"length","params":{}}],` +
@@ -277,6 +282,7 @@ func TestOpenAPIValidatorCatchesDrift(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			req, err := http.NewRequest(tc.method, docBase+tc.path, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -306,6 +312,7 @@ func TestOpenAPIValidatorCatchesDrift(t *testing.T) {
 // NDJSON line is checked; CSV starts with its header row), metrics, and HEAD replies
 // (GET's status and headers without a body).
 func TestOpenAPIValidatorCatchesStreamDrift(t *testing.T) {
+	t.Parallel()
 	c := loadContract(t)
 	const (
 		export   = "/v1/evaluations/e/export"
@@ -349,6 +356,7 @@ func TestOpenAPIValidatorCatchesStreamDrift(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			x := exchange{method: tc.method, path: tc.path}
 			req := x.documented(t)
 			route, params, err := c.router.FindRoute(req)
@@ -393,6 +401,7 @@ func edit(t *testing.T, base string, f func(map[string]any)) string {
 // things that do not exist, so nothing is changed; the replies are checked against
 // the document like any other.
 func TestOpenAPIScopesMatchServer(t *testing.T) {
+	t.Parallel()
 	c := loadContract(t)
 	api := realServer(t, Config{}, 0)
 	s, keys := api.server, api.keys
@@ -404,6 +413,7 @@ func TestOpenAPIScopesMatchServer(t *testing.T) {
 		for _, method := range sortedKeys(item.Operations()) {
 			op := item.GetOperation(method)
 			t.Run(method+" "+path, func(t *testing.T) {
+				t.Parallel()
 				scope, public, err := requiredScope(op)
 				if err != nil {
 					t.Fatal(err)
@@ -1089,6 +1099,7 @@ func claimKey(api realAPI, key, method, path, body string) func(t *testing.T) {
 // TestOpenAPIDocumentIsServed checks that GET /openapi.json returns the embedded
 // document byte for byte.
 func TestOpenAPIDocumentIsServed(t *testing.T) {
+	t.Parallel()
 	c := loadContract(t)
 	s := fakeServer(t, fakeEvaluations{}, fakeKeys{AuthenticateFunc: func(context.Context, string) (domain.APIKey, error) {
 		return domain.APIKey{Prefix: "rlhf_test0000", Scopes: []domain.Scope{domain.ScopeRead}}, nil
@@ -1156,6 +1167,7 @@ func TestOpenAPIServerFailures(t *testing.T) {
 // use cases: a rate limit (429 with Retry-After, per API key) and a request timeout
 // (503), which exports are exempt from.
 func TestOpenAPILimits(t *testing.T) {
+	t.Parallel()
 	c := loadContract(t)
 	t.Run("rate limit", func(t *testing.T) {
 		// One request in a burst, then one every 1000 s: the second request of a key
@@ -1198,6 +1210,7 @@ func TestOpenAPILimits(t *testing.T) {
 // document, which no operation describes: an unknown path is a 404 problem, a
 // method a path does not take is a 405 problem with Allow.
 func TestOpenAPIUndocumentedRequests(t *testing.T) {
+	t.Parallel()
 	c := loadContract(t)
 	s := fakeServer(t, fakeEvaluations{}, fakeKeys{}, fakePinger{})
 	problem := c.doc.Components.Schemas["Problem"].Value
@@ -1215,6 +1228,7 @@ func TestOpenAPIUndocumentedRequests(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			req, err := http.NewRequest(tc.method, docBase+tc.path, nil)
 			if err != nil {
 				t.Fatal(err)

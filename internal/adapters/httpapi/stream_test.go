@@ -11,6 +11,7 @@ import (
 // rule "all or nothing" must hold across chunks, external ids repeated in
 // different chunks are stored once, and Prefer: return=minimal replies with counts.
 func TestStreamingIngest(t *testing.T) {
+	t.Parallel()
 	a := newTestAPI(t, Config{})
 	wantStatus(t, a.post("/v1/evaluations", `{"name":"stream","scorers":[{"type":"length"}]}`), 201)
 	body := func(n int, bad int) string {

@@ -9,6 +9,7 @@ import (
 )
 
 func TestScorerAccuracy(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name           string
 		comparisons    []ScoredComparison
@@ -66,6 +67,7 @@ func TestScorerAccuracy(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got, err := ScorerAccuracy(tt.comparisons, tt.higherIsBetter)
 			if err != nil {
 				t.Fatal(err)
@@ -85,6 +87,7 @@ func TestScorerAccuracy(t *testing.T) {
 }
 
 func TestWilsonLargeSample(t *testing.T) {
+	t.Parallel()
 	// statsmodels 0.13.5 proportion_confint(412, 530, alpha=0.05, method="wilson").
 	lo, hi := wilson(412, 530, z975)
 	if math.Abs(lo-0.7400159330977681) > 1e-12 || math.Abs(hi-0.8107093714701342) > 1e-12 {
@@ -93,6 +96,7 @@ func TestWilsonLargeSample(t *testing.T) {
 }
 
 func TestScorerAccuracyUndefined(t *testing.T) {
+	t.Parallel()
 	// Only ties: nothing to be right or wrong about.
 	got, err := ScorerAccuracy([]ScoredComparison{{ScoreA: 1, ScoreB: 2, Preference: 0.5}}, true)
 	if err != nil {
@@ -104,6 +108,7 @@ func TestScorerAccuracyUndefined(t *testing.T) {
 }
 
 func TestScorerAccuracyErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		c     ScoredComparison
@@ -116,6 +121,7 @@ func TestScorerAccuracyErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			_, err := ScorerAccuracy([]ScoredComparison{tt.c}, true)
 			var verr *domain.ValidationError
 			if !errors.As(err, &verr) || verr.Field != tt.field {
@@ -128,6 +134,7 @@ func TestScorerAccuracyErrors(t *testing.T) {
 // TestAccuracyFromCountsMatchesScorerAccuracy checks that counting first and
 // computing from counts gives exactly what ScorerAccuracy gives on the comparisons.
 func TestAccuracyFromCountsMatchesScorerAccuracy(t *testing.T) {
+	t.Parallel()
 	cs := []ScoredComparison{
 		{ScoreA: 1, ScoreB: 2, Preference: 1}, {ScoreA: 3, ScoreB: 2, Preference: 0}, {ScoreA: 1, ScoreB: 1, Preference: 1},
 		{ScoreA: 5, ScoreB: 1, Preference: 0.9}, {ScoreA: 2, ScoreB: 2, Preference: 0.5}, {ScoreA: 0, ScoreB: 4, Preference: 0.2},

@@ -58,6 +58,7 @@ func show(p *float64) any {
 }
 
 func TestKrippendorffAlphaPublished(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		data []string
@@ -105,6 +106,7 @@ func TestKrippendorffAlphaPublished(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			r, err := Compute(matrix(tt.data...))
 			if err != nil {
 				t.Fatal(err)
@@ -117,6 +119,7 @@ func TestKrippendorffAlphaPublished(t *testing.T) {
 }
 
 func TestComputeHandDerived(t *testing.T) {
+	t.Parallel()
 	// Annotators x, y, z (r0, r1, r2); items:
 	//   A: a a a    B: a b a    C: b b *    D: tie * b    E: a * *
 	// Percent agreement over pairable A–D: 1, 2/6, 1, 0 → (7/3)/4 = 7/12.
@@ -170,6 +173,7 @@ func TestComputeHandDerived(t *testing.T) {
 }
 
 func TestCohenKappaMatchesSklearn(t *testing.T) {
+	t.Parallel()
 	// sklearn 1.2.1 metrics.cohen_kappa_score(x, y) = 0.45945945945945943.
 	x := strings.Fields("a a b tie b a a b b a tie tie a b a b a a tie b")
 	y := strings.Fields("a b b tie a a a b tie a tie b a b b b a tie tie a")
@@ -188,6 +192,7 @@ func TestCohenKappaMatchesSklearn(t *testing.T) {
 }
 
 func TestFleissKappaMatchesStatsmodels(t *testing.T) {
+	t.Parallel()
 	// statsmodels 0.13.5 stats.inter_rater.fleiss_kappa(aggregate_raters(data)[0],
 	// method="fleiss") = 0.30864197530864196 for these 8 items × 4 raters.
 	r, err := Compute(columns(
@@ -203,6 +208,7 @@ func TestFleissKappaMatchesStatsmodels(t *testing.T) {
 }
 
 func TestComputeUndefined(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name          string
 		labels        []Label
@@ -228,6 +234,7 @@ func TestComputeUndefined(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			r, err := Compute(tt.labels)
 			if err != nil {
 				t.Fatal(err)
@@ -251,6 +258,7 @@ func TestComputeUndefined(t *testing.T) {
 }
 
 func TestComputeErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		labels []Label
@@ -263,6 +271,7 @@ func TestComputeErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			_, err := Compute(tt.labels)
 			var verr *domain.ValidationError
 			if !errors.As(err, &verr) || verr.Field != tt.field {

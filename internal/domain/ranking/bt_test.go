@@ -20,6 +20,7 @@ func byModel(lb Leaderboard) map[string]Rating {
 }
 
 func TestBradleyTerryTwoModels(t *testing.T) {
+	t.Parallel()
 	// With two models the MLE solves σ(β_b − β_a) = share_b / n, so the Elo gap is
 	// 400·log10(share_b / share_a), split evenly around 1000.
 	gap31 := 400 * math.Log10(3) // 190.848501887865 for shares 3 : 1
@@ -78,6 +79,7 @@ func TestBradleyTerryTwoModels(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			tt.opts.Rounds = -1
 			lb, err := BradleyTerry(tt.outcomes, tt.opts)
 			if err != nil {
@@ -126,6 +128,7 @@ var oracleOutcomes = []Outcome{
 }
 
 func TestBradleyTerryMatchesFastChatLikelihood(t *testing.T) {
+	t.Parallel()
 	want := map[string]float64{
 		"a": 1029.9182356261315,
 		"b": 1085.0217311900046,
@@ -165,6 +168,7 @@ func gradient(outcomes []Outcome, ratings map[string]float64) map[string]float64
 }
 
 func TestBradleyTerryGradientIsZero(t *testing.T) {
+	t.Parallel()
 	outcomes := append(Aggregate(syntheticBattles(3, 8, 5000)),
 		Outcome{ModelA: "model-000", ModelB: "model-007", Preference: 0.3, Count: 17},
 		Outcome{ModelA: "model-004", ModelB: "model-001", Preference: 0.9, Count: 5},
@@ -192,6 +196,7 @@ func TestBradleyTerryGradientIsZero(t *testing.T) {
 }
 
 func TestBradleyTerryDegenerateData(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name      string
 		outcomes  []Outcome
@@ -274,6 +279,7 @@ func TestBradleyTerryDegenerateData(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			lb, err := BradleyTerry(tt.outcomes, BTOptions{Rounds: 50})
 			if err != nil {
 				t.Fatal(err)
@@ -301,6 +307,7 @@ func TestBradleyTerryDegenerateData(t *testing.T) {
 }
 
 func TestBradleyTerryOnlyTiesRatesEqually(t *testing.T) {
+	t.Parallel()
 	lb, err := BradleyTerry([]Outcome{{ModelA: "a", ModelB: "b", Preference: 0.5, Count: 3}}, BTOptions{Rounds: -1})
 	if err != nil {
 		t.Fatal(err)
@@ -313,6 +320,7 @@ func TestBradleyTerryOnlyTiesRatesEqually(t *testing.T) {
 }
 
 func TestBradleyTerryUndefeatedRanksFirst(t *testing.T) {
+	t.Parallel()
 	// However large its rating, a model that never lost must still come out on top and
 	// a winless one at the bottom.
 	outcomes := append(Aggregate(syntheticBattles(5, 4, 400)),
@@ -329,6 +337,7 @@ func TestBradleyTerryUndefeatedRanksFirst(t *testing.T) {
 }
 
 func TestBradleyTerryInvariance(t *testing.T) {
+	t.Parallel()
 	base := append(Aggregate(syntheticBattles(11, 7, 4000)),
 		Outcome{ModelA: "model-002", ModelB: "model-005", Preference: 0.35, Count: 9},
 		Outcome{ModelA: "model-006", ModelB: "model-006", Preference: 0.5, Count: 4},
@@ -353,6 +362,7 @@ func TestBradleyTerryInvariance(t *testing.T) {
 	}
 	for name, outcomes := range map[string][]Outcome{"shuffled": shuffled, "swapped": swapped, "split": split} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			got, err := BradleyTerry(outcomes, BTOptions{Rounds: 40, Seed: 3, Workers: 1})
 			if err != nil {
 				t.Fatal(err)
@@ -374,6 +384,7 @@ func TestBradleyTerryInvariance(t *testing.T) {
 }
 
 func TestBradleyTerryBootstrap(t *testing.T) {
+	t.Parallel()
 	small, err := BradleyTerry(Aggregate(syntheticBattles(21, 6, 2000)), BTOptions{Seed: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -425,6 +436,7 @@ func TestBradleyTerryBootstrap(t *testing.T) {
 }
 
 func TestBradleyTerryAnchoredBootstrap(t *testing.T) {
+	t.Parallel()
 	// Arena pins the anchor in every round, so its interval collapses to its rating
 	// and the others keep their gaps to it.
 	outcomes := Aggregate(syntheticBattles(4, 5, 3000))
@@ -449,6 +461,7 @@ func TestBradleyTerryAnchoredBootstrap(t *testing.T) {
 }
 
 func TestBradleyTerryErrors(t *testing.T) {
+	t.Parallel()
 	ok := []Outcome{{ModelA: "a", ModelB: "b", Preference: 1, Count: 1}}
 	tests := []struct {
 		name     string
@@ -465,6 +478,7 @@ func TestBradleyTerryErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			_, err := BradleyTerry(tt.outcomes, tt.opts)
 			var verr *domain.ValidationError
 			if !errors.As(err, &verr) || verr.Field != tt.field {
@@ -475,6 +489,7 @@ func TestBradleyTerryErrors(t *testing.T) {
 }
 
 func TestBradleyTerryEmpty(t *testing.T) {
+	t.Parallel()
 	lb, err := BradleyTerry([]Outcome{
 		{ModelA: "a", ModelB: "a", Preference: 0.5, Count: 2},
 		{ModelA: "a", ModelB: "b", Preference: math.NaN(), Count: 1},
@@ -488,6 +503,7 @@ func TestBradleyTerryEmpty(t *testing.T) {
 }
 
 func TestArenaRank(t *testing.T) {
+	t.Parallel()
 	// Rank = 1 + the number of models whose lower bound is above this upper bound:
 	// a [1100, 1200] is beaten only by d (1210 > 1200) → 2; b [1050, 1150] only by d
 	// (a's 1100 is not above 1150) → 2; c [900, 1040] by a, b and d → 4; d → 1.
@@ -507,6 +523,7 @@ func TestArenaRank(t *testing.T) {
 }
 
 func TestSummarise(t *testing.T) {
+	t.Parallel()
 	// Three rounds for models x, y: (10, 20), (30, 20), (5, 5). Positions: y 1st and x
 	// 2nd, x 1st and y 2nd, both 1st (tied) → both range over [1, 2]. Percentiles of x's
 	// sorted ratings {5, 10, 30} by linear interpolation: 2.5% at position 0.05 →
@@ -525,6 +542,7 @@ func TestSummarise(t *testing.T) {
 }
 
 func TestPercentile(t *testing.T) {
+	t.Parallel()
 	// numpy 1.24.2 np.percentile(values, [2.5, 50, 97.5]) (default "linear").
 	tests := []struct {
 		name   string
@@ -538,6 +556,7 @@ func TestPercentile(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			s := slices.Clone(tt.values)
 			slices.Sort(s)
 			for i, q := range []float64{0.025, 0.5, 0.975} {
@@ -550,6 +569,7 @@ func TestPercentile(t *testing.T) {
 }
 
 func TestBradleyTerryTinySoftPreference(t *testing.T) {
+	t.Parallel()
 	// A judge's p = 1e-12 is a finite answer: b took a share of 3e-12 in three
 	// comparisons, so the MLE exists with σ(β_a − β_b) = 1 − 1e-12 and the gap is
 	// 400·log10((1 − 1e-12)/1e-12) ≈ 4800 points. Reaching it needs the gradient without

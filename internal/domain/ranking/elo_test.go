@@ -6,6 +6,7 @@ import (
 )
 
 func TestOnlineElo(t *testing.T) {
+	t.Parallel()
 	// Hand derivation, K = 4, all start at 1000:
 	//   1. a–b, b wins: E_a = 1/(1+10^0) = ½ → a = 1000 + 4(0 − ½) = 998, b = 1002.
 	//   2. a–b, tie: E_a = 1/(1+10^(4/400)) = 1/(1+10^0.01) = 0.494243..., so
@@ -32,6 +33,7 @@ func TestOnlineElo(t *testing.T) {
 }
 
 func TestOnlineEloMatchesArena(t *testing.T) {
+	t.Parallel()
 	// compute_elo of lm-sys/FastChat fastchat/serve/monitor/elo_analysis.py, transcribed
 	// and run with python 3 on these battles (winner model_a → preference 0, model_b → 1,
 	// tie → 0.5); K = 4, SCALE = 400, BASE = 10, INIT_RATING = 1000.
@@ -57,6 +59,7 @@ func TestOnlineEloMatchesArena(t *testing.T) {
 }
 
 func TestOnlineEloSkips(t *testing.T) {
+	t.Parallel()
 	// Null judgements and self-battles change nothing; soft preferences score their
 	// value: a–b at 0.8 gives a = 1000 + 4(0.2 − ½) = 998.8.
 	battles := []Battle{
@@ -78,6 +81,7 @@ func TestOnlineEloSkips(t *testing.T) {
 }
 
 func TestOnlineEloBootstrap(t *testing.T) {
+	t.Parallel()
 	// b beats a two times in three over 300 battles: the bootstrap intervals have
 	// width, hold the median, and order the two models.
 	var battles []Battle
@@ -107,6 +111,7 @@ func TestOnlineEloBootstrap(t *testing.T) {
 }
 
 func TestBootstrapsStopWhenCanceled(t *testing.T) {
+	t.Parallel()
 	done := make(chan struct{})
 	close(done)
 	battles := []Battle{{ModelA: "a", ModelB: "b", Preference: 1}, {ModelA: "a", ModelB: "b", Preference: 0}}

@@ -6,6 +6,7 @@ import (
 )
 
 func TestAggregate(t *testing.T) {
+	t.Parallel()
 	nan := math.NaN()
 	battles := []Battle{
 		{ModelA: "b", ModelB: "a", Preference: 1},   // → a–b at 0
@@ -38,6 +39,7 @@ func TestAggregate(t *testing.T) {
 }
 
 func TestAggregateMatchesRawBattles(t *testing.T) {
+	t.Parallel()
 	// Aggregating must not change any statistic: fitting raw battles one outcome each
 	// gives the same ratings as fitting their aggregate.
 	battles := syntheticBattles(7, 6, 3000)

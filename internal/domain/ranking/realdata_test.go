@@ -81,6 +81,7 @@ func mustLeaderboard(t *testing.T, path string) map[string]float64 {
 // leaderboard from AlpacaEval's own annotation files. It needs the real data and skips
 // without it.
 func TestAlpacaEvalLeaderboard(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(*dataDir, "alpaca_eval")
 	board := filepath.Join(dir, "leaderboard.csv")
 	if _, err := os.Stat(board); err != nil {

@@ -13,6 +13,7 @@ func binomialPMF(n, k int, p float64) float64 {
 }
 
 func TestBinomialDistribution(t *testing.T) {
+	t.Parallel()
 	// A chi-square goodness-of-fit test of 40,000 draws against the exact pmf, bins with
 	// an expected count of at least 5 (tails pooled). The threshold is the chi-square
 	// quantile at 1 − 1e-4 by the Wilson–Hilferty approximation; with a fixed seed the
@@ -32,6 +33,7 @@ func TestBinomialDistribution(t *testing.T) {
 	const draws = 40_000
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			rng := rand.New(rand.NewPCG(42, 7))
 			counts := make([]int, tt.n+1)
 			sum, sumSq := 0.0, 0.0
@@ -77,6 +79,7 @@ func TestBinomialDistribution(t *testing.T) {
 }
 
 func TestBinomialEdges(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 1))
 	for _, tt := range []struct {
 		n    int
@@ -90,6 +93,7 @@ func TestBinomialEdges(t *testing.T) {
 }
 
 func TestMultinomial(t *testing.T) {
+	t.Parallel()
 	// Draws add up to the total, empty categories stay empty, and over many rounds each
 	// category's mean count approaches total·weight/Σweights.
 	rng := rand.New(rand.NewPCG(9, 9))

@@ -9,6 +9,7 @@ import (
 )
 
 func TestWinRates(t *testing.T) {
+	t.Parallel()
 	nan := math.NaN()
 	tests := []struct {
 		name     string
@@ -83,6 +84,7 @@ func TestWinRates(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got, err := WinRates(tt.outcomes, "base")
 			if err != nil {
 				t.Fatal(err)
@@ -110,6 +112,7 @@ func TestWinRates(t *testing.T) {
 }
 
 func TestWinRatesErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		outcomes []Outcome
@@ -125,6 +128,7 @@ func TestWinRatesErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			_, err := WinRates(tt.outcomes, tt.baseline)
 			var verr *domain.ValidationError
 			if !errors.As(err, &verr) {
@@ -138,6 +142,7 @@ func TestWinRatesErrors(t *testing.T) {
 }
 
 func TestWinRateMatrix(t *testing.T) {
+	t.Parallel()
 	// a vs b: b wins 3 (p = 1), a wins 1 (p = 0) → a 25%, b 75%.
 	// b vs c, written as c–b: a tie and a soft 0.8 for b → b (0.5 + 0.8)/2 = 65%.
 	// a vs a: one self-comparison at 0.5 on the diagonal. a–c: never compared.

@@ -8,6 +8,7 @@ import (
 )
 
 func TestPairedBootstrapCIHandDerived(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		diffs  []float64
@@ -25,6 +26,7 @@ func TestPairedBootstrapCIHandDerived(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			got, err := PairedBootstrapCI(tc.diffs, 4000, 1, 0.95)
 			if err != nil {
 				t.Fatalf("PairedBootstrapCI: %v", err)
@@ -37,6 +39,7 @@ func TestPairedBootstrapCIHandDerived(t *testing.T) {
 }
 
 func TestPairedBootstrapCIMatchesTheory(t *testing.T) {
+	t.Parallel()
 	// For a large sample the bootstrap distribution of the mean is close to normal with
 	// standard error s·√((n−1)/n)/√n, so the 95% percentile interval is close to the t
 	// interval. With 4000 rounds the Monte Carlo error of a 2.5% quantile is about
@@ -61,6 +64,7 @@ func TestPairedBootstrapCIMatchesTheory(t *testing.T) {
 }
 
 func TestPairedBootstrapCIReproducible(t *testing.T) {
+	t.Parallel()
 	d := deterministicDiffs(300, 0.5)
 	a, _ := PairedBootstrapCI(d, 500, 7, 0.9)
 	b, _ := PairedBootstrapCI(d, 500, 7, 0.9)
@@ -76,6 +80,7 @@ func TestPairedBootstrapCIReproducible(t *testing.T) {
 }
 
 func TestPairedBootstrapCIErrors(t *testing.T) {
+	t.Parallel()
 	if got, err := PairedBootstrapCI(nil, 10, 1, 0.95); got != nil || err != nil {
 		t.Errorf("PairedBootstrapCI(empty) = %v, %v; want nil, nil", got, err)
 	}
@@ -96,6 +101,7 @@ func TestPairedBootstrapCIErrors(t *testing.T) {
 }
 
 func TestUniformIndex(t *testing.T) {
+	t.Parallel()
 	// 60,000 draws over 3 values: each count is Binomial(60000, ⅓), sd ≈ 115; a count
 	// more than 6 sd from 20,000 would mean a biased reduction.
 	src := rand.NewPCG(3, 3)
@@ -111,6 +117,7 @@ func TestUniformIndex(t *testing.T) {
 }
 
 func TestBootstrapStopsWhenCanceled(t *testing.T) {
+	t.Parallel()
 	done := make(chan struct{})
 	close(done)
 	pairs := []Pair{{PromptID: "a", Base: 1, Cand: 2}, {PromptID: "b", Base: 2, Cand: 2.5}}

@@ -6,6 +6,7 @@ import (
 )
 
 func TestWilsonCI(t *testing.T) {
+	t.Parallel()
 	// 0 of 10 at 95%: [0, z²/(n + z²)] = [0, 3.8415/13.8415].
 	z := NormalQuantile(0.975)
 	iv, err := WilsonCI(0, 10, 0.95)
@@ -27,6 +28,7 @@ func TestWilsonCI(t *testing.T) {
 }
 
 func TestBoundedMeanCI(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name                 string
 		n                    int64

@@ -7,6 +7,7 @@ import (
 )
 
 func TestPairByPrompt(t *testing.T) {
+	t.Parallel()
 	yes, no := true, false
 	base := []Observation{
 		{PromptID: "p1", Value: 0.25, Passed: &yes},
@@ -62,6 +63,7 @@ func pairsFrom(base, cand []float64) []Pair {
 }
 
 func TestCompareContinuous(t *testing.T) {
+	t.Parallel()
 	// Base 1 everywhere, candidate 1 + d with d exact in binary. The differences rank
 	// as in TestWilcoxon's "exact n 8" row: R− = 1 + 4 = 5, p = 20/256 = 0.078125
 	// (scipy.stats.wilcoxon(d) agrees); scipy.stats.ttest_rel(cand, base) =
@@ -89,6 +91,7 @@ func TestCompareContinuous(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			got, err := Compare(pairs, CompareOptions{Better: tc.better, Alpha: tc.alpha, Level: 0.95, Rounds: 200, Seed: 3})
 			if err != nil {
 				t.Fatalf("Compare: %v", err)
@@ -122,6 +125,7 @@ func TestCompareContinuous(t *testing.T) {
 }
 
 func TestComparePassFail(t *testing.T) {
+	t.Parallel()
 	// A pass/fail scorer (value 1 when passed, 0 otherwise) over 20 prompts: 8 pass on
 	// both sides, 2 fail on both, 9 pass only in the base and 1 only in the candidate.
 	// McNemar decides: p = 2·(C(10,0) + C(10,1))/2¹⁰ = 0.021484375; the candidate's
@@ -173,6 +177,7 @@ func TestComparePassFail(t *testing.T) {
 }
 
 func TestCompareFractionalVerdicts(t *testing.T) {
+	t.Parallel()
 	// Pass fractions from several responses per prompt count toward pass rates but not
 	// toward McNemar, which needs one pass or fail per side.
 	pairs := []Pair{
@@ -202,6 +207,7 @@ func TestCompareFractionalVerdicts(t *testing.T) {
 }
 
 func TestCompareNoChange(t *testing.T) {
+	t.Parallel()
 	pairs := pairsFrom([]float64{0.3, 0.6, 0.9}, []float64{0.3, 0.6, 0.9})
 	got, err := Compare(pairs, CompareOptions{Better: LowerIsBetter, Alpha: 0.05, Level: 0.95, Rounds: 100, Seed: 1})
 	if err != nil {
@@ -225,6 +231,7 @@ func TestCompareNoChange(t *testing.T) {
 }
 
 func TestCompareErrors(t *testing.T) {
+	t.Parallel()
 	ok := pairsFrom([]float64{1}, []float64{2})
 	tests := []struct {
 		name  string
@@ -243,6 +250,7 @@ func TestCompareErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			if _, err := Compare(tc.pairs, tc.opt); !errors.Is(err, tc.want) {
 				t.Errorf("Compare error = %v, want %v", err, tc.want)
 			}

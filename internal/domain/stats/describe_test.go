@@ -8,6 +8,7 @@ import (
 )
 
 func TestDescribe(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		xs   []float64
@@ -56,6 +57,7 @@ func TestDescribe(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			got, err := Describe(tc.xs)
 			if err != nil {
 				t.Fatalf("Describe: %v", err)
@@ -80,6 +82,7 @@ func TestDescribe(t *testing.T) {
 }
 
 func TestDescribeErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		xs   []float64
@@ -93,6 +96,7 @@ func TestDescribeErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			if _, err := Describe(tc.xs); !errors.Is(err, tc.want) {
 				t.Errorf("Describe error = %v, want %v", err, tc.want)
 			}
@@ -101,6 +105,7 @@ func TestDescribeErrors(t *testing.T) {
 }
 
 func TestDescribeLargeValues(t *testing.T) {
+	t.Parallel()
 	// Scaling keeps sums of huge values finite: the mean of {1e308, 1e308, −1e308} is
 	// 1e308/3 and the deviations are (2/3, 2/3, −4/3)·1e308, so the variance is
 	// (4/9 + 4/9 + 16/9)·1e616/2 = (4/3)·1e616 and sd = 1e308·√(4/3) (hand derivation).
@@ -117,6 +122,7 @@ func TestDescribeLargeValues(t *testing.T) {
 }
 
 func TestPercentileCont(t *testing.T) {
+	t.Parallel()
 	sorted := []float64{10, 20, 30, 40, 50}
 	tests := []struct {
 		name string
@@ -134,6 +140,7 @@ func TestPercentileCont(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			got := PercentileCont(sorted, tc.p)
 			if math.IsNaN(tc.want) != math.IsNaN(got) || (!math.IsNaN(got) && !closeRel(got, tc.want, 1e-15)) {
 				t.Errorf("PercentileCont(%v) = %v, want %v", tc.p, got, tc.want)
@@ -143,6 +150,7 @@ func TestPercentileCont(t *testing.T) {
 }
 
 func TestMeanCI(t *testing.T) {
+	t.Parallel()
 	// Oracle: scipy 1.10.1 stats.t.interval(level, n-1, loc=mean, scale=sd/sqrt(n)).
 	// scipy's t quantile (stdtrit) is itself off by up to 2e-11 relative for small df
 	// (see TestStudentTQuantile), which bounds the agreement of these rows.
@@ -163,6 +171,7 @@ func TestMeanCI(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			got, err := MeanCI(tc.n, tc.mean, tc.sd, tc.level)
 			if err != nil {
 				t.Fatalf("MeanCI: %v", err)
@@ -175,6 +184,7 @@ func TestMeanCI(t *testing.T) {
 }
 
 func TestMeanCIHandDerived(t *testing.T) {
+	t.Parallel()
 	// n = 2, mean 1, sd 1, level 0.95: t₀.₉₇₅,₁ = 1/tan(0.025π) = 12.706204736174694
 	// (Cauchy quantile, mpmath), half width 12.706…·1/√2 = 8.984643532093753 (scipy, through stdtrit, gets 8.98464353227576).
 	got, err := MeanCI(2, 1, 1, 0.95)

@@ -21,6 +21,7 @@ func closeRel(got, want, rel float64) bool {
 // stdtr, stdtrit, betainc) differs beyond the test tolerance, its value is noted.
 
 func TestNormalCDF(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		x    float64
@@ -35,6 +36,7 @@ func TestNormalCDF(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			if got := NormalCDF(tc.x); !closeRel(got, tc.want, 1e-13) {
 				t.Errorf("NormalCDF(%v) = %v, want %v", tc.x, got, tc.want)
 			}
@@ -43,6 +45,7 @@ func TestNormalCDF(t *testing.T) {
 }
 
 func TestNormalQuantile(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		p    float64
@@ -59,6 +62,7 @@ func TestNormalQuantile(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			// Near p = 1 the input itself carries an absolute error of 1e-16, which
 			// limits any quantile to about 1e-11 relative there.
 			tol := 1e-15
@@ -78,6 +82,7 @@ func TestNormalQuantile(t *testing.T) {
 }
 
 func TestStudentTCDF(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		t, df float64
@@ -101,6 +106,7 @@ func TestStudentTCDF(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			if got := StudentTCDF(tc.t, tc.df); !closeRel(got, tc.want, 1e-13) {
 				t.Errorf("StudentTCDF(%v, %v) = %v, want %v", tc.t, tc.df, got, tc.want)
 			}
@@ -109,6 +115,7 @@ func TestStudentTCDF(t *testing.T) {
 }
 
 func TestStudentTQuantile(t *testing.T) {
+	t.Parallel()
 	// The 0.975 rows are the t multipliers of a 95% confidence interval. scipy 1.10.1's
 	// stdtrit is off in the tenth digit for several of them (df = 1: 12.706204736432095).
 	tests := []struct {
@@ -134,6 +141,7 @@ func TestStudentTQuantile(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			if got := StudentTQuantile(tc.p, tc.df); !closeRel(got, tc.want, 1e-13) {
 				t.Errorf("StudentTQuantile(%v, %v) = %v, want %v", tc.p, tc.df, got, tc.want)
 			}
@@ -142,6 +150,7 @@ func TestStudentTQuantile(t *testing.T) {
 }
 
 func TestStudentTQuantileRoundTrip(t *testing.T) {
+	t.Parallel()
 	// The quantile must invert the CDF: F(Q(p)) = p, checked in the tail that is
 	// computed directly so that the comparison keeps its relative precision.
 	for _, df := range []float64{1, 2, 3, 4.5, 10, 57, 999, 4001, 12345, 1e7} {
@@ -155,6 +164,7 @@ func TestStudentTQuantileRoundTrip(t *testing.T) {
 }
 
 func TestRegIncBeta(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		a, b, x float64
@@ -176,6 +186,7 @@ func TestRegIncBeta(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			if got := RegIncBeta(tc.a, tc.b, tc.x); !closeRel(got, tc.want, 1e-13) {
 				t.Errorf("RegIncBeta(%v, %v, %v) = %v, want %v", tc.a, tc.b, tc.x, got, tc.want)
 			}
@@ -189,6 +200,7 @@ func TestRegIncBeta(t *testing.T) {
 }
 
 func TestBinomialCDF(t *testing.T) {
+	t.Parallel()
 	// Expected values are exact: Σ_{i≤k} C(n,i) / 2ⁿ in rational arithmetic (Python
 	// fractions), rounded to float64.
 	tests := []struct {
@@ -212,6 +224,7 @@ func TestBinomialCDF(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			if got := BinomialCDF(tc.k, tc.n, 0.5); !closeRel(got, tc.want, tc.tol) {
 				t.Errorf("BinomialCDF(%d, %d, 0.5) = %v, want %v", tc.k, tc.n, got, tc.want)
 			}
@@ -220,6 +233,7 @@ func TestBinomialCDF(t *testing.T) {
 }
 
 func TestLogBeta(t *testing.T) {
+	t.Parallel()
 	// ln B(a, b) = ln Γ(a) + ln Γ(b) − ln Γ(a+b); each branch of logBeta is checked
 	// against mpmath's log(beta(a, b)).
 	tests := []struct {
@@ -235,6 +249,7 @@ func TestLogBeta(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			if got := logBeta(tc.a, tc.b); !closeRel(got, tc.want, 1e-14) && math.Abs(got-tc.want) > 1e-15 {
 				t.Errorf("logBeta(%v, %v) = %v, want %v", tc.a, tc.b, got, tc.want)
 			}

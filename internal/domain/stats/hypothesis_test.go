@@ -17,6 +17,7 @@ func deterministicDiffs(n int, shift float64) []float64 {
 }
 
 func TestWilcoxon(t *testing.T) {
+	t.Parallel()
 	mixed := func(n int) []float64 {
 		// Python: [((i*37) % 101 - 50)/7.0 + 0.01 for i in range(n)]; no ties or zeros.
 		d := make([]float64, n)
@@ -69,6 +70,7 @@ func TestWilcoxon(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			got, err := Wilcoxon(tc.d)
 			if err != nil {
 				t.Fatalf("Wilcoxon: %v", err)
@@ -90,6 +92,7 @@ func TestWilcoxon(t *testing.T) {
 }
 
 func TestWilcoxonNoDifferences(t *testing.T) {
+	t.Parallel()
 	for _, d := range [][]float64{nil, {0, 0, 0}} {
 		got, err := Wilcoxon(d)
 		if err != nil {
@@ -105,6 +108,7 @@ func TestWilcoxonNoDifferences(t *testing.T) {
 }
 
 func TestPairedT(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		d     []float64
@@ -127,6 +131,7 @@ func TestPairedT(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			got, err := PairedT(tc.d)
 			if err != nil {
 				t.Fatalf("PairedT: %v", err)
@@ -145,6 +150,7 @@ func TestPairedT(t *testing.T) {
 }
 
 func TestPairedTDegenerate(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		d      []float64
@@ -161,6 +167,7 @@ func TestPairedTDegenerate(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			got, err := PairedT(tc.d)
 			if err != nil {
 				t.Fatalf("PairedT: %v", err)
@@ -174,6 +181,7 @@ func TestPairedTDegenerate(t *testing.T) {
 }
 
 func TestMcNemarExact(t *testing.T) {
+	t.Parallel()
 	// Oracle: statsmodels 0.13.5
 	// statsmodels.stats.contingency_tables.mcnemar([[n00, b], [c, n11]], exact=True).pvalue,
 	// where the diagonal does not matter.
@@ -201,6 +209,7 @@ func TestMcNemarExact(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			got, err := McNemarExact(tc.b, tc.c)
 			if err != nil {
 				t.Fatalf("McNemarExact: %v", err)

@@ -10,6 +10,7 @@ import (
 // TestMomentsMerge checks that merging the moments of parts gives the moments of the
 // whole, computed directly (Describe's mean and sd), for random splits.
 func TestMomentsMerge(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 2))
 	for trial := 0; trial < 200; trial++ {
 		n := 1 + rng.IntN(300)
@@ -52,6 +53,7 @@ func TestMomentsMerge(t *testing.T) {
 // TestHistogramPercentileExactForDistinctBuckets: when every bucket holds one
 // distinct value, the histogram percentile equals percentile_cont over the values.
 func TestHistogramPercentileExactForDistinctBuckets(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(3, 4))
 	for trial := 0; trial < 200; trial++ {
 		var xs []float64
@@ -82,6 +84,7 @@ func TestHistogramPercentileExactForDistinctBuckets(t *testing.T) {
 }
 
 func TestHistogramPercentileWithinBucket(t *testing.T) {
+	t.Parallel()
 	// By hand: buckets {2 values in [1,3]}, {1 value 10}. Under even spread the
 	// ranks are 1, 3, 10; p = 0.5 → rank 1 → 3; p = 0.75 → rank 1.5 → 3 + 0.5·7 = 6.5.
 	b := []Bucket{{Count: 2, Min: 1, Max: 3}, {Count: 1, Min: 10, Max: 10}}

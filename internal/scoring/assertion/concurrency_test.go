@@ -13,6 +13,7 @@ import (
 // TestConcurrentScoring runs every assertion from several goroutines at once (run it
 // with -race) and checks each outcome against scoring the same item alone.
 func TestConcurrentScoring(t *testing.T) {
+	t.Parallel()
 	reg, err := scoring.NewRegistry(types()...)
 	if err != nil {
 		t.Fatalf("NewRegistry: %v", err)

@@ -9,6 +9,7 @@ import (
 )
 
 func TestContains(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("lorem ipsum dolor sit amet ", 40000) + "NEEDLE"
 	tests := []struct {
 		name      string
@@ -37,6 +38,7 @@ func TestContains(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			pass, details := run(t, build(t, "contains", tt.params), scoring.Item{Response: tt.response})
 			if pass != tt.pass {
 				t.Errorf("passed = %v, want %v", pass, tt.pass)
@@ -52,6 +54,7 @@ func TestContains(t *testing.T) {
 }
 
 func TestContainsDefaultsInDetails(t *testing.T) {
+	t.Parallel()
 	_, details := run(t, build(t, "contains", `{"values":["x"]}`), scoring.Item{Response: "x"})
 	if details["mode"] != "any" {
 		t.Errorf("mode = %v, want any", details["mode"])

@@ -10,6 +10,7 @@ import (
 )
 
 func TestEquals(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("x", 1<<20)
 	tests := []struct {
 		name      string
@@ -42,6 +43,7 @@ func TestEquals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			pass, details := run(t, build(t, "equals", tt.params), tt.item)
 			if pass != tt.pass {
 				t.Errorf("passed = %v, want %v", pass, tt.pass)
@@ -61,6 +63,7 @@ func TestEquals(t *testing.T) {
 }
 
 func TestEqualsNeedsReferenceWhenConfigured(t *testing.T) {
+	t.Parallel()
 	s := build(t, "equals", `{"use_reference":true}`)
 	_, err := s.Score(context.Background(), scoring.Item{Response: "42"})
 	if !errors.Is(err, errNoReference) {

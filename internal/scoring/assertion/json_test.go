@@ -13,6 +13,7 @@ const personSchema = `{"type":"object","required":["name","age"],"additionalProp
 	"tags":{"type":"array","items":{"type":"string"}}}}`
 
 func TestJSON(t *testing.T) {
+	t.Parallel()
 	deep := strings.Repeat("[", 5000) + strings.Repeat("]", 5000)
 	big := "[" + strings.Repeat(`{"k":"v","n":1.5},`, 50000) + "null]"
 	tests := []struct {
@@ -68,6 +69,7 @@ func TestJSON(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			pass, details := run(t, build(t, "json", tt.params), scoring.Item{Response: tt.response})
 			if pass != tt.pass {
 				t.Errorf("passed = %v, want %v (details %v)", pass, tt.pass, details)
@@ -116,6 +118,7 @@ func TestJSON(t *testing.T) {
 }
 
 func TestJSONViolationsAreCapped(t *testing.T) {
+	t.Parallel()
 	s := build(t, "json", `{"schema":{"type":"array","items":{"type":"string"}}}`)
 	_, details := run(t, s, scoring.Item{Response: "[" + strings.Repeat("1,", 120) + "1]"})
 	if n := len(details["violations"].([]any)); n != maxViolations {
@@ -127,6 +130,7 @@ func TestJSONViolationsAreCapped(t *testing.T) {
 }
 
 func TestJSONViolationMessages(t *testing.T) {
+	t.Parallel()
 	s := build(t, "json", `{"schema":`+personSchema+`}`)
 	_, details := run(t, s, scoring.Item{Response: `{"name": "Ada"}`})
 	v := details["violations"].([]any)

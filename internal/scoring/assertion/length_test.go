@@ -10,6 +10,7 @@ import (
 )
 
 func TestLength(t *testing.T) {
+	t.Parallel()
 	s := build(t, "length", `{}`)
 	tests := []struct {
 		name                          string
@@ -31,6 +32,7 @@ func TestLength(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			r, err := s.Score(context.Background(), scoring.Item{Response: tt.in})
 			if err != nil {
 				t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 )
 
 func TestRegex(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("no digits here. ", 60000) + "order #12345"
 	type span struct {
 		start, end int
@@ -44,6 +45,7 @@ func TestRegex(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			pass, details := run(t, build(t, "regex", tt.params), scoring.Item{Response: tt.response})
 			if pass != tt.pass {
 				t.Errorf("passed = %v, want %v", pass, tt.pass)
@@ -64,6 +66,7 @@ func TestRegex(t *testing.T) {
 }
 
 func TestRegexLongMatchIsCut(t *testing.T) {
+	t.Parallel()
 	resp := strings.Repeat("ab", 300)
 	_, details := run(t, build(t, "regex", `{"pattern":"(ab)+"}`), scoring.Item{Response: resp})
 	m := details["match"].(map[string]any)

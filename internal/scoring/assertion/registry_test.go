@@ -11,6 +11,7 @@ import (
 )
 
 func TestRegistryAcceptsTypes(t *testing.T) {
+	t.Parallel()
 	reg, err := scoring.NewRegistry(types()...)
 	if err != nil {
 		t.Fatalf("NewRegistry: %v", err)
@@ -23,6 +24,7 @@ func TestRegistryAcceptsTypes(t *testing.T) {
 }
 
 func TestBadParamsAreRejected(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		typ    string
@@ -66,6 +68,7 @@ func TestBadParamsAreRejected(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			_, err := reg.Build([]scoring.Config{{Type: tt.typ, Params: json.RawMessage(tt.params)}})
 			if err == nil {
 				t.Fatalf("Build(%s) succeeded, want a validation error", tt.params)
@@ -86,6 +89,7 @@ func TestBadParamsAreRejected(t *testing.T) {
 }
 
 func TestGoodParamsAreAccepted(t *testing.T) {
+	t.Parallel()
 	configs := []scoring.Config{
 		{Name: "c", Type: "contains", Params: json.RawMessage(`{"values":["a"],"mode":"all","case_sensitive":false}`)},
 		{Name: "r", Type: "regex", Params: json.RawMessage(`{"pattern":"^a","flags":"im","must_match":false}`)},

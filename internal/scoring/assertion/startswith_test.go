@@ -8,6 +8,7 @@ import (
 )
 
 func TestStartsWith(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		params   string
@@ -32,6 +33,7 @@ func TestStartsWith(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			pass, details := run(t, build(t, "starts_with", tt.params), scoring.Item{Response: tt.response})
 			if pass != tt.pass {
 				t.Errorf("passed = %v, want %v", pass, tt.pass)

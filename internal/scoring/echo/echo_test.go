@@ -10,6 +10,7 @@ import (
 )
 
 func TestDetect(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, prompt, response string
 		echo                   bool
@@ -36,6 +37,7 @@ func TestDetect(t *testing.T) {
 	d := NewDetector()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			v := d.Detect(tt.response, tt.prompt)
 			if v.Echo != tt.echo {
 				t.Fatalf("echo = %v, want %v (%+v)", v.Echo, tt.echo, v)
@@ -51,6 +53,7 @@ func TestDetect(t *testing.T) {
 }
 
 func TestScorerContext(t *testing.T) {
+	t.Parallel()
 	reg, err := scoring.NewRegistry(PromptEcho())
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 )
 
 func TestFind(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		text  string
@@ -34,6 +35,7 @@ func TestFind(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got, _ := Find(tt.text)
 			if len(got) != len(tt.kinds) {
 				t.Fatalf("matches = %+v, want kinds %v", got, tt.kinds)
@@ -51,6 +53,7 @@ func TestFind(t *testing.T) {
 }
 
 func TestScorer(t *testing.T) {
+	t.Parallel()
 	reg, err := scoring.NewRegistry(Hedging())
 	if err != nil {
 		t.Fatal(err)

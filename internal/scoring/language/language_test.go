@@ -56,9 +56,11 @@ var sentences = []struct {
 }
 
 func TestDetectsLanguages(t *testing.T) {
+	t.Parallel()
 	s := newTestScorer(t, `{}`)
 	for _, tt := range sentences {
 		t.Run(tt.want, func(t *testing.T) {
+			t.Parallel()
 			res := score(t, s, tt.text)
 			if got := res.Details["language"]; got != tt.want {
 				t.Errorf("language = %v, want %s (details %v)", got, tt.want, res.Details)
@@ -75,8 +77,10 @@ func TestDetectsLanguages(t *testing.T) {
 }
 
 func TestExpected(t *testing.T) {
+	t.Parallel()
 	for _, tt := range sentences {
 		t.Run(tt.want, func(t *testing.T) {
+			t.Parallel()
 			match := newTestScorer(t, `{"expected": "`+tt.want+`"}`)
 			res := score(t, match, tt.text)
 			if res.Value != 1 || res.Passed == nil || !*res.Passed || res.Details["match"] != true {
@@ -96,6 +100,7 @@ func TestExpected(t *testing.T) {
 }
 
 func TestAllow(t *testing.T) {
+	t.Parallel()
 	s := newTestScorer(t, `{"expected": "nb", "allow": ["de", "nl", "de"]}`)
 	res := score(t, s, sentences[1].text) // German
 	if res.Value != 1 || !*res.Passed {
@@ -115,6 +120,7 @@ func TestAllow(t *testing.T) {
 }
 
 func TestUndetermined(t *testing.T) {
+	t.Parallel()
 	s := newTestScorer(t, `{}`)
 	tests := []struct {
 		name, in, reason string
@@ -136,6 +142,7 @@ func TestUndetermined(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			res := score(t, s, tt.in)
 			if got := res.Details["language"]; got != Undetermined {
 				t.Errorf("language = %v, want und", got)
@@ -157,6 +164,7 @@ func TestUndetermined(t *testing.T) {
 }
 
 func TestIgnoreCode(t *testing.T) {
+	t.Parallel()
 	prose := "Here is the function you asked for. It prints a greeting and then counts to ten before it stops."
 	withCode := prose[:36] + "\n\n```go\nfunc main() {\n\tfor i := 0; i < 10; i++ {\n\t\tfmt.Println(i)\n\t}\n}\n```\n\n" +
 		prose[36:] + " Call `main()` or visit https://go.dev/play to try it."
@@ -180,6 +188,7 @@ func TestIgnoreCode(t *testing.T) {
 }
 
 func TestStripCode(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, in, want string
 	}{
@@ -201,6 +210,7 @@ func TestStripCode(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			if got := stripCode(tt.in); got != tt.want {
 				t.Errorf("stripCode = %q, want %q", got, tt.want)
 			}
@@ -211,6 +221,7 @@ func TestStripCode(t *testing.T) {
 // TestMinConfidence: whatlanggo v1.0.1 (an oracle run of whatlanggo.Detect)
 // gives this Russian sentence confidence 0.158, below 0.5.
 func TestMinConfidence(t *testing.T) {
+	t.Parallel()
 	ru := sentences[7]
 	if info := whatlanggo.Detect(ru.text); info.Lang != whatlanggo.Rus || info.Confidence >= 0.5 {
 		t.Fatalf("whatlanggo.Detect = %v %v, want rus below 0.5", info.Lang.Iso6393(), info.Confidence)
@@ -232,6 +243,7 @@ func TestMinConfidence(t *testing.T) {
 // the first text (no trigram of any profile) and epo with confidence 0 for the
 // second (one language matched, score below 500).
 func TestDetectorGivesUp(t *testing.T) {
+	t.Parallel()
 	s := newTestScorer(t, `{"min_letters": 1}`)
 	tests := []struct {
 		name, in, reason, guess string
@@ -241,6 +253,7 @@ func TestDetectorGivesUp(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			res := score(t, s, tt.in)
 			if res.Details["language"] != Undetermined || res.Details["reason"] != tt.reason || res.Value != 0 {
 				t.Errorf("details = %v, value = %v; want und, %s, 0", res.Details, res.Value, tt.reason)
@@ -253,6 +266,7 @@ func TestDetectorGivesUp(t *testing.T) {
 }
 
 func TestMinLetters(t *testing.T) {
+	t.Parallel()
 	// "Good morning everyone" has 19 letters.
 	text := "Good morning everyone"
 	if res := score(t, newTestScorer(t, `{}`), text); res.Details["reason"] != reasonTooShort {
@@ -268,6 +282,7 @@ func TestMinLetters(t *testing.T) {
 // Japanese texts (an oracle run of whatlanggo.Detect), because its script
 // count can miss the kana; they contain の, に, す, る and are Japanese.
 func TestKanaCorrection(t *testing.T) {
+	t.Parallel()
 	s := newTestScorer(t, `{}`)
 	for _, text := range []string{
 		"日本国憲法第九条の解釈変更に関する政府見解と国会審議",
@@ -287,6 +302,7 @@ func TestKanaCorrection(t *testing.T) {
 // against Debian iso-codes 4.15.0 (iso_639-3.json alpha_2, with SIL's
 // macrolanguage mapping for arb, azj, cmn, pes and ydd): 84 of 84 agree.
 func TestCodes(t *testing.T) {
+	t.Parallel()
 	deviations := map[whatlanggo.Lang]string{
 		whatlanggo.Bho: "bho", whatlanggo.Pes: "fa", whatlanggo.Ydd: "yi",
 		whatlanggo.Ceb: "ceb", whatlanggo.Ilo: "ilo", whatlanggo.Mai: "mai", whatlanggo.Skr: "skr",
@@ -316,6 +332,7 @@ func TestCodes(t *testing.T) {
 }
 
 func TestParamsValidation(t *testing.T) {
+	t.Parallel()
 	reg, err := scoring.NewRegistry(Language())
 	if err != nil {
 		t.Fatal(err)
@@ -335,6 +352,7 @@ func TestParamsValidation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			_, err := reg.Build([]scoring.Config{{Type: "language", Params: json.RawMessage(tt.params)}})
 			if err == nil {
 				t.Fatal("Build succeeded, want an error")
@@ -356,6 +374,7 @@ func TestParamsValidation(t *testing.T) {
 }
 
 func TestLongInput(t *testing.T) {
+	t.Parallel()
 	s := newTestScorer(t, `{}`)
 	text := strings.Repeat(sentences[0].text+" ", 12000) // about 1.1 MB
 	res := score(t, s, text)
@@ -374,6 +393,7 @@ func TestLongInput(t *testing.T) {
 }
 
 func TestCancelledContext(t *testing.T) {
+	t.Parallel()
 	s := newTestScorer(t, `{}`)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -383,6 +403,7 @@ func TestCancelledContext(t *testing.T) {
 }
 
 func TestDetailsMarshal(t *testing.T) {
+	t.Parallel()
 	s := newTestScorer(t, `{"expected": "fr"}`)
 	for _, text := range []string{sentences[2].text, "", sentences[0].text} {
 		if _, err := json.Marshal(score(t, s, text)); err != nil {

@@ -9,6 +9,7 @@ import (
 )
 
 func TestLanguageMismatch(t *testing.T) {
+	t.Parallel()
 	const (
 		enPrompt = "Could you explain to me how bread rises when it is baked in a hot oven, and why some loaves stay flat and heavy?"
 		enAnswer = "Bread rises because yeast eats the sugars in the dough and gives off carbon dioxide, which the gluten network traps in small bubbles. In the oven the gas expands and the water turns to steam, so the loaf grows until the crust sets."
@@ -37,6 +38,7 @@ func TestLanguageMismatch(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			res, err := s.Score(context.Background(), scoring.Item{Prompt: tt.prompt, Response: tt.response})
 			if err != nil {
 				t.Fatal(err)
@@ -52,6 +54,7 @@ func TestLanguageMismatch(t *testing.T) {
 }
 
 func TestLanguageMismatchContext(t *testing.T) {
+	t.Parallel()
 	s, err := LanguageMismatch().New(json.RawMessage(`{}`))
 	if err != nil {
 		t.Fatal(err)
@@ -72,6 +75,7 @@ func TestLanguageMismatchContext(t *testing.T) {
 }
 
 func TestLanguageMismatchParams(t *testing.T) {
+	t.Parallel()
 	reg, err := scoring.NewRegistry(LanguageMismatch())
 	if err != nil {
 		t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 // the classic ones are also textbook results (kitten/sitting 3, flaw/lawn 2,
 // intention/execution 5).
 func TestDistance(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		a, b string
@@ -41,6 +42,7 @@ func TestDistance(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got, err := Distance(context.Background(), []rune(tt.a), []rune(tt.b))
 			if err != nil {
 				t.Fatal(err)
@@ -73,6 +75,7 @@ func score1(t *testing.T, params, response, reference string) scoring.Result {
 // in none; ß folds
 // only to ẞ, so "straße" → "STRASSE" still needs ß→S and one inserted S (d = 2 of 7).
 func TestScorer(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, params, response, reference string
 		value                             float64
@@ -93,6 +96,7 @@ func TestScorer(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			res := score1(t, tt.params, tt.response, tt.reference)
 			if math.Abs(res.Value-tt.value) > 1e-15 {
 				t.Errorf("value = %v, want %v", res.Value, tt.value)
@@ -108,6 +112,7 @@ func TestScorer(t *testing.T) {
 // distance exactly k (each b must be paid for, and k substitutions suffice), and the
 // bit-parallel blocks handle it quickly.
 func TestLongInput(t *testing.T) {
+	t.Parallel()
 	a := []rune(strings.Repeat("a", 100000))
 	b := append([]rune(nil), a...)
 	for i := 0; i < 37; i++ {
@@ -124,6 +129,7 @@ func TestLongInput(t *testing.T) {
 // second rune with one absent from the text gives distance 4,100 by the same argument
 // as above.
 func TestManyDistinctRunes(t *testing.T) {
+	t.Parallel()
 	a := make([]rune, 8200)
 	for i := range a {
 		a[i] = rune(0x4E00 + i)
@@ -142,6 +148,7 @@ func TestManyDistinctRunes(t *testing.T) {
 }
 
 func TestHonoursContext(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	a := []rune(strings.Repeat("ab", 5000))
@@ -154,6 +161,7 @@ func TestHonoursContext(t *testing.T) {
 // TestAgainstDP compares the bit-parallel paths with the dynamic programme on random
 // pairs with lengths around the word boundaries.
 func TestAgainstDP(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(3, 5))
 	ctx := context.Background()
 	for _, n := range []int{1, 2, 63, 64, 65, 127, 128, 129, 200, 513} {
@@ -178,6 +186,7 @@ func randomRunes(rng *rand.Rand, n, alphabet int) []rune {
 }
 
 func TestRegistry(t *testing.T) {
+	t.Parallel()
 	reg, err := scoring.NewRegistry(Levenshtein())
 	if err != nil {
 		t.Fatal(err)

@@ -102,6 +102,7 @@ var luhnOracleCases = []struct {
 }
 
 func TestIBANOracle(t *testing.T) {
+	t.Parallel()
 	for _, tt := range ibanOracleCases {
 		if got := ibanValid(tt.iban); got != tt.valid {
 			t.Errorf("ibanValid(%s) = %v, want %v", tt.iban, got, tt.valid)
@@ -119,6 +120,7 @@ func TestIBANOracle(t *testing.T) {
 }
 
 func TestLuhnOracle(t *testing.T) {
+	t.Parallel()
 	for _, tt := range luhnOracleCases {
 		if got := luhnValid(tt.digits); got != tt.valid {
 			t.Errorf("luhnValid(%s) = %v, want %v", tt.digits, got, tt.valid)

@@ -187,12 +187,14 @@ var findCases = []struct {
 }
 
 func TestFind(t *testing.T) {
+	t.Parallel()
 	f, err := NewFinder(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, tt := range findCases {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got := f.Find(tt.text)
 			var wantF []Finding
 			for _, w := range tt.want {
@@ -225,6 +227,7 @@ func describe(text string, fs []Finding) string {
 }
 
 func TestRedacted(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, text, want string
 	}{
@@ -248,6 +251,7 @@ func TestRedacted(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got := f.Find(tt.text)
 			if len(got) != 1 {
 				t.Fatalf("found %s, want one finding", describe(tt.text, got))
@@ -264,6 +268,7 @@ func TestRedacted(t *testing.T) {
 }
 
 func TestTypesParam(t *testing.T) {
+	t.Parallel()
 	text := "Card 4111 1111 1111 1111, mail a@b.io, phone 020 7946 0958."
 	tests := []struct {
 		name  string
@@ -279,6 +284,7 @@ func TestTypesParam(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			f, err := NewFinder(tt.types)
 			if err != nil {
 				t.Fatal(err)
@@ -298,6 +304,7 @@ func TestTypesParam(t *testing.T) {
 }
 
 func TestScorer(t *testing.T) {
+	t.Parallel()
 	reg, err := scoring.NewRegistry(PII())
 	if err != nil {
 		t.Fatal(err)
@@ -338,6 +345,8 @@ func TestScorer(t *testing.T) {
 	}
 }
 
+// TestLongInput stays serial: it times each input, and sharing the CPU would
+// blur what it measures.
 func TestLongInput(t *testing.T) {
 	tests := []struct {
 		name string
@@ -411,6 +420,7 @@ func FuzzFind(f *testing.F) {
 // match: over the test texts, every match of each pattern on the whole text lies
 // inside one cluster of its detector (when it has enough digits to be accepted).
 func TestClustersAreLossless(t *testing.T) {
+	t.Parallel()
 	type check struct {
 		name      string
 		re        interface{ FindAllStringIndex(string, int) [][]int }
@@ -462,6 +472,7 @@ func TestClustersAreLossless(t *testing.T) {
 // the runs a scan of every byte gives, less those with too few digits, on random
 // texts dense in the bytes that runs are made of.
 func TestClustersAroundDigits(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(1, 2))
 	const alphabet = "0123456789 -.()+:ABCabz\n/"
 	ins := []func(byte) bool{
@@ -502,6 +513,7 @@ func TestClustersAroundDigits(t *testing.T) {
 // reading every maximal run of address bytes finds, on random texts dense in
 // address bytes and on the test texts.
 func TestIPv6FromColons(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(3, 4))
 	const alphabet = "0123456789abcdefABCDEF::::.. xg\n"
 	texts := []string{"", ":", "::", "fe80::1 and 2001:db8::8a2e:370:7334.", "a:b:c"}

@@ -12,6 +12,7 @@ import (
 )
 
 func TestSyllables(t *testing.T) {
+	t.Parallel()
 	// want is the dictionary count, said aloud; the comment shows the rule reaching it
 	// (vowel groups, then the ending adjustment).
 	tests := []struct {
@@ -73,6 +74,7 @@ func TestSyllables(t *testing.T) {
 }
 
 func TestSyllablesKnownMisses(t *testing.T) {
+	t.Parallel()
 	// Words the rule gets wrong, kept so a change to the rule is a visible decision.
 	// rule is what the rule gives by hand; the comment has the dictionary count.
 	tests := []struct {
@@ -95,6 +97,7 @@ func TestSyllablesKnownMisses(t *testing.T) {
 }
 
 func TestSyllablesNonWords(t *testing.T) {
+	t.Parallel()
 	for _, w := range []string{"", "42", "東京", "hmm", "'", "ß"} {
 		if got := Syllables(w); got != 1 {
 			t.Errorf("Syllables(%q) = %d, want the minimum 1", w, got)
@@ -103,6 +106,7 @@ func TestSyllablesNonWords(t *testing.T) {
 }
 
 func TestCount(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		text string
@@ -135,6 +139,7 @@ func TestCount(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			if got := Count(tt.text); got != tt.want {
 				t.Errorf("Count(%q) = %+v, want %+v", tt.text, got, tt.want)
 			}
@@ -143,6 +148,7 @@ func TestCount(t *testing.T) {
 }
 
 func TestScore(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		text       string
@@ -165,6 +171,7 @@ func TestScore(t *testing.T) {
 	s := build(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			res, err := s.Score(context.Background(), scoring.Item{Response: tt.text})
 			if err != nil {
 				t.Fatalf("Score: %v", err)
@@ -186,6 +193,7 @@ func TestScore(t *testing.T) {
 }
 
 func TestScoreEmpty(t *testing.T) {
+	t.Parallel()
 	s := build(t)
 	for _, text := range []string{"", "   \n\t", "... --- !!!", "🙂🙂"} {
 		res, err := s.Score(context.Background(), scoring.Item{Response: text})
@@ -218,6 +226,7 @@ func build(tb testing.TB) scoring.Scorer {
 }
 
 func TestBadParamsAreRejected(t *testing.T) {
+	t.Parallel()
 	reg, err := scoring.NewRegistry(Readability())
 	if err != nil {
 		t.Fatalf("NewRegistry: %v", err)

@@ -14,6 +14,7 @@ import (
 )
 
 func TestTokenize(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		text string
@@ -39,6 +40,7 @@ func TestTokenize(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			if got := tokenize(tt.text); !slices.Equal(got, tt.want) {
 				t.Errorf("tokenize(%q) = %q, want %q", tt.text, got, tt.want)
 			}
@@ -47,6 +49,7 @@ func TestTokenize(t *testing.T) {
 }
 
 func TestAnalyze(t *testing.T) {
+	t.Parallel()
 	refusalLoop := strings.Repeat("I'm sorry, but I can't help with that. ", 3)
 	stepLoop := "Step 1: Open the file.\nStep 2: Read the data.\nStep 2: Read the data.\n\n" +
 		"Step 2: Read the data.\n  Step 2: Read the data.  \nStep 3: Close it."
@@ -114,6 +117,7 @@ func TestAnalyze(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got := analyze(tt.text)
 			if got.tokens != tt.tokens {
 				t.Errorf("tokens = %d, want %d", got.tokens, tt.tokens)
@@ -143,6 +147,7 @@ func TestAnalyze(t *testing.T) {
 }
 
 func TestScoreDetails(t *testing.T) {
+	t.Parallel()
 	s := build(t)
 	res, err := s.Score(context.Background(), scoring.Item{Response: "Step 2.\nStep 2.\n" + strings.Repeat("z", 300)})
 	if err != nil {
@@ -192,6 +197,7 @@ func build(tb testing.TB) scoring.Scorer {
 }
 
 func TestBadParamsAreRejected(t *testing.T) {
+	t.Parallel()
 	reg, err := scoring.NewRegistry(Repetition())
 	if err != nil {
 		t.Fatalf("NewRegistry: %v", err)
@@ -212,6 +218,7 @@ func TestBadParamsAreRejected(t *testing.T) {
 }
 
 func TestCharacterClassFastPaths(t *testing.T) {
+	t.Parallel()
 	for r := rune(0); r <= unicode.MaxRune; r++ {
 		cjk := unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana)
 		word := (unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsNumber(r)) && !cjk

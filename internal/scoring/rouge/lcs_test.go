@@ -9,6 +9,7 @@ import (
 // TestLCSLengthAgainstDP compares the bit-parallel LCS with the textbook dynamic
 // programme on random sequences whose lengths straddle the 64-bit word boundaries.
 func TestLCSLengthAgainstDP(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, n := range []int{0, 1, 2, 63, 64, 65, 127, 128, 129, 300} {

@@ -57,6 +57,7 @@ func lines(s string) []string { return strings.SplitAfter(strings.TrimSuffix(s, 
 // original ROUGE-1.5.5 Perl script gave, checked there to 5 places; "places" is the
 // assertAlmostEqual precision of the original assertion.
 func TestPublishedCases(t *testing.T) {
+	t.Parallel()
 	targets := lines(readTestdata(t, "target.txt"))
 	predictions := lines(readTestdata(t, "prediction.txt"))
 	multiT := readTestdata(t, "target_multi.0.txt")
@@ -101,6 +102,7 @@ func TestPublishedCases(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			p := defaults()
 			p.Variant, p.Stemmer, p.Separator = tt.typ, tt.stem, tt.separator
 			res, got := scoreAll(t, p, tt.target, tt.prediction)
@@ -122,6 +124,7 @@ func TestPublishedCases(t *testing.T) {
 // without the nltk sentence splitter (split_summaries is not offered): swapped lines
 // score 1, the same text on one line 0.5.
 func TestPublishedSentenceSplitting(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name               string
 		target, prediction string
@@ -132,6 +135,7 @@ func TestPublishedSentenceSplitting(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			p := defaults()
 			p.Variant, p.Stemmer = "rougeLsum", true
 			res, _ := scoreAll(t, p, tt.target, tt.prediction)
@@ -145,6 +149,7 @@ func TestPublishedSentenceSplitting(t *testing.T) {
 // TestPublishedScoreMulti is rouge_scorer_test.py's testRougeAllMulti: score_multi
 // picks, per type, the reference with the best F-measure.
 func TestPublishedScoreMulti(t *testing.T) {
+	t.Parallel()
 	p := defaults()
 	p.Separator = "|"
 	_, got := scoreAll(t, p, "first text|first something", "text first")
@@ -159,6 +164,7 @@ func TestPublishedScoreMulti(t *testing.T) {
 // TestPublishedLCS reproduces testLcsTable, testUnionLcs and testSummaryLevelLcs of
 // rouge_scorer_test.py on token ids.
 func TestPublishedLCS(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	ref := []int32{1, 2, 3, 4, 5}
 	tests := []struct {
@@ -174,6 +180,7 @@ func TestPublishedLCS(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			var tab lcsTable
 			if err := tab.fill(ctx, ref, tt.can); err != nil {
 				t.Fatal(err)
@@ -229,6 +236,7 @@ func equalInts(a, b []int) bool {
 // under Python 3.11 with nltk 3.8's PorterStemmer() (the same comparison passed on
 // 6,000 randomized pairs with a maximum error of 0: results are bit-identical).
 func TestOracle(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		target, prediction string
 		stem               bool
@@ -259,6 +267,7 @@ func TestOracle(t *testing.T) {
 			name += "/stem"
 		}
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			p := defaults()
 			p.Stemmer = tt.stem
 			_, got := scoreAll(t, p, tt.target, tt.prediction)
@@ -276,6 +285,7 @@ func TestOracle(t *testing.T) {
 // tokens from the transcribed oracle (Python 3.11 str.lower and re) for the two
 // non-ASCII characters whose Python lowercase contains ASCII letters.
 func TestTokenizeDefault(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		text string
 		want []string
@@ -295,6 +305,7 @@ func TestTokenizeDefault(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
+			t.Parallel()
 			got := tokenizeDefault(tt.text, false)
 			if !equalStrings(got, tt.want) {
 				t.Errorf("tokens = %q, want %q", got, tt.want)
@@ -319,6 +330,7 @@ func equalStrings(a, b []string) bool {
 // than 3 characters are stemmed: "dies" → "die" (nltk 3.8 PorterStemmer), while "ies"
 // would become "i" if it were stemmed but is left alone.
 func TestTokenizeStemsLongTokensOnly(t *testing.T) {
+	t.Parallel()
 	got := tokenizeDefault("dies ies", true)
 	if want := []string{"die", "ies"}; !equalStrings(got, want) {
 		t.Errorf("tokens = %q, want %q", got, want)
@@ -329,6 +341,7 @@ func TestTokenizeStemsLongTokensOnly(t *testing.T) {
 // (ß → ss, final sigma → σ), runs of letters, marks and numbers, one token per Han,
 // Hiragana or Katakana letter.
 func TestTokenizeUnicode(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		text string
@@ -348,6 +361,7 @@ func TestTokenizeUnicode(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got := tokenizeUnicode(tt.text, tt.stem)
 			if !equalStrings(got, tt.want) {
 				t.Errorf("tokens = %q, want %q", got, tt.want)
@@ -360,8 +374,10 @@ func TestTokenizeUnicode(t *testing.T) {
 // "кошка на коврике" shares 3 unigrams in order, so rouge1 and rougeL have P = 3/3,
 // R = 3/4, F = 2·1·0.75/1.75 = 6/7; the default tokenizer sees no token and gives 0.
 func TestUnicodeTokenizerScoresNonEnglish(t *testing.T) {
+	t.Parallel()
 	for _, tok := range []string{TokenizerDefault, TokenizerUnicode} {
 		t.Run(tok, func(t *testing.T) {
+			t.Parallel()
 			p := defaults()
 			p.Tokenizer = tok
 			res, _ := scoreAll(t, p, "кошка сидит на коврике", "кошка на коврике")
@@ -380,6 +396,7 @@ func TestUnicodeTokenizerScoresNonEnglish(t *testing.T) {
 // bit-parallel LCS; identical texts give F = 1) while rougeLsum, whose table for that
 // line pair would need 10^10 cells, is reported as over its limit.
 func TestLongInput(t *testing.T) {
+	t.Parallel()
 	text := strings.Repeat("alpha beta gamma delta epsilon zeta eta theta iota kappa ", 10000)
 	res, got := scoreAll(t, defaults(), text, text)
 	if res.Value != 1 || got["rouge1"].FMeasure != 1 || got["rouge2"].FMeasure != 1 {
@@ -411,6 +428,7 @@ func TestLongInput(t *testing.T) {
 }
 
 func TestScoreHonoursContext(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	s, err := newScorer(defaults())
@@ -427,6 +445,7 @@ func TestScoreHonoursContext(t *testing.T) {
 // params the schema or constructor must refuse (rouge_scorer_test.py's
 // testInvalidRougeTypes: rougen, rouge0, rouge10).
 func TestRegistry(t *testing.T) {
+	t.Parallel()
 	reg, err := scoring.NewRegistry(ROUGE())
 	if err != nil {
 		t.Fatal(err)
@@ -441,6 +460,7 @@ func TestRegistry(t *testing.T) {
 	}
 	for _, tt := range good {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			set, err := reg.Build([]scoring.Config{{Type: "rouge", Params: json.RawMessage(tt.params)}})
 			if err != nil {
 				t.Fatalf("Build: %v", err)
@@ -460,6 +480,7 @@ func TestRegistry(t *testing.T) {
 	for _, params := range []string{`{"variant":"rougen"}`, `{"variant":"rouge0"}`, `{"variant":"rouge10"}`,
 		`{"tokenizer":"spacy"}`, `{"stemmer":"yes"}`, `{"separator":""}`, `{"split_summaries":true}`} {
 		t.Run(params, func(t *testing.T) {
+			t.Parallel()
 			if _, err := reg.Build([]scoring.Config{{Type: "rouge", Params: json.RawMessage(params)}}); err == nil {
 				t.Errorf("Build accepted %s", params)
 			}

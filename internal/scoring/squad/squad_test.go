@@ -13,6 +13,7 @@ import (
 // TestNormalize checks normalize_answer; every expected string is the output of the
 // SQuAD v1.1 script's normalize_answer run under Python 3.11 (Unicode 14.0).
 func TestNormalize(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"The Cat!", "cat"},
 		{"an apple a day", "apple day"},
@@ -34,6 +35,7 @@ func TestNormalize(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
+			t.Parallel()
 			if got := Normalize(tt.in); got != tt.want {
 				t.Errorf("Normalize(%q) = %q, want %q", tt.in, got, tt.want)
 			}
@@ -47,6 +49,7 @@ func TestNormalize(t *testing.T) {
 // none after), so it lowercases to ς; before a letter it is σ. Python 3.11's
 // str.lower agrees on all of these.
 func TestPyLowerFinalSigma(t *testing.T) {
+	t.Parallel()
 	for n := 120; n < 131; n++ {
 		prefix := strings.Repeat("x", n)
 		for _, tt := range []struct{ in, want string }{
@@ -70,6 +73,7 @@ func TestPyLowerFinalSigma(t *testing.T) {
 // F1 = 2·0.5·1/1.5 = 2/3. The rows with empty normalized answers show v1.1's rule:
 // exact match 1 but F1 0.
 func TestScores(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		prediction, truth string
 		em                bool
@@ -92,6 +96,7 @@ func TestScores(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.prediction+"|"+tt.truth, func(t *testing.T) {
+			t.Parallel()
 			wantEM := 0.0
 			if tt.em {
 				wantEM = 1
@@ -124,6 +129,7 @@ func score(t *testing.T, typ scoring.Type, params, reference, response string) s
 // "Denver Broncos" against "Broncos" has P = 1/2, R = 1, F1 = 2/3; against "Denver
 // Broncos" F1 = 1.
 func TestScorers(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name        string
 		params      string
@@ -142,6 +148,7 @@ func TestScorers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			em := score(t, ExactMatch(), tt.params, tt.reference, tt.response)
 			if em.Value != tt.em || em.Details["match"] != tt.match {
 				t.Errorf("exact_match = %v (match %v), want %v (match %v)", em.Value, em.Details["match"], tt.em, tt.match)
@@ -155,6 +162,7 @@ func TestScorers(t *testing.T) {
 }
 
 func TestRegistry(t *testing.T) {
+	t.Parallel()
 	reg, err := scoring.NewRegistry(ExactMatch(), F1())
 	if err != nil {
 		t.Fatal(err)
@@ -230,6 +238,7 @@ func FuzzF1(f *testing.F) {
 
 // TestIsPunct checks isPunct against Python's string.punctuation, spelled out.
 func TestIsPunct(t *testing.T) {
+	t.Parallel()
 	for r := rune(0); r < 0x100; r++ {
 		want := strings.ContainsRune(punctuation, r)
 		if got := isPunct(r); got != want {

@@ -82,6 +82,7 @@ func isAlnum(r rune) bool {
 // "fuckfuck", where we flag only the second "fuck" (a four-letter term starts a
 // word only whole or inflected; it may end a compound).
 func TestGoAwayCensorCases(t *testing.T) {
+	t.Parallel()
 	s := newTestScorer(t, `{"redact": false}`)
 	tests := []struct {
 		name, in, want string
@@ -110,6 +111,7 @@ func TestGoAwayCensorCases(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got := censor(tt.in, matchesOf(t, score(t, s, tt.in)))
 			if got != tt.want {
 				t.Errorf("censored = %q, want %q", got, tt.want)
@@ -125,6 +127,7 @@ func TestGoAwayCensorCases(t *testing.T) {
 // TestFalsePositives, TestSentencesWithNoProfanities and
 // TestSentencesFromTheAdventuresOfSherlockHolmes), default dictionary.
 func TestGoAwayDetectionCases(t *testing.T) {
+	t.Parallel()
 	s := newTestScorer(t, `{}`)
 	profane := []string{
 		"fuck", "ass", "poop", "penis", "bitch",
@@ -169,6 +172,7 @@ func TestGoAwayDetectionCases(t *testing.T) {
 // TestObfuscations: each row hides one listed term; want is the term, derived
 // by undoing the disguise named in the row by hand.
 func TestObfuscations(t *testing.T) {
+	t.Parallel()
 	s := newTestScorer(t, `{"redact": false}`)
 	tests := []struct {
 		name, in, want string
@@ -205,6 +209,7 @@ func TestObfuscations(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			res := score(t, s, tt.in)
 			if got := termsOf(t, res); !slices.Equal(got, []string{tt.want}) {
 				t.Errorf("terms = %q, want [%q]", got, tt.want)
@@ -222,6 +227,7 @@ func TestObfuscations(t *testing.T) {
 // TestNotFlagged: clean words and texts that contain a listed term as letters
 // but not as a word. The comment names the term each row contains.
 func TestNotFlagged(t *testing.T) {
+	t.Parallel()
 	s := newTestScorer(t, `{}`)
 	tests := []struct {
 		name, in string
@@ -258,6 +264,7 @@ func TestNotFlagged(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			if res := score(t, s, tt.in); res.Value != 0 {
 				t.Errorf("value = %v (terms %v), want 0", res.Value, termsOf(t, res))
 			}
@@ -267,6 +274,7 @@ func TestNotFlagged(t *testing.T) {
 
 // TestCleanTexts: ordinary responses of several kinds contain no listed word.
 func TestCleanTexts(t *testing.T) {
+	t.Parallel()
 	s := newTestScorer(t, `{}`)
 	tests := []struct {
 		name, in string
@@ -292,6 +300,7 @@ func TestCleanTexts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			res := score(t, s, tt.in)
 			if res.Value != 0 {
 				t.Errorf("value = %v (terms %v), want 0", res.Value, termsOf(t, res))
@@ -309,6 +318,7 @@ func TestCleanTexts(t *testing.T) {
 // TestKnownLimits pins the behaviour the doc comment lists as known limits, so
 // that changing it is a deliberate decision.
 func TestKnownLimits(t *testing.T) {
+	t.Parallel()
 	s := newTestScorer(t, `{}`)
 	tests := []struct {
 		name, in string
@@ -322,6 +332,7 @@ func TestKnownLimits(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			if res := score(t, s, tt.in); res.Value != tt.want {
 				t.Errorf("value = %v, want %v", res.Value, tt.want)
 			}
@@ -330,6 +341,7 @@ func TestKnownLimits(t *testing.T) {
 }
 
 func TestValueCountsDistinctTerms(t *testing.T) {
+	t.Parallel()
 	s := newTestScorer(t, `{"redact": false}`)
 	// Hand count: fuck (fuck, FUCKING, f.u.c.k), shit (shit), ass (asses):
 	// 3 distinct terms in 5 hits.
@@ -346,6 +358,7 @@ func TestValueCountsDistinctTerms(t *testing.T) {
 }
 
 func TestSpans(t *testing.T) {
+	t.Parallel()
 	s := newTestScorer(t, `{"redact": false}`)
 	tests := []struct {
 		name, in string
@@ -365,6 +378,7 @@ func TestSpans(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got := matchesOf(t, score(t, s, tt.in))
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("matches = %+v, want %+v", got, tt.want)
@@ -374,6 +388,7 @@ func TestSpans(t *testing.T) {
 }
 
 func TestRedaction(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in, want string
 	}{
@@ -401,6 +416,7 @@ func TestRedaction(t *testing.T) {
 }
 
 func TestParams(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, params, in string
 		want             []string
@@ -419,6 +435,7 @@ func TestParams(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			s := newTestScorer(t, tt.params)
 			res := score(t, s, tt.in)
 			if got := termsOf(t, res); !slices.Equal(got, tt.want) {
@@ -436,6 +453,7 @@ func TestParams(t *testing.T) {
 // negative あほほし. Our params express the false positive as an allow word and
 // the false negative as a second extra word (longer, so it wins its overlap).
 func TestGoAwayUTF8Dictionary(t *testing.T) {
+	t.Parallel()
 	s := newTestScorer(t, `{"extra_words": ["あほ", "あほほし"], "allow_words": ["あほほ"], "redact": false}`)
 	in := "いい加減にしろ あほほし あほほ あほ anal ほ"
 	want := "いい加減にしろ **** あほほ ** **** ほ"
@@ -454,6 +472,7 @@ func TestGoAwayUTF8Dictionary(t *testing.T) {
 }
 
 func TestParamsValidation(t *testing.T) {
+	t.Parallel()
 	reg, err := scoring.NewRegistry(Toxicity())
 	if err != nil {
 		t.Fatal(err)
@@ -470,6 +489,7 @@ func TestParamsValidation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			_, err := reg.Build([]scoring.Config{{Type: "toxicity", Params: json.RawMessage(tt.params)}})
 			if err == nil {
 				t.Fatal("Build succeeded, want an error")
@@ -490,6 +510,7 @@ func TestParamsValidation(t *testing.T) {
 }
 
 func TestLongInput(t *testing.T) {
+	t.Parallel()
 	s := newTestScorer(t, `{"redact": false}`)
 	clean := strings.Repeat("The committee reviewed the annual budget and passed the assessment. ", 16000)
 	in := clean + "What the fuck."
@@ -525,6 +546,7 @@ func TestLongInput(t *testing.T) {
 }
 
 func TestDetailsMarshal(t *testing.T) {
+	t.Parallel()
 	s := newTestScorer(t, `{}`)
 	res := score(t, s, "fuck")
 	b, err := json.Marshal(res)
@@ -548,6 +570,7 @@ func TestDetailsMarshal(t *testing.T) {
 }
 
 func TestCancelledContext(t *testing.T) {
+	t.Parallel()
 	s := newTestScorer(t, `{}`)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

@@ -10,6 +10,7 @@ import (
 )
 
 func TestDetect(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, text, kind string
 	}{
@@ -44,6 +45,7 @@ func TestDetect(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			if got, _ := Detect(tt.text); got != tt.kind {
 				t.Errorf("kind = %q, want %q", got, tt.kind)
 			}
@@ -52,6 +54,7 @@ func TestDetect(t *testing.T) {
 }
 
 func TestTail(t *testing.T) {
+	t.Parallel()
 	text := "First line.\nSecond line with a “quote” and"
 	kind, tail := Detect(text + "  \n")
 	if kind != KindOpen {
@@ -64,6 +67,7 @@ func TestTail(t *testing.T) {
 }
 
 func TestScorer(t *testing.T) {
+	t.Parallel()
 	reg, err := scoring.NewRegistry(Truncation())
 	if err != nil {
 		t.Fatal(err)

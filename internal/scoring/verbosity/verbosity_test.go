@@ -10,6 +10,7 @@ import (
 )
 
 func TestWords(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		text string
 		want int
@@ -29,6 +30,7 @@ func TestWords(t *testing.T) {
 }
 
 func TestScorer(t *testing.T) {
+	t.Parallel()
 	reg, err := scoring.NewRegistry(Verbosity())
 	if err != nil {
 		t.Fatal(err)
@@ -60,6 +62,7 @@ func TestScorer(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			out, err := set.Score(context.Background(), scoring.Item{Response: tt.response, Reference: tt.reference, HasReference: true})
 			if err != nil {
 				t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 // the same word, which for some paper examples differs from the paper's intermediate
 // result because all steps run.
 func TestStem(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ word, want string }{
 		{"caresses", "caress"},
 		{"ponies", "poni"},
@@ -117,6 +118,7 @@ func TestStem(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.word, func(t *testing.T) {
+			t.Parallel()
 			if got := Stem(tt.word); got != tt.want {
 				t.Errorf("Stem(%q) = %q, want %q", tt.word, got, tt.want)
 			}
@@ -127,6 +129,7 @@ func TestStem(t *testing.T) {
 // TestStemLeavesOtherWordsAlone checks the documented contract for input outside
 // ASCII letters and digits: it is returned unchanged.
 func TestStemLeavesOtherWordsAlone(t *testing.T) {
+	t.Parallel()
 	for _, w := range []string{"", "café", "naïvely", "well-known", "running!", "日本語", "a b"} {
 		if got := Stem(w); got != w {
 			t.Errorf("Stem(%q) = %q, want it unchanged", w, got)
