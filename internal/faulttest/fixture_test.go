@@ -36,7 +36,7 @@ type fixture struct {
 	admin   *Client
 }
 
-func setUp(t *testing.T, env ...string) *fixture {
+func setUp(t testing.TB, env ...string) *fixture {
 	t.Helper()
 	f := &fixture{cluster: StartCluster(t)}
 	f.svc = StartService(t, f.cluster.URL(dbName), env...)
@@ -49,14 +49,14 @@ func setUp(t *testing.T, env ...string) *fixture {
 }
 
 // pool opens a pool on the test database for auditing.
-func (f *fixture) pool(t *testing.T) *pgxpool.Pool {
+func (f *fixture) pool(t testing.TB) *pgxpool.Pool {
 	t.Helper()
 	return auditPool(t, f.cluster)
 }
 
 // auditPool opens a pool on c's test database, under its own application_name
 // so that terminating the service's backends spares it.
-func auditPool(t *testing.T, c *Cluster) *pgxpool.Pool {
+func auditPool(t testing.TB, c *Cluster) *pgxpool.Pool {
 	t.Helper()
 	cfg, err := pgxpool.ParseConfig(c.URL(dbName))
 	if err != nil {

@@ -45,7 +45,7 @@ type judgeEndpoint struct {
 	unsure string
 }
 
-func newJudgeEndpoint(t *testing.T, delay time.Duration, unsure string) *judgeEndpoint {
+func newJudgeEndpoint(t testing.TB, delay time.Duration, unsure string) *judgeEndpoint {
 	e := &judgeEndpoint{calls: map[string]int{}, unsure: unsure}
 	e.Server = openaitest.New(t, openaitest.Options{APIKey: judgeKey, Chat: func(r openaitest.Request) openaitest.Reply {
 		text := r.Messages[len(r.Messages)-1].Content
@@ -84,7 +84,7 @@ func (e *judgeEndpoint) counts() map[string]int {
 // postPairs stores n prompts answered by models base and cand: cand answers
 // longer on even prompts and shorter on odd ones; with identical set, the last
 // prompt gets the same answer from both.
-func postPairs(t *testing.T, c *Client, n int, identical bool) {
+func postPairs(t testing.TB, c *Client, n int, identical bool) {
 	t.Helper()
 	var body bytes.Buffer
 	for i := range n {
@@ -104,7 +104,7 @@ func postPairs(t *testing.T, c *Client, n int, identical bool) {
 	}
 }
 
-func createJudge(t *testing.T, c *Client, name string, e *judgeEndpoint, keyEnv, extra string) {
+func createJudge(t testing.TB, c *Client, name string, e *judgeEndpoint, keyEnv, extra string) {
 	t.Helper()
 	cfg := fmt.Sprintf(`{"name": %q, "kind": "pairwise", "endpoint": {"base_url": %q, "model": "judge-model", "api_key_env": %q},
 		"parser": {"type": "verdict"}, "price": {"input_per_million": 1, "output_per_million": 4}%s}`, name, e.BaseURL(), keyEnv, extra)
@@ -114,7 +114,7 @@ func createJudge(t *testing.T, c *Client, name string, e *judgeEndpoint, keyEnv,
 }
 
 // startRun starts a judge run and returns its job's location.
-func startRun(t *testing.T, c *Client, body map[string]any) string {
+func startRun(t testing.TB, c *Client, body map[string]any) string {
 	t.Helper()
 	r := c.JSON(t, http.MethodPost, "/v1/evaluations/"+evalName+"/judge-runs", body, http.StatusAccepted, nil)
 	loc := r.Header.Get("Location")
@@ -125,7 +125,7 @@ func startRun(t *testing.T, c *Client, body map[string]any) string {
 }
 
 // waitJob polls a job until it has ended (or until stop says so).
-func waitJob(t *testing.T, c *Client, loc string, within time.Duration, stop func(judgeJob) bool) judgeJob {
+func waitJob(t testing.TB, c *Client, loc string, within time.Duration, stop func(judgeJob) bool) judgeJob {
 	t.Helper()
 	var job judgeJob
 	for deadline := time.Now().Add(within); ; time.Sleep(20 * time.Millisecond) {
