@@ -13,7 +13,7 @@ import (
 // database.
 type dbStats struct {
 	commits, inserted, updated, deleted, returned, fetched, blocksHit, blocksRead int64
-	activeMS                                                                       float64
+	activeMS                                                                      float64
 }
 
 func readDBStats(ctx context.Context, b *testing.B, c *Cluster) dbStats {
