@@ -66,7 +66,14 @@ func newTestAPIWith(t testing.TB, cfg Config, limits app.Limits) *testAPI {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(s.Handler())
+	// The server runs with the production server's timeouts: net/http resets a
+	// connection's read deadline per request only when they are set, and a bulk
+	// request that stops reading its body sets one (see bodyItems).
+	hs := httptest.NewUnstartedServer(s.Handler())
+	prod := s.HTTPServer("")
+	hs.Config.ReadTimeout, hs.Config.ReadHeaderTimeout = prod.ReadTimeout, prod.ReadHeaderTimeout
+	hs.Config.WriteTimeout, hs.Config.IdleTimeout = prod.WriteTimeout, prod.IdleTimeout
+	hs.Start()
 	t.Cleanup(hs.Close)
 	a := &testAPI{t: t, server: s, http: hs, pool: pool, svc: svc}
 	a.admin = a.key("admin")

@@ -72,6 +72,7 @@ func TestSlowUploadsHoldNoConnections(t *testing.T) {
 		wg.Add(1)
 		go func() { defer wg.Done(); _, _ = a.trickle(ctx, path, body) }()
 	}
+	held := make(chan struct{}, len(holding))
 	for i := range holding {
 		body := ndjson("m", externalIDs(fmt.Sprintf("hold-%d", i), 2100)) + `{"external_id": "late", `
 		wg.Add(1)
@@ -79,6 +80,7 @@ func TestSlowUploadsHoldNoConnections(t *testing.T) {
 			defer wg.Done()
 			r, err := a.trickle(ctx, path, body)
 			holding[i] = result{r, err}
+			held <- struct{}{}
 		}()
 	}
 
@@ -112,9 +114,20 @@ func TestSlowUploadsHoldNoConnections(t *testing.T) {
 	if maxIdle > writers {
 		t.Errorf("%d connections idle in transaction at once, want at most %d (the bulk writers)", maxIdle, writers)
 	}
-	// Every holding upload has had its turn and its stall by now, or gets it
-	// before the trickles stop.
-	time.Sleep(2 * stall)
+	// Every holding upload gets its turn and its stall: the writers' tokens pass
+	// on stall by stall. How soon depends on the machine (scoring a chunk under
+	// the race detector on a loaded machine takes seconds), so wait for their
+	// replies, with a bound, before the trickles stop.
+	bound := time.After(time.Minute)
+wait:
+	for range holding {
+		select {
+		case <-held:
+		case <-bound:
+			t.Errorf("not every holding upload was answered within a minute")
+			break wait
+		}
+	}
 	cancel()
 	wg.Wait()
 	for i, res := range holding {
