@@ -18,7 +18,7 @@ JUDGE_BENCH_COUNT ?= 5
 # Where the real data for checks lives (never committed).
 DATA        ?= ../shared/data
 
-.PHONY: all build run test test-fast test-short lint fmt vet staticcheck archcheck tidycheck generate check-generated migrate bench bench-judges fuzz check-data check-detectors vendor-web clean
+.PHONY: all build run test test-race test-short lint fmt vet staticcheck archcheck tidycheck generate check-generated migrate bench bench-judges fuzz check-data check-detectors vendor-web clean
 
 all: build
 
@@ -29,13 +29,13 @@ build:
 run: build
 	./$(BIN) serve
 
-## test: lint, then the whole suite against PostgreSQL, with the race detector
+## test: lint, then the whole suite against PostgreSQL
 test: lint
-	$(GO) test -race -count=1 -timeout 25m ./...
-
-## test-fast: the whole suite without the race detector
-test-fast:
 	$(GO) test -count=1 -timeout 25m ./...
+
+## test-race: the whole suite with the race detector (slower; some timing tests are sensitive to it)
+test-race:
+	$(GO) test -race -count=1 -timeout 40m ./...
 
 ## test-short: the suite without the slow fault and load tests
 test-short:
