@@ -809,7 +809,15 @@ func TestDashboardSessions(t *testing.T) {
 // until waits for a JavaScript condition to hold in the page.
 func until(js string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		_, err := chromedp.Poll[bool](js, chromedp.WithPollingTimeout(10*time.Second))(ctx, t)
-		return err
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			_, err := chromedp.Poll[bool](js, chromedp.WithPollingTimeout(time.Until(deadline)))(ctx, t)
+			// A click that navigates destroys the page's execution context under a
+			// poll begun before it: poll again, in the new page.
+			if err == nil || !strings.Contains(err.Error(), "Cannot find context") || time.Now().After(deadline) {
+				return err
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
 	})
 }
