@@ -130,9 +130,10 @@ func TestFullReplyStreams(t *testing.T) {
 	}
 	// Both sizes are past the chunks a write keeps in flight (read ahead, being
 	// scored, being copied, kept for a replay). Three times the body may cost
-	// the ids of the extra items (tens of bytes each) and noise, not a share of
-	// the body.
-	if grew, body := float64(peaks[1])-float64(peaks[0]), float64(sizes[1]-sizes[0]); grew > 0.25*body {
+	// the ids of the extra items (tens of bytes each) and the garbage collector's
+	// timing (a few MB from run to run on a busy machine), not a share of the
+	// body: a reply held in memory costs several times the body.
+	if grew, body := float64(peaks[1])-float64(peaks[0]), float64(sizes[1]-sizes[0]); grew > 0.5*body {
 		t.Errorf("peak heap grew by %.1f MB for %.1f MB more body; want it flat in the body size", grew/1e6, body/1e6)
 	}
 }
