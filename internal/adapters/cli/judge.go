@@ -170,19 +170,19 @@ func (r *judgePairsRun) run(ctx context.Context, in io.Reader) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	window := make(chan struct{}, 4*r.workers)
-	todo := make(chan *judgeItem)
+	queue := make(chan *judgeItem)
 	done := make(chan *judgeItem, 4*r.workers)
 	var readErr error
 	go func() {
-		defer close(todo)
-		readErr = r.read(ctx, in, window, todo, done)
+		defer close(queue)
+		readErr = r.read(ctx, in, window, queue, done)
 	}()
 	var wg sync.WaitGroup
 	for w := 0; w < r.workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for it := range todo {
+			for it := range queue {
 				it.result, it.err = r.judge.Pair(ctx, it.pair)
 				var ee *judging.EndpointError
 				if errors.As(it.err, &ee) && !ee.Retryable {
@@ -274,7 +274,7 @@ func (r *judgePairsRun) run(ctx context.Context, in io.Reader) error {
 
 // read parses input lines and hands them on: good ones to the workers, bad ones
 // straight to the writer, each after taking a place in the window.
-func (r *judgePairsRun) read(ctx context.Context, in io.Reader, window chan struct{}, todo, done chan<- *judgeItem) error {
+func (r *judgePairsRun) read(ctx context.Context, in io.Reader, window chan struct{}, queue, done chan<- *judgeItem) error {
 	br := bufio.NewReaderSize(in, 1<<20)
 	idx, lineNo := 0, 0
 	for {
@@ -289,7 +289,7 @@ func (r *judgePairsRun) read(ctx context.Context, in io.Reader, window chan stru
 			case <-ctx.Done():
 				return nil
 			}
-			dst := todo
+			dst := queue
 			if it.bad != nil {
 				dst = done
 			}

@@ -215,21 +215,21 @@ func (r *scoreRun) run(in io.Reader) error {
 	defer cancel()
 	workers := runtime.GOMAXPROCS(0)
 	ordered := make(chan *scoreChunk, 2*workers)
-	todo := make(chan *scoreChunk, workers)
+	queue := make(chan *scoreChunk, workers)
 	var readErr error
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		defer close(ordered)
-		defer close(todo)
-		readErr = r.read(ctx, in, ordered, todo)
+		defer close(queue)
+		readErr = r.read(ctx, in, ordered, queue)
 	}()
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for c := range todo {
+			for c := range queue {
 				r.score(ctx, c)
 				close(c.done)
 			}
@@ -250,7 +250,7 @@ func (r *scoreRun) run(in io.Reader) error {
 
 // read cuts in into chunks and hands each to the writer (in order) and to the
 // scorers, until the input ends, reading fails or ctx is cancelled.
-func (r *scoreRun) read(ctx context.Context, in io.Reader, ordered, todo chan<- *scoreChunk) error {
+func (r *scoreRun) read(ctx context.Context, in io.Reader, ordered, queue chan<- *scoreChunk) error {
 	br := bufio.NewReaderSize(in, 1<<20)
 	var (
 		lineNo, lines int
@@ -272,7 +272,7 @@ func (r *scoreRun) read(ctx context.Context, in io.Reader, ordered, todo chan<- 
 		last := err != nil
 		if last || len(c.raw) == scoreChunkLines || chunkBytes >= scoreChunkBytes {
 			c.read, c.lines = read, lines
-			for _, ch := range []chan<- *scoreChunk{ordered, todo} {
+			for _, ch := range []chan<- *scoreChunk{ordered, queue} {
 				select {
 				case ch <- c:
 				case <-ctx.Done():
