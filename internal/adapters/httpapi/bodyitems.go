@@ -65,10 +65,14 @@ func bodyItems[T any](c echo.Context, maxItems int) (single bool, items iter.Seq
 		if !wasStarted {
 			return
 		}
+		// The decoder usually ends by itself a moment after the ingest stops
+		// pulling (it has met the error or the end). Then leave the connection
+		// alone: a read deadline set here would outlive the request and cut the
+		// connection's next request short.
 		select {
 		case <-done:
 			return
-		default:
+		case <-time.After(200 * time.Millisecond):
 		}
 		// net/http sets the next request's deadline itself, so this one ends with
 		// the request. After the cut, the client gets half a second more: net/http
