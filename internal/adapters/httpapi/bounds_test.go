@@ -168,7 +168,7 @@ func TestComputationsHonourTheDeadline(t *testing.T) {
 		}
 	}
 
-	s, err := New(ServicesFrom(a.svc, postgres.NewPinger(a.pool)), Config{RequestTimeout: 30 * time.Millisecond},
+	s, err := New(ServicesFrom(a.svc, postgres.NewPinger(a.pool)), Config{RequestTimeout: 5 * time.Millisecond},
 		slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -184,7 +184,7 @@ func TestComputationsHonourTheDeadline(t *testing.T) {
 		req.Header.Set("Authorization", "Bearer "+a.read)
 		r := a.raw(req)
 		if r.status != 503 || decodeJSON[Problem](t, r).Type != problemTypeBase+"timeout" {
-			t.Errorf("GET %s with a 30 ms timeout = %d %s, want a 503 timeout", path, r.status, r.body)
+			t.Errorf("GET %s with a 5 ms timeout = %d %s, want a 503 timeout", path, r.status, r.body)
 		}
 	}
 }
