@@ -121,7 +121,7 @@ check-data:
 	$(GO) test -count=1 -v -run RealData ./internal/adapters/openai -args -data $(abspath $(DATA)) -data-all
 
 ## check-detectors: every detector against the labelled real outputs in testdata/labels,
-## per label file, split and source (SPLIT=dev|heldout|heldout2|all, default all; make test
+## per label file, split and source (SPLIT=dev|heldout|heldout2|heldout3|all, default all; make test
 ## runs dev when the data is there)
 SPLIT ?= all
 check-detectors:
