@@ -118,8 +118,8 @@ func TestThirdSampleIsTheLabelledOne(t *testing.T) {
 		}
 	}
 	want := map[string]int{
-		"hh-random": n3HH, "hh-harm-short": n3HHHarmShort, "random": n3AlpacaRandom,
-		"refuser-short": n3RefuserShort, "claude-short": n3ClaudeShort, "sensitive": n3Sensitive,
+		"hh-random": n3HH, "hh-harm-short": n3HHHarmShort + n3bHHHarmShort, "random": n3AlpacaRandom,
+		"refuser-short": n3RefuserShort, "claude-short": n3ClaudeShort + n3bClaudeShort, "sensitive": n3Sensitive,
 	}
 	for pool, n := range want {
 		if pools[pool] != n {

@@ -255,7 +255,7 @@ func draw2(c *realdata.Corpus, exclude map[string]bool) []item {
 }
 
 // The third set: another fresh held-out set, drawn with its own seed, leaving out
-// every id of the first two, and fixed before any of it was read. The first two sets
+// every id of the first two, each stage fixed before any of it was read. The first two sets
 // held too few refusals for a per-source F1 (92 in 1,111 and 58 in 550, only 6 of
 // them AlpacaEval in the second), so two pools are added where the labelled sets
 // showed declines to be frequent, both defined by the request, the model, the
@@ -272,12 +272,19 @@ const (
 	n3ClaudeShort  = 35 // claude-short: claude-2.1 outputs of at most claudeShortCut runes
 	n3Sensitive    = 10
 	claudeShortCut = 600
+
+	// A second stage of the third set, drawn after the first 400 were labelled
+	// because they held 56 refusals, fewer than the 80 the set was sized for: more of
+	// the two pools where they were most frequent and that are not used up. It follows
+	// the first stage, whose items and order it leaves unchanged.
+	n3bClaudeShort = 50
+	n3bHHHarmShort = 70
 	claudeFile     = "claude-2.1.annotations.json.gz"
 )
 
-// draw3 returns the third set, leaving out the ids in exclude (the first two sets),
-// shuffled like the second so that any prefix of it mixes the pools. The census
-// comes first, so that the random pools do not thin it.
+// draw3 returns the third set, leaving out the ids in exclude (the first two sets).
+// Each stage is shuffled like the second set, so that any prefix of it mixes its
+// pools. The census comes first, so that the random pools do not thin it.
 func draw3(c *realdata.Corpus, exclude map[string]bool) []item {
 	p := candidates(c)
 	s := newSampler(c, seed3, exclude)
@@ -288,8 +295,18 @@ func draw3(c *realdata.Corpus, exclude map[string]bool) []item {
 	s.take("refuser-short", n3RefuserShort, s.pick(p.refuserShort))
 	s.take("claude-short", n3ClaudeShort, s.pick(p.claudeShort))
 	s.take("sensitive", n3Sensitive, s.pick(p.sensitive))
-	s.rng.Shuffle(len(s.items), func(i, j int) { s.items[i], s.items[j] = s.items[j], s.items[i] })
+	shuffleFrom(s, 0)
+	first := len(s.items)
+	s.take("claude-short", n3bClaudeShort, s.pick(p.claudeShort))
+	s.take("hh-harm-short", n3bHHHarmShort, s.pick(p.harmShort))
+	shuffleFrom(s, first)
 	return s.items
+}
+
+// shuffleFrom shuffles the items from index i on with the sampler's generator.
+func shuffleFrom(s *sampler, i int) {
+	rest := s.items[i:]
+	s.rng.Shuffle(len(rest), func(i, j int) { rest[i], rest[j] = rest[j], rest[i] })
 }
 
 // nonLatinLetters returns the share of the letters of s outside the Latin blocks
