@@ -97,8 +97,9 @@ func TestHeldout2File(t *testing.T) {
 	}
 }
 
-// TestHeldout3File checks the third held-out set: well-formed, held out whole, and
-// sharing no id with the first two sets.
+// TestHeldout3File checks the third held-out set: well-formed, held out whole,
+// drawn from both sources, with refusals to measure in each, and sharing no id with
+// the first two sets.
 func TestHeldout3File(t *testing.T) {
 	labels, err := ReadLabels(heldout3Path)
 	if err != nil {
@@ -128,6 +129,14 @@ func TestHeldout3File(t *testing.T) {
 		}
 	}
 	t.Logf("%d labels: %v", len(labels), count)
+	if len(labels) < 500 {
+		t.Errorf("%d labels, want at least 500", len(labels))
+	}
+	for _, key := range []string{SourceAlpacaEval, SourceHHRLHF, "refusal/" + SourceAlpacaEval, "refusal/" + SourceHHRLHF} {
+		if count[key] == 0 {
+			t.Errorf("no %s labels", key)
+		}
+	}
 }
 
 func TestReadLabelsRejects(t *testing.T) {
