@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rlhf-eval/rlhf-eval/internal/app"
+	"github.com/rlhf-eval/rlhf-eval/internal/adapters/dataset"
 	"github.com/rlhf-eval/rlhf-eval/internal/realdata"
 )
 
@@ -258,7 +258,7 @@ func TestRealDataHHRLHF(t *testing.T) {
 			unmatched++
 		}
 	}
-	if differ := st.Notes[app.NoteDialoguesDiffer]; unmatched > differ {
+	if differ := st.Notes[dataset.NoteDialoguesDiffer]; unmatched > differ {
 		t.Errorf("%d exported prompts are not their source dialogue; only the %d whose dialogues differ may not be", unmatched, differ)
 	}
 	sort.Strings(got)
