@@ -16,10 +16,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/app"
+	"github.com/rlhf-eval/rlhf-eval/internal/domain/ranking"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
 )
 
-// Datasets reads the files the import commands take into import records. The
+// Datasets reads the dataset files the import and leaderboard commands take. The
 // composition root passes internal/adapters/dataset's readers.
 type Datasets interface {
 	// AlpacaEval reads an AlpacaEval annotations file; annotator names the judge of
@@ -30,7 +31,12 @@ type Datasets interface {
 	HHRLHF(r io.Reader, model, annotator string) iter.Seq2[app.ImportRecord, error]
 	// JSONL reads responses and comparisons in the API's request shapes.
 	JSONL(r io.Reader) iter.Seq2[app.ImportRecord, error]
+	// AlpacaBattles reads an AlpacaEval annotations file as battles between its
+	// generators.
+	AlpacaBattles(r io.Reader) ([]ranking.Battle, error)
 }
+
+var errNoDatasets = errors.New("this build has no dataset readers")
 
 // maxShownImportErrors bounds the record errors printed; the rest are counted.
 const maxShownImportErrors = 20
@@ -119,7 +125,7 @@ func (r *importRun) run(cmd *cobra.Command, env Env, kind, file string, read fun
 		},
 	}
 	if env.Datasets == nil {
-		return errors.New("import: this build has no dataset readers")
+		return errNoDatasets
 	}
 	var st app.ImportStats
 	err = withBackend(cmd, env, func(b *Backend) error {

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"math"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/app"
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
+	"github.com/rlhf-eval/rlhf-eval/internal/domain/ranking"
 )
 
 // AlpacaEvalOptions configures ReadAlpacaEval.
@@ -63,36 +65,78 @@ func ReadAlpacaEval(r io.Reader, opts AlpacaEvalOptions) iter.Seq2[app.ImportRec
 		opts.Annotator = "alpaca_eval"
 	}
 	return func(yield func(app.ImportRecord, error) bool) {
-		dec := json.NewDecoder(r)
-		tok, err := dec.Token()
-		if err != nil || tok != json.Delim('[') {
-			yield(app.ImportRecord{}, errors.New("not an AlpacaEval annotations file: want a JSON list of annotations"))
-			return
-		}
-		for i := 0; dec.More(); i++ {
-			var e alpacaEntry
-			err := dec.Decode(&e)
+		err := eachAlpacaEntry(r, func(i int, e alpacaEntry, err error) bool {
 			ref := fmt.Sprintf("entry %d", i)
-			var te *json.UnmarshalTypeError
-			switch {
-			case errors.As(err, &te):
-				// The decoder has read past the value; the next entry can be read.
-				if !yield(app.ImportRecord{Ref: ref, Err: jsonLineError(err)}, nil) {
-					return
-				}
-				continue
-			case err != nil:
-				yield(app.ImportRecord{}, fmt.Errorf("%s: %w", ref, err))
-				return
+			if err != nil {
+				return yield(app.ImportRecord{Ref: ref, Err: jsonLineError(err)}, nil)
 			}
-			if !yield(e.record(ref, opts.Annotator), nil) {
-				return
-			}
-		}
-		if _, err := dec.Token(); err != nil {
-			yield(app.ImportRecord{}, fmt.Errorf("end of the list: %w", err))
+			return yield(e.record(ref, opts.Annotator), nil)
+		})
+		if err != nil {
+			yield(app.ImportRecord{}, err)
 		}
 	}
+}
+
+// eachAlpacaEntry decodes an AlpacaEval annotations file entry by entry, calling fn
+// with each entry's 0-based index and, for an entry with a field of the wrong JSON
+// type, the decoding error: the decoder has read past that entry, so the next one
+// can still be read. It stops when fn returns false. It returns what ends the file
+// early: not a JSON list, or malformed JSON.
+func eachAlpacaEntry(r io.Reader, fn func(i int, e alpacaEntry, err error) bool) error {
+	dec := json.NewDecoder(r)
+	tok, err := dec.Token()
+	if err != nil || tok != json.Delim('[') {
+		return errors.New("not an AlpacaEval annotations file: want a JSON list of annotations")
+	}
+	for i := 0; dec.More(); i++ {
+		var e alpacaEntry
+		err := dec.Decode(&e)
+		var te *json.UnmarshalTypeError
+		if err != nil && !errors.As(err, &te) {
+			return fmt.Errorf("entry %d: %w", i, err)
+		}
+		if !fn(i, e, err) {
+			return nil
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return fmt.Errorf("end of the list: %w", err)
+	}
+	return nil
+}
+
+// ReadAlpacaBattles reads an AlpacaEval annotations file as battles of generator_1
+// (model a) against generator_2 (model b), with preference − 1 as the probability
+// that b is better. An entry with a null preference is a battle without a
+// judgement (a NaN preference, which the rankings skip and count); a preference
+// outside [1, 2], or an entry with a field of the wrong JSON type, is an error.
+func ReadAlpacaBattles(r io.Reader) ([]ranking.Battle, error) {
+	out := []ranking.Battle{}
+	var bad error
+	err := eachAlpacaEntry(r, func(i int, e alpacaEntry, err error) bool {
+		if err != nil {
+			bad = fmt.Errorf("entry %d: %w", i, jsonLineError(err))
+			return false
+		}
+		p := math.NaN()
+		if e.Preference != nil {
+			p = *e.Preference - 1
+			if !(p >= 0 && p <= 1) {
+				bad = fmt.Errorf("entry %d: preference %v is outside [1,2]", i, *e.Preference)
+				return false
+			}
+		}
+		out = append(out, ranking.Battle{ModelA: e.Generator1, ModelB: e.Generator2, Preference: p})
+		return true
+	})
+	if err == nil {
+		err = bad
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func (e alpacaEntry) record(ref, annotator string) app.ImportRecord {

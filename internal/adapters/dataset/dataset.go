@@ -17,6 +17,7 @@ import (
 
 	"github.com/rlhf-eval/rlhf-eval/internal/app"
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
+	"github.com/rlhf-eval/rlhf-eval/internal/domain/ranking"
 )
 
 // Reasons a record imports no comparison, as counted in app.ImportStats.Skipped.
@@ -109,6 +110,9 @@ func (Readers) AlpacaEval(r io.Reader, annotator string) iter.Seq2[app.ImportRec
 func (Readers) HHRLHF(r io.Reader, model, annotator string) iter.Seq2[app.ImportRecord, error] {
 	return ReadHHRLHF(r, HHRLHFOptions{Model: model, Annotator: annotator})
 }
+
+// AlpacaBattles reads an AlpacaEval annotations file as battles (see ReadAlpacaBattles).
+func (Readers) AlpacaBattles(r io.Reader) ([]ranking.Battle, error) { return ReadAlpacaBattles(r) }
 
 // JSONL reads responses and comparisons in the API's request shapes (see ReadJSONL).
 func (Readers) JSONL(r io.Reader) iter.Seq2[app.ImportRecord, error] { return ReadJSONL(r) }
