@@ -15,6 +15,7 @@ import (
 	"github.com/rlhf-eval/rlhf-eval/internal/app"
 	"github.com/rlhf-eval/rlhf-eval/internal/domain/agreement"
 	"github.com/rlhf-eval/rlhf-eval/internal/domain/ranking"
+	"github.com/rlhf-eval/rlhf-eval/internal/view"
 )
 
 // openMaybeGzip opens a file, or stdin for "-", decompressing .gz files.
@@ -98,7 +99,7 @@ Lines are read in order, which is the time order online Elo uses.`,
 			if err != nil {
 				return err
 			}
-			var v app.LeaderboardView
+			var v view.Leaderboard
 			if in.Method == app.MethodElo {
 				v, err = app.EloLeaderboard(battles, in, opts)
 			} else {
@@ -168,7 +169,7 @@ func readBattlesJSONL(r io.Reader) ([]ranking.Battle, error) {
 	return out, sc.Err()
 }
 
-func printLeaderboard(w io.Writer, v app.LeaderboardView, format string) error {
+func printLeaderboard(w io.Writer, v view.Leaderboard, format string) error {
 	if format == "json" {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
