@@ -13,7 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rlhf-eval/rlhf-eval/internal/app"
+	"github.com/rlhf-eval/rlhf-eval/internal/adapters/dataset"
 	"github.com/rlhf-eval/rlhf-eval/internal/realdata"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring/builtin"
@@ -159,7 +159,7 @@ func itemFor(r realdata.Response) (scoring.Item, error) {
 	if r.Source != realdata.SourceHHRLHF {
 		return scoring.Item{Prompt: r.Prompt, Response: r.Text}, nil
 	}
-	turns, err := app.SplitHHDialogue(r.Prompt)
+	turns, err := dataset.SplitHHDialogue(r.Prompt)
 	if err != nil {
 		return scoring.Item{}, fmt.Errorf("%s: %w", r.ID, err)
 	}
