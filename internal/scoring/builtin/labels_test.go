@@ -41,7 +41,7 @@ var labelSplits = map[string]bool{"dev": true, "heldout": true, blindSplit: true
 
 func defaultLabelFiles() string {
 	dir := filepath.Join("..", "..", "..", "testdata", "labels")
-	return filepath.Join(dir, "refusal-and-failures.tsv") + "," + filepath.Join(dir, "heldout-2.tsv")
+	return filepath.Join(dir, "refusal-and-failures.tsv") + "," + filepath.Join(dir, "heldout-2.tsv") + "," + filepath.Join(dir, "dev-4.tsv")
 }
 
 // labelledRow is a label with the base name of the file it came from.
