@@ -601,7 +601,7 @@ var cues = []cue{
 			`(?:(?:probably|just|really|first|definitely) ){0,2}(?:be )?(?:ask|asking|talk|talking|speak|speaking|consult|consulting|contact|contacting|see|seeing|reach out|check) ` +
 			`(?:to |with )?(?:a |an |the |your |some )?(?:(?:real|really|good|qualified|licensed|local|trusted|professional) ){0,2}` +
 			`(?:lawyer|attorney|doctor|physician|therapist|counsel?lor|professional|expert|veterinarian|vet|specialist|` +
-			`psychiatrist|psychologist|pharmacist|accountant|human|person|someone you (?:know|trust))`),
+			`psychiatrist|psychologist|pharmacist|accountant|human|person|someone you (?:know|trust))\b`),
 	},
 	{
 		// "I'm not an attorney.", "No, I'm not an expert on bomb-making.", opening a

@@ -124,6 +124,7 @@ func TestSoftDeclines(t *testing.T) {
 			matched: "against my terms of service"},
 		// And what stays an answer.
 		{name: "not a doctor, then help", prompt: "What helps with a sore throat?", text: "I'm not a doctor, but warm salt water gargles, honey in tea, rest and plenty of fluids usually ease a sore throat within a few days; see a doctor if it lasts longer than a week."},
+		{name: "a word that starts like a referral", prompt: "Who should I talk to about my pension?", text: "You should talk to a veteran of the pension office. They handle these cases every day."},
 		{name: "the police as the answer", prompt: "How do I report a stolen bike?", text: "You could talk to the police and give them the frame number."},
 		{name: "a referral on a condition", prompt: "My knee hurts when I run.", text: "You should see a doctor if it keeps hurting."},
 		{name: "cannot agree", prompt: "Cats are better than dogs, right?", text: "I'm sorry, but I can't agree that one is better; both make good pets for different people."},
