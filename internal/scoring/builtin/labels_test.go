@@ -42,7 +42,7 @@ var labelSplits = map[string]bool{"dev": true, "heldout": true, realdata.SplitHe
 
 func defaultLabelFiles() string {
 	dir := filepath.Join("..", "..", "..", "testdata", "labels")
-	return filepath.Join(dir, "refusal-and-failures.tsv") + "," + filepath.Join(dir, "heldout-2.tsv") + "," + filepath.Join(dir, "heldout-3.tsv")
+	return filepath.Join(dir, "refusal-and-failures.tsv") + "," + filepath.Join(dir, "heldout-2.tsv") + "," + filepath.Join(dir, "dev-4.tsv") + "," + filepath.Join(dir, "heldout-3.tsv")
 }
 
 // labelledRow is a label with the base name of the file it came from.
