@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/app"
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
 )
 
@@ -116,12 +117,12 @@ func (s *Server) score(c echo.Context) error {
 
 func toOutcomeOut(o scoring.Outcome) scoreOut {
 	if o.Err != nil {
-		return scoreOut{Details: map[string]any{}, Error: o.Err.Error()}
+		return scoreOut{Status: string(domain.ScoreFailed), Details: map[string]any{}, Error: o.Err.Error()}
 	}
 	v := o.Result.Value
 	d := o.Result.Details
 	if d == nil {
 		d = map[string]any{}
 	}
-	return scoreOut{Value: &v, Passed: o.Result.Passed, Details: d}
+	return scoreOut{Status: string(domain.ScoreReady), Value: &v, Passed: o.Result.Passed, Details: d}
 }
