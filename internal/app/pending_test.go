@@ -423,3 +423,54 @@ func TestLaterScorersNeedAScoringJudge(t *testing.T) {
 		t.Errorf("Prepare of a later scorer = %v; want a field error on scorers[0].type", err)
 	}
 }
+
+// TestRescoreKeepsLaterScores: changing the inline scorers rescores them and
+// leaves the settled scores of the scorers that run later as they are.
+func TestRescoreKeepsLaterScores(t *testing.T) {
+	t.Parallel()
+	f := newLaterFixture(t, app.Limits{})
+	ctx := context.Background()
+	in := laterInputs("k", 3)
+	f.ingest(in)
+	if _, err := f.runner.Run(ctx, f.pendingJobs()[0]); err != nil {
+		t.Fatal(err)
+	}
+	scorers := make([]scoring.Config, 0, len(f.eval.Scorers))
+	for _, sc := range f.eval.Scorers {
+		c := scoring.Config{Name: sc.Name, Type: sc.Type, Params: json.RawMessage(sc.Params)}
+		if sc.PassMin != nil || sc.PassMax != nil {
+			c.Pass = &scoring.Pass{Min: sc.PassMin, Max: sc.PassMax}
+		}
+		if sc.Type == "length" {
+			c.Name = "words"
+		}
+		scorers = append(scorers, c)
+	}
+	_, rescore, err := f.svc.Evaluations.UpdateAndRescore(ctx, f.eval.Name, app.EvaluationPatch{Scorers: &scorers})
+	if err != nil || rescore == nil {
+		t.Fatalf("UpdateAndRescore = %v, %v; want a rescore job", rescore, err)
+	}
+	runner, err := app.NewRescoreRunner(f.deps, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := f.rewards.Load() + f.grades.Load()
+	if _, err := runner.Run(ctx, *rescore); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.rewards.Load() + f.grades.Load(); got != calls {
+		t.Errorf("the rescore called the judges %d times; want never", got-calls)
+	}
+	for _, r := range in {
+		sc := f.response(r.ExternalID)
+		if _, ok := sc["length"]; ok || sc["words"].Status() != domain.ScoreReady {
+			t.Errorf("%s after the rescore: %+v; want words in place of length", r.ExternalID, sc)
+		}
+		if rw := sc["reward"]; rw.Status() != domain.ScoreReady || math.Abs(*rw.Value-rewardOf(*r.Response)) > 1e-9 {
+			t.Errorf("%s's reward after the rescore = %+v; want kept", r.ExternalID, rw)
+		}
+	}
+	if s := f.summary(); s["reward"].N != int64(len(in)) || s["grade"].N != int64(len(in)) {
+		t.Errorf("summary after the rescore: reward %+v, grade %+v", s["reward"], s["grade"])
+	}
+}
