@@ -33,6 +33,7 @@ type scorerTypeOut struct {
 	Better         string          `json:"better"`
 	ParamsSchema   json.RawMessage `json:"params_schema"`
 	CorpusScore    bool            `json:"corpus_score"`
+	RunsLater      bool            `json:"runs_later"`
 }
 
 func (s *Server) listScorers(c echo.Context) error {
@@ -46,7 +47,7 @@ func (s *Server) listScorers(c echo.Context) error {
 			schema = json.RawMessage(`{"type":"object","additionalProperties":false}`)
 		}
 		out.Items[i] = scorerTypeOut{Name: t.Name, Description: t.Description, NeedsReference: t.NeedsReference,
-			Better: string(t.Better), ParamsSchema: schema, CorpusScore: t.Corpus != nil}
+			Better: string(t.Better), ParamsSchema: schema, CorpusScore: t.Corpus != nil, RunsLater: t.RunsLater}
 	}
 	return respond(c, http.StatusOK, out)
 }
