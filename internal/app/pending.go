@@ -220,10 +220,41 @@ func NewPendingScoreRunner(d Deps, callers ports.JudgeCallers) (*PendingScoreRun
 // Kind is "pending_scores".
 func (r *PendingScoreRunner) Kind() string { return KindPendingScores }
 
-// laterRun is one scorer's judge in a pending-scores job.
+// laterRun is one scorer's judge in a pending-scores job; broken, when set, is
+// why the judge cannot be used at all (a version gone, a configuration the
+// process cannot call: an API key not set), and fails each of its scores.
 type laterRun struct {
-	sc laterScorer
-	rn *run
+	sc     laterScorer
+	rn     *run
+	broken error
+}
+
+// prepareLater readies one scorer's judge for a job.
+func (r *PendingScoreRunner) prepareLater(ctx context.Context, jr *JudgeRunner, job domain.Job, e domain.Evaluation, sc laterScorer) (*laterRun, int, error) {
+	lr := &laterRun{sc: sc, rn: &run{r: jr, job: job, eval: e}}
+	jd, err := r.d.Stores.Judges.GetJudge(ctx, sc.Judge, sc.JudgeVersion)
+	if errors.Is(err, domain.ErrNotFound) {
+		lr.broken = fmt.Errorf("version %d of the judge is gone", sc.JudgeVersion)
+		return lr, 1, nil
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	lr.rn.judge = jd
+	cfg, err := judgeConfig(jd)
+	if err != nil {
+		lr.broken = err
+		return lr, 1, nil
+	}
+	caller, err := r.callers.For(formatVersion(jd.Name, jd.Version), cfg)
+	if err == nil {
+		lr.rn.j, err = judging.New(cfg, caller, judging.Options{Cache: judgmentCache{s: r.d.Stores.Judgments, baseURL: cfg.Endpoint.BaseURL}})
+	}
+	if err != nil {
+		lr.broken = err
+		return lr, 1, nil
+	}
+	return lr, cfg.Limits.Concurrency, nil
 }
 
 // Run settles every score the job still owes, at most the judges' concurrency at
@@ -232,7 +263,8 @@ type laterRun struct {
 // gone (settled before a crash, or by an attempt that took over) stores
 // nothing: a restarted job resumes with the scores still pending and settles
 // each once. A call that fails for good (the endpoint's error after its
-// retries) settles its score as failed with that error; only the job's own
+// retries) settles its score as failed with that error, and so does a judge the
+// process cannot use at all (an API key not set); only the job's own
 // cancellation or the database stops it.
 func (r *PendingScoreRunner) Run(ctx context.Context, job domain.Job) (map[string]any, error) {
 	p, err := parsePendingParams(job.Params)
@@ -250,24 +282,12 @@ func (r *PendingScoreRunner) Run(ctx context.Context, job domain.Job) (map[strin
 	workers := 1
 	jr := &JudgeRunner{d: r.d, callers: r.callers}
 	for _, sc := range p.Scorers {
-		jd, err := r.d.Stores.Judges.GetJudge(ctx, sc.Judge, sc.JudgeVersion)
-		if err != nil {
-			return nil, wrapNotFound(err, "judge %q version %d", sc.Judge, sc.JudgeVersion)
-		}
-		cfg, err := judgeConfig(jd)
+		lr, n, err := r.prepareLater(ctx, jr, job, e, sc)
 		if err != nil {
 			return nil, err
 		}
-		caller, err := r.callers.For(formatVersion(jd.Name, jd.Version), cfg)
-		if err != nil {
-			return nil, err
-		}
-		j, err := judging.New(cfg, caller, judging.Options{Cache: judgmentCache{s: r.d.Stores.Judgments, baseURL: cfg.Endpoint.BaseURL}})
-		if err != nil {
-			return nil, err
-		}
-		runs[sc.Name] = &laterRun{sc: sc, rn: &run{r: jr, job: job, eval: e, judge: jd, j: j}}
-		workers = max(workers, cfg.Limits.Concurrency)
+		runs[sc.Name] = lr
+		workers = max(workers, n)
 	}
 	var after *ports.PendingScore
 	for {
@@ -364,12 +384,16 @@ func (r *PendingScoreRunner) settle(ctx context.Context, lr *laterRun, resp doma
 		ref = *resp.Reference
 	}
 	rn := lr.rn
-	res, err := rn.j.Point(ctx, judging.Point{Key: resp.PromptID, Instruction: resp.Prompt, Output: resp.Text, Reference: ref})
-	if err != nil && ctx.Err() != nil {
-		return context.Cause(ctx) // the job's cancellation, or another item's failure
+	var res judging.PointResult
+	err := lr.broken
+	if err == nil {
+		res, err = rn.j.Point(ctx, judging.Point{Key: resp.PromptID, Instruction: resp.Prompt, Output: resp.Text, Reference: ref})
+		if err != nil && ctx.Err() != nil {
+			return context.Cause(ctx) // the job's cancellation, or another item's failure
+		}
 	}
 	details := map[string]any{
-		"judge": rn.judge.Name, "judge_version": rn.judge.Version, "job_id": rn.job.ID.String(),
+		"judge": lr.sc.Judge, "judge_version": lr.sc.JudgeVersion, "job_id": rn.job.ID.String(),
 		"judgments": fmt.Sprintf("/v1/evaluations/%s/judgments?response=%s&job=%s", rn.eval.ID, resp.ID, rn.job.ID),
 	}
 	sc := domain.Score{Scorer: lr.sc.Name, Details: details, CreatedAt: r.d.now()}
@@ -380,9 +404,9 @@ func (r *PendingScoreRunner) settle(ctx context.Context, lr *laterRun, resp doma
 	}
 	switch {
 	case err != nil:
-		sc.Error = fmt.Sprintf("judge %q version %d: %v", rn.judge.Name, rn.judge.Version, err)
+		sc.Error = fmt.Sprintf("judge %q version %d: %v", lr.sc.Judge, lr.sc.JudgeVersion, err)
 	case res.Score == nil:
-		sc.Error = fmt.Sprintf("judge %q version %d: the reply did not parse: %s", rn.judge.Name, rn.judge.Version, res.ParseError)
+		sc.Error = fmt.Sprintf("judge %q version %d: the reply did not parse: %s", lr.sc.Judge, lr.sc.JudgeVersion, res.ParseError)
 	default:
 		v := *res.Score
 		sc.Value = &v

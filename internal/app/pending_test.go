@@ -474,3 +474,41 @@ func TestRescoreKeepsLaterScores(t *testing.T) {
 		t.Errorf("summary after the rescore: reward %+v, grade %+v", s["reward"], s["grade"])
 	}
 }
+
+// TestPendingScoresOfAnUnusableJudgeFail: a judge the worker cannot call at all
+// (its API key is not set there) fails each of its scores with the reason,
+// instead of leaving them pending behind a failed job.
+func TestPendingScoresOfAnUnusableJudgeFail(t *testing.T) {
+	t.Parallel()
+	f := newLaterFixture(t, app.Limits{})
+	ctx := context.Background()
+	name := fmt.Sprintf("nokey-%d", laterSeq.Add(1))
+	cfg := fmt.Sprintf(`{"name": %q, "kind": "pointwise", "endpoint": {"base_url": "http://127.0.0.1:1/v1", "model": "m", "api_key_env": "LATER_UNSET_KEY"},
+		"parser": {"type": "score", "min": 1, "max": 10}}`, name)
+	if _, _, err := f.svc.Judges.Create(ctx, []byte(cfg)); err != nil {
+		t.Fatal(err)
+	}
+	e, err := f.svc.Evaluations.Create(ctx, app.EvaluationInput{Name: name, Scorers: []scoring.Config{
+		{Name: "grade", Type: "judge", Params: json.RawMessage(fmt.Sprintf(`{"judge": %q}`, name))}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.eval = e
+	in := laterInputs("n", 3)
+	f.ingest(in)
+	job := f.pendingJobs()[0]
+	if _, err := f.runner.Run(ctx, job); err != nil {
+		t.Fatalf("Run = %v; want the job to finish with its scores failed", err)
+	}
+	for _, r := range in {
+		if sc := f.response(r.ExternalID)["grade"]; sc.Status() != domain.ScoreFailed || !strings.Contains(sc.Error, "LATER_UNSET_KEY") {
+			t.Errorf("%s's grade = %+v; want failed, naming the unset key", r.ExternalID, sc)
+		}
+	}
+	if g := f.job(job.ID); g.Done != int64(len(in)) || g.Failed != int64(len(in)) {
+		t.Errorf("job = %+v; want %d done, all failed", g, len(in))
+	}
+	if s := f.summary()["grade"]; s.Pending != 0 || s.Errors != int64(len(in)) {
+		t.Errorf("grade summary = %+v; want %d errors, none pending", s, len(in))
+	}
+}
