@@ -288,7 +288,11 @@ func (r *root) runners(d app.Deps) ([]app.JobRunner, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []app.JobRunner{purge, rescore, judge}, nil
+	pending, err := app.NewPendingScoreRunner(d, r.judgeCallers)
+	if err != nil {
+		return nil, err
+	}
+	return []app.JobRunner{purge, rescore, judge, pending}, nil
 }
 
 // startWorker starts RLHF_WORKERS job workers on pool, with the periodic

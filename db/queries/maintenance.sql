@@ -27,9 +27,11 @@ DELETE FROM scores WHERE evaluation_id = @evaluation_id AND response_id = ANY(@r
 -- name: DeleteScorerScoresOfResponses :exec
 -- What a rescore replaces: the scores the evaluation's scorers wrote. Scores a
 -- model judge wrote (a judgment of that judge on that response exists) are not
--- the scorers' and stay.
+-- the scorers' and stay, and so do those of the scorers named in keep (scorers
+-- that run later, which a rescore does not run).
 DELETE FROM scores s
 WHERE s.evaluation_id = @evaluation_id AND s.response_id = ANY(@response_ids::uuid[])
+  AND s.scorer <> ALL(@keep::text[])
   AND NOT EXISTS (
       SELECT 1 FROM judgments j
       WHERE j.evaluation_id = s.evaluation_id AND j.response_id = s.response_id AND j.judge_name = s.scorer);

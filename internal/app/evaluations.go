@@ -39,6 +39,9 @@ func (u *Evaluations) Create(ctx context.Context, in EvaluationInput) (domain.Ev
 	errs = append(errs, domain.ValidateEvaluationName(in.Name), domain.ValidateDescription(in.Description), validateMetadata("metadata", in.Metadata))
 	scorers, err := u.d.Registry.Normalize(in.Scorers)
 	errs = append(errs, domain.PrefixField("scorers", err))
+	if err == nil {
+		errs = append(errs, checkLaterScorers(ctx, u.d, scorers))
+	}
 	if err := errors.Join(errs...); err != nil {
 		return domain.Evaluation{}, err
 	}
@@ -96,6 +99,9 @@ func (u *Evaluations) UpdateAndRescore(ctx context.Context, ref string, p Evalua
 		var err error
 		scorers, err = u.d.Registry.Normalize(*p.Scorers)
 		errs = append(errs, domain.PrefixField("scorers", err))
+		if err == nil {
+			errs = append(errs, checkLaterScorers(ctx, u.d, scorers))
+		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return domain.Evaluation{}, nil, err

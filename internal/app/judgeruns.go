@@ -485,20 +485,9 @@ func (rn *run) judgeItem(ctx context.Context, it runItem, rs chunkResponses) err
 		verdict, calls = res.Score, res.Calls
 	}
 	js := rn.judgments(it, calls, identical)
-	progress := ports.JobProgress{Done: 1}
+	progress := callsProgress(calls)
 	if verdict == nil {
 		progress.Failed = 1
-	}
-	cached := len(calls) > 0
-	for _, c := range calls {
-		cached = cached && c.Cached
-		if !c.Cached {
-			progress.Tokens += int64(c.Reply.InputTokens + c.Reply.OutputTokens)
-			progress.Cost += c.Cost
-		}
-	}
-	if cached {
-		progress.Cached = 1
 	}
 	// The item's outcome is written even when the job is being cancelled: the
 	// calls are paid for.
@@ -521,6 +510,24 @@ func (rn *run) judgeItem(ctx context.Context, it runItem, rs chunkResponses) err
 		return nil
 	}
 	return err
+}
+
+// callsProgress is the job progress of one item judged with calls: done, cached
+// when every call was, and the tokens and cost of the calls made.
+func callsProgress(calls []judging.Call) ports.JobProgress {
+	progress := ports.JobProgress{Done: 1}
+	cached := len(calls) > 0
+	for _, c := range calls {
+		cached = cached && c.Cached
+		if !c.Cached {
+			progress.Tokens += int64(c.Reply.InputTokens + c.Reply.OutputTokens)
+			progress.Cost += c.Cost
+		}
+	}
+	if cached {
+		progress.Cached = 1
+	}
+	return progress
 }
 
 // storeVerdict writes the comparison (pairwise) or score (pointwise, reward) made

@@ -131,6 +131,11 @@ func (r *RescoreRunner) Run(ctx context.Context, job domain.Job) (map[string]any
 	if err != nil {
 		return nil, fmt.Errorf("build the scorers of evaluation %q: %w", e.Name, err)
 	}
+	// Scorers that run later are not run by a rescore; their scores stay.
+	var keep []string
+	for _, b := range set.Later() {
+		keep = append(keep, b.Config.Name)
+	}
 	total, done := job.Total, job.Done
 	if total == 0 && job.Checkpoint == "" {
 		responses, _, err := r.d.Stores.Maintenance.CountEvaluationRows(ctx, e.ID)
@@ -171,7 +176,7 @@ func (r *RescoreRunner) Run(ctx context.Context, job domain.Job) (map[string]any
 			if err := s.Jobs.AdvanceJobCheckpoint(ctx, job.ID, checkpoint, next); err != nil {
 				return err
 			}
-			if err := s.Maintenance.ReplaceScores(ctx, e.ID, items); err != nil {
+			if err := s.Maintenance.ReplaceScores(ctx, e.ID, items, keep); err != nil {
 				return err
 			}
 			if err := s.Jobs.AddJobProgress(ctx, job.ID, ports.JobProgress{Done: int64(len(items))}); err != nil {

@@ -68,6 +68,10 @@ func (u *Responses) Ingest(ctx context.Context, evalRef string, items iter.Seq2[
 	if err != nil {
 		return IngestResult{}, fmt.Errorf("evaluation %q has an invalid stored scorer configuration: %w", e.Name, err)
 	}
+	later, err := planLater(ctx, u.d, e, set)
+	if err != nil {
+		return IngestResult{}, err
+	}
 	needRef := set.NeedsReference()
 	now := u.d.now()
 	res, err := ingest(ctx, u.d, ingestKind[ResponseInput, domain.Response]{
@@ -88,16 +92,39 @@ func (u *Responses) Ingest(ctx context.Context, evalRef string, items iter.Seq2[
 			}
 			return rs, u.score(ctx, set, rs, now)
 		},
-		insert: u.d.Stores.Responses.InsertResponses,
+		insert: func(ctx context.Context, rs []domain.Response) ([]domain.ID, error) {
+			if later == nil {
+				return u.d.Stores.Responses.InsertResponses(ctx, rs)
+			}
+			// The pending scores and their job commit with the responses.
+			var ids []domain.ID
+			err := u.d.Tx.InTx(ctx, func(ctx context.Context, s ports.Stores) error {
+				var err error
+				if ids, err = s.Responses.InsertResponses(ctx, rs); err != nil {
+					return err
+				}
+				return later.record(ctx, u.d, s, e, ids)
+			})
+			return ids, err
+		},
 		ingest: func(ctx context.Context, s ports.Stores, chunks iter.Seq2[[]domain.Response, error]) ([]domain.ID, error) {
-			return s.Responses.IngestResponses(ctx, chunks)
+			ids, err := s.Responses.IngestResponses(ctx, chunks)
+			if err != nil {
+				return nil, err
+			}
+			return ids, later.record(ctx, u.d, s, e, ids)
 		},
 	}, items, opts)
 	if err != nil {
 		return IngestResult{}, err
 	}
 	out := IngestResult{Created: res.created, Existing: res.existing}
-	out.Items = MapItems(res.items, func(r stored[domain.Response]) Ingested { return Ingested{Response: r.item, Created: r.created} })
+	out.Items = MapItems(res.items, func(r stored[domain.Response]) Ingested {
+		if r.created {
+			r.item = later.withPending(r.item, now)
+		}
+		return Ingested{Response: r.item, Created: r.created}
+	})
 	return out, nil
 }
 
@@ -149,10 +176,14 @@ func ItemOf(r domain.Response) scoring.Item {
 }
 
 // ScoresOf converts scorer outcomes into scores; a failed scorer becomes a score with
-// no value and its error.
+// no value and its error. Scorers that run later have no score yet: ingest records
+// theirs as pending.
 func ScoresOf(os []scoring.Outcome, now time.Time) []domain.Score {
-	out := make([]domain.Score, len(os))
-	for j, o := range os {
+	out := make([]domain.Score, 0, len(os))
+	for _, o := range os {
+		if o.Later {
+			continue
+		}
 		s := domain.Score{Scorer: o.Name, CreatedAt: now, Details: map[string]any{}}
 		if o.Err != nil {
 			s.Error = o.Err.Error()
@@ -160,7 +191,7 @@ func ScoresOf(os []scoring.Outcome, now time.Time) []domain.Score {
 			v := o.Result.Value
 			s.Value, s.Passed, s.Details = &v, o.Result.Passed, o.Result.Details
 		}
-		out[j] = s
+		out = append(out, s)
 	}
 	return out
 }

@@ -34,6 +34,12 @@ func (u *Scoring) Prepare(cfgs []scoring.Config) (*scoring.Set, error) {
 	if err != nil {
 		return nil, domain.PrefixField("scorers", err)
 	}
+	for i, b := range set.Scorers() {
+		if b.Type.RunsLater {
+			return nil, domain.Invalid(fmt.Sprintf("scorers[%d].type", i),
+				"scorer type %q runs later, in a background job of an evaluation; configure it on an evaluation and ingest responses there", b.Type.Name)
+		}
+	}
 	return set, nil
 }
 

@@ -29,8 +29,10 @@ type ScorerSummary struct {
 	Better scoring.Direction
 	Model  string
 	// NScores counts stored scores; N those with a value; Errors those where the
-	// scorer failed.
+	// scorer failed. Pending counts the scores that scorers running later have
+	// yet to compute: they are in none of the others, nor in any statistic.
 	NScores, N, Errors int64
+	Pending            int64
 	Mean, SD           *float64
 	Min, P10, P50, P90 *float64
 	Max                *float64
@@ -92,6 +94,10 @@ func (u *Summaries) Summary(ctx context.Context, evalRef string, in SummaryInput
 	if err != nil {
 		return Summary{}, err
 	}
+	aggs, pending, err := u.withPending(ctx, e.ID, aggs, groupBy == "model")
+	if err != nil {
+		return Summary{}, err
+	}
 	configs := map[string]domain.ScorerConfig{}
 	var corpusScorers []string
 	for _, c := range e.Scorers {
@@ -116,6 +122,7 @@ func (u *Summaries) Summary(ctx context.Context, evalRef string, in SummaryInput
 		if err != nil {
 			return Summary{}, fmt.Errorf("summarize %q: %w", a.Scorer, err)
 		}
+		s.Pending = pending[[2]string{a.Scorer, a.Model}]
 		if c, ok := configs[a.Scorer]; ok {
 			s.Type = c.Type
 			if t, ok := u.d.Registry.Lookup(c.Type); ok {
@@ -131,6 +138,47 @@ func (u *Summaries) Summary(ctx context.Context, evalRef string, in SummaryInput
 		out.Scorers = append(out.Scorers, s)
 	}
 	return out, nil
+}
+
+// withPending counts the evaluation's pending scores by scorer (and model, when
+// byModel), and adds an empty aggregate for a scorer (and model) that has only
+// pending scores so far, keeping aggs in scorer and model order.
+func (u *Summaries) withPending(ctx context.Context, evalID domain.ID, aggs []ports.ScoreAggregate, byModel bool) ([]ports.ScoreAggregate, map[[2]string]int64, error) {
+	if u.d.Stores.Pending == nil {
+		return aggs, nil, nil
+	}
+	counts, err := u.d.Stores.Pending.CountPendingScores(ctx, evalID)
+	if err != nil || len(counts) == 0 {
+		return aggs, nil, err
+	}
+	pending := map[[2]string]int64{}
+	for _, c := range counts {
+		k := [2]string{c.Scorer, ""}
+		if byModel {
+			k[1] = c.Model
+		}
+		pending[k] += c.N
+	}
+	have := make(map[[2]string]bool, len(aggs))
+	for _, a := range aggs {
+		have[[2]string{a.Scorer, a.Model}] = true
+	}
+	added := false
+	for k := range pending {
+		if !have[k] {
+			aggs = append(aggs, ports.ScoreAggregate{Scorer: k[0], Model: k[1]})
+			added = true
+		}
+	}
+	if added {
+		sort.SliceStable(aggs, func(i, j int) bool {
+			if aggs[i].Scorer != aggs[j].Scorer {
+				return aggs[i].Scorer < aggs[j].Scorer
+			}
+			return aggs[i].Model < aggs[j].Model
+		})
+	}
+	return aggs, pending, nil
 }
 
 // fromRollups merges rollup shards (and models, unless grouped by model) into
@@ -356,7 +404,7 @@ func statsOf(details map[string]any) ([]float64, error) {
 
 // View returns the wire form; withModel includes the model (grouped summaries).
 func (s ScorerSummary) View(withModel bool) view.ScorerSummary {
-	v := view.ScorerSummary{Scorer: s.Scorer, NScores: s.NScores, N: s.N, Errors: s.Errors, Mean: s.Mean, SD: s.SD,
+	v := view.ScorerSummary{Scorer: s.Scorer, NScores: s.NScores, N: s.N, Errors: s.Errors, Pending: s.Pending, Mean: s.Mean, SD: s.SD,
 		Min: s.Min, P10: s.P10, P50: s.P50, P90: s.P90, Max: s.Max, PassRate: s.PassRate, NPassKnown: s.NPassKnown, Corpus: s.Corpus}
 	if s.Type != "" {
 		t, b := s.Type, string(s.Better)

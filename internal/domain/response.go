@@ -32,14 +32,38 @@ type Response struct {
 }
 
 // Score is one scorer's result for one response. Value is nil when the scorer failed
-// on this response, and Error says why.
+// on this response, and Error says why, or when the score is Pending: a scorer that
+// runs later (a model judge) has yet to compute it.
 type Score struct {
 	Scorer    string
 	Value     *float64
 	Passed    *bool
 	Details   map[string]any
 	Error     string
+	Pending   bool
 	CreatedAt time.Time
+}
+
+// ScoreStatus is where a score stands: ready (a value), failed (an error) or
+// pending (a scorer that runs later has yet to compute it).
+type ScoreStatus string
+
+// Score statuses.
+const (
+	ScoreReady   ScoreStatus = "ready"
+	ScoreFailed  ScoreStatus = "failed"
+	ScorePending ScoreStatus = "pending"
+)
+
+// Status reports where the score stands.
+func (s Score) Status() ScoreStatus {
+	switch {
+	case s.Pending:
+		return ScorePending
+	case s.Value == nil:
+		return ScoreFailed
+	}
+	return ScoreReady
 }
 
 // Limits on response fields.

@@ -59,9 +59,10 @@ type MaintenanceStore interface {
 	// remain it deletes the evaluation itself, with its rollups, and reports done.
 	// An evaluation not marked deleted is domain.ErrNotFound.
 	PurgeEvaluation(ctx context.Context, id domain.ID, limit int) (deleted int64, done bool, err error)
-	// ReplaceScores deletes the stored scores of the given responses and stores the
-	// responses' Scores instead. Rollups are not touched: RebuildRollups follows.
-	ReplaceScores(ctx context.Context, evaluationID domain.ID, rs []domain.Response) error
+	// ReplaceScores deletes the stored scores of the given responses, but those of
+	// judges and of the scorers named in keep, and stores the responses' Scores
+	// instead. Rollups are not touched: RebuildRollups follows.
+	ReplaceScores(ctx context.Context, evaluationID domain.ID, rs []domain.Response, keep []string) error
 	// LockEvaluation waits for the ingests in flight into the evaluation and holds
 	// new ones off until the transaction of a transaction-bound store ends.
 	LockEvaluation(ctx context.Context, id domain.ID) error

@@ -158,6 +158,7 @@ type Stores struct {
 	Maintenance MaintenanceStore
 	Judges      JudgeStore
 	Judgments   JudgmentStore
+	Pending     PendingScoreStore
 }
 
 // TxRunner runs fn in one transaction with stores bound to it. The transaction

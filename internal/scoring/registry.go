@@ -185,6 +185,9 @@ func (r *Registry) build(cfg Config) (Bound, error) {
 		}
 		return Bound{}, domain.Invalid("params", "%v", err)
 	}
+	if _, ok := s.(Later); t.RunsLater && !ok {
+		return Bound{}, fmt.Errorf("scorer type %q runs later but its scorer does not name its judge", t.Name)
+	}
 	return Bound{Config: cfg, Type: t, Scorer: s}, nil
 }
 

@@ -94,6 +94,12 @@ type Type struct {
 	// It returns *domain.ValidationError values, with Field relative to params
 	// ("word_order"), for semantic problems the schema cannot express.
 	New func(params json.RawMessage) (Scorer, error)
+	// RunsLater marks a type whose scores are computed after ingest, by a job,
+	// rather than inside it: a remote model (a judge or a reward model) whose
+	// calls are too slow and too fallible to hold an ingest's transaction. A Set
+	// does not call its scorers; their Outcomes come back with Later set, and
+	// ingest records the scores as pending (see Later).
+	RunsLater bool
 	// Corpus, when set, computes a corpus-level score from the element-wise sum of
 	// the items' details["stats"] arrays (sacrebleu's corpus BLEU and chrF are
 	// defined on summed sufficient statistics). Summaries sum the arrays in SQL and
@@ -146,11 +152,21 @@ func DecodeParams(raw json.RawMessage, dst any) error {
 	return nil
 }
 
+// Later is what the scorer of a type that runs later tells the job that computes
+// its scores: the judge (a registered model judge) it scores with, and its
+// version (0: the latest when the scores are recorded as pending).
+type Later interface {
+	Scorer
+	Judge() (name string, version int)
+}
+
 // Outcome is one scorer's result for one item, or the error that scorer hit.
+// Later marks the outcome of a scorer that runs later: no result yet.
 type Outcome struct {
 	Name   string
 	Result Result
 	Err    error
+	Later  bool
 }
 
 // ErrTimeout is reported in an Outcome when a scorer exceeds its time budget.

@@ -45,6 +45,17 @@ func (s *Set) Configs() []Config {
 	return out
 }
 
+// Later returns the scorers of the set that run later, in configuration order.
+func (s *Set) Later() []Bound {
+	var out []Bound
+	for _, b := range s.scorers {
+		if b.Type.RunsLater {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
 // NeedsReference returns the names of scorers that need items to carry a reference.
 func (s *Set) NeedsReference() []string {
 	var out []string
@@ -144,6 +155,10 @@ func (s *Set) Score(ctx context.Context, item Item) ([]Outcome, error) {
 func (s *Set) scoreOne(ctx context.Context, j int, item Item) (o Outcome) {
 	b := s.scorers[j]
 	o = Outcome{Name: b.Config.Name}
+	if b.Type.RunsLater {
+		o.Later = true
+		return o
+	}
 	if b.needsReference() && !item.HasReference {
 		o.Err = fmt.Errorf("scorer %q needs a reference answer and the item has none", b.Config.Name)
 		return o

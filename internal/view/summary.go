@@ -10,6 +10,7 @@ type ScorerSummary struct {
 	NScores    int64          `json:"n_scores"`
 	N          int64          `json:"n"`
 	Errors     int64          `json:"errors"`
+	Pending    int64          `json:"pending"`
 	Mean       *float64       `json:"mean"`
 	SD         *float64       `json:"stddev"`
 	Min        *float64       `json:"min"`

@@ -72,6 +72,7 @@ type responseIn struct {
 }
 
 type scoreOut struct {
+	Status  string         `json:"status"`
 	Value   *float64       `json:"value"`
 	Passed  *bool          `json:"passed"`
 	Details map[string]any `json:"details"`
@@ -111,7 +112,7 @@ func toResponseOut(r domain.Response) responseOut {
 		if d == nil {
 			d = map[string]any{}
 		}
-		out.Scores[s.Scorer] = scoreOut{Value: s.Value, Passed: s.Passed, Details: d, Error: s.Error}
+		out.Scores[s.Scorer] = scoreOut{Status: string(s.Status()), Value: s.Value, Passed: s.Passed, Details: d, Error: s.Error}
 	}
 	if out.Metadata == nil {
 		out.Metadata = map[string]any{}

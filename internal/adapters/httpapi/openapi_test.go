@@ -239,7 +239,7 @@ func TestOpenAPIValidatorCatchesDrift(t *testing.T) {
 	evaluation := `{"id":"` + id + `","name":"e","description":"","scorers":[{"name":"length","type":"length","params":{}}],` +
 		`"metadata":{},"created_at":"2026-01-02T03:04:05.123456Z","updated_at":"2026-01-02T03:04:05.123456Z"}`
 	response := `{"id":"` + id + `","evaluation_id":"` + id + `","external_id":null,"prompt_id":"p","model":"m","prompt":"q",` +
-		`"response":"","reference":null,"metadata":{},"scores":{"length":{"value":0,"passed":null,"details":{}}},"created_at":"2026-01-02T03:04:05Z"}`
+		`"response":"","reference":null,"metadata":{},"scores":{"length":{"status":"ready","value":0,"passed":null,"details":{}}},"created_at":"2026-01-02T03:04:05Z"}`
 	batch := `{"items":[` + response + `],"created":1,"existing":0}`
 	problem := `{"type":"urn:rlhf-eval:problem:validation","title":"Invalid input","status":400,"errors":[{"field":"name","message":"is required"}]}`
 	jsonCT, problemCT := "application/json", "application/problem+json"

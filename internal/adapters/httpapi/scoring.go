@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/app"
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
 )
 
@@ -32,6 +33,7 @@ type scorerTypeOut struct {
 	Better         string          `json:"better"`
 	ParamsSchema   json.RawMessage `json:"params_schema"`
 	CorpusScore    bool            `json:"corpus_score"`
+	RunsLater      bool            `json:"runs_later"`
 }
 
 func (s *Server) listScorers(c echo.Context) error {
@@ -45,7 +47,7 @@ func (s *Server) listScorers(c echo.Context) error {
 			schema = json.RawMessage(`{"type":"object","additionalProperties":false}`)
 		}
 		out.Items[i] = scorerTypeOut{Name: t.Name, Description: t.Description, NeedsReference: t.NeedsReference,
-			Better: string(t.Better), ParamsSchema: schema, CorpusScore: t.Corpus != nil}
+			Better: string(t.Better), ParamsSchema: schema, CorpusScore: t.Corpus != nil, RunsLater: t.RunsLater}
 	}
 	return respond(c, http.StatusOK, out)
 }
@@ -116,12 +118,12 @@ func (s *Server) score(c echo.Context) error {
 
 func toOutcomeOut(o scoring.Outcome) scoreOut {
 	if o.Err != nil {
-		return scoreOut{Details: map[string]any{}, Error: o.Err.Error()}
+		return scoreOut{Status: string(domain.ScoreFailed), Details: map[string]any{}, Error: o.Err.Error()}
 	}
 	v := o.Result.Value
 	d := o.Result.Details
 	if d == nil {
 		d = map[string]any{}
 	}
-	return scoreOut{Value: &v, Passed: o.Result.Passed, Details: d}
+	return scoreOut{Status: string(domain.ScoreReady), Value: &v, Passed: o.Result.Passed, Details: d}
 }

@@ -80,7 +80,7 @@ func (s *MaintenanceStore) PurgeEvaluation(ctx context.Context, id domain.ID, li
 }
 
 // ReplaceScores swaps the stored scores of rs for their Scores.
-func (s *MaintenanceStore) ReplaceScores(ctx context.Context, evaluationID domain.ID, rs []domain.Response) error {
+func (s *MaintenanceStore) ReplaceScores(ctx context.Context, evaluationID domain.ID, rs []domain.Response, keep []string) error {
 	if len(rs) == 0 {
 		return nil
 	}
@@ -101,7 +101,7 @@ func (s *MaintenanceStore) ReplaceScores(ctx context.Context, evaluationID domai
 	}
 	return inTx(ctx, s.db, func(tx pgx.Tx) error {
 		q := dbsqlc.New(tx)
-		if err := q.DeleteScorerScoresOfResponses(ctx, dbsqlc.DeleteScorerScoresOfResponsesParams{EvaluationID: pgID(evaluationID), ResponseIds: pgIDs(ids)}); err != nil {
+		if err := q.DeleteScorerScoresOfResponses(ctx, dbsqlc.DeleteScorerScoresOfResponsesParams{EvaluationID: pgID(evaluationID), ResponseIds: pgIDs(ids), Keep: nonNil(keep)}); err != nil {
 			return translate(err)
 		}
 		if len(rows) == 0 {
@@ -139,4 +139,12 @@ func (s *MaintenanceStore) RebuildRollups(ctx context.Context, evaluationID doma
 		}
 		return nil
 	})
+}
+
+// nonNil is s, or an empty slice for nil (a NULL array matches nothing in ALL).
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }

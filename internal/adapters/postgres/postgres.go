@@ -135,6 +135,7 @@ func storesOn(db dbtx) ports.Stores {
 		Maintenance: &MaintenanceStore{db: db, q: dbsqlc.New(db)},
 		Judges:      &JudgeStore{db: db, q: dbsqlc.New(db)},
 		Judgments:   &JudgmentStore{db: db, q: dbsqlc.New(db)},
+		Pending:     &PendingScoreStore{db: db, q: dbsqlc.New(db)},
 	}
 }
 

@@ -143,7 +143,8 @@ func (s *ResponseStore) ListResponses(ctx context.Context, q ports.ResponseQuery
 	return s.withScores(ctx, q.EvaluationID, rows)
 }
 
-// withScores converts rows and attaches their scores, fetched in one query.
+// withScores converts rows and attaches their scores, and after them the scores
+// they are owed (pending).
 func (s *ResponseStore) withScores(ctx context.Context, evaluationID domain.ID, rows []dbsqlc.Response) ([]domain.Response, error) {
 	out, err := mapRows(rows, toResponse)
 	if err != nil || len(out) == 0 {
@@ -166,6 +167,14 @@ func (s *ResponseStore) withScores(ctx context.Context, evaluationID domain.ID, 
 		}
 		i := index[domain.ID(row.ResponseID.Bytes)]
 		out[i].Scores = append(out[i].Scores, sc)
+	}
+	pending, err := pendingOfResponses(ctx, s.q, evaluationID, ids)
+	if err != nil {
+		return nil, err
+	}
+	for id, scores := range pending {
+		i := index[id]
+		out[i].Scores = append(out[i].Scores, scores...)
 	}
 	return out, nil
 }

@@ -269,7 +269,7 @@ func testMaintenance(t *testing.T, h Harness) {
 			rs[i].Scores = []domain.Score{{Scorer: "new", Value: &v, Details: map[string]any{}, CreatedAt: now()}}
 		}
 		err := h.Tx.InTx(ctx, func(ctx context.Context, s ports.Stores) error {
-			if err := s.Maintenance.ReplaceScores(ctx, e.ID, rs); err != nil {
+			if err := s.Maintenance.ReplaceScores(ctx, e.ID, rs, nil); err != nil {
 				return err
 			}
 			return s.Maintenance.RebuildRollups(ctx, e.ID)

@@ -37,6 +37,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Judges", func(t *testing.T) { testJudges(t, h) })
 	t.Run("Analytics", func(t *testing.T) { testAnalytics(t, h) })
 	t.Run("Preferences", func(t *testing.T) { testPreferences(t, h) })
+	t.Run("Pending", func(t *testing.T) { testPending(t, h) })
 }
 
 var seq atomic.Int64

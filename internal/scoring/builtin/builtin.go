@@ -7,6 +7,7 @@ import (
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring/assertion"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring/echo"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring/hedging"
+	"github.com/rlhf-eval/rlhf-eval/internal/scoring/judgescore"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring/language"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring/levenshtein"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring/pii"
@@ -51,6 +52,8 @@ func Types() []scoring.Type {
 		language.LanguageMismatch(),
 		hedging.Hedging(),
 		verbosity.Verbosity(),
+		// Scorers that run later, in a background job: remote models.
+		judgescore.Judge(),
 	}
 }
 

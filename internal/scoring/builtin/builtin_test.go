@@ -25,6 +25,7 @@ func TestEveryTypeWorksWithDefaults(t *testing.T) {
 		"regex":       `{"pattern": "a+"}`,
 		"starts_with": `{"value": "The"}`,
 		"equals":      `{"use_reference": true}`,
+		"judge":       `{"judge": "reward-model"}`,
 	}
 	items := []scoring.Item{
 		{Prompt: "p", Response: "", Reference: "", HasReference: true},
@@ -54,6 +55,16 @@ func TestEveryTypeWorksWithDefaults(t *testing.T) {
 				t.Fatal(err)
 			}
 			for i, o := range out {
+				if typ.RunsLater {
+					// A Set never runs these: the outcome only says so.
+					if !o[0].Later || o[0].Err != nil {
+						t.Errorf("item %d: got %+v, want an outcome marked Later", i, o[0])
+					}
+					continue
+				}
+				if o[0].Later {
+					t.Errorf("item %d: outcome marked Later from a type that runs inline", i)
+				}
 				if o[0].Err != nil {
 					t.Errorf("item %d: %v", i, o[0].Err)
 					continue

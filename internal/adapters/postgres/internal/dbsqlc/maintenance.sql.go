@@ -80,6 +80,7 @@ func (q *Queries) DeleteResponsesByID(ctx context.Context, arg DeleteResponsesBy
 const deleteScorerScoresOfResponses = `-- name: DeleteScorerScoresOfResponses :exec
 DELETE FROM scores s
 WHERE s.evaluation_id = $1 AND s.response_id = ANY($2::uuid[])
+  AND s.scorer <> ALL($3::text[])
   AND NOT EXISTS (
       SELECT 1 FROM judgments j
       WHERE j.evaluation_id = s.evaluation_id AND j.response_id = s.response_id AND j.judge_name = s.scorer)
@@ -88,13 +89,15 @@ WHERE s.evaluation_id = $1 AND s.response_id = ANY($2::uuid[])
 type DeleteScorerScoresOfResponsesParams struct {
 	EvaluationID pgtype.UUID
 	ResponseIds  []pgtype.UUID
+	Keep         []string
 }
 
 // What a rescore replaces: the scores the evaluation's scorers wrote. Scores a
 // model judge wrote (a judgment of that judge on that response exists) are not
-// the scorers' and stay.
+// the scorers' and stay, and so do those of the scorers named in keep (scorers
+// that run later, which a rescore does not run).
 func (q *Queries) DeleteScorerScoresOfResponses(ctx context.Context, arg DeleteScorerScoresOfResponsesParams) error {
-	_, err := q.db.Exec(ctx, deleteScorerScoresOfResponses, arg.EvaluationID, arg.ResponseIds)
+	_, err := q.db.Exec(ctx, deleteScorerScoresOfResponses, arg.EvaluationID, arg.ResponseIds, arg.Keep)
 	return err
 }
 

@@ -152,6 +152,15 @@ type Judgment struct {
 	CreatedAt         time.Time
 }
 
+type PendingScore struct {
+	EvaluationID pgtype.UUID
+	ResponseID   pgtype.UUID
+	Scorer       string
+	Model        string
+	JobID        pgtype.UUID
+	CreatedAt    time.Time
+}
+
 type RateBucket struct {
 	ApiKeyID  pgtype.UUID
 	Tokens    float64
