@@ -205,29 +205,6 @@ func decodeCursor(s, list string) (*cursor, domain.ID, error) {
 	return &c, id, nil
 }
 
-// scorerConfigs converts between the domain's stored form and the registry's.
-func toScoringConfigs(cs []domain.ScorerConfig) []scoring.Config {
-	out := make([]scoring.Config, len(cs))
-	for i, c := range cs {
-		out[i] = scoring.Config{Name: c.Name, Type: c.Type, Params: json.RawMessage(c.Params)}
-		if c.PassMin != nil || c.PassMax != nil {
-			out[i].Pass = &scoring.Pass{Min: c.PassMin, Max: c.PassMax}
-		}
-	}
-	return out
-}
-
-func fromScoringConfigs(cs []scoring.Config) []domain.ScorerConfig {
-	out := make([]domain.ScorerConfig, len(cs))
-	for i, c := range cs {
-		out[i] = domain.ScorerConfig{Name: c.Name, Type: c.Type, Params: []byte(c.Params)}
-		if c.Pass != nil {
-			out[i].PassMin, out[i].PassMax = c.Pass.Min, c.Pass.Max
-		}
-	}
-	return out
-}
-
 // Services are all the use cases, built on one set of dependencies.
 type Services struct {
 	Evaluations *Evaluations

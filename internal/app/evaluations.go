@@ -10,7 +10,6 @@ import (
 
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/ports"
-	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
 )
 
 // Evaluations is the evaluation use case.
@@ -28,7 +27,7 @@ func NewEvaluations(d Deps) (*Evaluations, error) {
 type EvaluationInput struct {
 	Name        string
 	Description string
-	Scorers     []scoring.Config
+	Scorers     []domain.ScorerConfig
 	Metadata    map[string]any
 }
 
@@ -45,7 +44,7 @@ func (u *Evaluations) Create(ctx context.Context, in EvaluationInput) (domain.Ev
 	now := u.d.now()
 	e := domain.Evaluation{
 		ID: u.d.IDs.NewID(), Name: in.Name, Description: in.Description,
-		Scorers: fromScoringConfigs(scorers), Metadata: in.Metadata, CreatedAt: now, UpdatedAt: now,
+		Scorers: scorers, Metadata: in.Metadata, CreatedAt: now, UpdatedAt: now,
 	}
 	if e.Metadata == nil {
 		e.Metadata = map[string]any{}
@@ -65,7 +64,7 @@ func (u *Evaluations) Get(ctx context.Context, ref string) (domain.Evaluation, e
 type EvaluationPatch struct {
 	Name        *string
 	Description *string
-	Scorers     *[]scoring.Config
+	Scorers     *[]domain.ScorerConfig
 	Metadata    *map[string]any
 }
 
@@ -91,7 +90,7 @@ func (u *Evaluations) UpdateAndRescore(ctx context.Context, ref string, p Evalua
 	if p.Metadata != nil {
 		errs = append(errs, validateMetadata("metadata", *p.Metadata))
 	}
-	var scorers []scoring.Config
+	var scorers []domain.ScorerConfig
 	if p.Scorers != nil {
 		var err error
 		scorers, err = u.d.Registry.Normalize(*p.Scorers)
@@ -120,8 +119,7 @@ func (u *Evaluations) UpdateAndRescore(ctx context.Context, ref string, p Evalua
 			e.Description = *p.Description
 		}
 		if p.Scorers != nil {
-			next := fromScoringConfigs(scorers)
-			rescore = !sameScorers(e.Scorers, next)
+			rescore = !sameScorers(e.Scorers, scorers)
 			if rescore {
 				// Ingests in flight finish with the old scorers before the change
 				// commits, so the rescore that follows sees their responses.
@@ -129,7 +127,7 @@ func (u *Evaluations) UpdateAndRescore(ctx context.Context, ref string, p Evalua
 					return err
 				}
 			}
-			e.Scorers = next
+			e.Scorers = scorers
 		}
 		if p.Metadata != nil {
 			e.Metadata = *p.Metadata
@@ -165,8 +163,15 @@ func (u *Evaluations) UpdateAndRescore(ctx context.Context, ref string, p Evalua
 func sameScorers(a, b []domain.ScorerConfig) bool {
 	return slices.EqualFunc(a, b, func(x, y domain.ScorerConfig) bool {
 		return x.Name == y.Name && x.Type == y.Type && bytes.Equal(x.Params, y.Params) &&
-			equalBound(x.PassMin, y.PassMin) && equalBound(x.PassMax, y.PassMax)
+			equalBand(x.Pass, y.Pass)
 	})
+}
+
+func equalBand(a, b *domain.PassBand) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return equalBound(a.Min, b.Min) && equalBound(a.Max, b.Max)
 }
 
 func equalBound(a, b *float64) bool {

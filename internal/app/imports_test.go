@@ -15,7 +15,6 @@ import (
 
 	"github.com/rlhf-eval/rlhf-eval/internal/app"
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
-	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
 )
 
 // runImport imports the records read returns and gives the stats and the record
@@ -107,7 +106,7 @@ func TestImportAlpacaEval(t *testing.T) {
 	t.Parallel()
 	svc := newServices(t)
 	ctx := context.Background()
-	in := app.ImportInput{Evaluation: "alpaca", Scorers: []scoring.Config{{Type: "length"}}, BatchSize: 2}
+	in := app.ImportInput{Evaluation: "alpaca", Scorers: []domain.ScorerConfig{{Type: "length"}}, BatchSize: 2}
 	st, errs := runImport(t, svc, in, alpacaRecords(alpacaFile))
 	// Responses: entry 0 two new, entry 1 two new, entry 2 one (base's "Red." of entry 0,
 	// existing), entry 3 two new; entries 4 and 5 are errors.
@@ -473,7 +472,7 @@ func TestImportEvaluationErrors(t *testing.T) {
 	if fs := domain.Fields(err); len(fs) == 0 || fs[0].Field != "name" {
 		t.Errorf("import into an invalid name = %v, want a validation error on name", err)
 	}
-	_, err = imp.Import(context.Background(), app.ImportInput{Evaluation: "bad-scorer", Scorers: []scoring.Config{{Type: "nope"}}},
+	_, err = imp.Import(context.Background(), app.ImportInput{Evaluation: "bad-scorer", Scorers: []domain.ScorerConfig{{Type: "nope"}}},
 		app.ReadJSONL(strings.NewReader("")))
 	if len(domain.Fields(err)) == 0 {
 		t.Errorf("import with an unknown scorer type = %v, want a validation error", err)

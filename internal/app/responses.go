@@ -64,7 +64,7 @@ func (u *Responses) Ingest(ctx context.Context, evalRef string, items iter.Seq2[
 	if err != nil {
 		return IngestResult{}, err
 	}
-	set, err := u.d.Registry.Build(toScoringConfigs(e.Scorers))
+	set, err := u.d.Registry.Build(e.Scorers)
 	if err != nil {
 		return IngestResult{}, fmt.Errorf("evaluation %q has an invalid stored scorer configuration: %w", e.Name, err)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/app"
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
 )
 
@@ -131,21 +132,41 @@ when --output names a file, otherwise on stderr so stdout stays machine-readable
 	return cmd
 }
 
-func scorerConfigs(types []string, file string) ([]scoring.Config, error) {
-	var cfgs []scoring.Config
+// scorerFileJSON is one entry of a --scorers-file: the scorer configuration the
+// API takes, {"name": ..., "type": ..., "params": {...}, "pass": {"min": ..., "max": ...}}.
+type scorerFileJSON struct {
+	Name   string          `json:"name"`
+	Type   string          `json:"type"`
+	Params json.RawMessage `json:"params"`
+	Pass   *struct {
+		Min *float64 `json:"min"`
+		Max *float64 `json:"max"`
+	} `json:"pass"`
+}
+
+func scorerConfigs(types []string, file string) ([]domain.ScorerConfig, error) {
+	var cfgs []domain.ScorerConfig
 	if file != "" {
 		b, err := os.ReadFile(file)
 		if err != nil {
 			return nil, err
 		}
+		var in []scorerFileJSON
 		dec := json.NewDecoder(bytes.NewReader(b))
 		dec.DisallowUnknownFields()
-		if err := dec.Decode(&cfgs); err != nil {
+		if err := dec.Decode(&in); err != nil {
 			return nil, usageError("%s: want a JSON array of scorer configurations: %v", file, err)
+		}
+		for _, c := range in {
+			cfg := domain.ScorerConfig{Name: c.Name, Type: c.Type, Params: c.Params}
+			if c.Pass != nil {
+				cfg.Pass = &domain.PassBand{Min: c.Pass.Min, Max: c.Pass.Max}
+			}
+			cfgs = append(cfgs, cfg)
 		}
 	}
 	for _, t := range types {
-		cfgs = append(cfgs, scoring.Config{Type: t})
+		cfgs = append(cfgs, domain.ScorerConfig{Type: t})
 	}
 	if len(cfgs) == 0 {
 		return nil, usageError("give --scorer TYPE (repeatable) or --scorers-file FILE.json; see rlhf-eval scorers")

@@ -9,13 +9,14 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/app"
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
 )
 
 // ScoringService scores items without storing anything.
 type ScoringService interface {
 	Types() []scoring.Type
-	Prepare(cfgs []scoring.Config) (*scoring.Set, error)
+	Prepare(cfgs []domain.ScorerConfig) (*scoring.Set, error)
 	Score(ctx context.Context, set *scoring.Set, items []app.ScoreItem) ([][]scoring.Outcome, error)
 }
 
@@ -59,8 +60,8 @@ type scoreItemIn struct {
 }
 
 type scoreIn struct {
-	Scorers []scoring.Config `json:"scorers"`
-	Items   []scoreItemIn    `json:"items"`
+	Scorers []scorerJSON  `json:"scorers"`
+	Items   []scoreItemIn `json:"items"`
 }
 
 type scoredItemOut struct {
@@ -83,7 +84,7 @@ func (s *Server) score(c echo.Context) error {
 			"%d items × %d scorers is %d scores; at most %d are computed per request; split the items over several requests",
 			len(in.Items), len(in.Scorers), work, s.cfg.MaxScoreWork)
 	}
-	set, err := s.svc.Scoring.Prepare(in.Scorers)
+	set, err := s.svc.Scoring.Prepare(toScorerConfigs(in.Scorers))
 	if err != nil {
 		return err
 	}

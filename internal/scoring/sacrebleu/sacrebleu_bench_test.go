@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
 )
 
@@ -196,7 +197,7 @@ func BenchmarkAgainstSacrebleu(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			set, err := reg.Build([]scoring.Config{{Type: c.typ.Name, Params: json.RawMessage(c.params)}})
+			set, err := reg.Build([]domain.ScorerConfig{{Type: c.typ.Name, Params: json.RawMessage(c.params)}})
 			if err != nil {
 				b.Fatal(err)
 			}
