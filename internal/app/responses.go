@@ -138,12 +138,9 @@ func (u *Responses) score(ctx context.Context, set *scoring.Set, rs []domain.Res
 
 // ItemOf returns what scorers see of a response.
 func ItemOf(r domain.Response) scoring.Item {
-	it := scoring.Item{Prompt: r.Prompt, Response: r.Text}
+	it := scoring.Item{Prompt: r.Prompt, Response: r.Text, Context: r.Context}
 	if r.Reference != nil {
 		it.Reference, it.HasReference = *r.Reference, true
-	}
-	for _, m := range r.Context {
-		it.Context = append(it.Context, scoring.Message{Role: m.Role, Content: m.Content})
 	}
 	return it
 }

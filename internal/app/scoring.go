@@ -43,7 +43,7 @@ type ScoreItem struct {
 	Prompt    string
 	Response  *string
 	Reference *string
-	Context   []scoring.Message
+	Context   []domain.Message
 }
 
 // Check validates one item for set: a response, sizes within limits, and a

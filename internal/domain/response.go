@@ -6,9 +6,12 @@ import (
 	"time"
 )
 
-// Message is one turn of the conversation that preceded a prompt.
+// Message is one chat message: a turn of the conversation that preceded a prompt,
+// or a message sent to a judge model. Name is set only for named ChatML roles in a
+// judge's prompt ("system name=example_user"); a response's context has none.
 type Message struct {
 	Role    string
+	Name    string
 	Content string
 }
 

@@ -19,12 +19,6 @@ import (
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 )
 
-// Message is one turn of a conversation that preceded the response.
-type Message struct {
-	Role    string `json:"role"`
-	Content string `json:"content"`
-}
-
 // Item is what a scorer looks at: one response to one prompt, with an optional
 // reference answer and the optional conversation before the prompt.
 type Item struct {
@@ -32,7 +26,7 @@ type Item struct {
 	Response     string
 	Reference    string
 	HasReference bool
-	Context      []Message
+	Context      []domain.Message
 }
 
 // Result is one scorer's verdict on one item. Value is the scorer's number (similarity

@@ -33,11 +33,17 @@ const (
 )
 
 type scoreLine struct {
-	ID        json.RawMessage   `json:"id"`
-	Prompt    string            `json:"prompt"`
-	Response  *string           `json:"response"`
-	Reference *string           `json:"reference"`
-	Context   []scoring.Message `json:"context"`
+	ID        json.RawMessage `json:"id"`
+	Prompt    string          `json:"prompt"`
+	Response  *string         `json:"response"`
+	Reference *string         `json:"reference"`
+	Context   []messageJSON   `json:"context"`
+}
+
+// messageJSON is one turn of an input line's context.
+type messageJSON struct {
+	Role    string `json:"role"`
+	Content string `json:"content"`
 }
 
 type scoreJSON struct {
@@ -410,7 +416,14 @@ func parseScoreLine(line []byte, lineNo int) (app.ScoreItem, json.RawMessage, er
 	if len(id) == 0 || string(id) == "null" {
 		id = json.RawMessage(strconv.Itoa(lineNo))
 	}
-	return app.ScoreItem{ID: string(id), Prompt: l.Prompt, Response: l.Response, Reference: l.Reference, Context: l.Context}, id, nil
+	it := app.ScoreItem{ID: string(id), Prompt: l.Prompt, Response: l.Response, Reference: l.Reference}
+	if len(l.Context) > 0 {
+		it.Context = make([]domain.Message, len(l.Context))
+		for i, m := range l.Context {
+			it.Context[i] = domain.Message{Role: m.Role, Content: m.Content}
+		}
+	}
+	return it, id, nil
 }
 
 // stripDetails keeps only what a summary needs from outcomes kept for --summary.

@@ -137,7 +137,7 @@ func toResponseOut(r domain.Response) responseOut {
 		out.ExternalID = &ext
 	}
 	for _, m := range r.Context {
-		out.Context = append(out.Context, messageJSON(m))
+		out.Context = append(out.Context, messageJSON{Role: m.Role, Content: m.Content})
 	}
 	for _, s := range r.Scores {
 		d := s.Details

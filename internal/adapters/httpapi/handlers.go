@@ -186,7 +186,7 @@ func toResponseInput(r responseIn) app.ResponseInput {
 		Response: r.Response, Reference: r.Reference, Metadata: r.Metadata,
 	}
 	for _, m := range r.Context {
-		ri.Context = append(ri.Context, domain.Message(m))
+		ri.Context = append(ri.Context, domain.Message{Role: m.Role, Content: m.Content})
 	}
 	return ri
 }

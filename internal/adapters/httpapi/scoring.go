@@ -92,7 +92,7 @@ func (s *Server) score(c echo.Context) error {
 	for i, it := range in.Items {
 		items[i] = app.ScoreItem{ID: string(it.ID), Prompt: it.Prompt, Response: it.Response, Reference: it.Reference}
 		for _, m := range it.Context {
-			items[i].Context = append(items[i].Context, scoring.Message(m))
+			items[i].Context = append(items[i].Context, domain.Message{Role: m.Role, Content: m.Content})
 		}
 	}
 	outcomes, err := s.svc.Scoring.Score(c.Request().Context(), set, items)

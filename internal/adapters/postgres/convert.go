@@ -78,7 +78,7 @@ func marshalContext(ms []domain.Message) ([]byte, error) {
 	}
 	out := make([]messageJSON, len(ms))
 	for i, m := range ms {
-		out[i] = messageJSON(m)
+		out[i] = messageJSON{Role: m.Role, Content: m.Content}
 	}
 	return json.Marshal(out)
 }
@@ -93,7 +93,7 @@ func unmarshalContext(b []byte) ([]domain.Message, error) {
 	}
 	out := make([]domain.Message, len(in))
 	for i, m := range in {
-		out[i] = domain.Message(m)
+		out[i] = domain.Message{Role: m.Role, Content: m.Content}
 	}
 	return out, nil
 }

@@ -172,7 +172,7 @@ func itemFor(r realdata.Response) (scoring.Item, error) {
 	}
 	it := scoring.Item{Prompt: turns[last].Content, Response: r.Text}
 	for _, m := range turns[:last] {
-		it.Context = append(it.Context, scoring.Message{Role: m.Role, Content: m.Content})
+		it.Context = append(it.Context, domain.Message{Role: m.Role, Content: m.Content})
 	}
 	return it, nil
 }

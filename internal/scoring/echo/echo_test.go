@@ -74,7 +74,7 @@ func TestScorerContext(t *testing.T) {
 	earlier := "You could start with a short walk every morning and add ten minutes each week."
 	item := scoring.Item{
 		Prompt:   "Anything else?",
-		Context:  []scoring.Message{{Role: "user", Content: "How do I get fitter?"}, {Role: "assistant", Content: earlier}},
+		Context:  []domain.Message{{Role: "user", Content: "How do I get fitter?"}, {Role: "assistant", Content: earlier}},
 		Response: earlier,
 	}
 	out, err := set.Score(context.Background(), item)

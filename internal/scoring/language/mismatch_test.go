@@ -63,7 +63,7 @@ func TestLanguageMismatchContext(t *testing.T) {
 	// The prompt alone is too short; the person's earlier turn says it is English.
 	item := scoring.Item{
 		Prompt:   "Yes",
-		Context:  []scoring.Message{{Role: "user", Content: "Can you tell me which plants grow well on a shady balcony?"}, {Role: "assistant", Content: "Do you want flowers?"}},
+		Context:  []domain.Message{{Role: "user", Content: "Can you tell me which plants grow well on a shady balcony?"}, {Role: "assistant", Content: "Do you want flowers?"}},
 		Response: "ぜひ、日陰でも育つ植物をいくつか紹介します。",
 	}
 	res, err := s.Score(context.Background(), item)
