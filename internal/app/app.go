@@ -96,14 +96,6 @@ func (d Deps) withBulkGate() Deps {
 	return d
 }
 
-// checkText bounds a text field's size.
-func (d Deps) checkText(field, s string) error {
-	if max := d.Limits.orDefault().MaxFieldBytes; len(s) > max {
-		return domain.Invalid(field, "is %d bytes; at most %d allowed", len(s), max)
-	}
-	return nil
-}
-
 // now returns the clock's time at the database's resolution (microseconds), so a
 // value returned to a client equals the one read back later.
 func (d Deps) now() time.Time { return d.Clock.Now().UTC().Truncate(time.Microsecond) }

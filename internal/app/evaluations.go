@@ -3,7 +3,6 @@ package app
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"slices"
 	"time"
@@ -35,7 +34,7 @@ type EvaluationInput struct {
 // stores a new evaluation. A taken name is domain.ErrConflict.
 func (u *Evaluations) Create(ctx context.Context, in EvaluationInput) (domain.Evaluation, error) {
 	var errs []error
-	errs = append(errs, domain.ValidateEvaluationName(in.Name), domain.ValidateDescription(in.Description), validateMetadata("metadata", in.Metadata))
+	errs = append(errs, domain.ValidateEvaluationName(in.Name), domain.ValidateDescription(in.Description), domain.ValidateMetadata("metadata", in.Metadata))
 	scorers, err := u.d.Registry.Normalize(in.Scorers)
 	errs = append(errs, domain.PrefixField("scorers", err))
 	if err := errors.Join(errs...); err != nil {
@@ -88,7 +87,7 @@ func (u *Evaluations) UpdateAndRescore(ctx context.Context, ref string, p Evalua
 		errs = append(errs, domain.ValidateDescription(*p.Description))
 	}
 	if p.Metadata != nil {
-		errs = append(errs, validateMetadata("metadata", *p.Metadata))
+		errs = append(errs, domain.ValidateMetadata("metadata", *p.Metadata))
 	}
 	var scorers []domain.ScorerConfig
 	if p.Scorers != nil {
@@ -260,21 +259,4 @@ func (u *Evaluations) List(ctx context.Context, in ListEvaluationsInput) (domain
 	}
 	page.Items = items
 	return page, nil
-}
-
-// MaxMetadataBytes bounds the encoded size of a metadata object.
-const MaxMetadataBytes = 64 << 10
-
-func validateMetadata(field string, m map[string]any) error {
-	if m == nil {
-		return nil
-	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		return domain.Invalid(field, "cannot be encoded as JSON: %v", err)
-	}
-	if len(b) > MaxMetadataBytes {
-		return domain.Invalid(field, "is %d bytes encoded; at most %d allowed", len(b), MaxMetadataBytes)
-	}
-	return nil
 }
