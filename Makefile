@@ -18,7 +18,7 @@ JUDGE_BENCH_COUNT ?= 5
 # Where the real data for checks lives (never committed).
 DATA        ?= ../shared/data
 
-.PHONY: all build run test test-race test-short lint fmt vet staticcheck archcheck tidycheck generate check-generated migrate bench bench-judges fuzz check-data check-detectors vendor-web clean
+.PHONY: all build run test test-race test-short lint fmt vet staticcheck archcheck tidycheck generate check-generated migrate bench bench-judges fuzz check-data check-detectors check-refusal-judge vendor-web clean
 
 all: build
 
@@ -121,11 +121,22 @@ check-data:
 	$(GO) test -count=1 -v -run RealData ./internal/adapters/openai -args -data $(abspath $(DATA)) -data-all
 
 ## check-detectors: every detector against the labelled real outputs in testdata/labels,
-## per label file, split and source (SPLIT=dev|heldout|heldout2|all, default all; make test
-## runs dev when the data is there)
-SPLIT ?= all
+## per label file, split and source (SPLIT=dev|heldout|heldout2|heldout3|all, default dev; make test
+## runs dev when the data is there). heldout3 is scored once, after the last change to a detector.
+SPLIT ?= dev
 check-detectors:
 	RLHF_DATA=$(abspath $(DATA)) $(GO) test -count=1 -v -run TestLabelledDetectors ./internal/scoring/builtin -args -split $(SPLIT)
+
+## check-refusal-judge: the refusal judge (internal/judging, template refusal-kind) beside the
+## rule-based detector on the labelled real outputs, through any OpenAI-compatible endpoint:
+## JUDGE_URL=http://host:8000/v1 JUDGE_MODEL=name [JUDGE_KEY_ENV=OPENAI_API_KEY] [JUDGE_LIMIT=n]
+## [SPLIT=dev|heldout|heldout2|all]
+JUDGE_KEY_ENV ?=
+JUDGE_LIMIT ?= 0
+check-refusal-judge:
+	@test -n "$(JUDGE_URL)" -a -n "$(JUDGE_MODEL)" || { echo "check-refusal-judge needs JUDGE_URL and JUDGE_MODEL"; exit 2; }
+	RLHF_DATA=$(abspath $(DATA)) $(GO) test -count=1 -v -timeout 0 -run 'TestLabelledRefusalJudge$$' ./internal/scoring/builtin \
+		-args -split $(SPLIT) -judge-url '$(JUDGE_URL)' -judge-model '$(JUDGE_MODEL)' -judge-key-env '$(JUDGE_KEY_ENV)' -judge-limit $(JUDGE_LIMIT) $(if $(MISSES),-misses)
 
 ## vendor-web: refresh the dashboard's vendored htmx from npm (HTMX_VERSION=2 takes the newest
 ## 2.x); only this target needs npm, go build and CI never do

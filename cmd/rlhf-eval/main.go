@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/adapters/cli"
+	"github.com/rlhf-eval/rlhf-eval/internal/adapters/dataset"
 	"github.com/rlhf-eval/rlhf-eval/internal/adapters/openai"
 	"github.com/rlhf-eval/rlhf-eval/internal/judging"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring/builtin"
@@ -49,7 +50,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		JudgeCaller: func(jc judging.Config) (judging.Caller, error) {
 			return openai.NewCallers(os.Getenv, nil).For(jc.Name, jc)
 		},
-		Work: root.work,
+		Work:     root.work,
+		Datasets: dataset.Readers{},
 	})
 	cmd.SetArgs(args)
 	if err := cmd.ExecuteContext(ctx); err != nil {

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rlhf-eval/rlhf-eval/internal/app"
+	"github.com/rlhf-eval/rlhf-eval/internal/adapters/dataset"
 	"github.com/rlhf-eval/rlhf-eval/internal/realdata"
 )
 
@@ -58,24 +58,9 @@ type alpacaFile struct {
 
 func readAlpacaFile(t *testing.T, path string) alpacaFile {
 	t.Helper()
-	f, err := os.Open(path)
+	entries, err := realdata.AlpacaAnnotations(path)
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var entries []struct {
-		Instruction string `json:"instruction"`
-		Generator1  string `json:"generator_1"`
-		Generator2  string `json:"generator_2"`
-		Output1     string `json:"output_1"`
-		Output2     string `json:"output_2"`
-	}
-	if err := json.NewDecoder(zr).Decode(&entries); err != nil {
-		t.Fatalf("%s: %v", path, err)
 	}
 	out := alpacaFile{entries: len(entries)}
 	for _, e := range entries {
@@ -258,7 +243,7 @@ func TestRealDataHHRLHF(t *testing.T) {
 			unmatched++
 		}
 	}
-	if differ := st.Notes[app.NoteDialoguesDiffer]; unmatched > differ {
+	if differ := st.Notes[dataset.NoteDialoguesDiffer]; unmatched > differ {
 		t.Errorf("%d exported prompts are not their source dialogue; only the %d whose dialogues differ may not be", unmatched, differ)
 	}
 	sort.Strings(got)

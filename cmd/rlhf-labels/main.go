@@ -3,6 +3,7 @@
 //
 //	rlhf-labels sample [-data DIR]                  print the sample as id, source, pool, split (TSV)
 //	rlhf-labels sample -round 2 [-data DIR] [-exclude FILE]  print the second, held-out set
+//	rlhf-labels sample -round 3 [-data DIR] [-exclude FILE,FILE]  print the third, held-out set
 //	rlhf-labels show [-data DIR] [-from N] [-n N] FILE   print the items of a TSV whose first column is an id
 //	rlhf-labels show [-data DIR] ID...              print the named items
 //
@@ -17,6 +18,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"strings"
 	"unicode/utf8"
@@ -39,16 +41,19 @@ func run(args []string, out io.Writer) error {
 	dataDir := fs.String("data", "../shared/data", "folder holding alpaca_eval/ and hh-rlhf/")
 	from := fs.Int("from", 0, "show: first item (0-based) of the TSV to print")
 	n := fs.Int("n", 50, "show: how many items of the TSV to print")
-	round := fs.Int("round", 1, "sample: 1 for the first set, 2 for the second (held-out) set")
-	exclude := fs.String("exclude", "testdata/labels/refusal-and-failures.tsv", "sample -round 2: the first set's label file, whose ids are left out")
+	round := fs.Int("round", 1, "sample: 1 for the first set, 2 or 3 for the second or third (held-out) set")
+	exclude := fs.String("exclude", "", "sample -round 2 or 3: comma-separated label files whose ids are left out (default: the first set's file for round 2, the first two sets' for round 3)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
 	if args[0] == "show" && fs.NArg() == 0 {
 		return errors.New("show: want a label TSV or one or more ids")
 	}
-	if *round != 1 && *round != 2 {
-		return fmt.Errorf("-round %d, want 1 or 2", *round)
+	if *round < 1 || *round > 3 {
+		return fmt.Errorf("-round %d, want 1, 2 or 3", *round)
+	}
+	if *exclude == "" {
+		*exclude = defaultExclude[*round]
 	}
 	corpus, err := realdata.OpenCorpus(*dataDir)
 	if err != nil {
@@ -83,18 +88,33 @@ func sample(w io.Writer, corpus *realdata.Corpus, round int, exclude string) err
 	if round == 1 {
 		items = draw(corpus)
 	} else {
-		labels, err := realdata.ReadLabels(exclude)
-		if err != nil {
-			return fmt.Errorf("-exclude: %w", err)
+		ids := map[string]bool{}
+		for _, path := range strings.Split(exclude, ",") {
+			labels, err := realdata.ReadLabels(path)
+			if err != nil {
+				return fmt.Errorf("-exclude: %w", err)
+			}
+			maps.Copy(ids, labelIDs(labels))
 		}
-		items = draw2(corpus, labelIDs(labels))
-		split = func(string) string { return realdata.SplitHeldout2 }
+		if round == 2 {
+			items = draw2(corpus, ids)
+			split = func(string) string { return realdata.SplitHeldout2 }
+		} else {
+			items = draw3(corpus, ids)
+			split = func(string) string { return realdata.SplitHeldout3 }
+		}
 	}
 	fmt.Fprintln(w, "id\tsource\tpool\tsplit")
 	for _, it := range items {
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", it.id, it.source, it.pool, split(it.id))
 	}
 	return nil
+}
+
+// defaultExclude is, per round, the label files whose ids that round leaves out.
+var defaultExclude = map[int]string{
+	2: "testdata/labels/refusal-and-failures.tsv",
+	3: "testdata/labels/refusal-and-failures.tsv,testdata/labels/heldout-2.tsv",
 }
 
 func labelIDs(labels []realdata.Label) map[string]bool {

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"flag"
+	"maps"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -75,6 +76,59 @@ func TestSecondSampleIsTheLabelledOne(t *testing.T) {
 	}
 }
 
+// TestThirdSampleIsTheLabelledOne draws the third set again, leaving out the first
+// two sets' ids, and checks that it is, item for item and in order, the one in
+// heldout-3.tsv, with the pool sizes fixed for it, and that no item of it is in an
+// earlier set.
+func TestThirdSampleIsTheLabelledOne(t *testing.T) {
+	corpus, err := realdata.OpenCorpus(*dataDir)
+	if errors.Is(err, realdata.ErrNoData) {
+		t.Skipf("real data not found under %s, so the third sample was not drawn (pass -args -data DIR): %v", *dataDir, err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	exclude := map[string]bool{}
+	for _, name := range []string{"refusal-and-failures.tsv", "heldout-2.tsv"} {
+		labels, err := realdata.ReadLabels(filepath.Join("..", "..", "testdata", "labels", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		maps.Copy(exclude, labelIDs(labels))
+	}
+	labels, err := realdata.ReadLabels(filepath.Join("..", "..", "testdata", "labels", "heldout-3.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := draw3(corpus, exclude)
+	if len(labels) != len(items) {
+		t.Fatalf("drew %d items, the label file has %d", len(items), len(labels))
+	}
+	pools := map[string]int{}
+	for i, it := range items {
+		pools[it.pool]++
+		if exclude[it.id] {
+			t.Errorf("item %d = %s is in an earlier set", i, it.id)
+		}
+		if l := labels[i]; it.id != l.ID || it.pool != l.Pool || it.source != l.Source {
+			t.Fatalf("item %d = %s (%s), label file has %s (%s)", i, it.id, it.pool, l.ID, l.Pool)
+		}
+	}
+	want := map[string]int{
+		"hh-random": n3HH, "hh-harm-short": n3HHHarmShort + n3bHHHarmShort, "random": n3AlpacaRandom,
+		"refuser-short": n3RefuserShort, "claude-short": n3ClaudeShort + n3bClaudeShort, "sensitive": n3Sensitive,
+	}
+	for pool, n := range want {
+		if pools[pool] != n {
+			t.Errorf("pool %s: drew %d, want %d", pool, pools[pool], n)
+		}
+	}
+	if pools["hh-harm-opener"] == 0 {
+		t.Error("the hh-harm-opener census drew nothing")
+	}
+	t.Logf("drew %d items %v", len(items), pools)
+}
+
 func TestExcerpt(t *testing.T) {
 	long := strings.Repeat("a", 700) + strings.Repeat("é", 400) + strings.Repeat("z", 300)
 	tests := []struct {
@@ -102,7 +156,8 @@ func TestRunRejects(t *testing.T) {
 		{[]string{"label"}, "want a command"},
 		{[]string{"show", "-data", t.TempDir()}, "want a label TSV"},
 		{[]string{"sample", "-data", t.TempDir()}, "real data absent"},
-		{[]string{"sample", "-round", "3"}, "-round 3, want 1 or 2"},
+		{[]string{"sample", "-round", "4"}, "-round 4, want 1, 2 or 3"},
+		{[]string{"sample", "-round", "0"}, "-round 0, want 1, 2 or 3"},
 	}
 	for _, tt := range tests {
 		var out strings.Builder

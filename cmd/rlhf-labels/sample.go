@@ -108,6 +108,18 @@ func (s *sampler) pick(ids []string) func() string {
 	return func() string { return ids[s.rng.IntN(len(ids))] }
 }
 
+// census returns the ids in turn, then "" once they are used up.
+func (s *sampler) census(ids []string) func() string {
+	next := 0
+	return func() string {
+		if next == len(ids) {
+			return ""
+		}
+		next++
+		return ids[next-1]
+	}
+}
+
 func (s *sampler) hhRandom() string {
 	return realdata.HHID(1+s.rng.IntN(s.c.HHLines()), hhFields[s.rng.IntN(2)])
 }
@@ -124,6 +136,8 @@ var hhFields = []string{"chosen", "rejected"}
 // the length, the model or (nonLatin) the script, never by what a response says.
 type pools struct {
 	shortest, sensitive, harmShort, refuserShort, nonLatin, languageTask []string
+	// the third set's: harmOpener (HH-RLHF) and claudeShort (AlpacaEval)
+	harmOpener, claudeShort []string
 }
 
 func candidates(c *realdata.Corpus) pools {
@@ -149,6 +163,9 @@ func candidates(c *realdata.Corpus) pools {
 			if slices.Contains(refuserFiles, f) && n <= refuserShortCut {
 				p.refuserShort = append(p.refuserShort, id)
 			}
+			if f == claudeFile && n <= claudeShortCut {
+				p.claudeShort = append(p.claudeShort, id)
+			}
 			if nonLatinLetters(r.Text) > nonLatinShare {
 				p.nonLatin = append(p.nonLatin, id)
 			}
@@ -166,8 +183,12 @@ func candidates(c *realdata.Corpus) pools {
 			id := realdata.HHID(line, field)
 			r, _ := c.Resolve(id)
 			_, request := cutLast(r.Prompt, "\n\nHuman:")
-			if utf8.RuneCountInString(r.Text) <= hhShortCut && matchesAny(strings.ToLower(request), harmWords) {
+			harm := matchesAny(strings.ToLower(request), harmWords)
+			if utf8.RuneCountInString(r.Text) <= hhShortCut && harm {
 				p.harmShort = append(p.harmShort, id)
+			}
+			if field == "chosen" && harm && strings.Count(r.Prompt, "\n\nHuman:") == 1 {
+				p.harmOpener = append(p.harmOpener, id)
 			}
 		}
 	}
@@ -231,6 +252,61 @@ func draw2(c *realdata.Corpus, exclude map[string]bool) []item {
 	s.take("non-latin-output", len(nonLatin), func() string { next++; return nonLatin[next-1] })
 	s.rng.Shuffle(len(s.items), func(i, j int) { s.items[i], s.items[j] = s.items[j], s.items[i] })
 	return s.items
+}
+
+// The third set: another fresh held-out set, drawn with its own seed, leaving out
+// every id of the first two, each stage fixed before any of it was read. The first two sets
+// held too few refusals for a per-source F1 (92 in 1,111 and 58 in 550, only 6 of
+// them AlpacaEval in the second), so two pools are added where the labelled sets
+// showed declines to be frequent, both defined by the request, the model, the
+// preference and the length, never by what a response says: the preferred (chosen)
+// final turns of HH-RLHF dialogues of a single exchange whose request has a harm
+// word, all of those the first two sets left (a census), and short claude-2.1
+// outputs. Every item is held out (realdata.SplitHeldout3).
+const (
+	seed3          = 20261224
+	n3HH           = 110
+	n3HHHarmShort  = 100
+	n3AlpacaRandom = 40
+	n3RefuserShort = 30
+	n3ClaudeShort  = 35 // claude-short: claude-2.1 outputs of at most claudeShortCut runes
+	n3Sensitive    = 10
+	claudeShortCut = 600
+
+	// A second stage of the third set, drawn after the first 400 were labelled
+	// because they held 56 refusals, fewer than the 80 the set was sized for: more of
+	// the two pools where they were most frequent and that are not used up. It follows
+	// the first stage, whose items and order it leaves unchanged.
+	n3bClaudeShort = 50
+	n3bHHHarmShort = 70
+	claudeFile     = "claude-2.1.annotations.json.gz"
+)
+
+// draw3 returns the third set, leaving out the ids in exclude (the first two sets).
+// Each stage is shuffled like the second set, so that any prefix of it mixes its
+// pools. The census comes first, so that the random pools do not thin it.
+func draw3(c *realdata.Corpus, exclude map[string]bool) []item {
+	p := candidates(c)
+	s := newSampler(c, seed3, exclude)
+	s.take("hh-harm-opener", len(p.harmOpener), s.census(p.harmOpener))
+	s.take("hh-random", n3HH, s.hhRandom)
+	s.take("hh-harm-short", n3HHHarmShort, s.pick(p.harmShort))
+	s.take("random", n3AlpacaRandom, s.alpacaRandom)
+	s.take("refuser-short", n3RefuserShort, s.pick(p.refuserShort))
+	s.take("claude-short", n3ClaudeShort, s.pick(p.claudeShort))
+	s.take("sensitive", n3Sensitive, s.pick(p.sensitive))
+	shuffleFrom(s, 0)
+	first := len(s.items)
+	s.take("claude-short", n3bClaudeShort, s.pick(p.claudeShort))
+	s.take("hh-harm-short", n3bHHHarmShort, s.pick(p.harmShort))
+	shuffleFrom(s, first)
+	return s.items
+}
+
+// shuffleFrom shuffles the items from index i on with the sampler's generator.
+func shuffleFrom(s *sampler, i int) {
+	rest := s.items[i:]
+	s.rng.Shuffle(len(rest), func(i, j int) { rest[i], rest[j] = rest[j], rest[i] })
 }
 
 // nonLatinLetters returns the share of the letters of s outside the Latin blocks

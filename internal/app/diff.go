@@ -10,6 +10,7 @@ import (
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/domain/stats"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
+	"github.com/rlhf-eval/rlhf-eval/internal/view"
 )
 
 // Diffs is the regression-diff use case: two evaluations compared prompt by prompt.
@@ -165,43 +166,9 @@ func (u *Diffs) Diff(ctx context.Context, baseRef, candRef string, in DiffInput)
 	return rep, nil
 }
 
-// ScorerDiffView is the wire form of a scorer diff, shared by the API and the CLI so
-// both print the same fields.
-type ScorerDiffView struct {
-	Scorer            string   `json:"scorer"`
-	Type              *string  `json:"type"`
-	Better            string   `json:"better"`
-	NPairs            int      `json:"n_pairs"`
-	BaseOnly          int      `json:"base_only"`
-	CandidateOnly     int      `json:"candidate_only"`
-	BaseMean          *float64 `json:"base_mean"`
-	CandidateMean     *float64 `json:"candidate_mean"`
-	MeanDiff          *float64 `json:"mean_diff"`
-	MeanDiffCILow     *float64 `json:"mean_diff_ci_low"`
-	MeanDiffCIHigh    *float64 `json:"mean_diff_ci_high"`
-	MeanDiffCIMethod  *string  `json:"mean_diff_ci_method"`
-	WilcoxonP         *float64 `json:"wilcoxon_p"`
-	TTestP            *float64 `json:"ttest_p"`
-	Wins              *int     `json:"wins"`
-	Ties              *int     `json:"ties"`
-	Losses            *int     `json:"losses"`
-	PassPairs         int      `json:"pass_pairs"`
-	BasePassRate      *float64 `json:"base_pass_rate"`
-	CandidatePassRate *float64 `json:"candidate_pass_rate"`
-	PassRateChange    *float64 `json:"pass_rate_change"`
-	McNemarP          *float64 `json:"mcnemar_p"`
-	McNemarB          int      `json:"mcnemar_base_only_passed"`
-	McNemarC          int      `json:"mcnemar_candidate_only_passed"`
-	Test              *string  `json:"test"`
-	P                 *float64 `json:"p"`
-	Significant       bool     `json:"significant"`
-	Regression        bool     `json:"regression"`
-	Improvement       bool     `json:"improvement"`
-}
-
 // View returns the wire form of a scorer diff.
-func (s ScorerDiff) View() ScorerDiffView {
-	v := ScorerDiffView{Scorer: s.Scorer, Better: string(s.Better), BaseOnly: s.BaseOnly, CandidateOnly: s.CandidateOnly}
+func (s ScorerDiff) View() view.ScorerDiff {
+	v := view.ScorerDiff{Scorer: s.Scorer, Better: string(s.Better), BaseOnly: s.BaseOnly, CandidateOnly: s.CandidateOnly}
 	if s.Type != "" {
 		t := s.Type
 		v.Type = &t
@@ -228,32 +195,13 @@ func (s ScorerDiff) View() ScorerDiffView {
 	return v
 }
 
-// DiffView is the wire form of a diff report.
-type DiffView struct {
-	Base            EvaluationRef    `json:"base"`
-	Candidate       EvaluationRef    `json:"candidate"`
-	Alpha           float64          `json:"alpha"`
-	ConfidenceLevel float64          `json:"confidence_level"`
-	BootstrapRounds int              `json:"bootstrap_rounds"`
-	Seed            uint64           `json:"seed"`
-	Regressed       bool             `json:"regressed"`
-	Regressions     []string         `json:"regressions"`
-	Scorers         []ScorerDiffView `json:"scorers"`
-}
-
-// EvaluationRef names an evaluation in a report.
-type EvaluationRef struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
-}
-
 // View returns the wire form of a diff report.
-func (r DiffReport) View() DiffView {
-	v := DiffView{
-		Base: EvaluationRef{r.Base.ID.String(), r.Base.Name}, Candidate: EvaluationRef{r.Candidate.ID.String(), r.Candidate.Name},
+func (r DiffReport) View() view.Diff {
+	v := view.Diff{
+		Base: view.EvaluationRef{ID: r.Base.ID.String(), Name: r.Base.Name}, Candidate: view.EvaluationRef{ID: r.Candidate.ID.String(), Name: r.Candidate.Name},
 		Alpha: r.Alpha, ConfidenceLevel: ConfidenceLevel, BootstrapRounds: r.Rounds, Seed: r.Seed,
 		Regressed: len(r.Regressions) > 0, Regressions: append([]string{}, r.Regressions...),
-		Scorers: make([]ScorerDiffView, len(r.Scorers)),
+		Scorers: make([]view.ScorerDiff, len(r.Scorers)),
 	}
 	for i, s := range r.Scorers {
 		v.Scorers[i] = s.View()

@@ -15,6 +15,7 @@ import (
 	"github.com/rlhf-eval/rlhf-eval/internal/domain/stats"
 	"github.com/rlhf-eval/rlhf-eval/internal/ports"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
+	"github.com/rlhf-eval/rlhf-eval/internal/view"
 )
 
 // Preferences turns stored comparisons into leaderboards, agreement statistics and
@@ -52,44 +53,6 @@ type LeaderboardInput struct {
 	Anchor string
 	// K is the online Elo step (default 4).
 	K float64
-}
-
-// RatingView is one model's line in a leaderboard, in the shape the API and CLI print.
-type RatingView struct {
-	Model    string  `json:"model"`
-	Rating   float64 `json:"rating"`
-	CILow    float64 `json:"ci_low"`
-	CIHigh   float64 `json:"ci_high"`
-	Rank     int     `json:"rank"`
-	RankLow  int     `json:"rank_low"`
-	RankHigh int     `json:"rank_high"`
-	// CIMethod names how CILow and CIHigh were found: bootstrap_percentile (bt,
-	// elo), logit (winrate; Wilson when the win rate is 0 or 1), or none.
-	CIMethod string `json:"ci_method"`
-	Battles  int    `json:"battles"`
-	// WinRate is a share from 0 to 1, as every rate in the API.
-	WinRate       *float64 `json:"win_rate"`
-	Flags         []string `json:"flags,omitempty"`
-	StandardError *float64 `json:"standard_error,omitempty"`
-	Wins          *int     `json:"wins,omitempty"`
-	Ties          *int     `json:"ties,omitempty"`
-	Losses        *int     `json:"losses,omitempty"`
-}
-
-// LeaderboardView is a leaderboard in the shape the API and CLI print.
-type LeaderboardView struct {
-	Evaluation      *EvaluationRef `json:"evaluation,omitempty"`
-	Method          string         `json:"method"`
-	Baseline        *string        `json:"baseline,omitempty"`
-	AnnotatorKind   *string        `json:"annotator_kind,omitempty"`
-	Comparisons     int            `json:"comparisons"`
-	Skipped         int            `json:"skipped"`
-	SelfComparisons int            `json:"self_comparisons"`
-	BootstrapRounds int            `json:"bootstrap_rounds"`
-	Seed            uint64         `json:"seed"`
-	MLEExists       *bool          `json:"mle_exists,omitempty"`
-	Warnings        []string       `json:"warnings"`
-	Ratings         []RatingView   `json:"ratings"`
 }
 
 func (in *LeaderboardInput) check() (ranking.BTOptions, error) {
@@ -149,24 +112,24 @@ func (in LeaderboardInput) query(evalID domain.ID) ports.PreferenceQuery {
 // Leaderboard ranks an evaluation's models from its comparisons. Bradley–Terry and
 // win rates work on (model_a, model_b, preference) counts aggregated in SQL; online
 // Elo replays comparisons in creation order.
-func (u *Preferences) Leaderboard(ctx context.Context, evalRef string, in LeaderboardInput) (LeaderboardView, error) {
+func (u *Preferences) Leaderboard(ctx context.Context, evalRef string, in LeaderboardInput) (view.Leaderboard, error) {
 	opts, err := in.check()
 	if err != nil {
-		return LeaderboardView{}, err
+		return view.Leaderboard{}, err
 	}
 	e, err := resolveEvaluation(ctx, u.d.Stores.Evaluations, evalRef)
 	if err != nil {
-		return LeaderboardView{}, err
+		return view.Leaderboard{}, err
 	}
 	q := in.query(e.ID)
-	var v LeaderboardView
+	var v view.Leaderboard
 	if in.Method == MethodElo {
 		var battles []ranking.Battle
 		var after *domain.ID
 		for {
 			page, err := u.d.Stores.Preferences.ComparisonBattles(ctx, q, after, eloPage)
 			if err != nil {
-				return LeaderboardView{}, err
+				return view.Leaderboard{}, err
 			}
 			for _, b := range page {
 				battles = append(battles, ranking.Battle{ModelA: b.ModelA, ModelB: b.ModelB, Preference: b.Preference})
@@ -178,14 +141,14 @@ func (u *Preferences) Leaderboard(ctx context.Context, evalRef string, in Leader
 			after = &last
 		}
 		if err := checkResamples(opts.Rounds, len(battles)); err != nil {
-			return LeaderboardView{}, err
+			return view.Leaderboard{}, err
 		}
 		opts.Cancel = ctx.Done()
 		v, err = EloLeaderboard(battles, in, opts)
 	} else {
 		counts, err := u.d.Stores.Preferences.ComparisonOutcomes(ctx, q)
 		if err != nil {
-			return LeaderboardView{}, err
+			return view.Leaderboard{}, err
 		}
 		outcomes := make([]ranking.Outcome, len(counts))
 		for i, c := range counts {
@@ -193,19 +156,19 @@ func (u *Preferences) Leaderboard(ctx context.Context, evalRef string, in Leader
 		}
 		if in.Method != MethodWinRate {
 			if err := checkResamples(opts.Rounds, len(outcomes)); err != nil {
-				return LeaderboardView{}, err
+				return view.Leaderboard{}, err
 			}
 		}
 		opts.Cancel = ctx.Done()
 		v, err = OutcomeLeaderboard(outcomes, in, opts)
 		if err != nil {
-			return LeaderboardView{}, canceledBy(ctx, err)
+			return view.Leaderboard{}, canceledBy(ctx, err)
 		}
 	}
 	if err != nil {
-		return LeaderboardView{}, canceledBy(ctx, err)
+		return view.Leaderboard{}, canceledBy(ctx, err)
 	}
-	v.Evaluation = &EvaluationRef{ID: e.ID.String(), Name: e.Name}
+	v.Evaluation = &view.EvaluationRef{ID: e.ID.String(), Name: e.Name}
 	if in.AnnotatorKind != "" {
 		k := in.AnnotatorKind
 		v.AnnotatorKind = &k
@@ -215,13 +178,13 @@ func (u *Preferences) Leaderboard(ctx context.Context, evalRef string, in Leader
 
 // OutcomeLeaderboard computes a Bradley–Terry or win-rate leaderboard from outcome
 // counts; the offline CLI calls it on files.
-func OutcomeLeaderboard(outcomes []ranking.Outcome, in LeaderboardInput, opts ranking.BTOptions) (LeaderboardView, error) {
+func OutcomeLeaderboard(outcomes []ranking.Outcome, in LeaderboardInput, opts ranking.BTOptions) (view.Leaderboard, error) {
 	if in.Method == MethodWinRate {
 		return winRateLeaderboard(outcomes, in.Baseline)
 	}
 	lb, err := ranking.BradleyTerry(outcomes, opts)
 	if err != nil {
-		return LeaderboardView{}, err
+		return view.Leaderboard{}, err
 	}
 	v := leaderboardView(lb, MethodBT)
 	v.Seed = in.Seed
@@ -251,10 +214,10 @@ func checkResamples(rounds, rows int) error {
 
 // EloLeaderboard computes an online Elo leaderboard from battles in time order,
 // with bootstrap intervals from opts' rounds, seed and cancel channel.
-func EloLeaderboard(battles []ranking.Battle, in LeaderboardInput, opts ranking.BTOptions) (LeaderboardView, error) {
+func EloLeaderboard(battles []ranking.Battle, in LeaderboardInput, opts ranking.BTOptions) (view.Leaderboard, error) {
 	lb, err := ranking.OnlineElo(battles, ranking.EloOptions{K: in.K, Rounds: opts.Rounds, Seed: opts.Seed, Cancel: opts.Cancel})
 	if err != nil {
-		return LeaderboardView{}, err
+		return view.Leaderboard{}, err
 	}
 	return leaderboardView(lb, MethodElo), nil
 }
@@ -262,16 +225,16 @@ func EloLeaderboard(battles []ranking.Battle, in LeaderboardInput, opts ranking.
 // PrepareLeaderboard validates input for offline use and returns the options.
 func PrepareLeaderboard(in *LeaderboardInput) (ranking.BTOptions, error) { return in.check() }
 
-func leaderboardView(lb ranking.Leaderboard, method string) LeaderboardView {
-	v := LeaderboardView{Method: method, Comparisons: lb.Comparisons, Skipped: lb.Skipped, SelfComparisons: lb.SelfComparisons,
-		BootstrapRounds: lb.Rounds, Warnings: append([]string{}, lb.Warnings...), Ratings: make([]RatingView, len(lb.Ratings))}
+func leaderboardView(lb ranking.Leaderboard, method string) view.Leaderboard {
+	v := view.Leaderboard{Method: method, Comparisons: lb.Comparisons, Skipped: lb.Skipped, SelfComparisons: lb.SelfComparisons,
+		BootstrapRounds: lb.Rounds, Warnings: append([]string{}, lb.Warnings...), Ratings: make([]view.Rating, len(lb.Ratings))}
 	ciMethod := ciNone
 	if lb.Rounds > 0 {
 		ciMethod = stats.MethodBootstrap
 	}
 	for i, r := range lb.Ratings {
 		wr := r.WinRate / 100
-		rv := RatingView{Model: r.Model, Rating: r.Rating, CILow: r.CILow, CIHigh: r.CIHigh, Rank: r.Rank, CIMethod: ciMethod,
+		rv := view.Rating{Model: r.Model, Rating: r.Rating, CILow: r.CILow, CIHigh: r.CIHigh, Rank: r.Rank, CIMethod: ciMethod,
 			RankLow: r.RankLow, RankHigh: r.RankHigh, Battles: r.Battles, WinRate: &wr}
 		for _, f := range r.Flags {
 			rv.Flags = append(rv.Flags, string(f))
@@ -289,16 +252,16 @@ const ciNone = "none"
 // publishes them × 100). The interval is built on the logit scale from AlpacaEval's
 // standard error, so it stays within [0, 1] (Wilson's when the win rate is 0 or 1);
 // the rank is Arena's rule on those intervals.
-func winRateLeaderboard(outcomes []ranking.Outcome, baseline string) (LeaderboardView, error) {
+func winRateLeaderboard(outcomes []ranking.Outcome, baseline string) (view.Leaderboard, error) {
 	wrs, err := ranking.WinRates(outcomes, baseline)
 	if err != nil {
-		return LeaderboardView{}, err
+		return view.Leaderboard{}, err
 	}
 	b := baseline
-	v := LeaderboardView{Method: MethodWinRate, Baseline: &b, Warnings: []string{}}
+	v := view.Leaderboard{Method: MethodWinRate, Baseline: &b, Warnings: []string{}}
 	for _, w := range wrs {
 		share := w.WinRate / 100
-		rv := RatingView{Model: w.Model, Rating: share, CILow: share, CIHigh: share, Battles: w.N, CIMethod: ciNone}
+		rv := view.Rating{Model: w.Model, Rating: share, CILow: share, CIHigh: share, Battles: w.N, CIMethod: ciNone}
 		wins, ties, losses := w.Wins, w.Ties, w.Losses
 		rv.Wins, rv.Ties, rv.Losses = &wins, &ties, &losses
 		if w.N > 0 {
@@ -311,7 +274,7 @@ func winRateLeaderboard(outcomes []ranking.Outcome, baseline string) (Leaderboar
 			rv.StandardError = &se
 			ci, err := stats.LogitMeanCI(w.N, share, se, ConfidenceLevel, 0)
 			if err != nil {
-				return LeaderboardView{}, fmt.Errorf("win rate interval of %s: %w", w.Model, err)
+				return view.Leaderboard{}, fmt.Errorf("win rate interval of %s: %w", w.Model, err)
 			}
 			if ci != nil {
 				rv.CILow, rv.CIHigh, rv.CIMethod = ci.Lo, ci.Hi, stats.MethodLogit
@@ -336,46 +299,20 @@ func winRateLeaderboard(outcomes []ranking.Outcome, baseline string) (Leaderboar
 	return v, nil
 }
 
-// AgreementView is inter-annotator agreement in the shape the API and CLI print.
-type AgreementView struct {
-	Evaluation        *EvaluationRef `json:"evaluation,omitempty"`
-	AnnotatorKind     *string        `json:"annotator_kind,omitempty"`
-	Items             int            `json:"items"`
-	Annotators        int            `json:"annotators"`
-	Labels            int            `json:"labels"`
-	Categories        []string       `json:"categories"`
-	PercentAgreement  *float64       `json:"percent_agreement"`
-	CohenKappa        []CohenView    `json:"cohen_kappa"`
-	FleissKappa       *float64       `json:"fleiss_kappa"`
-	FleissRaters      int            `json:"fleiss_raters"`
-	FleissItems       int            `json:"fleiss_items"`
-	FleissExcluded    int            `json:"fleiss_excluded"`
-	KrippendorffAlpha *float64       `json:"krippendorff_alpha"`
-}
-
-// CohenView is Cohen's kappa of one pair of annotators.
-type CohenView struct {
-	A         string   `json:"a"`
-	B         string   `json:"b"`
-	Kappa     *float64 `json:"kappa"`
-	N         int      `json:"n"`
-	Agreement float64  `json:"agreement"`
-}
-
 // AgreementOf computes agreement over labels (the offline CLI's entry point).
-func AgreementOf(labels []agreement.Label) (AgreementView, error) {
+func AgreementOf(labels []agreement.Label) (view.Agreement, error) {
 	r, err := agreement.Compute(labels)
 	if err != nil {
-		return AgreementView{}, err
+		return view.Agreement{}, err
 	}
-	v := AgreementView{Items: r.PairableItems, Annotators: r.Annotators, Labels: r.Labels, Categories: r.Categories,
+	v := view.Agreement{Items: r.PairableItems, Annotators: r.Annotators, Labels: r.Labels, Categories: r.Categories,
 		PercentAgreement: r.Agreement, FleissKappa: r.Fleiss.Kappa, FleissRaters: r.Fleiss.Raters, FleissItems: r.Fleiss.Items,
-		FleissExcluded: r.Fleiss.Excluded, KrippendorffAlpha: r.KrippendorffAlpha, CohenKappa: []CohenView{}}
+		FleissExcluded: r.Fleiss.Excluded, KrippendorffAlpha: r.KrippendorffAlpha, CohenKappa: []view.Cohen{}}
 	if v.Categories == nil {
 		v.Categories = []string{}
 	}
 	for _, c := range r.Cohen {
-		v.CohenKappa = append(v.CohenKappa, CohenView{A: c.AnnotatorA, B: c.AnnotatorB, Kappa: c.Kappa, N: c.N, Agreement: c.Agreement})
+		v.CohenKappa = append(v.CohenKappa, view.Cohen{A: c.AnnotatorA, B: c.AnnotatorB, Kappa: c.Kappa, N: c.N, Agreement: c.Agreement})
 	}
 	return v, nil
 }
@@ -384,18 +321,18 @@ func AgreementOf(labels []agreement.Label) (AgreementView, error) {
 // them judged. Each annotator's latest judgement of a pair counts, as a label a, b
 // or tie relative to the pair's fixed orientation (whichever way round the
 // annotator saw it); soft preferences label by their side of ½.
-func (u *Preferences) Agreement(ctx context.Context, evalRef, kind string) (AgreementView, error) {
+func (u *Preferences) Agreement(ctx context.Context, evalRef, kind string) (view.Agreement, error) {
 	in := LeaderboardInput{AnnotatorKind: kind}
 	if kind != "" && !domain.AnnotatorKind(kind).Valid() {
-		return AgreementView{}, domain.Invalid("annotator_kind", "must be human, model or heuristic; got %q", kind)
+		return view.Agreement{}, domain.Invalid("annotator_kind", "must be human, model or heuristic; got %q", kind)
 	}
 	e, err := resolveEvaluation(ctx, u.d.Stores.Evaluations, evalRef)
 	if err != nil {
-		return AgreementView{}, err
+		return view.Agreement{}, err
 	}
 	rows, err := u.d.Stores.Preferences.AgreementLabels(ctx, in.query(e.ID))
 	if err != nil {
-		return AgreementView{}, err
+		return view.Agreement{}, err
 	}
 	labels := make([]agreement.Label, len(rows))
 	for i, r := range rows {
@@ -403,9 +340,9 @@ func (u *Preferences) Agreement(ctx context.Context, evalRef, kind string) (Agre
 	}
 	v, err := AgreementOf(labels)
 	if err != nil {
-		return AgreementView{}, err
+		return view.Agreement{}, err
 	}
-	v.Evaluation = &EvaluationRef{ID: e.ID.String(), Name: e.Name}
+	v.Evaluation = &view.EvaluationRef{ID: e.ID.String(), Name: e.Name}
 	if kind != "" {
 		v.AnnotatorKind = &kind
 	}
@@ -414,57 +351,33 @@ func (u *Preferences) Agreement(ctx context.Context, evalRef, kind string) (Agre
 
 func sideOf(p float64) domain.Winner { return domain.Comparison{Preference: p}.Winner() }
 
-// ScorerAgreementView is one scorer's agreement with the preferences.
-type ScorerAgreementView struct {
-	Scorer      string   `json:"scorer"`
-	Type        *string  `json:"type"`
-	Better      string   `json:"better"`
-	Accuracy    *float64 `json:"accuracy"`
-	CILow       *float64 `json:"ci_low"`
-	CIHigh      *float64 `json:"ci_high"`
-	Correct     int      `json:"correct"`
-	N           int      `json:"n"`
-	EqualScores int      `json:"equal_scores"`
-	Ties        int      `json:"ties"`
-	// PreferredHigher is the share of judged comparisons where the preferred response
-	// scored strictly higher, whatever the scorer's direction.
-	PreferredHigher *float64 `json:"preferred_higher"`
-}
-
-// ScorerAgreementReport lists every scorer's agreement with the preferences.
-type ScorerAgreementReport struct {
-	Evaluation    EvaluationRef         `json:"evaluation"`
-	AnnotatorKind *string               `json:"annotator_kind,omitempty"`
-	Scorers       []ScorerAgreementView `json:"scorers"`
-}
-
 // ScorerAgreement measures each scorer against the comparisons as RewardBench
 // measures reward models: over non-tie comparisons where both responses have a
 // value, the share where the preferred response scores strictly better in the
 // scorer's better direction (equal scores count as wrong and are counted), with a
 // 95% Wilson interval. Scorers without a better direction get no accuracy.
-func (u *Preferences) ScorerAgreement(ctx context.Context, evalRef, kind string) (ScorerAgreementReport, error) {
+func (u *Preferences) ScorerAgreement(ctx context.Context, evalRef, kind string) (view.ScorerAgreementReport, error) {
 	if kind != "" && !domain.AnnotatorKind(kind).Valid() {
-		return ScorerAgreementReport{}, domain.Invalid("annotator_kind", "must be human, model or heuristic; got %q", kind)
+		return view.ScorerAgreementReport{}, domain.Invalid("annotator_kind", "must be human, model or heuristic; got %q", kind)
 	}
 	e, err := resolveEvaluation(ctx, u.d.Stores.Evaluations, evalRef)
 	if err != nil {
-		return ScorerAgreementReport{}, err
+		return view.ScorerAgreementReport{}, err
 	}
 	counts, err := u.d.Stores.Preferences.ScorerAgreementCounts(ctx, LeaderboardInput{AnnotatorKind: kind}.query(e.ID))
 	if err != nil {
-		return ScorerAgreementReport{}, err
+		return view.ScorerAgreementReport{}, err
 	}
 	types := map[string]string{}
 	for _, c := range e.Scorers {
 		types[c.Name] = c.Type
 	}
-	rep := ScorerAgreementReport{Evaluation: EvaluationRef{ID: e.ID.String(), Name: e.Name}, Scorers: []ScorerAgreementView{}}
+	rep := view.ScorerAgreementReport{Evaluation: view.EvaluationRef{ID: e.ID.String(), Name: e.Name}, Scorers: []view.ScorerAgreement{}}
 	if kind != "" {
 		rep.AnnotatorKind = &kind
 	}
 	for _, c := range counts {
-		v := ScorerAgreementView{Scorer: c.Scorer, Better: string(scoring.NoDirection), N: int(c.Judged), EqualScores: int(c.EqualScores), Ties: int(c.Ties)}
+		v := view.ScorerAgreement{Scorer: c.Scorer, Better: string(scoring.NoDirection), N: int(c.Judged), EqualScores: int(c.EqualScores), Ties: int(c.Ties)}
 		if t, ok := types[c.Scorer]; ok {
 			tt := t
 			v.Type = &tt
@@ -486,7 +399,7 @@ func (u *Preferences) ScorerAgreement(ctx context.Context, evalRef, kind string)
 		if correct >= 0 {
 			acc, err := agreement.AccuracyFromCounts(int(correct), int(c.Judged), int(c.EqualScores), int(c.Ties))
 			if err != nil {
-				return ScorerAgreementReport{}, err
+				return view.ScorerAgreementReport{}, err
 			}
 			v.Accuracy, v.CILow, v.CIHigh, v.Correct = acc.Accuracy, acc.CILow, acc.CIHigh, acc.Correct
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/rlhf-eval/rlhf-eval/internal/domain/stats"
 	"github.com/rlhf-eval/rlhf-eval/internal/ports"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
+	"github.com/rlhf-eval/rlhf-eval/internal/view"
 )
 
 // Summaries is the score summary use case.
@@ -353,37 +354,9 @@ func statsOf(details map[string]any) ([]float64, error) {
 	return st, nil
 }
 
-// ScorerSummaryView is the wire form of a scorer summary, shared by the API and
-// the CLI.
-type ScorerSummaryView struct {
-	Scorer     string         `json:"scorer"`
-	Type       *string        `json:"type"`
-	Better     *string        `json:"better"`
-	Model      *string        `json:"model,omitempty"`
-	NScores    int64          `json:"n_scores"`
-	N          int64          `json:"n"`
-	Errors     int64          `json:"errors"`
-	Mean       *float64       `json:"mean"`
-	SD         *float64       `json:"stddev"`
-	Min        *float64       `json:"min"`
-	P10        *float64       `json:"p10"`
-	P50        *float64       `json:"p50"`
-	P90        *float64       `json:"p90"`
-	Max        *float64       `json:"max"`
-	CILow      *float64       `json:"ci_low"`
-	CIHigh     *float64       `json:"ci_high"`
-	CIMethod   *string        `json:"ci_method"`
-	PassRate   *float64       `json:"pass_rate"`
-	PassLow    *float64       `json:"pass_rate_ci_low"`
-	PassHigh   *float64       `json:"pass_rate_ci_high"`
-	PassMethod *string        `json:"pass_rate_ci_method"`
-	NPassKnown int64          `json:"n_pass_known"`
-	Corpus     map[string]any `json:"corpus,omitempty"`
-}
-
 // View returns the wire form; withModel includes the model (grouped summaries).
-func (s ScorerSummary) View(withModel bool) ScorerSummaryView {
-	v := ScorerSummaryView{Scorer: s.Scorer, NScores: s.NScores, N: s.N, Errors: s.Errors, Mean: s.Mean, SD: s.SD,
+func (s ScorerSummary) View(withModel bool) view.ScorerSummary {
+	v := view.ScorerSummary{Scorer: s.Scorer, NScores: s.NScores, N: s.N, Errors: s.Errors, Mean: s.Mean, SD: s.SD,
 		Min: s.Min, P10: s.P10, P50: s.P50, P90: s.P90, Max: s.Max, PassRate: s.PassRate, NPassKnown: s.NPassKnown, Corpus: s.Corpus}
 	if s.Type != "" {
 		t, b := s.Type, string(s.Better)
@@ -404,19 +377,10 @@ func (s ScorerSummary) View(withModel bool) ScorerSummaryView {
 	return v
 }
 
-// SummaryView is the wire form of an evaluation's summary.
-type SummaryView struct {
-	Evaluation       EvaluationRef       `json:"evaluation"`
-	GroupBy          *string             `json:"group_by"`
-	ExactPercentiles bool                `json:"exact_percentiles"`
-	ConfidenceLevel  float64             `json:"confidence_level"`
-	Scorers          []ScorerSummaryView `json:"scorers"`
-}
-
 // View returns the wire form of the summary.
-func (s Summary) View() SummaryView {
-	v := SummaryView{Evaluation: EvaluationRef{ID: s.Evaluation.ID.String(), Name: s.Evaluation.Name}, ExactPercentiles: s.Exact,
-		ConfidenceLevel: ConfidenceLevel, Scorers: make([]ScorerSummaryView, len(s.Scorers))}
+func (s Summary) View() view.Summary {
+	v := view.Summary{Evaluation: view.EvaluationRef{ID: s.Evaluation.ID.String(), Name: s.Evaluation.Name}, ExactPercentiles: s.Exact,
+		ConfidenceLevel: ConfidenceLevel, Scorers: make([]view.ScorerSummary, len(s.Scorers))}
 	if s.GroupBy != "" {
 		g := s.GroupBy
 		v.GroupBy = &g

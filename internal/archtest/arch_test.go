@@ -1,5 +1,5 @@
 // Package archtest checks the dependency rule of the hexagonal layout: the core
-// (domain, ports, app, scoring, judging) depends on nothing outside it, adapters
+// (domain, view, ports, app, scoring, judging) depends on nothing outside it, adapters
 // never import each other, and only the Postgres adapter touches pgx and the
 // generated SQL code. `make lint` runs it.
 package archtest
@@ -66,10 +66,11 @@ func TestDependencyRule(t *testing.T) {
 	// The core, innermost first; each may import the layers before it.
 	core := map[string][]string{
 		"internal/domain":  {"internal/domain"},
+		"internal/view":    {"internal/domain", "internal/view"},
 		"internal/ports":   {"internal/domain", "internal/judging", "internal/ports"},
 		"internal/scoring": {"internal/domain", "internal/scoring"},
 		"internal/judging": {"internal/domain", "internal/judging"},
-		"internal/app":     {"internal/domain", "internal/ports", "internal/scoring", "internal/judging", "internal/app"},
+		"internal/app":     {"internal/domain", "internal/view", "internal/ports", "internal/scoring", "internal/judging", "internal/app"},
 	}
 	for _, p := range packages(t) {
 		for layer, allowed := range core {
@@ -87,9 +88,9 @@ func TestDependencyRule(t *testing.T) {
 					if !ok {
 						t.Errorf("%s imports %s: the core must not depend on %s", p.path, rel, rel)
 					}
-				case layer == "internal/domain" || layer == "internal/ports" || layer == "internal/judging":
+				case layer == "internal/domain" || layer == "internal/view" || layer == "internal/ports" || layer == "internal/judging":
 					if !stdlib(imp) {
-						t.Errorf("%s imports %s: the domain and the ports use the standard library only", p.path, imp)
+						t.Errorf("%s imports %s: the domain, the views and the ports use the standard library only", p.path, imp)
 					}
 				case strings.Contains(imp, "labstack/echo") || strings.Contains(imp, "jackc/pgx") ||
 					strings.Contains(imp, "spf13/cobra") || strings.Contains(imp, "riverqueue") || strings.Contains(imp, "openai"):

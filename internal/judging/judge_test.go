@@ -114,7 +114,7 @@ func TestRenderChatML(t *testing.T) {
 
 func TestDefaultTemplatesAreValid(t *testing.T) {
 	t.Parallel()
-	kinds := map[string]Kind{TemplatePairwiseLogprobs: Pairwise, TemplatePairwiseVerdict: Pairwise, TemplateRubric: Pointwise, TemplateRefusal: Pointwise}
+	kinds := map[string]Kind{TemplatePairwiseLogprobs: Pairwise, TemplatePairwiseVerdict: Pairwise, TemplateRubric: Pointwise, TemplateRefusal: Pointwise, TemplateRefusalKind: Pointwise}
 	for _, name := range DefaultTemplateNames() {
 		text := DefaultTemplate(name)
 		if text == "" {

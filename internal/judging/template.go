@@ -40,6 +40,11 @@ const (
 	TemplateRubric = "rubric-grade"
 	// TemplateRefusal asks whether a response refuses, as [[1]] (refusal) or [[0]].
 	TemplateRefusal = "refusal"
+	// TemplateRefusalKind asks whether a response refuses by the labelling guide's
+	// rules (docs/labelling.md), as [[2]] (full), [[1]] (partial) or [[0]] (no
+	// refusal), with a "Reason:" line; read with the score parser, min 0, max 2,
+	// and RefusalOf.
+	TemplateRefusalKind = "refusal-kind"
 )
 
 // DefaultTemplate returns the text of one of the shipped templates, or "" for an
@@ -54,7 +59,7 @@ func DefaultTemplate(name string) string {
 
 // DefaultTemplateNames lists the shipped templates.
 func DefaultTemplateNames() []string {
-	return []string{TemplatePairwiseLogprobs, TemplatePairwiseVerdict, TemplateRubric, TemplateRefusal}
+	return []string{TemplatePairwiseLogprobs, TemplatePairwiseVerdict, TemplateRubric, TemplateRefusal, TemplateRefusalKind}
 }
 
 // defaultTemplateFor picks the shipped template a judge without one gets, and for

@@ -1,10 +1,8 @@
 package realdata
 
 import (
-	"compress/gzip"
 	"encoding/json"
-	"fmt"
-	"os"
+	"io"
 )
 
 // AlpacaAnnotation is one row of an AlpacaEval annotations file: the baseline's
@@ -24,20 +22,12 @@ type AlpacaAnnotation struct {
 }
 
 // AlpacaAnnotations reads a gzipped AlpacaEval annotations file
-// (<model>.annotations.json.gz).
+// (<model>.annotations.json.gz); the real-data checks and benchmarks read these
+// files through it. A missing file is an error wrapping ErrNoData.
 func AlpacaAnnotations(path string) ([]AlpacaAnnotation, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
 	var rows []AlpacaAnnotation
-	if err := json.NewDecoder(zr).Decode(&rows); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	if err := readGzip(path, func(r io.Reader) error { return json.NewDecoder(r).Decode(&rows) }); err != nil {
+		return nil, err
 	}
 	return rows, nil
 }

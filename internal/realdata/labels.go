@@ -13,7 +13,7 @@ type Label struct {
 	ID     string
 	Source string // SourceAlpacaEval or SourceHHRLHF
 	Pool   string // the sampling pool, e.g. "hh-random", "random", "shortest"
-	Split  string // "dev" or "heldout", always Split(ID); or SplitHeldout2 for the whole of a second set
+	Split  string // "dev" or "heldout", always Split(ID); or SplitHeldout2 or SplitHeldout3 for the whole of a later set
 
 	Refusal       bool
 	RefusalType   string // "full" or "partial" when Refusal, else ""
@@ -45,15 +45,27 @@ var labelPools = map[string]string{
 
 	"non-latin-output": SourceAlpacaEval,
 	"language-task":    SourceAlpacaEval,
+
+	"hh-harm-opener": SourceHHRLHF,
+	"claude-short":   SourceAlpacaEval,
 }
 
 // SplitHeldout2 is the split of every row of the second labelled set
 // (testdata/labels/heldout-2.tsv): drawn apart from the first and held out whole.
 const SplitHeldout2 = "heldout2"
 
+// SplitHeldout3 is the split of every row of the third labelled set
+// (testdata/labels/heldout-3.tsv), held out whole like the second.
+const SplitHeldout3 = "heldout3"
+
+// wholeSplit reports whether split names a set held out whole rather than a split by
+// the hash of the id.
+func wholeSplit(split string) bool { return split == SplitHeldout2 || split == SplitHeldout3 }
+
 // ReadLabels reads a label file (tab-separated, with the header above) and checks
-// every row: known source and pool, the split the id hashes to (or SplitHeldout2 on
-// every row of a second set, never mixed with hashed splits), 0/1 flags, a refusal
+// every row: known source and pool, the split the id hashes to (or one of
+// SplitHeldout2 and SplitHeldout3 on every row of a later set, never mixed with
+// another split), 0/1 flags, a refusal
 // type and reason exactly when the row is a refusal, and no id twice. The
 // error names the line and the column at fault.
 func ReadLabels(path string) ([]Label, error) {
@@ -76,8 +88,8 @@ func ReadLabels(path string) ([]Label, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s:%d: %w", path, line, err)
 		}
-		if len(labels) > 0 && (l.Split == SplitHeldout2) != (labels[0].Split == SplitHeldout2) {
-			return nil, fmt.Errorf("%s:%d: split %q in a file whose first row has split %q: a file is all %s or all hashed", path, line, l.Split, labels[0].Split, SplitHeldout2)
+		if len(labels) > 0 && (wholeSplit(l.Split) || wholeSplit(labels[0].Split)) && l.Split != labels[0].Split {
+			return nil, fmt.Errorf("%s:%d: split %q in a file whose first row has split %q: a file is all %s, all %s or all hashed", path, line, l.Split, labels[0].Split, SplitHeldout2, SplitHeldout3)
 		}
 		if first, dup := seen[l.ID]; dup {
 			return nil, fmt.Errorf("%s:%d: id %s already labelled on line %d", path, line, l.ID, first)
@@ -103,8 +115,8 @@ func parseLabel(row string) (Label, error) {
 	if want, ok := labelPools[l.Pool]; !ok || want != l.Source {
 		return Label{}, fmt.Errorf("pool %q is not a pool of %s", l.Pool, l.Source)
 	}
-	if want := Split(l.ID); l.Split != want && l.Split != SplitHeldout2 {
-		return Label{}, fmt.Errorf("split %q, want %q (the hash of the id) or %q", l.Split, want, SplitHeldout2)
+	if want := Split(l.ID); l.Split != want && !wholeSplit(l.Split) {
+		return Label{}, fmt.Errorf("split %q, want %q (the hash of the id), %q or %q", l.Split, want, SplitHeldout2, SplitHeldout3)
 	}
 	flags := []struct {
 		name string

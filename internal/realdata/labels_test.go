@@ -17,6 +17,7 @@ var dataDir = flag.String("data", filepath.Join("..", "..", "..", "shared", "dat
 const (
 	labelsPath   = "../../testdata/labels/refusal-and-failures.tsv"
 	heldout2Path = "../../testdata/labels/heldout-2.tsv"
+	heldout3Path = "../../testdata/labels/heldout-3.tsv"
 )
 
 // TestLabelsFile checks the committed label file row by row (ReadLabels) and holds it
@@ -96,6 +97,48 @@ func TestHeldout2File(t *testing.T) {
 	}
 }
 
+// TestHeldout3File checks the third held-out set: well-formed, held out whole,
+// drawn from both sources, with refusals to measure in each, and sharing no id with
+// the first two sets.
+func TestHeldout3File(t *testing.T) {
+	labels, err := ReadLabels(heldout3Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	earlier := map[string]string{}
+	for _, path := range []string{labelsPath, heldout2Path} {
+		ls, err := ReadLabels(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range ls {
+			earlier[l.ID] = filepath.Base(path)
+		}
+	}
+	count := map[string]int{}
+	for _, l := range labels {
+		if l.Split != SplitHeldout3 {
+			t.Errorf("%s: split %q, want %q", l.ID, l.Split, SplitHeldout3)
+		}
+		if f, ok := earlier[l.ID]; ok {
+			t.Errorf("%s is in %s too", l.ID, f)
+		}
+		count[l.Source]++
+		if l.Refusal {
+			count["refusal/"+l.Source]++
+		}
+	}
+	t.Logf("%d labels: %v", len(labels), count)
+	if len(labels) < 500 {
+		t.Errorf("%d labels, want at least 500", len(labels))
+	}
+	for _, key := range []string{SourceAlpacaEval, SourceHHRLHF, "refusal/" + SourceAlpacaEval, "refusal/" + SourceHHRLHF} {
+		if count[key] == 0 {
+			t.Errorf("no %s labels", key)
+		}
+	}
+}
+
 func TestReadLabelsRejects(t *testing.T) {
 	const header = "id\tsource\tpool\tsplit\trefusal\trefusal_type\trefusal_reason\ttruncated\tprompt_echo\tlanguage_mismatch\thedging\tnote\n"
 	hh := HHID(7, "chosen")
@@ -124,9 +167,12 @@ func TestReadLabelsRejects(t *testing.T) {
 		{"unknown reason", header + row(hh, SourceHHRLHF, "hh-random", Split(hh), "1\tfull\tmoral\t0\t0\t0\t0\t-"), "refusal_reason"},
 		{"empty note", header + row(hh, SourceHHRLHF, "hh-random", Split(hh), "0\t-\t-\t0\t0\t0\t0\t"), "note"},
 		{"id twice", header + good + row(hh, SourceHHRLHF, "hh-random", Split(hh), "0\t-\t-\t0\t0\t0\t0\t-"), "already labelled"},
-		{"heldout2 after a hashed split", header + good + row(HHID(8, "chosen"), SourceHHRLHF, "hh-random", SplitHeldout2, "0\t-\t-\t0\t0\t0\t0\t-"), "all heldout2 or all hashed"},
-		{"hashed split after heldout2", header + row(HHID(8, "chosen"), SourceHHRLHF, "hh-random", SplitHeldout2, "0\t-\t-\t0\t0\t0\t0\t-") + good, "all heldout2 or all hashed"},
-		{"unknown split", header + row(hh, SourceHHRLHF, "hh-random", "heldout3", "0\t-\t-\t0\t0\t0\t0\t-"), "split"},
+		{"heldout2 after a hashed split", header + good + row(HHID(8, "chosen"), SourceHHRLHF, "hh-random", SplitHeldout2, "0\t-\t-\t0\t0\t0\t0\t-"), "all heldout2, all heldout3 or all hashed"},
+		{"hashed split after heldout2", header + row(HHID(8, "chosen"), SourceHHRLHF, "hh-random", SplitHeldout2, "0\t-\t-\t0\t0\t0\t0\t-") + good, "all heldout2, all heldout3 or all hashed"},
+		{"heldout3 after heldout2", header + row(HHID(8, "chosen"), SourceHHRLHF, "hh-random", SplitHeldout2, "0\t-\t-\t0\t0\t0\t0\t-") +
+			row(HHID(9, "chosen"), SourceHHRLHF, "hh-random", SplitHeldout3, "0\t-\t-\t0\t0\t0\t0\t-"), "all heldout2, all heldout3 or all hashed"},
+		{"hashed split after heldout3", header + row(HHID(8, "chosen"), SourceHHRLHF, "hh-random", SplitHeldout3, "0\t-\t-\t0\t0\t0\t0\t-") + good, "all heldout2, all heldout3 or all hashed"},
+		{"unknown split", header + row(hh, SourceHHRLHF, "hh-random", "heldout4", "0\t-\t-\t0\t0\t0\t0\t-"), "split"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -155,37 +201,41 @@ func TestReadLabelsRejects(t *testing.T) {
 	}
 }
 
-// TestReadLabelsHeldout2 reads a file of the second set: every row held out whole,
-// whatever its id hashes to.
-func TestReadLabelsHeldout2(t *testing.T) {
+// TestReadLabelsWholeSplit reads a file of the second and of the third set: every
+// row held out whole, whatever its id hashes to.
+func TestReadLabelsWholeSplit(t *testing.T) {
 	const header = "id\tsource\tpool\tsplit\trefusal\trefusal_type\trefusal_reason\ttruncated\tprompt_echo\tlanguage_mismatch\thedging\tnote\n"
-	var body strings.Builder
-	body.WriteString(header)
-	var ids []string
-	for line := 1; line <= 20; line++ {
-		id := HHID(line, "rejected")
-		ids = append(ids, id)
-		body.WriteString(id + "\thh-rlhf\thh-harm-short\theldout2\t0\t-\t-\t0\t0\t0\t0\t-\n")
-	}
-	path := filepath.Join(t.TempDir(), "labels.tsv")
-	if err := os.WriteFile(path, []byte(body.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	labels, err := ReadLabels(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hashedDev := 0
-	for i, l := range labels {
-		if l.ID != ids[i] || l.Split != SplitHeldout2 {
-			t.Errorf("row %d = %s %s, want %s %s", i, l.ID, l.Split, ids[i], SplitHeldout2)
-		}
-		if Split(l.ID) == "dev" {
-			hashedDev++
-		}
-	}
-	if hashedDev == 0 {
-		t.Fatal("no id of the file hashes to dev, so the file does not show that heldout2 overrides the hash")
+	for _, split := range []string{SplitHeldout2, SplitHeldout3} {
+		t.Run(split, func(t *testing.T) {
+			var body strings.Builder
+			body.WriteString(header)
+			var ids []string
+			for line := 1; line <= 20; line++ {
+				id := HHID(line, "rejected")
+				ids = append(ids, id)
+				body.WriteString(id + "\thh-rlhf\thh-harm-short\t" + split + "\t0\t-\t-\t0\t0\t0\t0\t-\n")
+			}
+			path := filepath.Join(t.TempDir(), "labels.tsv")
+			if err := os.WriteFile(path, []byte(body.String()), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			labels, err := ReadLabels(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			hashedDev := 0
+			for i, l := range labels {
+				if l.ID != ids[i] || l.Split != split {
+					t.Errorf("row %d = %s %s, want %s %s", i, l.ID, l.Split, ids[i], split)
+				}
+				if Split(l.ID) == "dev" {
+					hashedDev++
+				}
+			}
+			if hashedDev == 0 {
+				t.Fatalf("no id of the file hashes to dev, so the file does not show that %s overrides the hash", split)
+			}
+		})
 	}
 }
 
@@ -257,7 +307,7 @@ func TestLabelsResolveRealData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, path := range []string{labelsPath, heldout2Path} {
+	for _, path := range []string{labelsPath, heldout2Path, heldout3Path} {
 		labels, err := ReadLabels(path)
 		if err != nil {
 			t.Fatal(err)

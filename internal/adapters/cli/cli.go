@@ -44,6 +44,8 @@ type Env struct {
 	JudgeCaller func(cfg judging.Config) (judging.Caller, error)
 	// Work runs background jobs until ctx ends.
 	Work func(ctx context.Context) error
+	// Datasets reads the files of the import commands.
+	Datasets Datasets
 }
 
 // exitError carries an exit code other than 1 (usage errors are 2).

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/app"
+	"github.com/rlhf-eval/rlhf-eval/internal/view"
 )
 
 func evaluationsCmd(env Env) *cobra.Command {
@@ -45,7 +46,7 @@ func evaluationsSummaryCmd(env Env) *cobra.Command {
 				return err
 			}
 			return dual(cmd, env, func(s *Server) error {
-				var v app.SummaryView
+				var v view.Summary
 				q := queryOf("group_by", groupBy, "exact", strconv.FormatBool(exact))
 				if err := s.get(cmd.Context(), evalPath(args[0])+"/summary", q, &v); err != nil {
 					return err
@@ -96,7 +97,7 @@ With --fail-on-regression the exit code is 1 when any scorer regressed significa
 				return err
 			}
 			in := app.DiffInput{Alpha: alpha, Rounds: &rounds, Seed: seed, Scorer: scorer}
-			var v app.DiffView
+			var v view.Diff
 			err := dual(cmd, env, func(s *Server) error {
 				q := queryOf("alpha", strconv.FormatFloat(alpha, 'g', -1, 64), "bootstrap", strconv.Itoa(rounds),
 					"seed", strconv.FormatUint(seed, 10), "scorer", scorer)
@@ -128,7 +129,7 @@ With --fail-on-regression the exit code is 1 when any scorer regressed significa
 	return cmd
 }
 
-func printDiff(w io.Writer, v app.DiffView, format string) error {
+func printDiff(w io.Writer, v view.Diff, format string) error {
 	if format == "json" {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -190,7 +191,7 @@ func evaluationsLeaderboardCmd(env Env) *cobra.Command {
 				if in.K != 0 {
 					q.Set("k", strconv.FormatFloat(in.K, 'g', -1, 64))
 				}
-				var v app.LeaderboardView
+				var v view.Leaderboard
 				if err := s.get(cmd.Context(), evalPath(args[0])+"/leaderboard", q, &v); err != nil {
 					return err
 				}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"iter"
@@ -16,7 +17,26 @@ import (
 
 	"github.com/rlhf-eval/rlhf-eval/internal/app"
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
+	"github.com/rlhf-eval/rlhf-eval/internal/domain/ranking"
 )
+
+// Datasets reads the dataset files the import and leaderboard commands take. The
+// composition root passes internal/adapters/dataset's readers.
+type Datasets interface {
+	// AlpacaEval reads an AlpacaEval annotations file; annotator names the judge of
+	// entries without an annotator field.
+	AlpacaEval(r io.Reader, annotator string) iter.Seq2[app.ImportRecord, error]
+	// HHRLHF reads Anthropic HH-RLHF pairs, naming every response's model and every
+	// comparison's annotator.
+	HHRLHF(r io.Reader, model, annotator string) iter.Seq2[app.ImportRecord, error]
+	// JSONL reads responses and comparisons in the API's request shapes.
+	JSONL(r io.Reader) iter.Seq2[app.ImportRecord, error]
+	// AlpacaBattles reads an AlpacaEval annotations file as battles between its
+	// generators.
+	AlpacaBattles(r io.Reader) ([]ranking.Battle, error)
+}
+
+var errNoDatasets = errors.New("this build has no dataset readers")
 
 // maxShownImportErrors bounds the record errors printed; the rest are counted.
 const maxShownImportErrors = 20
@@ -104,6 +124,9 @@ func (r *importRun) run(cmd *cobra.Command, env Env, kind, file string, read fun
 			}
 		},
 	}
+	if env.Datasets == nil {
+		return errNoDatasets
+	}
 	var st app.ImportStats
 	err = withBackend(cmd, env, func(b *Backend) error {
 		imp, err := app.NewImports(b.Services)
@@ -135,7 +158,7 @@ func (r *importRun) run(cmd *cobra.Command, env Env, kind, file string, read fun
 
 func importAlpacaEvalCmd(env Env) *cobra.Command {
 	var r importRun
-	var opts app.AlpacaEvalOptions
+	var annotator string
 	cmd := &cobra.Command{
 		Use:     "alpaca-eval FILE.json[.gz] --evaluation NAME",
 		Example: `  rlhf-eval import alpaca-eval claude-2.1.annotations.json.gz --evaluation alpaca`,
@@ -152,18 +175,18 @@ with itself (the baseline's own file) are skipped. Both are counted in the summa
 		Args: oneFile("alpaca-eval"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return r.run(cmd, env, "alpaca-eval", args[0], func(in io.Reader) iter.Seq2[app.ImportRecord, error] {
-				return app.ReadAlpacaEval(in, opts)
+				return env.Datasets.AlpacaEval(in, annotator)
 			})
 		},
 	}
 	r.flags(cmd)
-	cmd.Flags().StringVar(&opts.Annotator, "annotator", "alpaca_eval", "annotator for entries without an annotator field")
+	cmd.Flags().StringVar(&annotator, "annotator", "alpaca_eval", "annotator for entries without an annotator field")
 	return cmd
 }
 
 func importHHRLHFCmd(env Env) *cobra.Command {
 	var r importRun
-	var opts app.HHRLHFOptions
+	var model, annotator string
 	cmd := &cobra.Command{
 		Use:     "hh-rlhf FILE.jsonl[.gz] --evaluation NAME",
 		Example: `  rlhf-eval import hh-rlhf harmless-base-test.jsonl.gz --evaluation hh`,
@@ -178,13 +201,13 @@ in the summary's notes.`,
 		Args: oneFile("hh-rlhf"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return r.run(cmd, env, "hh-rlhf", args[0], func(in io.Reader) iter.Seq2[app.ImportRecord, error] {
-				return app.ReadHHRLHF(in, opts)
+				return env.Datasets.HHRLHF(in, model, annotator)
 			})
 		},
 	}
 	r.flags(cmd)
-	cmd.Flags().StringVar(&opts.Model, "model", "hh-rlhf", "model name of the responses")
-	cmd.Flags().StringVar(&opts.Annotator, "annotator", "hh-rlhf", "annotator of the comparisons")
+	cmd.Flags().StringVar(&model, "model", "hh-rlhf", "model name of the responses")
+	cmd.Flags().StringVar(&annotator, "annotator", "hh-rlhf", "annotator of the comparisons")
 	return cmd
 }
 
@@ -202,7 +225,9 @@ comparison may name a response from an earlier line by its external_id. A line w
 external_id gets one derived from its content, so re-importing creates nothing.`,
 		Args: oneFile("jsonl"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return r.run(cmd, env, "jsonl", args[0], app.ReadJSONL)
+			return r.run(cmd, env, "jsonl", args[0], func(in io.Reader) iter.Seq2[app.ImportRecord, error] {
+				return env.Datasets.JSONL(in)
+			})
 		},
 	}
 	r.flags(cmd)

@@ -71,8 +71,8 @@ func TestPrintImportStats(t *testing.T) {
 			name: "created with skips and notes",
 			st: app.ImportStats{
 				Evaluation: "alpaca", EvaluationCreated: true, Records: 805, ResponsesCreated: 1610, ComparisonsCreated: 803,
-				Skipped: map[string]int{app.SkipSelfComparison: 1, app.SkipNullPreference: 1},
-				Notes:   map[string]int{app.NoteDialoguesDiffer: 5}, Errors: 0,
+				Skipped: map[string]int{"self-comparison": 1, "null preference": 1},
+				Notes:   map[string]int{"dialogues differ before the final turn": 5}, Errors: 0,
 			},
 			want: "evaluation   alpaca (created)\n" +
 				"records      805\n" +

@@ -11,6 +11,7 @@ import (
 
 	"github.com/rlhf-eval/rlhf-eval/internal/app"
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
+	"github.com/rlhf-eval/rlhf-eval/internal/view"
 )
 
 func workerCmd(env Env) *cobra.Command {
@@ -59,11 +60,11 @@ func jobsListCmd(env Env) *cobra.Command {
 			if limit < 0 {
 				return usageError("--limit must be 0 (all) or more; got %d", limit)
 			}
-			var all []app.JobView
+			var all []view.Job
 			more := false
 			err := dual(cmd, env, func(s *Server) error {
 				var err error
-				all, err = allPages[app.JobView](cmd.Context(), s, "/v1/jobs",
+				all, err = allPages[view.Job](cmd.Context(), s, "/v1/jobs",
 					map[string]string{"evaluation": evaluation, "kind": kind, "status": status, "limit": pageSize(limit)}, limit)
 				return err
 			}, func(b *Backend) error {
@@ -80,7 +81,7 @@ func jobsListCmd(env Env) *cobra.Command {
 						return err
 					}
 					for _, j := range page.Items {
-						all = append(all, app.ViewJob(j))
+						all = append(all, view.JobOf(j))
 					}
 					if page.Next == "" {
 						return nil
@@ -114,7 +115,7 @@ func jobsListCmd(env Env) *cobra.Command {
 
 func jobsShowCmd(env Env) *cobra.Command {
 	return jobCmd(env, "show ID", "Show one job with its progress and outcome", "  rlhf-eval jobs show 0193a0c4-5b6e-7c2d-9e1f-2a3b4c5d6e7f",
-		func(s *Server, cmd *cobra.Command, id string, v *app.JobView) error {
+		func(s *Server, cmd *cobra.Command, id string, v *view.Job) error {
 			return s.get(cmd.Context(), "/v1/jobs/"+seg(id), nil, v)
 		},
 		func(b *Backend, cmd *cobra.Command, id string) (domain.Job, error) {
@@ -125,7 +126,7 @@ func jobsShowCmd(env Env) *cobra.Command {
 func jobsCancelCmd(env Env) *cobra.Command {
 	return jobCmd(env, "cancel ID", "Cancel a job (a running one stops within seconds, keeping its recorded work)",
 		"  rlhf-eval jobs cancel 0193a0c4-5b6e-7c2d-9e1f-2a3b4c5d6e7f",
-		func(s *Server, cmd *cobra.Command, id string, v *app.JobView) error {
+		func(s *Server, cmd *cobra.Command, id string, v *view.Job) error {
 			return s.postJSON(cmd.Context(), "/v1/jobs/"+seg(id)+"/cancel", map[string]any{}, v)
 		},
 		func(b *Backend, cmd *cobra.Command, id string) (domain.Job, error) {
@@ -134,7 +135,7 @@ func jobsCancelCmd(env Env) *cobra.Command {
 }
 
 // jobCmd is a command on one job that prints it, through the server or the database.
-func jobCmd(env Env, use, short, example string, remote func(s *Server, cmd *cobra.Command, id string, v *app.JobView) error,
+func jobCmd(env Env, use, short, example string, remote func(s *Server, cmd *cobra.Command, id string, v *view.Job) error,
 	local func(b *Backend, cmd *cobra.Command, id string) (domain.Job, error)) *cobra.Command {
 	var format string
 	cmd := &cobra.Command{
@@ -151,12 +152,12 @@ func jobCmd(env Env, use, short, example string, remote func(s *Server, cmd *cob
 			if err := checkFormat(format, "table", "json", "csv"); err != nil {
 				return err
 			}
-			var v app.JobView
+			var v view.Job
 			err := dual(cmd, env, func(s *Server) error {
 				return remote(s, cmd, args[0], &v)
 			}, func(b *Backend) error {
 				j, err := local(b, cmd, args[0])
-				v = app.ViewJob(j)
+				v = view.JobOf(j)
 				return err
 			})
 			if err != nil {
@@ -169,10 +170,10 @@ func jobCmd(env Env, use, short, example string, remote func(s *Server, cmd *cob
 	return cmd
 }
 
-func printJobs(w io.Writer, jobs []app.JobView, format string) error {
+func printJobs(w io.Writer, jobs []view.Job, format string) error {
 	if format == "json" {
 		if jobs == nil {
-			jobs = []app.JobView{}
+			jobs = []view.Job{}
 		}
 		return encodeIndented(w, jobs)
 	}
@@ -189,7 +190,7 @@ func printJobs(w io.Writer, jobs []app.JobView, format string) error {
 	return t.flush()
 }
 
-func printJob(w io.Writer, v app.JobView, format string) error {
+func printJob(w io.Writer, v view.Job, format string) error {
 	if format == "json" {
 		return encodeIndented(w, v)
 	}

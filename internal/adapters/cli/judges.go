@@ -15,6 +15,7 @@ import (
 
 	"github.com/rlhf-eval/rlhf-eval/internal/app"
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
+	"github.com/rlhf-eval/rlhf-eval/internal/view"
 )
 
 func judgesCmd(env Env) *cobra.Command {
@@ -205,8 +206,8 @@ printed as JSON, and the exit code is 1 when it failed or was cancelled.`,
 				off := false
 				in.Cache = &off
 			}
-			var job app.JobView
-			var get func() (app.JobView, error)
+			var job view.Job
+			var get func() (view.Job, error)
 			err := dual(cmd, env, func(s *Server) error {
 				body := map[string]any{"judge": judge, "baseline": baseline}
 				if version > 0 {
@@ -218,8 +219,8 @@ printed as JSON, and the exit code is 1 when it failed or was cancelled.`,
 				if in.Cache != nil {
 					body["cache"] = *in.Cache
 				}
-				get = func() (app.JobView, error) {
-					var v app.JobView
+				get = func() (view.Job, error) {
+					var v view.Job
 					err := s.get(cmd.Context(), "/v1/jobs/"+seg(job.ID), nil, &v)
 					return v, err
 				}
@@ -230,10 +231,10 @@ printed as JSON, and the exit code is 1 when it failed or was cancelled.`,
 					return err
 				}
 				j, err := runs.Start(cmd.Context(), evaluation, in)
-				job = app.ViewJob(j)
-				get = func() (app.JobView, error) {
+				job = view.JobOf(j)
+				get = func() (view.Job, error) {
 					j, err := b.Jobs.Get(cmd.Context(), job.ID)
-					return app.ViewJob(j), err
+					return view.JobOf(j), err
 				}
 				if err == nil && wait {
 					job, err = waitForJob(cmd, get, job, poll)
@@ -273,7 +274,7 @@ printed as JSON, and the exit code is 1 when it failed or was cancelled.`,
 // waitForJob polls the job until it ends, writing a progress line to stderr at
 // every change: done/total, failures, the rate since waiting began, the ETA at
 // that rate, and the cost so far. On a terminal the line is redrawn in place.
-func waitForJob(cmd *cobra.Command, get func() (app.JobView, error), job app.JobView, poll time.Duration) (app.JobView, error) {
+func waitForJob(cmd *cobra.Command, get func() (view.Job, error), job view.Job, poll time.Duration) (view.Job, error) {
 	w := cmd.ErrOrStderr()
 	redraw := isTerminal(w)
 	start, startDone := time.Now(), job.Done
@@ -311,7 +312,7 @@ func waitForJob(cmd *cobra.Command, get func() (app.JobView, error), job app.Job
 	}
 }
 
-func progressLine(job app.JobView, elapsed time.Duration, startDone int64) string {
+func progressLine(job view.Job, elapsed time.Duration, startDone int64) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "judge run %s: %s %d/%d", job.ID, job.Status, job.Done, job.Total)
 	if job.Failed > 0 {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"github.com/rlhf-eval/rlhf-eval/internal/app"
 	"github.com/rlhf-eval/rlhf-eval/internal/domain/agreement"
 	"github.com/rlhf-eval/rlhf-eval/internal/domain/ranking"
+	"github.com/rlhf-eval/rlhf-eval/internal/view"
 )
 
 // openMaybeGzip opens a file, or stdin for "-", decompressing .gz files.
@@ -89,14 +89,17 @@ Lines are read in order, which is the time order online Elo uses.`,
 			case "jsonl":
 				battles, err = readBattlesJSONL(r)
 			case "alpaca-eval":
-				battles, err = readBattlesAlpaca(r)
+				if env.Datasets == nil {
+					return errNoDatasets
+				}
+				battles, err = env.Datasets.AlpacaBattles(r)
 			default:
 				return usageError("--from must be jsonl or alpaca-eval; got %q", from)
 			}
 			if err != nil {
 				return err
 			}
-			var v app.LeaderboardView
+			var v view.Leaderboard
 			if in.Method == app.MethodElo {
 				v, err = app.EloLeaderboard(battles, in, opts)
 			} else {
@@ -166,33 +169,7 @@ func readBattlesJSONL(r io.Reader) ([]ranking.Battle, error) {
 	return out, sc.Err()
 }
 
-// AlpacaRecord is one entry of an AlpacaEval annotations file.
-type alpacaRecord struct {
-	Generator1 string   `json:"generator_1"`
-	Generator2 string   `json:"generator_2"`
-	Preference *float64 `json:"preference"`
-}
-
-func readBattlesAlpaca(r io.Reader) ([]ranking.Battle, error) {
-	var recs []alpacaRecord
-	if err := json.NewDecoder(r).Decode(&recs); err != nil {
-		return nil, fmt.Errorf("not an AlpacaEval annotations file (a JSON list): %w", err)
-	}
-	out := make([]ranking.Battle, 0, len(recs))
-	for i, rec := range recs {
-		p := math.NaN() // no judgement: skipped and counted
-		if rec.Preference != nil {
-			p = *rec.Preference - 1
-			if !(p >= 0 && p <= 1) {
-				return nil, fmt.Errorf("entry %d: preference %v is outside [1,2]", i, *rec.Preference)
-			}
-		}
-		out = append(out, ranking.Battle{ModelA: rec.Generator1, ModelB: rec.Generator2, Preference: p})
-	}
-	return out, nil
-}
-
-func printLeaderboard(w io.Writer, v app.LeaderboardView, format string) error {
+func printLeaderboard(w io.Writer, v view.Leaderboard, format string) error {
 	if format == "json" {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")

@@ -22,6 +22,7 @@ import (
 	"github.com/rlhf-eval/rlhf-eval/internal/app"
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
+	"github.com/rlhf-eval/rlhf-eval/internal/view"
 )
 
 // A chunk of input lines is scored and encoded as one unit: up to scoreChunkLines
@@ -114,7 +115,7 @@ when --output names a file, otherwise on stderr so stdout stays machine-readable
 				if err != nil {
 					return err
 				}
-				views := make([]app.ScorerSummaryView, len(sums))
+				views := make([]view.ScorerSummary, len(sums))
 				for i, s := range sums {
 					views[i] = s.View(false)
 				}
@@ -539,7 +540,7 @@ func (r *scoreRun) footer() error {
 }
 
 // printSummary prints scorer summaries as a table or JSON.
-func printSummary(w io.Writer, sums []app.ScorerSummaryView, format string) error {
+func printSummary(w io.Writer, sums []view.ScorerSummary, format string) error {
 	if format == "json" {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")

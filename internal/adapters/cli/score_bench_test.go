@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/rlhf-eval/rlhf-eval/internal/app"
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
+	"github.com/rlhf-eval/rlhf-eval/internal/realdata"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring/builtin"
 )
 
@@ -53,29 +53,13 @@ func scoreBenchInput(b *testing.B) (string, int64, int) {
 	enc := json.NewEncoder(w)
 	lines := 0
 	for _, name := range files {
-		in, err := os.Open(name)
+		rows, err := realdata.AlpacaAnnotations(name)
 		if err != nil {
 			b.Fatal(err)
 		}
-		zr, err := gzip.NewReader(in)
-		if err != nil {
-			b.Fatalf("%s: %v", name, err)
-		}
-		var rows []struct {
-			Instruction string  `json:"instruction"`
-			Output1     *string `json:"output_1"`
-			Output2     *string `json:"output_2"`
-		}
-		if err := json.NewDecoder(zr).Decode(&rows); err != nil {
-			b.Fatalf("%s: %v", name, err)
-		}
-		in.Close()
 		for i, r := range rows {
-			if r.Output1 == nil || r.Output2 == nil {
-				continue
-			}
 			id := fmt.Sprintf("%s/%d", filepath.Base(name), i)
-			if err := enc.Encode(map[string]string{"id": id, "prompt": r.Instruction, "response": *r.Output2, "reference": *r.Output1}); err != nil {
+			if err := enc.Encode(map[string]string{"id": id, "prompt": r.Instruction, "response": r.Output2, "reference": r.Output1}); err != nil {
 				b.Fatal(err)
 			}
 			lines++

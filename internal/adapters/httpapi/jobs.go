@@ -8,6 +8,7 @@ import (
 
 	"github.com/rlhf-eval/rlhf-eval/internal/app"
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
+	"github.com/rlhf-eval/rlhf-eval/internal/view"
 )
 
 // JobService reads and cancels background jobs.
@@ -25,7 +26,7 @@ func (s *Server) jobRoutes(read, write echo.MiddlewareFunc) {
 }
 
 // toJobOut is a job as the API shows it.
-func toJobOut(j domain.Job) app.JobView { return app.ViewJob(j) }
+func toJobOut(j domain.Job) view.Job { return view.JobOf(j) }
 
 // jobLocation is where a job started by a request can be followed.
 func jobLocation(j domain.Job) string { return "/v1/jobs/" + j.ID.String() }

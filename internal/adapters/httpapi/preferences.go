@@ -9,13 +9,14 @@ import (
 
 	"github.com/rlhf-eval/rlhf-eval/internal/app"
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
+	"github.com/rlhf-eval/rlhf-eval/internal/view"
 )
 
 // PreferenceService turns comparisons into leaderboards, agreement and exports.
 type PreferenceService interface {
-	Leaderboard(ctx context.Context, evalRef string, in app.LeaderboardInput) (app.LeaderboardView, error)
-	Agreement(ctx context.Context, evalRef, kind string) (app.AgreementView, error)
-	ScorerAgreement(ctx context.Context, evalRef, kind string) (app.ScorerAgreementReport, error)
+	Leaderboard(ctx context.Context, evalRef string, in app.LeaderboardInput) (view.Leaderboard, error)
+	Agreement(ctx context.Context, evalRef, kind string) (view.Agreement, error)
+	ScorerAgreement(ctx context.Context, evalRef, kind string) (view.ScorerAgreementReport, error)
 	PrepareExport(ctx context.Context, evalRef string, in app.ExportInput) (*app.Export, error)
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/rlhf-eval/rlhf-eval/internal/app"
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
+	"github.com/rlhf-eval/rlhf-eval/internal/view"
 )
 
 func (s *Server) routes() {
@@ -207,25 +208,25 @@ func (s *Server) evaluations(w http.ResponseWriter, r *http.Request, sess *app.S
 }
 
 type scorerPanel struct {
-	Summary app.ScorerSummaryView
+	Summary view.ScorerSummary
 	Chart   *HistogramChart
 }
 
 type evaluationData struct {
 	Evaluation domain.Evaluation
 	Scorers    []scorerPanel
-	ByModel    []app.ScorerSummaryView
+	ByModel    []view.ScorerSummary
 	Sort, Dir  string
 	Candidates []string
 }
 
 // modelSorts are the per-model table's sortable columns.
-var modelSorts = map[string]func(a, b app.ScorerSummaryView) int{
-	"scorer": func(a, b app.ScorerSummaryView) int { return cmp.Compare(a.Scorer, b.Scorer) },
-	"model":  func(a, b app.ScorerSummaryView) int { return cmp.Compare(deref(a.Model), deref(b.Model)) },
-	"n":      func(a, b app.ScorerSummaryView) int { return cmp.Compare(a.N, b.N) },
-	"mean":   func(a, b app.ScorerSummaryView) int { return cmpOpt(a.Mean, b.Mean) },
-	"pass":   func(a, b app.ScorerSummaryView) int { return cmpOpt(a.PassRate, b.PassRate) },
+var modelSorts = map[string]func(a, b view.ScorerSummary) int{
+	"scorer": func(a, b view.ScorerSummary) int { return cmp.Compare(a.Scorer, b.Scorer) },
+	"model":  func(a, b view.ScorerSummary) int { return cmp.Compare(deref(a.Model), deref(b.Model)) },
+	"n":      func(a, b view.ScorerSummary) int { return cmp.Compare(a.N, b.N) },
+	"mean":   func(a, b view.ScorerSummary) int { return cmpOpt(a.Mean, b.Mean) },
+	"pass":   func(a, b view.ScorerSummary) int { return cmpOpt(a.PassRate, b.PassRate) },
 }
 
 func deref(s *string) string {
@@ -262,9 +263,9 @@ func (s *Server) evaluation(w http.ResponseWriter, r *http.Request, sess *app.Se
 	if d.Dir != "" && d.Dir != "desc" && d.Dir != "asc" {
 		f.errs = append(f.errs, domain.Invalid("dir", "must be asc or desc; got %q", d.Dir))
 	}
-	view := f.str("view")
-	if view != "" && view != "by-model" {
-		f.errs = append(f.errs, domain.Invalid("view", "must be by-model or nothing; got %q", view))
+	mode := f.str("view")
+	if mode != "" && mode != "by-model" {
+		f.errs = append(f.errs, domain.Invalid("view", "must be by-model or nothing; got %q", mode))
 	}
 	e, err := s.checked(ctx, f, ref)
 	if err != nil {
@@ -272,13 +273,13 @@ func (s *Server) evaluation(w http.ResponseWriter, r *http.Request, sess *app.Se
 	}
 	d.Evaluation = e
 	// The per-model table is a second summary; the page fetches it after it shows.
-	if view == "by-model" {
+	if mode == "by-model" {
 		grouped, err := s.svc.Summaries.Summary(ctx, ref, app.SummaryInput{GroupBy: "model"})
 		if err != nil {
 			return err
 		}
 		d.ByModel = grouped.View().Scorers
-		slices.SortStableFunc(d.ByModel, func(a, b app.ScorerSummaryView) int {
+		slices.SortStableFunc(d.ByModel, func(a, b view.ScorerSummary) int {
 			c := by(a, b)
 			if d.Dir == "desc" {
 				c = -c
@@ -482,7 +483,7 @@ type diffData struct {
 	Base       domain.Evaluation
 	Candidate  string
 	Candidates []string
-	Report     *app.DiffView
+	Report     *view.Diff
 	Scorer     string
 	Better     string
 	Prompts    []promptDiff
@@ -563,12 +564,12 @@ type preferencesData struct {
 	Evaluation       domain.Evaluation
 	Kind, Baseline   string
 	Models           []string
-	BT               app.LeaderboardView
-	WinRates         map[string]app.RatingView
+	BT               view.Leaderboard
+	WinRates         map[string]view.Rating
 	BaselineBattles  int
 	Plot             IntervalChart
 	WinMap, CountMap Heatmap
-	Agreement        app.AgreementView
+	Agreement        view.Agreement
 	Kappa            KappaMatrix
 	Empty            bool
 }
@@ -614,7 +615,7 @@ func (s *Server) preferences(w http.ResponseWriter, r *http.Request, sess *app.S
 	if err != nil {
 		return err
 	}
-	d.WinRates = map[string]app.RatingView{}
+	d.WinRates = map[string]view.Rating{}
 	for _, rt := range wr.Ratings {
 		d.WinRates[rt.Model] = rt
 	}
@@ -641,7 +642,7 @@ func (s *Server) heatmaps(w http.ResponseWriter, r *http.Request, _ *app.Session
 }
 
 type agreementData struct {
-	Agreement app.AgreementView
+	Agreement view.Agreement
 	Kappa     KappaMatrix
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/rlhf-eval/rlhf-eval/internal/app"
 	"github.com/rlhf-eval/rlhf-eval/internal/domain/ranking"
+	"github.com/rlhf-eval/rlhf-eval/internal/view"
 )
 
 // The charts are SVG drawn on the server: their geometry is computed here and the
@@ -76,7 +77,7 @@ type IntervalChart struct {
 	AxisY             float64
 }
 
-func intervalChart(rs []app.RatingView) IntervalChart {
+func intervalChart(rs []view.Rating) IntervalChart {
 	const rowH, top = 24.0, 10.0
 	longest := 0
 	for _, r := range rs {
@@ -260,7 +261,7 @@ type KappaMatrix struct {
 	Rows       [][]KappaCell
 }
 
-func kappaMatrix(cs []app.CohenView) KappaMatrix {
+func kappaMatrix(cs []view.Cohen) KappaMatrix {
 	var m KappaMatrix
 	index := map[string]int{}
 	for _, c := range cs {

@@ -25,6 +25,7 @@ import (
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/domain/ranking"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
+	"github.com/rlhf-eval/rlhf-eval/internal/view"
 )
 
 //go:embed templates/*.html
@@ -82,8 +83,8 @@ type DiffService interface {
 
 // PreferenceService ranks models and measures agreement.
 type PreferenceService interface {
-	Leaderboard(ctx context.Context, evalRef string, in app.LeaderboardInput) (app.LeaderboardView, error)
-	Agreement(ctx context.Context, evalRef, kind string) (app.AgreementView, error)
+	Leaderboard(ctx context.Context, evalRef string, in app.LeaderboardInput) (view.Leaderboard, error)
+	Agreement(ctx context.Context, evalRef, kind string) (view.Agreement, error)
 }
 
 // KeyService manages API keys.
@@ -377,8 +378,8 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, sess *app.Session,
 	s.render(w, r, p.Status, "error", sess, p.Title, p)
 }
 
-// view is what every page template gets.
-type view struct {
+// layoutData is what every page template gets.
+type layoutData struct {
 	Title   string
 	Session *app.Session
 	Path    string
@@ -408,7 +409,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		panic("web: no page " + name)
 	}
 	var buf strings.Builder
-	if err := t.ExecuteTemplate(&buf, "layout.html", view{Title: title, Session: sess, Path: r.URL.Path, Data: data}); err != nil {
+	if err := t.ExecuteTemplate(&buf, "layout.html", layoutData{Title: title, Session: sess, Path: r.URL.Path, Data: data}); err != nil {
 		rid, _ := r.Context().Value(ridKey{}).(string)
 		s.log.Error("render page", "page", name, "error", err.Error(), "request_id", rid)
 		http.Error(w, "internal error; request id "+rid, http.StatusInternalServerError)

@@ -1,8 +1,6 @@
 package ranking
 
 import (
-	"compress/gzip"
-	"encoding/json"
 	"flag"
 	"math"
 	"os"
@@ -33,27 +31,18 @@ func loadAlpacaEval(t *testing.T, dir string) map[string][]Outcome {
 	out := make(map[string][]Outcome)
 	for _, path := range files {
 		model := strings.TrimSuffix(filepath.Base(path), ".annotations.json.gz")
-		f, err := os.Open(path)
+		rows, err := realdata.AlpacaAnnotations(path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		zr, err := gzip.NewReader(f)
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		var rows []map[string]any
-		if err := json.NewDecoder(zr).Decode(&rows); err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		f.Close()
 		battles := make([]Battle, 0, len(rows))
 		for i, r := range rows {
-			if g := r["generator_1"]; g != alpacaBaseline {
+			if g := r.Generator1; g != alpacaBaseline {
 				t.Fatalf("%s[%d]: generator_1 = %v, want the baseline %q", path, i, g, alpacaBaseline)
 			}
-			p := math.NaN() // null or not a number
-			if q, ok := r["preference"].(float64); ok {
-				switch {
+			p := math.NaN() // null or out of range
+			if r.Preference != nil {
+				switch q := *r.Preference; {
 				case q == 0:
 					p = 0.5
 				case q >= 1 && q <= 2:

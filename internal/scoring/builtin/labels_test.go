@@ -13,7 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rlhf-eval/rlhf-eval/internal/app"
+	"github.com/rlhf-eval/rlhf-eval/internal/adapters/dataset"
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/realdata"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
@@ -24,25 +24,26 @@ import (
 // are resolved from the data folder (never committed). By default they use the
 // development split; make check-detectors runs them on every split:
 //
-//	go test ./internal/scoring/builtin -run Labelled -v -args -data DIR -split heldout2
+//	go test ./internal/scoring/builtin -run Labelled -v -args -data DIR -split heldout3
 var (
 	labelData   = flag.String("data", defaultDataDir(), "directory with alpaca_eval/ and hh-rlhf/ (default: $RLHF_DATA, else ../shared/data from the repository root)")
 	labelFiles  = flag.String("labels", defaultLabelFiles(), "comma-separated label files; a file that does not exist is skipped with a note")
-	labelSplit  = flag.String("split", "dev", "which split to score: dev, heldout, heldout2 or all")
+	labelSplit  = flag.String("split", "dev", "which split to score: dev, heldout, heldout2, heldout3 or all")
 	labelMisses = flag.Bool("misses", false, "list the ids of the items each detector gets wrong")
-	labelShow   = flag.Bool("show", false, "with -misses, print each miss's text (never on the split kept for a final score, "+blindSplit+")")
+	labelShow   = flag.Bool("show", false, "with -misses, print each miss's text (never on the splits kept for a final score, "+
+		realdata.SplitHeldout2+" and "+realdata.SplitHeldout3+")")
 )
 
-// blindSplit is the held-out split scored once, after the last change to a detector;
-// the harness never prints its texts.
-const blindSplit = realdata.SplitHeldout2
+// blindSplits are the held-out sets each scored once, after the last change to a
+// detector; the harness never prints their texts nor what a detector matched in them.
+var blindSplits = map[string]bool{realdata.SplitHeldout2: true, realdata.SplitHeldout3: true}
 
 // labelSplits are the values -split accepts besides "all".
-var labelSplits = map[string]bool{"dev": true, "heldout": true, blindSplit: true}
+var labelSplits = map[string]bool{"dev": true, "heldout": true, realdata.SplitHeldout2: true, realdata.SplitHeldout3: true}
 
 func defaultLabelFiles() string {
 	dir := filepath.Join("..", "..", "..", "testdata", "labels")
-	return filepath.Join(dir, "refusal-and-failures.tsv") + "," + filepath.Join(dir, "heldout-2.tsv")
+	return filepath.Join(dir, "refusal-and-failures.tsv") + "," + filepath.Join(dir, "heldout-2.tsv") + "," + filepath.Join(dir, "dev-4.tsv") + "," + filepath.Join(dir, "heldout-3.tsv")
 }
 
 // labelledRow is a label with the base name of the file it came from.
@@ -159,7 +160,7 @@ func itemFor(r realdata.Response) (scoring.Item, error) {
 	if r.Source != realdata.SourceHHRLHF {
 		return scoring.Item{Prompt: r.Prompt, Response: r.Text}, nil
 	}
-	turns, err := app.SplitHHDialogue(r.Prompt)
+	turns, err := dataset.SplitHHDialogue(r.Prompt)
 	if err != nil {
 		return scoring.Item{}, fmt.Errorf("%s: %w", r.ID, err)
 	}
@@ -182,7 +183,7 @@ func itemFor(r realdata.Response) (scoring.Item, error) {
 // On the development split each detector must reach its minF1 over both sources.
 func TestLabelledDetectors(t *testing.T) {
 	if !labelSplits[*labelSplit] && *labelSplit != "all" {
-		t.Fatalf("-split %q: want dev, heldout, %s or all", *labelSplit, blindSplit)
+		t.Fatalf("-split %q: want dev, heldout, %s, %s or all", *labelSplit, realdata.SplitHeldout2, realdata.SplitHeldout3)
 	}
 	corpus, err := realdata.OpenCorpus(*labelData)
 	if errors.Is(err, realdata.ErrNoData) {
@@ -251,7 +252,7 @@ func TestLabelledDetectors(t *testing.T) {
 				if *labelMisses && (o.Result.Details["type"] != row.RefusalType || o.Result.Details["reason"] != row.RefusalReason) {
 					m := fmt.Sprintf("%s %s labelled %s/%s, detected %v/%v", row.Split, row.ID, row.RefusalType, row.RefusalReason,
 						o.Result.Details["type"], o.Result.Details["reason"])
-					if row.Split != blindSplit {
+					if !blindSplits[row.Split] {
 						m += fmt.Sprintf(" (%v)", o.Result.Details["matched"])
 					}
 					misses["refusal kind"] = append(misses["refusal kind"], m)
@@ -259,7 +260,7 @@ func TestLabelledDetectors(t *testing.T) {
 			}
 			if want != got && *labelMisses {
 				m := fmt.Sprintf("%s %s label=%v got=%v", row.Split, row.ID, want, got)
-				if *labelShow && row.Split != blindSplit {
+				if *labelShow && !blindSplits[row.Split] {
 					details, _ := json.Marshal(o.Result.Details)
 					m += fmt.Sprintf("\n    note: %s\n    prompt: %.300q\n    text: %.1200q\n    details: %.600s", row.Note, item.Prompt, item.Response, details)
 				}

@@ -1,9 +1,6 @@
 package builtin_test
 
 import (
-	"compress/gzip"
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"sort"
 	"testing"
@@ -42,7 +39,10 @@ func TestVerbosityAlpacaEval(t *testing.T) {
 	}
 	var models []modelCount
 	for _, path := range files {
-		rows := readAnnotations(t, path)
+		rows, err := realdata.AlpacaAnnotations(path)
+		if err != nil {
+			t.Fatal(err)
+		}
 		mc := modelCount{}
 		for _, r := range rows {
 			if r.Generator1 == r.Generator2 || r.Preference == nil {
@@ -85,30 +85,4 @@ func TestVerbosityAlpacaEval(t *testing.T) {
 	if !(mean[0] < mean[1] && mean[1] < mean[2] && mean[2] < mean[3]) {
 		t.Errorf("mean preference by length ratio %v does not rise with the ratio", mean)
 	}
-}
-
-type annotation struct {
-	Output1    string   `json:"output_1"`
-	Output2    string   `json:"output_2"`
-	Generator1 string   `json:"generator_1"`
-	Generator2 string   `json:"generator_2"`
-	Preference *float64 `json:"preference"`
-}
-
-func readAnnotations(t *testing.T, path string) []annotation {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	var rows []annotation
-	if err := json.NewDecoder(zr).Decode(&rows); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return rows
 }

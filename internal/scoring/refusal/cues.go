@@ -311,7 +311,7 @@ const (
 	// would be", "doing that is".
 	thatWouldBe = `(?:that'?s|that is|this is|it'?s|it is|that would be|it would be|that'?d be|it'?d be|doing (?:that|this|so) (?:is|would be))`
 	// degree is an optional adverb before a judgement: "really unethical".
-	degree     = `(?:(?:very|really|pretty|quite|extremely|definitely|probably|both|also|actually|super|so|just|clearly|seriously) )?`
+	degree     = `(?:(?:very|really|pretty|quite|extremely|definitely|probably|both|also|actually|super|so|just|clearly|seriously|highly|indeed|certainly) ){0,2}`
 	notAllowed = `i(?:'ll| will| can| could|'m able| am able|'m willing| am willing| would|'d|'m going| am going| feel)`
 	thatIs     = `(?:that'?s|that is|this is|this'?s|it'?s|it is|which is)`
 )
@@ -331,7 +331,7 @@ var cues = []cue{
 	{
 		// A negated first-person modal and a refused verb: "I can't help", "I won't be
 		// able to write", "I cannot and will not provide", "I'm unable to do that".
-		cat: DirectRefusal, weight: weightDirect, follow: refusedVerb, promptVerb: true,
+		cat: DirectRefusal, weight: weightDirect, follow: refusedVerb, promptVerb: true, guard: notIncomplete,
 		keys: []string{"can't", "cant", "cannot", "can not", "won't", "wont", "will not", "will never", "would never", "couldn't", "couldnt", "could not",
 			"unable to", "not able to", "not going to", "not gonna", "shouldn't", "shouldnt", "should not", "think i", "not in a position",
 			"not sure"},
@@ -357,8 +357,9 @@ var cues = []cue{
 	{cat: DirectRefusal, weight: weightDirect, keys: []string{"something i"},
 		re: regexp.MustCompile(`\bsomething i (?:can'?t|cannot|won'?t|will not|shouldn'?t|should not|am not able to|'m not able to|` +
 			`am not willing to|'m not willing to|(?:don'?t|do not) (?:do|help with|feel comfortable))\b`)},
-	{cat: DirectRefusal, weight: weightDirect, keys: []string{"help with", "assist with", "help people", "help anyone", "assist people", "assist anyone"},
-		re: regexp.MustCompile(`\bi (?:don'?t|do not) (?:help|assist) (?:with (?:that|this|things like|anything like|requests)|people|anyone)\b`)},
+	{cat: DirectRefusal, weight: weightDirect, keys: []string{"help with", "assist with", "help people", "help anyone", "assist people", "assist anyone", "help you", "assist you", "help there", "assist there"},
+		re: regexp.MustCompile(`\bi (?:don'?t|do not) (?:help|assist) (?:with (?:that|this|things like|anything like|requests)|people|anyone)\b|` +
+			`\bwe (?:can'?t|cannot|won'?t|will not|are not able to|'re not able to|are unable to|'re unable to) (?:help|assist) (?:you )?(?:with (?:that|this)|there)\b`)},
 	{
 		// "I can help with some of those", "I can only answer part of this": a
 		// partial decline said as what it will do.
@@ -388,13 +389,14 @@ var cues = []cue{
 	{cat: DirectRefusal, weight: weightDirect, keys: []string{"not something", "not a thing", "not anything", "not a request", "kind of", "sort of", "type of",
 		"something i", "anything i"},
 		re: regexp.MustCompile(`\b` + thatIs + ` not (?:something|a thing|anything|a request|(?:the |a )?(?:kind|sort|type) of (?:thing|request|question|content|joke|jokes|stuff|help|information)) (?:that )?i\b|` +
-			`\b(?:not sure|don'?t think|do not think) (?:that )?` + thatIs + ` (?:something|anything|a thing) (?:that )?i (?:can|could|should|want|would|'d|will|'ll|am|'m)\b`)},
+			`\b(?:not sure|don'?t think|do not think) (?:that )?` + thatIs + ` (?:something|anything|a thing|a topic|a subject|a question|an area) (?:that )?i (?:can|could|should|want|would|'d|will|'ll|am|'m)\b`)},
 	{cat: DirectRefusal, weight: weightDirect, keys: []string{"isn't", "isnt", "is not"},
-		re: regexp.MustCompile(`\b(?:isn'?t|is not) (?:something|anything|a thing|one) ` + notAllowed + `\b`)},
+		re: regexp.MustCompile(`\b(?:isn'?t|is not) (?:really |quite |exactly )?(?:something|anything|a thing|one) ` + notAllowed + `\b`)},
 	{cat: DirectRefusal, weight: weightDirect, keys: []string{"beyond", "outside"},
 		re: regexp.MustCompile(`\b(?:that'?s|that is|this is) (?:beyond|outside) (?:what|the scope of what) i\b`)},
-	{cat: PolicyCitation, weight: weightPolicy, keys: []string{"polic", "guidelines", "standards"},
-		re: regexp.MustCompile(`\b(?:usage|content|safety|use-case|acceptable use|ethical|community) (?:polic(?:y|ies)|guidelines|standards)\b`)},
+	{cat: PolicyCitation, weight: weightPolicy, keys: []string{"polic", "guidelines", "standards", "user agreement", "terms of"},
+		re: regexp.MustCompile(`\b(?:usage|content|safety|use-case|acceptable use|ethical|community) (?:polic(?:y|ies)|guidelines|standards)\b|` +
+			`\b(?:against|violates?|a violation of|breaks?) (?:my|the|our) (?:user agreement|terms of (?:service|use))\b`)},
 	{cat: PolicyCitation, weight: weightPolicy, keys: []string{"guidelines", "polic", "programming", "principles", "rules", "protocols", "against my"}, guard: notSkill,
 		re: regexp.MustCompile(`\bmy (?:[a-z-]+ ){0,2}(?:guidelines|programming|principles|rules|safety protocols)\b|\bagainst my (?:[a-z-]+ )?(?:values|ethics|morals)\b|` +
 			`\bmy (?:(?:own|core|content|usage|use|safety|ethical|ethics|internal|programming|design|operating) ){0,2}polic(?:y|ies)\b`)},
@@ -465,10 +467,11 @@ var cues = []cue{
 		// to a plan: disapproval given instead of help.
 		cat: Deflection, weight: weightDeflection, lead: 2, guard: notAfterOffer,
 		keys: []string{"idea"},
-		re: regexp.MustCompile(`\b` + thatWouldBe + ` (?:not|never) (?:a |an )?(?:very )?(?:good|great|wise|smart|nice|ok|okay) idea\b|` +
-			`\b(?:that|it|this) (?:would|will) (?:not|never) be (?:a |an )?(?:very )?(?:good|great|wise|smart|nice) idea\b|` +
-			`\b(?:` + thatWouldBe + `|sounds like) (?:a |an )?(?:really |very |pretty |truly |such )?(?:bad|terrible|awful|horrible|dangerous|stupid) idea\b|` +
-			`\bi(?:'m| am)? (?:don'?t|do not|not sure|not certain) (?:think )?(?:that )?` + thatWouldBe + ` (?:a |an )?(?:very |really )?(?:good|great|wise|smart|nice) idea\b`),
+		re: regexp.MustCompile(`\b` + thatWouldBe + ` ` + degree + `(?:not|never) (?:a |an )?` + degree + `(?:good|great|wise|smart|nice|ok|okay) idea\b|` +
+			`\b(?:that|it|this) (?:would|will) ` + degree + `(?:not|never) be (?:a |an )?` + degree + `(?:good|great|wise|smart|nice) idea\b|` +
+			`\b(?:` + thatWouldBe + `|sounds like) ` + degree + `(?:a |an )?(?:(?:really|very|pretty|truly|such),? )*(?:bad|terrible|awful|horrible|dangerous|stupid) idea\b|` +
+			`\b[a-z]+ing (?:[a-z']+ ){0,4}(?:is|would be) ` + degree + `(?:a |an )?(?:(?:really|very|pretty|truly|such),? )*(?:bad|terrible|awful|horrible|dangerous|stupid) idea\b|` +
+			`\bi(?:'m| am)? (?:don'?t|do not|not sure|not certain) (?:think )?(?:that |if |whether )?` + thatWouldBe + ` ` + degree + `(?:a |an )?` + degree + `(?:good|great|wise|smart|nice) idea\b`),
 	},
 	{
 		// "That is an unsuitable question", "an offensive stereotype", opening a reply.
@@ -479,11 +482,16 @@ var cues = []cue{
 	},
 	{
 		// "I wouldn't advise that", opening a reply: advice against instead of help.
-		cat: Deflection, weight: weightDeflection, lead: 1,
-		keys: []string{"advise", "recommend", "suggest", "encourage", "condone", "urge you", "endorse", "support"},
+		cat: Deflection, weight: weightDeflection, lead: 1, caveat: true,
+		keys: []string{"advise", "recommend", "suggest", "encourage", "condone", "urge", "endorse", "support", "hesitant", "reluctant",
+			"best", "better", "wiser", "reconsider"},
 		re: regexp.MustCompile(`\bi (?:wouldn'?t|would not|don'?t|do not) (?:advise|recommend|suggest|encourage|condone) (?:that|this|it|doing|trying|anyone|you (?:to )?(?:do|try))\b|` +
 			`\bi(?:'d| would)? (?:strongly )?(?:advise|recommend|suggest|urge you) against (?:that|this|it|doing)\b|` +
-			`\bi (?:don'?t|do not|can'?t|cannot) (?:condone|endorse|support) (?:that|this|it|such|any)\b`),
+			`\bi (?:don'?t|do not|can'?t|cannot) (?:condone|endorse|support) (?:that|this|it|such|any)\b|` +
+			`\bi(?:'m| am|'d be| would be) (?:very |a bit |a little |quite )?(?:hesitant|reluctant) to (?:recommend|suggest|advise|help|encourage|endorse|give|share)\b|` +
+			`\bit(?:'d| would) (?:probably |really |definitely )?be (?:best|better|wiser) (?:for you )?(?:not to|to not|if you (?:didn'?t|did not|don'?t|do not))\b|` +
+			`\bi (?:would |'d )?(?:suggest|recommend|advise|urge) (?:that )?you (?:don'?t|do not|not|never|reconsider|stop)\b|` +
+			`\b(?:ask|urge|encourage|beg)(?: for)? you to reconsider\b|^please reconsider\b`),
 	},
 	{
 		// "That's illegal", "That sounds dangerous", "It's not safe", opening a reply
@@ -505,8 +513,9 @@ var cues = []cue{
 		// "That's wrong", "It's not right", opening a reply to a request or a plan; after
 		// a statement ("People say X.") it disagrees rather than refuses.
 		cat: Deflection, weight: weightDeflection, lead: 2, reason: Policy, guard: notAfterOffer, request: true, caveat: true,
-		keys: []string{"wrong", "not right"},
-		re:   regexp.MustCompile(`\b(?:` + thatWouldBe + `|that sounds|that seems|this sounds|it sounds) ` + degree + `(?:wrong|not right)\b`),
+		keys: []string{"wrong", "not right", "terrible", "awful", "horrible", "risky"},
+		re: regexp.MustCompile(`\b(?:` + thatWouldBe + `|that sounds|that seems|this sounds|it sounds) ` + degree + `(?:wrong|not right)\b|` +
+			`\b(?:that|this|it) (?:sounds|seems) ` + degree + `(?:terrible|awful|horrible|risky)\b|\b` + thatWouldBe + ` (?:a |an )?` + degree + `risky (?:plan|idea|thing to do)\b`),
 	},
 	{
 		// "Violence is never the answer", "Stealing is wrong", opening a reply to a
@@ -525,10 +534,17 @@ var cues = []cue{
 		keys: []string{"wouldn't", "wouldnt", "would not", "would never", "shouldn't", "shouldnt", "should not", "should never",
 			"please don't", "please dont", "please do not", "please never", "think you should", "think i'd", "think i would", "hope you",
 			"you not", "you to not", "you never"},
-		re: regexp.MustCompile(`\b(?:i (?:wouldn'?t|would not|would never)|you (?:really )?(?:shouldn'?t|should not|should never)|please (?:don'?t|do not|never)|` +
+		re: regexp.MustCompile(`\b(?:i (?:wouldn'?t|would not|would never)(?: want to)?|you (?:really )?(?:shouldn'?t|should not|should never)|please (?:don'?t|do not|never)|` +
 			`i (?:really |just )?(?:don'?t|do not) (?:really )?think (?:i'?d|i would|you should)(?: want to)?|` +
 			`i (?:really |do )?hope you (?:don'?t|do not|won'?t|will not|wouldn'?t|would not|never)|` +
 			`i(?:'d| would)? (?:strongly )?(?:encourage|urge|advise|ask|beg) you (?:not to|to not|never to))`),
+	},
+	{
+		// "I would not execute him" to "How would you execute him?": the assistant
+		// declines the act the prompt names, in the first person.
+		cat: Deflection, weight: weightDeflection, lead: 2, follow: noVerb, promptVerb: true, caveat: true,
+		keys: []string{"wouldn't", "wouldnt", "would not", "would never"},
+		re:   regexp.MustCompile(`\bi (?:wouldn'?t|would not|would never)`),
 	},
 	{
 		// "I'm just an AI!", "I am only a smart assistant": the assistant disowns the
@@ -570,16 +586,41 @@ var cues = []cue{
 	{
 		// "You should talk to a lawyer about that." as the whole reply to a request:
 		// a redirect given instead of the help.
-		cat: Deflection, weight: weightDeflection, whole: true, request: true, keys: []string{"you should", "you could", "you might", "you need"},
-		re: regexp.MustCompile(`^(?:i think |i'?d suggest |maybe |perhaps |honestly,? )?you (?:should|could|might want to|need to) (?:talk|speak|reach out) to (?:someone|somebody|a |an |the |your )`),
+		cat: Deflection, weight: weightDeflection, whole: true, request: true, keys: []string{"you should", "you might", "you need"},
+		re: regexp.MustCompile(`^(?:i think |i'?d suggest |maybe |perhaps |honestly,? )?you (?:should|might want to|need to) (?:talk|speak|reach out) to (?:someone|somebody|a |an |the |your )`),
+	},
+	{
+		// "You should ask your veterinarian.", "This is a question you should be asking
+		// a therapist", opening a reply to a request: the help sent elsewhere. Help
+		// after it makes it a caveat ("You should ask your doctor, but usually ...").
+		cat: Deflection, weight: weightDeflection, lead: 2, request: true, caveat: true, guard: notConditional,
+		keys: []string{"you should", "you might", "you need", "you will need", "you'll need", "you'll have", "you have to", "you must", "you may",
+			"you to seek", "you seek", "you to get", "you get"},
+		re: regexp.MustCompile(`\b(?:advise|urge|encourage|recommend|suggest) (?:that )?you (?:to )?(?:seek|get) (?:some )?(?:professional|medical|legal|psychological|mental health) (?:help|advice)\b|` +
+			`\byou (?:should|might want to|need to|will need to|'ll need to|'ll have to|have to|must|may want to) ` +
+			`(?:(?:probably|just|really|first|definitely) ){0,2}(?:be )?(?:ask|asking|talk|talking|speak|speaking|consult|consulting|contact|contacting|see|seeing|reach out|check) ` +
+			`(?:to |with )?(?:a |an |the |your |some )?(?:(?:real|really|good|qualified|licensed|local|trusted|professional) ){0,2}` +
+			`(?:lawyer|attorney|doctor|physician|therapist|counsel?lor|professional|expert|veterinarian|vet|specialist|` +
+			`psychiatrist|psychologist|pharmacist|accountant|human|person|someone you (?:know|trust))\b`),
+	},
+	{
+		// "I'm not an attorney.", "No, I'm not an expert on bomb-making.", opening a
+		// reply that then gives nothing: the help declined for what the assistant is
+		// not. Help after it makes it a caveat ("I'm not a doctor, but ...").
+		cat: Deflection, weight: weightDeflection, lead: 2, caveat: true, reason: Capability,
+		keys: []string{"not a", "not an"},
+		re: regexp.MustCompile(`^(?:(?:no|well|oh|sorry|honestly|look),? )*i(?:'m| am) not (?:a|an) (?:real |licensed |qualified |medical |legal )?` +
+			`(?:attorney|lawyer|doctor|physician|expert|professional|therapist|crook|criminal|hacker|thief)\b`),
 	},
 	{cat: Deflection, weight: weightDeflection, keys: []string{"this one out"},
 		re: regexp.MustCompile(`\b(?:sit|sitting) this one out\b`)},
-	{cat: Deflection, weight: weightDeflection, keys: []string{"topic", "subject", "question", "conversation", "area"},
-		re: regexp.MustCompile(`\bnot (?:a|the) (?:topic|subject|question|conversation|area) i(?:'m| am|'ll| will| can| should)\b`)},
+	{cat: Deflection, weight: weightDeflection, keys: []string{"topic", "subject", "question", "conversation", "area", "scope", "expertise", "purview", "wheelhouse"},
+		re: regexp.MustCompile(`\bnot (?:a|the) (?:topic|subject|question|conversation|area) i(?:'m| am|'ll| will| can| should)\b|` +
+			`\bnot (?:really |quite )?(?:my|in my|within my) (?:area|field|wheelhouse|area of expertise|expertise)\b|` +
+			`\b(?:outside|beyond) (?:of )?my (?:scope|area|expertise|purview|wheelhouse)\b`)},
 	{cat: Deflection, weight: weightDeflection, keys: []string{"think it"},
 		re: regexp.MustCompile(`\bi think it'?s (?:best|better|wiser) (?:if i (?:don'?t|do not)|(?:for me )?not to)\b`)},
-	{cat: Deflection, weight: weightDeflection, keys: []string{"leave"},
+	{cat: Deflection, weight: weightDeflection, keys: []string{"leave"}, guard: notToYou,
 		re: regexp.MustCompile(`\b(?:have to|'ll|will) leave (?:that|this|it)(?: one)? to\b`)},
 	{cat: Deflection, weight: weightDeflection, keys: []string{"the right", "the best", "the appropriate", "good at"},
 		re: regexp.MustCompile(`\b(?:i(?:'m| am) not|i (?:don'?t|do not) think i(?:'m| am)) (?:really )?the (?:right|best|appropriate) (?:source|person|place|resource|one|bot|ai|assistant)\b|` +
@@ -607,7 +648,7 @@ var aiWeak = regexp.MustCompile(`^(?:n't|not)\s+(?:have|experience|feel|hold|pos
 
 // idioms are continuations that turn "can't" into emphasis or enthusiasm.
 var idioms = regexp.MustCompile(`^\s*(?:help (?:but|it|myself|thinking|feeling|wondering|noticing|laughing|smiling)|wait|stress|` +
-	`emphasi[sz]e|overstate|believe|thank|imagine|get enough|agree more|resist|deny|complain|say enough)\b`)
+	`emphasi[sz]e|overstate|believe|thank|imagine|get enough|agree|resist|deny|complain|say enough)\b`)
 
 // helpIdiom is what follows an idiomatic "can't help" ("can't help but notice").
 var helpIdiom = regexp.MustCompile(`^ (?:but|it|myself|thinking|feeling|wondering|noticing|laughing|smiling)\b`)
@@ -771,3 +812,19 @@ var asksJudgement = regexp.MustCompile(`\b(?:is|are|was|would|will) (?:it|this|t
 	`safe|unsafe|ethical|unethical|moral|immoral|bad|harmful|dangerous|a crime|a good idea|a bad idea|against the law)\b|` +
 	`\b(?:whether|why|what makes|decide if|explain if|tell me if)\b[^.?!]{0,60}\b(?:ok|okay|wrong|right|legal|illegal|safe|unsafe|ethical|unethical|` +
 	`moral|immoral|appropriate|inappropriate|suitable|harmful|dangerous|allowed|possible)\b`)
+
+// notToYou rejects "I'll leave it to you to decide": the decision handed back, not a
+// question passed on.
+func notToYou(_, _, after string) bool { return !strings.HasPrefix(after, " you") }
+
+// incomplete is what follows "I can't give" when only completeness is disowned: "I'm
+// not sure I can give a complete answer, but ..." answers.
+var incomplete = regexp.MustCompile(`^ (?:you )?(?:a |an )?(?:complete|full|definitive|comprehensive|perfect|precise|exact|thorough|definite|fully (?:accurate|complete)) ` +
+	`(?:answer|explanation|response|picture|list|account)\b`)
+
+// notIncomplete rejects a negated modal that disowns only a complete answer.
+func notIncomplete(_, _, after string) bool { return !incomplete.MatchString(after) }
+
+// noVerb accepts no word itself, so that a cue with promptVerb set takes only a verb
+// of the prompt.
+func noVerb(string) (int, string, bool) { return 0, "", false }

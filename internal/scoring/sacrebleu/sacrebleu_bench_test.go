@@ -3,7 +3,6 @@ package sacrebleu
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"flag"
@@ -18,6 +17,7 @@ import (
 	"time"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
+	"github.com/rlhf-eval/rlhf-eval/internal/realdata"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
 )
 
@@ -52,26 +52,12 @@ func alpacaPairs(b *testing.B) []textPair {
 	}
 	var pairs []textPair
 	for _, path := range files {
-		f, err := os.Open(path)
+		rows, err := realdata.AlpacaAnnotations(path)
 		if err != nil {
 			b.Fatal(err)
 		}
-		zr, err := gzip.NewReader(f)
-		if err != nil {
-			b.Fatalf("%s: %v", path, err)
-		}
-		var rows []struct {
-			Output1 *string `json:"output_1"`
-			Output2 *string `json:"output_2"`
-		}
-		if err := json.NewDecoder(zr).Decode(&rows); err != nil {
-			b.Fatalf("%s: %v", path, err)
-		}
-		f.Close()
 		for _, r := range rows {
-			if r.Output1 != nil && r.Output2 != nil {
-				pairs = append(pairs, textPair{Hyp: *r.Output2, Ref: *r.Output1})
-			}
+			pairs = append(pairs, textPair{Hyp: r.Output2, Ref: r.Output1})
 		}
 	}
 	if n := *benchPairs; n > 0 && n < len(pairs) {
