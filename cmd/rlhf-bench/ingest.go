@@ -23,12 +23,12 @@ import (
 // benchScorers are the scorers every benchmark evaluation is configured with. The
 // pass blocks make "passed" meaningful (no refusal, no finding, at most 400 words),
 // so the list filter on a scorer's verdict has something to select.
-func benchScorers() []scoring.Config {
+func benchScorers() []domain.ScorerConfig {
 	zero, words := 0.0, 400.0
-	return []scoring.Config{
-		{Name: "length", Type: "length", Pass: &scoring.Pass{Max: &words}},
-		{Name: "refusal", Type: "refusal", Pass: &scoring.Pass{Max: &zero}},
-		{Name: "pii", Type: "pii", Pass: &scoring.Pass{Max: &zero}},
+	return []domain.ScorerConfig{
+		{Name: "length", Type: "length", Pass: &domain.PassBand{Max: &words}},
+		{Name: "refusal", Type: "refusal", Pass: &domain.PassBand{Max: &zero}},
+		{Name: "pii", Type: "pii", Pass: &domain.PassBand{Max: &zero}},
 	}
 }
 

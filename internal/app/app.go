@@ -96,14 +96,6 @@ func (d Deps) withBulkGate() Deps {
 	return d
 }
 
-// checkText bounds a text field's size.
-func (d Deps) checkText(field, s string) error {
-	if max := d.Limits.orDefault().MaxFieldBytes; len(s) > max {
-		return domain.Invalid(field, "is %d bytes; at most %d allowed", len(s), max)
-	}
-	return nil
-}
-
 // now returns the clock's time at the database's resolution (microseconds), so a
 // value returned to a client equals the one read back later.
 func (d Deps) now() time.Time { return d.Clock.Now().UTC().Truncate(time.Microsecond) }
@@ -203,29 +195,6 @@ func decodeCursor(s, list string) (*cursor, domain.ID, error) {
 		return nil, domain.ID{}, bad
 	}
 	return &c, id, nil
-}
-
-// scorerConfigs converts between the domain's stored form and the registry's.
-func toScoringConfigs(cs []domain.ScorerConfig) []scoring.Config {
-	out := make([]scoring.Config, len(cs))
-	for i, c := range cs {
-		out[i] = scoring.Config{Name: c.Name, Type: c.Type, Params: json.RawMessage(c.Params)}
-		if c.PassMin != nil || c.PassMax != nil {
-			out[i].Pass = &scoring.Pass{Min: c.PassMin, Max: c.PassMax}
-		}
-	}
-	return out
-}
-
-func fromScoringConfigs(cs []scoring.Config) []domain.ScorerConfig {
-	out := make([]domain.ScorerConfig, len(cs))
-	for i, c := range cs {
-		out[i] = domain.ScorerConfig{Name: c.Name, Type: c.Type, Params: []byte(c.Params)}
-		if c.Pass != nil {
-			out[i].PassMin, out[i].PassMax = c.Pass.Min, c.Pass.Max
-		}
-	}
-	return out
 }
 
 // Services are all the use cases, built on one set of dependencies.

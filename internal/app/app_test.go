@@ -76,7 +76,7 @@ func TestIngestScoresAndIsIdempotent(t *testing.T) {
 	t.Parallel()
 	svc := newServices(t)
 	ctx := context.Background()
-	e, err := svc.Evaluations.Create(ctx, app.EvaluationInput{Name: "ingest", Scorers: []scoring.Config{{Type: "same"}, {Type: "length"}}})
+	e, err := svc.Evaluations.Create(ctx, app.EvaluationInput{Name: "ingest", Scorers: []domain.ScorerConfig{{Type: "same"}, {Type: "length"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestConcurrentIngestOfOneExternalID(t *testing.T) {
 	t.Parallel()
 	svc := newServices(t)
 	ctx := context.Background()
-	e, err := svc.Evaluations.Create(ctx, app.EvaluationInput{Name: "race", Scorers: []scoring.Config{{Type: "length"}}})
+	e, err := svc.Evaluations.Create(ctx, app.EvaluationInput{Name: "race", Scorers: []domain.ScorerConfig{{Type: "length"}}})
 	if err != nil {
 		t.Fatal(err)
 	}

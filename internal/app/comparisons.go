@@ -183,7 +183,7 @@ func (u *Comparisons) resolveResponses(ctx context.Context, e domain.Evaluation,
 func (u *Comparisons) validate(c ComparisonInput) error {
 	var errs []error
 	add := func(err error) { errs = append(errs, err) }
-	add(checkID("external_id", c.ExternalID, domain.MaxExternalIDLen))
+	add(domain.ValidateLabel("external_id", c.ExternalID, domain.MaxExternalIDLen))
 	if c.ResponseA == "" {
 		add(domain.Invalid("response_a", "is required (a response id or external_id)"))
 	}
@@ -210,12 +210,12 @@ func (u *Comparisons) validate(c ComparisonInput) error {
 	if c.AnnotatorKind != "" && !domain.AnnotatorKind(c.AnnotatorKind).Valid() {
 		add(domain.Invalid("annotator_kind", "must be human, model or heuristic; got %q", c.AnnotatorKind))
 	}
-	add(checkID("annotator", c.Annotator, domain.MaxAnnotatorLen))
+	add(domain.ValidateLabel("annotator", c.Annotator, domain.MaxAnnotatorLen))
 	if len(c.Rationale) > domain.MaxRationaleLen {
 		add(domain.Invalid("rationale", "must be at most %d bytes", domain.MaxRationaleLen))
 	}
-	add(checkUTF8("rationale", c.Rationale))
-	add(validateMetadata("metadata", c.Metadata))
+	add(domain.ValidateText("rationale", c.Rationale))
+	add(domain.ValidateMetadata("metadata", c.Metadata))
 	return errors.Join(errs...)
 }
 

@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/app"
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/domain/stats"
-	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring/builtin"
 )
 
@@ -24,7 +24,7 @@ func TestDiffPairsByPrompt(t *testing.T) {
 	}
 	ctx := context.Background()
 	three := 3.0
-	cfg := []scoring.Config{{Type: "length", Pass: &scoring.Pass{Max: &three}}, {Type: "refusal"}}
+	cfg := []domain.ScorerConfig{{Type: "length", Pass: &domain.PassBand{Max: &three}}, {Type: "refusal"}}
 	for _, name := range []string{"diff-base", "diff-cand"} {
 		if _, err := svc.Evaluations.Create(ctx, app.EvaluationInput{Name: name, Scorers: cfg}); err != nil {
 			t.Fatal(err)

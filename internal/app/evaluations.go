@@ -3,14 +3,12 @@ package app
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"slices"
 	"time"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/ports"
-	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
 )
 
 // Evaluations is the evaluation use case.
@@ -28,7 +26,7 @@ func NewEvaluations(d Deps) (*Evaluations, error) {
 type EvaluationInput struct {
 	Name        string
 	Description string
-	Scorers     []scoring.Config
+	Scorers     []domain.ScorerConfig
 	Metadata    map[string]any
 }
 
@@ -36,7 +34,7 @@ type EvaluationInput struct {
 // stores a new evaluation. A taken name is domain.ErrConflict.
 func (u *Evaluations) Create(ctx context.Context, in EvaluationInput) (domain.Evaluation, error) {
 	var errs []error
-	errs = append(errs, domain.ValidateEvaluationName(in.Name), domain.ValidateDescription(in.Description), validateMetadata("metadata", in.Metadata))
+	errs = append(errs, domain.ValidateEvaluationName(in.Name), domain.ValidateDescription(in.Description), domain.ValidateMetadata("metadata", in.Metadata))
 	scorers, err := u.d.Registry.Normalize(in.Scorers)
 	errs = append(errs, domain.PrefixField("scorers", err))
 	if err == nil {
@@ -48,7 +46,7 @@ func (u *Evaluations) Create(ctx context.Context, in EvaluationInput) (domain.Ev
 	now := u.d.now()
 	e := domain.Evaluation{
 		ID: u.d.IDs.NewID(), Name: in.Name, Description: in.Description,
-		Scorers: fromScoringConfigs(scorers), Metadata: in.Metadata, CreatedAt: now, UpdatedAt: now,
+		Scorers: scorers, Metadata: in.Metadata, CreatedAt: now, UpdatedAt: now,
 	}
 	if e.Metadata == nil {
 		e.Metadata = map[string]any{}
@@ -68,7 +66,7 @@ func (u *Evaluations) Get(ctx context.Context, ref string) (domain.Evaluation, e
 type EvaluationPatch struct {
 	Name        *string
 	Description *string
-	Scorers     *[]scoring.Config
+	Scorers     *[]domain.ScorerConfig
 	Metadata    *map[string]any
 }
 
@@ -92,9 +90,9 @@ func (u *Evaluations) UpdateAndRescore(ctx context.Context, ref string, p Evalua
 		errs = append(errs, domain.ValidateDescription(*p.Description))
 	}
 	if p.Metadata != nil {
-		errs = append(errs, validateMetadata("metadata", *p.Metadata))
+		errs = append(errs, domain.ValidateMetadata("metadata", *p.Metadata))
 	}
-	var scorers []scoring.Config
+	var scorers []domain.ScorerConfig
 	if p.Scorers != nil {
 		var err error
 		scorers, err = u.d.Registry.Normalize(*p.Scorers)
@@ -126,8 +124,7 @@ func (u *Evaluations) UpdateAndRescore(ctx context.Context, ref string, p Evalua
 			e.Description = *p.Description
 		}
 		if p.Scorers != nil {
-			next := fromScoringConfigs(scorers)
-			rescore = !sameScorers(e.Scorers, next)
+			rescore = !sameScorers(e.Scorers, scorers)
 			if rescore {
 				// Ingests in flight finish with the old scorers before the change
 				// commits, so the rescore that follows sees their responses.
@@ -135,7 +132,7 @@ func (u *Evaluations) UpdateAndRescore(ctx context.Context, ref string, p Evalua
 					return err
 				}
 			}
-			e.Scorers = next
+			e.Scorers = scorers
 		}
 		if p.Metadata != nil {
 			e.Metadata = *p.Metadata
@@ -171,8 +168,15 @@ func (u *Evaluations) UpdateAndRescore(ctx context.Context, ref string, p Evalua
 func sameScorers(a, b []domain.ScorerConfig) bool {
 	return slices.EqualFunc(a, b, func(x, y domain.ScorerConfig) bool {
 		return x.Name == y.Name && x.Type == y.Type && bytes.Equal(x.Params, y.Params) &&
-			equalBound(x.PassMin, y.PassMin) && equalBound(x.PassMax, y.PassMax)
+			equalBand(x.Pass, y.Pass)
 	})
+}
+
+func equalBand(a, b *domain.PassBand) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return equalBound(a.Min, b.Min) && equalBound(a.Max, b.Max)
 }
 
 func equalBound(a, b *float64) bool {
@@ -261,21 +265,4 @@ func (u *Evaluations) List(ctx context.Context, in ListEvaluationsInput) (domain
 	}
 	page.Items = items
 	return page, nil
-}
-
-// MaxMetadataBytes bounds the encoded size of a metadata object.
-const MaxMetadataBytes = 64 << 10
-
-func validateMetadata(field string, m map[string]any) error {
-	if m == nil {
-		return nil
-	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		return domain.Invalid(field, "cannot be encoded as JSON: %v", err)
-	}
-	if len(b) > MaxMetadataBytes {
-		return domain.Invalid(field, "is %d bytes encoded; at most %d allowed", len(b), MaxMetadataBytes)
-	}
-	return nil
 }

@@ -7,7 +7,6 @@ import (
 	"iter"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
-	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
 )
 
 // Imports loads files of responses and comparisons into an evaluation. It goes
@@ -58,7 +57,7 @@ type ImportInput struct {
 	Evaluation string
 	// Description and Scorers apply only when the evaluation is created.
 	Description string
-	Scorers     []scoring.Config
+	Scorers     []domain.ScorerConfig
 	// BatchSize bounds the responses and the comparisons per use-case call
 	// (default DefaultImportBatch, and never above the configured batch limit).
 	BatchSize int

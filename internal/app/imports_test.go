@@ -7,7 +7,6 @@ import (
 
 	"github.com/rlhf-eval/rlhf-eval/internal/app"
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
-	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
 )
 
 // noRecords is an empty file.
@@ -24,7 +23,7 @@ func TestImportEvaluationErrors(t *testing.T) {
 	if fs := domain.Fields(err); len(fs) == 0 || fs[0].Field != "name" {
 		t.Errorf("import into an invalid name = %v, want a validation error on name", err)
 	}
-	_, err = imp.Import(context.Background(), app.ImportInput{Evaluation: "bad-scorer", Scorers: []scoring.Config{{Type: "nope"}}},
+	_, err = imp.Import(context.Background(), app.ImportInput{Evaluation: "bad-scorer", Scorers: []domain.ScorerConfig{{Type: "nope"}}},
 		noRecords)
 	if len(domain.Fields(err)) == 0 {
 		t.Errorf("import with an unknown scorer type = %v, want a validation error", err)

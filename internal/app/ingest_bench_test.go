@@ -9,7 +9,7 @@ import (
 	"github.com/rlhf-eval/rlhf-eval/internal/adapters/postgres"
 	"github.com/rlhf-eval/rlhf-eval/internal/adapters/system"
 	"github.com/rlhf-eval/rlhf-eval/internal/app"
-	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring/builtin"
 	"github.com/rlhf-eval/rlhf-eval/internal/testdb"
 )
@@ -32,7 +32,7 @@ func BenchmarkIngest(b *testing.B) {
 	ctx := context.Background()
 	name := fmt.Sprintf("bench-ingest-%d", b.N)
 	if _, err := svc.Evaluations.Create(ctx, app.EvaluationInput{Name: name,
-		Scorers: []scoring.Config{{Type: "length"}, {Type: "refusal"}, {Type: "pii"}}}); err != nil {
+		Scorers: []domain.ScorerConfig{{Type: "length"}, {Type: "refusal"}, {Type: "pii"}}}); err != nil {
 		b.Fatal(err)
 	}
 	text := strings.Repeat("The quick brown fox jumps over the lazy dog while the cat sleeps. ", 23)

@@ -607,7 +607,7 @@ func (rn *run) judgments(it runItem, calls []judging.Call, identical bool) []dom
 		j.ID, j.Identical = rn.r.d.IDs.NewID(), true
 		half := 0.5
 		j.Verdict = &half
-		j.Messages = []domain.JudgmentMessage{}
+		j.Messages = []domain.Message{}
 		return []domain.Judgment{j}
 	}
 	out := make([]domain.Judgment, len(calls))
@@ -615,10 +615,7 @@ func (rn *run) judgments(it runItem, calls []judging.Call, identical bool) []dom
 		j := base
 		j.ID, j.Call = rn.r.d.IDs.NewID(), i
 		j.RequestHash, j.Order, j.Verdict, j.ParseError, j.Cost, j.Cached = c.RequestHash, c.Order, c.Verdict, c.ParseError, c.Cost, c.Cached
-		j.Messages = make([]domain.JudgmentMessage, len(c.Messages))
-		for k, msg := range c.Messages {
-			j.Messages[k] = domain.JudgmentMessage{Role: msg.Role, Name: msg.Name, Content: msg.Content}
-		}
+		j.Messages = c.Messages
 		rp := c.Reply
 		j.Content, j.FinishReason, j.SystemFingerprint, j.Raw = rp.Content, rp.FinishReason, rp.SystemFingerprint, rp.Raw
 		j.Logprobs = fromJudgingLogprobs(rp.Logprobs)

@@ -584,7 +584,7 @@ func TestRescoreKeepsJudgeScores(t *testing.T) {
 	if _, err := f.runner.Run(ctx, job); err != nil {
 		t.Fatal(err)
 	}
-	scorers := []scoring.Config{{Type: "length"}}
+	scorers := []domain.ScorerConfig{{Type: "length"}}
 	_, rescore, err := f.svc.Evaluations.UpdateAndRescore(ctx, f.eval.Name, app.EvaluationPatch{Scorers: &scorers})
 	if err != nil || rescore == nil {
 		t.Fatalf("UpdateAndRescore = %v, %v; want a rescore job", rescore, err)

@@ -39,7 +39,7 @@ func (u *Keys) Create(ctx context.Context, in KeyInput) (token string, key domai
 	if in.Name == "" {
 		errs = append(errs, domain.Invalid("name", "is required"))
 	}
-	errs = append(errs, checkID("name", in.Name, domain.MaxNameLen))
+	errs = append(errs, domain.ValidateLabel("name", in.Name, domain.MaxNameLen))
 	if len(in.Scopes) == 0 {
 		errs = append(errs, domain.Invalid("scopes", "give at least one of read, write, admin"))
 	}

@@ -127,7 +127,7 @@ func (r *RescoreRunner) Run(ctx context.Context, job domain.Job) (map[string]any
 	if err != nil {
 		return nil, wrapNotFound(err, "evaluation %s", *job.EvaluationID)
 	}
-	set, err := r.d.Registry.Build(toScoringConfigs(e.Scorers))
+	set, err := r.d.Registry.Build(e.Scorers)
 	if err != nil {
 		return nil, fmt.Errorf("build the scorers of evaluation %q: %w", e.Name, err)
 	}

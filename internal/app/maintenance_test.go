@@ -56,7 +56,7 @@ func TestRescoreReplacesScoresAndKeepsRollupsExact(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := svc.Evaluations.Create(ctx, app.EvaluationInput{Name: "rescore", Scorers: []scoring.Config{{Type: "same"}}})
+	e, err := svc.Evaluations.Create(ctx, app.EvaluationInput{Name: "rescore", Scorers: []domain.ScorerConfig{{Type: "same"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,13 +66,13 @@ func TestRescoreReplacesScoresAndKeepsRollupsExact(t *testing.T) {
 	if _, job, err := svc.Evaluations.UpdateAndRescore(ctx, "rescore", app.EvaluationPatch{Description: str("x")}); err != nil || job != nil {
 		t.Fatalf("UpdateAndRescore(description) = job %v, %v; want no job", job, err)
 	}
-	scorers := []scoring.Config{{Type: "length", Pass: &scoring.Pass{Max: ptr(5.0)}}}
+	scorers := []domain.ScorerConfig{{Type: "length", Pass: &domain.PassBand{Max: ptr(5.0)}}}
 	_, first, err := svc.Evaluations.UpdateAndRescore(ctx, "rescore", app.EvaluationPatch{Scorers: &scorers})
 	if err != nil || first == nil {
 		t.Fatalf("UpdateAndRescore(scorers) = job %v, %v; want a job", first, err)
 	}
 	// A second change cancels the first job, which has not started.
-	scorers = []scoring.Config{{Type: "length", Pass: &scoring.Pass{Max: ptr(4.0)}}}
+	scorers = []domain.ScorerConfig{{Type: "length", Pass: &domain.PassBand{Max: ptr(4.0)}}}
 	_, job, err := svc.Evaluations.UpdateAndRescore(ctx, "rescore", app.EvaluationPatch{Scorers: &scorers})
 	if err != nil || job == nil {
 		t.Fatalf("second UpdateAndRescore = job %v, %v", job, err)
@@ -137,7 +137,7 @@ func TestPurgeRemovesADeletedEvaluation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := svc.Evaluations.Create(ctx, app.EvaluationInput{Name: "purge", Scorers: []scoring.Config{{Type: "length"}}})
+	e, err := svc.Evaluations.Create(ctx, app.EvaluationInput{Name: "purge", Scorers: []domain.ScorerConfig{{Type: "length"}}})
 	if err != nil {
 		t.Fatal(err)
 	}

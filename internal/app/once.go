@@ -357,7 +357,11 @@ const maxReplayChunks = 4
 // runs the transaction again after a deadlock, the sequence replays what it
 // kept, if it could keep every chunk pulled so far.
 func (w *chunkWriter[In, T]) chunks(ctx context.Context, first chunk[T]) iter.Seq2[[]T, error] {
-	w.kept = []chunk[T]{first}
+	if !w.pulled {
+		// Only before the first pull: a run again must replay every chunk the
+		// reader sent, as it will not send them again.
+		w.kept = []chunk[T]{first}
+	}
 	return func(yield func([]T, error) bool) {
 		if w.pulled && w.kept == nil {
 			yield(nil, fmt.Errorf("%w: the write met a deadlock with a concurrent one and is too large to run again inside the server; "+
@@ -405,7 +409,10 @@ func (w *chunkWriter[In, T]) receive(ctx context.Context, stall time.Duration) (
 		if !ok {
 			// The reader ends with a chunk marked last or an error; a closed
 			// channel without either means it gave up on a done context.
-			return chunk[T]{}, context.Cause(ctx)
+			if err := context.Cause(ctx); err != nil {
+				return chunk[T]{}, err
+			}
+			return chunk[T]{}, errors.New("the items ended without their last chunk")
 		}
 		return c, c.err
 	case <-timeout:

@@ -105,7 +105,7 @@ func laterJudge(ctx context.Context, judges ports.JudgeStore, field string, b sc
 
 // checkLaterScorers checks the judges that an evaluation's scorers running later
 // name; errors name "scorers[i].params.judge".
-func checkLaterScorers(ctx context.Context, d Deps, cfgs []scoring.Config) error {
+func checkLaterScorers(ctx context.Context, d Deps, cfgs []domain.ScorerConfig) error {
 	set, err := d.Registry.Build(cfgs)
 	if err != nil {
 		return domain.PrefixField("scorers", err)
@@ -411,7 +411,7 @@ func (r *PendingScoreRunner) settle(ctx context.Context, lr *laterRun, resp doma
 		v := *res.Score
 		sc.Value = &v
 		if lr.sc.PassMin != nil || lr.sc.PassMax != nil {
-			ok := scoring.Pass{Min: lr.sc.PassMin, Max: lr.sc.PassMax}.Check(v)
+			ok := domain.PassBand{Min: lr.sc.PassMin, Max: lr.sc.PassMax}.Contains(v)
 			sc.Passed = &ok
 		}
 	}

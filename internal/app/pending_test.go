@@ -100,9 +100,9 @@ func newLaterFixture(t *testing.T, limits app.Limits) *laterFixture {
 		}
 	}
 	min := 0.5
-	f.eval, err = f.svc.Evaluations.Create(ctx, app.EvaluationInput{Name: fmt.Sprintf("later-%d", time.Now().UnixNano()), Scorers: []scoring.Config{
+	f.eval, err = f.svc.Evaluations.Create(ctx, app.EvaluationInput{Name: fmt.Sprintf("later-%d", time.Now().UnixNano()), Scorers: []domain.ScorerConfig{
 		{Type: "length"},
-		{Name: "reward", Type: "judge", Params: json.RawMessage(fmt.Sprintf(`{"judge": %q}`, rmName)), Pass: &scoring.Pass{Min: &min}},
+		{Name: "reward", Type: "judge", Params: json.RawMessage(fmt.Sprintf(`{"judge": %q}`, rmName)), Pass: &domain.PassBand{Min: &min}},
 		{Name: "grade", Type: "judge", Params: json.RawMessage(fmt.Sprintf(`{"judge": %q}`, graderName))},
 	}})
 	if err != nil {
@@ -410,14 +410,14 @@ func TestLaterScorersNeedAScoringJudge(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := f.svc.Evaluations.Create(ctx, app.EvaluationInput{Name: "bad-later-" + strings.ReplaceAll(tc.name, " ", "-"),
-				Scorers: []scoring.Config{{Type: "judge", Params: json.RawMessage(tc.params)}}})
+				Scorers: []domain.ScorerConfig{{Type: "judge", Params: json.RawMessage(tc.params)}}})
 			var ve *domain.ValidationError
 			if !errors.As(err, &ve) || !strings.Contains(err.Error(), tc.field) {
 				t.Errorf("Create = %v; want a field error on %s", err, tc.field)
 			}
 		})
 	}
-	_, err := f.svc.Scoring.Prepare([]scoring.Config{{Type: "judge", Params: json.RawMessage(`{"judge": "rm"}`)}})
+	_, err := f.svc.Scoring.Prepare([]domain.ScorerConfig{{Type: "judge", Params: json.RawMessage(`{"judge": "rm"}`)}})
 	var ve *domain.ValidationError
 	if !errors.As(err, &ve) || !strings.Contains(err.Error(), "scorers[0].type") {
 		t.Errorf("Prepare of a later scorer = %v; want a field error on scorers[0].type", err)
@@ -435,12 +435,9 @@ func TestRescoreKeepsLaterScores(t *testing.T) {
 	if _, err := f.runner.Run(ctx, f.pendingJobs()[0]); err != nil {
 		t.Fatal(err)
 	}
-	scorers := make([]scoring.Config, 0, len(f.eval.Scorers))
+	scorers := make([]domain.ScorerConfig, 0, len(f.eval.Scorers))
 	for _, sc := range f.eval.Scorers {
-		c := scoring.Config{Name: sc.Name, Type: sc.Type, Params: json.RawMessage(sc.Params)}
-		if sc.PassMin != nil || sc.PassMax != nil {
-			c.Pass = &scoring.Pass{Min: sc.PassMin, Max: sc.PassMax}
-		}
+		c := domain.ScorerConfig{Name: sc.Name, Type: sc.Type, Params: sc.Params, Pass: sc.Pass}
 		if sc.Type == "length" {
 			c.Name = "words"
 		}
@@ -488,7 +485,7 @@ func TestPendingScoresOfAnUnusableJudgeFail(t *testing.T) {
 	if _, _, err := f.svc.Judges.Create(ctx, []byte(cfg)); err != nil {
 		t.Fatal(err)
 	}
-	e, err := f.svc.Evaluations.Create(ctx, app.EvaluationInput{Name: name, Scorers: []scoring.Config{
+	e, err := f.svc.Evaluations.Create(ctx, app.EvaluationInput{Name: name, Scorers: []domain.ScorerConfig{
 		{Name: "grade", Type: "judge", Params: json.RawMessage(fmt.Sprintf(`{"judge": %q}`, name))}}})
 	if err != nil {
 		t.Fatal(err)

@@ -26,7 +26,7 @@ func NewScoring(reg *scoring.Registry, limits Limits) *Scoring {
 func (u *Scoring) Types() []scoring.Type { return u.reg.Types() }
 
 // Prepare validates scorer configs into a set; errors name "scorers[i]...".
-func (u *Scoring) Prepare(cfgs []scoring.Config) (*scoring.Set, error) {
+func (u *Scoring) Prepare(cfgs []domain.ScorerConfig) (*scoring.Set, error) {
 	if len(cfgs) == 0 {
 		return nil, domain.Invalid("scorers", "give at least one scorer configuration")
 	}
@@ -49,7 +49,7 @@ type ScoreItem struct {
 	Prompt    string
 	Response  *string
 	Reference *string
-	Context   []scoring.Message
+	Context   []domain.Message
 }
 
 // Check validates one item for set: a response, sizes within limits, and a

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/app"
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring/builtin"
 )
@@ -28,7 +29,7 @@ func TestSummaryMatchesOfflineDefinitions(t *testing.T) {
 	ctx := context.Background()
 	reg, _ := builtin.Registry()
 	five := 5.0
-	cfgs := []scoring.Config{{Type: "length", Pass: &scoring.Pass{Max: &five}}, {Type: "bleu"}}
+	cfgs := []domain.ScorerConfig{{Type: "length", Pass: &domain.PassBand{Max: &five}}, {Type: "bleu"}}
 	full, err := app.NewServices(appDepsWith(t, reg))
 	if err != nil {
 		t.Fatal(err)
@@ -169,7 +170,7 @@ func TestRollupsUnderConcurrencyAndDeletes(t *testing.T) {
 	ctx := context.Background()
 	ten := 10.0
 	if _, err := svc.Evaluations.Create(ctx, app.EvaluationInput{Name: "rollups",
-		Scorers: []scoring.Config{{Type: "length", Pass: &scoring.Pass{Max: &ten}}, {Type: "refusal"}, {Type: "readability"}}}); err != nil {
+		Scorers: []domain.ScorerConfig{{Type: "length", Pass: &domain.PassBand{Max: &ten}}, {Type: "refusal"}, {Type: "readability"}}}); err != nil {
 		t.Fatal(err)
 	}
 	texts := []string{"I can't help with that.", "Sure, here is a short answer.", "The mitochondria is the powerhouse of the cell, as biology teachers like to say.",

@@ -66,7 +66,7 @@ func newDashboard(t *testing.T) (app.Services, *app.Dashboard, *app.Sessions, *m
 func TestSearchResponsesReadsBoundedWindows(t *testing.T) {
 	svc, dash, _, _ := newDashboard(t)
 	ctx := context.Background()
-	if _, err := svc.Evaluations.Create(ctx, app.EvaluationInput{Name: "web-search", Scorers: []scoring.Config{{Type: "length"}}}); err != nil {
+	if _, err := svc.Evaluations.Create(ctx, app.EvaluationInput{Name: "web-search", Scorers: []domain.ScorerConfig{{Type: "length"}}}); err != nil {
 		t.Fatal(err)
 	}
 	n := 2*app.SearchScan + 500

@@ -192,3 +192,29 @@ func TestPromptHash(t *testing.T) {
 		t.Errorf("PromptHash(hi) = %q", got)
 	}
 }
+
+func TestPassBandContains(t *testing.T) {
+	t.Parallel()
+	lo, hi := 1.0, 3.0
+	tests := []struct {
+		name string
+		band PassBand
+		v    float64
+		want bool
+	}{
+		{"inside both bounds", PassBand{Min: &lo, Max: &hi}, 2, true},
+		{"on the lower bound", PassBand{Min: &lo, Max: &hi}, 1, true},
+		{"on the upper bound", PassBand{Min: &lo, Max: &hi}, 3, true},
+		{"below the lower bound", PassBand{Min: &lo, Max: &hi}, 0.5, false},
+		{"above the upper bound", PassBand{Min: &lo, Max: &hi}, 3.5, false},
+		{"min only, above", PassBand{Min: &lo}, 100, true},
+		{"min only, below", PassBand{Min: &lo}, -1, false},
+		{"max only, below", PassBand{Max: &hi}, -100, true},
+		{"max only, above", PassBand{Max: &hi}, 4, false},
+	}
+	for _, tt := range tests {
+		if got := tt.band.Contains(tt.v); got != tt.want {
+			t.Errorf("%s: Contains(%v) = %v, want %v", tt.name, tt.v, got, tt.want)
+		}
+	}
+}

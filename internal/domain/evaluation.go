@@ -19,13 +19,33 @@ type Evaluation struct {
 }
 
 // ScorerConfig configures one scorer: a type from the registry, the name its results
-// are keyed by, the type's params (a JSON object) and an optional pass band.
+// are keyed by (Name defaults to Type), the type's params (a JSON object; empty for
+// none) and an optional pass band. It is the one in-memory shape of a scorer
+// configuration: the API, the CLI, evaluation settings and the registry all use it,
+// and only the edges give it a JSON form.
 type ScorerConfig struct {
-	Name    string
-	Type    string
-	Params  []byte
-	PassMin *float64
-	PassMax *float64
+	Name   string
+	Type   string
+	Params []byte
+	Pass   *PassBand
+}
+
+// PassBand turns a scorer's value into passed: Min <= value <= Max, either bound
+// optional. A band with neither bound is invalid (the registry says so).
+type PassBand struct {
+	Min *float64
+	Max *float64
+}
+
+// Contains reports whether v lies within the band.
+func (p PassBand) Contains(v float64) bool {
+	if p.Min != nil && v < *p.Min {
+		return false
+	}
+	if p.Max != nil && v > *p.Max {
+		return false
+	}
+	return true
 }
 
 // Limits on evaluation fields.

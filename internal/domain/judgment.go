@@ -23,12 +23,6 @@ type TokenLogprob struct {
 	Top     []TokenLogprob
 }
 
-// JudgmentMessage is one chat message sent to a judge model; Name is set for
-// named ChatML roles.
-type JudgmentMessage struct {
-	Role, Name, Content string
-}
-
 // Judgment is one call a judge run made (or found in the cache), with everything
 // needed to trace a verdict back to it. A run's item (a pair, or one response) has
 // one judgment per call: two for a pair judged in both orders, one without a call
@@ -49,7 +43,7 @@ type Judgment struct {
 	// or when the item has no verdict.
 	ComparisonID *ID
 	RequestHash  string
-	Messages     []JudgmentMessage
+	Messages     []Message
 	// The reply.
 	Content           string
 	Logprobs          []TokenLogprob

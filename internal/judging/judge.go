@@ -10,6 +10,8 @@ import (
 	"maps"
 	"math"
 	"strings"
+
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 )
 
 // Judge makes judgments with one configuration. It is safe for concurrent use.
@@ -198,12 +200,12 @@ func (j *Judge) Point(ctx context.Context, p Point) (PointResult, error) {
 }
 
 // chat sends (or finds in the cache) one chat request.
-func (j *Judge) chat(ctx context.Context, msgs []Message) (Call, error) {
+func (j *Judge) chat(ctx context.Context, msgs []domain.Message) (Call, error) {
 	size := 0
 	for _, m := range msgs {
 		size += len(m.Content) + len(m.Name) + 48
 	}
-	msgsJSON, err := canonicalJSON(msgs, size+size/16)
+	msgsJSON, err := canonicalJSON(toMessagesJSON(msgs), size+size/16)
 	if err != nil {
 		return Call{}, err
 	}
@@ -265,7 +267,7 @@ func (j *Judge) reward(ctx context.Context, values map[string]string) (Call, err
 	if err != nil {
 		return Call{}, err
 	}
-	c := Call{RequestHash: hash, Messages: []Message{{Role: "user", Content: shown}}}
+	c := Call{RequestHash: hash, Messages: []domain.Message{{Role: "user", Content: shown}}}
 	if reply, ok, err := j.lookup(ctx, hash); err != nil {
 		return c, err
 	} else if ok {
@@ -306,9 +308,9 @@ func (j *Judge) cost(in, out int) float64 {
 func RequestHash(req ChatRequest) (string, error) {
 	return hashJSON(struct {
 		Model    string         `json:"model"`
-		Messages []Message      `json:"messages"`
+		Messages []messageJSON  `json:"messages"`
 		Params   map[string]any `json:"params"`
-	}{req.Model, req.Messages, nonNilParams(req.Params)})
+	}{req.Model, toMessagesJSON(req.Messages), nonNilParams(req.Params)})
 }
 
 func nonNilParams(params map[string]any) map[string]any {

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 )
 
 // fakeCaller is a Caller whose answers come from Func fields.
@@ -79,7 +81,7 @@ func TestRenderChatML(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Message{
+	want := []domain.Message{
 		{Role: "system", Content: "You judge."},
 		{Role: "system", Name: "example_user", Content: "Knock."},
 		// A value holding placeholder text is not substituted into; unknown braces stay.
@@ -105,7 +107,7 @@ func TestRenderChatML(t *testing.T) {
 	}
 	// A template without ChatML is one user message, untrimmed.
 	msgs, _ = render("Compare {output_1} and {output_2}.\n", map[string]string{phOutput1: "a", phOutput2: "b"})
-	if len(msgs) != 1 || msgs[0] != (Message{Role: "user", Content: "Compare a and b.\n"}) {
+	if len(msgs) != 1 || msgs[0] != (domain.Message{Role: "user", Content: "Compare a and b.\n"}) {
 		t.Errorf("plain template: %+v", msgs)
 	}
 }
@@ -438,19 +440,19 @@ func TestRequestHashAndCache(t *testing.T) {
 		t.Errorf("cached call: %+v (endpoint calls %d)", again, len(fc.chats))
 	}
 	// Any change to model, messages or params changes the hash.
-	base := ChatRequest{Model: "m", Messages: []Message{{Role: "user", Content: "x"}}, Params: map[string]any{"seed": 1.0}}
+	base := ChatRequest{Model: "m", Messages: []domain.Message{{Role: "user", Content: "x"}}, Params: map[string]any{"seed": 1.0}}
 	h0, _ := RequestHash(base)
 	for name, r := range map[string]ChatRequest{
 		"model":   {Model: "n", Messages: base.Messages, Params: base.Params},
-		"message": {Model: "m", Messages: []Message{{Role: "user", Content: "y"}}, Params: base.Params},
-		"role":    {Model: "m", Messages: []Message{{Role: "system", Content: "x"}}, Params: base.Params},
+		"message": {Model: "m", Messages: []domain.Message{{Role: "user", Content: "y"}}, Params: base.Params},
+		"role":    {Model: "m", Messages: []domain.Message{{Role: "system", Content: "x"}}, Params: base.Params},
 		"params":  {Model: "m", Messages: base.Messages, Params: map[string]any{"seed": 2.0}},
 	} {
 		if h, _ := RequestHash(r); h == h0 {
 			t.Errorf("changing the %s keeps the hash", name)
 		}
 	}
-	same := ChatRequest{Model: "m", Messages: []Message{{Role: "user", Content: "x"}}, Params: map[string]any{"seed": 1.0}}
+	same := ChatRequest{Model: "m", Messages: []domain.Message{{Role: "user", Content: "x"}}, Params: map[string]any{"seed": 1.0}}
 	if h, _ := RequestHash(same); h != h0 {
 		t.Error("equal requests hash differently")
 	}
@@ -490,7 +492,7 @@ func TestReward(t *testing.T) {
 		             "body_template": {"messages": [{"role": "user", "content": "{instruction}"}, {"role": "assistant", "content": "{output}"}]}}}`)
 	fc := &fakeCaller{RewFunc: func(req RewardRequest) (RewardReply, error) {
 		var body struct {
-			Messages []Message `json:"messages"`
+			Messages []messageJSON `json:"messages"`
 		}
 		if err := json.Unmarshal(req.Body, &body); err != nil {
 			return RewardReply{}, err
@@ -545,8 +547,8 @@ func TestJudgeRequestHashIsCanonical(t *testing.T) {
 	if res.Calls[0].RequestHash != want {
 		t.Errorf("the judge's hash = %s, want %s", res.Calls[0].RequestHash, want)
 	}
-	var msgs []Message
-	if err := json.Unmarshal(sent.MessagesJSON, &msgs); err != nil || !reflect.DeepEqual(msgs, sent.Messages) {
+	var msgs []messageJSON
+	if err := json.Unmarshal(sent.MessagesJSON, &msgs); err != nil || !reflect.DeepEqual(msgs, toMessagesJSON(sent.Messages)) {
 		t.Errorf("MessagesJSON %s decodes to %+v (%v), want %+v", sent.MessagesJSON, msgs, err, sent.Messages)
 	}
 }

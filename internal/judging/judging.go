@@ -14,14 +14,28 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 )
 
-// Message is one chat message sent to a judge model.
-type Message struct {
+// messageJSON is a chat message as request hashes and MessagesJSON encode it:
+// role, content, and name when set (ChatML roles such as "system name=example_user").
+type messageJSON struct {
 	Role    string `json:"role"`
 	Content string `json:"content"`
-	// Name is set for ChatML roles such as "system name=example_user".
-	Name string `json:"name,omitempty"`
+	Name    string `json:"name,omitempty"`
+}
+
+// toMessagesJSON keeps nil for nil, which encodes as null.
+func toMessagesJSON(msgs []domain.Message) []messageJSON {
+	if msgs == nil {
+		return nil
+	}
+	out := make([]messageJSON, len(msgs))
+	for i, m := range msgs {
+		out[i] = messageJSON{Role: m.Role, Content: m.Content, Name: m.Name}
+	}
+	return out
 }
 
 // TopLogprob is one candidate token at a position, with its log probability.
@@ -43,7 +57,7 @@ type TokenLogprob struct {
 // response_format and any vendor fields, passed through).
 type ChatRequest struct {
 	Model    string
-	Messages []Message
+	Messages []domain.Message
 	// MessagesJSON, when set, is Messages as a JSON array of {role, content,
 	// name} objects (a Judge encodes them once, for the request hash), so a caller
 	// may send it as is rather than encode the messages again.
@@ -154,7 +168,7 @@ type Call struct {
 	// RequestHash is the sha256 (hex) of the canonical request: model, messages
 	// and params (for reward judges: model, protocol and input or body).
 	RequestHash string
-	Messages    []Message
+	Messages    []domain.Message
 	Reply       ChatReply
 	// Verdict is this call's parsed result: P(Output2 better), mapped back from
 	// the order shown, or the score; nil when the reply could not be parsed.

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 )
 
 // The placeholders a template may hold.
@@ -135,10 +137,10 @@ func isChatML(t string) bool { return strings.HasPrefix(strings.TrimSpace(t), ch
 // render fills t and turns it into chat messages: a ChatML template is split into
 // its messages after filling, as AlpacaEval does; any other template is one user
 // message.
-func render(t string, values map[string]string) ([]Message, error) {
+func render(t string, values map[string]string) ([]domain.Message, error) {
 	text := fill(t, values)
 	if !isChatML(t) {
-		return []Message{{Role: "user", Content: text}}, nil
+		return []domain.Message{{Role: "user", Content: text}}, nil
 	}
 	return splitChatML(text)
 }
@@ -148,13 +150,13 @@ func render(t string, values map[string]string) ([]Message, error) {
 // end with <|im_end|>; each <|im_start|> opens a message whose role is the rest
 // of its first line (trimmed) and whose content is what follows, up to the first
 // <|im_end|>, trimmed. A role "system name=x" is a system message named x.
-func splitChatML(text string) ([]Message, error) {
+func splitChatML(text string) ([]domain.Message, error) {
 	text = strings.TrimSpace(text)
 	if !strings.HasPrefix(text, chatMLStart) || !strings.HasSuffix(text, chatMLEnd) {
 		return nil, errors.New("a ChatML template must start with <|im_start|> and end with <|im_end|>")
 	}
 	parts := strings.Split(text, chatMLStart)[1:]
-	msgs := make([]Message, 0, len(parts))
+	msgs := make([]domain.Message, 0, len(parts))
 	for _, p := range parts {
 		head, body, ok := strings.Cut(p, "\n")
 		if !ok {
@@ -162,7 +164,7 @@ func splitChatML(text string) ([]Message, error) {
 		}
 		role := strings.TrimSpace(head)
 		content, _, _ := strings.Cut(body, chatMLEnd)
-		m := Message{Role: role, Content: strings.TrimSpace(content)}
+		m := domain.Message{Role: role, Content: strings.TrimSpace(content)}
 		if strings.HasPrefix(role, "system") && role != "system" {
 			name, ok := strings.CutPrefix(strings.TrimSpace(strings.TrimPrefix(role, "system")), "name=")
 			if !ok || name == "" {

@@ -109,7 +109,7 @@ func (r *Registry) Lookup(name string) (Type, bool) {
 // Build validates configs and returns the Set that applies them. Every problem is
 // reported as a *domain.ValidationError whose field is relative to the list
 // ("[1].params.word_order"); callers prefix it with where the list came from.
-func (r *Registry) Build(configs []Config) (*Set, error) {
+func (r *Registry) Build(configs []domain.ScorerConfig) (*Set, error) {
 	var errs []error
 	set := &Set{observe: r.observe}
 	seen := map[string]bool{}
@@ -135,7 +135,7 @@ func (r *Registry) Build(configs []Config) (*Set, error) {
 
 // Normalize validates configs and returns them in canonical form (name filled in,
 // params compacted, "{}" for none), ready to be stored.
-func (r *Registry) Normalize(configs []Config) ([]Config, error) {
+func (r *Registry) Normalize(configs []domain.ScorerConfig) ([]domain.ScorerConfig, error) {
 	set, err := r.Build(configs)
 	if err != nil {
 		return nil, err
@@ -143,7 +143,7 @@ func (r *Registry) Normalize(configs []Config) ([]Config, error) {
 	return set.Configs(), nil
 }
 
-func (r *Registry) build(cfg Config) (Bound, error) {
+func (r *Registry) build(cfg domain.ScorerConfig) (Bound, error) {
 	if cfg.Type == "" {
 		return Bound{}, domain.Invalid("type", "is required; one of %s", strings.Join(r.names, ", "))
 	}
@@ -170,7 +170,7 @@ func (r *Registry) build(cfg Config) (Bound, error) {
 	if err := json.Compact(&compact, params); err != nil {
 		return Bound{}, domain.Invalid("params", "not valid JSON: %v", err)
 	}
-	cfg.Params = json.RawMessage(compact.Bytes())
+	cfg.Params = compact.Bytes()
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(cfg.Params))
 	if err != nil {
 		return Bound{}, domain.Invalid("params", "not valid JSON: %v", err)
@@ -191,7 +191,7 @@ func (r *Registry) build(cfg Config) (Bound, error) {
 	return Bound{Config: cfg, Type: t, Scorer: s}, nil
 }
 
-func checkPass(p Pass) error {
+func checkPass(p domain.PassBand) error {
 	var errs []error
 	if p.Min != nil && (math.IsNaN(*p.Min) || math.IsInf(*p.Min, 0)) {
 		errs = append(errs, domain.Invalid("pass.min", "must be a finite number"))

@@ -4,9 +4,9 @@
 // A scorer type (bleu, refusal, length, ...) is described by a Type: its name, a
 // description, the JSON Schema of its params, whether it needs a reference answer,
 // which direction of its value is better, and a constructor that validates params.
-// A Config names an instance of a type with its params and an optional pass block;
-// a Registry turns configs into a Set, rejecting bad params when the configuration is
-// made, never at scoring time.
+// A domain.ScorerConfig names an instance of a type with its params and an optional
+// pass band; a Registry turns configs into a Set, rejecting bad params when the
+// configuration is made, never at scoring time.
 package scoring
 
 import (
@@ -19,12 +19,6 @@ import (
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 )
 
-// Message is one turn of a conversation that preceded the response.
-type Message struct {
-	Role    string `json:"role"`
-	Content string `json:"content"`
-}
-
 // Item is what a scorer looks at: one response to one prompt, with an optional
 // reference answer and the optional conversation before the prompt.
 type Item struct {
@@ -32,7 +26,7 @@ type Item struct {
 	Response     string
 	Reference    string
 	HasReference bool
-	Context      []Message
+	Context      []domain.Message
 }
 
 // Result is one scorer's verdict on one item. Value is the scorer's number (similarity
@@ -105,33 +99,6 @@ type Type struct {
 	// defined on summed sufficient statistics). Summaries sum the arrays in SQL and
 	// call it with the configuration's params.
 	Corpus func(params json.RawMessage, stats []float64) (map[string]any, error)
-}
-
-// Pass turns a value into passed: Min <= value <= Max, either bound optional.
-type Pass struct {
-	Min *float64 `json:"min,omitempty"`
-	Max *float64 `json:"max,omitempty"`
-}
-
-// Check reports whether v lies within the bounds.
-func (p Pass) Check(v float64) bool {
-	if p.Min != nil && v < *p.Min {
-		return false
-	}
-	if p.Max != nil && v > *p.Max {
-		return false
-	}
-	return true
-}
-
-// Config is one configured scorer, in the one shape used by the API, the CLI and
-// evaluation settings: {"name": "chrf_pp", "type": "chrf", "params": {...}, "pass": {"min": 0.3}}.
-// Name defaults to Type; results are keyed by Name.
-type Config struct {
-	Name   string          `json:"name,omitempty"`
-	Type   string          `json:"type"`
-	Params json.RawMessage `json:"params,omitempty"`
-	Pass   *Pass           `json:"pass,omitempty"`
 }
 
 // DecodeParams decodes raw params into dst strictly: unknown fields and trailing data

@@ -66,22 +66,22 @@ func TestBuildValidatesConfigs(t *testing.T) {
 	f := func(v float64) *float64 { return &v }
 	tests := []struct {
 		name   string
-		cfgs   []scoring.Config
+		cfgs   []domain.ScorerConfig
 		fields []string
 	}{
-		{"ok", []scoring.Config{{Type: "fake"}, {Type: "fake", Name: "fake2", Params: json.RawMessage(`{"k":2}`), Pass: &scoring.Pass{Min: f(1)}}}, nil},
-		{"missing type", []scoring.Config{{Name: "x"}}, []string{"[0].type"}},
-		{"unknown type", []scoring.Config{{Type: "nope"}}, []string{"[0].type"}},
-		{"unknown param", []scoring.Config{{Type: "fake", Params: json.RawMessage(`{"j":1}`)}}, []string{"[0].params"}},
-		{"wrong param type", []scoring.Config{{Type: "fake", Params: json.RawMessage(`{"k":"two"}`)}}, []string{"[0].params.k"}},
-		{"param out of range", []scoring.Config{{Type: "fake", Params: json.RawMessage(`{"k":9}`)}}, []string{"[0].params.k"}},
-		{"constructor refuses", []scoring.Config{{Type: "fake", Params: json.RawMessage(`{"k":4}`)}}, []string{"[0].params.k"}},
-		{"params not an object", []scoring.Config{{Type: "fake", Params: json.RawMessage(`[1]`)}}, []string{"[0].params"}},
-		{"bad name", []scoring.Config{{Type: "fake", Name: "Has Space"}}, []string{"[0].name"}},
-		{"duplicate name", []scoring.Config{{Type: "fake"}, {Type: "other", Name: "fake"}}, []string{"[1].name"}},
-		{"empty pass", []scoring.Config{{Type: "fake", Pass: &scoring.Pass{}}}, []string{"[0].pass"}},
-		{"pass min above max", []scoring.Config{{Type: "fake", Pass: &scoring.Pass{Min: f(2), Max: f(1)}}}, []string{"[0].pass"}},
-		{"two bad configs", []scoring.Config{{Type: "nope"}, {Type: "fake", Params: json.RawMessage(`{"k":0}`)}}, []string{"[0].type", "[1].params.k"}},
+		{"ok", []domain.ScorerConfig{{Type: "fake"}, {Type: "fake", Name: "fake2", Params: json.RawMessage(`{"k":2}`), Pass: &domain.PassBand{Min: f(1)}}}, nil},
+		{"missing type", []domain.ScorerConfig{{Name: "x"}}, []string{"[0].type"}},
+		{"unknown type", []domain.ScorerConfig{{Type: "nope"}}, []string{"[0].type"}},
+		{"unknown param", []domain.ScorerConfig{{Type: "fake", Params: json.RawMessage(`{"j":1}`)}}, []string{"[0].params"}},
+		{"wrong param type", []domain.ScorerConfig{{Type: "fake", Params: json.RawMessage(`{"k":"two"}`)}}, []string{"[0].params.k"}},
+		{"param out of range", []domain.ScorerConfig{{Type: "fake", Params: json.RawMessage(`{"k":9}`)}}, []string{"[0].params.k"}},
+		{"constructor refuses", []domain.ScorerConfig{{Type: "fake", Params: json.RawMessage(`{"k":4}`)}}, []string{"[0].params.k"}},
+		{"params not an object", []domain.ScorerConfig{{Type: "fake", Params: json.RawMessage(`[1]`)}}, []string{"[0].params"}},
+		{"bad name", []domain.ScorerConfig{{Type: "fake", Name: "Has Space"}}, []string{"[0].name"}},
+		{"duplicate name", []domain.ScorerConfig{{Type: "fake"}, {Type: "other", Name: "fake"}}, []string{"[1].name"}},
+		{"empty pass", []domain.ScorerConfig{{Type: "fake", Pass: &domain.PassBand{}}}, []string{"[0].pass"}},
+		{"pass min above max", []domain.ScorerConfig{{Type: "fake", Pass: &domain.PassBand{Min: f(2), Max: f(1)}}}, []string{"[0].pass"}},
+		{"two bad configs", []domain.ScorerConfig{{Type: "nope"}, {Type: "fake", Params: json.RawMessage(`{"k":0}`)}}, []string{"[0].type", "[1].params.k"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -129,7 +129,7 @@ func TestScoreBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	three := 3.0
-	set, err := reg.Build([]scoring.Config{{Type: "slow", Pass: &scoring.Pass{Max: &three}}, {Type: "panicky"}, {Type: "failing"}})
+	set, err := reg.Build([]domain.ScorerConfig{{Type: "slow", Pass: &domain.PassBand{Max: &three}}, {Type: "panicky"}, {Type: "failing"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +179,7 @@ func TestNeedsReference(t *testing.T) {
 	ref := fakeType("ref", lengthOf)
 	ref.NeedsReference = true
 	reg, _ := scoring.NewRegistry(ref)
-	set, err := reg.Build([]scoring.Config{{Type: "ref"}})
+	set, err := reg.Build([]domain.ScorerConfig{{Type: "ref"}})
 	if err != nil {
 		t.Fatal(err)
 	}

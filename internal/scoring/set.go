@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"sync"
 	"time"
+
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 )
 
 // DefaultTimeout is the time budget of one scorer on one item.
@@ -14,7 +16,7 @@ const DefaultTimeout = 5 * time.Second
 
 // Bound is a validated config with the scorer built from it.
 type Bound struct {
-	Config Config
+	Config domain.ScorerConfig
 	Type   Type
 	Scorer Scorer
 }
@@ -37,8 +39,8 @@ func (s *Set) Len() int { return len(s.scorers) }
 func (s *Set) Scorers() []Bound { return append([]Bound(nil), s.scorers...) }
 
 // Configs returns the canonical configs of the set.
-func (s *Set) Configs() []Config {
-	out := make([]Config, len(s.scorers))
+func (s *Set) Configs() []domain.ScorerConfig {
+	out := make([]domain.ScorerConfig, len(s.scorers))
 	for i, b := range s.scorers {
 		out[i] = b.Config
 	}
@@ -201,7 +203,7 @@ func (s *Set) scoreOne(ctx context.Context, j int, item Item) (o Outcome) {
 			o.Result.Details = map[string]any{}
 		}
 		if b.Config.Pass != nil {
-			p := b.Config.Pass.Check(o.Result.Value)
+			p := b.Config.Pass.Contains(o.Result.Value)
 			o.Result.Passed = &p
 		}
 		return o

@@ -16,8 +16,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/app"
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/domain/ranking"
-	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
 )
 
 // Datasets reads the dataset files the import and leaderboard commands take. The
@@ -91,9 +91,9 @@ func (r *importRun) run(cmd *cobra.Command, env Env, kind, file string, read fun
 	if r.batch < 1 {
 		return usageError("--batch-size must be at least 1; got %d", r.batch)
 	}
-	var cfgs []scoring.Config
+	var cfgs []domain.ScorerConfig
 	for _, t := range r.scorers {
-		cfgs = append(cfgs, scoring.Config{Type: t})
+		cfgs = append(cfgs, domain.ScorerConfig{Type: t})
 	}
 	if len(cfgs) > 0 {
 		if _, err := env.Registry.Normalize(cfgs); err != nil {

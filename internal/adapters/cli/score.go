@@ -20,6 +20,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/app"
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
 	"github.com/rlhf-eval/rlhf-eval/internal/view"
 )
@@ -33,11 +34,17 @@ const (
 )
 
 type scoreLine struct {
-	ID        json.RawMessage   `json:"id"`
-	Prompt    string            `json:"prompt"`
-	Response  *string           `json:"response"`
-	Reference *string           `json:"reference"`
-	Context   []scoring.Message `json:"context"`
+	ID        json.RawMessage `json:"id"`
+	Prompt    string          `json:"prompt"`
+	Response  *string         `json:"response"`
+	Reference *string         `json:"reference"`
+	Context   []messageJSON   `json:"context"`
+}
+
+// messageJSON is one turn of an input line's context.
+type messageJSON struct {
+	Role    string `json:"role"`
+	Content string `json:"content"`
 }
 
 type scoreJSON struct {
@@ -132,21 +139,41 @@ when --output names a file, otherwise on stderr so stdout stays machine-readable
 	return cmd
 }
 
-func scorerConfigs(types []string, file string) ([]scoring.Config, error) {
-	var cfgs []scoring.Config
+// scorerFileJSON is one entry of a --scorers-file: the scorer configuration the
+// API takes, {"name": ..., "type": ..., "params": {...}, "pass": {"min": ..., "max": ...}}.
+type scorerFileJSON struct {
+	Name   string          `json:"name"`
+	Type   string          `json:"type"`
+	Params json.RawMessage `json:"params"`
+	Pass   *struct {
+		Min *float64 `json:"min"`
+		Max *float64 `json:"max"`
+	} `json:"pass"`
+}
+
+func scorerConfigs(types []string, file string) ([]domain.ScorerConfig, error) {
+	var cfgs []domain.ScorerConfig
 	if file != "" {
 		b, err := os.ReadFile(file)
 		if err != nil {
 			return nil, err
 		}
+		var in []scorerFileJSON
 		dec := json.NewDecoder(bytes.NewReader(b))
 		dec.DisallowUnknownFields()
-		if err := dec.Decode(&cfgs); err != nil {
+		if err := dec.Decode(&in); err != nil {
 			return nil, usageError("%s: want a JSON array of scorer configurations: %v", file, err)
+		}
+		for _, c := range in {
+			cfg := domain.ScorerConfig{Name: c.Name, Type: c.Type, Params: c.Params}
+			if c.Pass != nil {
+				cfg.Pass = &domain.PassBand{Min: c.Pass.Min, Max: c.Pass.Max}
+			}
+			cfgs = append(cfgs, cfg)
 		}
 	}
 	for _, t := range types {
-		cfgs = append(cfgs, scoring.Config{Type: t})
+		cfgs = append(cfgs, domain.ScorerConfig{Type: t})
 	}
 	if len(cfgs) == 0 {
 		return nil, usageError("give --scorer TYPE (repeatable) or --scorers-file FILE.json; see rlhf-eval scorers")
@@ -390,7 +417,14 @@ func parseScoreLine(line []byte, lineNo int) (app.ScoreItem, json.RawMessage, er
 	if len(id) == 0 || string(id) == "null" {
 		id = json.RawMessage(strconv.Itoa(lineNo))
 	}
-	return app.ScoreItem{ID: string(id), Prompt: l.Prompt, Response: l.Response, Reference: l.Reference, Context: l.Context}, id, nil
+	it := app.ScoreItem{ID: string(id), Prompt: l.Prompt, Response: l.Response, Reference: l.Reference}
+	if len(l.Context) > 0 {
+		it.Context = make([]domain.Message, len(l.Context))
+		for i, m := range l.Context {
+			it.Context[i] = domain.Message{Role: m.Role, Content: m.Content}
+		}
+	}
+	return it, id, nil
 }
 
 // stripDetails keeps only what a summary needs from outcomes kept for --summary.

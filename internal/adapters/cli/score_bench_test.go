@@ -18,8 +18,8 @@ import (
 	"time"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/app"
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/realdata"
-	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring/builtin"
 )
 
@@ -141,10 +141,10 @@ func BenchmarkScoreCommand(b *testing.B) {
 	for _, scorers := range [][]string{{"length", "refusal", "pii"}, {"bleu", "chrf"}} {
 		b.Run(strings.Join(scorers, "+"), func(b *testing.B) {
 			args := []string{"score", "--input", path, "--output", os.DevNull}
-			var cfgs []scoring.Config
+			var cfgs []domain.ScorerConfig
 			for _, s := range scorers {
 				args = append(args, "--scorer", s)
-				cfgs = append(cfgs, scoring.Config{Type: s})
+				cfgs = append(cfgs, domain.ScorerConfig{Type: s})
 			}
 			sc := app.NewScoring(reg, app.Limits{})
 			set, err := sc.Prepare(cfgs)

@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/app"
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring/assertion"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring/sacrebleu"
@@ -98,7 +99,7 @@ func TestScorePipelineMatchesLineByLine(t *testing.T) {
 
 			// The plain definition: each line decoded, checked and scored alone.
 			sc := app.NewScoring(reg, app.Limits{})
-			set, err := sc.Prepare([]scoring.Config{{Type: "length"}, {Type: "bleu"}})
+			set, err := sc.Prepare([]domain.ScorerConfig{{Type: "length"}, {Type: "bleu"}})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -134,7 +134,7 @@ func TestImportAlpacaEval(t *testing.T) {
 	t.Parallel()
 	svc := newServices(t)
 	ctx := context.Background()
-	in := app.ImportInput{Evaluation: "alpaca", Scorers: []scoring.Config{{Type: "length"}}, BatchSize: 2}
+	in := app.ImportInput{Evaluation: "alpaca", Scorers: []domain.ScorerConfig{{Type: "length"}}, BatchSize: 2}
 	st, errs := runImport(t, svc, in, alpacaRecords(alpacaFile))
 	// Responses: entry 0 two new, entry 1 two new, entry 2 one (base's "Red." of entry 0,
 	// existing), entry 3 two new; entries 4 and 5 are errors.

@@ -5,51 +5,84 @@ import (
 	"time"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
-	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
 )
 
 // The wire shapes of the API. Requests embed ownedFields so that server-owned fields
 // are refused; responses are built from domain values by the to* functions.
 
 type evaluationIn struct {
-	Name        string           `json:"name"`
-	Description string           `json:"description"`
-	Scorers     []scoring.Config `json:"scorers"`
-	Metadata    map[string]any   `json:"metadata"`
+	Name        string         `json:"name"`
+	Description string         `json:"description"`
+	Scorers     []scorerJSON   `json:"scorers"`
+	Metadata    map[string]any `json:"metadata"`
 	ownedFields
 }
 
 type evaluationPatchIn struct {
-	Name        *string           `json:"name"`
-	Description *string           `json:"description"`
-	Scorers     *[]scoring.Config `json:"scorers"`
-	Metadata    *map[string]any   `json:"metadata"`
+	Name        *string         `json:"name"`
+	Description *string         `json:"description"`
+	Scorers     *[]scorerJSON   `json:"scorers"`
+	Metadata    *map[string]any `json:"metadata"`
 	ownedFields
 }
 
 type evaluationOut struct {
-	ID          string           `json:"id"`
-	Name        string           `json:"name"`
-	Description string           `json:"description"`
-	Scorers     []scoring.Config `json:"scorers"`
-	Metadata    map[string]any   `json:"metadata"`
-	CreatedAt   time.Time        `json:"created_at"`
-	UpdatedAt   time.Time        `json:"updated_at"`
+	ID          string         `json:"id"`
+	Name        string         `json:"name"`
+	Description string         `json:"description"`
+	Scorers     []scorerJSON   `json:"scorers"`
+	Metadata    map[string]any `json:"metadata"`
+	CreatedAt   time.Time      `json:"created_at"`
+	UpdatedAt   time.Time      `json:"updated_at"`
 }
 
 func toEvaluationOut(e domain.Evaluation) evaluationOut {
 	out := evaluationOut{
 		ID: e.ID.String(), Name: e.Name, Description: e.Description, Metadata: e.Metadata,
-		CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt, Scorers: make([]scoring.Config, len(e.Scorers)),
-	}
-	for i, c := range e.Scorers {
-		out.Scorers[i] = scoring.Config{Name: c.Name, Type: c.Type, Params: json.RawMessage(c.Params)}
-		if c.PassMin != nil || c.PassMax != nil {
-			out.Scorers[i].Pass = &scoring.Pass{Min: c.PassMin, Max: c.PassMax}
-		}
+		CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt, Scorers: toScorersJSON(e.Scorers),
 	}
 	if out.Metadata == nil {
 		out.Metadata = map[string]any{}
+	}
+	return out
+}
+
+// scorerJSON is a scorer configuration on the wire:
+// {"name": "chrf_pp", "type": "chrf", "params": {...}, "pass": {"min": 0.3}}.
+type scorerJSON struct {
+	Name   string          `json:"name,omitempty"`
+	Type   string          `json:"type"`
+	Params json.RawMessage `json:"params,omitempty"`
+	Pass   *passJSON       `json:"pass,omitempty"`
+}
+
+type passJSON struct {
+	Min *float64 `json:"min,omitempty"`
+	Max *float64 `json:"max,omitempty"`
+}
+
+// toScorerConfigs keeps nil for nil: the use cases tell "no scorers given" apart.
+func toScorerConfigs(in []scorerJSON) []domain.ScorerConfig {
+	if in == nil {
+		return nil
+	}
+	out := make([]domain.ScorerConfig, len(in))
+	for i, c := range in {
+		out[i] = domain.ScorerConfig{Name: c.Name, Type: c.Type, Params: c.Params}
+		if c.Pass != nil {
+			out[i].Pass = &domain.PassBand{Min: c.Pass.Min, Max: c.Pass.Max}
+		}
+	}
+	return out
+}
+
+func toScorersJSON(cs []domain.ScorerConfig) []scorerJSON {
+	out := make([]scorerJSON, len(cs))
+	for i, c := range cs {
+		out[i] = scorerJSON{Name: c.Name, Type: c.Type, Params: c.Params}
+		if c.Pass != nil {
+			out[i].Pass = &passJSON{Min: c.Pass.Min, Max: c.Pass.Max}
+		}
 	}
 	return out
 }
@@ -105,7 +138,7 @@ func toResponseOut(r domain.Response) responseOut {
 		out.ExternalID = &ext
 	}
 	for _, m := range r.Context {
-		out.Context = append(out.Context, messageJSON(m))
+		out.Context = append(out.Context, messageJSON{Role: m.Role, Content: m.Content})
 	}
 	for _, s := range r.Scores {
 		d := s.Details

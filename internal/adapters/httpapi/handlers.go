@@ -104,7 +104,7 @@ func (s *Server) createEvaluation(c echo.Context) error {
 		return err
 	}
 	e, err := s.svc.Evaluations.Create(c.Request().Context(), app.EvaluationInput{
-		Name: in.Name, Description: in.Description, Scorers: in.Scorers, Metadata: in.Metadata,
+		Name: in.Name, Description: in.Description, Scorers: toScorerConfigs(in.Scorers), Metadata: in.Metadata,
 	})
 	if err != nil {
 		return err
@@ -139,9 +139,12 @@ func (s *Server) patchEvaluation(c echo.Context) error {
 	if err := decodeOne(c, &in); err != nil {
 		return err
 	}
-	e, job, err := s.svc.Evaluations.UpdateAndRescore(c.Request().Context(), param(c, "eval"), app.EvaluationPatch{
-		Name: in.Name, Description: in.Description, Scorers: in.Scorers, Metadata: in.Metadata,
-	})
+	patch := app.EvaluationPatch{Name: in.Name, Description: in.Description, Metadata: in.Metadata}
+	if in.Scorers != nil {
+		scorers := toScorerConfigs(*in.Scorers)
+		patch.Scorers = &scorers
+	}
+	e, job, err := s.svc.Evaluations.UpdateAndRescore(c.Request().Context(), param(c, "eval"), patch)
 	if err != nil {
 		return err
 	}
@@ -183,7 +186,7 @@ func toResponseInput(r responseIn) app.ResponseInput {
 		Response: r.Response, Reference: r.Reference, Metadata: r.Metadata,
 	}
 	for _, m := range r.Context {
-		ri.Context = append(ri.Context, domain.Message(m))
+		ri.Context = append(ri.Context, domain.Message{Role: m.Role, Content: m.Content})
 	}
 	return ri
 }

@@ -16,7 +16,7 @@ import (
 // ScoringService scores items without storing anything.
 type ScoringService interface {
 	Types() []scoring.Type
-	Prepare(cfgs []scoring.Config) (*scoring.Set, error)
+	Prepare(cfgs []domain.ScorerConfig) (*scoring.Set, error)
 	Score(ctx context.Context, set *scoring.Set, items []app.ScoreItem) ([][]scoring.Outcome, error)
 }
 
@@ -61,8 +61,8 @@ type scoreItemIn struct {
 }
 
 type scoreIn struct {
-	Scorers []scoring.Config `json:"scorers"`
-	Items   []scoreItemIn    `json:"items"`
+	Scorers []scorerJSON  `json:"scorers"`
+	Items   []scoreItemIn `json:"items"`
 }
 
 type scoredItemOut struct {
@@ -85,7 +85,7 @@ func (s *Server) score(c echo.Context) error {
 			"%d items × %d scorers is %d scores; at most %d are computed per request; split the items over several requests",
 			len(in.Items), len(in.Scorers), work, s.cfg.MaxScoreWork)
 	}
-	set, err := s.svc.Scoring.Prepare(in.Scorers)
+	set, err := s.svc.Scoring.Prepare(toScorerConfigs(in.Scorers))
 	if err != nil {
 		return err
 	}
@@ -93,7 +93,7 @@ func (s *Server) score(c echo.Context) error {
 	for i, it := range in.Items {
 		items[i] = app.ScoreItem{ID: string(it.ID), Prompt: it.Prompt, Response: it.Response, Reference: it.Reference}
 		for _, m := range it.Context {
-			items[i].Context = append(items[i].Context, scoring.Message(m))
+			items[i].Context = append(items[i].Context, domain.Message{Role: m.Role, Content: m.Content})
 		}
 	}
 	outcomes, err := s.svc.Scoring.Score(c.Request().Context(), set, items)

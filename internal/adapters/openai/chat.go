@@ -82,6 +82,13 @@ func (c *Caller) Chat(ctx context.Context, req judging.ChatRequest) (judging.Cha
 	return reply, nil
 }
 
+// chatMessage is a chat-completions message on the wire.
+type chatMessage struct {
+	Role    string `json:"role"`
+	Content string `json:"content"`
+	Name    string `json:"name,omitempty"`
+}
+
 // chatBody encodes a judge request as a chat-completions body: the model, the
 // messages (system messages keep their name) and the params in name order, each
 // as given, except that logprobs is switched on when an integer top_logprobs
@@ -100,12 +107,12 @@ func chatBody(req judging.ChatRequest) ([]byte, error) {
 		}
 	}
 	if msgs == nil {
-		shown := make([]judging.Message, len(req.Messages))
+		shown := make([]chatMessage, len(req.Messages))
 		for i, m := range req.Messages {
-			if m.Role != "system" {
-				m.Name = ""
+			shown[i] = chatMessage{Role: m.Role, Content: m.Content}
+			if m.Role == "system" {
+				shown[i].Name = m.Name
 			}
-			shown[i] = m
 		}
 		var err error
 		if msgs, err = json.Marshal(shown); err != nil {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/judging"
 )
 
@@ -13,8 +14,8 @@ import (
 // API takes only on system messages here, asks for logprobs with an integer
 // top_logprobs above 0 and passes every other param through as given.
 func TestChatBody(t *testing.T) {
-	msgs := []judging.Message{{Role: "system", Name: "ex", Content: "s<&>"}, {Role: "user", Content: "u"}}
-	msgsJSON, _ := json.Marshal(msgs)
+	msgs := []domain.Message{{Role: "system", Name: "ex", Content: "s<&>"}, {Role: "user", Content: "u"}}
+	msgsJSON := json.RawMessage(`[{"role":"system","content":"s<&>","name":"ex"},{"role":"user","content":"u"}]`)
 	for _, tc := range []struct {
 		name string
 		req  judging.ChatRequest
@@ -26,7 +27,7 @@ func TestChatBody(t *testing.T) {
 			`{"model":"m","messages":[{"role":"system","content":"s<&>","name":"ex"},{"role":"user","content":"u"}],` +
 				`"logprobs":true,"response_format":{"type":"text"},"seed":42,"temperature":0,"top_k":20,"top_logprobs":5}`},
 		{"messages encoded here, user name dropped", judging.ChatRequest{Model: "m",
-			Messages:     []judging.Message{{Role: "user", Name: "x", Content: "u"}, {Role: "assistant", Content: "a"}},
+			Messages:     []domain.Message{{Role: "user", Name: "x", Content: "u"}, {Role: "assistant", Content: "a"}},
 			MessagesJSON: json.RawMessage(`[{"role":"user","content":"u","name":"x"},{"role":"assistant","content":"a"}]`),
 			Params:       map[string]any{"top_logprobs": 0.0, "max_tokens": 1.0}},
 			`{"model":"m","messages":[{"role":"user","content":"u"},{"role":"assistant","content":"a"}],"max_tokens":1}`},
@@ -49,7 +50,7 @@ func TestChatBody(t *testing.T) {
 			}
 		})
 	}
-	_, err := chatBody(judging.ChatRequest{Model: "m", Messages: []judging.Message{{Role: "tool", Content: "x"}}})
+	_, err := chatBody(judging.ChatRequest{Model: "m", Messages: []domain.Message{{Role: "tool", Content: "x"}}})
 	if err == nil || !strings.Contains(err.Error(), `role "tool"`) {
 		t.Errorf("err = %v, want the role named", err)
 	}

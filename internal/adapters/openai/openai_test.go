@@ -14,6 +14,7 @@ import (
 
 	"github.com/rlhf-eval/rlhf-eval/internal/adapters/openai"
 	"github.com/rlhf-eval/rlhf-eval/internal/adapters/openai/openaitest"
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/judging"
 )
 
@@ -99,7 +100,7 @@ func TestChatRequestAndReply(t *testing.T) {
 	if rf, _ := q.Body["response_format"].(map[string]any); rf["type"] != "text" {
 		t.Errorf("response_format = %v", q.Body["response_format"])
 	}
-	want := []openaitest.Message{{Role: "system", Name: "example_user", Content: "hello"}, {Role: "user", Content: "q|a|b"}}
+	want := []domain.Message{{Role: "system", Name: "example_user", Content: "hello"}, {Role: "user", Content: "q|a|b"}}
 	if len(q.Messages) != 2 || q.Messages[0] != want[0] || q.Messages[1] != want[1] {
 		t.Errorf("messages = %+v, want %+v", q.Messages, want)
 	}
@@ -123,7 +124,7 @@ func TestNoKeyLeaks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := caller.Chat(context.Background(), judging.ChatRequest{Model: "judge-1", Messages: []judging.Message{{Role: "user", Content: "x"}}}); err != nil {
+	if _, err := caller.Chat(context.Background(), judging.ChatRequest{Model: "judge-1", Messages: []domain.Message{{Role: "user", Content: "x"}}}); err != nil {
 		t.Fatal(err)
 	}
 	if got := srv.Requests()[0].Header.Get("Authorization"); got != "" {
@@ -140,7 +141,7 @@ func TestNoKeyLeaks(t *testing.T) {
 func chatOnce(t *testing.T, caller judging.Caller) (judging.ChatReply, error) {
 	t.Helper()
 	return caller.Chat(context.Background(), judging.ChatRequest{Model: "judge-1",
-		Messages: []judging.Message{{Role: "user", Content: "x"}}, Params: map[string]any{"top_logprobs": 5.0}})
+		Messages: []domain.Message{{Role: "user", Content: "x"}}, Params: map[string]any{"top_logprobs": 5.0}})
 }
 
 func TestRetries(t *testing.T) {
@@ -377,7 +378,7 @@ func TestTokensPerMinute(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			_, err := caller.Chat(context.Background(), judging.ChatRequest{Model: "judge-1",
-				Messages: []judging.Message{{Role: "user", Content: big}}, Params: map[string]any{"max_tokens": 1.0}})
+				Messages: []domain.Message{{Role: "user", Content: big}}, Params: map[string]any{"max_tokens": 1.0}})
 			if err != nil {
 				t.Error(err)
 			}

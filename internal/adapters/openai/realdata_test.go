@@ -19,6 +19,7 @@ import (
 
 	"github.com/rlhf-eval/rlhf-eval/internal/adapters/openai"
 	"github.com/rlhf-eval/rlhf-eval/internal/adapters/openai/openaitest"
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/judging"
 	"github.com/rlhf-eval/rlhf-eval/internal/realdata"
 )
@@ -108,7 +109,7 @@ var alpacaPlaceholder = regexp.MustCompile(`{([^ \s]+?)}`)
 // appearance, replaces its first occurrence in the text so far; the prompt is
 // then trimmed and split at <|im_start|> into role (first line) and content (up
 // to <|im_end|>, trimmed).
-func alpacaMessages(template string, values map[string]string) []openaitest.Message {
+func alpacaMessages(template string, values map[string]string) []domain.Message {
 	p := template
 	seen := map[string]bool{}
 	for _, m := range alpacaPlaceholder.FindAllStringSubmatch(template, -1) {
@@ -119,16 +120,16 @@ func alpacaMessages(template string, values map[string]string) []openaitest.Mess
 		p = strings.Replace(p, "{"+m[1]+"}", values[m[1]], 1)
 	}
 	p = strings.TrimSpace(p)
-	var out []openaitest.Message
+	var out []domain.Message
 	for _, part := range strings.Split(p, "<|im_start|>")[1:] {
 		role, rest, _ := strings.Cut(part, "\n")
 		content, _, _ := strings.Cut(rest, "<|im_end|>")
-		out = append(out, openaitest.Message{Role: strings.TrimSpace(role), Content: strings.TrimSpace(content)})
+		out = append(out, domain.Message{Role: strings.TrimSpace(role), Content: strings.TrimSpace(content)})
 	}
 	return out
 }
 
-func messagesKey(msgs []openaitest.Message) string {
+func messagesKey(msgs []domain.Message) string {
 	b, _ := json.Marshal(msgs)
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])

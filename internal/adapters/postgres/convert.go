@@ -31,12 +31,9 @@ type messageJSON struct {
 func marshalScorers(cs []domain.ScorerConfig) ([]byte, error) {
 	out := make([]scorerJSON, len(cs))
 	for i, c := range cs {
-		out[i] = scorerJSON{Name: c.Name, Type: c.Type}
-		if len(c.Params) > 0 {
-			out[i].Params = json.RawMessage(c.Params)
-		}
-		if c.PassMin != nil || c.PassMax != nil {
-			out[i].Pass = &passJSON{Min: c.PassMin, Max: c.PassMax}
+		out[i] = scorerJSON{Name: c.Name, Type: c.Type, Params: c.Params}
+		if c.Pass != nil {
+			out[i].Pass = &passJSON{Min: c.Pass.Min, Max: c.Pass.Max}
 		}
 	}
 	return json.Marshal(out)
@@ -49,9 +46,9 @@ func unmarshalScorers(b []byte) ([]domain.ScorerConfig, error) {
 	}
 	out := make([]domain.ScorerConfig, len(in))
 	for i, c := range in {
-		out[i] = domain.ScorerConfig{Name: c.Name, Type: c.Type, Params: []byte(c.Params)}
+		out[i] = domain.ScorerConfig{Name: c.Name, Type: c.Type, Params: c.Params}
 		if c.Pass != nil {
-			out[i].PassMin, out[i].PassMax = c.Pass.Min, c.Pass.Max
+			out[i].Pass = &domain.PassBand{Min: c.Pass.Min, Max: c.Pass.Max}
 		}
 	}
 	return out, nil
@@ -81,7 +78,7 @@ func marshalContext(ms []domain.Message) ([]byte, error) {
 	}
 	out := make([]messageJSON, len(ms))
 	for i, m := range ms {
-		out[i] = messageJSON(m)
+		out[i] = messageJSON{Role: m.Role, Content: m.Content}
 	}
 	return json.Marshal(out)
 }
@@ -96,7 +93,7 @@ func unmarshalContext(b []byte) ([]domain.Message, error) {
 	}
 	out := make([]domain.Message, len(in))
 	for i, m := range in {
-		out[i] = domain.Message(m)
+		out[i] = domain.Message{Role: m.Role, Content: m.Content}
 	}
 	return out, nil
 }

@@ -235,7 +235,7 @@ func toJudgment(r dbsqlc.Judgment) (domain.Judgment, error) {
 		ID: domain.ID(r.ID.Bytes), EvaluationID: domain.ID(r.EvaluationID.Bytes), JobID: domain.ID(r.JobID.Bytes),
 		Item: r.Item, Call: int(r.Call), JudgeName: r.JudgeName, JudgeVersion: int(r.JudgeVersion),
 		ResponseA: fromOptID(r.ResponseAID), ResponseB: fromOptID(r.ResponseBID), Response: fromOptID(r.ResponseID),
-		ComparisonID: fromOptID(r.ComparisonID), RequestHash: r.RequestHash, Messages: make([]domain.JudgmentMessage, len(msgs)),
+		ComparisonID: fromOptID(r.ComparisonID), RequestHash: r.RequestHash, Messages: make([]domain.Message, len(msgs)),
 		Content: r.Content, FinishReason: r.FinishReason, SystemFingerprint: r.SystemFingerprint, Raw: r.Raw,
 		Reward: r.Reward, Verdict: r.Verdict, ParseError: r.ParseError, Order: r.OrderShown, Identical: r.Identical,
 		InputTokens: r.InputTokens, OutputTokens: r.OutputTokens, Cost: r.Cost,
@@ -243,7 +243,7 @@ func toJudgment(r dbsqlc.Judgment) (domain.Judgment, error) {
 		CreatedAt: r.CreatedAt,
 	}
 	for i, m := range msgs {
-		j.Messages[i] = domain.JudgmentMessage(m)
+		j.Messages[i] = domain.Message(m)
 	}
 	if len(r.Logprobs) > 0 {
 		var ls []logprobJSON

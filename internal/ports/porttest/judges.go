@@ -95,13 +95,13 @@ func testJudgments(t *testing.T, h Harness, j domain.Judge) {
 	item := a.ID.String() + ":" + b.ID.String()
 	calls := []domain.Judgment{{
 		ID: newID(), EvaluationID: e.ID, JobID: job, Item: item, Call: 0, JudgeName: j.Name, JudgeVersion: j.Version,
-		ResponseA: &a.ID, ResponseB: &b.ID, RequestHash: hash, Messages: []domain.JudgmentMessage{{Role: "user", Content: "which?"}},
+		ResponseA: &a.ID, ResponseB: &b.ID, RequestHash: hash, Messages: []domain.Message{{Role: "user", Content: "which?"}},
 		Content: "m", Logprobs: []domain.TokenLogprob{{Token: "m", Logprob: -0.3, Top: []domain.TokenLogprob{{Token: "m", Logprob: -0.3}, {Token: "M", Logprob: -1.4}}}},
 		FinishReason: "stop", SystemFingerprint: "fp", Raw: []byte(`{"id": "x"}`), Verdict: &pref, Order: "21",
 		InputTokens: 10, OutputTokens: 1, Cost: 0.01, Latency: 20 * time.Millisecond, Attempts: 1, CreatedAt: now(),
 	}, {
 		ID: newID(), EvaluationID: e.ID, JobID: job, Item: item, Call: 1, JudgeName: j.Name, JudgeVersion: j.Version,
-		ResponseA: &a.ID, ResponseB: &b.ID, RequestHash: uniqueName("hash"), Messages: []domain.JudgmentMessage{},
+		ResponseA: &a.ID, ResponseB: &b.ID, RequestHash: uniqueName("hash"), Messages: []domain.Message{},
 		Content: "no idea", Raw: []byte("not json"), ParseError: "no verdict", Order: "12", CreatedAt: now(),
 	}}
 	ok, err := h.Stores.Judgments.InsertJudgments(ctx, calls)

@@ -75,7 +75,7 @@ func mustEvaluation(t *testing.T, s ports.EvaluationStore) domain.Evaluation {
 	n := now()
 	e := domain.Evaluation{
 		ID: newID(), Name: uniqueName("eval"), Description: "d",
-		Scorers:  []domain.ScorerConfig{{Name: "len", Type: "length", Params: []byte(`{}`), PassMax: ptr(10.0)}},
+		Scorers:  []domain.ScorerConfig{{Name: "len", Type: "length", Params: []byte(`{}`), Pass: &domain.PassBand{Max: ptr(10.0)}}},
 		Metadata: map[string]any{"k": "v"}, CreatedAt: n, UpdatedAt: n,
 	}
 	if err := s.CreateEvaluation(context.Background(), e); err != nil {
@@ -109,7 +109,7 @@ func testEvaluations(t *testing.T, h Harness) {
 		}
 		if got.Name != e.Name || got.Description != e.Description || !got.CreatedAt.Equal(e.CreatedAt) ||
 			got.Metadata["k"] != "v" || len(got.Scorers) != 1 || got.Scorers[0].Type != "length" ||
-			got.Scorers[0].PassMax == nil || *got.Scorers[0].PassMax != 10 || got.Scorers[0].PassMin != nil {
+			got.Scorers[0].Pass == nil || got.Scorers[0].Pass.Max == nil || *got.Scorers[0].Pass.Max != 10 || got.Scorers[0].Pass.Min != nil {
 			t.Errorf("GetEvaluation = %+v, want %+v", got, e)
 		}
 		byName, err := s.GetEvaluationByName(ctx, e.Name)

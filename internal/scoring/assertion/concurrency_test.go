@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
 )
 
@@ -18,7 +19,7 @@ func TestConcurrentScoring(t *testing.T) {
 	if err != nil {
 		t.Fatalf("NewRegistry: %v", err)
 	}
-	set, err := reg.Build([]scoring.Config{
+	set, err := reg.Build([]domain.ScorerConfig{
 		{Type: "contains", Params: json.RawMessage(`{"values":["STRASSE","7"],"case_sensitive":false}`)},
 		{Type: "regex", Params: json.RawMessage(`{"pattern":"\\d+","flags":"i"}`)},
 		{Type: "equals", Params: json.RawMessage(`{"use_reference":true,"case_sensitive":false}`)},

@@ -6,6 +6,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
 )
 
@@ -21,7 +22,7 @@ func build(tb testing.TB, typ, params string) scoring.Scorer {
 	if err != nil {
 		tb.Fatalf("NewRegistry: %v", err)
 	}
-	set, err := reg.Build([]scoring.Config{{Type: typ, Params: json.RawMessage(params)}})
+	set, err := reg.Build([]domain.ScorerConfig{{Type: typ, Params: json.RawMessage(params)}})
 	if err != nil {
 		tb.Fatalf("Build(%s %s): %v", typ, params, err)
 	}

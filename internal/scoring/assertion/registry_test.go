@@ -69,7 +69,7 @@ func TestBadParamsAreRejected(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := reg.Build([]scoring.Config{{Type: tt.typ, Params: json.RawMessage(tt.params)}})
+			_, err := reg.Build([]domain.ScorerConfig{{Type: tt.typ, Params: json.RawMessage(tt.params)}})
 			if err == nil {
 				t.Fatalf("Build(%s) succeeded, want a validation error", tt.params)
 			}
@@ -90,7 +90,7 @@ func TestBadParamsAreRejected(t *testing.T) {
 
 func TestGoodParamsAreAccepted(t *testing.T) {
 	t.Parallel()
-	configs := []scoring.Config{
+	configs := []domain.ScorerConfig{
 		{Name: "c", Type: "contains", Params: json.RawMessage(`{"values":["a"],"mode":"all","case_sensitive":false}`)},
 		{Name: "r", Type: "regex", Params: json.RawMessage(`{"pattern":"^a","flags":"im","must_match":false}`)},
 		{Name: "e1", Type: "equals", Params: json.RawMessage(`{"value":"","trim":false,"case_sensitive":false}`)},

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring/builtin"
 )
@@ -36,11 +37,11 @@ func TestEveryTypeWorksWithDefaults(t *testing.T) {
 	for _, typ := range reg.Types() {
 		t.Run(typ.Name, func(t *testing.T) {
 			params := required[typ.Name]
-			cfg := scoring.Config{Type: typ.Name}
+			cfg := domain.ScorerConfig{Type: typ.Name}
 			if params != "" {
 				cfg.Params = json.RawMessage(params)
 			}
-			set, err := reg.Build([]scoring.Config{cfg})
+			set, err := reg.Build([]domain.ScorerConfig{cfg})
 			if err != nil {
 				t.Fatalf("Build(%s): %v", typ.Name, err)
 			}

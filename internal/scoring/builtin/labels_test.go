@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/adapters/dataset"
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/realdata"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring/builtin"
@@ -91,7 +92,7 @@ func defaultDataDir() string {
 // detectorCheck is one detector measured against one label.
 type detectorCheck struct {
 	name   string
-	config scoring.Config
+	config domain.ScorerConfig
 	label  func(realdata.Label) bool
 	// flagged reads the detector's decision from its result.
 	flagged func(scoring.Result) bool
@@ -109,15 +110,15 @@ func detailBool(key string) func(scoring.Result) bool {
 }
 
 var detectorChecks = []detectorCheck{
-	{name: "refusal", config: scoring.Config{Type: "refusal"}, label: func(l realdata.Label) bool { return l.Refusal },
+	{name: "refusal", config: domain.ScorerConfig{Type: "refusal"}, label: func(l realdata.Label) bool { return l.Refusal },
 		flagged: detailBool("refused"), minF1: 0.95},
-	{name: "truncated", config: scoring.Config{Type: "truncation"}, label: func(l realdata.Label) bool { return l.Truncated },
+	{name: "truncated", config: domain.ScorerConfig{Type: "truncation"}, label: func(l realdata.Label) bool { return l.Truncated },
 		flagged: detailBool("truncated"), minF1: 0.85},
-	{name: "prompt_echo", config: scoring.Config{Type: "prompt_echo"}, label: func(l realdata.Label) bool { return l.PromptEcho },
+	{name: "prompt_echo", config: domain.ScorerConfig{Type: "prompt_echo"}, label: func(l realdata.Label) bool { return l.PromptEcho },
 		flagged: detailBool("echo"), minF1: 0.8},
-	{name: "language_mismatch", config: scoring.Config{Type: "language_mismatch"}, label: func(l realdata.Label) bool { return l.LanguageMismatch },
+	{name: "language_mismatch", config: domain.ScorerConfig{Type: "language_mismatch"}, label: func(l realdata.Label) bool { return l.LanguageMismatch },
 		flagged: detailBool("mismatch"), minF1: 0.8},
-	{name: "hedging", config: scoring.Config{Type: "hedging"}, label: func(l realdata.Label) bool { return l.Hedging },
+	{name: "hedging", config: domain.ScorerConfig{Type: "hedging"}, label: func(l realdata.Label) bool { return l.Hedging },
 		flagged: detailBool("flagged"), minF1: 0.85},
 }
 
@@ -172,7 +173,7 @@ func itemFor(r realdata.Response) (scoring.Item, error) {
 	}
 	it := scoring.Item{Prompt: turns[last].Content, Response: r.Text}
 	for _, m := range turns[:last] {
-		it.Context = append(it.Context, scoring.Message{Role: m.Role, Content: m.Content})
+		it.Context = append(it.Context, domain.Message{Role: m.Role, Content: m.Content})
 	}
 	return it, nil
 }
@@ -196,7 +197,7 @@ func TestLabelledDetectors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var configs []scoring.Config
+	var configs []domain.ScorerConfig
 	for _, d := range detectorChecks {
 		configs = append(configs, d.config)
 	}

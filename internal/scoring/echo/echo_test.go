@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
 )
 
@@ -59,11 +60,11 @@ func TestScorerContext(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, bad := range []string{`{"min_words":0}`, `{"response_share":0}`, `{"prompt_share":1.5}`, `{"context":"yes"}`, `{"x":1}`} {
-		if _, err := reg.Build([]scoring.Config{{Type: "prompt_echo", Params: json.RawMessage(bad)}}); err == nil {
+		if _, err := reg.Build([]domain.ScorerConfig{{Type: "prompt_echo", Params: json.RawMessage(bad)}}); err == nil {
 			t.Errorf("params %s accepted, want an error", bad)
 		}
 	}
-	set, err := reg.Build([]scoring.Config{
+	set, err := reg.Build([]domain.ScorerConfig{
 		{Type: "prompt_echo"},
 		{Name: "prompt_only", Type: "prompt_echo", Params: json.RawMessage(`{"context":false}`)},
 	})
@@ -73,7 +74,7 @@ func TestScorerContext(t *testing.T) {
 	earlier := "You could start with a short walk every morning and add ten minutes each week."
 	item := scoring.Item{
 		Prompt:   "Anything else?",
-		Context:  []scoring.Message{{Role: "user", Content: "How do I get fitter?"}, {Role: "assistant", Content: earlier}},
+		Context:  []domain.Message{{Role: "user", Content: "How do I get fitter?"}, {Role: "assistant", Content: earlier}},
 		Response: earlier,
 	}
 	out, err := set.Score(context.Background(), item)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
 )
 
@@ -59,11 +60,11 @@ func TestScorer(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, bad := range []string{`{"threshold":0}`, `{"threshold":-1}`, `{"threshold":101}`, `{"rate":1}`} {
-		if _, err := reg.Build([]scoring.Config{{Type: "hedging", Params: json.RawMessage(bad)}}); err == nil {
+		if _, err := reg.Build([]domain.ScorerConfig{{Type: "hedging", Params: json.RawMessage(bad)}}); err == nil {
 			t.Errorf("params %s accepted, want an error", bad)
 		}
 	}
-	set, err := reg.Build([]scoring.Config{
+	set, err := reg.Build([]domain.ScorerConfig{
 		{Type: "hedging"},
 		{Name: "strict", Type: "hedging", Params: json.RawMessage(`{"threshold": 5}`)},
 	})

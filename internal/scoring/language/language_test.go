@@ -353,7 +353,7 @@ func TestParamsValidation(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := reg.Build([]scoring.Config{{Type: "language", Params: json.RawMessage(tt.params)}})
+			_, err := reg.Build([]domain.ScorerConfig{{Type: "language", Params: json.RawMessage(tt.params)}})
 			if err == nil {
 				t.Fatal("Build succeeded, want an error")
 			}
@@ -367,7 +367,7 @@ func TestParamsValidation(t *testing.T) {
 		})
 	}
 	for _, ok := range []string{`{}`, `{"expected": "ceb"}`, `{"expected": "zh", "allow": ["ja"], "min_confidence": 0.2, "min_letters": 5, "ignore_code": false}`} {
-		if _, err := reg.Build([]scoring.Config{{Type: "language", Params: json.RawMessage(ok)}}); err != nil {
+		if _, err := reg.Build([]domain.ScorerConfig{{Type: "language", Params: json.RawMessage(ok)}}); err != nil {
 			t.Errorf("Build(%s): %v", ok, err)
 		}
 	}

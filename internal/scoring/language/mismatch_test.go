@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
 )
 
@@ -62,7 +63,7 @@ func TestLanguageMismatchContext(t *testing.T) {
 	// The prompt alone is too short; the person's earlier turn says it is English.
 	item := scoring.Item{
 		Prompt:   "Yes",
-		Context:  []scoring.Message{{Role: "user", Content: "Can you tell me which plants grow well on a shady balcony?"}, {Role: "assistant", Content: "Do you want flowers?"}},
+		Context:  []domain.Message{{Role: "user", Content: "Can you tell me which plants grow well on a shady balcony?"}, {Role: "assistant", Content: "Do you want flowers?"}},
 		Response: "ぜひ、日陰でも育つ植物をいくつか紹介します。",
 	}
 	res, err := s.Score(context.Background(), item)
@@ -81,11 +82,11 @@ func TestLanguageMismatchParams(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, bad := range []string{`{"min_letters":0}`, `{"min_confidence":2}`, `{"language_letters":"x"}`, `{"expected":"en"}`} {
-		if _, err := reg.Build([]scoring.Config{{Type: "language_mismatch", Params: json.RawMessage(bad)}}); err == nil {
+		if _, err := reg.Build([]domain.ScorerConfig{{Type: "language_mismatch", Params: json.RawMessage(bad)}}); err == nil {
 			t.Errorf("params %s accepted, want an error", bad)
 		}
 	}
-	if _, err := reg.Build([]scoring.Config{{Type: "language_mismatch", Params: json.RawMessage(`{"min_letters":10,"min_confidence":0.5,"language_letters":50}`)}}); err != nil {
+	if _, err := reg.Build([]domain.ScorerConfig{{Type: "language_mismatch", Params: json.RawMessage(`{"min_letters":10,"min_confidence":0.5,"language_letters":50}`)}}); err != nil {
 		t.Errorf("valid params refused: %v", err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
 )
 
@@ -191,13 +192,13 @@ func TestRegistry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := reg.Build([]scoring.Config{{Type: "levenshtein", Params: json.RawMessage(`{"case_sensitive":"no"}`)}}); err == nil {
+	if _, err := reg.Build([]domain.ScorerConfig{{Type: "levenshtein", Params: json.RawMessage(`{"case_sensitive":"no"}`)}}); err == nil {
 		t.Error("Build accepted case_sensitive \"no\"")
 	}
-	if _, err := reg.Build([]scoring.Config{{Type: "levenshtein", Params: json.RawMessage(`{"max_length":10}`)}}); err == nil {
+	if _, err := reg.Build([]domain.ScorerConfig{{Type: "levenshtein", Params: json.RawMessage(`{"max_length":10}`)}}); err == nil {
 		t.Error("Build accepted an unknown param")
 	}
-	set, err := reg.Build([]scoring.Config{{Type: "levenshtein"}})
+	set, err := reg.Build([]domain.ScorerConfig{{Type: "levenshtein"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
 )
 
@@ -310,7 +311,7 @@ func TestScorer(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, params := range []string{`{"types":["passport"]}`, `{"types":[]}`, `{"include_redacted_text":"yes"}`, `{"other":1}`} {
-		if _, err := reg.Build([]scoring.Config{{Type: "pii", Params: json.RawMessage(params)}}); err == nil {
+		if _, err := reg.Build([]domain.ScorerConfig{{Type: "pii", Params: json.RawMessage(params)}}); err == nil {
 			t.Errorf("params %s accepted, want a validation error", params)
 		}
 	}

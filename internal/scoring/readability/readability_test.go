@@ -218,7 +218,7 @@ func build(tb testing.TB) scoring.Scorer {
 	if err != nil {
 		tb.Fatalf("NewRegistry: %v", err)
 	}
-	set, err := reg.Build([]scoring.Config{{Type: "readability"}})
+	set, err := reg.Build([]domain.ScorerConfig{{Type: "readability"}})
 	if err != nil {
 		tb.Fatalf("Build: %v", err)
 	}
@@ -232,7 +232,7 @@ func TestBadParamsAreRejected(t *testing.T) {
 		t.Fatalf("NewRegistry: %v", err)
 	}
 	for _, params := range []string{`{"language":"en"}`, `[]`, `1`} {
-		_, err := reg.Build([]scoring.Config{{Type: "readability", Params: json.RawMessage(params)}})
+		_, err := reg.Build([]domain.ScorerConfig{{Type: "readability", Params: json.RawMessage(params)}})
 		fields := domain.Fields(err)
 		if len(fields) != 1 || fields[0].Field != "[0].params" {
 			t.Errorf("Build(%s) error = %v, want one on [0].params", params, err)

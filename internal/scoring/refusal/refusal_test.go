@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring/textnorm"
 )
@@ -186,11 +187,11 @@ func TestScorer(t *testing.T) {
 	}
 	bad := []string{`{"categories":["rude"]}`, `{"categories":[]}`, `{"threshold":0}`, `{"threshold":2}`, `{"bogus":1}`}
 	for _, params := range bad {
-		if _, err := reg.Build([]scoring.Config{{Type: "refusal", Params: json.RawMessage(params)}}); err == nil {
+		if _, err := reg.Build([]domain.ScorerConfig{{Type: "refusal", Params: json.RawMessage(params)}}); err == nil {
 			t.Errorf("params %s accepted, want a validation error", params)
 		}
 	}
-	set, err := reg.Build([]scoring.Config{{Type: "refusal", Params: json.RawMessage(`{"categories":["apology_inability"],"threshold":0.6}`)}})
+	set, err := reg.Build([]domain.ScorerConfig{{Type: "refusal", Params: json.RawMessage(`{"categories":["apology_inability"],"threshold":0.6}`)}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -189,7 +189,7 @@ func build(tb testing.TB) scoring.Scorer {
 	if err != nil {
 		tb.Fatalf("NewRegistry: %v", err)
 	}
-	set, err := reg.Build([]scoring.Config{{Type: "repetition"}})
+	set, err := reg.Build([]domain.ScorerConfig{{Type: "repetition"}})
 	if err != nil {
 		tb.Fatalf("Build: %v", err)
 	}
@@ -203,13 +203,13 @@ func TestBadParamsAreRejected(t *testing.T) {
 		t.Fatalf("NewRegistry: %v", err)
 	}
 	for _, params := range []string{`{"n":4}`, `[]`, `"x"`} {
-		_, err := reg.Build([]scoring.Config{{Type: "repetition", Params: json.RawMessage(params)}})
+		_, err := reg.Build([]domain.ScorerConfig{{Type: "repetition", Params: json.RawMessage(params)}})
 		fields := domain.Fields(err)
 		if len(fields) != 1 || fields[0].Field != "[0].params" {
 			t.Errorf("Build(%s) error = %v, want one on [0].params", params, err)
 		}
 	}
-	if _, err := reg.Build([]scoring.Config{{Type: "repetition", Params: json.RawMessage(`{}`)}}); err != nil {
+	if _, err := reg.Build([]domain.ScorerConfig{{Type: "repetition", Params: json.RawMessage(`{}`)}}); err != nil {
 		t.Errorf("Build({}) = %v, want success", err)
 	}
 	if typ, _ := reg.Lookup("repetition"); typ.Better != scoring.LowerIsBetter {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
 )
 
@@ -461,7 +462,7 @@ func TestRegistry(t *testing.T) {
 	for _, tt := range good {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			set, err := reg.Build([]scoring.Config{{Type: "rouge", Params: json.RawMessage(tt.params)}})
+			set, err := reg.Build([]domain.ScorerConfig{{Type: "rouge", Params: json.RawMessage(tt.params)}})
 			if err != nil {
 				t.Fatalf("Build: %v", err)
 			}
@@ -481,7 +482,7 @@ func TestRegistry(t *testing.T) {
 		`{"tokenizer":"spacy"}`, `{"stemmer":"yes"}`, `{"separator":""}`, `{"split_summaries":true}`} {
 		t.Run(params, func(t *testing.T) {
 			t.Parallel()
-			if _, err := reg.Build([]scoring.Config{{Type: "rouge", Params: json.RawMessage(params)}}); err == nil {
+			if _, err := reg.Build([]domain.ScorerConfig{{Type: "rouge", Params: json.RawMessage(params)}}); err == nil {
 				t.Errorf("Build accepted %s", params)
 			}
 		})

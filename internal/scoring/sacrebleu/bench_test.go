@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
 )
 
@@ -37,7 +38,7 @@ func benchScorer(b *testing.B, typ scoring.Type, params string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	set, err := reg.Build([]scoring.Config{{Type: typ.Name, Params: json.RawMessage(params)}})
+	set, err := reg.Build([]domain.ScorerConfig{{Type: typ.Name, Params: json.RawMessage(params)}})
 	if err != nil {
 		b.Fatal(err)
 	}

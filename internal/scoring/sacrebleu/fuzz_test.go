@@ -9,6 +9,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
 )
 
@@ -75,7 +76,7 @@ func FuzzBLEU(f *testing.F) {
 	smooth := []string{`"exp"`, `"floor"`, `"add-k"`, `"none"`}
 	f.Fuzz(func(t *testing.T, hyp, ref string, mode uint8) {
 		params := `{"tokenize":"` + toks[mode%4] + `","smooth_method":` + smooth[(mode/4)%4] + `,"lowercase":` + map[bool]string{true: "true", false: "false"}[mode&16 != 0] + `}`
-		set, err := reg.Build([]scoring.Config{{Type: "bleu", Params: json.RawMessage(params)}})
+		set, err := reg.Build([]domain.ScorerConfig{{Type: "bleu", Params: json.RawMessage(params)}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -139,7 +140,7 @@ func FuzzCHRF(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		set, err := reg.Build([]scoring.Config{{Type: "chrf", Params: json.RawMessage(`{"word_order":2}`)}})
+		set, err := reg.Build([]domain.ScorerConfig{{Type: "chrf", Params: json.RawMessage(`{"word_order":2}`)}})
 		if err != nil {
 			t.Fatal(err)
 		}

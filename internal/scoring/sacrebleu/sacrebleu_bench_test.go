@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/realdata"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
 )
@@ -182,7 +183,7 @@ func BenchmarkAgainstSacrebleu(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			set, err := reg.Build([]scoring.Config{{Type: c.typ.Name, Params: json.RawMessage(c.params)}})
+			set, err := reg.Build([]domain.ScorerConfig{{Type: c.typ.Name, Params: json.RawMessage(c.params)}})
 			if err != nil {
 				b.Fatal(err)
 			}

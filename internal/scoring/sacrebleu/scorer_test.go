@@ -34,26 +34,23 @@ func TestParamsRejected(t *testing.T) {
 	reg := newRegistry(t)
 	tests := []struct {
 		name   string
-		config string
+		typ    string
+		params string
 		field  string
 	}{
-		{"bleu unknown tokenizer", `{"type":"bleu","params":{"tokenize":"zh"}}`, "[0].params.tokenize"},
-		{"bleu unknown param", `{"type":"bleu","params":{"effective_order":false}}`, "[0].params"},
-		{"bleu value without floor or add-k", `{"type":"bleu","params":{"smooth_value":0.1}}`, "[0].params.smooth_value"},
-		{"bleu negative value", `{"type":"bleu","params":{"smooth_method":"floor","smooth_value":-1}}`, "[0].params.smooth_value"},
-		{"chrf char order zero", `{"type":"chrf","params":{"char_order":0}}`, "[0].params.char_order"},
-		{"chrf word order too high", `{"type":"chrf","params":{"word_order":5}}`, "[0].params.word_order"},
-		{"chrf fractional beta", `{"type":"chrf","params":{"beta":2.5}}`, "[0].params.beta"},
+		{"bleu unknown tokenizer", "bleu", `{"tokenize":"zh"}`, "[0].params.tokenize"},
+		{"bleu unknown param", "bleu", `{"effective_order":false}`, "[0].params"},
+		{"bleu value without floor or add-k", "bleu", `{"smooth_value":0.1}`, "[0].params.smooth_value"},
+		{"bleu negative value", "bleu", `{"smooth_method":"floor","smooth_value":-1}`, "[0].params.smooth_value"},
+		{"chrf char order zero", "chrf", `{"char_order":0}`, "[0].params.char_order"},
+		{"chrf word order too high", "chrf", `{"word_order":5}`, "[0].params.word_order"},
+		{"chrf fractional beta", "chrf", `{"beta":2.5}`, "[0].params.beta"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var cfg scoring.Config
-			if err := json.Unmarshal([]byte(tt.config), &cfg); err != nil {
-				t.Fatal(err)
-			}
-			_, err := reg.Build([]scoring.Config{cfg})
+			_, err := reg.Build([]domain.ScorerConfig{{Type: tt.typ, Params: []byte(tt.params)}})
 			if err == nil {
-				t.Fatalf("Build(%s) succeeded, want an error on %s", tt.config, tt.field)
+				t.Fatalf("Build(%s %s) succeeded, want an error on %s", tt.typ, tt.params, tt.field)
 			}
 			var fields []string
 			for _, f := range domain.Fields(err) {
@@ -75,7 +72,7 @@ func TestParamsRejected(t *testing.T) {
 // score 100.00000000000004, which the value caps at 1.
 func TestScorersThroughSet(t *testing.T) {
 	reg := newRegistry(t)
-	set, err := reg.Build([]scoring.Config{
+	set, err := reg.Build([]domain.ScorerConfig{
 		{Type: "bleu"},
 		{Type: "chrf"},
 		{Name: "chrf_pp", Type: "chrf", Params: json.RawMessage(`{"word_order": 2.0}`)},
@@ -165,7 +162,7 @@ func TestScorersThroughSet(t *testing.T) {
 // corpus_chrf (50.043063606582294).
 func TestCorpusFromStoredDetails(t *testing.T) {
 	reg := newRegistry(t)
-	set, err := reg.Build([]scoring.Config{{Type: "bleu"}, {Type: "chrf"}})
+	set, err := reg.Build([]domain.ScorerConfig{{Type: "bleu"}, {Type: "chrf"}})
 	if err != nil {
 		t.Fatal(err)
 	}

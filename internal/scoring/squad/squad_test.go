@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
 )
 
@@ -167,15 +168,15 @@ func TestRegistry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, bad := range []scoring.Config{
+	for _, bad := range []domain.ScorerConfig{
 		{Type: "f1", Params: json.RawMessage(`{"separator":""}`)},
 		{Type: "exact_match", Params: json.RawMessage(`{"lowercase":false}`)},
 	} {
-		if _, err := reg.Build([]scoring.Config{bad}); err == nil {
+		if _, err := reg.Build([]domain.ScorerConfig{bad}); err == nil {
 			t.Errorf("Build accepted %s %s", bad.Type, bad.Params)
 		}
 	}
-	set, err := reg.Build([]scoring.Config{{Type: "exact_match"}, {Type: "f1", Params: json.RawMessage(`{"separator":"\n"}`)}})
+	set, err := reg.Build([]domain.ScorerConfig{{Type: "exact_match"}, {Type: "f1", Params: json.RawMessage(`{"separator":"\n"}`)}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -490,7 +490,7 @@ func TestParamsValidation(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := reg.Build([]scoring.Config{{Type: "toxicity", Params: json.RawMessage(tt.params)}})
+			_, err := reg.Build([]domain.ScorerConfig{{Type: "toxicity", Params: json.RawMessage(tt.params)}})
 			if err == nil {
 				t.Fatal("Build succeeded, want an error")
 			}
@@ -503,7 +503,7 @@ func TestParamsValidation(t *testing.T) {
 			}
 		})
 	}
-	if _, err := reg.Build([]scoring.Config{{Type: "toxicity", Params: json.RawMessage(
+	if _, err := reg.Build([]domain.ScorerConfig{{Type: "toxicity", Params: json.RawMessage(
 		`{"extra_words": ["frak"], "allow_words": ["scunthorpe"], "compounds": false, "redact": false}`)}}); err != nil {
 		t.Errorf("Build with every param: %v", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
 )
 
@@ -73,11 +74,11 @@ func TestScorer(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, bad := range []string{`{"kinds":["cut"]}`, `{"kinds":[]}`, `{"other":1}`} {
-		if _, err := reg.Build([]scoring.Config{{Type: "truncation", Params: json.RawMessage(bad)}}); err == nil {
+		if _, err := reg.Build([]domain.ScorerConfig{{Type: "truncation", Params: json.RawMessage(bad)}}); err == nil {
 			t.Errorf("params %s accepted, want an error", bad)
 		}
 	}
-	set, err := reg.Build([]scoring.Config{
+	set, err := reg.Build([]domain.ScorerConfig{
 		{Type: "truncation"},
 		{Name: "code_only", Type: "truncation", Params: json.RawMessage(`{"kinds":["code_block"]}`)},
 	})

@@ -6,6 +6,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
 )
 
@@ -36,11 +37,11 @@ func TestScorer(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, bad := range []string{`{"max_ratio":0}`, `{"unit":"tokens"}`, `{"ratio":2}`} {
-		if _, err := reg.Build([]scoring.Config{{Type: "verbosity", Params: json.RawMessage(bad)}}); err == nil {
+		if _, err := reg.Build([]domain.ScorerConfig{{Type: "verbosity", Params: json.RawMessage(bad)}}); err == nil {
 			t.Errorf("params %s accepted, want an error", bad)
 		}
 	}
-	set, err := reg.Build([]scoring.Config{
+	set, err := reg.Build([]domain.ScorerConfig{
 		{Type: "verbosity"},
 		{Name: "chars", Type: "verbosity", Params: json.RawMessage(`{"unit":"characters","max_ratio":3}`)},
 	})

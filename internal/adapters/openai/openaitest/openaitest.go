@@ -20,19 +20,14 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-)
 
-// Message is a chat message as the server received it.
-type Message struct {
-	Role    string `json:"role"`
-	Content string `json:"content"`
-	Name    string `json:"name,omitempty"`
-}
+	"github.com/rlhf-eval/rlhf-eval/internal/domain"
+)
 
 // Request is a chat-completions request as the server received it.
 type Request struct {
 	Model       string
-	Messages    []Message
+	Messages    []domain.Message // as the server received them
 	Logprobs    bool
 	TopLogprobs int
 	// Body is the whole decoded JSON body (params and vendor fields included).
@@ -247,12 +242,12 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 
 // toMessages reads the decoded messages array: objects with a string role and a
 // string content (or null), and an optional string name.
-func toMessages(v any) ([]Message, bool) {
+func toMessages(v any) ([]domain.Message, bool) {
 	arr, ok := v.([]any)
 	if !ok {
 		return nil, false
 	}
-	out := make([]Message, 0, len(arr))
+	out := make([]domain.Message, 0, len(arr))
 	for _, e := range arr {
 		m, ok := e.(map[string]any)
 		if !ok {
@@ -264,7 +259,7 @@ func toMessages(v any) ([]Message, bool) {
 			return nil, false
 		}
 		name, _ := m["name"].(string)
-		out = append(out, Message{Role: role, Content: content, Name: name})
+		out = append(out, domain.Message{Role: role, Content: content, Name: name})
 	}
 	return out, true
 }
