@@ -328,9 +328,12 @@ func (w *chunkWriter[In, T]) run(ctx context.Context) (batchResult[T], error) {
 	}
 	defer release()
 	w.note(first)
+	// One sequence for every run of the transaction: a run after a deadlock
+	// replays the chunks the runs before it pulled.
+	chunks := w.chunks(ctx, first)
 	err = w.d.Tx.InTx(ctx, func(ctx context.Context, s ports.Stores) error {
 		var err error
-		inserted, err = w.kind.ingest(ctx, s, w.chunks(ctx, first))
+		inserted, err = w.kind.ingest(ctx, s, chunks)
 		return err
 	})
 	if err != nil {
@@ -405,7 +408,10 @@ func (w *chunkWriter[In, T]) receive(ctx context.Context, stall time.Duration) (
 		if !ok {
 			// The reader ends with a chunk marked last or an error; a closed
 			// channel without either means it gave up on a done context.
-			return chunk[T]{}, context.Cause(ctx)
+			if err := context.Cause(ctx); err != nil {
+				return chunk[T]{}, err
+			}
+			return chunk[T]{}, errors.New("the request's items ended without their last chunk")
 		}
 		return c, c.err
 	case <-timeout:
