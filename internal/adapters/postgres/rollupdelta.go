@@ -15,16 +15,16 @@ import (
 
 // A bulk ingest folds the scores it inserts into the rollups from memory: the
 // scores are in hand when their chunk is written, so reading them back through
-// the scores' primary key (two index probes per score, one for the rollups and
-// one for the histograms) would only repeat work. rollupDelta gathers, per
-// scorer and model, the counts and each distinct value with how often it occurs;
-// the database then buckets the values with score_bucket, its one definition of
-// a bucket. Distinct values are few for most scorers (counts, flags, lengths);
-// for continuous ones the delta is folded in whenever it holds maxDeltaValues of
-// them, so memory stays bounded whatever the size of the request.
+// the scores' primary key (once for the rollups and once more for the
+// histograms) would only repeat work. rollupDelta gathers, per scorer and model,
+// the counts and each distinct value with how often it occurs; the database then
+// buckets the values with score_bucket, its one definition of a bucket. Distinct
+// values are few for most scorers (counts, flags, lengths); for continuous ones
+// the delta is folded in whenever it holds maxDeltaValues of them, so memory
+// stays bounded whatever the size of the request.
 
-// maxDeltaValues is how many distinct values per scorer and model a rollup delta
-// holds before it is folded in.
+// maxDeltaValues is how many distinct values (over every scorer and model) a
+// rollup delta holds before it is folded in.
 const maxDeltaValues = 1 << 15
 
 type rollupKey struct{ scorer, model string }
