@@ -25,7 +25,7 @@ import (
 
 // maxDeltaValues is how many distinct values (over every scorer and model) a
 // rollup delta holds before it is folded in.
-const maxDeltaValues = 1 << 15
+var maxDeltaValues = 1 << 15
 
 type rollupKey struct{ scorer, model string }
 
