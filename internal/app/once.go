@@ -17,15 +17,17 @@ import (
 // both: an item whose external_id is stored (or repeats earlier in the request)
 // is not created again, and the stored one stands in its place.
 //
-// Two goroutines share the work. chunkReader pulls the items, validates them,
-// looks up their external ids and builds (scores) the new ones, a chunk at a
-// time, while chunkWriter stores the chunk before in the database; a channel of
-// one chunk between them bounds memory. No database connection is held while the
-// client's bytes are awaited: a request of one chunk needs no transaction of its
-// own, and a larger one begins its transaction only once the items of its
-// second chunk are read; it then takes a bulk writer's token
-// (Limits.BulkWriters) and may wait at most Limits.BulkStall for each later
-// chunk.
+// Three goroutines share the work, each a chunk ahead of the next: chunkReader
+// pulls the items and validates them (read), then looks up their external ids
+// and builds (scores) the new ones (prepare), while chunkWriter stores the chunk
+// before in the database; channels of one chunk between them bound memory. The
+// first chunk of a larger request is small (firstChunk), so that its copy starts
+// early and the rest of the scoring overlaps the copies. No database connection
+// is held while the client's bytes are awaited: a request of one chunk needs no
+// transaction of its own, and a larger one begins its transaction only once
+// 2*ingestChunk items are read (or the body ended); it then takes a bulk
+// writer's token (Limits.BulkWriters) and may wait at most Limits.BulkStall for
+// each later chunk.
 
 // ingestChunk is how many items a bulk request validates, scores and copies to the
 // database at a time: memory holds a few chunks, not the whole body.
@@ -156,20 +158,76 @@ type chunkReader[In, T any] struct {
 	opts IngestOptions
 	max  int
 	out  chan<- chunk[T]
-	// ahead is closed once the second chunk's items are read (or the input
-	// ended): from then on the client's bytes no longer hold the writer up.
+	// ahead is closed once 2*ingestChunk items are read (or the input ended):
+	// from then on the client's bytes no longer hold the writer up.
 	ahead chan<- struct{}
 	seen  map[string]int // external id → index of its first occurrence
 }
 
+// firstChunk is the size of a bulk request's first chunk: smaller than the rest,
+// so that the first copy starts after little scoring, while the items after it
+// are still being read and scored.
+const firstChunk = 200
+
+// batch is a run of items as read, with their validation errors (invalid), or
+// an error that ends the request (err).
+type batch[In any] struct {
+	items   []In
+	at      int
+	last    bool
+	invalid error
+	err     error
+}
+
 // run reads every item and sends its chunks, ending with one marked last or with
-// an error; it gives up when ctx is done.
+// an error; it gives up when ctx is done. The items are read and validated by
+// read, in a goroutine of its own, a chunk ahead of their preparation (the
+// lookup of their external ids and their scoring) here, so that decoding the
+// body overlaps scoring. A request of one object is read here.
 func (r *chunkReader[In, T]) run(ctx context.Context, items iter.Seq2[In, error]) {
 	defer close(r.out)
+	batches, quit := make(chan batch[In], 1), make(chan struct{})
+	defer close(quit)
+	if r.opts.Single {
+		r.read(ctx, items, batches, quit) // one batch, which the channel holds
+	} else {
+		go r.read(ctx, items, batches, quit)
+	}
+	r.seen = map[string]int{}
+	for b := range batches {
+		if b.err != nil {
+			r.send(ctx, chunk[T]{err: b.err})
+			return
+		}
+		if b.at == 0 && !b.last && b.invalid == nil && len(b.items) > firstChunk {
+			if !r.send(ctx, r.prepare(ctx, b.items[:firstChunk], 0, false, nil)) {
+				return
+			}
+			b.items, b.at = b.items[firstChunk:], firstChunk
+		}
+		if !r.send(ctx, r.prepare(ctx, b.items, b.at, b.last, b.invalid)) || b.last {
+			return
+		}
+	}
+}
+
+// read pulls the items and sends them in batches of ingestChunk, the last
+// marked, until an error, the end, or quit.
+func (r *chunkReader[In, T]) read(ctx context.Context, items iter.Seq2[In, error], out chan<- batch[In], quit <-chan struct{}) {
+	defer close(out)
 	var once sync.Once
 	readAhead := func() { once.Do(func() { close(r.ahead) }) }
 	defer readAhead()
-	r.seen = map[string]int{}
+	send := func(b batch[In]) bool {
+		select {
+		case out <- b:
+			return b.err == nil
+		case <-ctx.Done():
+			return false
+		case <-quit:
+			return false
+		}
+	}
 	var buf []In
 	var errs []error
 	at, n := 0, 0
@@ -178,7 +236,7 @@ func (r *chunkReader[In, T]) run(ctx context.Context, items iter.Seq2[In, error]
 			err = domain.Invalid("", "the batch has more than %d items; at most %d are allowed per request", r.max, r.max)
 		}
 		if err != nil {
-			r.send(ctx, chunk[T]{err: err})
+			send(batch[In]{err: err})
 			return
 		}
 		errs = append(errs, prefixItem(n, r.opts.Single, r.kind.validate(x)))
@@ -190,17 +248,17 @@ func (r *chunkReader[In, T]) run(ctx context.Context, items iter.Seq2[In, error]
 		if n == 2*ingestChunk {
 			readAhead()
 		}
-		if !r.send(ctx, r.prepare(ctx, buf, at, false, errors.Join(errs...))) {
+		if !send(batch[In]{items: buf, at: at, invalid: errors.Join(errs...)}) {
 			return
 		}
 		buf, errs, at = nil, nil, n
 	}
 	readAhead()
 	if n == 0 {
-		r.send(ctx, chunk[T]{err: domain.Invalid("", "the batch is empty; send one object, a JSON array or NDJSON lines")})
+		send(batch[In]{err: domain.Invalid("", "the batch is empty; send one object, a JSON array or NDJSON lines")})
 		return
 	}
-	r.send(ctx, r.prepare(ctx, buf, at, true, errors.Join(errs...)))
+	send(batch[In]{items: buf, at: at, last: true, invalid: errors.Join(errs...)})
 }
 
 // send hands c on, and reports whether reading should go on.
@@ -328,9 +386,12 @@ func (w *chunkWriter[In, T]) run(ctx context.Context) (batchResult[T], error) {
 	}
 	defer release()
 	w.note(first)
+	// One sequence for every run of the transaction: a run after a deadlock
+	// replays the chunks the runs before it pulled.
+	chunks := w.chunks(ctx, first)
 	err = w.d.Tx.InTx(ctx, func(ctx context.Context, s ports.Stores) error {
 		var err error
-		inserted, err = w.kind.ingest(ctx, s, w.chunks(ctx, first))
+		inserted, err = w.kind.ingest(ctx, s, chunks)
 		return err
 	})
 	if err != nil {
@@ -349,19 +410,16 @@ func (w *chunkWriter[In, T]) insertOne(ctx context.Context, c chunk[T]) ([]domai
 }
 
 // maxReplayChunks is how many chunks a transaction keeps so that it can be run
-// again after a deadlock; a larger request fails with a 503 instead.
-const maxReplayChunks = 4
+// again after a deadlock (the first chunk is smaller: 4,200 items); a larger
+// request fails with a 503 instead.
+const maxReplayChunks = 5
 
 // chunks is the sequence of the chunks to write: the first, then the rest as
 // they come, each awaited for at most Limits.BulkStall. When TxRunner
 // runs the transaction again after a deadlock, the sequence replays what it
 // kept, if it could keep every chunk pulled so far.
 func (w *chunkWriter[In, T]) chunks(ctx context.Context, first chunk[T]) iter.Seq2[[]T, error] {
-	if !w.pulled {
-		// Only before the first pull: a run again must replay every chunk the
-		// reader sent, as it will not send them again.
-		w.kept = []chunk[T]{first}
-	}
+	w.kept = []chunk[T]{first}
 	return func(yield func([]T, error) bool) {
 		if w.pulled && w.kept == nil {
 			yield(nil, fmt.Errorf("%w: the write met a deadlock with a concurrent one and is too large to run again inside the server; "+
@@ -412,7 +470,7 @@ func (w *chunkWriter[In, T]) receive(ctx context.Context, stall time.Duration) (
 			if err := context.Cause(ctx); err != nil {
 				return chunk[T]{}, err
 			}
-			return chunk[T]{}, errors.New("the items ended without their last chunk")
+			return chunk[T]{}, errors.New("the request's items ended without their last chunk")
 		}
 		return c, c.err
 	case <-timeout:
@@ -439,7 +497,7 @@ func (w *chunkWriter[In, T]) takeBulkToken(ctx context.Context) (release func(),
 // memItems is how many stored items a reply keeps in memory; the rest are read
 // back. They are the first chunks', which a transaction keeps anyway for a
 // replay (maxReplayChunks), so a request of up to that size needs no read back.
-const memItems = maxReplayChunks * ingestChunk
+const memItems = firstChunk + (maxReplayChunks-1)*ingestChunk
 
 // note counts a chunk and, with Keep, places its items.
 func (w *chunkWriter[In, T]) note(c chunk[T]) {

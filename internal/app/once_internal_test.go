@@ -27,8 +27,9 @@ func pullChunks(t *testing.T, seq func(func([]int, error) bool), limit int) []in
 	return got
 }
 
-// A transaction run again after a deadlock must see every chunk the first run
-// pulled: the reader sent them once and has closed its channel.
+// A transaction run again after a deadlock iterates the same sequence again and
+// must see every chunk the first run pulled: the reader sent them once and has
+// closed its channel.
 func TestChunksReplayEveryPulledChunk(t *testing.T) {
 	t.Parallel()
 	in := make(chan chunk[int], 2)
@@ -37,14 +38,14 @@ func TestChunksReplayEveryPulledChunk(t *testing.T) {
 	close(in)
 	w := chunkWriter[int, int]{in: in}
 	ctx := context.Background()
-	first := chunk[int]{fresh: []int{1}}
-	if got := pullChunks(t, w.chunks(ctx, first), 2); !slices.Equal(got, []int{1, 2}) {
+	seq := w.chunks(ctx, chunk[int]{fresh: []int{1}})
+	if got := pullChunks(t, seq, 2); !slices.Equal(got, []int{1, 2}) {
 		t.Fatalf("first run pulled %v, want [1 2]", got)
 	}
-	if got := pullChunks(t, w.chunks(ctx, first), 0); !slices.Equal(got, []int{1, 2, 3}) {
+	if got := pullChunks(t, seq, 0); !slices.Equal(got, []int{1, 2, 3}) {
 		t.Errorf("second run pulled %v, want [1 2 3]", got)
 	}
-	if got := pullChunks(t, w.chunks(ctx, first), 0); !slices.Equal(got, []int{1, 2, 3}) {
+	if got := pullChunks(t, seq, 0); !slices.Equal(got, []int{1, 2, 3}) {
 		t.Errorf("third run pulled %v, want [1 2 3]", got)
 	}
 }

@@ -220,3 +220,106 @@ func TestRollupsUnderConcurrencyAndDeletes(t *testing.T) {
 		assertSummariesAgree(t, rolled.Scorers, exact.Scorers, 2e-3)
 	}
 }
+
+// TestBulkRollupsMatchExact ingests requests of several chunks (which fold their
+// scores into the rollups from memory rather than from the stored rows): one
+// with external ids stored before and repeated within it, and two at once that
+// share ids, so that the later one's chunks go through the staging path and
+// must count only what they inserted. The rollups must then agree with the
+// scores, per model and overall.
+func TestBulkRollupsMatchExact(t *testing.T) {
+	t.Parallel()
+	reg, _ := builtin.Registry()
+	deps := appDepsWith(t, reg)
+	deps.Limits.MaxBatchItems = 5000
+	svc, err := app.NewServices(deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	forty := 40.0
+	if _, err := svc.Evaluations.Create(ctx, app.EvaluationInput{Name: "bulk-rollups",
+		Scorers: []domain.ScorerConfig{{Type: "length", Pass: &domain.PassBand{Max: &forty}}, {Type: "refusal"}, {Type: "readability"}}}); err != nil {
+		t.Fatal(err)
+	}
+	words := strings.Fields("the cat sat on a mat while seven tired engineers argued about indexes I cannot help with that request")
+	response := func(ext string, i int) app.ResponseInput {
+		var b strings.Builder
+		for k := 0; k < 3+(i*7)%41; k++ {
+			if k > 0 {
+				b.WriteString(" ")
+			}
+			b.WriteString(words[(i*13+k*k)%len(words)])
+			if (i+k)%9 == 0 {
+				b.WriteString(".")
+			}
+		}
+		txt := b.String()
+		return app.ResponseInput{ExternalID: ext, Model: fmt.Sprint("m", i%4), Prompt: fmt.Sprint("p", i%50), Response: &txt}
+	}
+	var first []app.ResponseInput
+	for i := 0; i < 200; i++ {
+		first = append(first, response(fmt.Sprint("x", i), i))
+	}
+	if _, err := ingest(ctx, svc, "bulk-rollups", first, false); err != nil {
+		t.Fatal(err)
+	}
+	// 2,500 items: 100 stored before, 41 repeated within the request.
+	var big []app.ResponseInput
+	for i := 100; i < 2560; i++ {
+		big = append(big, response(fmt.Sprint("x", i), i))
+		if i%60 == 0 {
+			big = append(big, response(fmt.Sprint("x", i-30), i+1))
+		}
+	}
+	res, err := svc.Responses.Ingest(ctx, "bulk-rollups", app.Items(big), app.IngestOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Created != 2360 {
+		t.Fatalf("created %d, want 2360", res.Created)
+	}
+	// Two requests at once with 1,200 ids in common.
+	var wg sync.WaitGroup
+	created := make([]int, 2)
+	errs := make([]error, 2)
+	for w := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var in []app.ResponseInput
+			for i := 0; i < 2200; i++ {
+				ext := fmt.Sprint("shared", i)
+				if i >= 1200 {
+					ext = fmt.Sprint("own", w, "-", i)
+				}
+				in = append(in, response(ext, i+w))
+			}
+			r, err := svc.Responses.Ingest(ctx, "bulk-rollups", app.Items(in), app.IngestOptions{})
+			created[w], errs[w] = r.Created, err
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := created[0] + created[1]; got != 1200+2*1000 {
+		t.Fatalf("the concurrent requests created %d responses, want %d", got, 1200+2*1000)
+	}
+	for _, groupBy := range []string{"", "model"} {
+		exact, err := svc.Summaries.Summary(ctx, "bulk-rollups", app.SummaryInput{GroupBy: groupBy, Exact: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rolled, err := svc.Summaries.Summary(ctx, "bulk-rollups", app.SummaryInput{GroupBy: groupBy})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := int64(200 + 2360 + 3200); groupBy == "" && exact.Scorers[0].NScores != want {
+			t.Errorf("n_scores = %d, want %d", exact.Scorers[0].NScores, want)
+		}
+		assertSummariesAgree(t, rolled.Scorers, exact.Scorers, 2e-3)
+	}
+}

@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"maps"
 	"math/rand/v2"
-	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -59,25 +57,29 @@ func (s *ResponseStore) IngestResponses(ctx context.Context, chunks iter.Seq2[[]
 	return inOwnTx(ctx, s.db, false, func(tx dbtx) ([]domain.ID, error) { return ingestResponses(ctx, tx, chunks) })
 }
 
-// ingestResponses writes the chunks in tx, then the rollups of what it inserted.
+// ingestResponses writes the chunks in tx and folds the scores of the responses
+// it inserted into one rollup shard, from memory (see rollupdelta.go).
 func ingestResponses(ctx context.Context, tx dbtx, chunks iter.Seq2[[]domain.Response, error]) ([]domain.ID, error) {
-	var evalID domain.ID
-	models := map[string]bool{}
-	noted := func(yield func([]domain.Response, error) bool) {
-		for chunk, err := range chunks {
-			for _, r := range chunk {
-				evalID, models[r.Model] = r.EvaluationID, true
-			}
-			if !yield(chunk, err) {
-				return
+	q := dbsqlc.New(tx)
+	delta := newRollupDelta(int16(rand.IntN(rollupShards)))
+	var inserted []domain.ID
+	for chunk, err := range chunks {
+		if err != nil {
+			return nil, err
+		}
+		ids, err := writeChunk(ctx, tx, responseWriter, chunk)
+		if err != nil {
+			return nil, err
+		}
+		inserted = append(inserted, ids...)
+		delta.addInserted(chunk, ids)
+		if delta.full() {
+			if err := delta.flush(ctx, q); err != nil {
+				return nil, err
 			}
 		}
 	}
-	inserted, err := ingestChunks(ctx, tx, responseWriter, noted)
-	if err != nil {
-		return nil, err
-	}
-	if err := rollupResponses(ctx, dbsqlc.New(tx), evalID, slices.Sorted(maps.Keys(models)), inserted); err != nil {
+	if err := delta.flush(ctx, q); err != nil {
 		return nil, err
 	}
 	return inserted, nil

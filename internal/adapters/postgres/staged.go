@@ -273,12 +273,6 @@ func stageResponses(ctx context.Context, q *dbsqlc.Queries, rs []domain.Response
 	return fromPgIDs(ids), nil
 }
 
-// rollupResponses folds the inserted responses' scores into the summary rollups,
-// on a random shard, under the models' shared rollup lock (db/queries/ingest.sql).
-func rollupResponses(ctx context.Context, q *dbsqlc.Queries, evalID domain.ID, models []string, inserted []domain.ID) error {
-	return rollupScorer(ctx, q, evalID, models, inserted, nil)
-}
-
 // rollupScorer folds the scores of the given responses (only scorer's, when not
 // nil) into the summary rollups, on a random shard, holding the models' rollup
 // lock shared so that a concurrent rebuild of a model's rollups (a delete) waits.

@@ -11,6 +11,110 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+const addHistograms = `-- name: AddHistograms :exec
+INSERT INTO score_histograms AS h (evaluation_id, scorer, model, shard, bucket, count, min_value, max_value)
+SELECT $1::uuid, u.scorer, u.model, $2::smallint, score_bucket(u.value), sum(u.count), min(u.value), max(u.value)
+FROM (SELECT unnest($3::text[]) AS scorer, unnest($4::text[]) AS model, unnest($5::float8[]) AS value,
+             unnest($6::bigint[]) AS count) AS u
+GROUP BY u.scorer, u.model, score_bucket(u.value)
+ORDER BY u.scorer, u.model, score_bucket(u.value)
+ON CONFLICT (evaluation_id, scorer, model, shard, bucket) DO UPDATE
+SET count = h.count + EXCLUDED.count,
+    min_value = LEAST(h.min_value, EXCLUDED.min_value),
+    max_value = GREATEST(h.max_value, EXCLUDED.max_value)
+`
+
+type AddHistogramsParams struct {
+	EvaluationID pgtype.UUID
+	Shard        int16
+	Scorers      []string
+	Models       []string
+	Values       []float64
+	Counts       []int64
+}
+
+func (q *Queries) AddHistograms(ctx context.Context, arg AddHistogramsParams) error {
+	_, err := q.db.Exec(ctx, addHistograms,
+		arg.EvaluationID,
+		arg.Shard,
+		arg.Scorers,
+		arg.Models,
+		arg.Values,
+		arg.Counts,
+	)
+	return err
+}
+
+const addRollups = `-- name: AddRollups :exec
+
+INSERT INTO score_rollups AS r (evaluation_id, scorer, model, shard, n_scores, n, mean, m2, min_value, max_value, n_pass_known, n_passed, n_errors)
+SELECT $1::uuid, u.scorer, u.model, $2::smallint, u.n_scores, u.n,
+       CASE WHEN u.n > 0 THEN u.mean END, u.m2, CASE WHEN u.n > 0 THEN u.min_value END, CASE WHEN u.n > 0 THEN u.max_value END,
+       u.n_pass_known, u.n_passed, u.n_errors
+FROM (SELECT unnest($3::text[]) AS scorer, unnest($4::text[]) AS model, unnest($5::bigint[]) AS n_scores,
+             unnest($6::bigint[]) AS n, unnest($7::float8[]) AS mean, unnest($8::float8[]) AS m2,
+             unnest($9::float8[]) AS min_value, unnest($10::float8[]) AS max_value,
+             unnest($11::bigint[]) AS n_pass_known, unnest($12::bigint[]) AS n_passed,
+             unnest($13::bigint[]) AS n_errors) AS u
+ORDER BY u.scorer, u.model
+ON CONFLICT (evaluation_id, scorer, model, shard) DO UPDATE
+SET n_scores = r.n_scores + EXCLUDED.n_scores,
+    n = r.n + EXCLUDED.n,
+    mean = CASE WHEN r.n = 0 THEN EXCLUDED.mean
+                WHEN EXCLUDED.n = 0 THEN r.mean
+                ELSE r.mean + (EXCLUDED.mean - r.mean) * EXCLUDED.n / (r.n + EXCLUDED.n) END,
+    m2 = CASE WHEN r.n = 0 THEN EXCLUDED.m2
+              WHEN EXCLUDED.n = 0 THEN r.m2
+              ELSE r.m2 + EXCLUDED.m2 + (EXCLUDED.mean - r.mean) ^ 2 * r.n * EXCLUDED.n / (r.n + EXCLUDED.n) END,
+    min_value = LEAST(r.min_value, EXCLUDED.min_value),
+    max_value = GREATEST(r.max_value, EXCLUDED.max_value),
+    n_pass_known = r.n_pass_known + EXCLUDED.n_pass_known,
+    n_passed = r.n_passed + EXCLUDED.n_passed,
+    n_errors = r.n_errors + EXCLUDED.n_errors
+`
+
+type AddRollupsParams struct {
+	EvaluationID pgtype.UUID
+	Shard        int16
+	Scorers      []string
+	Models       []string
+	NScores      []int64
+	Ns           []int64
+	Means        []float64
+	M2s          []float64
+	MinValues    []float64
+	MaxValues    []float64
+	NPassKnown   []int64
+	NPassed      []int64
+	NErrors      []int64
+}
+
+// AddRollups and AddHistograms fold scores a bulk ingest has just written into one
+// rollup shard from what the application sends, instead of reading the scores
+// back: AddRollups one row per scorer and model with its counts, mean, M2 and
+// extremes (mean, min and max are ignored where n is 0, and stored as NULL);
+// AddHistograms the distinct values per scorer and model with how often each
+// occurs, bucketed here by score_bucket, the one definition of a bucket. Rows are
+// upserted in key order, as everywhere, so concurrent folds cannot deadlock.
+func (q *Queries) AddRollups(ctx context.Context, arg AddRollupsParams) error {
+	_, err := q.db.Exec(ctx, addRollups,
+		arg.EvaluationID,
+		arg.Shard,
+		arg.Scorers,
+		arg.Models,
+		arg.NScores,
+		arg.Ns,
+		arg.Means,
+		arg.M2s,
+		arg.MinValues,
+		arg.MaxValues,
+		arg.NPassKnown,
+		arg.NPassed,
+		arg.NErrors,
+	)
+	return err
+}
+
 const deleteModelHistograms = `-- name: DeleteModelHistograms :exec
 DELETE FROM score_histograms WHERE evaluation_id = $1 AND model = $2
 `
