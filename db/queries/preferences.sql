@@ -1,9 +1,11 @@
 -- Preference aggregates. Leaderboards need only (model_a, model_b, preference)
--- counts, which grow with the number of model pairs, not of comparisons.
+-- counts, which grow with the number of model pairs, not of comparisons; triggers
+-- on comparisons keep them per annotator kind in comparison_outcomes (migration
+-- 00010).
 
 -- name: ComparisonOutcomes :many
-SELECT model_a, model_b, preference, count(*)::bigint AS n
-FROM comparisons
+SELECT model_a, model_b, preference, sum(n)::bigint AS n
+FROM comparison_outcomes
 WHERE evaluation_id = @evaluation_id
   AND (sqlc.narg(annotator_kind)::text IS NULL OR annotator_kind = sqlc.narg(annotator_kind))
 GROUP BY model_a, model_b, preference;
@@ -23,15 +25,22 @@ LIMIT @lim;
 -- AgreementLabels returns, for every unordered pair of responses judged by at least
 -- two annotators, each annotator's latest preference for the pair's second
 -- response (pair_hi). Judgements without an annotator name cannot be told apart,
--- so they take no part.
+-- so they take no part. Only pairs judged at least twice can qualify: their list,
+-- kept in comparison_pairs (migration 00010), is the starting point, so the query
+-- reads those pairs' comparisons rather than every comparison.
 
 -- name: AgreementLabels :many
-WITH latest AS (
-    SELECT DISTINCT ON (pair_lo, pair_hi, annotator) pair_lo, pair_hi, annotator, preference_hi
-    FROM comparisons
-    WHERE evaluation_id = @evaluation_id AND annotator <> ''
-      AND (sqlc.narg(annotator_kind)::text IS NULL OR annotator_kind = sqlc.narg(annotator_kind))
-    ORDER BY pair_lo, pair_hi, annotator, created_at DESC, id DESC
+WITH candidates AS (
+    SELECT p.pair_lo, p.pair_hi
+    FROM comparison_pairs p
+    WHERE p.evaluation_id = @evaluation_id AND p.judgements >= 2
+), latest AS (
+    SELECT DISTINCT ON (c.pair_lo, c.pair_hi, c.annotator) c.pair_lo, c.pair_hi, c.annotator, c.preference_hi
+    FROM candidates p
+    JOIN comparisons c ON c.evaluation_id = @evaluation_id AND c.pair_lo = p.pair_lo AND c.pair_hi = p.pair_hi
+    WHERE c.annotator <> ''
+      AND (sqlc.narg(annotator_kind)::text IS NULL OR c.annotator_kind = sqlc.narg(annotator_kind))
+    ORDER BY c.pair_lo, c.pair_hi, c.annotator, c.created_at DESC, c.id DESC
 ), multi AS (
     SELECT pair_lo, pair_hi FROM latest GROUP BY pair_lo, pair_hi HAVING count(*) >= 2
 )

@@ -43,6 +43,22 @@ type Comparison struct {
 	PreferenceHi  *float64
 }
 
+type ComparisonOutcome struct {
+	EvaluationID  pgtype.UUID
+	AnnotatorKind string
+	ModelA        string
+	ModelB        string
+	Preference    float64
+	N             int64
+}
+
+type ComparisonPair struct {
+	EvaluationID pgtype.UUID
+	PairLo       pgtype.UUID
+	PairHi       pgtype.UUID
+	Judgements   int64
+}
+
 type ComparisonsStage struct {
 	Ord           int32
 	EvaluationID  pgtype.UUID

@@ -13,12 +13,17 @@ import (
 
 const agreementLabels = `-- name: AgreementLabels :many
 
-WITH latest AS (
-    SELECT DISTINCT ON (pair_lo, pair_hi, annotator) pair_lo, pair_hi, annotator, preference_hi
-    FROM comparisons
-    WHERE evaluation_id = $1 AND annotator <> ''
-      AND ($2::text IS NULL OR annotator_kind = $2)
-    ORDER BY pair_lo, pair_hi, annotator, created_at DESC, id DESC
+WITH candidates AS (
+    SELECT p.pair_lo, p.pair_hi
+    FROM comparison_pairs p
+    WHERE p.evaluation_id = $1 AND p.judgements >= 2
+), latest AS (
+    SELECT DISTINCT ON (c.pair_lo, c.pair_hi, c.annotator) c.pair_lo, c.pair_hi, c.annotator, c.preference_hi
+    FROM candidates p
+    JOIN comparisons c ON c.evaluation_id = $1 AND c.pair_lo = p.pair_lo AND c.pair_hi = p.pair_hi
+    WHERE c.annotator <> ''
+      AND ($2::text IS NULL OR c.annotator_kind = $2)
+    ORDER BY c.pair_lo, c.pair_hi, c.annotator, c.created_at DESC, c.id DESC
 ), multi AS (
     SELECT pair_lo, pair_hi FROM latest GROUP BY pair_lo, pair_hi HAVING count(*) >= 2
 )
@@ -42,7 +47,9 @@ type AgreementLabelsRow struct {
 // AgreementLabels returns, for every unordered pair of responses judged by at least
 // two annotators, each annotator's latest preference for the pair's second
 // response (pair_hi). Judgements without an annotator name cannot be told apart,
-// so they take no part.
+// so they take no part. Only pairs judged at least twice can qualify: their list,
+// kept in comparison_pairs (migration 00010), is the starting point, so the query
+// reads those pairs' comparisons rather than every comparison.
 func (q *Queries) AgreementLabels(ctx context.Context, arg AgreementLabelsParams) ([]AgreementLabelsRow, error) {
 	rows, err := q.db.Query(ctx, agreementLabels, arg.EvaluationID, arg.AnnotatorKind)
 	if err != nil {
@@ -127,8 +134,8 @@ func (q *Queries) ComparisonBattles(ctx context.Context, arg ComparisonBattlesPa
 
 const comparisonOutcomes = `-- name: ComparisonOutcomes :many
 
-SELECT model_a, model_b, preference, count(*)::bigint AS n
-FROM comparisons
+SELECT model_a, model_b, preference, sum(n)::bigint AS n
+FROM comparison_outcomes
 WHERE evaluation_id = $1
   AND ($2::text IS NULL OR annotator_kind = $2)
 GROUP BY model_a, model_b, preference
@@ -147,7 +154,9 @@ type ComparisonOutcomesRow struct {
 }
 
 // Preference aggregates. Leaderboards need only (model_a, model_b, preference)
-// counts, which grow with the number of model pairs, not of comparisons.
+// counts, which grow with the number of model pairs, not of comparisons; triggers
+// on comparisons keep them per annotator kind in comparison_outcomes (migration
+// 00010).
 func (q *Queries) ComparisonOutcomes(ctx context.Context, arg ComparisonOutcomesParams) ([]ComparisonOutcomesRow, error) {
 	rows, err := q.db.Query(ctx, comparisonOutcomes, arg.EvaluationID, arg.AnnotatorKind)
 	if err != nil {

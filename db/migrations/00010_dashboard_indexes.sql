@@ -1,0 +1,140 @@
+-- +goose Up
+-- Aggregates and indexes that keep the dashboard's pages (and the API requests
+-- they share use cases with) from reading every comparison or score of an
+-- evaluation.
+--
+-- comparison_outcomes counts comparisons per (annotator kind, model_a, model_b,
+-- preference): everything Bradley–Terry, its bootstrap, win rates and the
+-- head-to-head matrices need, in a number of rows that grows with the model pairs
+-- and distinct preferences, not with the comparisons. comparison_pairs counts the
+-- judgements of each unordered pair of responses, so agreement finds the pairs
+-- judged more than once without reading every comparison.
+--
+-- Both are kept by statement-level triggers on comparisons, so every way a
+-- comparison comes or goes counts: bulk and single ingest, COPY, deletes, and the
+-- cascades from deleting a response or an evaluation. A trigger first takes a
+-- transaction-level advisory lock per evaluation, so concurrent writers of one
+-- evaluation's comparisons update the counts one after the other (in the order
+-- they take the lock, never crosswise, so they cannot deadlock on the counts).
+
+CREATE TABLE comparison_outcomes (
+    evaluation_id  uuid             NOT NULL REFERENCES evaluations (id) ON DELETE CASCADE,
+    annotator_kind text             NOT NULL,
+    model_a        text             NOT NULL,
+    model_b        text             NOT NULL,
+    preference     double precision NOT NULL,
+    n              bigint           NOT NULL,
+    PRIMARY KEY (evaluation_id, annotator_kind, model_a, model_b, preference)
+);
+
+CREATE TABLE comparison_pairs (
+    evaluation_id uuid   NOT NULL REFERENCES evaluations (id) ON DELETE CASCADE,
+    pair_lo       uuid   NOT NULL,
+    pair_hi       uuid   NOT NULL,
+    judgements    bigint NOT NULL,
+    PRIMARY KEY (evaluation_id, pair_lo, pair_hi)
+);
+-- The pairs agreement looks at: judged at least twice.
+CREATE INDEX comparison_pairs_multi_idx ON comparison_pairs (evaluation_id, pair_lo, pair_hi) WHERE judgements >= 2;
+
+-- +goose StatementBegin
+CREATE FUNCTION lock_comparison_counts(evaluation_ids uuid[]) RETURNS void
+LANGUAGE sql VOLATILE
+AS $$
+    SELECT pg_advisory_xact_lock(hashtextextended('comparison-counts/' || CAST(e AS text), 7342))
+    FROM (SELECT DISTINCT e FROM unnest(evaluation_ids) AS u (e) ORDER BY e) AS d
+$$;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+CREATE FUNCTION count_inserted_comparisons() RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM new_rows) THEN
+        RETURN NULL; -- a cascade that found nothing to delete, an empty insert
+    END IF;
+    PERFORM lock_comparison_counts(ARRAY(SELECT DISTINCT evaluation_id FROM new_rows));
+    INSERT INTO comparison_outcomes AS o (evaluation_id, annotator_kind, model_a, model_b, preference, n)
+    SELECT evaluation_id, annotator_kind, model_a, model_b, preference, count(*)
+    FROM new_rows
+    GROUP BY evaluation_id, annotator_kind, model_a, model_b, preference
+    ORDER BY evaluation_id, annotator_kind, model_a, model_b, preference
+    ON CONFLICT (evaluation_id, annotator_kind, model_a, model_b, preference) DO UPDATE SET n = o.n + excluded.n;
+    INSERT INTO comparison_pairs AS p (evaluation_id, pair_lo, pair_hi, judgements)
+    SELECT evaluation_id, pair_lo, pair_hi, count(*)
+    FROM new_rows
+    GROUP BY evaluation_id, pair_lo, pair_hi
+    ORDER BY evaluation_id, pair_lo, pair_hi
+    ON CONFLICT (evaluation_id, pair_lo, pair_hi) DO UPDATE SET judgements = p.judgements + excluded.judgements;
+    RETURN NULL;
+END
+$$;
+-- +goose StatementEnd
+
+-- Deletes only decrement rows that exist (an evaluation's own delete may have
+-- removed them first, by its cascade), then drop the rows that reached zero (in a
+-- statement of their own: a statement cannot delete a row it has updated).
+-- +goose StatementBegin
+CREATE FUNCTION count_deleted_comparisons() RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM old_rows) THEN
+        RETURN NULL; -- a cascade that found nothing to delete
+    END IF;
+    PERFORM lock_comparison_counts(ARRAY(SELECT DISTINCT evaluation_id FROM old_rows));
+    UPDATE comparison_outcomes o SET n = o.n - d.n
+    FROM (SELECT evaluation_id, annotator_kind, model_a, model_b, preference, count(*) AS n
+          FROM old_rows
+          GROUP BY evaluation_id, annotator_kind, model_a, model_b, preference) AS d
+    WHERE o.evaluation_id = d.evaluation_id AND o.annotator_kind = d.annotator_kind
+      AND o.model_a = d.model_a AND o.model_b = d.model_b AND o.preference = d.preference;
+    DELETE FROM comparison_outcomes o
+    USING (SELECT DISTINCT evaluation_id, annotator_kind, model_a, model_b, preference FROM old_rows) AS d
+    WHERE o.evaluation_id = d.evaluation_id AND o.annotator_kind = d.annotator_kind
+      AND o.model_a = d.model_a AND o.model_b = d.model_b AND o.preference = d.preference AND o.n <= 0;
+    UPDATE comparison_pairs p SET judgements = p.judgements - d.n
+    FROM (SELECT evaluation_id, pair_lo, pair_hi, count(*) AS n
+          FROM old_rows
+          GROUP BY evaluation_id, pair_lo, pair_hi) AS d
+    WHERE p.evaluation_id = d.evaluation_id AND p.pair_lo = d.pair_lo AND p.pair_hi = d.pair_hi;
+    DELETE FROM comparison_pairs p
+    USING (SELECT DISTINCT evaluation_id, pair_lo, pair_hi FROM old_rows) AS d
+    WHERE p.evaluation_id = d.evaluation_id AND p.pair_lo = d.pair_lo AND p.pair_hi = d.pair_hi AND p.judgements <= 0;
+    RETURN NULL;
+END
+$$;
+-- +goose StatementEnd
+
+CREATE TRIGGER comparisons_count_inserted AFTER INSERT ON comparisons
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION count_inserted_comparisons();
+CREATE TRIGGER comparisons_count_deleted AFTER DELETE ON comparisons
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION count_deleted_comparisons();
+-- An update of a counted column counts as a delete of the old row and an insert of the new one.
+CREATE TRIGGER comparisons_count_updated_old AFTER UPDATE ON comparisons
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION count_deleted_comparisons();
+CREATE TRIGGER comparisons_count_updated_new AFTER UPDATE ON comparisons
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION count_inserted_comparisons();
+
+-- The counts of comparisons stored before this migration.
+INSERT INTO comparison_outcomes (evaluation_id, annotator_kind, model_a, model_b, preference, n)
+SELECT evaluation_id, annotator_kind, model_a, model_b, preference, count(*)
+FROM comparisons
+GROUP BY evaluation_id, annotator_kind, model_a, model_b, preference;
+
+INSERT INTO comparison_pairs (evaluation_id, pair_lo, pair_hi, judgements)
+SELECT evaluation_id, pair_lo, pair_hi, count(*)
+FROM comparisons
+GROUP BY evaluation_id, pair_lo, pair_hi;
+
+-- +goose Down
+DROP TRIGGER comparisons_count_updated_new ON comparisons;
+DROP TRIGGER comparisons_count_updated_old ON comparisons;
+DROP TRIGGER comparisons_count_deleted ON comparisons;
+DROP TRIGGER comparisons_count_inserted ON comparisons;
+DROP FUNCTION count_deleted_comparisons();
+DROP FUNCTION count_inserted_comparisons();
+DROP FUNCTION lock_comparison_counts(uuid[]);
+DROP TABLE comparison_pairs;
+DROP TABLE comparison_outcomes;
