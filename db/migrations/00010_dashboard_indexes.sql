@@ -128,7 +128,12 @@ SELECT evaluation_id, pair_lo, pair_hi, count(*)
 FROM comparisons
 GROUP BY evaluation_id, pair_lo, pair_hi;
 
+-- A scorer's scores in value order, for the dashboard's score-range filter
+-- (db/queries/web.sql).
+CREATE INDEX scores_value_idx ON scores (evaluation_id, scorer, value, response_id);
+
 -- +goose Down
+DROP INDEX scores_value_idx;
 DROP TRIGGER comparisons_count_updated_new ON comparisons;
 DROP TRIGGER comparisons_count_updated_old ON comparisons;
 DROP TRIGGER comparisons_count_deleted ON comparisons;

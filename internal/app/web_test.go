@@ -143,6 +143,44 @@ func TestSearchResponsesReadsBoundedWindows(t *testing.T) {
 	if want := strings.Join(want, ","); ids(p) != want {
 		t.Errorf("length 3 to 4 words gave %q, want the needle responses %s", ids(p), want)
 	}
+	// One bound alone, a page at a time forward and back again.
+	var fwd, fwdIDs []string
+	in := app.ResponseSearchInput{Scorer: &scorer, Min: &lo, Limit: 1}
+	for range 10 {
+		p, err := dash.SearchResponses(ctx, "web-search", in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fwd = append(fwd, ids(p))
+		for _, r := range p.Items {
+			fwdIDs = append(fwdIDs, r.ID.String())
+		}
+		if p.Next == "" {
+			break
+		}
+		in.After = p.Next
+	}
+	if got := strings.Join(fwd, ","); got != strings.Join(want, ",") {
+		t.Errorf("at least 3 words, a page at a time: %q, want %s", got, strings.Join(want, ","))
+	}
+	two := 2.0
+	if len(fwdIDs) != 3 {
+		t.Fatalf("at least 3 words found %d responses, want 3", len(fwdIDs))
+	}
+	back2, err := dash.SearchResponses(ctx, "web-search", app.ResponseSearchInput{Scorer: &scorer, Min: &lo, Max: &hi, Before: fwdIDs[2], Limit: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(back2); got != fwd[0]+","+fwd[1] || back2.Prev != "" {
+		t.Errorf("the two before the third needle: %q (prev %q), want %s,%s and no previous", got, back2.Prev, fwd[0], fwd[1])
+	}
+	short, err := dash.SearchResponses(ctx, "web-search", app.ResponseSearchInput{Scorer: &scorer, Max: &two, Limit: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(short); got != "0,1" {
+		t.Errorf("at most 2 words: %q, want the first two responses 0,1", got)
+	}
 	for name, in := range map[string]app.ResponseSearchInput{
 		"max":    {Scorer: &scorer, Min: &hi, Max: func() *float64 { v := 1.0; return &v }()},
 		"min":    {Min: &lo},
