@@ -29,10 +29,11 @@ LIMIT @lim;
 
 -- name: EvaluationActivity :one
 -- Counts and the newest ids (UUIDv7: they carry their creation time) of one
--- evaluation's responses and comparisons, each from its primary key.
+-- evaluation's responses and comparisons, each from its primary key, but the
+-- comparisons' count, which is the sum of their outcome counts (migration 00010).
 SELECT
     (SELECT count(*) FROM responses r WHERE r.evaluation_id = @evaluation_id)::bigint   AS responses,
-    (SELECT count(*) FROM comparisons c WHERE c.evaluation_id = @evaluation_id)::bigint AS comparisons,
+    (SELECT COALESCE(sum(o.n), 0) FROM comparison_outcomes o WHERE o.evaluation_id = @evaluation_id)::bigint AS comparisons,
     (SELECT r.id FROM responses r WHERE r.evaluation_id = @evaluation_id ORDER BY r.id DESC LIMIT 1)::uuid   AS last_response,
     (SELECT c.id FROM comparisons c WHERE c.evaluation_id = @evaluation_id ORDER BY c.id DESC LIMIT 1)::uuid AS last_comparison;
 

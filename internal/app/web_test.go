@@ -248,3 +248,49 @@ func TestSessions(t *testing.T) {
 		t.Errorf("resume after sign-out: %v, want ErrUnauthenticated", err)
 	}
 }
+
+// TestOverviewCounts checks an evaluation's counts of responses and comparisons
+// as comparisons come and go, one of them with its response.
+func TestOverviewCounts(t *testing.T) {
+	svc, dash, _, _ := newDashboard(t)
+	ctx := context.Background()
+	if _, err := svc.Evaluations.Create(ctx, app.EvaluationInput{Name: "web-counts"}); err != nil {
+		t.Fatal(err)
+	}
+	var rs []app.ResponseInput
+	for i := range 4 {
+		text := fmt.Sprintf("answer %d", i)
+		rs = append(rs, app.ResponseInput{ExternalID: fmt.Sprint("r", i), Model: fmt.Sprint("m", i%2), Prompt: "q", Response: &text})
+	}
+	if _, err := svc.Responses.Ingest(ctx, "web-counts", app.Items(rs), app.IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	half := 0.5
+	cs := []app.ComparisonInput{
+		{ExternalID: "c1", ResponseA: "r0", ResponseB: "r1", Preference: &half, AnnotatorKind: "human"},
+		{ExternalID: "c2", ResponseA: "r2", ResponseB: "r3", Preference: &half, AnnotatorKind: "human"},
+		{ExternalID: "c3", ResponseA: "r0", ResponseB: "r3", Preference: &half, AnnotatorKind: "model"},
+	}
+	if _, err := svc.Comparisons.Ingest(ctx, "web-counts", app.Items(cs), app.IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	check := func(when string, responses, comparisons int64) {
+		t.Helper()
+		o, err := dash.Overview(ctx, "web-counts")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Responses != responses || o.Comparisons != comparisons {
+			t.Errorf("%s: %d responses, %d comparisons; want %d and %d", when, o.Responses, o.Comparisons, responses, comparisons)
+		}
+	}
+	check("stored", 4, 3)
+	if err := svc.Comparisons.Delete(ctx, "web-counts", "c2"); err != nil {
+		t.Fatal(err)
+	}
+	check("a comparison deleted", 4, 2)
+	if err := svc.Responses.Delete(ctx, "web-counts", "r0"); err != nil {
+		t.Fatal(err)
+	}
+	check("a response deleted with its two comparisons", 3, 0)
+}

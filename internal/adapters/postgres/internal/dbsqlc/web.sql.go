@@ -113,7 +113,7 @@ func (q *Queries) DeleteWebSessionsOfKey(ctx context.Context, apiKeyID pgtype.UU
 const evaluationActivity = `-- name: EvaluationActivity :one
 SELECT
     (SELECT count(*) FROM responses r WHERE r.evaluation_id = $1)::bigint   AS responses,
-    (SELECT count(*) FROM comparisons c WHERE c.evaluation_id = $1)::bigint AS comparisons,
+    (SELECT COALESCE(sum(o.n), 0) FROM comparison_outcomes o WHERE o.evaluation_id = $1)::bigint AS comparisons,
     (SELECT r.id FROM responses r WHERE r.evaluation_id = $1 ORDER BY r.id DESC LIMIT 1)::uuid   AS last_response,
     (SELECT c.id FROM comparisons c WHERE c.evaluation_id = $1 ORDER BY c.id DESC LIMIT 1)::uuid AS last_comparison
 `
@@ -126,7 +126,8 @@ type EvaluationActivityRow struct {
 }
 
 // Counts and the newest ids (UUIDv7: they carry their creation time) of one
-// evaluation's responses and comparisons, each from its primary key.
+// evaluation's responses and comparisons, each from its primary key, but the
+// comparisons' count, which is the sum of their outcome counts (migration 00010).
 func (q *Queries) EvaluationActivity(ctx context.Context, evaluationID pgtype.UUID) (EvaluationActivityRow, error) {
 	row := q.db.QueryRow(ctx, evaluationActivity, evaluationID)
 	var i EvaluationActivityRow
