@@ -25,28 +25,25 @@ LIMIT @lim;
 -- AgreementLabels returns, for every unordered pair of responses judged by at least
 -- two annotators, each annotator's latest preference for the pair's second
 -- response (pair_hi). Judgements without an annotator name cannot be told apart,
--- so they take no part. Only pairs judged at least twice can qualify: their list,
--- kept in comparison_pairs (migration 00010), is the starting point, so the query
--- reads those pairs' comparisons rather than every comparison.
+-- so they take no part. Only pairs judged at least twice can qualify; triggers on
+-- comparisons copy their judgements into agreement_judgements (migration 00010),
+-- whose index gives them in this order, so the query reads those alone.
 
 -- name: AgreementLabels :many
-WITH candidates AS (
-    SELECT p.pair_lo, p.pair_hi
-    FROM comparison_pairs p
-    WHERE p.evaluation_id = @evaluation_id AND p.judgements >= 2
-), latest AS (
-    SELECT DISTINCT ON (c.pair_lo, c.pair_hi, c.annotator) c.pair_lo, c.pair_hi, c.annotator, c.preference_hi
-    FROM candidates p
-    JOIN comparisons c ON c.evaluation_id = @evaluation_id AND c.pair_lo = p.pair_lo AND c.pair_hi = p.pair_hi
-    WHERE c.annotator <> ''
-      AND (sqlc.narg(annotator_kind)::text IS NULL OR c.annotator_kind = sqlc.narg(annotator_kind))
-    ORDER BY c.pair_lo, c.pair_hi, c.annotator, c.created_at DESC, c.id DESC
-), multi AS (
-    SELECT pair_lo, pair_hi FROM latest GROUP BY pair_lo, pair_hi HAVING count(*) >= 2
-)
-SELECT l.pair_lo, l.pair_hi, l.annotator, l.preference_hi
-FROM latest l JOIN multi m ON m.pair_lo = l.pair_lo AND m.pair_hi = l.pair_hi
-ORDER BY l.pair_lo, l.pair_hi, l.annotator;
+SELECT x.pair_lo, x.pair_hi, x.annotator, x.preference_hi
+FROM (
+    SELECT l.pair_lo, l.pair_hi, l.annotator, l.preference_hi,
+           count(*) OVER (PARTITION BY l.pair_lo, l.pair_hi) AS annotators
+    FROM (
+        SELECT DISTINCT ON (a.pair_lo, a.pair_hi, a.annotator) a.pair_lo, a.pair_hi, a.annotator, a.preference_hi
+        FROM agreement_judgements a
+        WHERE a.evaluation_id = @evaluation_id AND a.annotator <> ''
+          AND (sqlc.narg(annotator_kind)::text IS NULL OR a.annotator_kind = sqlc.narg(annotator_kind))
+        ORDER BY a.pair_lo, a.pair_hi, a.annotator, a.created_at DESC, a.comparison_id DESC
+    ) AS l
+) AS x
+WHERE x.annotators >= 2
+ORDER BY x.pair_lo, x.pair_hi, x.annotator;
 
 -- ScorerAgreementCounts counts, per scorer, the comparisons whose two responses both
 -- have a value: ties (preference ½), judged ones, those with equal scores, and those

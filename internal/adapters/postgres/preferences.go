@@ -57,12 +57,9 @@ func (s *PreferenceStore) AgreementLabels(ctx context.Context, q ports.Preferenc
 	if err != nil {
 		return nil, translate(err)
 	}
-	out := make([]ports.PairLabel, 0, len(rows))
-	for _, r := range rows {
-		if r.PreferenceHi == nil {
-			continue
-		}
-		out = append(out, ports.PairLabel{Lo: domain.ID(r.PairLo.Bytes), Hi: domain.ID(r.PairHi.Bytes), Annotator: r.Annotator, Preference: *r.PreferenceHi})
+	out := make([]ports.PairLabel, len(rows))
+	for i, r := range rows {
+		out[i] = ports.PairLabel{Lo: domain.ID(r.PairLo.Bytes), Hi: domain.ID(r.PairHi.Bytes), Annotator: r.Annotator, Preference: r.PreferenceHi}
 	}
 	return out, nil
 }

@@ -10,6 +10,17 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+type AgreementJudgement struct {
+	EvaluationID  pgtype.UUID
+	ComparisonID  pgtype.UUID
+	PairLo        pgtype.UUID
+	PairHi        pgtype.UUID
+	Annotator     string
+	AnnotatorKind string
+	CreatedAt     time.Time
+	PreferenceHi  float64
+}
+
 type ApiKey struct {
 	ID         pgtype.UUID
 	Name       string

@@ -13,23 +13,20 @@ import (
 
 const agreementLabels = `-- name: AgreementLabels :many
 
-WITH candidates AS (
-    SELECT p.pair_lo, p.pair_hi
-    FROM comparison_pairs p
-    WHERE p.evaluation_id = $1 AND p.judgements >= 2
-), latest AS (
-    SELECT DISTINCT ON (c.pair_lo, c.pair_hi, c.annotator) c.pair_lo, c.pair_hi, c.annotator, c.preference_hi
-    FROM candidates p
-    JOIN comparisons c ON c.evaluation_id = $1 AND c.pair_lo = p.pair_lo AND c.pair_hi = p.pair_hi
-    WHERE c.annotator <> ''
-      AND ($2::text IS NULL OR c.annotator_kind = $2)
-    ORDER BY c.pair_lo, c.pair_hi, c.annotator, c.created_at DESC, c.id DESC
-), multi AS (
-    SELECT pair_lo, pair_hi FROM latest GROUP BY pair_lo, pair_hi HAVING count(*) >= 2
-)
-SELECT l.pair_lo, l.pair_hi, l.annotator, l.preference_hi
-FROM latest l JOIN multi m ON m.pair_lo = l.pair_lo AND m.pair_hi = l.pair_hi
-ORDER BY l.pair_lo, l.pair_hi, l.annotator
+SELECT x.pair_lo, x.pair_hi, x.annotator, x.preference_hi
+FROM (
+    SELECT l.pair_lo, l.pair_hi, l.annotator, l.preference_hi,
+           count(*) OVER (PARTITION BY l.pair_lo, l.pair_hi) AS annotators
+    FROM (
+        SELECT DISTINCT ON (a.pair_lo, a.pair_hi, a.annotator) a.pair_lo, a.pair_hi, a.annotator, a.preference_hi
+        FROM agreement_judgements a
+        WHERE a.evaluation_id = $1 AND a.annotator <> ''
+          AND ($2::text IS NULL OR a.annotator_kind = $2)
+        ORDER BY a.pair_lo, a.pair_hi, a.annotator, a.created_at DESC, a.comparison_id DESC
+    ) AS l
+) AS x
+WHERE x.annotators >= 2
+ORDER BY x.pair_lo, x.pair_hi, x.annotator
 `
 
 type AgreementLabelsParams struct {
@@ -41,15 +38,15 @@ type AgreementLabelsRow struct {
 	PairLo       pgtype.UUID
 	PairHi       pgtype.UUID
 	Annotator    string
-	PreferenceHi *float64
+	PreferenceHi float64
 }
 
 // AgreementLabels returns, for every unordered pair of responses judged by at least
 // two annotators, each annotator's latest preference for the pair's second
 // response (pair_hi). Judgements without an annotator name cannot be told apart,
-// so they take no part. Only pairs judged at least twice can qualify: their list,
-// kept in comparison_pairs (migration 00010), is the starting point, so the query
-// reads those pairs' comparisons rather than every comparison.
+// so they take no part. Only pairs judged at least twice can qualify; triggers on
+// comparisons copy their judgements into agreement_judgements (migration 00010),
+// whose index gives them in this order, so the query reads those alone.
 func (q *Queries) AgreementLabels(ctx context.Context, arg AgreementLabelsParams) ([]AgreementLabelsRow, error) {
 	rows, err := q.db.Query(ctx, agreementLabels, arg.EvaluationID, arg.AnnotatorKind)
 	if err != nil {
