@@ -22,28 +22,20 @@ WHERE evaluation_id = @evaluation_id
 ORDER BY id
 LIMIT @lim;
 
--- AgreementLabels returns, for every unordered pair of responses judged by at least
--- two annotators, each annotator's latest preference for the pair's second
--- response (pair_hi). Judgements without an annotator name cannot be told apart,
--- so they take no part. Only pairs judged at least twice can qualify; triggers on
--- comparisons copy their judgements into agreement_judgements (migration 00010),
--- whose index gives them in this order, so the query reads those alone.
+-- AgreementJudgements returns the named judgements of the pairs of responses
+-- judged at least twice, each pair's by annotator, latest first: the store keeps
+-- each annotator's latest judgement of a pair that two or more annotators judged.
+-- Judgements without an annotator name cannot be told apart, so they take no
+-- part. Triggers on comparisons keep these judgements in agreement_judgements
+-- (migration 00010), whose index gives them in this order, so the query reads
+-- those alone, without sorting.
 
--- name: AgreementLabels :many
-SELECT x.pair_lo, x.pair_hi, x.annotator, x.preference_hi
-FROM (
-    SELECT l.pair_lo, l.pair_hi, l.annotator, l.preference_hi,
-           count(*) OVER (PARTITION BY l.pair_lo, l.pair_hi) AS annotators
-    FROM (
-        SELECT DISTINCT ON (a.pair_lo, a.pair_hi, a.annotator) a.pair_lo, a.pair_hi, a.annotator, a.preference_hi
-        FROM agreement_judgements a
-        WHERE a.evaluation_id = @evaluation_id AND a.annotator <> ''
-          AND (sqlc.narg(annotator_kind)::text IS NULL OR a.annotator_kind = sqlc.narg(annotator_kind))
-        ORDER BY a.pair_lo, a.pair_hi, a.annotator, a.created_at DESC, a.comparison_id DESC
-    ) AS l
-) AS x
-WHERE x.annotators >= 2
-ORDER BY x.pair_lo, x.pair_hi, x.annotator;
+-- name: AgreementJudgements :many
+SELECT a.pair_lo, a.pair_hi, a.annotator, a.preference_hi
+FROM agreement_judgements a
+WHERE a.evaluation_id = @evaluation_id AND a.annotator <> ''
+  AND (sqlc.narg(annotator_kind)::text IS NULL OR a.annotator_kind = sqlc.narg(annotator_kind))
+ORDER BY a.pair_lo, a.pair_hi, a.annotator, a.created_at DESC, a.comparison_id DESC;
 
 -- ScorerAgreementCounts counts, per scorer, the comparisons whose two responses both
 -- have a value: ties (preference ½), judged ones, those with equal scores, and those

@@ -11,51 +11,43 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-const agreementLabels = `-- name: AgreementLabels :many
+const agreementJudgements = `-- name: AgreementJudgements :many
 
-SELECT x.pair_lo, x.pair_hi, x.annotator, x.preference_hi
-FROM (
-    SELECT l.pair_lo, l.pair_hi, l.annotator, l.preference_hi,
-           count(*) OVER (PARTITION BY l.pair_lo, l.pair_hi) AS annotators
-    FROM (
-        SELECT DISTINCT ON (a.pair_lo, a.pair_hi, a.annotator) a.pair_lo, a.pair_hi, a.annotator, a.preference_hi
-        FROM agreement_judgements a
-        WHERE a.evaluation_id = $1 AND a.annotator <> ''
-          AND ($2::text IS NULL OR a.annotator_kind = $2)
-        ORDER BY a.pair_lo, a.pair_hi, a.annotator, a.created_at DESC, a.comparison_id DESC
-    ) AS l
-) AS x
-WHERE x.annotators >= 2
-ORDER BY x.pair_lo, x.pair_hi, x.annotator
+SELECT a.pair_lo, a.pair_hi, a.annotator, a.preference_hi
+FROM agreement_judgements a
+WHERE a.evaluation_id = $1 AND a.annotator <> ''
+  AND ($2::text IS NULL OR a.annotator_kind = $2)
+ORDER BY a.pair_lo, a.pair_hi, a.annotator, a.created_at DESC, a.comparison_id DESC
 `
 
-type AgreementLabelsParams struct {
+type AgreementJudgementsParams struct {
 	EvaluationID  pgtype.UUID
 	AnnotatorKind *string
 }
 
-type AgreementLabelsRow struct {
+type AgreementJudgementsRow struct {
 	PairLo       pgtype.UUID
 	PairHi       pgtype.UUID
 	Annotator    string
 	PreferenceHi float64
 }
 
-// AgreementLabels returns, for every unordered pair of responses judged by at least
-// two annotators, each annotator's latest preference for the pair's second
-// response (pair_hi). Judgements without an annotator name cannot be told apart,
-// so they take no part. Only pairs judged at least twice can qualify; triggers on
-// comparisons copy their judgements into agreement_judgements (migration 00010),
-// whose index gives them in this order, so the query reads those alone.
-func (q *Queries) AgreementLabels(ctx context.Context, arg AgreementLabelsParams) ([]AgreementLabelsRow, error) {
-	rows, err := q.db.Query(ctx, agreementLabels, arg.EvaluationID, arg.AnnotatorKind)
+// AgreementJudgements returns the named judgements of the pairs of responses
+// judged at least twice, each pair's by annotator, latest first: the store keeps
+// each annotator's latest judgement of a pair that two or more annotators judged.
+// Judgements without an annotator name cannot be told apart, so they take no
+// part. Triggers on comparisons keep these judgements in agreement_judgements
+// (migration 00010), whose index gives them in this order, so the query reads
+// those alone, without sorting.
+func (q *Queries) AgreementJudgements(ctx context.Context, arg AgreementJudgementsParams) ([]AgreementJudgementsRow, error) {
+	rows, err := q.db.Query(ctx, agreementJudgements, arg.EvaluationID, arg.AnnotatorKind)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	items := []AgreementLabelsRow{}
+	items := []AgreementJudgementsRow{}
 	for rows.Next() {
-		var i AgreementLabelsRow
+		var i AgreementJudgementsRow
 		if err := rows.Scan(
 			&i.PairLo,
 			&i.PairHi,
