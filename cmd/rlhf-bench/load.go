@@ -207,17 +207,7 @@ func loadBig(ctx context.Context, e *env, o options, logf func(string, ...any)) 
 	if err != nil {
 		return nil, nil, err
 	}
-	// Statistics first, as autovacuum would have gathered them by the time anyone
-	// deletes from a million rows: without them the planner may read every score
-	// to rebuild one model's rollups.
 	start := time.Now()
-	for _, t := range []string{"responses", "scores", "comparisons"} {
-		if _, err := e.pool.Exec(ctx, "ANALYZE "+t); err != nil {
-			return nil, nil, fmt.Errorf("analyze %s: %w", t, err)
-		}
-	}
-	logf("queries: ANALYZE took %s", time.Since(start).Round(time.Millisecond))
-	start = time.Now()
 	for m := range b.models {
 		path := "/v1/evaluations/" + b.name + "/responses/" + rebuildExternalID(m)
 		status, body, err := e.api.do(ctx, http.MethodDelete, path, "", nil)
