@@ -224,7 +224,9 @@ func loadBig(ctx context.Context, e *env, o options, logf func(string, ...any)) 
 		"what it derives per model from the stored scores (its summary rollups) with its own code; the summary was checked against the scores table. "+
 		"The %d DELETEs took %s, %s each", b.models, d.Round(time.Second), formatValue(latency, d.Seconds()/float64(b.models))))
 	start = time.Now()
-	for _, t := range []string{"responses", "scores", "comparisons"} {
+	// The tables the service keeps beside the comparisons too: their rows came
+	// with the COPY, and nothing else vacuums them where autovacuum is off.
+	for _, t := range []string{"responses", "scores", "comparisons", "comparison_outcomes", "comparison_pairs", "agreement_judgements"} {
 		if _, err := e.pool.Exec(ctx, "VACUUM ANALYZE "+t); err != nil {
 			return nil, nil, fmt.Errorf("vacuum analyze %s: %w", t, err)
 		}
