@@ -19,7 +19,11 @@ func (e *env) large(ctx context.Context, o options, logf func(string, ...any)) (
 	if e.big != nil {
 		return e.big, nil, nil
 	}
-	b, notes, err := loadBig(ctx, e, o, logf)
+	load := loadBig
+	if o.reuse != "" {
+		load = openBig
+	}
+	b, notes, err := load(ctx, e, o, logf)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -43,22 +43,30 @@ type env struct {
 // setUp creates the database, builds and starts the service and makes a key. On
 // error it returns what it set up so far, for tearDown.
 func setUp(ctx context.Context, o options, logf func(string, ...any)) (*env, error) {
-	e := &env{adminURL: o.adminURL, keep: o.keep}
+	e := &env{adminURL: o.adminURL, keep: o.keep || o.reuse != ""}
 	tmp, err := os.MkdirTemp("", "rlhf-bench")
 	if err != nil {
 		return nil, err
 	}
 	e.tmp = tmp
-	var suffix [4]byte
-	_, _ = rand.Read(suffix[:])
-	e.dbName = fmt.Sprintf("rlhf_bench_%s_%s", time.Now().UTC().Format("20060102_150405"), hex.EncodeToString(suffix[:]))
-	if e.dbURL, err = postgres.WithDatabase(o.adminURL, e.dbName); err != nil {
-		return e, err
+	if o.reuse != "" {
+		e.dbName = o.reuse
+		if e.dbURL, err = postgres.WithDatabase(o.adminURL, e.dbName); err != nil {
+			return e, err
+		}
+		logf("reusing database %s", e.dbName)
+	} else {
+		var suffix [4]byte
+		_, _ = rand.Read(suffix[:])
+		e.dbName = fmt.Sprintf("rlhf_bench_%s_%s", time.Now().UTC().Format("20060102_150405"), hex.EncodeToString(suffix[:]))
+		if e.dbURL, err = postgres.WithDatabase(o.adminURL, e.dbName); err != nil {
+			return e, err
+		}
+		if err := adminExec(ctx, o.adminURL, "CREATE DATABASE "+pgx.Identifier{e.dbName}.Sanitize()); err != nil {
+			return e, fmt.Errorf("create the benchmark database: %w", err)
+		}
+		logf("created database %s", e.dbName)
 	}
-	if err := adminExec(ctx, o.adminURL, "CREATE DATABASE "+pgx.Identifier{e.dbName}.Sanitize()); err != nil {
-		return e, fmt.Errorf("create the benchmark database: %w", err)
-	}
-	logf("created database %s", e.dbName)
 
 	bin := o.binary
 	e.machine.Revision = "a prebuilt binary (--binary)"

@@ -224,7 +224,9 @@ func loadBig(ctx context.Context, e *env, o options, logf func(string, ...any)) 
 		"what it derives per model from the stored scores (its summary rollups) with its own code; the summary was checked against the scores table. "+
 		"The %d DELETEs took %s, %s each", b.models, d.Round(time.Second), formatValue(latency, d.Seconds()/float64(b.models))))
 	start = time.Now()
-	for _, t := range []string{"responses", "scores", "comparisons"} {
+	// The tables the service keeps beside the comparisons too: their rows came
+	// with the COPY, and nothing else vacuums them where autovacuum is off.
+	for _, t := range []string{"responses", "scores", "comparisons", "comparison_outcomes", "comparison_pairs", "agreement_judgements"} {
 		if _, err := e.pool.Exec(ctx, "VACUUM ANALYZE "+t); err != nil {
 			return nil, nil, fmt.Errorf("vacuum analyze %s: %w", t, err)
 		}
@@ -235,6 +237,39 @@ func loadBig(ctx context.Context, e *env, o options, logf func(string, ...any)) 
 		return nil, nil, err
 	}
 	return b, notes, nil
+}
+
+// openBig finds the large evaluation that an earlier run with the same sizes and
+// seed loaded into the database it kept (--reuse), and checks that it has the
+// sizes asked for, so figures are never reported for other data.
+func openBig(ctx context.Context, e *env, o options, logf func(string, ...any)) (*bigEval, []string, error) {
+	b := &bigEval{name: "large", models: o.models, n: o.responses}
+	if err := e.pool.QueryRow(ctx, `SELECT id, id::text FROM evaluations WHERE name = $1`, b.name).Scan(&b.id, &b.idText); err != nil {
+		return nil, nil, fmt.Errorf("--reuse: find evaluation %q: %w", b.name, err)
+	}
+	var responses, comparisons, models int
+	if err := e.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM responses WHERE evaluation_id = $1),
+			(SELECT count(*) FROM comparisons WHERE evaluation_id = $1),
+			(SELECT count(DISTINCT model) FROM responses WHERE evaluation_id = $1)`, b.id).Scan(&responses, &comparisons, &models); err != nil {
+		return nil, nil, err
+	}
+	if responses != o.responses || comparisons != o.comparisons || models != o.models {
+		return nil, nil, fmt.Errorf("--reuse: evaluation %q has %d responses, %d comparisons and %d models; the flags ask for %d, %d and %d",
+			b.name, responses, comparisons, models, o.responses, o.comparisons, o.models)
+	}
+	for m := range b.models {
+		b.modelTags = append(b.modelTags, modelName(m))
+	}
+	var first string
+	if err := e.pool.QueryRow(ctx, `SELECT prompt FROM responses WHERE evaluation_id = $1 AND external_id = $2`, b.id, "large-0000000").Scan(&first); err != nil {
+		return nil, nil, fmt.Errorf("--reuse: the first response: %w", err)
+	}
+	b.prompts = []string{first}
+	logf("queries: reusing evaluation %s: %d responses, %d comparisons, %d models", b.name, responses, comparisons, models)
+	if err := checkSummary(ctx, e, b); err != nil {
+		return nil, nil, err
+	}
+	return b, []string{fmt.Sprintf("the large evaluation was loaded by an earlier run into the database it kept (--keep) and reused here (--reuse %s)", e.dbName)}, nil
 }
 
 func rebuildExternalID(model int) string { return fmt.Sprintf("large-rebuild-%02d", model) }

@@ -59,6 +59,7 @@ type options struct {
 	out         string
 	binary      string
 	keep        bool
+	reuse       string
 	ingestRows  int
 	batch       int
 	streams     int
@@ -90,6 +91,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.out, "out", "", "also write the report (machine, settings, table) to this file")
 	fs.StringVar(&o.binary, "binary", "", "use this rlhf-eval binary instead of building ./cmd/rlhf-eval")
 	fs.BoolVar(&o.keep, "keep", false, "keep the database at the end (its URL is printed) for EXPLAIN ANALYZE")
+	fs.StringVar(&o.reuse, "reuse", "", "run the queries and dashboard sections on this database, kept by an earlier run with --keep and the same --responses, --comparisons, --models and --seed, instead of creating and loading one (it is kept, and migrated by the service as usual)")
 	fs.IntVar(&o.ingestRows, "ingest-rows", 20000, "ingest: responses per repetition")
 	fs.IntVar(&o.batch, "batch", 5000, "ingest: responses per bulk request (and per COPY transaction)")
 	fs.IntVar(&o.streams, "streams", 1, "ingest: batches in flight at once, on both sides")
@@ -158,6 +160,8 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 		return o, errors.New("--comparisons and --deep-page must be positive")
 	case o.duration <= 0 || o.warmup < 0:
 		return o, errors.New("--duration must be positive and --warmup not negative")
+	case o.reuse != "" && (o.sections["ingest"] || o.sections["latency"]):
+		return o, errors.New("--reuse serves the queries and dashboard sections only: ingest and latency write into the database")
 	}
 	return o, nil
 }

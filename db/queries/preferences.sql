@@ -1,9 +1,11 @@
 -- Preference aggregates. Leaderboards need only (model_a, model_b, preference)
--- counts, which grow with the number of model pairs, not of comparisons.
+-- counts, which grow with the number of model pairs, not of comparisons; triggers
+-- on comparisons keep them per annotator kind in comparison_outcomes (migration
+-- 00010).
 
 -- name: ComparisonOutcomes :many
-SELECT model_a, model_b, preference, count(*)::bigint AS n
-FROM comparisons
+SELECT model_a, model_b, preference, sum(n)::bigint AS n
+FROM comparison_outcomes
 WHERE evaluation_id = @evaluation_id
   AND (sqlc.narg(annotator_kind)::text IS NULL OR annotator_kind = sqlc.narg(annotator_kind))
 GROUP BY model_a, model_b, preference;
@@ -20,24 +22,20 @@ WHERE evaluation_id = @evaluation_id
 ORDER BY id
 LIMIT @lim;
 
--- AgreementLabels returns, for every unordered pair of responses judged by at least
--- two annotators, each annotator's latest preference for the pair's second
--- response (pair_hi). Judgements without an annotator name cannot be told apart,
--- so they take no part.
+-- AgreementJudgements returns the named judgements of the pairs of responses
+-- judged at least twice, each pair's by annotator, latest first: the store keeps
+-- each annotator's latest judgement of a pair that two or more annotators judged.
+-- Judgements without an annotator name cannot be told apart, so they take no
+-- part. Triggers on comparisons keep these judgements in agreement_judgements
+-- (migration 00010), whose index gives them in this order, so the query reads
+-- those alone, without sorting.
 
--- name: AgreementLabels :many
-WITH latest AS (
-    SELECT DISTINCT ON (pair_lo, pair_hi, annotator) pair_lo, pair_hi, annotator, preference_hi
-    FROM comparisons
-    WHERE evaluation_id = @evaluation_id AND annotator <> ''
-      AND (sqlc.narg(annotator_kind)::text IS NULL OR annotator_kind = sqlc.narg(annotator_kind))
-    ORDER BY pair_lo, pair_hi, annotator, created_at DESC, id DESC
-), multi AS (
-    SELECT pair_lo, pair_hi FROM latest GROUP BY pair_lo, pair_hi HAVING count(*) >= 2
-)
-SELECT l.pair_lo, l.pair_hi, l.annotator, l.preference_hi
-FROM latest l JOIN multi m ON m.pair_lo = l.pair_lo AND m.pair_hi = l.pair_hi
-ORDER BY l.pair_lo, l.pair_hi, l.annotator;
+-- name: AgreementJudgements :many
+SELECT a.pair_lo, a.pair_hi, a.annotator, a.preference_hi
+FROM agreement_judgements a
+WHERE a.evaluation_id = @evaluation_id AND a.annotator <> ''
+  AND (sqlc.narg(annotator_kind)::text IS NULL OR a.annotator_kind = sqlc.narg(annotator_kind))
+ORDER BY a.pair_lo, a.pair_hi, a.annotator, a.created_at DESC, a.comparison_id DESC;
 
 -- ScorerAgreementCounts counts, per scorer, the comparisons whose two responses both
 -- have a value: ties (preference ½), judged ones, those with equal scores, and those

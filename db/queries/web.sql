@@ -29,10 +29,11 @@ LIMIT @lim;
 
 -- name: EvaluationActivity :one
 -- Counts and the newest ids (UUIDv7: they carry their creation time) of one
--- evaluation's responses and comparisons, each from its primary key.
+-- evaluation's responses and comparisons, each from its primary key, but the
+-- comparisons' count, which is the sum of their outcome counts (migration 00010).
 SELECT
     (SELECT count(*) FROM responses r WHERE r.evaluation_id = @evaluation_id)::bigint   AS responses,
-    (SELECT count(*) FROM comparisons c WHERE c.evaluation_id = @evaluation_id)::bigint AS comparisons,
+    (SELECT COALESCE(sum(o.n), 0) FROM comparison_outcomes o WHERE o.evaluation_id = @evaluation_id)::bigint AS comparisons,
     (SELECT r.id FROM responses r WHERE r.evaluation_id = @evaluation_id ORDER BY r.id DESC LIMIT 1)::uuid   AS last_response,
     (SELECT c.id FROM comparisons c WHERE c.evaluation_id = @evaluation_id ORDER BY c.id DESC LIMIT 1)::uuid AS last_comparison;
 
@@ -140,3 +141,48 @@ WHERE s.evaluation_id = @evaluation_id AND s.scorer = @scorer
   AND s.response_id < @before
 ORDER BY s.response_id DESC
 LIMIT @scan_rows;
+
+-- A score range that few responses fall in would make the walks above read a
+-- long way in response order to fill a page. CountScoreRange counts, up to @lim,
+-- the scores in the range by scores_value_idx (migration 00010); when there are
+-- few, SearchScoreRangeForward and ...Backward take them all by that index (the
+-- subquery's LIMIT keeps the planner from walking another index instead) and
+-- page through them in response order. Bounds are inclusive; the caller passes
+-- -Infinity and NaN (which PostgreSQL orders above every number) for a missing
+-- minimum and maximum.
+
+-- name: CountScoreRange :one
+SELECT count(*)::int AS n FROM (
+    SELECT 1 FROM scores s
+    WHERE s.evaluation_id = @evaluation_id AND s.scorer = @scorer
+      AND s.value >= @min_value::float8 AND s.value <= @max_value::float8
+    LIMIT @lim
+) AS x;
+
+-- name: SearchScoreRangeForward :many
+SELECT h.response_id FROM (
+    SELECT s.response_id, s.model, s.passed FROM scores s
+    WHERE s.evaluation_id = @evaluation_id AND s.scorer = @scorer
+      AND s.value >= @min_value::float8 AND s.value <= @max_value::float8
+    ORDER BY s.value, s.response_id
+    LIMIT @range_rows
+) AS h
+WHERE (sqlc.narg(passed)::boolean IS NULL OR h.passed = sqlc.narg(passed)::boolean)
+  AND (sqlc.narg(model)::text IS NULL OR h.model = sqlc.narg(model)::text)
+  AND (sqlc.narg(after)::uuid IS NULL OR h.response_id > sqlc.narg(after)::uuid)
+ORDER BY h.response_id
+LIMIT @lim;
+
+-- name: SearchScoreRangeBackward :many
+SELECT h.response_id FROM (
+    SELECT s.response_id, s.model, s.passed FROM scores s
+    WHERE s.evaluation_id = @evaluation_id AND s.scorer = @scorer
+      AND s.value >= @min_value::float8 AND s.value <= @max_value::float8
+    ORDER BY s.value, s.response_id
+    LIMIT @range_rows
+) AS h
+WHERE (sqlc.narg(passed)::boolean IS NULL OR h.passed = sqlc.narg(passed)::boolean)
+  AND (sqlc.narg(model)::text IS NULL OR h.model = sqlc.narg(model)::text)
+  AND h.response_id < @before::uuid
+ORDER BY h.response_id DESC
+LIMIT @lim;

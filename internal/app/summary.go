@@ -58,6 +58,9 @@ type Summary struct {
 	// or read from the rollups' histograms.
 	Exact   bool
 	Scorers []ScorerSummary
+	// buckets are the rollups' histogram buckets the summary was read from (none
+	// when Exact), for Histograms.
+	buckets []ports.HistogramBucket
 }
 
 // SummaryInput selects a summary: GroupBy "model" for a row per scorer and model;
@@ -86,10 +89,11 @@ func (u *Summaries) Summary(ctx context.Context, evalRef string, in SummaryInput
 		return Summary{}, err
 	}
 	var aggs []ports.ScoreAggregate
+	var buckets []ports.HistogramBucket
 	if in.Exact {
 		aggs, err = u.d.Stores.Analytics.SummarizeScores(ctx, e.ID, groupBy == "model")
 	} else {
-		aggs, err = u.fromRollups(ctx, e.ID, groupBy == "model")
+		aggs, buckets, err = u.fromRollups(ctx, e.ID, groupBy == "model")
 	}
 	if err != nil {
 		return Summary{}, err
@@ -110,7 +114,7 @@ func (u *Summaries) Summary(ctx context.Context, evalRef string, in SummaryInput
 	if err != nil {
 		return Summary{}, err
 	}
-	out := Summary{Evaluation: e, GroupBy: groupBy, Exact: in.Exact}
+	out := Summary{Evaluation: e, GroupBy: groupBy, Exact: in.Exact, buckets: buckets}
 	for _, a := range aggs {
 		unit := false
 		if c, ok := configs[a.Scorer]; ok {
@@ -182,11 +186,12 @@ func (u *Summaries) withPending(ctx context.Context, evalID domain.ID, aggs []po
 }
 
 // fromRollups merges rollup shards (and models, unless grouped by model) into
-// aggregates, with percentiles read from the merged histograms.
-func (u *Summaries) fromRollups(ctx context.Context, evalID domain.ID, byModel bool) ([]ports.ScoreAggregate, error) {
+// aggregates, with percentiles read from the merged histograms; it returns the
+// histogram buckets it read too.
+func (u *Summaries) fromRollups(ctx context.Context, evalID domain.ID, byModel bool) ([]ports.ScoreAggregate, []ports.HistogramBucket, error) {
 	groups, buckets, err := u.d.Stores.Analytics.ScoreRollups(ctx, evalID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	type key struct{ scorer, model string }
 	keyOf := func(scorer, model string) key {
@@ -270,7 +275,7 @@ func (u *Summaries) fromRollups(ctx context.Context, evalID domain.ID, byModel b
 		agg.P90, _ = stats.HistogramPercentile(hist, 0.9)
 		out = append(out, agg)
 	}
-	return out, nil
+	return out, buckets, nil
 }
 
 // corpusOf sums the per-model statistic sums that belong to one summary row.

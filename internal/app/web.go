@@ -450,20 +450,18 @@ type Histogram struct {
 }
 
 // Histograms bins each scorer's values into at most bins equal-width bins between
-// its minimum and maximum. It reads the histograms maintained on ingest (buckets
-// of 0.2% relative width), so its cost does not grow with the number of scores.
-func (u *Dashboard) Histograms(ctx context.Context, evalRef string, bins int) ([]Histogram, error) {
+// its minimum and maximum, from the histograms maintained on ingest (buckets of
+// 0.2% relative width) that the summary read, so its cost does not grow with the
+// number of scores and a page showing both reads the rollups once. A summary
+// with Exact read no histograms and has none.
+func (s Summary) Histograms(bins int) ([]Histogram, error) {
 	if bins < 1 || bins > 200 {
 		return nil, domain.Invalid("bins", "must be from 1 to 200")
 	}
-	e, err := resolveEvaluation(ctx, u.d.Stores.Evaluations, evalRef)
-	if err != nil {
-		return nil, err
-	}
-	_, buckets, err := u.d.Stores.Analytics.ScoreRollups(ctx, e.ID)
-	if err != nil {
-		return nil, err
-	}
+	return histogramsOf(s.buckets, bins), nil
+}
+
+func histogramsOf(buckets []ports.HistogramBucket, bins int) []Histogram {
 	byScorer := map[string][]ports.HistogramBucket{}
 	var names []string
 	for _, b := range buckets {
@@ -499,7 +497,7 @@ func (u *Dashboard) Histograms(ctx context.Context, evalRef string, bins int) ([
 		}
 		out = append(out, h)
 	}
-	return out, nil
+	return out
 }
 
 // PromptChange is one prompt's mean score in two evaluations, with a response to

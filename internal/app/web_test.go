@@ -143,6 +143,44 @@ func TestSearchResponsesReadsBoundedWindows(t *testing.T) {
 	if want := strings.Join(want, ","); ids(p) != want {
 		t.Errorf("length 3 to 4 words gave %q, want the needle responses %s", ids(p), want)
 	}
+	// One bound alone, a page at a time forward and back again.
+	var fwd, fwdIDs []string
+	in := app.ResponseSearchInput{Scorer: &scorer, Min: &lo, Limit: 1}
+	for range 10 {
+		p, err := dash.SearchResponses(ctx, "web-search", in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fwd = append(fwd, ids(p))
+		for _, r := range p.Items {
+			fwdIDs = append(fwdIDs, r.ID.String())
+		}
+		if p.Next == "" {
+			break
+		}
+		in.After = p.Next
+	}
+	if got := strings.Join(fwd, ","); got != strings.Join(want, ",") {
+		t.Errorf("at least 3 words, a page at a time: %q, want %s", got, strings.Join(want, ","))
+	}
+	two := 2.0
+	if len(fwdIDs) != 3 {
+		t.Fatalf("at least 3 words found %d responses, want 3", len(fwdIDs))
+	}
+	back2, err := dash.SearchResponses(ctx, "web-search", app.ResponseSearchInput{Scorer: &scorer, Min: &lo, Max: &hi, Before: fwdIDs[2], Limit: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(back2); got != fwd[0]+","+fwd[1] || back2.Prev != "" {
+		t.Errorf("the two before the third needle: %q (prev %q), want %s,%s and no previous", got, back2.Prev, fwd[0], fwd[1])
+	}
+	short, err := dash.SearchResponses(ctx, "web-search", app.ResponseSearchInput{Scorer: &scorer, Max: &two, Limit: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(short); got != "0,1" {
+		t.Errorf("at most 2 words: %q, want the first two responses 0,1", got)
+	}
 	for name, in := range map[string]app.ResponseSearchInput{
 		"max":    {Scorer: &scorer, Min: &hi, Max: func() *float64 { v := 1.0; return &v }()},
 		"min":    {Min: &lo},
@@ -209,4 +247,50 @@ func TestSessions(t *testing.T) {
 	if _, err := sessions.Resume(ctx, st); !errors.Is(err, domain.ErrUnauthenticated) {
 		t.Errorf("resume after sign-out: %v, want ErrUnauthenticated", err)
 	}
+}
+
+// TestOverviewCounts checks an evaluation's counts of responses and comparisons
+// as comparisons come and go, one of them with its response.
+func TestOverviewCounts(t *testing.T) {
+	svc, dash, _, _ := newDashboard(t)
+	ctx := context.Background()
+	if _, err := svc.Evaluations.Create(ctx, app.EvaluationInput{Name: "web-counts"}); err != nil {
+		t.Fatal(err)
+	}
+	var rs []app.ResponseInput
+	for i := range 4 {
+		text := fmt.Sprintf("answer %d", i)
+		rs = append(rs, app.ResponseInput{ExternalID: fmt.Sprint("r", i), Model: fmt.Sprint("m", i%2), Prompt: "q", Response: &text})
+	}
+	if _, err := svc.Responses.Ingest(ctx, "web-counts", app.Items(rs), app.IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	half := 0.5
+	cs := []app.ComparisonInput{
+		{ExternalID: "c1", ResponseA: "r0", ResponseB: "r1", Preference: &half, AnnotatorKind: "human"},
+		{ExternalID: "c2", ResponseA: "r2", ResponseB: "r3", Preference: &half, AnnotatorKind: "human"},
+		{ExternalID: "c3", ResponseA: "r0", ResponseB: "r3", Preference: &half, AnnotatorKind: "model"},
+	}
+	if _, err := svc.Comparisons.Ingest(ctx, "web-counts", app.Items(cs), app.IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	check := func(when string, responses, comparisons int64) {
+		t.Helper()
+		o, err := dash.Overview(ctx, "web-counts")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Responses != responses || o.Comparisons != comparisons {
+			t.Errorf("%s: %d responses, %d comparisons; want %d and %d", when, o.Responses, o.Comparisons, responses, comparisons)
+		}
+	}
+	check("stored", 4, 3)
+	if err := svc.Comparisons.Delete(ctx, "web-counts", "c2"); err != nil {
+		t.Fatal(err)
+	}
+	check("a comparison deleted", 4, 2)
+	if err := svc.Responses.Delete(ctx, "web-counts", "r0"); err != nil {
+		t.Fatal(err)
+	}
+	check("a response deleted with its two comparisons", 3, 0)
 }

@@ -51,18 +51,31 @@ func (s *PreferenceStore) ComparisonBattles(ctx context.Context, q ports.Prefere
 	return out, nil
 }
 
-// AgreementLabels returns the labels of pairs judged by two or more annotators.
+// AgreementLabels returns, for every pair of responses judged by two or more
+// named annotators, each one's latest preference for the pair's second response,
+// in pair and annotator order. The query gives each pair's judgements by
+// annotator, latest first; the first of each annotator is theirs.
 func (s *PreferenceStore) AgreementLabels(ctx context.Context, q ports.PreferenceQuery) ([]ports.PairLabel, error) {
-	rows, err := s.q.AgreementLabels(ctx, dbsqlc.AgreementLabelsParams{EvaluationID: pgID(q.EvaluationID), AnnotatorKind: kindParam(q)})
+	rows, err := s.q.AgreementJudgements(ctx, dbsqlc.AgreementJudgementsParams{EvaluationID: pgID(q.EvaluationID), AnnotatorKind: kindParam(q)})
 	if err != nil {
 		return nil, translate(err)
 	}
-	out := make([]ports.PairLabel, 0, len(rows))
-	for _, r := range rows {
-		if r.PreferenceHi == nil {
-			continue
+	var out []ports.PairLabel
+	for start := 0; start < len(rows); {
+		end := start + 1
+		for end < len(rows) && rows[end].PairLo == rows[start].PairLo && rows[end].PairHi == rows[start].PairHi {
+			end++
 		}
-		out = append(out, ports.PairLabel{Lo: domain.ID(r.PairLo.Bytes), Hi: domain.ID(r.PairHi.Bytes), Annotator: r.Annotator, Preference: *r.PreferenceHi})
+		first := len(out)
+		for i := start; i < end; i++ {
+			if r := rows[i]; i == start || r.Annotator != rows[i-1].Annotator {
+				out = append(out, ports.PairLabel{Lo: domain.ID(r.PairLo.Bytes), Hi: domain.ID(r.PairHi.Bytes), Annotator: r.Annotator, Preference: r.PreferenceHi})
+			}
+		}
+		if len(out)-first < 2 {
+			out = out[:first] // one annotator: nothing to agree on
+		}
+		start = end
 	}
 	return out, nil
 }

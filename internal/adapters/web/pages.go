@@ -293,7 +293,7 @@ func (s *Server) evaluation(w http.ResponseWriter, r *http.Request, sess *app.Se
 	if err != nil {
 		return err
 	}
-	hs, err := s.svc.Dashboard.Histograms(ctx, ref, 24)
+	hs, err := sum.Histograms(24)
 	if err != nil {
 		return err
 	}

@@ -50,7 +50,6 @@ type DashboardService interface {
 	Models(ctx context.Context, evalRef string, limit int) ([]string, error)
 	SearchResponses(ctx context.Context, evalRef string, in app.ResponseSearchInput) (app.ResponsePage, error)
 	PairMatrix(ctx context.Context, evalRef, kind string) (ranking.PairwiseWinRates, error)
-	Histograms(ctx context.Context, evalRef string, bins int) ([]app.Histogram, error)
 	RegressedPrompts(ctx context.Context, baseRef, candRef, scorer string, better scoring.Direction, n int) ([]app.PromptChange, error)
 }
 

@@ -94,18 +94,18 @@ func Compute(labels []Label) (Report, error) {
 	type key struct{ item, annotator string }
 	seen := make(map[key]bool, len(labels))
 	for i, l := range labels {
-		field := fmt.Sprintf("labels[%d]", i)
+		field := func() string { return fmt.Sprintf("labels[%d]", i) } // only for errors: it costs a format per label
 		switch {
 		case l.Item == "":
-			return Report{}, domain.Invalid(field+".item", "must not be empty")
+			return Report{}, domain.Invalid(field()+".item", "must not be empty")
 		case l.Annotator == "":
-			return Report{}, domain.Invalid(field+".annotator", "must not be empty")
+			return Report{}, domain.Invalid(field()+".annotator", "must not be empty")
 		case l.Label == "":
-			return Report{}, domain.Invalid(field+".label", "must not be empty")
+			return Report{}, domain.Invalid(field()+".label", "must not be empty")
 		}
 		k := key{l.Item, l.Annotator}
 		if seen[k] {
-			return Report{}, domain.Invalid(field, "annotator %q labelled item %q more than once", l.Annotator, l.Item)
+			return Report{}, domain.Invalid(field(), "annotator %q labelled item %q more than once", l.Annotator, l.Item)
 		}
 		seen[k] = true
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"testing"
 	"time"
@@ -571,7 +572,8 @@ func testPreferences(t *testing.T, h Harness) {
 			}
 		}
 	})
-	t.Run("ComparisonOutcomes", func(t *testing.T) {
+	checkOutcomes := func(t *testing.T) {
+		t.Helper()
 		for _, k := range kinds {
 			want := map[ports.OutcomeCount]int64{}
 			for _, c := range of(k) {
@@ -592,7 +594,8 @@ func testPreferences(t *testing.T, h Harness) {
 				}
 			}
 		}
-	})
+	}
+	t.Run("ComparisonOutcomes", checkOutcomes)
 
 	t.Run("ComparisonBattles pages in creation order", func(t *testing.T) {
 		for _, k := range kinds {
@@ -624,7 +627,8 @@ func testPreferences(t *testing.T, h Harness) {
 		}
 	})
 
-	t.Run("AgreementLabels", func(t *testing.T) {
+	checkLabels := func(t *testing.T) {
+		t.Helper()
 		for _, k := range kinds {
 			// Each named annotator's latest label per pair, for pairs that two or
 			// more named annotators labelled.
@@ -668,7 +672,8 @@ func testPreferences(t *testing.T, h Harness) {
 				t.Errorf("%s: AgreementLabels =\n%v\nwant\n%v", kindName(k), have, want)
 			}
 		}
-	})
+	}
+	t.Run("AgreementLabels", checkLabels)
 
 	t.Run("ScorerAgreementCounts", func(t *testing.T) {
 		value := func(id domain.ID, scorer string) *float64 {
@@ -782,6 +787,34 @@ func testPreferences(t *testing.T, h Harness) {
 				}
 			}
 		}
+	})
+
+	// Outcome counts and agreement's pairs follow every later write: comparisons
+	// added one at a time to outcomes and pairs that exist, a comparison deleted, and
+	// a response deleted with its comparisons.
+	t.Run("aggregates follow later writes and deletes", func(t *testing.T) {
+		before := len(cs)
+		mk(rb, ra, 0, "carol", human)  // a third annotator of a/b, an outcome counted before
+		mk(rc, ra, 0.25, "bob", human) // a second annotator of a/c
+		for _, c := range cs[before:] {
+			writeComparisons(t, h, c)
+		}
+		checkOutcomes(t)
+		checkLabels(t)
+
+		if err := h.Stores.Comparisons.DeleteComparison(ctx, e.ID, cs[1].ID); err != nil { // bob's b/a
+			t.Fatal(err)
+		}
+		cs = slices.Delete(cs, 1, 2)
+		checkOutcomes(t)
+		checkLabels(t)
+
+		if err := h.Stores.Responses.DeleteResponse(ctx, e.ID, rc.ID); err != nil {
+			t.Fatal(err)
+		}
+		cs = slices.DeleteFunc(cs, func(c domain.Comparison) bool { return c.ResponseA == rc.ID || c.ResponseB == rc.ID })
+		checkOutcomes(t)
+		checkLabels(t)
 	})
 }
 

@@ -10,6 +10,17 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+type AgreementJudgement struct {
+	EvaluationID  pgtype.UUID
+	ComparisonID  pgtype.UUID
+	PairLo        pgtype.UUID
+	PairHi        pgtype.UUID
+	Annotator     string
+	AnnotatorKind string
+	CreatedAt     time.Time
+	PreferenceHi  float64
+}
+
 type ApiKey struct {
 	ID         pgtype.UUID
 	Name       string
@@ -41,6 +52,22 @@ type Comparison struct {
 	PairLo        pgtype.UUID
 	PairHi        pgtype.UUID
 	PreferenceHi  *float64
+}
+
+type ComparisonOutcome struct {
+	EvaluationID  pgtype.UUID
+	AnnotatorKind string
+	ModelA        string
+	ModelB        string
+	Preference    float64
+	N             int64
+}
+
+type ComparisonPair struct {
+	EvaluationID pgtype.UUID
+	PairLo       pgtype.UUID
+	PairHi       pgtype.UUID
+	Judgements   int64
 }
 
 type ComparisonsStage struct {

@@ -11,47 +11,43 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-const agreementLabels = `-- name: AgreementLabels :many
+const agreementJudgements = `-- name: AgreementJudgements :many
 
-WITH latest AS (
-    SELECT DISTINCT ON (pair_lo, pair_hi, annotator) pair_lo, pair_hi, annotator, preference_hi
-    FROM comparisons
-    WHERE evaluation_id = $1 AND annotator <> ''
-      AND ($2::text IS NULL OR annotator_kind = $2)
-    ORDER BY pair_lo, pair_hi, annotator, created_at DESC, id DESC
-), multi AS (
-    SELECT pair_lo, pair_hi FROM latest GROUP BY pair_lo, pair_hi HAVING count(*) >= 2
-)
-SELECT l.pair_lo, l.pair_hi, l.annotator, l.preference_hi
-FROM latest l JOIN multi m ON m.pair_lo = l.pair_lo AND m.pair_hi = l.pair_hi
-ORDER BY l.pair_lo, l.pair_hi, l.annotator
+SELECT a.pair_lo, a.pair_hi, a.annotator, a.preference_hi
+FROM agreement_judgements a
+WHERE a.evaluation_id = $1 AND a.annotator <> ''
+  AND ($2::text IS NULL OR a.annotator_kind = $2)
+ORDER BY a.pair_lo, a.pair_hi, a.annotator, a.created_at DESC, a.comparison_id DESC
 `
 
-type AgreementLabelsParams struct {
+type AgreementJudgementsParams struct {
 	EvaluationID  pgtype.UUID
 	AnnotatorKind *string
 }
 
-type AgreementLabelsRow struct {
+type AgreementJudgementsRow struct {
 	PairLo       pgtype.UUID
 	PairHi       pgtype.UUID
 	Annotator    string
-	PreferenceHi *float64
+	PreferenceHi float64
 }
 
-// AgreementLabels returns, for every unordered pair of responses judged by at least
-// two annotators, each annotator's latest preference for the pair's second
-// response (pair_hi). Judgements without an annotator name cannot be told apart,
-// so they take no part.
-func (q *Queries) AgreementLabels(ctx context.Context, arg AgreementLabelsParams) ([]AgreementLabelsRow, error) {
-	rows, err := q.db.Query(ctx, agreementLabels, arg.EvaluationID, arg.AnnotatorKind)
+// AgreementJudgements returns the named judgements of the pairs of responses
+// judged at least twice, each pair's by annotator, latest first: the store keeps
+// each annotator's latest judgement of a pair that two or more annotators judged.
+// Judgements without an annotator name cannot be told apart, so they take no
+// part. Triggers on comparisons keep these judgements in agreement_judgements
+// (migration 00010), whose index gives them in this order, so the query reads
+// those alone, without sorting.
+func (q *Queries) AgreementJudgements(ctx context.Context, arg AgreementJudgementsParams) ([]AgreementJudgementsRow, error) {
+	rows, err := q.db.Query(ctx, agreementJudgements, arg.EvaluationID, arg.AnnotatorKind)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	items := []AgreementLabelsRow{}
+	items := []AgreementJudgementsRow{}
 	for rows.Next() {
-		var i AgreementLabelsRow
+		var i AgreementJudgementsRow
 		if err := rows.Scan(
 			&i.PairLo,
 			&i.PairHi,
@@ -127,8 +123,8 @@ func (q *Queries) ComparisonBattles(ctx context.Context, arg ComparisonBattlesPa
 
 const comparisonOutcomes = `-- name: ComparisonOutcomes :many
 
-SELECT model_a, model_b, preference, count(*)::bigint AS n
-FROM comparisons
+SELECT model_a, model_b, preference, sum(n)::bigint AS n
+FROM comparison_outcomes
 WHERE evaluation_id = $1
   AND ($2::text IS NULL OR annotator_kind = $2)
 GROUP BY model_a, model_b, preference
@@ -147,7 +143,9 @@ type ComparisonOutcomesRow struct {
 }
 
 // Preference aggregates. Leaderboards need only (model_a, model_b, preference)
-// counts, which grow with the number of model pairs, not of comparisons.
+// counts, which grow with the number of model pairs, not of comparisons; triggers
+// on comparisons keep them per annotator kind in comparison_outcomes (migration
+// 00010).
 func (q *Queries) ComparisonOutcomes(ctx context.Context, arg ComparisonOutcomesParams) ([]ComparisonOutcomesRow, error) {
 	rows, err := q.db.Query(ctx, comparisonOutcomes, arg.EvaluationID, arg.AnnotatorKind)
 	if err != nil {

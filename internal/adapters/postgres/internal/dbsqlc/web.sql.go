@@ -12,6 +12,45 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+const countScoreRange = `-- name: CountScoreRange :one
+
+SELECT count(*)::int AS n FROM (
+    SELECT 1 FROM scores s
+    WHERE s.evaluation_id = $1 AND s.scorer = $2
+      AND s.value >= $3::float8 AND s.value <= $4::float8
+    LIMIT $5
+) AS x
+`
+
+type CountScoreRangeParams struct {
+	EvaluationID pgtype.UUID
+	Scorer       string
+	MinValue     float64
+	MaxValue     float64
+	Lim          int32
+}
+
+// A score range that few responses fall in would make the walks above read a
+// long way in response order to fill a page. CountScoreRange counts, up to @lim,
+// the scores in the range by scores_value_idx (migration 00010); when there are
+// few, SearchScoreRangeForward and ...Backward take them all by that index (the
+// subquery's LIMIT keeps the planner from walking another index instead) and
+// page through them in response order. Bounds are inclusive; the caller passes
+// -Infinity and NaN (which PostgreSQL orders above every number) for a missing
+// minimum and maximum.
+func (q *Queries) CountScoreRange(ctx context.Context, arg CountScoreRangeParams) (int32, error) {
+	row := q.db.QueryRow(ctx, countScoreRange,
+		arg.EvaluationID,
+		arg.Scorer,
+		arg.MinValue,
+		arg.MaxValue,
+		arg.Lim,
+	)
+	var n int32
+	err := row.Scan(&n)
+	return n, err
+}
+
 const createWebSession = `-- name: CreateWebSession :exec
 
 INSERT INTO web_sessions (token_hash, api_key_id, csrf_token, created_at, expires_at)
@@ -74,7 +113,7 @@ func (q *Queries) DeleteWebSessionsOfKey(ctx context.Context, apiKeyID pgtype.UU
 const evaluationActivity = `-- name: EvaluationActivity :one
 SELECT
     (SELECT count(*) FROM responses r WHERE r.evaluation_id = $1)::bigint   AS responses,
-    (SELECT count(*) FROM comparisons c WHERE c.evaluation_id = $1)::bigint AS comparisons,
+    (SELECT COALESCE(sum(o.n), 0) FROM comparison_outcomes o WHERE o.evaluation_id = $1)::bigint AS comparisons,
     (SELECT r.id FROM responses r WHERE r.evaluation_id = $1 ORDER BY r.id DESC LIMIT 1)::uuid   AS last_response,
     (SELECT c.id FROM comparisons c WHERE c.evaluation_id = $1 ORDER BY c.id DESC LIMIT 1)::uuid AS last_comparison
 `
@@ -87,7 +126,8 @@ type EvaluationActivityRow struct {
 }
 
 // Counts and the newest ids (UUIDv7: they carry their creation time) of one
-// evaluation's responses and comparisons, each from its primary key.
+// evaluation's responses and comparisons, each from its primary key, but the
+// comparisons' count, which is the sum of their outcome counts (migration 00010).
 func (q *Queries) EvaluationActivity(ctx context.Context, evaluationID pgtype.UUID) (EvaluationActivityRow, error) {
 	row := q.db.QueryRow(ctx, evaluationActivity, evaluationID)
 	var i EvaluationActivityRow
@@ -509,6 +549,120 @@ func (q *Queries) SearchResponsesForward(ctx context.Context, arg SearchResponse
 			return nil, err
 		}
 		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const searchScoreRangeBackward = `-- name: SearchScoreRangeBackward :many
+SELECT h.response_id FROM (
+    SELECT s.response_id, s.model, s.passed FROM scores s
+    WHERE s.evaluation_id = $1 AND s.scorer = $2
+      AND s.value >= $3::float8 AND s.value <= $4::float8
+    ORDER BY s.value, s.response_id
+    LIMIT $5
+) AS h
+WHERE ($6::boolean IS NULL OR h.passed = $6::boolean)
+  AND ($7::text IS NULL OR h.model = $7::text)
+  AND h.response_id < $8::uuid
+ORDER BY h.response_id DESC
+LIMIT $9
+`
+
+type SearchScoreRangeBackwardParams struct {
+	EvaluationID pgtype.UUID
+	Scorer       string
+	MinValue     float64
+	MaxValue     float64
+	RangeRows    int32
+	Passed       *bool
+	Model        *string
+	Before       pgtype.UUID
+	Lim          int32
+}
+
+func (q *Queries) SearchScoreRangeBackward(ctx context.Context, arg SearchScoreRangeBackwardParams) ([]pgtype.UUID, error) {
+	rows, err := q.db.Query(ctx, searchScoreRangeBackward,
+		arg.EvaluationID,
+		arg.Scorer,
+		arg.MinValue,
+		arg.MaxValue,
+		arg.RangeRows,
+		arg.Passed,
+		arg.Model,
+		arg.Before,
+		arg.Lim,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []pgtype.UUID{}
+	for rows.Next() {
+		var response_id pgtype.UUID
+		if err := rows.Scan(&response_id); err != nil {
+			return nil, err
+		}
+		items = append(items, response_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const searchScoreRangeForward = `-- name: SearchScoreRangeForward :many
+SELECT h.response_id FROM (
+    SELECT s.response_id, s.model, s.passed FROM scores s
+    WHERE s.evaluation_id = $1 AND s.scorer = $2
+      AND s.value >= $3::float8 AND s.value <= $4::float8
+    ORDER BY s.value, s.response_id
+    LIMIT $5
+) AS h
+WHERE ($6::boolean IS NULL OR h.passed = $6::boolean)
+  AND ($7::text IS NULL OR h.model = $7::text)
+  AND ($8::uuid IS NULL OR h.response_id > $8::uuid)
+ORDER BY h.response_id
+LIMIT $9
+`
+
+type SearchScoreRangeForwardParams struct {
+	EvaluationID pgtype.UUID
+	Scorer       string
+	MinValue     float64
+	MaxValue     float64
+	RangeRows    int32
+	Passed       *bool
+	Model        *string
+	After        pgtype.UUID
+	Lim          int32
+}
+
+func (q *Queries) SearchScoreRangeForward(ctx context.Context, arg SearchScoreRangeForwardParams) ([]pgtype.UUID, error) {
+	rows, err := q.db.Query(ctx, searchScoreRangeForward,
+		arg.EvaluationID,
+		arg.Scorer,
+		arg.MinValue,
+		arg.MaxValue,
+		arg.RangeRows,
+		arg.Passed,
+		arg.Model,
+		arg.After,
+		arg.Lim,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []pgtype.UUID{}
+	for rows.Next() {
+		var response_id pgtype.UUID
+		if err := rows.Scan(&response_id); err != nil {
+			return nil, err
+		}
+		items = append(items, response_id)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
