@@ -23,6 +23,7 @@ const (
 // to what the detectors' evaluation needs: at least 800 labelled outputs from both
 // sources, at least 300 of them held out, and positives of every label to measure.
 func TestLabelsFile(t *testing.T) {
+	t.Parallel()
 	labels, err := ReadLabels(labelsPath)
 	if err != nil {
 		t.Fatal(err)
@@ -60,6 +61,7 @@ func TestLabelsFile(t *testing.T) {
 // whole, drawn from both sources, with refusals to measure, and sharing no id with
 // the first set (whose held-out part has since been used for development).
 func TestHeldout2File(t *testing.T) {
+	t.Parallel()
 	labels, err := ReadLabels(heldout2Path)
 	if err != nil {
 		t.Fatal(err)
@@ -97,6 +99,7 @@ func TestHeldout2File(t *testing.T) {
 }
 
 func TestReadLabelsRejects(t *testing.T) {
+	t.Parallel()
 	const header = "id\tsource\tpool\tsplit\trefusal\trefusal_type\trefusal_reason\ttruncated\tprompt_echo\tlanguage_mismatch\thedging\tnote\n"
 	hh := HHID(7, "chosen")
 	alp := AlpacaID("claude-2.1.annotations.json.gz", 3, "output_2")
@@ -130,6 +133,7 @@ func TestReadLabelsRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			path := filepath.Join(t.TempDir(), "labels.tsv")
 			if err := os.WriteFile(path, []byte(tt.body), 0o600); err != nil {
 				t.Fatal(err)
@@ -158,6 +162,7 @@ func TestReadLabelsRejects(t *testing.T) {
 // TestReadLabelsHeldout2 reads a file of the second set: every row held out whole,
 // whatever its id hashes to.
 func TestReadLabelsHeldout2(t *testing.T) {
+	t.Parallel()
 	const header = "id\tsource\tpool\tsplit\trefusal\trefusal_type\trefusal_reason\ttruncated\tprompt_echo\tlanguage_mismatch\thedging\tnote\n"
 	var body strings.Builder
 	body.WriteString(header)
@@ -190,6 +195,7 @@ func TestReadLabelsHeldout2(t *testing.T) {
 }
 
 func TestResolve(t *testing.T) {
+	t.Parallel()
 	const file = "m.annotations.json.gz"
 	c := &Corpus{
 		alpaca: map[string][]alpacaRow{file: {
@@ -222,6 +228,7 @@ func TestResolve(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.id, func(t *testing.T) {
+			t.Parallel()
 			got, err := c.Resolve(tt.id)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
@@ -241,6 +248,7 @@ func TestResolve(t *testing.T) {
 }
 
 func TestOpenCorpusAbsent(t *testing.T) {
+	t.Parallel()
 	_, err := OpenCorpus(t.TempDir())
 	if !errors.Is(err, ErrNoData) {
 		t.Errorf("err = %v, want ErrNoData", err)
@@ -250,6 +258,7 @@ func TestOpenCorpusAbsent(t *testing.T) {
 // TestLabelsResolveRealData resolves every labelled id against the real data: each
 // must name an existing, non-empty output (the sample skipped empty ones).
 func TestLabelsResolveRealData(t *testing.T) {
+	t.Parallel()
 	corpus, err := OpenCorpus(*dataDir)
 	if errors.Is(err, ErrNoData) {
 		t.Skipf("real data not found under %s, so the label ids were not resolved (pass -args -data DIR): %v", *dataDir, err)

@@ -22,6 +22,7 @@ func newRegistry(t *testing.T) *scoring.Registry {
 }
 
 func TestTypes(t *testing.T) {
+	t.Parallel()
 	for _, typ := range []scoring.Type{BLEU(), CHRF()} {
 		if !typ.NeedsReference || typ.Better != scoring.HigherIsBetter {
 			t.Errorf("%s: NeedsReference = %v, Better = %q, want true, higher", typ.Name, typ.NeedsReference, typ.Better)
@@ -31,6 +32,7 @@ func TestTypes(t *testing.T) {
 }
 
 func TestParamsRejected(t *testing.T) {
+	t.Parallel()
 	reg := newRegistry(t)
 	tests := []struct {
 		name   string
@@ -47,6 +49,7 @@ func TestParamsRejected(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			var cfg scoring.Config
 			if err := json.Unmarshal([]byte(tt.config), &cfg); err != nil {
 				t.Fatal(err)
@@ -74,6 +77,7 @@ func TestParamsRejected(t *testing.T) {
 // TestSentenceCHRFOracleCases for the same pair; a perfect match has sacrebleu's
 // score 100.00000000000004, which the value caps at 1.
 func TestScorersThroughSet(t *testing.T) {
+	t.Parallel()
 	reg := newRegistry(t)
 	set, err := reg.Build([]scoring.Config{
 		{Type: "bleu"},
@@ -120,6 +124,7 @@ func TestScorersThroughSet(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			outs, err := set.Score(context.Background(), tt.item)
 			if err != nil {
 				t.Fatal(err)
@@ -164,6 +169,7 @@ func TestScorersThroughSet(t *testing.T) {
 // sacrebleu 2.x corpus_bleu (45.06750632106116, stats 17 17 / 12 6 4 3 / 17 14 11 8) and
 // corpus_chrf (50.043063606582294).
 func TestCorpusFromStoredDetails(t *testing.T) {
+	t.Parallel()
 	reg := newRegistry(t)
 	set, err := reg.Build([]scoring.Config{{Type: "bleu"}, {Type: "chrf"}})
 	if err != nil {
@@ -212,6 +218,7 @@ func TestCorpusFromStoredDetails(t *testing.T) {
 // TestCHRFDescriptionStatesTheDefault: the description names the word_order that
 // the params schema defaults to.
 func TestCHRFDescriptionStatesTheDefault(t *testing.T) {
+	t.Parallel()
 	var schema struct {
 		Properties map[string]struct {
 			Default json.RawMessage `json:"default"`
