@@ -13,6 +13,7 @@ import (
 // API takes only on system messages here, asks for logprobs with an integer
 // top_logprobs above 0 and passes every other param through as given.
 func TestChatBody(t *testing.T) {
+	t.Parallel()
 	msgs := []judging.Message{{Role: "system", Name: "ex", Content: "s<&>"}, {Role: "user", Content: "u"}}
 	msgsJSON, _ := json.Marshal(msgs)
 	for _, tc := range []struct {
@@ -35,6 +36,7 @@ func TestChatBody(t *testing.T) {
 			`{"model":"m","messages":[{"role":"user","content":"u"}],"top_logprobs":2.5}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			got, err := chatBody(tc.req)
 			if err != nil {
 				t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 )
 
 func TestRetryAfter(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	tests := []struct {
 		name string
@@ -28,6 +29,7 @@ func TestRetryAfter(t *testing.T) {
 }
 
 func TestBackoffGrowsWithJitterAndCap(t *testing.T) {
+	t.Parallel()
 	c := &Caller{baseBackoff: 100 * time.Millisecond, maxBackoff: time.Second}
 	for n := 1; n <= 8; n++ {
 		full := min(100*time.Millisecond<<(n-1), time.Second)
