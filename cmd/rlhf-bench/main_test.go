@@ -14,6 +14,7 @@ import (
 )
 
 func TestMedian(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		xs   []float64
@@ -25,6 +26,7 @@ func TestMedian(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			if got := median(tt.xs); got != tt.want {
 				t.Errorf("median(%v) = %v, want %v", tt.xs, got, tt.want)
 			}
@@ -36,6 +38,7 @@ func TestMedian(t *testing.T) {
 }
 
 func TestPercentile(t *testing.T) {
+	t.Parallel()
 	ms := func(n int) []time.Duration {
 		var d []time.Duration
 		for i := 1; i <= n; i++ {
@@ -58,6 +61,7 @@ func TestPercentile(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			if got := percentile(tt.sorted, tt.p); got != tt.want {
 				t.Errorf("percentile = %v, want %v", got, tt.want)
 			}
@@ -66,6 +70,7 @@ func TestPercentile(t *testing.T) {
 }
 
 func TestGroupThousands(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		n    int64
 		want string
@@ -83,6 +88,7 @@ func TestGroupThousands(t *testing.T) {
 // and refusals and personal data that the real scorers find exactly where the
 // generator put them.
 func TestTextGen(t *testing.T) {
+	t.Parallel()
 	reg, err := builtin.Registry()
 	if err != nil {
 		t.Fatal(err)

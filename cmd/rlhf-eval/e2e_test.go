@@ -394,6 +394,7 @@ func createKey(t *testing.T, env []string, scope string) string {
 }
 
 func TestConfigErrors(t *testing.T) {
+	t.Parallel()
 	bin := binary(t)
 	cases := map[string]string{
 		"RLHF_API_PORT=http":            `invalid RLHF_API_PORT="http"`,
@@ -412,6 +413,7 @@ func TestConfigErrors(t *testing.T) {
 	}
 	for envLine, want := range cases {
 		t.Run(envLine, func(t *testing.T) {
+			t.Parallel()
 			cmd := exec.Command(bin, "migrate", "status")
 			cmd.Env = append(os.Environ(), envLine)
 			cmd.Dir = t.TempDir()
@@ -432,6 +434,7 @@ func TestConfigErrors(t *testing.T) {
 
 // TestDotEnv checks that .env is read and that the real environment wins.
 func TestDotEnv(t *testing.T) {
+	t.Parallel()
 	bin := binary(t)
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, ".env"), []byte("RLHF_LOG_LEVEL=shout\nRLHF_API_PORT=1234\n"), 0o600); err != nil {

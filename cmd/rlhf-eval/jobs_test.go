@@ -151,6 +151,7 @@ func TestWorkerCommandRunsJobs(t *testing.T) {
 }
 
 func TestWorkerCommandNeedsWorkers(t *testing.T) {
+	t.Parallel()
 	cmd := exec.Command(binary(t), "worker")
 	cmd.Env = []string{"RLHF_WORKERS=0", "RLHF_DATABASE_URL=postgres://127.0.0.1:1/none"}
 	cmd.Dir = t.TempDir()
@@ -161,6 +162,7 @@ func TestWorkerCommandNeedsWorkers(t *testing.T) {
 }
 
 func TestJobConfigErrors(t *testing.T) {
+	t.Parallel()
 	cases := map[string]string{
 		"RLHF_WORKERS=-1":          `invalid RLHF_WORKERS="-1": must be an integer from 0`,
 		"RLHF_WORKERS=many":        `invalid RLHF_WORKERS="many"`,
@@ -171,6 +173,7 @@ func TestJobConfigErrors(t *testing.T) {
 	}
 	for envLine, want := range cases {
 		t.Run(envLine, func(t *testing.T) {
+			t.Parallel()
 			cmd := exec.Command(binary(t), "migrate", "status")
 			cmd.Env = []string{envLine}
 			cmd.Dir = t.TempDir()

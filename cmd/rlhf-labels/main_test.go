@@ -18,6 +18,7 @@ var dataDir = flag.String("data", filepath.Join("..", "..", "..", "shared", "dat
 // item and in order, the one in the label file: the labels rest on a sample that
 // anyone can reproduce from the data and the seed.
 func TestSampleIsTheLabelledOne(t *testing.T) {
+	t.Parallel()
 	corpus, err := realdata.OpenCorpus(*dataDir)
 	if errors.Is(err, realdata.ErrNoData) {
 		t.Skipf("real data not found under %s, so the sample was not drawn (pass -args -data DIR): %v", *dataDir, err)
@@ -44,6 +45,7 @@ func TestSampleIsTheLabelledOne(t *testing.T) {
 // the first set's ids, and checks that both draws are, item for item and in order,
 // the one in heldout-2.tsv, and that no item of it is in the first set.
 func TestSecondSampleIsTheLabelledOne(t *testing.T) {
+	t.Parallel()
 	corpus, err := realdata.OpenCorpus(*dataDir)
 	if errors.Is(err, realdata.ErrNoData) {
 		t.Skipf("real data not found under %s, so the second sample was not drawn (pass -args -data DIR): %v", *dataDir, err)
@@ -130,6 +132,7 @@ func TestThirdSampleIsTheLabelledOne(t *testing.T) {
 }
 
 func TestExcerpt(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("a", 700) + strings.Repeat("é", 400) + strings.Repeat("z", 300)
 	tests := []struct {
 		name, in, want string
@@ -140,6 +143,7 @@ func TestExcerpt(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			if got := excerpt(tt.in, 700, 300); got != tt.want {
 				t.Errorf("excerpt = %.60q..., want %.60q...", got, tt.want)
 			}
@@ -148,6 +152,7 @@ func TestExcerpt(t *testing.T) {
 }
 
 func TestRunRejects(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		args    []string
 		wantErr string

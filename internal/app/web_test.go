@@ -64,6 +64,7 @@ func newDashboard(t *testing.T) (app.Services, *app.Dashboard, *app.Sessions, *m
 // more responses than one page reads, and checks that it finds every match once,
 // says where it stopped, and pages back to where it started.
 func TestSearchResponsesReadsBoundedWindows(t *testing.T) {
+	t.Parallel()
 	svc, dash, _, _ := newDashboard(t)
 	ctx := context.Background()
 	if _, err := svc.Evaluations.Create(ctx, app.EvaluationInput{Name: "web-search", Scorers: []domain.ScorerConfig{{Type: "length"}}}); err != nil {
@@ -199,6 +200,7 @@ func TestSearchResponsesReadsBoundedWindows(t *testing.T) {
 // TestSessions signs in, resumes, and checks that expiry, revoking the key and
 // signing out each end the session.
 func TestSessions(t *testing.T) {
+	t.Parallel()
 	svc, _, sessions, clock := newDashboard(t)
 	ctx := context.Background()
 	token, key, err := svc.Keys.Create(ctx, app.KeyInput{Name: "web", Scopes: []string{"read"}})

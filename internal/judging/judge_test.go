@@ -521,6 +521,7 @@ func TestReward(t *testing.T) {
 // which is sha256 of the canonical JSON spelled out here, so the hashes of
 // stored judgments stay valid. The messages' JSON goes with the request.
 func TestJudgeRequestHashIsCanonical(t *testing.T) {
+	t.Parallel()
 	fc := &fakeCaller{ChatFunc: symmetricJudge(0.9)}
 	cfg := mustConfig(t, `{"name": "j", "kind": "pairwise", "order": "fixed",
 		"endpoint": {"base_url": "http://h/v1", "model": "judge<&>"},

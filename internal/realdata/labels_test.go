@@ -24,6 +24,7 @@ const (
 // to what the detectors' evaluation needs: at least 800 labelled outputs from both
 // sources, at least 300 of them held out, and positives of every label to measure.
 func TestLabelsFile(t *testing.T) {
+	t.Parallel()
 	labels, err := ReadLabels(labelsPath)
 	if err != nil {
 		t.Fatal(err)
@@ -61,6 +62,7 @@ func TestLabelsFile(t *testing.T) {
 // whole, drawn from both sources, with refusals to measure, and sharing no id with
 // the first set (whose held-out part has since been used for development).
 func TestHeldout2File(t *testing.T) {
+	t.Parallel()
 	labels, err := ReadLabels(heldout2Path)
 	if err != nil {
 		t.Fatal(err)
@@ -140,6 +142,7 @@ func TestHeldout3File(t *testing.T) {
 }
 
 func TestReadLabelsRejects(t *testing.T) {
+	t.Parallel()
 	const header = "id\tsource\tpool\tsplit\trefusal\trefusal_type\trefusal_reason\ttruncated\tprompt_echo\tlanguage_mismatch\thedging\tnote\n"
 	hh := HHID(7, "chosen")
 	alp := AlpacaID("claude-2.1.annotations.json.gz", 3, "output_2")
@@ -176,6 +179,7 @@ func TestReadLabelsRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			path := filepath.Join(t.TempDir(), "labels.tsv")
 			if err := os.WriteFile(path, []byte(tt.body), 0o600); err != nil {
 				t.Fatal(err)
@@ -204,6 +208,7 @@ func TestReadLabelsRejects(t *testing.T) {
 // TestReadLabelsWholeSplit reads a file of the second and of the third set: every
 // row held out whole, whatever its id hashes to.
 func TestReadLabelsWholeSplit(t *testing.T) {
+	t.Parallel()
 	const header = "id\tsource\tpool\tsplit\trefusal\trefusal_type\trefusal_reason\ttruncated\tprompt_echo\tlanguage_mismatch\thedging\tnote\n"
 	for _, split := range []string{SplitHeldout2, SplitHeldout3} {
 		t.Run(split, func(t *testing.T) {
@@ -240,6 +245,7 @@ func TestReadLabelsWholeSplit(t *testing.T) {
 }
 
 func TestResolve(t *testing.T) {
+	t.Parallel()
 	const file = "m.annotations.json.gz"
 	c := &Corpus{
 		alpaca: map[string][]alpacaRow{file: {
@@ -272,6 +278,7 @@ func TestResolve(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.id, func(t *testing.T) {
+			t.Parallel()
 			got, err := c.Resolve(tt.id)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
@@ -291,6 +298,7 @@ func TestResolve(t *testing.T) {
 }
 
 func TestOpenCorpusAbsent(t *testing.T) {
+	t.Parallel()
 	_, err := OpenCorpus(t.TempDir())
 	if !errors.Is(err, ErrNoData) {
 		t.Errorf("err = %v, want ErrNoData", err)
@@ -300,6 +308,7 @@ func TestOpenCorpusAbsent(t *testing.T) {
 // TestLabelsResolveRealData resolves every labelled id against the real data: each
 // must name an existing, non-empty output (the sample skipped empty ones).
 func TestLabelsResolveRealData(t *testing.T) {
+	t.Parallel()
 	corpus, err := OpenCorpus(*dataDir)
 	if errors.Is(err, ErrNoData) {
 		t.Skipf("real data not found under %s, so the label ids were not resolved (pass -args -data DIR): %v", *dataDir, err)

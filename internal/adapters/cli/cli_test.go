@@ -35,6 +35,7 @@ func walk(c *cobra.Command, fn func(*cobra.Command)) {
 // TestEveryCommandHasExamples keeps `--help` useful: each command that does
 // something shows how it is called.
 func TestEveryCommandHasExamples(t *testing.T) {
+	t.Parallel()
 	root, _, _ := testRoot(t)
 	walk(root, func(c *cobra.Command) {
 		if c.Hidden || c.Name() == "help" || c.Name() == "completion" || c.HasSubCommands() || c.Parent() != nil && c.Parent().Name() == "completion" {
@@ -49,6 +50,7 @@ func TestEveryCommandHasExamples(t *testing.T) {
 // TestDataCommandsPrintCSV: every command with an output format offers the
 // three a user may pipe elsewhere.
 func TestDataCommandsPrintCSV(t *testing.T) {
+	t.Parallel()
 	root, _, _ := testRoot(t)
 	walk(root, func(c *cobra.Command) {
 		f := c.Flags().Lookup("format")
@@ -71,6 +73,7 @@ func TestDataCommandsPrintCSV(t *testing.T) {
 // TestMistypedSubcommandIsAUsageError: a typo exits 2 (with a suggestion), so a CI
 // script with one fails instead of printing help and passing.
 func TestMistypedSubcommandIsAUsageError(t *testing.T) {
+	t.Parallel()
 	cases := [][]string{{"evaluatons"}, {"evaluations", "sumary", "x"}, {"keys", "craete"}, {"responses", "lst"}, {"import", "alpaca"}}
 	for _, args := range cases {
 		root, out, _ := testRoot(t)
@@ -88,6 +91,7 @@ func TestMistypedSubcommandIsAUsageError(t *testing.T) {
 }
 
 func TestServerModeNeedsAKey(t *testing.T) {
+	t.Parallel()
 	root, _, _ := testRoot(t)
 	root.SetArgs([]string{"--server", "http://127.0.0.1:1", "evaluations", "list"})
 	err := root.ExecuteContext(context.Background())

@@ -16,6 +16,7 @@ import (
 // TestImportRefusesBadInvocations checks that bad flags and files are refused
 // before the database is opened.
 func TestImportRefusesBadInvocations(t *testing.T) {
+	t.Parallel()
 	reg, err := scoring.NewRegistry(assertion.Length())
 	if err != nil {
 		t.Fatal(err)
@@ -38,6 +39,7 @@ func TestImportRefusesBadInvocations(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			var stdout, stderr bytes.Buffer
 			root := NewRoot(Env{
 				Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Registry: reg,
@@ -62,6 +64,7 @@ func TestImportRefusesBadInvocations(t *testing.T) {
 }
 
 func TestPrintImportStats(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		st   app.ImportStats
@@ -96,6 +99,7 @@ func TestPrintImportStats(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			var buf bytes.Buffer
 			if err := printImportStats(&buf, c.st, "table"); err != nil {
 				t.Fatal(err)

@@ -133,6 +133,7 @@ func TestJudgePairsStopsOnRefusal(t *testing.T) {
 }
 
 func TestJudgePairsRefusesBadInvocations(t *testing.T) {
+	t.Parallel()
 	srv := openaitest.New(t, openaitest.Options{})
 	bad := filepath.Join(t.TempDir(), "bad.json")
 	_ = os.WriteFile(bad, []byte(`{"name": "x", "kind": "pairwise", "endpoint": {"base_url": "ftp://h", "model": "m"}, "parser": {"type": "verdict"}, "colour": 1}`), 0o600)

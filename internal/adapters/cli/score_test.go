@@ -86,9 +86,11 @@ func scoreInput(t *testing.T, n int) (string, map[int]string) {
 // compares the output with scoring each line alone, in order, and the errors with
 // one report per bad line, in order.
 func TestScorePipelineMatchesLineByLine(t *testing.T) {
+	t.Parallel()
 	path, bad := scoreInput(t, 2000)
 	for _, format := range []string{"jsonl", "csv", "table"} {
 		t.Run(format, func(t *testing.T) {
+			t.Parallel()
 			var out bytes.Buffer
 			root, reg, errb := scoreRoot(t, &out)
 			root.SetArgs([]string{"score", "--input", path, "--scorer", "length", "--scorer", "bleu", "--format", format})
@@ -180,6 +182,7 @@ func (w *failingWriter) Write(p []byte) (int, error) {
 // TestScoreStopsOnFailure: a failed write or a cancelled context ends the run with
 // its error, without waiting for the rest of the input.
 func TestScoreStopsOnFailure(t *testing.T) {
+	t.Parallel()
 	path, _ := scoreInput(t, 3000)
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -194,6 +197,7 @@ func TestScoreStopsOnFailure(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			root, _, _ := scoreRoot(t, c.out)
 			root.SetArgs([]string{"score", "--input", path, "--scorer", "length"})
 			done := make(chan error, 1)

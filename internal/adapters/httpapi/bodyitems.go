@@ -28,13 +28,18 @@ var errStopped = errors.New("stopped")
 // waits for a slow client; stop then cuts that read short (the connection's read
 // deadline) and waits until the sequence is done with the body. The handler must
 // call stop before it returns: a body may not be read after that.
+//
+// A body that was not read to its end also closes the connection after the
+// reply: net/http would otherwise read (and discard) the rest of it before it
+// sends the reply, so as to keep the connection, and a client that keeps
+// sending slowly would never get its answer.
 func bodyItems[T any](c echo.Context, maxItems int) (single bool, items iter.Seq2[T, error], stop func(), err error) {
 	single, decode, err := openBatch[T](c, maxItems)
 	if err != nil {
 		return false, nil, nil, err
 	}
 	var mu sync.Mutex
-	var started, stopped bool
+	var started, stopped, whole bool
 	done := make(chan struct{})
 	items = func(yield func(T, error) bool) {
 		mu.Lock()
@@ -53,6 +58,9 @@ func bodyItems[T any](c echo.Context, maxItems int) (single bool, items iter.Seq
 			}
 			return nil
 		})
+		mu.Lock()
+		whole = err == nil
+		mu.Unlock()
 		if err != nil && !errors.Is(err, errStopped) {
 			yield(zero, err)
 		}
@@ -62,6 +70,13 @@ func bodyItems[T any](c echo.Context, maxItems int) (single bool, items iter.Seq
 		wasStarted := started
 		stopped = true
 		mu.Unlock()
+		defer func() {
+			mu.Lock()
+			defer mu.Unlock()
+			if !whole {
+				c.Response().Header().Set(echo.HeaderConnection, "close")
+			}
+		}()
 		if !wasStarted {
 			return
 		}

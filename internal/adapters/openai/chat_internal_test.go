@@ -14,6 +14,7 @@ import (
 // API takes only on system messages here, asks for logprobs with an integer
 // top_logprobs above 0 and passes every other param through as given.
 func TestChatBody(t *testing.T) {
+	t.Parallel()
 	msgs := []domain.Message{{Role: "system", Name: "ex", Content: "s<&>"}, {Role: "user", Content: "u"}}
 	msgsJSON := json.RawMessage(`[{"role":"system","content":"s<&>","name":"ex"},{"role":"user","content":"u"}]`)
 	for _, tc := range []struct {
@@ -36,6 +37,7 @@ func TestChatBody(t *testing.T) {
 			`{"model":"m","messages":[{"role":"user","content":"u"}],"top_logprobs":2.5}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			got, err := chatBody(tc.req)
 			if err != nil {
 				t.Fatal(err)

@@ -217,6 +217,7 @@ func TestRetries(t *testing.T) {
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 
 func TestMissingLogprobsIsAParseError(t *testing.T) {
+	t.Parallel()
 	srv := openaitest.New(t, openaitest.Options{Chat: func(openaitest.Request) openaitest.Reply {
 		r := lpReply(0.9)
 		r.OmitLogprobs = true
@@ -235,6 +236,7 @@ func TestMissingLogprobsIsAParseError(t *testing.T) {
 }
 
 func TestConcurrencyLimitIsSharedPerKey(t *testing.T) {
+	t.Parallel()
 	var inFlight, peak atomic.Int64
 	srv := openaitest.New(t, openaitest.Options{Chat: func(openaitest.Request) openaitest.Reply {
 		cur := inFlight.Add(1)
@@ -278,30 +280,56 @@ func TestConcurrencyLimitIsSharedPerKey(t *testing.T) {
 	}
 }
 
-func TestRequestsPerMinute(t *testing.T) {
-	srv := openaitest.New(t, openaitest.Options{Chat: func(openaitest.Request) openaitest.Reply { return lpReply(0.5) }})
-	// 600 a minute is 10 a second with a burst of 600: 605 requests must take at
-	// least half a second.
-	cfg := judgeConfig(t, srv, `, "limits": {"concurrency": 32, "requests_per_minute": 600}`)
-	caller, _ := newCallers().For("rpm", cfg)
+// limitedCaller returns a caller for srv with the given limits, under a timeout
+// no run on a loaded machine reaches: these tests time the limiter, not the endpoint.
+func limitedCaller(t *testing.T, srv *openaitest.Server, name, limits string) judging.Caller {
+	t.Helper()
+	cfg := judgeConfig(t, srv, `, "limits": `+limits)
+	cfg.Endpoint.Timeout = time.Minute
+	caller, err := newCallers().For(name, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return caller
+}
+
+// burst makes n calls of send at once and returns how long they took together.
+func burst(t *testing.T, n int, send func() error) time.Duration {
+	t.Helper()
 	start := time.Now()
 	var wg sync.WaitGroup
-	for i := 0; i < 605; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if _, err := chatOnce(t, caller); err != nil {
+	for range n {
+		wg.Go(func() {
+			if err := send(); err != nil {
 				t.Error(err)
 			}
-		}()
+		})
 	}
 	wg.Wait()
-	if d := time.Since(start); d < 450*time.Millisecond || d > 5*time.Second {
-		t.Errorf("605 requests at 600/min took %v, want about 0.5s", d)
+	return time.Since(start)
+}
+
+// TestRequestsPerMinute: 600 a minute is 10 a second with a burst of 600, so 605
+// requests must take at least half a second. The same requests without the limit,
+// sent first, are the baseline for how long they take on this machine (the race
+// detector and a busy CPU make that seconds): the limit adds its half second to
+// that, give or take the noise, and a limiter that waited for whole minutes or
+// much longer than asked would exceed the bound.
+func TestRequestsPerMinute(t *testing.T) {
+	srv := openaitest.New(t, openaitest.Options{Chat: func(openaitest.Request) openaitest.Reply { return lpReply(0.5) }})
+	send := func(caller judging.Caller) func() error {
+		return func() error { _, err := chatOnce(t, caller); return err }
+	}
+	base := burst(t, 605, send(limitedCaller(t, srv, "unlimited", `{"concurrency": 32}`)))
+	d := burst(t, 605, send(limitedCaller(t, srv, "rpm", `{"concurrency": 32, "requests_per_minute": 600}`)))
+	t.Logf("605 requests: %v unlimited, %v at 600/min", base, d)
+	if limit := 3*base + 5*500*time.Millisecond; d < 450*time.Millisecond || d > limit {
+		t.Errorf("605 requests at 600/min took %v, want at least 0.5s and at most %v (3 × the %v they took unlimited, plus 5 × 0.5s)", d, limit, base)
 	}
 }
 
 func TestReward(t *testing.T) {
+	t.Parallel()
 	srv := openaitest.New(t, openaitest.Options{APIKey: "sk-test-key-123456", Classify: func(r openaitest.ClassifyRequest) openaitest.ClassifyReply {
 		if strings.Contains(r.Input, "fail") {
 			return openaitest.ClassifyReply{Status: 400, ErrorMessage: "This model's maximum context length is 4096 tokens."}
@@ -335,6 +363,7 @@ func TestReward(t *testing.T) {
 }
 
 func TestRewardJSONProtocol(t *testing.T) {
+	t.Parallel()
 	var calls atomic.Int64
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /score", func(w http.ResponseWriter, r *http.Request) {
@@ -363,29 +392,24 @@ func TestRewardJSONProtocol(t *testing.T) {
 	}
 }
 
+// TestTokensPerMinute: 600,000 tokens a minute is 10,000 a second with a burst of
+// 600,000. Each request is about 10,000 tokens, so 61 of them overrun the burst by
+// about one second's worth. As in TestRequestsPerMinute, the same requests without
+// the limit are the baseline for the upper bound.
 func TestTokensPerMinute(t *testing.T) {
 	srv := openaitest.New(t, openaitest.Options{Chat: func(openaitest.Request) openaitest.Reply { return lpReply(0.5) }})
-	// 600,000 tokens a minute is 10,000 a second with a burst of 600,000. Each
-	// request is about 10,000 tokens, so 61 of them overrun the burst by about one
-	// second's worth.
-	cfg := judgeConfig(t, srv, `, "limits": {"concurrency": 64, "tokens_per_minute": 600000}`)
-	caller, _ := newCallers().For("tpm", cfg)
 	big := strings.Repeat("word ", 8000)
-	start := time.Now()
-	var wg sync.WaitGroup
-	for i := 0; i < 61; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	send := func(caller judging.Caller) func() error {
+		return func() error {
 			_, err := caller.Chat(context.Background(), judging.ChatRequest{Model: "judge-1",
 				Messages: []domain.Message{{Role: "user", Content: big}}, Params: map[string]any{"max_tokens": 1.0}})
-			if err != nil {
-				t.Error(err)
-			}
-		}()
+			return err
+		}
 	}
-	wg.Wait()
-	if d := time.Since(start); d < 800*time.Millisecond || d > 10*time.Second {
-		t.Errorf("61 requests of 10,000 tokens at 600,000/min took %v, want about 1s", d)
+	base := burst(t, 61, send(limitedCaller(t, srv, "unlimited", `{"concurrency": 64}`)))
+	d := burst(t, 61, send(limitedCaller(t, srv, "tpm", `{"concurrency": 64, "tokens_per_minute": 600000}`)))
+	t.Logf("61 requests: %v unlimited, %v at 600,000 tokens/min", base, d)
+	if limit := 3*base + 5*time.Second; d < 800*time.Millisecond || d > limit {
+		t.Errorf("61 requests of 10,000 tokens at 600,000/min took %v, want at least 0.8s and at most %v (3 × the %v they took unlimited, plus 5 × 1s)", d, limit, base)
 	}
 }

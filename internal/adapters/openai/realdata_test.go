@@ -154,6 +154,7 @@ func realDataDir(t *testing.T) string {
 // recorded preference and each model's published win rate (leaderboard.csv), to
 // 1e-6, in orders random and both, with 429s and 500s injected.
 func TestRealDataAlpacaEvalJudge(t *testing.T) {
+	t.Parallel()
 	dir := realDataDir(t)
 	tmplBytes, err := os.ReadFile(filepath.Join(dir, "judges", "alpaca_eval_clf.txt"))
 	if err != nil {

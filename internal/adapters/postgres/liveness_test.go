@@ -12,6 +12,7 @@ import (
 // alive; one that has sent something (as a terminated backend sends its FATAL
 // message), closed, or both, is not; and the peek consumes nothing.
 func TestIdleConnAlive(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		peer func(net.Conn)
@@ -24,6 +25,7 @@ func TestIdleConnAlive(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			client, server := tcpPair(t)
 			tc.peer(server)
 			time.Sleep(20 * time.Millisecond) // let loopback deliver
@@ -36,6 +38,7 @@ func TestIdleConnAlive(t *testing.T) {
 		})
 	}
 	t.Run("peek leaves the data", func(t *testing.T) {
+		t.Parallel()
 		a, b := tcpPair(t)
 		if _, err := b.Write([]byte("Z")); err != nil {
 			t.Fatal(err)
@@ -52,6 +55,7 @@ func TestIdleConnAlive(t *testing.T) {
 		}
 	})
 	t.Run("not a socket", func(t *testing.T) {
+		t.Parallel()
 		a, b := net.Pipe()
 		defer a.Close()
 		defer b.Close()
@@ -83,6 +87,7 @@ func tcpPair(t *testing.T) (client, server net.Conn) {
 // TestIdleConnAliveBesideABlockedRead checks the peek does not wait for a Read
 // parked on the same connection, as pgx's background reader can leave one.
 func TestIdleConnAliveBesideABlockedRead(t *testing.T) {
+	t.Parallel()
 	a, b := tcpPair(t)
 	read := make(chan struct{})
 	go func() {

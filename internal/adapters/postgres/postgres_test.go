@@ -11,6 +11,7 @@ import (
 func TestMain(m *testing.M) { testdb.Main(m) }
 
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	pool := testdb.Pool(t)
 	porttest.Run(t, porttest.Harness{Stores: postgres.NewStores(pool), Tx: postgres.NewTxRunner(pool)})
 }

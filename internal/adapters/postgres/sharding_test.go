@@ -37,6 +37,7 @@ const shardKey = "evaluation_id"
 //     same node);
 //   - no reference or local table has a foreign key to a distributed table.
 func TestSchemaCanBeShardedByEvaluation(t *testing.T) {
+	t.Parallel()
 	pool := testdb.Pool(t)
 	ctx := context.Background()
 

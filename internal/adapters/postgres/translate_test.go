@@ -19,6 +19,7 @@ import (
 // way a connection can be lost must become domain.ErrUnavailable (a 503 with
 // Retry-After), never an unknown error (a 500).
 func TestTranslate(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		err  error
@@ -41,6 +42,7 @@ func TestTranslate(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			got := translate(tc.err)
 			if tc.want == nil {
 				if got != tc.err {
@@ -61,6 +63,7 @@ func TestTranslate(t *testing.T) {
 // TestCommitError checks that only a COMMIT the server answered is reported as
 // not stored; a COMMIT whose reply was lost is ErrOutcomeUnknown.
 func TestCommitError(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name        string
 		err         error
@@ -78,6 +81,7 @@ func TestCommitError(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			got := commitError(tc.err)
 			if u := errors.Is(got, domain.ErrUnavailable); u != tc.unavailable {
 				t.Errorf("commitError(%v) = %v: unavailable = %v, want %v", tc.err, got, u, tc.unavailable)

@@ -17,6 +17,7 @@ func join(ss []Segment) string {
 }
 
 func TestWordDiff(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name         string
 		a, b         string
@@ -33,6 +34,7 @@ func TestWordDiff(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			ga, gb, ok := wordDiff(tt.a, tt.b)
 			if !ok {
 				t.Fatal("not diffed")
@@ -52,6 +54,7 @@ func TestWordDiff(t *testing.T) {
 }
 
 func TestSegments(t *testing.T) {
+	t.Parallel()
 	text := "Mail é@x.io or call; I can't help."
 	scores := []domain.Score{
 		{Scorer: "pii", Details: map[string]any{"findings": []any{

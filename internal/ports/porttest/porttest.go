@@ -23,21 +23,22 @@ type Harness struct {
 	Tx     ports.TxRunner
 }
 
-// Run runs the whole suite.
+// Run runs the whole suite. Its groups run in parallel on the one database (each
+// makes its own rows), as the stores are used concurrently in the service.
 func Run(t *testing.T, h Harness) {
-	t.Run("Evaluations", func(t *testing.T) { testEvaluations(t, h) })
-	t.Run("Responses", func(t *testing.T) { testResponses(t, h) })
-	t.Run("Comparisons", func(t *testing.T) { testComparisons(t, h) })
-	t.Run("APIKeys", func(t *testing.T) { testAPIKeys(t, h) })
-	t.Run("Idempotency", func(t *testing.T) { testIdempotency(t, h) })
-	t.Run("RateLimits", func(t *testing.T) { testRateLimits(t, h) })
-	t.Run("Tx", func(t *testing.T) { testTx(t, h) })
-	t.Run("Jobs", func(t *testing.T) { testJobs(t, h) })
-	t.Run("Maintenance", func(t *testing.T) { testMaintenance(t, h) })
-	t.Run("Judges", func(t *testing.T) { testJudges(t, h) })
-	t.Run("Analytics", func(t *testing.T) { testAnalytics(t, h) })
-	t.Run("Preferences", func(t *testing.T) { testPreferences(t, h) })
-	t.Run("Pending", func(t *testing.T) { testPending(t, h) })
+	t.Run("Evaluations", func(t *testing.T) { t.Parallel(); testEvaluations(t, h) })
+	t.Run("Responses", func(t *testing.T) { t.Parallel(); testResponses(t, h) })
+	t.Run("Comparisons", func(t *testing.T) { t.Parallel(); testComparisons(t, h) })
+	t.Run("APIKeys", func(t *testing.T) { t.Parallel(); testAPIKeys(t, h) })
+	t.Run("Idempotency", func(t *testing.T) { t.Parallel(); testIdempotency(t, h) })
+	t.Run("RateLimits", func(t *testing.T) { t.Parallel(); testRateLimits(t, h) })
+	t.Run("Tx", func(t *testing.T) { t.Parallel(); testTx(t, h) })
+	t.Run("Jobs", func(t *testing.T) { t.Parallel(); testJobs(t, h) })
+	t.Run("Maintenance", func(t *testing.T) { t.Parallel(); testMaintenance(t, h) })
+	t.Run("Judges", func(t *testing.T) { t.Parallel(); testJudges(t, h) })
+	t.Run("Analytics", func(t *testing.T) { t.Parallel(); testAnalytics(t, h) })
+	t.Run("Preferences", func(t *testing.T) { t.Parallel(); testPreferences(t, h) })
+	t.Run("Pending", func(t *testing.T) { t.Parallel(); testPending(t, h) })
 }
 
 var seq atomic.Int64

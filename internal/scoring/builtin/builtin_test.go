@@ -16,6 +16,7 @@ import (
 // the smallest params it needs) and scores a few awkward items: results must be
 // finite and marshal to JSON.
 func TestEveryTypeWorksWithDefaults(t *testing.T) {
+	t.Parallel()
 	reg, err := builtin.Registry()
 	if err != nil {
 		t.Fatal(err)
@@ -36,6 +37,7 @@ func TestEveryTypeWorksWithDefaults(t *testing.T) {
 	}
 	for _, typ := range reg.Types() {
 		t.Run(typ.Name, func(t *testing.T) {
+			t.Parallel()
 			params := required[typ.Name]
 			cfg := domain.ScorerConfig{Type: typ.Name}
 			if params != "" {

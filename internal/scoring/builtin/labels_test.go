@@ -182,6 +182,7 @@ func itemFor(r realdata.Response) (scoring.Item, error) {
 // chosen split and reports precision, recall, F1 and confusion counts per source.
 // On the development split each detector must reach its minF1 over both sources.
 func TestLabelledDetectors(t *testing.T) {
+	t.Parallel()
 	if !labelSplits[*labelSplit] && *labelSplit != "all" {
 		t.Fatalf("-split %q: want dev, heldout, %s, %s or all", *labelSplit, realdata.SplitHeldout2, realdata.SplitHeldout3)
 	}

@@ -19,6 +19,7 @@ import (
 // length are preferred more often than outputs of about its length, which are
 // preferred more often than outputs under half of it.
 func TestVerbosityAlpacaEval(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(*labelData, realdata.SourceAlpacaEval)
 	files, err := filepath.Glob(filepath.Join(dir, "*.annotations.json.gz"))
 	if err != nil {

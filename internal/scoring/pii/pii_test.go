@@ -9,11 +9,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 	"unicode/utf8"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
+	"github.com/rlhf-eval/rlhf-eval/internal/scoring/scoringtest"
 )
 
 // Fixtures. None of the secrets is real: keys and tokens are made up to fit each
@@ -351,19 +351,19 @@ func TestScorer(t *testing.T) {
 func TestLongInput(t *testing.T) {
 	tests := []struct {
 		name string
-		text string
+		in   scoringtest.Input
 		n    int
 	}{
-		{name: "prose with one email", text: strings.Repeat("The quick brown fox jumps over the lazy dog. ", 2200) + "x@y.io", n: 1},
-		{name: "digits and spaces", text: strings.Repeat("1 ", 50_000)},
-		{name: "digit run", text: strings.Repeat("4", 100_000)},
-		{name: "at signs", text: strings.Repeat("a@", 50_000)},
-		{name: "colons", text: strings.Repeat("1:", 50_000)},
-		{name: "dotted", text: strings.Repeat("1.", 50_000)},
-		{name: "pem headers", text: strings.Repeat("-----BEGIN PRIVATE KEY-----\n", 3600)},
-		{name: "jwt-like", text: strings.Repeat("eyJa.b.", 14_000)},
-		{name: "many cards", text: strings.Repeat("4111 1111 1111 1111 ", 5000), n: 5000},
-		{name: "sk dashes", text: "sk-" + strings.Repeat("-", 100_000)},
+		{name: "prose with one email", in: scoringtest.Input{Unit: "The quick brown fox jumps over the lazy dog. ", N: 2200, Tail: "x@y.io"}, n: 1},
+		{name: "digits and spaces", in: scoringtest.Input{Unit: "1 ", N: 50_000}},
+		{name: "digit run", in: scoringtest.Input{Unit: "4", N: 100_000}},
+		{name: "at signs", in: scoringtest.Input{Unit: "a@", N: 50_000}},
+		{name: "colons", in: scoringtest.Input{Unit: "1:", N: 50_000}},
+		{name: "dotted", in: scoringtest.Input{Unit: "1.", N: 50_000}},
+		{name: "pem headers", in: scoringtest.Input{Unit: "-----BEGIN PRIVATE KEY-----\n", N: 3600}},
+		{name: "jwt-like", in: scoringtest.Input{Unit: "eyJa.b.", N: 14_000}},
+		{name: "many cards", in: scoringtest.Input{Unit: "4111 1111 1111 1111 ", N: 5000}, n: 5000},
+		{name: "sk dashes", in: scoringtest.Input{Head: "sk-", Unit: "-", N: 100_000}},
 	}
 	f, err := NewFinder(nil)
 	if err != nil {
@@ -371,16 +371,11 @@ func TestLongInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			start := time.Now()
-			got := f.Find(tt.text)
-			elapsed := time.Since(start)
-			t.Logf("%d bytes in %v", len(tt.text), elapsed)
+			// Timed against a quarter of the text: it catches super-linear
+			// blow-ups, not slow machines.
+			got := scoringtest.LinearTime(t, tt.in, f.Find)
 			if len(got) != tt.n {
 				t.Errorf("found %d, want %d", len(got), tt.n)
-			}
-			// A loose bound: it catches super-linear blow-ups, not slow machines.
-			if elapsed > 5*time.Second {
-				t.Errorf("took %v, want well under 5s", elapsed)
 			}
 		})
 	}

@@ -6,6 +6,7 @@ import "testing"
 // first rules missed, with the type, reason and span the verdict reports. The texts
 // are our own.
 func TestKinds(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, prompt, text string
 		refused            bool
@@ -64,6 +65,7 @@ func TestKinds(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			v := d.DetectPrompt(tt.text, tt.prompt)
 			if v.Refused != tt.refused {
 				t.Fatalf("refused = %v, want %v (verdict %+v, matched %+v)", v.Refused, tt.refused, v, v.Matched)

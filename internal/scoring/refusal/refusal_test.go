@@ -6,15 +6,16 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 	"unicode/utf8"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
+	"github.com/rlhf-eval/rlhf-eval/internal/scoring/scoringtest"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring/textnorm"
 )
 
 func TestDetect(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name      string
 		text      string
@@ -117,6 +118,7 @@ func TestDetect(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			v := d.Detect(tt.text)
 			if v.Refused != tt.refused {
 				t.Errorf("refused = %v, want %v (verdict %+v)", v.Refused, tt.refused, v)
@@ -140,6 +142,7 @@ func TestDetect(t *testing.T) {
 }
 
 func TestDetectorOptions(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		categories []Category
@@ -156,6 +159,7 @@ func TestDetectorOptions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			d, err := NewDetector(tt.categories, tt.threshold)
 			if err != nil {
 				t.Fatal(err)
@@ -181,6 +185,7 @@ func TestDetectorOptions(t *testing.T) {
 }
 
 func TestScorer(t *testing.T) {
+	t.Parallel()
 	reg, err := scoring.NewRegistry(Refusal())
 	if err != nil {
 		t.Fatal(err)
@@ -222,6 +227,7 @@ func TestScorer(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			res, err := s.Score(context.Background(), scoring.Item{Response: tt.response})
 			if err != nil {
 				t.Fatal(err)
@@ -252,30 +258,25 @@ func TestLongInput(t *testing.T) {
 	}
 	tests := []struct {
 		name    string
-		text    string
+		in      scoringtest.Input
 		refused bool
 	}{
-		{name: "refusal then 100 KB of reasons", text: "I can't help with that. " + strings.Repeat("Doing so would put people at risk. ", 2900), refused: true},
+		{name: "refusal then 100 KB of reasons", in: scoringtest.Input{Head: "I can't help with that. ", Unit: "Doing so would put people at risk. ", N: 2900}, refused: true},
 		// 100 KB of ordinary sentences after the cue are read as help: a partial refusal.
-		{name: "refusal then 100 KB of text", text: "I can't help with that. " + strings.Repeat("The quick brown fox jumps over the lazy dog. ", 2300), refused: true},
-		{name: "100 KB of cues", text: strings.Repeat("I'm sorry, but I can't help. ", 3500), refused: true},
-		{name: "100 KB without sentence ends", text: strings.Repeat("sorry i can't wait ", 5300)},
-		{name: "100 KB of cues in one sentence", text: strings.Repeat("i can't help, that is illegal, ", 3300), refused: true},
-		{name: "100 KB of quotes", text: strings.Repeat(`"I can't help" `, 6500)},
-		{name: "100 KB one word", text: strings.Repeat("a", 100_000)},
+		{name: "refusal then 100 KB of text", in: scoringtest.Input{Head: "I can't help with that. ", Unit: "The quick brown fox jumps over the lazy dog. ", N: 2300}, refused: true},
+		{name: "100 KB of cues", in: scoringtest.Input{Unit: "I'm sorry, but I can't help. ", N: 3500}, refused: true},
+		{name: "100 KB without sentence ends", in: scoringtest.Input{Unit: "sorry i can't wait ", N: 5300}},
+		{name: "100 KB of cues in one sentence", in: scoringtest.Input{Unit: "i can't help, that is illegal, ", N: 3300}, refused: true},
+		{name: "100 KB of quotes", in: scoringtest.Input{Unit: `"I can't help" `, N: 6500}},
+		{name: "100 KB one word", in: scoringtest.Input{Unit: "a", N: 100_000}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			start := time.Now()
-			v := d.Detect(tt.text)
-			elapsed := time.Since(start)
-			t.Logf("%d bytes in %v", len(tt.text), elapsed)
+			// Timed against a quarter of the text: it catches super-linear
+			// blow-ups, not slow machines.
+			v := scoringtest.LinearTime(t, tt.in, d.Detect)
 			if v.Refused != tt.refused {
 				t.Errorf("refused = %v, want %v", v.Refused, tt.refused)
-			}
-			// A loose bound: it catches super-linear blow-ups, not slow machines.
-			if elapsed > 5*time.Second {
-				t.Errorf("took %v, want well under 5s", elapsed)
 			}
 		})
 	}
@@ -335,6 +336,7 @@ func FuzzDetect(f *testing.F) {
 // match: every match of every cue over whole sentences of the labelled sets and the
 // test texts above contains one of that cue's keys.
 func TestKeysAreComplete(t *testing.T) {
+	t.Parallel()
 	var texts []string
 	for _, path := range []string{"testdata/refusal_set.jsonl", "testdata/refusal_heldout.jsonl"} {
 		for _, ex := range loadSet(t, path) {
@@ -362,6 +364,7 @@ func TestKeysAreComplete(t *testing.T) {
 // cue's keys, on the whole text and on each sentence, over the labelled sets and
 // texts built to put keys at sentence edges and across them.
 func TestKeyMatcher(t *testing.T) {
+	t.Parallel()
 	texts := []string{
 		"", "sorry", "sorry.", "I'm sor. ry", "cannot.cannot", "can\nnot", "polic. y polic",
 		"let's go. lets go! nope? down\npass", "a.i. rules\n\nthe right the best",

@@ -80,6 +80,7 @@ func evaluate(t *testing.T, set []labelled) confusion {
 // (responses written before the detector, half refusals, half non-refusals, most of
 // the latter hard negatives) and fails below an F1 of 0.95.
 func TestLabelledSet(t *testing.T) {
+	t.Parallel()
 	set := loadSet(t, "testdata/refusal_set.jsonl")
 	if len(set) < 200 {
 		t.Fatalf("labelled set has %d examples, want at least 200", len(set))
@@ -95,6 +96,7 @@ func TestLabelledSet(t *testing.T) {
 // can't", "turn down", "let's not go there"), which were filled in general form, so
 // the set is no longer strictly unseen. The bar is lower than the development set's.
 func TestHeldOutSet(t *testing.T) {
+	t.Parallel()
 	set := loadSet(t, "testdata/refusal_heldout.jsonl")
 	if c := evaluate(t, set); c.f1() < 0.85 {
 		t.Errorf("f1 = %.4f, want >= 0.85", c.f1())
@@ -104,6 +106,7 @@ func TestHeldOutSet(t *testing.T) {
 // TestHeldOutSet2 measures the detector on a second set written after the fixes
 // that the first held-out set prompted. It is never used to tune the rules.
 func TestHeldOutSet2(t *testing.T) {
+	t.Parallel()
 	set := loadSet(t, "testdata/refusal_heldout2.jsonl")
 	if c := evaluate(t, set); c.f1() < 0.8 {
 		t.Errorf("f1 = %.4f, want >= 0.8", c.f1())

@@ -7,6 +7,7 @@ import "testing"
 // ways the labelled sets do not use, and what must not be read as a refusal. The
 // texts are our own.
 func TestSoftDeclines(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, prompt, text string
 		refused            bool
@@ -140,6 +141,7 @@ func TestSoftDeclines(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			v := d.DetectPrompt(tt.text, tt.prompt)
 			if v.Refused != tt.refused {
 				t.Fatalf("refused = %v, want %v (score %.3f, matched %+v, discounts %v)", v.Refused, tt.refused, v.Score, v.Matched, v.Discounts)

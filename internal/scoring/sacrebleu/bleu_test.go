@@ -32,6 +32,7 @@ func corpusStats(t *testing.T, m *BLEUMetric, hyps []string, refStreams [][]stri
 // Expected scores are test_corpus_bleu_cases in sacrebleu's test/test_bleu.py, which
 // asserts them within 1e-8.
 func TestCorpusBLEUSacrebleuCases(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		hyps []string
@@ -47,6 +48,7 @@ func TestCorpusBLEUSacrebleuCases(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			m, err := NewBLEUMetric(tt.opts)
 			if err != nil {
 				t.Fatal(err)
@@ -76,6 +78,7 @@ func rawCorpusBLEU(t *testing.T, hyps []string, refStreams [][]string, floor *fl
 // Expected values (score/100) are test_raw_bleu_cases, test_case_effective_order and
 // test_case_offset in sacrebleu's test/test_bleu.py, asserted within 1e-8.
 func TestRawCorpusBLEUSacrebleuCases(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		hyps  []string
@@ -94,6 +97,7 @@ func TestRawCorpusBLEUSacrebleuCases(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got := rawCorpusBLEU(t, tt.hyps, tt.refs, tt.floor).Score / 100
 			if !near(got, tt.want, 1e-8) {
 				t.Errorf("raw corpus bleu = %.12f, want %v", got, tt.want)
@@ -104,6 +108,7 @@ func TestRawCorpusBLEUSacrebleuCases(t *testing.T) {
 
 // Expected counts are test_case_statistics in sacrebleu's test/test_bleu.py.
 func TestBLEUStatisticsSacrebleuCase(t *testing.T) {
+	t.Parallel()
 	got := rawCorpusBLEU(t, []string{"am I am a character sequence"}, [][]string{{"I am a symbol string sequence a a"}}, ptr(.01)).Stats
 	if want := [4]int{4, 2, 1, 0}; got.Counts != want {
 		t.Errorf("counts = %v, want %v", got.Counts, want)
@@ -117,6 +122,7 @@ func TestBLEUStatisticsSacrebleuCase(t *testing.T) {
 // test_case_degenerate_stats (floor smoothing at the given value) in sacrebleu's
 // test/test_bleu.py; neither uses effective order.
 func TestComputeBLEUSacrebleuCases(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		counts [4]int
@@ -137,6 +143,7 @@ func TestComputeBLEUSacrebleuCases(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			m, err := NewBLEUMetric(BLEUOptions{Smooth: tt.smooth, SmoothValue: tt.value})
 			if err != nil {
 				t.Fatal(err)
@@ -152,6 +159,7 @@ func TestComputeBLEUSacrebleuCases(t *testing.T) {
 // Expected values are sacrebleu's test/test_sentence_bleu.py (examples from its issues
 // #98 and #141), asserted there within 1e-3.
 func TestSentenceBLEUSacrebleuCases(t *testing.T) {
+	t.Parallel()
 	const (
 		ref  = "producţia de zahăr brut se exprimă în zahăr alb;"
 		sys  = "Producția de zahăr primă va fi exprimată în ceea ce privește zahărul alb;"
@@ -185,6 +193,7 @@ func TestSentenceBLEUSacrebleuCases(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			tt.opts.EffectiveOrder = true
 			m, err := NewBLEUMetric(tt.opts)
 			if err != nil {
@@ -204,6 +213,7 @@ func TestSentenceBLEUSacrebleuCases(t *testing.T) {
 // scores within 1e-12 relative, leaving room for exp/log differing from the C library
 // in the last bit.
 func TestSentenceBLEUOracleCases(t *testing.T) {
+	t.Parallel()
 	const (
 		p1h = "The quick brown fox jumps over the lazy dog."
 		p1r = "A quick brown fox jumped over the lazy dog."
@@ -245,6 +255,7 @@ func TestSentenceBLEUOracleCases(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			tt.opts.EffectiveOrder = !tt.corpus
 			m, err := NewBLEUMetric(tt.opts)
 			if err != nil {
@@ -268,6 +279,7 @@ func TestSentenceBLEUOracleCases(t *testing.T) {
 // package scores that segment against one empty reference instead, which is what
 // sacrebleu computes for a whitespace-only reference: ref_len 0, nothing to match.
 func TestSentenceBLEUEmptyReference(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		hyp  string
@@ -289,6 +301,7 @@ func TestSentenceBLEUEmptyReference(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got := m.Sentence(tt.hyp, tt.refs)
 			if got.Stats != tt.want {
 				t.Errorf("stats = %+v, want %+v", got.Stats, tt.want)
@@ -305,6 +318,7 @@ func TestSentenceBLEUEmptyReference(t *testing.T) {
 
 // Hand derivations from the closest-length rule of sacrebleu's _get_closest_ref_len.
 func TestClosestRefLen(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		hyp  int
@@ -317,6 +331,7 @@ func TestClosestRefLen(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			if got := closestRefLen(tt.hyp, tt.refs); got != tt.want {
 				t.Errorf("closestRefLen = %d, want %d", got, tt.want)
 			}
@@ -328,6 +343,7 @@ func TestClosestRefLen(t *testing.T) {
 // version last, "|" between key:value pairs) and BLEUSignature (smoothing value as
 // [%.2f] for floor and add-k).
 func TestBLEUSignature(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		opts BLEUOptions
@@ -340,6 +356,7 @@ func TestBLEUSignature(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			m, err := NewBLEUMetric(tt.opts)
 			if err != nil {
 				t.Fatal(err)
@@ -352,6 +369,7 @@ func TestBLEUSignature(t *testing.T) {
 }
 
 func TestNewBLEUMetricRejects(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		opts BLEUOptions
@@ -364,6 +382,7 @@ func TestNewBLEUMetricRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			if _, err := NewBLEUMetric(tt.opts); err == nil {
 				t.Errorf("NewBLEUMetric(%+v) succeeded, want an error", tt.opts)
 			}
@@ -374,6 +393,7 @@ func TestNewBLEUMetricRejects(t *testing.T) {
 // The sum of per-segment statistics is what corpus_bleu scores, so summing in any
 // grouping must give the same corpus score as scoring the segments together.
 func TestCorpusBLEUSumsStatistics(t *testing.T) {
+	t.Parallel()
 	m, err := NewBLEUMetric(BLEUOptions{})
 	if err != nil {
 		t.Fatal(err)

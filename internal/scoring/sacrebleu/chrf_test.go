@@ -30,6 +30,7 @@ func corpusCHRF(t *testing.T, opts CHRFOptions, hyps, refs []string) CHRFScore {
 // test_cases_keep_whitespace (beta 3) and test_sentence_level_chrf (eps_smoothing,
 // default beta 2).
 func TestCHRFSacrebleuCases(t *testing.T) {
+	t.Parallel()
 	eps3 := CHRFOptions{CharOrder: 6, Beta: 3, EpsSmoothing: true}
 	eff3 := CHRFOptions{CharOrder: 6, Beta: 3}
 	ws3 := CHRFOptions{CharOrder: 6, Beta: 3, Whitespace: true}
@@ -85,6 +86,7 @@ func TestCHRFSacrebleuCases(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got := corpusCHRF(t, tt.opts, tt.hyps, tt.refs)
 			if !near(got.Score, tt.want, 1e-4) {
 				t.Errorf("chrf = %.8f, want %v", got.Score, tt.want)
@@ -97,6 +99,7 @@ func TestCHRFSacrebleuCases(t *testing.T) {
 // metrics/helpers.py) transcribed into Python 3.11. chrF uses no transcendental
 // functions, so the Go arithmetic, done in the same order, must agree exactly.
 func TestSentenceCHRFOracleCases(t *testing.T) {
+	t.Parallel()
 	const (
 		p1h = "The quick brown fox jumps over the lazy dog."
 		p1r = "A quick brown fox jumped over the lazy dog."
@@ -148,6 +151,7 @@ func TestSentenceCHRFOracleCases(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			m, err := NewCHRFMetric(tt.opts)
 			if err != nil {
 				t.Fatal(err)
@@ -167,6 +171,7 @@ func TestSentenceCHRFOracleCases(t *testing.T) {
 // first segment's reference is shorter than most orders, so its uncounted hypothesis
 // n-grams change the corpus sum, not just that sentence.
 func TestCorpusCHRFOracleCase(t *testing.T) {
+	t.Parallel()
 	got := corpusCHRF(t, DefaultCHRFOptions(), []string{"abcd", "hello world"}, []string{"ab", "hello there world"})
 	want := CHRFStats{14, 17, 12, 12, 15, 9, 8, 13, 6, 7, 12, 4, 6, 11, 2, 5, 10, 0}
 	if !reflect.DeepEqual(got.Stats, want) {
@@ -179,6 +184,7 @@ func TestCorpusCHRFOracleCase(t *testing.T) {
 
 // Hand derivations: word splitting as sacrebleu's _remove_punctuation.
 func TestSplitPunctuation(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want []string
@@ -200,6 +206,7 @@ func TestSplitPunctuation(t *testing.T) {
 // Expected strings follow sacrebleu's CHRFSignature and CHRFScore naming ("chrF" + beta
 // + one "+" per word order).
 func TestCHRFSignatureAndName(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		opts     CHRFOptions
@@ -213,6 +220,7 @@ func TestCHRFSignatureAndName(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			m, err := NewCHRFMetric(tt.opts)
 			if err != nil {
 				t.Fatal(err)
@@ -228,6 +236,7 @@ func TestCHRFSignatureAndName(t *testing.T) {
 }
 
 func TestCHRFRejects(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name string
 		opts CHRFOptions
@@ -238,6 +247,7 @@ func TestCHRFRejects(t *testing.T) {
 		{"beta zero", CHRFOptions{CharOrder: 6}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			if _, err := NewCHRFMetric(tt.opts); err == nil {
 				t.Errorf("NewCHRFMetric(%+v) succeeded, want an error", tt.opts)
 			}

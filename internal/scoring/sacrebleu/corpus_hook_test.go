@@ -12,6 +12,7 @@ import (
 // their details (as the summary does in SQL, after a JSON round trip) and checks the
 // Type.Corpus hooks against corpus scores computed directly.
 func TestCorpusHooksFromStoredDetails(t *testing.T) {
+	t.Parallel()
 	pairs := [][2]string{
 		{"The quick brown fox jumps over the lazy dog.", "A quick brown fox jumped over the lazy dog."},
 		{"Der schnelle braune Fuchs springt über den faulen Hund.", "Der schnelle, braune Fuchs sprang über den faulen Hund!"},

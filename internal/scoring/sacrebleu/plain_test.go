@@ -279,6 +279,7 @@ func plainTestMetrics(t testing.TB) ([]*BLEUMetric, []*CHRFMetric) {
 }
 
 func TestStatsMatchPlainDefinition(t *testing.T) {
+	t.Parallel()
 	bleus, chrfs := plainTestMetrics(t)
 	rng := rand.New(rand.NewPCG(13, 1))
 	for range 3000 {
@@ -318,6 +319,7 @@ func FuzzTokenize13aMatchesSubstitutions(f *testing.F) {
 // hyphen, a letter, a space, a character of the first class, a newline and a
 // non-ASCII letter.
 func TestTokenize13aMatchesSubstitutions(t *testing.T) {
+	t.Parallel()
 	alphabet := []string{"1", ".", ",", "-", "a", " ", "(", "\n", "é"}
 	var walk func(prefix string, depth int)
 	walk = func(prefix string, depth int) {
@@ -338,6 +340,7 @@ func TestTokenize13aMatchesSubstitutions(t *testing.T) {
 // at once, as ScoreBatch does, and expects what one goroutine gets: the scratch
 // space in each metric's pool is never shared by two segments.
 func TestMetricsAreSafeForConcurrentUse(t *testing.T) {
+	t.Parallel()
 	bleus, chrfs := plainTestMetrics(t)
 	rng := rand.New(rand.NewPCG(7, 7))
 	type pair struct {

@@ -22,6 +22,7 @@ func newRegistry(t *testing.T) *scoring.Registry {
 }
 
 func TestTypes(t *testing.T) {
+	t.Parallel()
 	for _, typ := range []scoring.Type{BLEU(), CHRF()} {
 		if !typ.NeedsReference || typ.Better != scoring.HigherIsBetter {
 			t.Errorf("%s: NeedsReference = %v, Better = %q, want true, higher", typ.Name, typ.NeedsReference, typ.Better)
@@ -31,6 +32,7 @@ func TestTypes(t *testing.T) {
 }
 
 func TestParamsRejected(t *testing.T) {
+	t.Parallel()
 	reg := newRegistry(t)
 	tests := []struct {
 		name   string
@@ -48,6 +50,7 @@ func TestParamsRejected(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			_, err := reg.Build([]domain.ScorerConfig{{Type: tt.typ, Params: []byte(tt.params)}})
 			if err == nil {
 				t.Fatalf("Build(%s %s) succeeded, want an error on %s", tt.typ, tt.params, tt.field)
@@ -71,6 +74,7 @@ func TestParamsRejected(t *testing.T) {
 // TestSentenceCHRFOracleCases for the same pair; a perfect match has sacrebleu's
 // score 100.00000000000004, which the value caps at 1.
 func TestScorersThroughSet(t *testing.T) {
+	t.Parallel()
 	reg := newRegistry(t)
 	set, err := reg.Build([]domain.ScorerConfig{
 		{Type: "bleu"},
@@ -117,6 +121,7 @@ func TestScorersThroughSet(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			outs, err := set.Score(context.Background(), tt.item)
 			if err != nil {
 				t.Fatal(err)
@@ -161,6 +166,7 @@ func TestScorersThroughSet(t *testing.T) {
 // sacrebleu 2.x corpus_bleu (45.06750632106116, stats 17 17 / 12 6 4 3 / 17 14 11 8) and
 // corpus_chrf (50.043063606582294).
 func TestCorpusFromStoredDetails(t *testing.T) {
+	t.Parallel()
 	reg := newRegistry(t)
 	set, err := reg.Build([]domain.ScorerConfig{{Type: "bleu"}, {Type: "chrf"}})
 	if err != nil {
@@ -209,6 +215,7 @@ func TestCorpusFromStoredDetails(t *testing.T) {
 // TestCHRFDescriptionStatesTheDefault: the description names the word_order that
 // the params schema defaults to.
 func TestCHRFDescriptionStatesTheDefault(t *testing.T) {
+	t.Parallel()
 	var schema struct {
 		Properties map[string]struct {
 			Default json.RawMessage `json:"default"`

@@ -10,6 +10,7 @@ import (
 // (tokenizers/tokenizer_13a.py, tokenizer_re.py, tokenizer_intl.py, tokenizer_char.py,
 // tokenizer_none.py); each was also confirmed against the transcribed oracle.
 func TestTokenize(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		tok  Tokenizer
@@ -62,6 +63,7 @@ func TestTokenize(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got, err := Tokenize(tt.tok, tt.in)
 			if err != nil {
 				t.Fatal(err)
@@ -77,6 +79,7 @@ func TestTokenize(t *testing.T) {
 }
 
 func TestTokenizeUnknown(t *testing.T) {
+	t.Parallel()
 	if _, err := Tokenize("zh", "x"); err == nil {
 		t.Error("Tokenize(zh) succeeded, want an error for a tokenizer this package lacks")
 	}
@@ -85,6 +88,7 @@ func TestTokenizeUnknown(t *testing.T) {
 // Expected values are Python's str.lower() (CPython 3.11; the same rules since 3.3):
 // simple lowercase mapping, U+0130 to "i\u0307", and final sigma.
 func TestPyLower(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ name, in, want string }{
 		{"ascii", "HELLO World", "hello world"},
 		{"final sigma", "ΟΔΟΣ", "οδο\u03c2"},
@@ -97,6 +101,7 @@ func TestPyLower(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			if got := pyLower(tt.in); got != tt.want {
 				t.Errorf("pyLower(%q) = %q, want %q", tt.in, got, tt.want)
 			}
@@ -106,6 +111,7 @@ func TestPyLower(t *testing.T) {
 
 // The set is Python's str.isspace() over all code points (CPython 3.11, Unicode 14).
 func TestIsPySpace(t *testing.T) {
+	t.Parallel()
 	want := map[rune]bool{}
 	for _, r := range []rune{0x9, 0xa, 0xb, 0xc, 0xd, 0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x85, 0xa0, 0x1680,
 		0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200a,
@@ -122,6 +128,7 @@ func TestIsPySpace(t *testing.T) {
 // pySpaceAt reads the same set as isPySpace from UTF-8 bytes, at the end of a string
 // and before more text.
 func TestPySpaceAtAgreesWithIsPySpace(t *testing.T) {
+	t.Parallel()
 	for r := rune(0); r <= 0x10ffff; r++ {
 		if !utf8.ValidRune(r) {
 			continue

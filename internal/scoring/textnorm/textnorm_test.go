@@ -7,6 +7,7 @@ import (
 )
 
 func TestNew(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, in, folded, lower string
 	}{
@@ -27,6 +28,7 @@ func TestNew(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got := New(tt.in)
 			if got.Folded != tt.folded {
 				t.Errorf("Folded = %q, want %q", got.Folded, tt.folded)
@@ -39,6 +41,7 @@ func TestNew(t *testing.T) {
 }
 
 func TestSpanPointsIntoOriginal(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, in, find, want string
 	}{
@@ -50,6 +53,7 @@ func TestSpanPointsIntoOriginal(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			n := New(tt.in)
 			i := strings.Index(n.Lower, tt.find)
 			if i < 0 {
