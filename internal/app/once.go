@@ -17,17 +17,15 @@ import (
 // both: an item whose external_id is stored (or repeats earlier in the request)
 // is not created again, and the stored one stands in its place.
 //
-// Three goroutines share the work, each a chunk ahead of the next: chunkReader
-// pulls the items and validates them (read), then looks up their external ids
-// and builds (scores) the new ones (prepare), while chunkWriter stores the chunk
-// before in the database; channels of one chunk between them bound memory. The
-// first chunk of a larger request is small (firstChunk), so that its copy starts
-// early and the rest of the scoring overlaps the copies. No database connection
-// is held while the client's bytes are awaited: a request of one chunk needs no
-// transaction of its own, and a larger one begins its transaction only once
-// 2*ingestChunk items are read (or the body ended); it then takes a bulk
-// writer's token (Limits.BulkWriters) and may wait at most Limits.BulkStall for
-// each later chunk.
+// Two goroutines share the work. chunkReader pulls the items, validates them,
+// looks up their external ids and builds (scores) the new ones, a chunk at a
+// time, while chunkWriter stores the chunk before in the database; a channel of
+// one chunk between them bounds memory. No database connection is held while the
+// client's bytes are awaited: a request of one chunk needs no transaction of its
+// own, and a larger one begins its transaction only once the items of its
+// second chunk are read; it then takes a bulk writer's token
+// (Limits.BulkWriters) and may wait at most Limits.BulkStall for each later
+// chunk.
 
 // ingestChunk is how many items a bulk request validates, scores and copies to the
 // database at a time: memory holds a few chunks, not the whole body.
@@ -158,76 +156,20 @@ type chunkReader[In, T any] struct {
 	opts IngestOptions
 	max  int
 	out  chan<- chunk[T]
-	// ahead is closed once 2*ingestChunk items are read (or the input ended):
-	// from then on the client's bytes no longer hold the writer up.
+	// ahead is closed once the second chunk's items are read (or the input
+	// ended): from then on the client's bytes no longer hold the writer up.
 	ahead chan<- struct{}
 	seen  map[string]int // external id → index of its first occurrence
 }
 
-// firstChunk is the size of a bulk request's first chunk: smaller than the rest,
-// so that the first copy starts after little scoring, while the items after it
-// are still being read and scored.
-const firstChunk = 200
-
-// batch is a run of items as read, with their validation errors (invalid), or
-// an error that ends the request (err).
-type batch[In any] struct {
-	items   []In
-	at      int
-	last    bool
-	invalid error
-	err     error
-}
-
 // run reads every item and sends its chunks, ending with one marked last or with
-// an error; it gives up when ctx is done. The items are read and validated by
-// read, in a goroutine of its own, a chunk ahead of their preparation (the
-// lookup of their external ids and their scoring) here, so that decoding the
-// body overlaps scoring. A request of one object is read here.
+// an error; it gives up when ctx is done.
 func (r *chunkReader[In, T]) run(ctx context.Context, items iter.Seq2[In, error]) {
 	defer close(r.out)
-	batches, quit := make(chan batch[In], 1), make(chan struct{})
-	defer close(quit)
-	if r.opts.Single {
-		r.read(ctx, items, batches, quit) // one batch, which the channel holds
-	} else {
-		go r.read(ctx, items, batches, quit)
-	}
-	r.seen = map[string]int{}
-	for b := range batches {
-		if b.err != nil {
-			r.send(ctx, chunk[T]{err: b.err})
-			return
-		}
-		if b.at == 0 && !b.last && b.invalid == nil && len(b.items) > firstChunk {
-			if !r.send(ctx, r.prepare(ctx, b.items[:firstChunk], 0, false, nil)) {
-				return
-			}
-			b.items, b.at = b.items[firstChunk:], firstChunk
-		}
-		if !r.send(ctx, r.prepare(ctx, b.items, b.at, b.last, b.invalid)) || b.last {
-			return
-		}
-	}
-}
-
-// read pulls the items and sends them in batches of ingestChunk, the last
-// marked, until an error, the end, or quit.
-func (r *chunkReader[In, T]) read(ctx context.Context, items iter.Seq2[In, error], out chan<- batch[In], quit <-chan struct{}) {
-	defer close(out)
 	var once sync.Once
 	readAhead := func() { once.Do(func() { close(r.ahead) }) }
 	defer readAhead()
-	send := func(b batch[In]) bool {
-		select {
-		case out <- b:
-			return b.err == nil
-		case <-ctx.Done():
-			return false
-		case <-quit:
-			return false
-		}
-	}
+	r.seen = map[string]int{}
 	var buf []In
 	var errs []error
 	at, n := 0, 0
@@ -236,7 +178,7 @@ func (r *chunkReader[In, T]) read(ctx context.Context, items iter.Seq2[In, error
 			err = domain.Invalid("", "the batch has more than %d items; at most %d are allowed per request", r.max, r.max)
 		}
 		if err != nil {
-			send(batch[In]{err: err})
+			r.send(ctx, chunk[T]{err: err})
 			return
 		}
 		errs = append(errs, prefixItem(n, r.opts.Single, r.kind.validate(x)))
@@ -248,17 +190,17 @@ func (r *chunkReader[In, T]) read(ctx context.Context, items iter.Seq2[In, error
 		if n == 2*ingestChunk {
 			readAhead()
 		}
-		if !send(batch[In]{items: buf, at: at, invalid: errors.Join(errs...)}) {
+		if !r.send(ctx, r.prepare(ctx, buf, at, false, errors.Join(errs...))) {
 			return
 		}
 		buf, errs, at = nil, nil, n
 	}
 	readAhead()
 	if n == 0 {
-		send(batch[In]{err: domain.Invalid("", "the batch is empty; send one object, a JSON array or NDJSON lines")})
+		r.send(ctx, chunk[T]{err: domain.Invalid("", "the batch is empty; send one object, a JSON array or NDJSON lines")})
 		return
 	}
-	send(batch[In]{items: buf, at: at, last: true, invalid: errors.Join(errs...)})
+	r.send(ctx, r.prepare(ctx, buf, at, true, errors.Join(errs...)))
 }
 
 // send hands c on, and reports whether reading should go on.
@@ -410,9 +352,8 @@ func (w *chunkWriter[In, T]) insertOne(ctx context.Context, c chunk[T]) ([]domai
 }
 
 // maxReplayChunks is how many chunks a transaction keeps so that it can be run
-// again after a deadlock (the first chunk is smaller: 4,200 items); a larger
-// request fails with a 503 instead.
-const maxReplayChunks = 5
+// again after a deadlock; a larger request fails with a 503 instead.
+const maxReplayChunks = 4
 
 // chunks is the sequence of the chunks to write: the first, then the rest as
 // they come, each awaited for at most Limits.BulkStall. When TxRunner
@@ -497,7 +438,7 @@ func (w *chunkWriter[In, T]) takeBulkToken(ctx context.Context) (release func(),
 // memItems is how many stored items a reply keeps in memory; the rest are read
 // back. They are the first chunks', which a transaction keeps anyway for a
 // replay (maxReplayChunks), so a request of up to that size needs no read back.
-const memItems = firstChunk + (maxReplayChunks-1)*ingestChunk
+const memItems = maxReplayChunks * ingestChunk
 
 // note counts a chunk and, with Keep, places its items.
 func (w *chunkWriter[In, T]) note(c chunk[T]) {
