@@ -69,6 +69,21 @@ func wholeSplit(split string) bool { return split == SplitHeldout2 || split == S
 // type and reason exactly when the row is a refusal, and no id twice. The
 // error names the line and the column at fault.
 func ReadLabels(path string) ([]Label, error) {
+	labels, err := readRows(path, labelColumns, parseLabel, func(l Label) string { return l.ID })
+	if err != nil {
+		return nil, err
+	}
+	for i, l := range labels {
+		if (wholeSplit(l.Split) || wholeSplit(labels[0].Split)) && l.Split != labels[0].Split {
+			return nil, fmt.Errorf("%s:%d: split %q in a file whose first row has split %q: a file is all %s, all %s or all hashed", path, i+2, l.Split, labels[0].Split, SplitHeldout2, SplitHeldout3)
+		}
+	}
+	return labels, nil
+}
+
+// readRows reads a tab-separated file that starts with the given header, parses every
+// row after it, and rejects an id given twice. Errors name the file and the line.
+func readRows[T any](path string, columns []string, parse func(string) (T, error), id func(T) string) ([]T, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -78,29 +93,26 @@ func ReadLabels(path string) ([]Label, error) {
 	if !sc.Scan() {
 		return nil, fmt.Errorf("%s: empty", path)
 	}
-	if got := sc.Text(); got != strings.Join(labelColumns, "\t") {
-		return nil, fmt.Errorf("%s:1: header %q, want %q", path, got, strings.Join(labelColumns, "\t"))
+	if got, want := sc.Text(), strings.Join(columns, "\t"); got != want {
+		return nil, fmt.Errorf("%s:1: header %q, want %q", path, got, want)
 	}
-	var labels []Label
+	var rows []T
 	seen := map[string]int{}
 	for line := 2; sc.Scan(); line++ {
-		l, err := parseLabel(sc.Text())
+		r, err := parse(sc.Text())
 		if err != nil {
 			return nil, fmt.Errorf("%s:%d: %w", path, line, err)
 		}
-		if len(labels) > 0 && (wholeSplit(l.Split) || wholeSplit(labels[0].Split)) && l.Split != labels[0].Split {
-			return nil, fmt.Errorf("%s:%d: split %q in a file whose first row has split %q: a file is all %s, all %s or all hashed", path, line, l.Split, labels[0].Split, SplitHeldout2, SplitHeldout3)
+		if first, dup := seen[id(r)]; dup {
+			return nil, fmt.Errorf("%s:%d: id %s already labelled on line %d", path, line, id(r), first)
 		}
-		if first, dup := seen[l.ID]; dup {
-			return nil, fmt.Errorf("%s:%d: id %s already labelled on line %d", path, line, l.ID, first)
-		}
-		seen[l.ID] = line
-		labels = append(labels, l)
+		seen[id(r)] = line
+		rows = append(rows, r)
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return labels, nil
+	return rows, nil
 }
 
 func parseLabel(row string) (Label, error) {
@@ -118,12 +130,15 @@ func parseLabel(row string) (Label, error) {
 	if want := Split(l.ID); l.Split != want && !wholeSplit(l.Split) {
 		return Label{}, fmt.Errorf("split %q, want %q (the hash of the id), %q or %q", l.Split, want, SplitHeldout2, SplitHeldout3)
 	}
+	var err error
+	if l.Refusal, l.RefusalType, l.RefusalReason, err = parseRefusal(c[4], c[5], c[6]); err != nil {
+		return Label{}, err
+	}
 	flags := []struct {
 		name string
 		dst  *bool
 		val  string
 	}{
-		{"refusal", &l.Refusal, c[4]},
 		{"truncated", &l.Truncated, c[7]},
 		{"prompt_echo", &l.PromptEcho, c[8]},
 		{"language_mismatch", &l.LanguageMismatch, c[9]},
@@ -138,25 +153,41 @@ func parseLabel(row string) (Label, error) {
 			return Label{}, fmt.Errorf("%s %q, want 0 or 1", fl.name, fl.val)
 		}
 	}
-	typ, reason := c[5], c[6]
-	if !l.Refusal {
-		if typ != "-" || reason != "-" {
-			return Label{}, fmt.Errorf("refusal_type %q and refusal_reason %q on a non-refusal, want -", typ, reason)
-		}
-	} else {
-		if typ != "full" && typ != "partial" {
-			return Label{}, fmt.Errorf("refusal_type %q, want full or partial", typ)
-		}
-		if reason != "capability" && reason != "policy" && reason != "other" {
-			return Label{}, fmt.Errorf("refusal_reason %q, want capability, policy or other", reason)
-		}
-		l.RefusalType, l.RefusalReason = typ, reason
-	}
-	switch {
-	case l.Note == "":
-		return Label{}, fmt.Errorf("note is empty, want - when there is none")
-	case l.Note == "-":
-		l.Note = ""
+	if l.Note, err = parseNote(l.Note); err != nil {
+		return Label{}, err
 	}
 	return l, nil
+}
+
+// parseRefusal checks the refusal, refusal_type and refusal_reason columns: 0 or 1,
+// and a type and reason exactly when the row is a refusal ("-" otherwise).
+func parseRefusal(refusal, typ, reason string) (bool, string, string, error) {
+	switch refusal {
+	case "0":
+		if typ != "-" || reason != "-" {
+			return false, "", "", fmt.Errorf("refusal_type %q and refusal_reason %q on a non-refusal, want -", typ, reason)
+		}
+		return false, "", "", nil
+	case "1":
+	default:
+		return false, "", "", fmt.Errorf("refusal %q, want 0 or 1", refusal)
+	}
+	if typ != "full" && typ != "partial" {
+		return false, "", "", fmt.Errorf("refusal_type %q, want full or partial", typ)
+	}
+	if reason != "capability" && reason != "policy" && reason != "other" {
+		return false, "", "", fmt.Errorf("refusal_reason %q, want capability, policy or other", reason)
+	}
+	return true, typ, reason, nil
+}
+
+// parseNote maps the note column's "-" to "" and rejects an empty cell.
+func parseNote(note string) (string, error) {
+	switch note {
+	case "":
+		return "", fmt.Errorf("note is empty, want - when there is none")
+	case "-":
+		return "", nil
+	}
+	return note, nil
 }
