@@ -30,6 +30,7 @@ var (
 	labelFiles  = flag.String("labels", defaultLabelFiles(), "comma-separated label files; a file that does not exist is skipped with a note")
 	labelSplit  = flag.String("split", "dev", "which split to score: dev, heldout, heldout2, heldout3 or all")
 	labelMisses = flag.Bool("misses", false, "list the ids of the items each detector gets wrong")
+	labelSecond = flag.String("second", defaultSecondReadings(), "comma-separated second readings for refusal (realdata.ReadRefusalReadings); the refusal detector is also scored against each, under its file name; a file that does not exist is skipped with a note")
 	labelShow   = flag.Bool("show", false, "with -misses, print each miss's text (never on the splits kept for a final score, "+
 		realdata.SplitHeldout2+" and "+realdata.SplitHeldout3+")")
 )
@@ -44,6 +45,36 @@ var labelSplits = map[string]bool{"dev": true, "heldout": true, realdata.SplitHe
 func defaultLabelFiles() string {
 	dir := filepath.Join("..", "..", "..", "testdata", "labels")
 	return filepath.Join(dir, "refusal-and-failures.tsv") + "," + filepath.Join(dir, "heldout-2.tsv") + "," + filepath.Join(dir, "dev-4.tsv") + "," + filepath.Join(dir, "heldout-3.tsv")
+}
+
+func defaultSecondReadings() string {
+	return filepath.Join("..", "..", "..", "testdata", "labels", "heldout-3-reader2.tsv")
+}
+
+// readSecondReadings reads every second reading named in list, by file base name and
+// id, skipping files that do not exist.
+func readSecondReadings(t *testing.T, list string) map[string]map[string]bool {
+	t.Helper()
+	byFile := map[string]map[string]bool{}
+	for _, path := range strings.Split(list, ",") {
+		if path == "" {
+			continue
+		}
+		readings, err := realdata.ReadRefusalReadings(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			t.Logf("second reading %s not found; skipped", path)
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		refused := map[string]bool{}
+		for _, r := range readings {
+			refused[r.ID] = r.Refusal
+		}
+		byFile[filepath.Base(path)] = refused
+	}
+	return byFile
 }
 
 // labelledRow is a label with the base name of the file it came from.
@@ -194,6 +225,7 @@ func TestLabelledDetectors(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows := readLabelFiles(t, *labelFiles)
+	second := readSecondReadings(t, *labelSecond)
 	reg, err := builtin.Registry()
 	if err != nil {
 		t.Fatal(err)
@@ -241,6 +273,19 @@ func TestLabelledDetectors(t *testing.T) {
 					counts[k] = &confusion{}
 				}
 				counts[k].add(want, got)
+			}
+			if d.name == "refusal" {
+				// The same decisions against another reader's calls on these outputs.
+				for file, refused := range second {
+					if r, ok := refused[row.ID]; ok {
+						for _, k := range []key{{d.name, file, row.Split, row.Source}, {d.name, file, row.Split, "all"}} {
+							if counts[k] == nil {
+								counts[k] = &confusion{}
+							}
+							counts[k].add(r, got)
+						}
+					}
+				}
 			}
 			if d.name == "refusal" && want && got {
 				bothRefused++
