@@ -277,13 +277,21 @@ func TestLabelledDetectors(t *testing.T) {
 			if d.name == "refusal" {
 				// The same decisions against another reader's calls on these outputs.
 				for file, refused := range second {
-					if r, ok := refused[row.ID]; ok {
-						for _, k := range []key{{d.name, file, row.Split, row.Source}, {d.name, file, row.Split, "all"}} {
-							if counts[k] == nil {
-								counts[k] = &confusion{}
-							}
-							counts[k].add(r, got)
+					r, ok := refused[row.ID]
+					if !ok {
+						continue
+					}
+					ks := []key{{d.name, file, row.Split, row.Source}, {d.name, file, row.Split, "all"}}
+					if r == want {
+						// Where the two readers agree, against both at once.
+						agreed := row.file + " = " + file
+						ks = append(ks, key{d.name, agreed, row.Split, row.Source}, key{d.name, agreed, row.Split, "all"})
+					}
+					for _, k := range ks {
+						if counts[k] == nil {
+							counts[k] = &confusion{}
 						}
+						counts[k].add(r, got)
 					}
 				}
 			}
