@@ -54,6 +54,8 @@ type config struct {
 	JobTimeout     time.Duration `envconfig:"JOB_TIMEOUT" default:"24h"`
 	JobRescueAfter time.Duration `envconfig:"JOB_RESCUE_AFTER" default:"25h"`
 	JobLease       time.Duration `envconfig:"JOB_LEASE" default:"30s"`
+	// JobRetention is how long a finished job's row is kept; 0 keeps every one.
+	JobRetention time.Duration `envconfig:"JOB_RETENTION" default:"720h"`
 }
 
 const envPrefix = "RLHF"
@@ -82,6 +84,7 @@ var allowed = map[string]string{
 	"JOB_TIMEOUT":         "a Go duration such as 24h, from 1s to 720h",
 	"JOB_RESCUE_AFTER":    "a Go duration at least RLHF_JOB_TIMEOUT, such as 25h",
 	"JOB_LEASE":           "a Go duration such as 30s, from 1s to 1h",
+	"JOB_RETENTION":       "0 (keep every finished job) or a Go duration of at least 1h, such as 720h",
 	"MAX_PAGE_BYTES":      "an integer number of bytes from 65536 to 1073741824",
 	"MAX_SCORE_SCORERS":   "an integer from 1 to 1000",
 	"MAX_SCORE_WORK":      "an integer from 1 to 100000000 (items × scorers per POST /v1/score)",
@@ -162,6 +165,8 @@ func (c config) validate() error {
 		return badValue("JOB_RESCUE_AFTER", c.JobRescueAfter.String())
 	case c.JobLease < time.Second || c.JobLease > time.Hour:
 		return badValue("JOB_LEASE", value("JOB_LEASE"))
+	case c.JobRetention < 0 || (c.JobRetention > 0 && c.JobRetention < time.Hour):
+		return badValue("JOB_RETENTION", value("JOB_RETENTION"))
 	case c.MaxPageBytes < 64<<10 || c.MaxPageBytes > 1<<30:
 		return badValue("MAX_PAGE_BYTES", value("MAX_PAGE_BYTES"))
 	case c.MaxScoreScorers < 1 || c.MaxScoreScorers > 1000:

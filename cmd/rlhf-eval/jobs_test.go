@@ -170,6 +170,9 @@ func TestJobConfigErrors(t *testing.T) {
 		"RLHF_JOB_RESCUE_AFTER=1h": `invalid RLHF_JOB_RESCUE_AFTER="1h0m0s": must be a Go duration at least RLHF_JOB_TIMEOUT`,
 		"RLHF_JOB_LEASE=soon":      `invalid RLHF_JOB_LEASE="soon"`,
 		"RLHF_JOB_LEASE=100ms":     `invalid RLHF_JOB_LEASE="100ms"`,
+		"RLHF_JOB_RETENTION=-1h":   `invalid RLHF_JOB_RETENTION="-1h": must be 0 (keep every finished job)`,
+		"RLHF_JOB_RETENTION=10m":   `invalid RLHF_JOB_RETENTION="10m"`,
+		"RLHF_JOB_RETENTION=30d":   `invalid RLHF_JOB_RETENTION="30d"`,
 	}
 	for envLine, want := range cases {
 		t.Run(envLine, func(t *testing.T) {

@@ -296,8 +296,9 @@ func (r *root) runners(d app.Deps) ([]app.JobRunner, error) {
 }
 
 // startWorker starts RLHF_WORKERS job workers on pool, with the periodic
-// housekeeping: expired Idempotency-Key records are swept hourly, once across all
-// processes (River's leader schedules it).
+// housekeeping, each hourly and once across all processes (River's leader
+// schedules it): expired Idempotency-Key records are swept, and jobs finished
+// longer than RLHF_JOB_RETENTION ago are pruned.
 func (r *root) startWorker(ctx context.Context, pool *pgxpool.Pool, d app.Deps, svc app.Services) (*postgres.Worker, error) {
 	runners, err := r.runners(d)
 	if err != nil {
@@ -310,9 +311,19 @@ func (r *root) startWorker(ctx context.Context, pool *pgxpool.Pool, d app.Deps, 
 		}
 		return err
 	}}
+	periodic := []postgres.PeriodicTask{sweep}
+	if r.cfg.JobRetention > 0 {
+		periodic = append(periodic, postgres.PeriodicTask{Name: "prune_jobs", Interval: time.Hour, Run: func(ctx context.Context) error {
+			n, err := svc.Jobs.Prune(ctx, r.cfg.JobRetention)
+			if n > 0 {
+				r.log.Info("pruned finished jobs", "deleted", n, "retention", r.cfg.JobRetention.String())
+			}
+			return err
+		}})
+	}
 	w, err := postgres.NewWorker(pool, runners, postgres.WorkerConfig{
 		Concurrency: r.cfg.Workers, JobTimeout: r.cfg.JobTimeout, RescueAfter: r.cfg.JobRescueAfter, Lease: r.cfg.JobLease,
-		Periodic: []postgres.PeriodicTask{sweep}, Logger: r.log,
+		Periodic: periodic, Logger: r.log,
 	})
 	if err != nil {
 		return nil, err

@@ -99,3 +99,21 @@ SELECT pg_advisory_lock(7259018306112935921);
 
 -- name: UnlockQueueMigrations :exec
 SELECT pg_advisory_unlock(7259018306112935921);
+
+-- name: DeleteFinishedJobs :many
+-- Retention: one batch of finished jobs that finished before @before, in id order
+-- after @after_id (the last id of the batch before). A job that judgments or
+-- pending scores still name is kept: it is their run, and goes once they go (with
+-- their evaluation). Both lookups use the (evaluation_id, job_id, ...) indexes.
+DELETE FROM jobs d
+WHERE d.id IN (
+    SELECT j.id FROM jobs j
+    WHERE j.status IN ('succeeded', 'failed', 'cancelled')
+      AND j.finished_at < @before::timestamptz
+      AND j.id > @after_id
+      AND NOT EXISTS (SELECT 1 FROM judgments g WHERE g.evaluation_id = j.evaluation_id AND g.job_id = j.id)
+      AND NOT EXISTS (SELECT 1 FROM pending_scores p WHERE p.evaluation_id = j.evaluation_id AND p.job_id = j.id)
+    ORDER BY j.id
+    LIMIT @lim
+    FOR UPDATE SKIP LOCKED)
+RETURNING d.id;

@@ -1,8 +1,10 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/ports"
@@ -135,6 +137,40 @@ func (u *Jobs) Cancel(ctx context.Context, ref string) (domain.Job, error) {
 		return domain.Job{}, fmt.Errorf("%w: a purge cannot be cancelled; its evaluation is deleted already", domain.ErrConflict)
 	}
 	return u.d.Stores.Jobs.CancelJob(ctx, j.ID)
+}
+
+// pruneBatch is how many finished jobs one statement of Prune deletes: small
+// enough that a batch holds its row locks for milliseconds.
+const pruneBatch = 1000
+
+// Prune deletes the jobs that finished longer than retention ago, in batches of
+// pruneBatch (each its own statement), and returns how many it deleted. Queued
+// and running jobs stay, and so does a job that judgments or pending scores still
+// name (a judge run's judgments keep their run; the job goes with them when
+// their evaluation is purged). A retention of zero or less keeps every job. The
+// workers run it periodically; running it twice at once is safe.
+func (u *Jobs) Prune(ctx context.Context, retention time.Duration) (int64, error) {
+	if retention <= 0 {
+		return 0, nil
+	}
+	before := u.d.now().Add(-retention)
+	var after domain.ID
+	var deleted int64
+	for {
+		ids, err := u.d.Stores.Jobs.DeleteFinishedJobs(ctx, before, after, pruneBatch)
+		deleted += int64(len(ids))
+		if err != nil {
+			return deleted, fmt.Errorf("prune jobs finished before %s: %w", before.Format(time.RFC3339), err)
+		}
+		if len(ids) < pruneBatch {
+			return deleted, nil
+		}
+		for _, id := range ids {
+			if bytes.Compare(id[:], after[:]) > 0 {
+				after = id
+			}
+		}
+	}
 }
 
 // cancelActiveJobs cancels the queued and running jobs of an evaluation, other

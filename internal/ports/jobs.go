@@ -44,6 +44,11 @@ type JobStore interface {
 	// running one when its runner sees its context cancelled. Cancelling a finished
 	// job changes nothing. It returns the job as it stands after the request.
 	CancelJob(ctx context.Context, id domain.ID) (domain.Job, error)
+	// DeleteFinishedJobs deletes up to limit finished jobs (succeeded, failed or
+	// cancelled) that finished before before, in id order from after on (the zero
+	// ID: from the first), and returns the ids it deleted. A queued or running job
+	// is never deleted, nor a job that judgments or pending scores still name.
+	DeleteFinishedJobs(ctx context.Context, before time.Time, after domain.ID, limit int) ([]domain.ID, error)
 }
 
 // MaintenanceStore does the bulk writes of the built-in jobs: purging a deleted

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
@@ -165,6 +166,19 @@ func (s *JobStore) CancelJob(ctx context.Context, id domain.ID) (domain.Job, err
 		return domain.Job{}, err
 	}
 	return toJob(row)
+}
+
+// DeleteFinishedJobs deletes one batch of finished jobs for retention.
+func (s *JobStore) DeleteFinishedJobs(ctx context.Context, before time.Time, after domain.ID, limit int) ([]domain.ID, error) {
+	rows, err := s.q.DeleteFinishedJobs(ctx, dbsqlc.DeleteFinishedJobsParams{Before: before, AfterID: pgID(after), Lim: int32(limit)})
+	if err != nil {
+		return nil, translate(err)
+	}
+	ids := make([]domain.ID, len(rows))
+	for i, r := range rows {
+		ids[i] = domain.ID(r.Bytes)
+	}
+	return ids, nil
 }
 
 func isRiverNotFound(err error) bool {

@@ -211,6 +211,51 @@ func (q *Queries) ClaimJob(ctx context.Context, arg ClaimJobParams) (Job, error)
 	return i, err
 }
 
+const deleteFinishedJobs = `-- name: DeleteFinishedJobs :many
+DELETE FROM jobs d
+WHERE d.id IN (
+    SELECT j.id FROM jobs j
+    WHERE j.status IN ('succeeded', 'failed', 'cancelled')
+      AND j.finished_at < $1::timestamptz
+      AND j.id > $2
+      AND NOT EXISTS (SELECT 1 FROM judgments g WHERE g.evaluation_id = j.evaluation_id AND g.job_id = j.id)
+      AND NOT EXISTS (SELECT 1 FROM pending_scores p WHERE p.evaluation_id = j.evaluation_id AND p.job_id = j.id)
+    ORDER BY j.id
+    LIMIT $3
+    FOR UPDATE SKIP LOCKED)
+RETURNING d.id
+`
+
+type DeleteFinishedJobsParams struct {
+	Before  time.Time
+	AfterID pgtype.UUID
+	Lim     int32
+}
+
+// Retention: one batch of finished jobs that finished before @before, in id order
+// after @after_id (the last id of the batch before). A job that judgments or
+// pending scores still name is kept: it is their run, and goes once they go (with
+// their evaluation). Both lookups use the (evaluation_id, job_id, ...) indexes.
+func (q *Queries) DeleteFinishedJobs(ctx context.Context, arg DeleteFinishedJobsParams) ([]pgtype.UUID, error) {
+	rows, err := q.db.Query(ctx, deleteFinishedJobs, arg.Before, arg.AfterID, arg.Lim)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []pgtype.UUID{}
+	for rows.Next() {
+		var id pgtype.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const extendJobLease = `-- name: ExtendJobLease :one
 UPDATE jobs
 SET lease_until = now() + make_interval(secs => $1::float8)
