@@ -131,10 +131,15 @@ func (m *Migrator) Up(ctx context.Context) ([]MigrationResult, error) {
 	return append(out, vs...), nil
 }
 
-// riverUp applies River's pending migrations, each in its own transaction (some
-// cannot share one), holding a session advisory lock on a connection of its own
-// meanwhile.
+// riverUp applies River's pending migrations.
 func (m *Migrator) riverUp(ctx context.Context) ([]MigrationResult, error) {
+	return m.riverMigrate(ctx, rivermigrate.DirectionUp, nil)
+}
+
+// riverMigrate runs River's migrations in direction, each in its own
+// transaction (some cannot share one), holding a session advisory lock on a
+// connection of its own meanwhile.
+func (m *Migrator) riverMigrate(ctx context.Context, direction rivermigrate.Direction, opts *rivermigrate.MigrateOpts) ([]MigrationResult, error) {
 	conn, err := m.pool.Acquire(ctx)
 	if err != nil {
 		return nil, translate(err)
@@ -145,27 +150,54 @@ func (m *Migrator) riverUp(ctx context.Context) ([]MigrationResult, error) {
 		return nil, translate(err)
 	}
 	defer func() { _ = q.UnlockQueueMigrations(context.WithoutCancel(ctx)) }()
-	res, err := m.river.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	res, err := m.river.Migrate(ctx, direction, opts)
 	if err != nil {
 		return nil, translate(err)
 	}
 	out := make([]MigrationResult, 0, len(res.Versions))
 	for _, v := range res.Versions {
-		out = append(out, MigrationResult{Version: int64(v.Version), Source: riverSource(v.Name), Direction: "up"})
+		out = append(out, MigrationResult{Version: int64(v.Version), Source: riverSource(v.Name), Direction: string(direction)})
 	}
 	return out, nil
 }
 
 func riverSource(name string) string { return "river/" + name }
 
-// Down rolls back the latest of our migrations. River's queue tables stay: they
-// are River's, and a later Up finds them current.
+// queueVersion is our migration that introduced background jobs: River's queue
+// tables belong with it. Up applies River's migrations after ours, so rolling
+// ours back below this version also removes River's tables, and a later Up
+// creates them again.
+const queueVersion = 5
+
+// Down rolls back the latest of our migrations; rolling back below queueVersion
+// also rolls back every River migration. At version 0 it does nothing.
 func (m *Migrator) Down(ctx context.Context) ([]MigrationResult, error) {
 	r, err := m.provider.Down(ctx)
-	if err != nil {
+	if errors.Is(err, goose.ErrNoNextVersion) {
+		r = nil
+	} else if err != nil {
 		return nil, fmt.Errorf("migrate down: %w", translate(err))
 	}
-	return results([]*goose.MigrationResult{r}), nil
+	out := results([]*goose.MigrationResult{r})
+	v, err := m.provider.GetDBVersion(ctx)
+	if err != nil {
+		return out, fmt.Errorf("migrate down: %w", translate(err))
+	}
+	if v >= queueVersion {
+		return out, nil
+	}
+	existing, err := m.river.ExistingVersions(ctx)
+	if err != nil {
+		return out, fmt.Errorf("queue migration status: %w", translate(err))
+	}
+	if len(existing) == 0 {
+		return out, nil
+	}
+	vs, err := m.riverMigrate(ctx, rivermigrate.DirectionDown, &rivermigrate.MigrateOpts{TargetVersion: -1})
+	if err != nil {
+		return out, fmt.Errorf("migrate the queue tables down: %w", err)
+	}
+	return append(out, vs...), nil
 }
 
 // MigrationStatus is one migration and whether it is applied.
