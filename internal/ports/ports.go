@@ -279,7 +279,8 @@ type ScorerAgreementCount struct {
 }
 
 // ExportPair is one unordered pair of responses with its judgements merged.
-// Annotators counts distinct annotator names; nameless judgements count as one.
+// Annotators counts distinct annotator names, plus each nameless judgement as an
+// annotator of its own (nothing tells two of them apart).
 type ExportPair struct {
 	Lo, Hi domain.ID
 	// Preference is the mean probability that Hi is better; Min and Max bound the

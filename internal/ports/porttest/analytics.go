@@ -519,7 +519,8 @@ func testPreferences(t *testing.T, h Harness) {
 	mk(ra, rb, 0, "alice", human) // alice changes her mind: her latest label of a/b
 	mk(ra, rc, 0.75, "alice", human)
 	mk(rd, re, 0.25, "carol", heuristic)
-	mk(re, rd, 1, "", human) // nameless
+	mk(re, rd, 1, "", human)   // nameless
+	mk(rd, re, 0.5, "", human) // nameless again: nothing says it is the same annotator
 	mk(rd, re, 0, "dave", human)
 	writeComparisons(t, h, cs...)
 
@@ -737,6 +738,7 @@ func testPreferences(t *testing.T, h Harness) {
 				sum, min, max float64
 				n             int64
 				annotators    map[string]bool
+				nameless      int64
 			}
 			merged := map[[2]domain.ID]*acc{}
 			for _, c := range of(k) {
@@ -749,15 +751,20 @@ func testPreferences(t *testing.T, h Harness) {
 				m.sum += p
 				m.n++
 				m.min, m.max = math.Min(m.min, p), math.Max(m.max, p)
-				// A nameless judgement counts as the one annotator "".
-				m.annotators[c.Annotator] = true
+				// Nameless judgements cannot be told apart: each counts as an
+				// annotator of its own.
+				if c.Annotator == "" {
+					m.nameless++
+				} else {
+					m.annotators[c.Annotator] = true
+				}
 			}
 			var want []string
 			for pair, m := range merged {
 				lo, hi := byID[pair[0]], byID[pair[1]]
 				want = append(want, exportLine(ports.ExportPair{
 					Lo: pair[0], Hi: pair[1], Preference: m.sum / float64(m.n), MinPreference: m.min, MaxPreference: m.max,
-					Judgements: m.n, Annotators: int64(len(m.annotators)), PromptID: lo.PromptID, Prompt: lo.Prompt, Context: lo.Context,
+					Judgements: m.n, Annotators: int64(len(m.annotators)) + m.nameless, PromptID: lo.PromptID, Prompt: lo.Prompt, Context: lo.Context,
 					ModelLo: lo.Model, ResponseLo: lo.Text, ExternalIDLo: lo.ExternalID, ModelHi: hi.Model, ResponseHi: hi.Text, ExternalIDHi: hi.ExternalID,
 				}))
 			}

@@ -179,7 +179,9 @@ WITH m AS (
            min(c.preference_hi)::float8 AS min_preference_hi,
            max(c.preference_hi)::float8 AS max_preference_hi,
            count(*)::bigint AS judgements,
-           count(DISTINCT c.annotator)::bigint AS annotators
+           -- Nameless judgements cannot be told apart (agreement leaves them out):
+           -- each counts as an annotator of its own, never as one together.
+           (count(DISTINCT NULLIF(c.annotator, '')) + count(*) FILTER (WHERE c.annotator = ''))::bigint AS annotators
     FROM comparisons c
     WHERE c.evaluation_id = $1
       AND ($2::text IS NULL OR c.annotator_kind = $2)
