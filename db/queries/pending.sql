@@ -18,11 +18,6 @@ WHERE evaluation_id = @evaluation_id AND job_id = @job_id
 ORDER BY response_id, scorer
 LIMIT @lim;
 
--- name: PendingScoresOfResponses :many
-SELECT response_id, scorer, job_id, created_at FROM pending_scores
-WHERE evaluation_id = @evaluation_id AND response_id = ANY(@response_ids::uuid[])
-ORDER BY response_id, scorer;
-
 -- name: DeletePendingScore :execrows
 -- Settles one pending score of a job: the caller stores the score in the same
 -- transaction, so a second attempt finds nothing to delete and stores nothing.

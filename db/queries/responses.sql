@@ -63,9 +63,20 @@ SELECT * FROM responses
 WHERE evaluation_id = @evaluation_id AND id = ANY(@ids::uuid[]);
 
 -- name: ScoresOfResponses :many
-SELECT * FROM scores
-WHERE evaluation_id = @evaluation_id AND response_id = ANY(@response_ids::uuid[])
-ORDER BY response_id, created_at, scorer;
+-- The responses' stored scores and, after each response's, the scores it is
+-- still owed (pending: a scorer that runs later has not written them yet). One
+-- statement, so reading a response costs the same round trips whether or not its
+-- evaluation has, or ever had, scorers that run later: pending rows outlive a
+-- change of scorers, so no configuration says that none exist.
+SELECT s.response_id, s.scorer, s.value, s.passed, s.details, s.error, s.created_at,
+       false AS pending, NULL::uuid AS job_id
+FROM scores s
+WHERE s.evaluation_id = @evaluation_id AND s.response_id = ANY(@response_ids::uuid[])
+UNION ALL
+SELECT p.response_id, p.scorer, NULL, NULL, NULL, NULL, p.created_at, true, p.job_id
+FROM pending_scores p
+WHERE p.evaluation_id = @evaluation_id AND p.response_id = ANY(@response_ids::uuid[])
+ORDER BY response_id, pending, created_at, scorer;
 
 -- The list queries filter by optional model, prompt_id and scorer(+passed). The pool
 -- sends statements unnamed, so each is planned with its actual parameters: the

@@ -509,3 +509,56 @@ func TestPendingScoresOfAnUnusableJudgeFail(t *testing.T) {
 		t.Errorf("grade summary = %+v; want %d errors, none pending", s, len(in))
 	}
 }
+
+// TestReadsShowPendingScoresWhateverTheScorers: a response read (one and a page)
+// shows its pending scores after its stored ones while its evaluation has
+// scorers that run later, still after a change of scorers drops them (the rows
+// outlive the configuration, and the job still owes them), and shows only stored
+// scores in an evaluation that never had such scorers.
+func TestReadsShowPendingScoresWhateverTheScorers(t *testing.T) {
+	t.Parallel()
+	f := newLaterFixture(t, app.Limits{})
+	ctx := context.Background()
+	in := laterInputs("p", 3)
+	f.ingest(in)
+	check := func(when, evaluation string, want []string) {
+		t.Helper()
+		one, err := f.svc.Responses.Get(ctx, evaluation, in[1].ExternalID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, err := f.svc.Responses.List(ctx, evaluation, app.ListResponsesInput{Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Items) != len(in) {
+			t.Fatalf("%s: a page of %d responses, want %d", when, len(page.Items), len(in))
+		}
+		for _, r := range append([]domain.Response{one}, page.Items...) {
+			var got []string
+			for _, s := range r.Scores {
+				got = append(got, fmt.Sprintf("%s:%s", s.Scorer, s.Status()))
+			}
+			if strings.Join(got, " ") != strings.Join(want, " ") {
+				t.Errorf("%s: response %s scores %v, want %v", when, r.ExternalID, got, want)
+			}
+		}
+	}
+	ready, pending := string(domain.ScoreReady), string(domain.ScorePending)
+	check("with scorers that run later", f.eval.Name, []string{"length:" + ready, "grade:" + pending, "reward:" + pending})
+
+	inline := []domain.ScorerConfig{{Type: "length"}}
+	if _, _, err := f.svc.Evaluations.UpdateAndRescore(ctx, f.eval.Name, app.EvaluationPatch{Scorers: &inline}); err != nil {
+		t.Fatal(err)
+	}
+	check("after a change of scorers dropped them", f.eval.Name, []string{"length:" + ready, "grade:" + pending, "reward:" + pending})
+
+	plain, err := f.svc.Evaluations.Create(ctx, app.EvaluationInput{Name: f.eval.Name + "-plain", Scorers: inline})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Responses.Ingest(ctx, plain.Name, app.Items(in), app.IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	check("without scorers that run later", plain.Name, []string{"length:" + ready})
+}

@@ -145,7 +145,15 @@ func toResponse(r dbsqlc.Response) (domain.Response, error) {
 	return out, nil
 }
 
-func toScore(r dbsqlc.Score) (domain.Score, error) {
+// toScore converts a row of ScoresOfResponses: a stored score, or a pending one
+// (no value yet; its details name the job that owes it).
+func toScore(r dbsqlc.ScoresOfResponsesRow) (domain.Score, error) {
+	if r.Pending {
+		return domain.Score{
+			Scorer: r.Scorer, Pending: true, CreatedAt: r.CreatedAt,
+			Details: map[string]any{"job_id": domain.ID(r.JobID.Bytes).String()},
+		}, nil
+	}
 	details, err := unmarshalObject(r.Details)
 	if err != nil {
 		return domain.Score{}, err

@@ -100,21 +100,3 @@ func (s *PendingScoreStore) CountPendingScores(ctx context.Context, evaluationID
 	}
 	return out, nil
 }
-
-// pendingOfResponses reads the pending scores of the given responses, as Scores
-// with Pending set, by response.
-func pendingOfResponses(ctx context.Context, q *dbsqlc.Queries, evaluationID domain.ID, ids []domain.ID) (map[domain.ID][]domain.Score, error) {
-	rows, err := q.PendingScoresOfResponses(ctx, dbsqlc.PendingScoresOfResponsesParams{EvaluationID: pgID(evaluationID), ResponseIds: pgIDs(ids)})
-	if err != nil {
-		return nil, translate(err)
-	}
-	out := map[domain.ID][]domain.Score{}
-	for _, r := range rows {
-		id := domain.ID(r.ResponseID.Bytes)
-		out[id] = append(out[id], domain.Score{
-			Scorer: r.Scorer, Pending: true, CreatedAt: r.CreatedAt,
-			Details: map[string]any{"job_id": domain.ID(r.JobID.Bytes).String()},
-		})
-	}
-	return out, nil
-}

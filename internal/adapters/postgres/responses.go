@@ -146,7 +146,7 @@ func (s *ResponseStore) ListResponses(ctx context.Context, q ports.ResponseQuery
 }
 
 // withScores converts rows and attaches their scores, and after them the scores
-// they are owed (pending).
+// they are owed (pending), read in one statement.
 func (s *ResponseStore) withScores(ctx context.Context, evaluationID domain.ID, rows []dbsqlc.Response) ([]domain.Response, error) {
 	out, err := mapRows(rows, toResponse)
 	if err != nil || len(out) == 0 {
@@ -169,14 +169,6 @@ func (s *ResponseStore) withScores(ctx context.Context, evaluationID domain.ID, 
 		}
 		i := index[domain.ID(row.ResponseID.Bytes)]
 		out[i].Scores = append(out[i].Scores, sc)
-	}
-	pending, err := pendingOfResponses(ctx, s.q, evaluationID, ids)
-	if err != nil {
-		return nil, err
-	}
-	for id, scores := range pending {
-		i := index[id]
-		out[i].Scores = append(out[i].Scores, scores...)
 	}
 	return out, nil
 }

@@ -636,9 +636,15 @@ func (q *Queries) ListResponsesDesc(ctx context.Context, arg ListResponsesDescPa
 }
 
 const scoresOfResponses = `-- name: ScoresOfResponses :many
-SELECT evaluation_id, response_id, scorer, model, prompt_id, value, passed, details, error, created_at FROM scores
-WHERE evaluation_id = $1 AND response_id = ANY($2::uuid[])
-ORDER BY response_id, created_at, scorer
+SELECT s.response_id, s.scorer, s.value, s.passed, s.details, s.error, s.created_at,
+       false AS pending, NULL::uuid AS job_id
+FROM scores s
+WHERE s.evaluation_id = $1 AND s.response_id = ANY($2::uuid[])
+UNION ALL
+SELECT p.response_id, p.scorer, NULL, NULL, NULL, NULL, p.created_at, true, p.job_id
+FROM pending_scores p
+WHERE p.evaluation_id = $1 AND p.response_id = ANY($2::uuid[])
+ORDER BY response_id, pending, created_at, scorer
 `
 
 type ScoresOfResponsesParams struct {
@@ -646,26 +652,42 @@ type ScoresOfResponsesParams struct {
 	ResponseIds  []pgtype.UUID
 }
 
-func (q *Queries) ScoresOfResponses(ctx context.Context, arg ScoresOfResponsesParams) ([]Score, error) {
+type ScoresOfResponsesRow struct {
+	ResponseID pgtype.UUID
+	Scorer     string
+	Value      *float64
+	Passed     *bool
+	Details    []byte
+	Error      *string
+	CreatedAt  time.Time
+	Pending    bool
+	JobID      pgtype.UUID
+}
+
+// The responses' stored scores and, after each response's, the scores it is
+// still owed (pending: a scorer that runs later has not written them yet). One
+// statement, so reading a response costs the same round trips whether or not its
+// evaluation has, or ever had, scorers that run later: pending rows outlive a
+// change of scorers, so no configuration says that none exist.
+func (q *Queries) ScoresOfResponses(ctx context.Context, arg ScoresOfResponsesParams) ([]ScoresOfResponsesRow, error) {
 	rows, err := q.db.Query(ctx, scoresOfResponses, arg.EvaluationID, arg.ResponseIds)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	items := []Score{}
+	items := []ScoresOfResponsesRow{}
 	for rows.Next() {
-		var i Score
+		var i ScoresOfResponsesRow
 		if err := rows.Scan(
-			&i.EvaluationID,
 			&i.ResponseID,
 			&i.Scorer,
-			&i.Model,
-			&i.PromptID,
 			&i.Value,
 			&i.Passed,
 			&i.Details,
 			&i.Error,
 			&i.CreatedAt,
+			&i.Pending,
+			&i.JobID,
 		); err != nil {
 			return nil, err
 		}
