@@ -110,7 +110,6 @@ func StartCluster(t testing.TB) *Cluster {
 		missing(t, "%v", err)
 	}
 	c := &Cluster{bin: bin, port: freePort(t)}
-	uid, gid := -1, -1
 	if os.Geteuid() == 0 {
 		u, err := user.Lookup("postgres")
 		if err != nil {
@@ -120,35 +119,8 @@ func StartCluster(t testing.TB) *Cluster {
 			missing(t, "running as root and runuser is missing: %v", err)
 		}
 		c.osUser = u.Username
-		uid, _ = strconv.Atoi(u.Uid)
-		gid, _ = strconv.Atoi(u.Gid)
 	}
-	// Not t.TempDir: its parent is private to the current user, and the server's
-	// user must be able to reach the directory.
-	c.dir, err = os.MkdirTemp("", "rlhf-faulttest-pg-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c.pgctl(context.Background(), "stop", "-m", "immediate")
-		if t.Failed() {
-			t.Logf("PostgreSQL log (last 40 lines):\n%s", tail(c.Log(), 40))
-		}
-		_ = os.RemoveAll(c.dir)
-	})
-	sock := filepath.Join(c.dir, "sock")
-	if err := os.Mkdir(sock, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if uid >= 0 {
-		for _, p := range []string{c.dir, sock} {
-			if err := os.Chown(p, uid, gid); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	c.data = filepath.Join(c.dir, "data")
-	c.log = filepath.Join(c.dir, "server.log")
+	sock := c.makeDir(t, "rlhf-faulttest-pg-", "PostgreSQL")
 	if out, err := c.command(context.Background(), "initdb", "-D", c.data, "-A", "trust", "-U", "postgres",
 		"-E", "UTF8", "--no-locale", "--no-sync").CombinedOutput(); err != nil {
 		t.Fatalf("initdb: %v\n%s", err, out)
@@ -158,7 +130,7 @@ func StartCluster(t testing.TB) *Cluster {
 	// process crash, so WAL written before a COMMIT returned is still recovered
 	// after "pg_ctl stop -m immediate". synchronous_commit stays on: a COMMIT
 	// that returned must survive a crash.
-	conf := fmt.Sprintf(`
+	c.appendConf(t, fmt.Sprintf(`
 listen_addresses = '127.0.0.1'
 port = %d
 unix_socket_directories = '%s'
@@ -167,18 +139,7 @@ shared_buffers = 32MB
 fsync = off
 synchronous_commit = on
 log_min_messages = warning
-`, c.port, sock)
-	f, err := os.OpenFile(filepath.Join(c.data, "postgresql.conf"), os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = f.WriteString(conf)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+`, c.port, sock))
 	c.Start(t)
 	return c
 }
@@ -259,15 +220,36 @@ func tail(s string, n int) string {
 func StartStandby(t testing.TB, primary *Cluster) *Cluster {
 	t.Helper()
 	c := &Cluster{bin: primary.bin, port: freePort(t), osUser: primary.osUser}
+	sock := c.makeDir(t, "rlhf-faulttest-standby-", "standby")
+	if out, err := c.command(context.Background(), "pg_basebackup", "-h", "127.0.0.1", "-p", strconv.Itoa(primary.port),
+		"-U", "postgres", "-D", c.data, "-R", "-X", "stream", "--no-sync").CombinedOutput(); err != nil {
+		t.Fatalf("pg_basebackup: %v\n%s", err, out)
+	}
+	// The copied postgresql.conf names the primary's port and socket directory;
+	// later lines win.
+	c.appendConf(t, fmt.Sprintf("\nport = %d\nunix_socket_directories = '%s'\nhot_standby = on\n", c.port, sock))
+	c.Start(t)
+	return c
+}
+
+// makeDir creates the cluster's directory (prefix names it), with a socket
+// directory inside, both owned by the server's OS user when there is one, and
+// sets the data directory and log paths; the cluster is stopped and the
+// directory removed when t ends (with the last lines of the log, named by what,
+// when t failed). It returns the socket directory.
+func (c *Cluster) makeDir(t testing.TB, prefix, what string) string {
+	t.Helper()
 	var err error
-	c.dir, err = os.MkdirTemp("", "rlhf-faulttest-standby-")
+	// Not t.TempDir: its parent is private to the current user, and the server's
+	// user must be able to reach the directory.
+	c.dir, err = os.MkdirTemp("", prefix)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		c.pgctl(context.Background(), "stop", "-m", "immediate")
 		if t.Failed() {
-			t.Logf("standby log (last 40 lines):\n%s", tail(c.Log(), 40))
+			t.Logf("%s log (last 40 lines):\n%s", what, tail(c.Log(), 40))
 		}
 		_ = os.RemoveAll(c.dir)
 	})
@@ -290,24 +272,21 @@ func StartStandby(t testing.TB, primary *Cluster) *Cluster {
 	}
 	c.data = filepath.Join(c.dir, "data")
 	c.log = filepath.Join(c.dir, "server.log")
-	if out, err := c.command(context.Background(), "pg_basebackup", "-h", "127.0.0.1", "-p", strconv.Itoa(primary.port),
-		"-U", "postgres", "-D", c.data, "-R", "-X", "stream", "--no-sync").CombinedOutput(); err != nil {
-		t.Fatalf("pg_basebackup: %v\n%s", err, out)
-	}
-	// The copied postgresql.conf names the primary's port and socket directory;
-	// later lines win.
-	conf := fmt.Sprintf("\nport = %d\nunix_socket_directories = '%s'\nhot_standby = on\n", c.port, sock)
+	return sock
+}
+
+// appendConf appends lines to the cluster's postgresql.conf (later lines win).
+func (c *Cluster) appendConf(t testing.TB, lines string) {
+	t.Helper()
 	f, err := os.OpenFile(filepath.Join(c.data, "postgresql.conf"), os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.WriteString(conf)
+	_, err = f.WriteString(lines)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.Start(t)
-	return c
 }
