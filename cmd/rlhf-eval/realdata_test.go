@@ -1,9 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"compress/gzip"
-	"encoding/json"
 	"flag"
 	"math"
 	"os"
@@ -187,25 +184,14 @@ func hhFinalTurn(dialogue string) string {
 // the source's final Assistant turns.
 func TestRealDataHHRLHF(t *testing.T) {
 	path := realData(t, filepath.Join("hh-rlhf", "harmless-base-test.jsonl.gz"))
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
+	pairs, err := realdata.HHPairs(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var want []string
 	prompts := map[string]int{} // each dialogue up to its final Assistant cue
 	emptyChosen := 0
-	sc := bufio.NewScanner(zr)
-	sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
-	for sc.Scan() {
-		var p struct{ Chosen, Rejected string }
-		if err := json.Unmarshal(sc.Bytes(), &p); err != nil {
-			t.Fatal(err)
-		}
+	for _, p := range pairs {
 		c := hhFinalTurn(p.Chosen)
 		const cue = "\n\nAssistant:"
 		prompts[p.Chosen[:strings.LastIndex(p.Chosen, cue)+len(cue)]]++
@@ -213,9 +199,6 @@ func TestRealDataHHRLHF(t *testing.T) {
 			emptyChosen++
 		}
 		want = append(want, c+"\x00"+hhFinalTurn(p.Rejected))
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
 	}
 
 	start := time.Now()

@@ -251,7 +251,7 @@ func TestResolve(t *testing.T) {
 		alpaca: map[string][]alpacaRow{file: {
 			{Instruction: "say hi", Output1: "hi", Generator1: "base", Output2: "hello", Generator2: "m"},
 		}},
-		hh: []hhPair{{
+		hh: []HHPair{{
 			Chosen:   "\n\nHuman: q1\n\nAssistant: a1\n\nHuman: q2\n\nAssistant:  good answer ",
 			Rejected: "\n\nHuman: q1\n\nAssistant: a1\n\nHuman: q2\n\nAssistant:",
 		}},

@@ -61,16 +61,50 @@ type alpacaRow struct {
 	Generator2  string `json:"generator_2"`
 }
 
-type hhPair struct {
+// HHPair is one line of an HH-RLHF file: the chosen and the rejected dialogue.
+type HHPair struct {
 	Chosen   string `json:"chosen"`
 	Rejected string `json:"rejected"`
+}
+
+// HHPairs reads a gzipped HH-RLHF JSONL file, one pair per line: out[i] is line
+// i+1. A missing file is an error wrapping ErrNoData.
+func HHPairs(path string) ([]HHPair, error) {
+	var out []HHPair
+	err := readGzip(path, func(r io.Reader) error {
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 0, 1<<20), 16<<20)
+		for sc.Scan() {
+			var p HHPair
+			if err := json.Unmarshal(sc.Bytes(), &p); err != nil {
+				return fmt.Errorf("line %d: %w", len(out)+1, err)
+			}
+			out = append(out, p)
+		}
+		return sc.Err()
+	})
+	return out, err
+}
+
+// AlpacaAnnotationFiles returns the paths of the AlpacaEval annotation files in
+// dir (*.annotations.json.gz), sorted. None is an error wrapping ErrNoData.
+func AlpacaAnnotationFiles(dir string) ([]string, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.annotations.json.gz"))
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("%s: no AlpacaEval annotation files: %w", dir, ErrNoData)
+	}
+	sort.Strings(files)
+	return files, nil
 }
 
 // Corpus is the real data folder read into memory: every AlpacaEval annotation file
 // and the HH-RLHF harmless-base test file.
 type Corpus struct {
 	alpaca map[string][]alpacaRow // by file name
-	hh     []hhPair               // hh[i] is line i+1
+	hh     []HHPair               // hh[i] is line i+1
 }
 
 // ErrNoData reports that the data folder, or a file the corpus needs, is absent.
@@ -79,12 +113,9 @@ var ErrNoData = errors.New("real data absent")
 // OpenCorpus reads dir/alpaca_eval/*.annotations.json.gz and dir/hh-rlhf/HHFile.
 // When either is missing the error wraps ErrNoData.
 func OpenCorpus(dir string) (*Corpus, error) {
-	files, err := filepath.Glob(filepath.Join(dir, SourceAlpacaEval, "*.annotations.json.gz"))
+	files, err := AlpacaAnnotationFiles(filepath.Join(dir, SourceAlpacaEval))
 	if err != nil {
 		return nil, err
-	}
-	if len(files) == 0 {
-		return nil, fmt.Errorf("%s: no AlpacaEval annotation files: %w", dir, ErrNoData)
 	}
 	c := &Corpus{alpaca: make(map[string][]alpacaRow, len(files))}
 	for _, path := range files {
@@ -94,20 +125,7 @@ func OpenCorpus(dir string) (*Corpus, error) {
 		}
 		c.alpaca[filepath.Base(path)] = rows
 	}
-	hhPath := filepath.Join(dir, SourceHHRLHF, HHFile)
-	err = readGzip(hhPath, func(r io.Reader) error {
-		sc := bufio.NewScanner(r)
-		sc.Buffer(make([]byte, 0, 1<<20), 16<<20)
-		for sc.Scan() {
-			var p hhPair
-			if err := json.Unmarshal(sc.Bytes(), &p); err != nil {
-				return fmt.Errorf("line %d: %w", len(c.hh)+1, err)
-			}
-			c.hh = append(c.hh, p)
-		}
-		return sc.Err()
-	})
-	if err != nil {
+	if c.hh, err = HHPairs(filepath.Join(dir, SourceHHRLHF, HHFile)); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -40,9 +40,12 @@ func scoreBenchInput(b *testing.B) (string, int64, int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	files, _ := filepath.Glob(filepath.Join(dir, "*.annotations.json.gz"))
-	if len(files) == 0 {
-		b.Skipf("real data not found: no AlpacaEval annotations in %s (pass -args -data DIR)", dir)
+	files, err := realdata.AlpacaAnnotationFiles(dir)
+	if errors.Is(err, realdata.ErrNoData) {
+		b.Skipf("real data not found: %v (pass -args -data DIR)", err)
+	}
+	if err != nil {
+		b.Fatal(err)
 	}
 	path := filepath.Join(b.TempDir(), "responses.jsonl")
 	f, err := os.Create(path)

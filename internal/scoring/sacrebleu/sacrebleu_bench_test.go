@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"math"
@@ -46,9 +47,12 @@ func alpacaPairs(b *testing.B) []textPair {
 	if err != nil {
 		b.Fatal(err)
 	}
-	files, _ := filepath.Glob(filepath.Join(dir, "*.annotations.json.gz"))
-	if len(files) == 0 {
-		b.Skipf("real data not found: no AlpacaEval annotations in %s (pass -args -data DIR)", dir)
+	files, err := realdata.AlpacaAnnotationFiles(dir)
+	if errors.Is(err, realdata.ErrNoData) {
+		b.Skipf("real data not found: %v (pass -args -data DIR)", err)
+	}
+	if err != nil {
+		b.Fatal(err)
 	}
 	var pairs []textPair
 	for _, path := range files {
