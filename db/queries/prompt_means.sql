@@ -1,14 +1,18 @@
 -- Per-prompt means of an evaluation's scores, for diffs (db/migrations/00011).
 -- Per scorer and prompt, over the scores with a value: their count, their mean
 -- and the share passed of those with a verdict (NULL when none has one). The
--- mean sums the values in ascending order, so it is the same number whatever
--- plan reads the scores (a parallel or hashed aggregate would otherwise add them
--- in the order they arrive): the cache and the live path agree to the last bit.
--- Prompts come in bytewise order within a scorer.
+-- mean is summed in numeric, exactly, from each value's shortest decimal that
+-- reads back as the same double (float8 text output with extra_float_digits
+-- above 0, the default), so it is the same number whatever plan reads the scores
+-- and in whatever order (a parallel or hashed float8 sum depends on the order
+-- rows arrive): the cache and the live path agree to the last bit. (Summing the
+-- floats in sorted order would do too, but makes PostgreSQL read the scores by
+-- index in prompt order, page by random page.) Prompts come in bytewise order
+-- within a scorer.
 
 -- name: PromptMeans :many
 -- A pass rate without verdicts comes back as NaN, as RefreshPromptMeans stores it.
-SELECT scorer, prompt_id, count(*)::bigint AS n, avg(value ORDER BY value)::float8 AS mean,
+SELECT scorer, prompt_id, count(*)::bigint AS n, avg(value::text::numeric)::float8 AS mean,
        COALESCE(avg(passed::int)::float8, 'NaN'::float8)::float8 AS pass_rate
 FROM scores
 WHERE evaluation_id = @evaluation_id AND value IS NOT NULL
@@ -27,7 +31,7 @@ SELECT pg_advisory_xact_lock(hashtextextended(CAST(@evaluation_id::uuid AS text)
 WITH fp AS (
     SELECT score_fingerprint(@evaluation_id::uuid) AS f
 ), m AS (
-    SELECT scorer, prompt_id, count(*)::bigint AS n, avg(value ORDER BY value)::float8 AS mean,
+    SELECT scorer, prompt_id, count(*)::bigint AS n, avg(value::text::numeric)::float8 AS mean,
            avg(passed::int)::float8 AS pass_rate
     FROM scores
     WHERE evaluation_id = @evaluation_id::uuid AND value IS NOT NULL

@@ -206,8 +206,8 @@ type StatSum struct {
 // PromptMeans is one scorer's scores with a value in one evaluation, per prompt:
 // the prompts in bytewise order of their ids and, at the same index, how many
 // scores each has, their mean, and the share passed of those with a known verdict
-// (nil when none has one). The mean adds the values in ascending order, so it is
-// the same number however it is computed.
+// (nil when none has one). The mean is summed exactly (in decimal), so it is the
+// same number however and in whatever order the scores are read.
 type PromptMeans struct {
 	Scorer    string
 	PromptIDs []string
