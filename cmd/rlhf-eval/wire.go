@@ -292,7 +292,11 @@ func (r *root) runners(d app.Deps) ([]app.JobRunner, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []app.JobRunner{purge, rescore, judge, pending}, nil
+	means, err := app.NewPromptMeansRunner(d)
+	if err != nil {
+		return nil, err
+	}
+	return []app.JobRunner{purge, rescore, judge, pending, means}, nil
 }
 
 // startWorker starts RLHF_WORKERS job workers on pool, with the periodic

@@ -45,6 +45,16 @@ SELECT * FROM jobs
 WHERE evaluation_id = @evaluation_id AND status IN ('queued', 'running')
 ORDER BY id;
 
+-- name: LockJobKindOfEvaluation :exec
+-- Serialises the enqueues of one kind of job for one evaluation (EnqueueJobOnce).
+SELECT pg_advisory_xact_lock(hashtextextended(CAST(@evaluation_id::uuid AS text) || '/' || @kind::text, 7343));
+
+-- name: ActiveJobOfKind :many
+SELECT * FROM jobs
+WHERE evaluation_id = @evaluation_id AND kind = @kind AND status IN ('queued', 'running')
+ORDER BY id
+LIMIT 1;
+
 -- name: ClaimJob :one
 -- A worker takes a queued job, or a running one whose lease lapsed (its worker
 -- died); a job whose cancellation was asked for is not taken.

@@ -52,26 +52,3 @@ CROSS JOIN LATERAL jsonb_array_elements_text(s.details -> 'stats') WITH ORDINALI
 WHERE s.evaluation_id = @evaluation_id AND s.scorer = ANY(@scorers::text[]) AND s.value IS NOT NULL
 GROUP BY s.scorer, s.model, e.ord
 ORDER BY s.scorer, s.model, e.ord;
-
--- PairScores pairs two evaluations' scores by prompt: per scorer and prompt, the
--- mean value and the share of passed responses on each side. Prompts present on one
--- side only come back with NULLs on the other, so the caller can count them.
-
--- name: PairScores :many
-WITH b AS (
-    SELECT sb.scorer, sb.prompt_id, avg(sb.value)::float8 AS v, avg(sb.passed::int)::float8 AS p
-    FROM scores sb
-    WHERE sb.evaluation_id = @base_id AND sb.value IS NOT NULL
-    GROUP BY sb.scorer, sb.prompt_id
-), c AS (
-    SELECT sc.scorer, sc.prompt_id, avg(sc.value)::float8 AS v, avg(sc.passed::int)::float8 AS p
-    FROM scores sc
-    WHERE sc.evaluation_id = @candidate_id AND sc.value IS NOT NULL
-    GROUP BY sc.scorer, sc.prompt_id
-)
-SELECT COALESCE(b.scorer, c.scorer)::text AS scorer,
-       COALESCE(b.prompt_id, c.prompt_id)::text AS prompt_id,
-       b.v AS base_value, b.p AS base_pass,
-       c.v AS candidate_value, c.p AS candidate_pass
-FROM b FULL JOIN c ON b.scorer = c.scorer AND b.prompt_id = c.prompt_id
-ORDER BY 1, 2;

@@ -2,7 +2,10 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -99,4 +102,139 @@ func TestDiffPairsByPrompt(t *testing.T) {
 	if _, err := svc.Diffs.Diff(ctx, "diff-base", "diff-cand", app.DiffInput{Scorer: "nope"}); err == nil {
 		t.Errorf("unknown scorer accepted")
 	}
+}
+
+// TestDiffFromTheCacheEqualsTheLiveDiff diffs two evaluations from their scores
+// (the per-prompt means not cached yet), then from the cache the prompt_means job
+// fills, after each kind of write the use cases make: the reports must be the same
+// to the last bit, and every write must make the cache stale again.
+func TestDiffFromTheCacheEqualsTheLiveDiff(t *testing.T) {
+	t.Parallel()
+	reg, _ := builtin.Registry()
+	d := appDepsWith(t, reg)
+	svc, err := app.NewServices(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runner, err := app.NewPromptMeansRunner(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	three := 3.0
+	cfg := []domain.ScorerConfig{{Type: "length", Pass: &domain.PassBand{Max: &three}}, {Type: "refusal"}}
+	var ids []domain.ID
+	for _, name := range []string{"cache-base", "cache-cand"} {
+		e, err := svc.Evaluations.Create(ctx, app.EvaluationInput{Name: name, Scorers: cfg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, e.ID)
+	}
+	words := func(n int) *string { s := strings.TrimSpace(strings.Repeat("w ", n)); return &s }
+	var base, cand []app.ResponseInput
+	for i := range 30 { // 91 base responses: one request holds at most 100
+		p := fmt.Sprintf("prompt-%02d", i)
+		// Thirds like 1/3 make means whose last bit depends on the order they are
+		// summed in.
+		base = append(base, app.ResponseInput{Model: "b1", Prompt: p, Response: words(1 + i%4)},
+			app.ResponseInput{Model: "b2", Prompt: p, Response: words(2 + i%5)}, app.ResponseInput{Model: "b3", Prompt: p, Response: words(1 + i%7)})
+		cand = append(cand, app.ResponseInput{Model: "c", Prompt: p, Response: words(1 + (i*7)%6)})
+	}
+	base = append(base, app.ResponseInput{Model: "b1", Prompt: "I cannot help with that", Response: str("I'm sorry, I can't help with that.")})
+	if _, err := ingest(ctx, svc, "cache-base", base, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ingest(ctx, svc, "cache-cand", cand, false); err != nil {
+		t.Fatal(err)
+	}
+	show := func(rep app.DiffReport) string {
+		b, err := json.Marshal(rep.View())
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := string(b)
+		for _, sd := range rep.Scorers {
+			s += fmt.Sprintf("\n%s pairs:", sd.Scorer)
+			for _, p := range sd.Pairs {
+				s += fmt.Sprintf(" %s %b %b", p.PromptID, math.Float64bits(p.Base), math.Float64bits(p.Cand))
+			}
+		}
+		return s
+	}
+	in := app.DiffInput{Seed: 3}
+	// check diffs after a step that wrote to the evaluations at written (indexes
+	// into ids): their caches, and only theirs, must be stale.
+	check := func(step string, written ...int) {
+		t.Helper()
+		for i, id := range ids {
+			_, fresh, err := d.Stores.Analytics.CachedPromptMeans(ctx, id)
+			if err != nil || fresh == slices.Contains(written, i) {
+				t.Fatalf("%s: the cache of evaluation %d is fresh: %v (%v); written: %v", step, i, fresh, err, written)
+			}
+		}
+		live, err := svc.Diffs.Diff(ctx, "cache-base", "cache-cand", in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cachedOnly := in
+		cachedOnly.CachedOnly = true
+		waiting, err := svc.Diffs.Diff(ctx, "cache-base", "cache-cand", cachedOnly)
+		if err != nil || len(waiting.Preparing) != len(written) || waiting.Scorers != nil {
+			t.Fatalf("%s: cached-only diff = %d jobs, %d scorers, %v; want %d jobs and nothing compared", step, len(waiting.Preparing), len(waiting.Scorers), err, len(written))
+		}
+		for _, j := range waiting.Preparing {
+			if _, err := runner.Run(ctx, j); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cached, err := svc.Diffs.Diff(ctx, "cache-base", "cache-cand", cachedOnly)
+		if err != nil || len(cached.Preparing) != 0 {
+			t.Fatalf("%s: diff after the refresh = %d jobs, %v; want none", step, len(cached.Preparing), err)
+		}
+		if g, w := show(cached), show(live); g != w {
+			t.Errorf("%s: diff from the cache =\n%s\nfrom the scores =\n%s", step, g, w)
+		}
+		// However often a stale diff asked for a refresh, one job per evaluation
+		// was queued at a time.
+		for _, id := range ids {
+			page, err := svc.Jobs.List(ctx, app.ListJobsInput{Evaluation: id.String(), Kind: app.KindPromptMeans, Status: "queued"})
+			if err != nil || len(page.Items) != 1 {
+				t.Errorf("%s: %d queued prompt_means jobs for %s, %v; want 1", step, len(page.Items), id, err)
+			}
+		}
+	}
+	check("first diff", 0, 1)
+
+	if _, err := ingest(ctx, svc, "cache-cand", []app.ResponseInput{{Model: "c2", Prompt: "prompt-03", Response: words(9)}}, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ingest(ctx, svc, "cache-base", []app.ResponseInput{{Model: "b4", Prompt: "prompt-04", Response: words(5)}}, false); err != nil {
+		t.Fatal(err)
+	}
+	check("after ingests", 0, 1)
+
+	page, err := svc.Responses.List(ctx, "cache-cand", app.ListResponsesInput{Limit: 1})
+	if err != nil || len(page.Items) != 1 {
+		t.Fatalf("list = %v, %v", page.Items, err)
+	}
+	if err := svc.Responses.Delete(ctx, "cache-cand", page.Items[0].ID.String()); err != nil {
+		t.Fatal(err)
+	}
+	check("after a delete", 1)
+
+	two := 2.0
+	changed := []domain.ScorerConfig{{Type: "length", Pass: &domain.PassBand{Max: &two}}, {Type: "refusal"}}
+	_, job, err := svc.Evaluations.UpdateAndRescore(ctx, "cache-base", app.EvaluationPatch{Scorers: &changed})
+	if err != nil || job == nil {
+		t.Fatalf("UpdateAndRescore = %v, %v; want a job", job, err)
+	}
+	rescore, err := app.NewRescoreRunner(d, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rescore.Run(ctx, *job); err != nil {
+		t.Fatal(err)
+	}
+	check("after a rescore", 0)
 }

@@ -29,6 +29,7 @@ type JobRunner interface {
 const (
 	KindPurgeEvaluation = "purge_evaluation"
 	KindRescore         = "rescore"
+	KindPromptMeans     = "prompt_means"
 )
 
 // Jobs is the use case of reading and cancelling background jobs.

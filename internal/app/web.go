@@ -517,40 +517,33 @@ type PromptChange struct {
 const MaxPromptChanges = 50
 
 // RegressedPrompts returns the n prompts whose score from scorer got worst from
-// base to candidate (better is the scorer's direction; for "none", a larger
-// absolute change counts as worse), each with a response from both sides.
-func (u *Dashboard) RegressedPrompts(ctx context.Context, baseRef, candRef, scorer string, better scoring.Direction, n int) ([]PromptChange, error) {
+// the report's base to its candidate (better is the scorer's direction; for
+// "none", a larger absolute change counts as worse), each with a response from
+// both sides. It reads the pairs the report compared, so the prompts and the
+// verdict above them come from the same per-prompt means.
+func (u *Dashboard) RegressedPrompts(ctx context.Context, rep DiffReport, scorer string, better scoring.Direction, n int) ([]PromptChange, error) {
 	if n < 1 || n > MaxPromptChanges {
 		return nil, domain.Invalid("n", "must be from 1 to %d", MaxPromptChanges)
 	}
-	base, err := resolveEvaluation(ctx, u.d.Stores.Evaluations, baseRef)
-	if err != nil {
-		return nil, err
-	}
-	cand, err := resolveEvaluation(ctx, u.d.Stores.Evaluations, candRef)
-	if err != nil {
-		return nil, err
-	}
-	pairs, err := u.d.Stores.Analytics.PairScores(ctx, base.ID, cand.ID)
-	if err != nil {
-		return nil, err
-	}
+	base, cand := rep.Base, rep.Candidate
 	var out []PromptChange
-	for _, p := range pairs {
-		if p.Scorer != scorer || p.Base == nil || p.Candidate == nil {
+	for _, sd := range rep.Scorers {
+		if sd.Scorer != scorer {
 			continue
 		}
-		c := PromptChange{PromptID: p.PromptID, Base: *p.Base, Candidate: *p.Candidate, Delta: *p.Candidate - *p.Base}
-		switch better {
-		case scoring.HigherIsBetter:
-			c.Worse = -c.Delta
-		case scoring.LowerIsBetter:
-			c.Worse = c.Delta
-		default:
-			c.Worse = math.Abs(c.Delta)
-		}
-		if c.Worse > 0 {
-			out = append(out, c)
+		for _, p := range sd.Pairs {
+			c := PromptChange{PromptID: p.PromptID, Base: p.Base, Candidate: p.Cand, Delta: p.Cand - p.Base}
+			switch better {
+			case scoring.HigherIsBetter:
+				c.Worse = -c.Delta
+			case scoring.LowerIsBetter:
+				c.Worse = c.Delta
+			default:
+				c.Worse = math.Abs(c.Delta)
+			}
+			if c.Worse > 0 {
+				out = append(out, c)
+			}
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool {

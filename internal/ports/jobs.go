@@ -28,6 +28,10 @@ type JobStore interface {
 	// EnqueueJob inserts the job row and its queue entry; on transaction-bound stores
 	// both commit or roll back with the transaction.
 	EnqueueJob(ctx context.Context, j domain.Job) error
+	// EnqueueJobOnce enqueues j unless a job of its kind for its evaluation is
+	// queued or running already; then it enqueues nothing and returns that job
+	// and false. Concurrent calls for the same kind and evaluation enqueue one.
+	EnqueueJobOnce(ctx context.Context, j domain.Job) (domain.Job, bool, error)
 	GetJob(ctx context.Context, id domain.ID) (domain.Job, error)
 	ListJobs(ctx context.Context, q JobQuery) ([]domain.Job, error)
 	// SetJobTotal records how many items the job has to do.

@@ -203,16 +203,17 @@ type StatSum struct {
 	Stats  []float64
 }
 
-// PromptPair is one scorer's mean value (and share passed) for one prompt in two
-// evaluations; nil on a side without scores for that prompt. The share passed
-// counts the scores with a value and a known verdict; it is nil when there are none.
-type PromptPair struct {
-	Scorer        string
-	PromptID      string
-	Base          *float64
-	BasePass      *float64
-	Candidate     *float64
-	CandidatePass *float64
+// PromptMeans is one scorer's scores with a value in one evaluation, per prompt:
+// the prompts in bytewise order of their ids and, at the same index, how many
+// scores each has, their mean, and the share passed of those with a known verdict
+// (nil when none has one). The mean is summed exactly (in decimal), so it is the
+// same number however and in whatever order the scores are read.
+type PromptMeans struct {
+	Scorer    string
+	PromptIDs []string
+	N         []int64
+	Means     []float64
+	PassRates []*float64
 }
 
 // RollupGroup is one shard's running statistics of one scorer's scores for one
@@ -244,7 +245,24 @@ type AnalyticsStore interface {
 	// and model, however many scores there are.
 	ScoreRollups(ctx context.Context, evaluationID domain.ID) ([]RollupGroup, []HistogramBucket, error)
 	SumScoreStats(ctx context.Context, evaluationID domain.ID, scorers []string) ([]StatSum, error)
-	PairScores(ctx context.Context, baseID, candidateID domain.ID) ([]PromptPair, error)
+	// PromptMeans computes the evaluation's per-prompt means from its scores, per
+	// scorer in name order; it reads every score with a value.
+	PromptMeans(ctx context.Context, evaluationID domain.ID) ([]PromptMeans, error)
+	// CachedPromptMeans returns the per-prompt means RefreshPromptMeans stored,
+	// and true, when they were computed from the evaluation's scores as they
+	// stand (checked in the same snapshot as they are read); otherwise nil and
+	// false. They then equal what PromptMeans returns.
+	CachedPromptMeans(ctx context.Context, evaluationID domain.ID) ([]PromptMeans, bool, error)
+	// RefreshPromptMeans computes the per-prompt means from the scores and stores
+	// them under the fingerprint of the scores they were computed from. It
+	// reports false, storing nothing, for an evaluation that has no fingerprint
+	// (no summary rollups, hence no scores, or a rescore filling in the first
+	// ones), which CachedPromptMeans never serves.
+	RefreshPromptMeans(ctx context.Context, evaluationID domain.ID, at time.Time) (bool, error)
+	// ScoreFingerprint identifies the state of the evaluation's scores: every
+	// write that adds, changes or removes scores changes it. It is nil when the
+	// evaluation has no summary rollups.
+	ScoreFingerprint(ctx context.Context, evaluationID domain.ID) ([]byte, error)
 }
 
 // OutcomeCount counts comparisons between ModelA's and ModelB's responses with one

@@ -41,8 +41,11 @@ type Diff struct {
 	Alpha           float64       `json:"alpha"`
 	ConfidenceLevel float64       `json:"confidence_level"`
 	BootstrapRounds int           `json:"bootstrap_rounds"`
-	Seed            uint64        `json:"seed"`
-	Regressed       bool          `json:"regressed"`
-	Regressions     []string      `json:"regressions"`
-	Scorers         []ScorerDiff  `json:"scorers"`
+	// BootstrapRoundsLimited: no number of rounds was asked for, and the default
+	// was more than the draw limit allows over these pairs.
+	BootstrapRoundsLimited bool         `json:"bootstrap_rounds_limited"`
+	Seed                   uint64       `json:"seed"`
+	Regressed              bool         `json:"regressed"`
+	Regressions            []string     `json:"regressions"`
+	Scorers                []ScorerDiff `json:"scorers"`
 }

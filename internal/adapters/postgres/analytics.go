@@ -2,6 +2,11 @@ package postgres
 
 import (
 	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/adapters/postgres/internal/dbsqlc"
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
@@ -11,7 +16,8 @@ import (
 // AnalyticsStore runs aggregate queries: the heavy lifting of summaries, diffs and
 // leaderboards happens in SQL, and only aggregates cross into Go.
 type AnalyticsStore struct {
-	q *dbsqlc.Queries
+	db dbtx
+	q  *dbsqlc.Queries
 }
 
 var _ ports.AnalyticsStore = (*AnalyticsStore)(nil)
@@ -71,18 +77,85 @@ func (s *AnalyticsStore) SumScoreStats(ctx context.Context, evaluationID domain.
 	return out, nil
 }
 
-// PairScores pairs two evaluations' per-prompt means, per scorer.
-func (s *AnalyticsStore) PairScores(ctx context.Context, baseID, candidateID domain.ID) ([]ports.PromptPair, error) {
-	rows, err := s.q.PairScores(ctx, dbsqlc.PairScoresParams{BaseID: pgID(baseID), CandidateID: pgID(candidateID)})
+// PromptMeans computes an evaluation's per-prompt means from its scores.
+func (s *AnalyticsStore) PromptMeans(ctx context.Context, evaluationID domain.ID) ([]ports.PromptMeans, error) {
+	rows, err := s.q.PromptMeans(ctx, pgID(evaluationID))
 	if err != nil {
 		return nil, translate(err)
 	}
-	out := make([]ports.PromptPair, len(rows))
-	for i, r := range rows {
-		out[i] = ports.PromptPair{Scorer: r.Scorer, PromptID: r.PromptID, Base: r.BaseValue, BasePass: r.BasePass,
-			Candidate: r.CandidateValue, CandidatePass: r.CandidatePass}
+	var out []ports.PromptMeans
+	for _, r := range rows {
+		n := len(out)
+		if n == 0 || out[n-1].Scorer != r.Scorer {
+			out = append(out, ports.PromptMeans{Scorer: r.Scorer})
+			n++
+		}
+		m := &out[n-1]
+		m.PromptIDs = append(m.PromptIDs, r.PromptID)
+		m.N = append(m.N, r.N)
+		m.Means = append(m.Means, r.Mean)
+		m.PassRates = append(m.PassRates, passRate(r.PassRate))
 	}
 	return out, nil
+}
+
+// passRate reads a stored share passed: NaN stands for none (no verdicts).
+func passRate(p float64) *float64 {
+	if math.IsNaN(p) {
+		return nil
+	}
+	return &p
+}
+
+// CachedPromptMeans reads the stored per-prompt means when they are fresh.
+func (s *AnalyticsStore) CachedPromptMeans(ctx context.Context, evaluationID domain.ID) ([]ports.PromptMeans, bool, error) {
+	rows, err := s.q.CachedPromptMeans(ctx, pgID(evaluationID))
+	if err != nil {
+		return nil, false, translate(err)
+	}
+	if len(rows) == 0 {
+		return nil, false, nil
+	}
+	var out []ports.PromptMeans
+	for _, r := range rows {
+		if r.Scorer == nil {
+			continue // fresh, without scores
+		}
+		n := len(r.PromptIds)
+		if len(r.Ns) != n || len(r.Means) != n || len(r.PassRates) != n {
+			return nil, false, fmt.Errorf("stored means of scorer %q: arrays of %d, %d, %d and %d elements", *r.Scorer, n, len(r.Ns), len(r.Means), len(r.PassRates))
+		}
+		m := ports.PromptMeans{Scorer: *r.Scorer, PromptIDs: r.PromptIds, N: r.Ns, Means: r.Means, PassRates: make([]*float64, n)}
+		for i, p := range r.PassRates {
+			m.PassRates[i] = passRate(p)
+		}
+		out = append(out, m)
+	}
+	return out, true, nil
+}
+
+// RefreshPromptMeans recomputes and stores an evaluation's per-prompt means.
+func (s *AnalyticsStore) RefreshPromptMeans(ctx context.Context, evaluationID domain.ID, at time.Time) (bool, error) {
+	stored := false
+	err := inTx(ctx, s.db, func(tx pgx.Tx) error {
+		q := dbsqlc.New(tx)
+		if err := q.LockPromptMeans(ctx, pgID(evaluationID)); err != nil {
+			return translate(err)
+		}
+		r, err := q.RefreshPromptMeans(ctx, dbsqlc.RefreshPromptMeansParams{EvaluationID: pgID(evaluationID), RefreshedAt: at})
+		if err != nil {
+			return translate(err)
+		}
+		stored = r.Stored > 0
+		return nil
+	})
+	return stored, err
+}
+
+// ScoreFingerprint returns the fingerprint of an evaluation's scores.
+func (s *AnalyticsStore) ScoreFingerprint(ctx context.Context, evaluationID domain.ID) ([]byte, error) {
+	fp, err := s.q.ScoreFingerprint(ctx, pgID(evaluationID))
+	return fp, translate(err)
 }
 
 // ScoreRollups reads an evaluation's rollup shards and histogram buckets.

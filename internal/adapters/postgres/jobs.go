@@ -84,6 +84,36 @@ func (s *JobStore) EnqueueJob(ctx context.Context, j domain.Job) error {
 	})
 }
 
+// EnqueueJobOnce enqueues j unless a job of its kind for its evaluation is active,
+// under a lock per kind and evaluation so that concurrent calls enqueue one.
+func (s *JobStore) EnqueueJobOnce(ctx context.Context, j domain.Job) (domain.Job, bool, error) {
+	if j.EvaluationID == nil {
+		return domain.Job{}, false, domain.Invalid("evaluation_id", "a job enqueued once per evaluation needs one")
+	}
+	out, added := j, false
+	err := inTx(ctx, s.db, func(tx pgx.Tx) error {
+		q := dbsqlc.New(tx)
+		ev := pgID(*j.EvaluationID)
+		if err := q.LockJobKindOfEvaluation(ctx, dbsqlc.LockJobKindOfEvaluationParams{EvaluationID: ev, Kind: j.Kind}); err != nil {
+			return translate(err)
+		}
+		rows, err := q.ActiveJobOfKind(ctx, dbsqlc.ActiveJobOfKindParams{EvaluationID: ev, Kind: j.Kind})
+		if err != nil {
+			return translate(err)
+		}
+		if len(rows) > 0 {
+			out, err = toJob(rows[0])
+			return err
+		}
+		added = true
+		return (&JobStore{db: tx, q: q}).EnqueueJob(ctx, j)
+	})
+	if err != nil {
+		return domain.Job{}, false, err
+	}
+	return out, added, nil
+}
+
 // GetJob finds a job by id.
 func (s *JobStore) GetJob(ctx context.Context, id domain.ID) (domain.Job, error) {
 	row, err := s.q.GetJob(ctx, pgID(id))

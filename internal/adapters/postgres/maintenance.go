@@ -104,11 +104,14 @@ func (s *MaintenanceStore) ReplaceScores(ctx context.Context, evaluationID domai
 		if err := q.DeleteScorerScoresOfResponses(ctx, dbsqlc.DeleteScorerScoresOfResponsesParams{EvaluationID: pgID(evaluationID), ResponseIds: pgIDs(ids), Keep: nonNil(keep)}); err != nil {
 			return translate(err)
 		}
-		if len(rows) == 0 {
-			return nil
+		if len(rows) > 0 {
+			if _, err := q.CopyScores(ctx, rows); err != nil {
+				return translate(err)
+			}
 		}
-		_, err := q.CopyScores(ctx, rows)
-		return translate(err)
+		// The rollups are rebuilt when the rescore ends; until then the scores
+		// differ from what they were, and the fingerprint must say so.
+		return translate(q.TouchEvaluationRollups(ctx, pgID(evaluationID)))
 	})
 }
 

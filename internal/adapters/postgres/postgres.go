@@ -127,7 +127,7 @@ func storesOn(db dbtx) ports.Stores {
 		Responses:   &ResponseStore{db: db, q: dbsqlc.New(db)},
 		Comparisons: &ComparisonStore{db: db, q: dbsqlc.New(db)},
 		APIKeys:     &APIKeyStore{db: db, q: dbsqlc.New(db)},
-		Analytics:   &AnalyticsStore{q: dbsqlc.New(db)},
+		Analytics:   &AnalyticsStore{db: db, q: dbsqlc.New(db)},
 		Preferences: &PreferenceStore{q: dbsqlc.New(db)},
 		Idempotency: &LimitStore{q: dbsqlc.New(db)},
 		RateLimits:  &LimitStore{q: dbsqlc.New(db)},

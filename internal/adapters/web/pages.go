@@ -487,13 +487,30 @@ type diffData struct {
 	Scorer     string
 	Better     string
 	Prompts    []promptDiff
+	// Preparing holds the jobs refreshing the per-prompt means the diff waits
+	// for; Poll is the address of the diff's body, which the waiting page asks for
+	// again until it comes.
+	Preparing []domain.Job
+	Poll      string
 }
 
+// diff shows the per-scorer verdicts of a candidate against the base and the
+// prompts that got worst. It only reads cached per-prompt means: when one side's
+// are stale it shows at once that they are being prepared, and its body asks for
+// itself again (view=body) every second until the job is done.
 func (s *Server) diff(w http.ResponseWriter, r *http.Request, sess *app.Session) error {
 	ctx, ref := r.Context(), r.PathValue("eval")
 	f := newForm(r)
 	d := diffData{Candidate: f.str("candidate"), Scorer: f.str("scorer")}
-	rounds := f.intIn("bootstrap", app.DefaultBootstrapRounds, 0, app.MaxBootstrapRounds)
+	view := f.str("view")
+	if view != "" && view != "body" {
+		return domain.Invalid("view", "must be body or nothing; got %q", view)
+	}
+	var rounds *int // unset: the default, or as many as the pairs allow
+	if f.str("bootstrap") != "" {
+		n := f.intIn("bootstrap", app.DefaultBootstrapRounds, 0, app.MaxBootstrapRounds)
+		rounds = &n
+	}
 	base, err := s.checked(ctx, f, ref)
 	if err != nil {
 		return err
@@ -506,9 +523,23 @@ func (s *Server) diff(w http.ResponseWriter, r *http.Request, sess *app.Session)
 		s.render(w, r, http.StatusOK, "diff", sess, "Diff · "+base.Name, d)
 		return nil
 	}
-	rep, err := s.svc.Diffs.Diff(ctx, ref, d.Candidate, app.DiffInput{Rounds: &rounds, Seed: 1})
+	show := func() error {
+		if view == "body" {
+			s.fragment(w, r, "diff", "body", d)
+			return nil
+		}
+		s.render(w, r, http.StatusOK, "diff", sess, "Diff · "+base.Name+" → "+d.Candidate, d)
+		return nil
+	}
+	rep, err := s.svc.Diffs.Diff(ctx, ref, d.Candidate, app.DiffInput{Rounds: rounds, Seed: 1, CachedOnly: true})
 	if err != nil {
 		return err
+	}
+	if len(rep.Preparing) > 0 {
+		d.Preparing = rep.Preparing
+		d.Poll = "/evaluations/" + url.PathEscape(base.Name) + "/diff" +
+			query("candidate", d.Candidate, "scorer", d.Scorer, "bootstrap", f.str("bootstrap"), "view", "body")
+		return show()
 	}
 	v := rep.View()
 	d.Report = &v
@@ -534,7 +565,7 @@ func (s *Server) diff(w http.ResponseWriter, r *http.Request, sess *app.Session)
 	}
 	if pick != nil {
 		d.Scorer, d.Better = pick.Scorer, string(pick.Better)
-		changes, err := s.svc.Dashboard.RegressedPrompts(ctx, ref, d.Candidate, pick.Scorer, pick.Better, 5)
+		changes, err := s.svc.Dashboard.RegressedPrompts(ctx, rep, pick.Scorer, pick.Better, 5)
 		if err != nil {
 			return err
 		}
@@ -554,8 +585,7 @@ func (s *Server) diff(w http.ResponseWriter, r *http.Request, sess *app.Session)
 			d.Prompts = append(d.Prompts, pd)
 		}
 	}
-	s.render(w, r, http.StatusOK, "diff", sess, "Diff · "+base.Name+" → "+d.Candidate, d)
-	return nil
+	return show()
 }
 
 // --- preferences ---

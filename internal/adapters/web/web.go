@@ -50,7 +50,7 @@ type DashboardService interface {
 	Models(ctx context.Context, evalRef string, limit int) ([]string, error)
 	SearchResponses(ctx context.Context, evalRef string, in app.ResponseSearchInput) (app.ResponsePage, error)
 	PairMatrix(ctx context.Context, evalRef, kind string) (ranking.PairwiseWinRates, error)
-	RegressedPrompts(ctx context.Context, baseRef, candRef, scorer string, better scoring.Direction, n int) ([]app.PromptChange, error)
+	RegressedPrompts(ctx context.Context, rep app.DiffReport, scorer string, better scoring.Direction, n int) ([]app.PromptChange, error)
 }
 
 // EvaluationService reads, lists and deletes evaluations.

@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -216,8 +217,8 @@ func testAnalytics(t *testing.T, h Harness) {
 		if groups, buckets, err := s.ScoreRollups(ctx, empty.ID); err != nil || len(groups)+len(buckets) != 0 {
 			t.Errorf("ScoreRollups(no scores) = %+v, %+v, %v; want none", groups, buckets, err)
 		}
-		if got, err := s.PairScores(ctx, empty.ID, empty.ID); err != nil || len(got) != 0 {
-			t.Errorf("PairScores(no scores) = %+v, %v; want none", got, err)
+		if got, err := s.PromptMeans(ctx, empty.ID); err != nil || len(got) != 0 {
+			t.Errorf("PromptMeans(no scores) = %+v, %v; want none", got, err)
 		}
 	})
 
@@ -276,27 +277,24 @@ func testAnalytics(t *testing.T, h Harness) {
 		}
 	})
 
-	t.Run("PairScores", func(t *testing.T) {
+	t.Run("PromptMeans", func(t *testing.T) {
 		cand := mustEvaluation(t, h.Stores.Evaluations)
-		// p1 and p2 on both sides, p3 failed on the base side (no value), p4 and
-		// scorer only on the candidate side.
+		// p1 answered twice by one model; a score without a value (p3 failed on
+		// the base side) is left out; scorers differ between the evaluations.
 		cs := []domain.Response{
 			scored(cand, "c1", "m3", "p1", val("q", 1, yes)),
 			scored(cand, "c2", "m3", "p2", val("q", 6, no), val("bleu", 40, nil)),
 			scored(cand, "c3", "m4", "p2", val("q", 8, yes)),
 			scored(cand, "c4", "m3", "p4", val("q", 9, nil), val("only", 1, yes)),
+			scored(cand, "c5", "m3", "p1", val("q", 2, nil)),
 		}
 		writeResponses(t, h, cs...)
-		got, err := s.PairScores(ctx, base.ID, cand.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		// Per scorer and prompt: the mean of the values, and the share passed of
-		// those with a value whose verdict is known (nil when none is).
+		// Per scorer and prompt: the count and mean of the values, and the share
+		// passed of those with a value whose verdict is known (nil when none is).
 		type side struct {
 			sum, n, passed, known float64
 		}
-		sides := func(list []domain.Response) map[group]*side {
+		expect := func(list []domain.Response) string {
 			out := map[group]*side{}
 			for _, r := range list {
 				for _, sc := range r.Scores {
@@ -317,42 +315,50 @@ func testAnalytics(t *testing.T, h Harness) {
 					}
 				}
 			}
-			return out
-		}
-		b, c := sides(rs), sides(cs)
-		show := func(mean, pass *float64) string {
-			f := func(p *float64) string {
-				if p == nil {
-					return "nil"
+			keys := make([]group, 0, len(out))
+			for k := range out {
+				keys = append(keys, k)
+			}
+			sort.Slice(keys, func(i, j int) bool {
+				if keys[i].scorer != keys[j].scorer {
+					return keys[i].scorer < keys[j].scorer
 				}
-				return fmt.Sprintf("%.9g", *p)
+				return keys[i].model < keys[j].model // the prompt id, bytewise
+			})
+			var b strings.Builder
+			for _, k := range keys {
+				x := out[k]
+				pass := "nil"
+				if x.known > 0 {
+					pass = fmt.Sprintf("%.9g", x.passed/x.known)
+				}
+				fmt.Fprintf(&b, "%s/%s n%v %.9g %s\n", k.scorer, k.model, x.n, x.sum/x.n, pass)
 			}
-			return f(mean) + "/" + f(pass)
+			return b.String()
 		}
-		expect := func(x *side) string {
-			if x == nil {
-				return show(nil, nil)
+		show := func(ms []ports.PromptMeans) string {
+			var b strings.Builder
+			for _, m := range ms {
+				for i, p := range m.PromptIDs {
+					pass := "nil"
+					if m.PassRates[i] != nil {
+						pass = fmt.Sprintf("%.9g", *m.PassRates[i])
+					}
+					fmt.Fprintf(&b, "%s/%s n%d %.9g %s\n", m.Scorer, p, m.N[i], m.Means[i], pass)
+				}
 			}
-			var pass *float64
-			if x.known > 0 {
-				pass = ptr(x.passed / x.known)
+			return b.String()
+		}
+		for _, side := range []struct {
+			e  domain.Evaluation
+			rs []domain.Response
+		}{{base, rs}, {cand, cs}} {
+			got, err := s.PromptMeans(ctx, side.e.ID)
+			if err != nil {
+				t.Fatal(err)
 			}
-			return show(ptr(x.sum/x.n), pass)
-		}
-		want := map[group]string{}
-		for k := range b {
-			want[k] = expect(b[k]) + " " + expect(c[k])
-		}
-		for k := range c {
-			want[k] = expect(b[k]) + " " + expect(c[k])
-		}
-		if len(got) != len(want) {
-			t.Errorf("PairScores = %d rows, want %d", len(got), len(want))
-		}
-		for _, p := range got {
-			k := group{p.Scorer, p.PromptID}
-			if g := show(p.Base, p.BasePass) + " " + show(p.Candidate, p.CandidatePass); g != want[k] {
-				t.Errorf("PairScores %s/%s = %s, want %s", p.Scorer, p.PromptID, g, want[k])
+			if g, w := show(got), expect(side.rs); g != w {
+				t.Errorf("PromptMeans of %s =\n%swant\n%s", side.e.Name, g, w)
 			}
 		}
 	})

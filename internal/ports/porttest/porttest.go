@@ -39,6 +39,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Analytics", func(t *testing.T) { t.Parallel(); testAnalytics(t, h) })
 	t.Run("Preferences", func(t *testing.T) { t.Parallel(); testPreferences(t, h) })
 	t.Run("Pending", func(t *testing.T) { t.Parallel(); testPending(t, h) })
+	t.Run("PromptMeans", func(t *testing.T) { t.Parallel(); testPromptMeans(t, h) })
 }
 
 var seq atomic.Int64

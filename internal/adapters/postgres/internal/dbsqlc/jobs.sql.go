@@ -12,6 +12,60 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+const activeJobOfKind = `-- name: ActiveJobOfKind :many
+SELECT id, kind, evaluation_id, status, params, total, done, failed, cached, tokens, cost, error, report, checkpoint, river_job_id, attempts, lease_until, cancel_requested_at, created_at, started_at, finished_at FROM jobs
+WHERE evaluation_id = $1 AND kind = $2 AND status IN ('queued', 'running')
+ORDER BY id
+LIMIT 1
+`
+
+type ActiveJobOfKindParams struct {
+	EvaluationID pgtype.UUID
+	Kind         string
+}
+
+func (q *Queries) ActiveJobOfKind(ctx context.Context, arg ActiveJobOfKindParams) ([]Job, error) {
+	rows, err := q.db.Query(ctx, activeJobOfKind, arg.EvaluationID, arg.Kind)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Job{}
+	for rows.Next() {
+		var i Job
+		if err := rows.Scan(
+			&i.ID,
+			&i.Kind,
+			&i.EvaluationID,
+			&i.Status,
+			&i.Params,
+			&i.Total,
+			&i.Done,
+			&i.Failed,
+			&i.Cached,
+			&i.Tokens,
+			&i.Cost,
+			&i.Error,
+			&i.Report,
+			&i.Checkpoint,
+			&i.RiverJobID,
+			&i.Attempts,
+			&i.LeaseUntil,
+			&i.CancelRequestedAt,
+			&i.CreatedAt,
+			&i.StartedAt,
+			&i.FinishedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const activeJobsOfEvaluation = `-- name: ActiveJobsOfEvaluation :many
 SELECT id, kind, evaluation_id, status, params, total, done, failed, cached, tokens, cost, error, report, checkpoint, river_job_id, attempts, lease_until, cancel_requested_at, created_at, started_at, finished_at FROM jobs
 WHERE evaluation_id = $1 AND status IN ('queued', 'running')
@@ -466,6 +520,21 @@ func (q *Queries) ListJobs(ctx context.Context, arg ListJobsParams) ([]Job, erro
 		return nil, err
 	}
 	return items, nil
+}
+
+const lockJobKindOfEvaluation = `-- name: LockJobKindOfEvaluation :exec
+SELECT pg_advisory_xact_lock(hashtextextended(CAST($1::uuid AS text) || '/' || $2::text, 7343))
+`
+
+type LockJobKindOfEvaluationParams struct {
+	EvaluationID pgtype.UUID
+	Kind         string
+}
+
+// Serialises the enqueues of one kind of job for one evaluation (EnqueueJobOnce).
+func (q *Queries) LockJobKindOfEvaluation(ctx context.Context, arg LockJobKindOfEvaluationParams) error {
+	_, err := q.db.Exec(ctx, lockJobKindOfEvaluation, arg.EvaluationID, arg.Kind)
+	return err
 }
 
 const lockQueueMigrations = `-- name: LockQueueMigrations :exec

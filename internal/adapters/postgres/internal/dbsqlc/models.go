@@ -188,6 +188,21 @@ type PendingScore struct {
 	CreatedAt    time.Time
 }
 
+type PromptMean struct {
+	EvaluationID pgtype.UUID
+	Scorer       string
+	PromptIds    []string
+	Ns           []int64
+	Means        []float64
+	PassRates    []float64
+}
+
+type PromptMeanState struct {
+	EvaluationID pgtype.UUID
+	Fingerprint  []byte
+	RefreshedAt  time.Time
+}
+
 type RateBucket struct {
 	ApiKeyID  pgtype.UUID
 	Tokens    float64
@@ -263,6 +278,7 @@ type ScoreRollup struct {
 	NPassKnown   int64
 	NPassed      int64
 	NErrors      int64
+	Stamp        int64
 }
 
 type ScoresStage struct {
