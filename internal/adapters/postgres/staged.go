@@ -273,22 +273,13 @@ func stageResponses(ctx context.Context, q *dbsqlc.Queries, rs []domain.Response
 	return fromPgIDs(ids), nil
 }
 
-// rollupScorer folds the scores of the given responses (only scorer's, when not
-// nil) into the summary rollups, on a random shard, holding the models' rollup
-// lock shared so that a concurrent rebuild of a model's rollups (a delete) waits.
-func rollupScorer(ctx context.Context, q *dbsqlc.Queries, evalID domain.ID, models []string, responses []domain.ID, scorer *string) error {
-	if len(responses) == 0 {
-		return nil
-	}
-	shard := int16(rand.IntN(rollupShards))
-	ev, ids := pgID(evalID), pgIDs(responses)
-	if err := q.ShareModelRollups(ctx, dbsqlc.ShareModelRollupsParams{EvaluationID: ev, Models: models}); err != nil {
-		return translate(err)
-	}
-	if err := q.RollupScores(ctx, dbsqlc.RollupScoresParams{Shard: shard, EvaluationID: ev, Inserted: ids, Scorer: scorer}); err != nil {
-		return translate(err)
-	}
-	return translate(q.HistogramScores(ctx, dbsqlc.HistogramScoresParams{Shard: shard, EvaluationID: ev, Inserted: ids, Scorer: scorer}))
+// rollupScore folds one score just stored on r (as stored: a field the insert
+// left out must be left out of sc) into a random rollup shard, from memory, as
+// ingest does (see rollupdelta.go).
+func rollupScore(ctx context.Context, q *dbsqlc.Queries, r domain.Response, sc domain.Score) error {
+	delta := newRollupDelta(int16(rand.IntN(rollupShards)))
+	delta.add(domain.Response{EvaluationID: r.EvaluationID, Model: r.Model, Scores: []domain.Score{sc}})
+	return delta.flush(ctx, q)
 }
 
 var comparisonWriter = chunkWriter[domain.Comparison]{
