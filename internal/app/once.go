@@ -75,10 +75,12 @@ type ref struct {
 
 // ingestKind is what a bulk write needs to know of one kind of item.
 type ingestKind[In, T any] struct {
-	extOf    func(In) string
-	extOfT   func(T) string
-	idOf     func(T) domain.ID
-	validate func(x In) error
+	extOf  func(In) string
+	extOfT func(T) string
+	idOf   func(T) domain.ID
+	// validate checks one input and returns it as build is to take it (with what
+	// the check worked out, so that build need not do it again).
+	validate func(x In) (In, error)
 	// stored returns the stored items with the given external ids; byID those
 	// with the given ids.
 	stored func(ctx context.Context, externalIDs []string) ([]T, error)
@@ -181,7 +183,8 @@ func (r *chunkReader[In, T]) run(ctx context.Context, items iter.Seq2[In, error]
 			r.send(ctx, chunk[T]{err: err})
 			return
 		}
-		errs = append(errs, prefixItem(n, r.opts.Single, r.kind.validate(x)))
+		x, err = r.kind.validate(x)
+		errs = append(errs, prefixItem(n, r.opts.Single, err))
 		buf = append(buf, x)
 		n++
 		if len(buf) < ingestChunk {
