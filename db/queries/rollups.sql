@@ -79,13 +79,22 @@ SET n_scores = r.n_scores + EXCLUDED.n_scores,
     n_passed = r.n_passed + EXCLUDED.n_passed,
     n_errors = r.n_errors + EXCLUDED.n_errors;
 
+-- score_bucket is a SQL function PostgreSQL cannot inline (it is STRICT and its
+-- body is a CASE), so each call runs as a statement of its own: AddHistograms
+-- buckets each distinct value once (b), not once per scorer and model that has it.
+
 -- name: AddHistograms :exec
+WITH b AS MATERIALIZED (
+    SELECT d.value, score_bucket(d.value) AS bucket
+    FROM (SELECT DISTINCT unnest(@values::float8[]) AS value) AS d
+)
 INSERT INTO score_histograms AS h (evaluation_id, scorer, model, shard, bucket, count, min_value, max_value)
-SELECT @evaluation_id::uuid, u.scorer, u.model, @shard::smallint, score_bucket(u.value), sum(u.count), min(u.value), max(u.value)
+SELECT @evaluation_id::uuid, u.scorer, u.model, @shard::smallint, b.bucket, sum(u.count), min(u.value), max(u.value)
 FROM (SELECT unnest(@scorers::text[]) AS scorer, unnest(@models::text[]) AS model, unnest(@values::float8[]) AS value,
              unnest(@counts::bigint[]) AS count) AS u
-GROUP BY u.scorer, u.model, score_bucket(u.value)
-ORDER BY u.scorer, u.model, score_bucket(u.value)
+JOIN b ON b.value = u.value
+GROUP BY u.scorer, u.model, b.bucket
+ORDER BY u.scorer, u.model, b.bucket
 ON CONFLICT (evaluation_id, scorer, model, shard, bucket) DO UPDATE
 SET count = h.count + EXCLUDED.count,
     min_value = LEAST(h.min_value, EXCLUDED.min_value),

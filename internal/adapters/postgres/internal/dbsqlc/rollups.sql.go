@@ -12,12 +12,18 @@ import (
 )
 
 const addHistograms = `-- name: AddHistograms :exec
+
+WITH b AS MATERIALIZED (
+    SELECT d.value, score_bucket(d.value) AS bucket
+    FROM (SELECT DISTINCT unnest($5::float8[]) AS value) AS d
+)
 INSERT INTO score_histograms AS h (evaluation_id, scorer, model, shard, bucket, count, min_value, max_value)
-SELECT $1::uuid, u.scorer, u.model, $2::smallint, score_bucket(u.value), sum(u.count), min(u.value), max(u.value)
+SELECT $1::uuid, u.scorer, u.model, $2::smallint, b.bucket, sum(u.count), min(u.value), max(u.value)
 FROM (SELECT unnest($3::text[]) AS scorer, unnest($4::text[]) AS model, unnest($5::float8[]) AS value,
              unnest($6::bigint[]) AS count) AS u
-GROUP BY u.scorer, u.model, score_bucket(u.value)
-ORDER BY u.scorer, u.model, score_bucket(u.value)
+JOIN b ON b.value = u.value
+GROUP BY u.scorer, u.model, b.bucket
+ORDER BY u.scorer, u.model, b.bucket
 ON CONFLICT (evaluation_id, scorer, model, shard, bucket) DO UPDATE
 SET count = h.count + EXCLUDED.count,
     min_value = LEAST(h.min_value, EXCLUDED.min_value),
@@ -33,6 +39,9 @@ type AddHistogramsParams struct {
 	Counts       []int64
 }
 
+// score_bucket is a SQL function PostgreSQL cannot inline (it is STRICT and its
+// body is a CASE), so each call runs as a statement of its own: AddHistograms
+// buckets each distinct value once (b), not once per scorer and model that has it.
 func (q *Queries) AddHistograms(ctx context.Context, arg AddHistogramsParams) error {
 	_, err := q.db.Exec(ctx, addHistograms,
 		arg.EvaluationID,
