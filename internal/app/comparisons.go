@@ -63,7 +63,7 @@ func (u *Comparisons) Ingest(ctx context.Context, evalRef string, items iter.Seq
 		extOf:    func(c ComparisonInput) string { return c.ExternalID },
 		extOfT:   func(c domain.Comparison) string { return c.ExternalID },
 		idOf:     func(c domain.Comparison) domain.ID { return c.ID },
-		validate: u.validate,
+		validate: func(c ComparisonInput) (ComparisonInput, error) { return c, u.validate(c) },
 		stored: func(ctx context.Context, ids []string) ([]domain.Comparison, error) {
 			return u.d.Stores.Comparisons.GetComparisonsByExternalID(ctx, e.ID, ids)
 		},

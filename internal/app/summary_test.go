@@ -308,6 +308,34 @@ func TestBulkRollupsMatchExact(t *testing.T) {
 	if got := created[0] + created[1]; got != 1200+2*1000 {
 		t.Fatalf("the concurrent requests created %d responses, want %d", got, 1200+2*1000)
 	}
+	// 2,600 items, the first 2,000 new: ingest stops looking external ids up once
+	// a chunk finds none stored, so the 600 stored ones in the third chunk are
+	// left to the write to skip. The reply still names what was stored before.
+	var late []app.ResponseInput
+	for i := 0; i < 2000; i++ {
+		late = append(late, response(fmt.Sprint("late", i), i))
+	}
+	for i := 0; i < 600; i++ {
+		late = append(late, response(fmt.Sprint("x", i), i+3))
+	}
+	before, err := svc.Responses.Get(ctx, "bulk-rollups", "x599")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lateRes, err := svc.Responses.Ingest(ctx, "bulk-rollups", app.Items(late), app.IngestOptions{Keep: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lateRes.Created != 2000 || lateRes.Existing != 600 {
+		t.Fatalf("created %d and found %d, want 2000 and 600", lateRes.Created, lateRes.Existing)
+	}
+	lateItems, err := app.Collect(lateRes.Items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := lateItems[len(lateItems)-1]; got.Created || got.Response.ID != before.ID || got.Response.Text != before.Text {
+		t.Fatalf("the reply's last item is %+v (created %v), want the stored x599 %s", got.Response.ID, got.Created, before.ID)
+	}
 	for _, groupBy := range []string{"", "model"} {
 		exact, err := svc.Summaries.Summary(ctx, "bulk-rollups", app.SummaryInput{GroupBy: groupBy, Exact: true})
 		if err != nil {
@@ -317,7 +345,7 @@ func TestBulkRollupsMatchExact(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := int64(200 + 2360 + 3200); groupBy == "" && exact.Scorers[0].NScores != want {
+		if want := int64(200 + 2360 + 3200 + 2000); groupBy == "" && exact.Scorers[0].NScores != want {
 			t.Errorf("n_scores = %d, want %d", exact.Scorers[0].NScores, want)
 		}
 		assertSummariesAgree(t, rolled.Scorers, exact.Scorers, 2e-3)

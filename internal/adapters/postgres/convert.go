@@ -55,7 +55,7 @@ func unmarshalScorers(b []byte) ([]domain.ScorerConfig, error) {
 }
 
 func marshalObject(m map[string]any) ([]byte, error) {
-	if m == nil {
+	if len(m) == 0 {
 		return []byte("{}"), nil
 	}
 	return json.Marshal(m)

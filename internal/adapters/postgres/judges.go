@@ -333,7 +333,8 @@ func (s *JudgmentStore) AddScore(ctx context.Context, r domain.Response, sc doma
 			return translate(err)
 		}
 		added = true
-		return rollupScorer(ctx, q, r.EvaluationID, []string{r.Model}, []domain.ID{r.ID}, &sc.Scorer)
+		// A judge's score is stored with its value only (InsertJudgeScore).
+		return rollupScore(ctx, q, r, domain.Score{Scorer: sc.Scorer, Value: sc.Value})
 	})
 	return added, err
 }

@@ -83,7 +83,7 @@ func (s *PendingScoreStore) SettlePendingScore(ctx context.Context, job domain.I
 			return nil
 		}
 		settled = true
-		return rollupScorer(ctx, q, r.EvaluationID, []string{r.Model}, []domain.ID{r.ID}, &sc.Scorer)
+		return rollupScore(ctx, q, r, domain.Score{Scorer: sc.Scorer, Value: sc.Value, Passed: sc.Passed, Error: sc.Error})
 	})
 	return settled, err
 }

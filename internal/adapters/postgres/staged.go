@@ -185,26 +185,43 @@ var responseWriter = chunkWriter[domain.Response]{
 
 // responseRows encodes a chunk for COPY: the responses and their scores.
 func responseRows(rs []domain.Response) ([]dbsqlc.CopyResponsesParams, []dbsqlc.CopyScoresParams, error) {
+	rows, err := responseCopyRows(rs)
+	if err != nil {
+		return nil, nil, err
+	}
+	scores, err := scoreCopyRows(rs)
+	return rows, scores, err
+}
+
+// responseCopyRows encodes a chunk's responses for COPY.
+func responseCopyRows(rs []domain.Response) ([]dbsqlc.CopyResponsesParams, error) {
 	rows := make([]dbsqlc.CopyResponsesParams, len(rs))
-	var scores []dbsqlc.CopyScoresParams
 	for i, r := range rs {
 		meta, err := marshalObject(r.Metadata)
 		if err != nil {
-			return nil, nil, fmt.Errorf("encode metadata of response %s: %w", r.ID, err)
+			return nil, fmt.Errorf("encode metadata of response %s: %w", r.ID, err)
 		}
 		ctxJSON, err := marshalContext(r.Context)
 		if err != nil {
-			return nil, nil, fmt.Errorf("encode context of response %s: %w", r.ID, err)
+			return nil, fmt.Errorf("encode context of response %s: %w", r.ID, err)
 		}
 		rows[i] = dbsqlc.CopyResponsesParams{
 			EvaluationID: pgID(r.EvaluationID), ID: pgID(r.ID), ExternalID: optString(r.ExternalID),
 			PromptID: r.PromptID, Model: r.Model, Prompt: r.Prompt, Context: ctxJSON, Response: r.Text,
 			Reference: r.Reference, Metadata: meta, CreatedAt: r.CreatedAt, UpdatedAt: r.CreatedAt,
 		}
+	}
+	return rows, nil
+}
+
+// scoreCopyRows encodes the scores of a chunk's responses for COPY.
+func scoreCopyRows(rs []domain.Response) ([]dbsqlc.CopyScoresParams, error) {
+	var scores []dbsqlc.CopyScoresParams
+	for _, r := range rs {
 		for _, sc := range r.Scores {
 			details, err := marshalObject(sc.Details)
 			if err != nil {
-				return nil, nil, fmt.Errorf("encode details of score %q of response %s: %w", sc.Scorer, r.ID, err)
+				return nil, fmt.Errorf("encode details of score %q of response %s: %w", sc.Scorer, r.ID, err)
 			}
 			scores = append(scores, dbsqlc.CopyScoresParams{
 				EvaluationID: pgID(r.EvaluationID), ResponseID: pgID(r.ID), Scorer: sc.Scorer, Model: r.Model, PromptID: r.PromptID,
@@ -212,20 +229,36 @@ func responseRows(rs []domain.Response) ([]dbsqlc.CopyResponsesParams, []dbsqlc.
 			})
 		}
 	}
-	return rows, scores, nil
+	return scores, nil
 }
 
-// copyResponses copies a chunk straight into responses and scores.
+// copyResponses copies a chunk straight into responses and scores. The scores
+// (each with its details as JSON, most of the encoding) are encoded while the
+// server copies the responses, which it would otherwise wait for.
 func copyResponses(ctx context.Context, q *dbsqlc.Queries, rs []domain.Response) error {
-	rows, scores, err := responseRows(rs)
+	rows, err := responseCopyRows(rs)
 	if err != nil {
 		return err
 	}
-	if _, err := q.CopyResponses(ctx, rows); err != nil {
+	type encoded struct {
+		rows []dbsqlc.CopyScoresParams
+		err  error
+	}
+	scores := make(chan encoded, 1)
+	go func() {
+		rows, err := scoreCopyRows(rs)
+		scores <- encoded{rows, err}
+	}()
+	_, err = q.CopyResponses(ctx, rows)
+	sc := <-scores
+	if err != nil {
 		return err
 	}
-	if len(scores) > 0 {
-		if _, err := q.CopyScores(ctx, scores); err != nil {
+	if sc.err != nil {
+		return sc.err
+	}
+	if len(sc.rows) > 0 {
+		if _, err := q.CopyScores(ctx, sc.rows); err != nil {
 			return err
 		}
 	}
@@ -273,22 +306,13 @@ func stageResponses(ctx context.Context, q *dbsqlc.Queries, rs []domain.Response
 	return fromPgIDs(ids), nil
 }
 
-// rollupScorer folds the scores of the given responses (only scorer's, when not
-// nil) into the summary rollups, on a random shard, holding the models' rollup
-// lock shared so that a concurrent rebuild of a model's rollups (a delete) waits.
-func rollupScorer(ctx context.Context, q *dbsqlc.Queries, evalID domain.ID, models []string, responses []domain.ID, scorer *string) error {
-	if len(responses) == 0 {
-		return nil
-	}
-	shard := int16(rand.IntN(rollupShards))
-	ev, ids := pgID(evalID), pgIDs(responses)
-	if err := q.ShareModelRollups(ctx, dbsqlc.ShareModelRollupsParams{EvaluationID: ev, Models: models}); err != nil {
-		return translate(err)
-	}
-	if err := q.RollupScores(ctx, dbsqlc.RollupScoresParams{Shard: shard, EvaluationID: ev, Inserted: ids, Scorer: scorer}); err != nil {
-		return translate(err)
-	}
-	return translate(q.HistogramScores(ctx, dbsqlc.HistogramScoresParams{Shard: shard, EvaluationID: ev, Inserted: ids, Scorer: scorer}))
+// rollupScore folds one score just stored on r (as stored: a field the insert
+// left out must be left out of sc) into a random rollup shard, from memory, as
+// ingest does (see rollupdelta.go).
+func rollupScore(ctx context.Context, q *dbsqlc.Queries, r domain.Response, sc domain.Score) error {
+	delta := newRollupDelta(int16(rand.IntN(rollupShards)))
+	delta.add(domain.Response{EvaluationID: r.EvaluationID, Model: r.Model, Scores: []domain.Score{sc}})
+	return delta.flush(ctx, q)
 }
 
 var comparisonWriter = chunkWriter[domain.Comparison]{

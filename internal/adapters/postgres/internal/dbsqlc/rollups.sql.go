@@ -12,12 +12,18 @@ import (
 )
 
 const addHistograms = `-- name: AddHistograms :exec
+
+WITH b AS MATERIALIZED (
+    SELECT d.value, score_bucket(d.value) AS bucket
+    FROM (SELECT DISTINCT unnest($5::float8[]) AS value) AS d
+)
 INSERT INTO score_histograms AS h (evaluation_id, scorer, model, shard, bucket, count, min_value, max_value)
-SELECT $1::uuid, u.scorer, u.model, $2::smallint, score_bucket(u.value), sum(u.count), min(u.value), max(u.value)
+SELECT $1::uuid, u.scorer, u.model, $2::smallint, b.bucket, sum(u.count), min(u.value), max(u.value)
 FROM (SELECT unnest($3::text[]) AS scorer, unnest($4::text[]) AS model, unnest($5::float8[]) AS value,
              unnest($6::bigint[]) AS count) AS u
-GROUP BY u.scorer, u.model, score_bucket(u.value)
-ORDER BY u.scorer, u.model, score_bucket(u.value)
+JOIN b ON b.value = u.value
+GROUP BY u.scorer, u.model, b.bucket
+ORDER BY u.scorer, u.model, b.bucket
 ON CONFLICT (evaluation_id, scorer, model, shard, bucket) DO UPDATE
 SET count = h.count + EXCLUDED.count,
     min_value = LEAST(h.min_value, EXCLUDED.min_value),
@@ -33,6 +39,9 @@ type AddHistogramsParams struct {
 	Counts       []int64
 }
 
+// score_bucket is a SQL function PostgreSQL cannot inline (it is STRICT and its
+// body is a CASE), so each call runs as a statement of its own: AddHistograms
+// buckets each distinct value once (b), not once per scorer and model that has it.
 func (q *Queries) AddHistograms(ctx context.Context, arg AddHistogramsParams) error {
 	_, err := q.db.Exec(ctx, addHistograms,
 		arg.EvaluationID,
@@ -89,9 +98,10 @@ type AddRollupsParams struct {
 	NErrors      []int64
 }
 
-// AddRollups and AddHistograms fold scores a bulk ingest has just written into one
-// rollup shard from what the application sends, instead of reading the scores
-// back: AddRollups one row per scorer and model with its counts, mean, M2 and
+// AddRollups and AddHistograms fold scores just written (by a bulk ingest, a
+// judge or a settled pending score) into one rollup shard from what the
+// application sends, instead of reading the scores back; they hold the one
+// definition of how a shard merges new scores: AddRollups one row per scorer and model with its counts, mean, M2 and
 // extremes (mean, min and max are ignored where n is 0, and stored as NULL);
 // AddHistograms the distinct values per scorer and model with how often each
 // occurs, bucketed here by score_bucket, the one definition of a bucket. Rows are
@@ -192,37 +202,6 @@ func (q *Queries) HistogramBuckets(ctx context.Context, evaluationID pgtype.UUID
 	return items, nil
 }
 
-const histogramScores = `-- name: HistogramScores :exec
-INSERT INTO score_histograms AS h (evaluation_id, scorer, model, shard, bucket, count, min_value, max_value)
-SELECT s.evaluation_id, s.scorer, s.model, $1::smallint, score_bucket(s.value), count(*), min(s.value), max(s.value)
-FROM scores s
-WHERE s.evaluation_id = $2 AND s.response_id = ANY($3::uuid[]) AND s.value IS NOT NULL
-  AND ($4::text IS NULL OR s.scorer = $4)
-GROUP BY s.evaluation_id, s.scorer, s.model, score_bucket(s.value)
-ORDER BY s.evaluation_id, s.scorer, s.model, score_bucket(s.value)
-ON CONFLICT (evaluation_id, scorer, model, shard, bucket) DO UPDATE
-SET count = h.count + EXCLUDED.count,
-    min_value = LEAST(h.min_value, EXCLUDED.min_value),
-    max_value = GREATEST(h.max_value, EXCLUDED.max_value)
-`
-
-type HistogramScoresParams struct {
-	Shard        int16
-	EvaluationID pgtype.UUID
-	Inserted     []pgtype.UUID
-	Scorer       *string
-}
-
-func (q *Queries) HistogramScores(ctx context.Context, arg HistogramScoresParams) error {
-	_, err := q.db.Exec(ctx, histogramScores,
-		arg.Shard,
-		arg.EvaluationID,
-		arg.Inserted,
-		arg.Scorer,
-	)
-	return err
-}
-
 const rebuildModelHistograms = `-- name: RebuildModelHistograms :exec
 INSERT INTO score_histograms (evaluation_id, scorer, model, shard, bucket, count, min_value, max_value)
 SELECT s.evaluation_id, s.scorer, s.model, 0, score_bucket(s.value), count(*), min(s.value), max(s.value)
@@ -318,52 +297,4 @@ func (q *Queries) RollupGroups(ctx context.Context, evaluationID pgtype.UUID) ([
 		return nil, err
 	}
 	return items, nil
-}
-
-const rollupScores = `-- name: RollupScores :exec
-
-INSERT INTO score_rollups AS r (evaluation_id, scorer, model, shard, n_scores, n, mean, m2, min_value, max_value, n_pass_known, n_passed, n_errors)
-SELECT s.evaluation_id, s.scorer, s.model, $1::smallint, count(*), count(s.value), avg(s.value),
-       COALESCE(var_samp(s.value) * (count(s.value) - 1), 0), min(s.value), max(s.value),
-       count(s.passed), count(*) FILTER (WHERE s.passed), count(s.error)
-FROM scores s
-WHERE s.evaluation_id = $2 AND s.response_id = ANY($3::uuid[])
-  AND ($4::text IS NULL OR s.scorer = $4)
-GROUP BY s.evaluation_id, s.scorer, s.model
-ORDER BY s.evaluation_id, s.scorer, s.model
-ON CONFLICT (evaluation_id, scorer, model, shard) DO UPDATE
-SET n_scores = r.n_scores + EXCLUDED.n_scores,
-    n = r.n + EXCLUDED.n,
-    mean = CASE WHEN r.n = 0 THEN EXCLUDED.mean
-                WHEN EXCLUDED.n = 0 THEN r.mean
-                ELSE r.mean + (EXCLUDED.mean - r.mean) * EXCLUDED.n / (r.n + EXCLUDED.n) END,
-    m2 = CASE WHEN r.n = 0 THEN EXCLUDED.m2
-              WHEN EXCLUDED.n = 0 THEN r.m2
-              ELSE r.m2 + EXCLUDED.m2 + (EXCLUDED.mean - r.mean) ^ 2 * r.n * EXCLUDED.n / (r.n + EXCLUDED.n) END,
-    min_value = LEAST(r.min_value, EXCLUDED.min_value),
-    max_value = GREATEST(r.max_value, EXCLUDED.max_value),
-    n_pass_known = r.n_pass_known + EXCLUDED.n_pass_known,
-    n_passed = r.n_passed + EXCLUDED.n_passed,
-    n_errors = r.n_errors + EXCLUDED.n_errors
-`
-
-type RollupScoresParams struct {
-	Shard        int16
-	EvaluationID pgtype.UUID
-	Inserted     []pgtype.UUID
-	Scorer       *string
-}
-
-// RollupScores and HistogramScores fold the stored scores of the given responses
-// (those a bulk ingest inserted) into one rollup shard, reading them through the
-// scores primary key; with scorer, only that scorer's (a judge's new score on
-// responses stored before).
-func (q *Queries) RollupScores(ctx context.Context, arg RollupScoresParams) error {
-	_, err := q.db.Exec(ctx, rollupScores,
-		arg.Shard,
-		arg.EvaluationID,
-		arg.Inserted,
-		arg.Scorer,
-	)
-	return err
 }
