@@ -37,7 +37,7 @@ func BenchmarkIngestResponseCounts(b *testing.B) {
 	setTrigger := func(on bool) {
 		sql := `DROP TRIGGER IF EXISTS bench_count_inserted ON responses`
 		if on {
-			sql = `CREATE TRIGGER bench_count_inserted AFTER INSERT ON responses
+			sql = `CREATE OR REPLACE TRIGGER bench_count_inserted AFTER INSERT ON responses
 				REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION count_responses('1')`
 		}
 		if _, err := pool.Exec(ctx, sql); err != nil {
