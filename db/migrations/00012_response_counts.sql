@@ -9,9 +9,8 @@
 --     single and bulk ingest, COPY and staging alike, so a savepoint rolled back
 --     or a transaction replayed after a deadlock takes its count with it. A
 --     statement-level trigger would count inserts made any other way too, but
---     its transition table copies every inserted row, about 1.5 KB each: 3% to
---     7% of bulk ingest through the store in most alternating runs on a loaded
---     machine, against well under 0.1% for the one call;
+--     its transition table copies every inserted row, about 1.5 KB each, where
+--     the one call costs under 0.1% of a bulk batch (docs/dashboard.md);
 --   - statement-level triggers on responses count every delete (a response's,
 --     the purge's, the cascade of deleting an evaluation), and any update that
 --     moved a response to another evaluation.
