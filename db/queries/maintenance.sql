@@ -8,8 +8,9 @@ UPDATE evaluations SET deleted_at = @deleted_at WHERE id = @id AND deleted_at IS
 SELECT (deleted_at IS NOT NULL)::boolean AS deleted FROM evaluations WHERE id = @id;
 
 -- name: CountEvaluationRows :one
-SELECT (SELECT count(*) FROM responses r WHERE r.evaluation_id = @evaluation_id::uuid)::bigint AS responses,
-       (SELECT count(*) FROM comparisons c WHERE c.evaluation_id = @evaluation_id::uuid)::bigint AS comparisons;
+-- The counts kept by triggers (migrations 00010 and 00012).
+SELECT (SELECT COALESCE(sum(k.n), 0) FROM response_counts k WHERE k.evaluation_id = @evaluation_id::uuid)::bigint AS responses,
+       (SELECT COALESCE(sum(o.n), 0) FROM comparison_outcomes o WHERE o.evaluation_id = @evaluation_id::uuid)::bigint AS comparisons;
 
 -- name: PurgeComparisons :execrows
 DELETE FROM comparisons d

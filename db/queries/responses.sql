@@ -54,6 +54,10 @@ SELECT s.evaluation_id, s.response_id, s.scorer, s.model, s.prompt_id, s.value, 
 FROM scores_stage s
 WHERE s.response_id = ANY(@inserted::uuid[]);
 
+-- name: AddResponseCount :exec
+-- Counts responses a transaction inserted (migration 00012).
+SELECT add_response_count(@evaluation_id::uuid, @delta::bigint);
+
 -- name: GetResponsesByExternalID :many
 SELECT * FROM responses
 WHERE evaluation_id = @evaluation_id AND external_id = ANY(@external_ids::text[]);
@@ -146,7 +150,7 @@ TRUNCATE responses_stage, scores_stage;
 
 -- InsertResponsesAtOnce writes a small batch in one statement, in one round trip,
 -- without an explicit transaction: the responses whose external_id is new, their
--- scores, and the scores folded into one rollup shard. Every part of a statement
+-- scores, the scores folded into one rollup shard, and the responses counted. Every part of a statement
 -- sees the same snapshot, so the rollups are computed from the rows the statement
 -- inserts rather than read back. The rows arrive as JSON arrays of objects (JSON
 -- null for SQL NULL; numbers in Go's shortest form, which convert back exactly).
@@ -219,5 +223,7 @@ WITH r AS (
         min_value = LEAST(h.min_value, EXCLUDED.min_value),
         max_value = GREATEST(h.max_value, EXCLUDED.max_value)
     RETURNING 1
+), counted AS (
+    SELECT count(*) AS n FROM (SELECT add_response_count(@evaluation_id::uuid, (SELECT count(*) FROM ins_r))) AS a
 )
-SELECT id FROM ins_r;
+SELECT id FROM ins_r WHERE (SELECT n FROM counted) >= 0;

@@ -29,10 +29,11 @@ LIMIT @lim;
 
 -- name: EvaluationActivity :one
 -- Counts and the newest ids (UUIDv7: they carry their creation time) of one
--- evaluation's responses and comparisons, each from its primary key, but the
--- comparisons' count, which is the sum of their outcome counts (migration 00010).
+-- evaluation's responses and comparisons: the counts are those kept by triggers
+-- (the sum of the response count's shards, migration 00012, and of the outcome
+-- counts, migration 00010), the newest ids each from its primary key.
 SELECT
-    (SELECT count(*) FROM responses r WHERE r.evaluation_id = @evaluation_id)::bigint   AS responses,
+    (SELECT COALESCE(sum(k.n), 0) FROM response_counts k WHERE k.evaluation_id = @evaluation_id)::bigint AS responses,
     (SELECT COALESCE(sum(o.n), 0) FROM comparison_outcomes o WHERE o.evaluation_id = @evaluation_id)::bigint AS comparisons,
     (SELECT r.id FROM responses r WHERE r.evaluation_id = @evaluation_id ORDER BY r.id DESC LIMIT 1)::uuid   AS last_response,
     (SELECT c.id FROM comparisons c WHERE c.evaluation_id = @evaluation_id ORDER BY c.id DESC LIMIT 1)::uuid AS last_comparison;

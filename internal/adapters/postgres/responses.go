@@ -57,12 +57,14 @@ func (s *ResponseStore) IngestResponses(ctx context.Context, chunks iter.Seq2[[]
 	return inOwnTx(ctx, s.db, false, func(tx dbtx) ([]domain.ID, error) { return ingestResponses(ctx, tx, chunks) })
 }
 
-// ingestResponses writes the chunks in tx and folds the scores of the responses
-// it inserted into one rollup shard, from memory (see rollupdelta.go).
+// ingestResponses writes the chunks in tx, folds the scores of the responses it
+// inserted into one rollup shard, from memory (see rollupdelta.go), and adds
+// them to the evaluation's response count.
 func ingestResponses(ctx context.Context, tx dbtx, chunks iter.Seq2[[]domain.Response, error]) ([]domain.ID, error) {
 	q := dbsqlc.New(tx)
 	delta := newRollupDelta(int16(rand.IntN(rollupShards)))
 	var inserted []domain.ID
+	var evalID domain.ID
 	for chunk, err := range chunks {
 		if err != nil {
 			return nil, err
@@ -70,6 +72,9 @@ func ingestResponses(ctx context.Context, tx dbtx, chunks iter.Seq2[[]domain.Res
 		ids, err := writeChunk(ctx, tx, responseWriter, chunk)
 		if err != nil {
 			return nil, err
+		}
+		if len(chunk) > 0 {
+			evalID = chunk[0].EvaluationID
 		}
 		inserted = append(inserted, ids...)
 		delta.addInserted(chunk, ids)
@@ -81,6 +86,12 @@ func ingestResponses(ctx context.Context, tx dbtx, chunks iter.Seq2[[]domain.Res
 	}
 	if err := delta.flush(ctx, q); err != nil {
 		return nil, err
+	}
+	if len(inserted) > 0 {
+		err := q.AddResponseCount(ctx, dbsqlc.AddResponseCountParams{EvaluationID: pgID(evalID), Delta: int64(len(inserted))})
+		if err != nil {
+			return nil, translate(err)
+		}
 	}
 	return inserted, nil
 }

@@ -15,7 +15,7 @@ import (
 var (
 	// distributed tables grow with the data and are sharded by evaluation_id,
 	// co-located, so that every query of one evaluation runs on one node.
-	distributed = []string{"responses", "scores", "comparisons", "score_rollups", "score_histograms", "judgments", "pending_scores", "comparison_outcomes", "comparison_pairs", "agreement_judgements", "prompt_mean_states", "prompt_means"}
+	distributed = []string{"responses", "scores", "comparisons", "score_rollups", "score_histograms", "judgments", "pending_scores", "comparison_outcomes", "comparison_pairs", "agreement_judgements", "prompt_mean_states", "prompt_means", "response_counts"}
 	// reference tables are small and copied to every node.
 	reference = []string{"evaluations", "api_keys", "judges"}
 	// local tables stay on the coordinator: bookkeeping that no distributed query joins.

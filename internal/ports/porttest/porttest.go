@@ -35,6 +35,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Tx", func(t *testing.T) { t.Parallel(); testTx(t, h) })
 	t.Run("Jobs", func(t *testing.T) { t.Parallel(); testJobs(t, h) })
 	t.Run("Maintenance", func(t *testing.T) { t.Parallel(); testMaintenance(t, h) })
+	t.Run("ResponseCounts", func(t *testing.T) { t.Parallel(); testResponseCounts(t, h) })
 	t.Run("Judges", func(t *testing.T) { t.Parallel(); testJudges(t, h) })
 	t.Run("Analytics", func(t *testing.T) { t.Parallel(); testAnalytics(t, h) })
 	t.Run("Preferences", func(t *testing.T) { t.Parallel(); testPreferences(t, h) })

@@ -13,8 +13,8 @@ import (
 )
 
 const countEvaluationRows = `-- name: CountEvaluationRows :one
-SELECT (SELECT count(*) FROM responses r WHERE r.evaluation_id = $1::uuid)::bigint AS responses,
-       (SELECT count(*) FROM comparisons c WHERE c.evaluation_id = $1::uuid)::bigint AS comparisons
+SELECT (SELECT COALESCE(sum(k.n), 0) FROM response_counts k WHERE k.evaluation_id = $1::uuid)::bigint AS responses,
+       (SELECT COALESCE(sum(o.n), 0) FROM comparison_outcomes o WHERE o.evaluation_id = $1::uuid)::bigint AS comparisons
 `
 
 type CountEvaluationRowsRow struct {
@@ -22,6 +22,7 @@ type CountEvaluationRowsRow struct {
 	Comparisons int64
 }
 
+// The counts kept by triggers (migrations 00010 and 00012).
 func (q *Queries) CountEvaluationRows(ctx context.Context, evaluationID pgtype.UUID) (CountEvaluationRowsRow, error) {
 	row := q.db.QueryRow(ctx, countEvaluationRows, evaluationID)
 	var i CountEvaluationRowsRow

@@ -225,6 +225,12 @@ type Response struct {
 	UpdatedAt    time.Time
 }
 
+type ResponseCount struct {
+	EvaluationID pgtype.UUID
+	Shard        int32
+	N            int64
+}
+
 type ResponsesStage struct {
 	Ord          int32
 	EvaluationID pgtype.UUID

@@ -12,6 +12,21 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+const addResponseCount = `-- name: AddResponseCount :exec
+SELECT add_response_count($1::uuid, $2::bigint)
+`
+
+type AddResponseCountParams struct {
+	EvaluationID pgtype.UUID
+	Delta        int64
+}
+
+// Counts responses a transaction inserted (migration 00012).
+func (q *Queries) AddResponseCount(ctx context.Context, arg AddResponseCountParams) error {
+	_, err := q.db.Exec(ctx, addResponseCount, arg.EvaluationID, arg.Delta)
+	return err
+}
+
 const clearStage = `-- name: ClearStage :exec
 TRUNCATE responses_stage, scores_stage
 `
@@ -290,8 +305,10 @@ WITH r AS (
         min_value = LEAST(h.min_value, EXCLUDED.min_value),
         max_value = GREATEST(h.max_value, EXCLUDED.max_value)
     RETURNING 1
+), counted AS (
+    SELECT count(*) AS n FROM (SELECT add_response_count($2::uuid, (SELECT count(*) FROM ins_r))) AS a
 )
-SELECT id FROM ins_r
+SELECT id FROM ins_r WHERE (SELECT n FROM counted) >= 0
 `
 
 type InsertResponsesAtOnceParams struct {
@@ -303,7 +320,7 @@ type InsertResponsesAtOnceParams struct {
 
 // InsertResponsesAtOnce writes a small batch in one statement, in one round trip,
 // without an explicit transaction: the responses whose external_id is new, their
-// scores, and the scores folded into one rollup shard. Every part of a statement
+// scores, the scores folded into one rollup shard, and the responses counted. Every part of a statement
 // sees the same snapshot, so the rollups are computed from the rows the statement
 // inserts rather than read back. The rows arrive as JSON arrays of objects (JSON
 // null for SQL NULL; numbers in Go's shortest form, which convert back exactly).

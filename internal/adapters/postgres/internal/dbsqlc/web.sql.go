@@ -112,7 +112,7 @@ func (q *Queries) DeleteWebSessionsOfKey(ctx context.Context, apiKeyID pgtype.UU
 
 const evaluationActivity = `-- name: EvaluationActivity :one
 SELECT
-    (SELECT count(*) FROM responses r WHERE r.evaluation_id = $1)::bigint   AS responses,
+    (SELECT COALESCE(sum(k.n), 0) FROM response_counts k WHERE k.evaluation_id = $1)::bigint AS responses,
     (SELECT COALESCE(sum(o.n), 0) FROM comparison_outcomes o WHERE o.evaluation_id = $1)::bigint AS comparisons,
     (SELECT r.id FROM responses r WHERE r.evaluation_id = $1 ORDER BY r.id DESC LIMIT 1)::uuid   AS last_response,
     (SELECT c.id FROM comparisons c WHERE c.evaluation_id = $1 ORDER BY c.id DESC LIMIT 1)::uuid AS last_comparison
@@ -126,8 +126,9 @@ type EvaluationActivityRow struct {
 }
 
 // Counts and the newest ids (UUIDv7: they carry their creation time) of one
-// evaluation's responses and comparisons, each from its primary key, but the
-// comparisons' count, which is the sum of their outcome counts (migration 00010).
+// evaluation's responses and comparisons: the counts are those kept by triggers
+// (the sum of the response count's shards, migration 00012, and of the outcome
+// counts, migration 00010), the newest ids each from its primary key.
 func (q *Queries) EvaluationActivity(ctx context.Context, evaluationID pgtype.UUID) (EvaluationActivityRow, error) {
 	row := q.db.QueryRow(ctx, evaluationActivity, evaluationID)
 	var i EvaluationActivityRow
