@@ -193,6 +193,12 @@ func loadBig(ctx context.Context, e *env, o options, logf func(string, ...any)) 
 	if err != nil {
 		return nil, nil, err
 	}
+	// The store counts the responses it inserts (response_counts); COPY does
+	// not go through it, so the loader adds what it copied, with the service's
+	// own function, as the store's statements do.
+	if _, err := e.pool.Exec(ctx, "SELECT add_response_count($1, $2)", b.id, int64(b.n+b.models)); err != nil {
+		return nil, nil, fmt.Errorf("count the copied responses: %w", err)
+	}
 	nScores := len(pool[0].scores)
 	err = copyTable("scores", scoreColumns, nScores*b.n, func(i int) []any {
 		k := int(order[i/nScores])
@@ -325,6 +331,15 @@ func checkSummary(ctx context.Context, e *env, b *bigEval) error {
 			return fmt.Errorf("summary of %q: n_scores %d, mean %v; the scores table has %v and %v: the service derives state this loader did not build",
 				s.Scorer, *s.NScores, *s.Mean, w[0], w[1])
 		}
+	}
+	var kept, counted int64
+	err = e.pool.QueryRow(ctx, `SELECT (SELECT COALESCE(sum(n), 0)::bigint FROM response_counts WHERE evaluation_id = $1),
+		(SELECT count(*) FROM responses WHERE evaluation_id = $1)`, b.id).Scan(&kept, &counted)
+	if err != nil {
+		return fmt.Errorf("response count: %w", err)
+	}
+	if kept != counted {
+		return fmt.Errorf("the service keeps a count of %d responses, the responses table has %d", kept, counted)
 	}
 	return nil
 }
