@@ -28,3 +28,7 @@ func GroupQueued(s ports.Stores, eval domain.ID) int {
 // GroupIdle waits until the group writer of stores has no goroutine left, and
 // reports a queue left behind.
 func GroupIdle(s ports.Stores) error { return s.Responses.(*ResponseStore).group.idle() }
+
+// SetGroupWriters sets how many writes to one evaluation the group writer of
+// stores runs at once; call it before the stores are used.
+func SetGroupWriters(s ports.Stores, n int) { s.Responses.(*ResponseStore).group.writers = n }

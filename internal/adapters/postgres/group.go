@@ -21,8 +21,10 @@ import (
 // flight queue, and writes what has queued (at most smallBatch responses and
 // maxGroupBytes of encoded rows) in one statement when the write before ends:
 // one commit answers the whole group, and each request gets back its own rows.
-// There is no wait when nothing is in flight: a lone request is written at once,
-// by its own goroutine, as before.
+// Up to groupWriters writes to one evaluation run at once, so that the
+// database's work on one overlaps the round trips of the others; only the
+// requests that find them all busy wait. There is no wait otherwise: a request
+// that finds a writer free is written at once, by its own goroutine, as before.
 //
 // What each request sees does not change:
 //   - It is answered only after the statement that holds its rows committed, or
@@ -42,14 +44,15 @@ import (
 //     that hangs up while its statement commits.
 //
 // Memory is bounded by the requests waiting, each of which holds its handler. No
-// goroutine outlives the queue: the request that finds nothing in flight writes,
-// and when its write ends with requests queued, one goroutine writes groups until
-// the queue is empty.
+// goroutine outlives the queue: a request that finds a writer free writes, and
+// when its write ends with requests queued, one goroutine takes over that writer
+// and writes groups until the queue is empty.
 type groupWriter struct {
-	pool *pgxpool.Pool
+	pool    *pgxpool.Pool
+	writers int // writes in flight per evaluation, at most
 
 	mu     sync.Mutex
-	queues map[domain.ID]*groupQueue // per evaluation, while a write is in flight
+	queues map[domain.ID]*groupQueue // per evaluation, while writes are in flight
 	wg     sync.WaitGroup            // the goroutines that drain queues
 
 	statements atomic.Int64 // statements sent, for tests
@@ -59,9 +62,13 @@ type groupWriter struct {
 // larger than that is written alone.
 const maxGroupBytes = 1 << 20
 
-// groupQueue is one evaluation's queue; it exists while a write to the
-// evaluation is in flight.
+// groupWriters is how many writes to one evaluation may be in flight at once.
+const groupWriters = 4
+
+// groupQueue is one evaluation's queue; it exists while writes to the
+// evaluation are in flight.
 type groupQueue struct {
+	writing int
 	waiting []*groupRequest
 }
 
@@ -80,12 +87,12 @@ type groupOutcome struct {
 	err error
 }
 
-func newGroupWriter(pool *pgxpool.Pool) *groupWriter {
-	return &groupWriter{pool: pool, queues: map[domain.ID]*groupQueue{}}
+func newGroupWriter(pool *pgxpool.Pool, writers int) *groupWriter {
+	return &groupWriter{pool: pool, writers: writers, queues: map[domain.ID]*groupQueue{}}
 }
 
-// insert writes rs (a small batch of one evaluation) alone when no write to
-// its evaluation is in flight, and otherwise with the next group.
+// insert writes rs (a small batch of one evaluation) alone when a writer of its
+// evaluation is free, and otherwise with the next group.
 func (g *groupWriter) insert(ctx context.Context, rs []domain.Response) ([]domain.ID, error) {
 	rows, err := encodeAtOnce(rs)
 	if err != nil {
@@ -94,9 +101,13 @@ func (g *groupWriter) insert(ctx context.Context, rs []domain.Response) ([]domai
 	req := &groupRequest{ctx: ctx, rs: rs, rows: rows, size: rows.size(), done: make(chan groupOutcome, 1)}
 	eval := rs[0].EvaluationID
 	g.mu.Lock()
-	q, busy := g.queues[eval]
-	if !busy {
-		g.queues[eval] = &groupQueue{}
+	q, ok := g.queues[eval]
+	if !ok {
+		q = &groupQueue{}
+		g.queues[eval] = q
+	}
+	if q.writing < g.writers {
+		q.writing++
 		req.taken = true
 		g.mu.Unlock()
 		g.write(eval, []*groupRequest{req})
@@ -129,13 +140,13 @@ func (g *groupWriter) insert(ctx context.Context, rs []domain.Response) ([]domai
 	return nil, commitError(ctx.Err())
 }
 
-// next ends a write to eval: when requests queued meanwhile, a goroutine writes
-// them, a group at a time, until none is left; otherwise the queue goes.
+// next ends a write to eval: when requests queued meanwhile, a goroutine takes
+// over the writer and writes them, a group at a time, until none is left.
 func (g *groupWriter) next(eval domain.ID) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if len(g.queues[eval].waiting) == 0 {
-		delete(g.queues, eval)
+	if q := g.queues[eval]; len(q.waiting) == 0 {
+		g.done(eval, q)
 		return
 	}
 	g.wg.Add(1)
@@ -151,14 +162,22 @@ func (g *groupWriter) next(eval domain.ID) {
 	}()
 }
 
-// take removes the next group from eval's queue, or removes the queue and
+// done ends a writer of eval; the queue goes with the last.
+func (g *groupWriter) done(eval domain.ID, q *groupQueue) {
+	q.writing--
+	if q.writing == 0 {
+		delete(g.queues, eval)
+	}
+}
+
+// take removes the next group from eval's queue, or ends the writer and
 // returns nil when it is empty.
 func (g *groupWriter) take(eval domain.ID) []*groupRequest {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	q := g.queues[eval]
 	if len(q.waiting) == 0 {
-		delete(g.queues, eval)
+		g.done(eval, q)
 		return nil
 	}
 	n, items, size := 0, 0, 0

@@ -33,10 +33,13 @@ type groupFixture struct {
 	now    time.Time
 }
 
+// newGroupFixture makes an evaluation to write to, with stores that write one
+// group of it at a time.
 func newGroupFixture(t *testing.T, name string) *groupFixture {
 	t.Helper()
 	pool := testdb.Pool(t)
 	f := &groupFixture{t: t, pool: pool, stores: postgres.NewStores(pool), now: time.Now().UTC().Truncate(time.Microsecond)}
+	postgres.SetGroupWriters(f.stores, 1)
 	f.eval = domain.Evaluation{ID: f.ids.NewID(), Name: name, Metadata: map[string]any{}, CreatedAt: f.now, UpdatedAt: f.now,
 		Scorers: []domain.ScorerConfig{{Name: "a", Type: "length"}}}
 	if err := f.stores.Evaluations.CreateEvaluation(context.Background(), f.eval); err != nil {
@@ -309,6 +312,32 @@ func TestGroupCommitOutlivesACancelledRequest(t *testing.T) {
 	}
 	if got, want := f.stored(), []string{"lead", "leaves", "stays"}; !slices.Equal(got, want) {
 		t.Errorf("stored %v, want %v", got, want)
+	}
+	f.checkRollups()
+}
+
+// TestGroupCommitWriters lets two writes to an evaluation run at once: a third
+// queues only when both are in flight.
+func TestGroupCommitWriters(t *testing.T) {
+	f := newGroupFixture(t, "group-writers")
+	postgres.SetGroupWriters(f.stores, 2)
+	ctx := context.Background()
+	before := f.statements()
+	release := f.hold("held")
+	one, two := f.insert(ctx, f.response("held", "one", 0)), f.insert(ctx, f.response("held", "two", 1))
+	f.waitFor("both writes wait on the lock", func() bool { return f.blocked() == 2 })
+	if got := postgres.GroupQueued(f.stores, f.eval.ID); got != 0 {
+		t.Fatalf("%d writes queued with a writer free, want 0", got)
+	}
+	three, four := f.queue(ctx, f.response("m", "three", 2)), f.queue(ctx, f.response("m", "four", 3))
+	release()
+	for name, c := range map[string]<-chan insertResult{"one": one, "two": two, "three": three, "four": four} {
+		if got := <-c; got.err != nil || len(got.ids) != 1 {
+			t.Errorf("%s: inserted %v, err %v; want its one response", name, got.ids, got.err)
+		}
+	}
+	if got := f.statements() - before; got != 3 {
+		t.Errorf("%d statements, want 3: the two in flight, then the two queued together", got)
 	}
 	f.checkRollups()
 }

@@ -124,7 +124,7 @@ func NewStores(pool *pgxpool.Pool) ports.Stores { return storesOn(pool) }
 func storesOn(db dbtx) ports.Stores {
 	responses := &ResponseStore{db: db, q: dbsqlc.New(db)}
 	if pool, ok := onPool(db); ok {
-		responses.group = newGroupWriter(pool)
+		responses.group = newGroupWriter(pool, groupWriters)
 	}
 	return ports.Stores{
 		Evaluations: &EvaluationStore{db: db, q: dbsqlc.New(db)},
