@@ -63,7 +63,7 @@ type groupWriter struct {
 const maxGroupBytes = 1 << 20
 
 // groupWriters is how many writes to one evaluation may be in flight at once.
-const groupWriters = 4
+const groupWriters = 2
 
 // groupQueue is one evaluation's queue; it exists while writes to the
 // evaluation are in flight.
