@@ -18,14 +18,7 @@ import (
 // stored once.
 func TestGroupCommitReplyLost(t *testing.T) {
 	NeedSlow(t)
-	cluster := StartCluster(t)
-	proxy := StartProxy(t, fmt.Sprintf("127.0.0.1:%d", cluster.Port()))
-	svc := StartService(t, proxy.URL(dbName), "RLHF_WORKERS=0")
-	c := NewClient(svc.Base, svc.CreateKey(t, "group", "admin"), clientTimeout)
-	c.JSON(t, http.MethodPost, "/v1/evaluations", map[string]any{
-		"name": evalName, "scorers": []map[string]any{{"type": "length"}},
-	}, http.StatusCreated, nil)
-	pool := auditPool(t, cluster)
+	proxy, _, c, pool := setUpProxied(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	post := func(ext, model string) Reply {
