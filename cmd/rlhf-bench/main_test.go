@@ -168,7 +168,8 @@ func TestQuickRun(t *testing.T) {
 		t.Fatalf("run: %v\n%s", err, stderr.String())
 	}
 	out := stdout.String()
-	for _, want := range []string{"| 1 ingest |", "c=16 p99", "GET …/summary", "deep keyset page", "leaderboard?method=bt&bootstrap=100"} {
+	for _, want := range []string{"| 1 ingest |", "c=16 p99", "c=16 p99 against the database's floor", "c=16 requests/s against the database's floor",
+		"c=16: ", "requests per write transaction", "GET …/summary", "deep keyset page", "leaderboard?method=bt&bootstrap=100"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the table has no %q row:\n%s", want, out)
 		}

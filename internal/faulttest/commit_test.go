@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // TestCommitReplyLost loses the reply to an ingest's COMMIT: PostgreSQL
@@ -18,16 +20,7 @@ import (
 // stored batch back.
 func TestCommitReplyLost(t *testing.T) {
 	NeedSlow(t)
-	cluster := StartCluster(t)
-	proxy := StartProxy(t, fmt.Sprintf("127.0.0.1:%d", cluster.Port()))
-	// No job workers: River's own housekeeping commits through the same proxy,
-	// and the COMMIT whose reply the proxy loses must be the request's.
-	svc := StartService(t, proxy.URL(dbName), "RLHF_WORKERS=0")
-	c := NewClient(svc.Base, svc.CreateKey(t, "commit", "admin"), clientTimeout)
-	c.JSON(t, http.MethodPost, "/v1/evaluations", map[string]any{
-		"name": evalName, "scorers": []map[string]any{{"type": "length"}},
-	}, http.StatusCreated, nil)
-	pool := auditPool(t, cluster)
+	proxy, svc, c, pool := setUpProxied(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	// A request of up to 64 responses is written by one autocommit statement; a
@@ -134,4 +127,21 @@ func TestCommitReplyLost(t *testing.T) {
 	if r := post(batch("after", true, 10), nil); r.Status != http.StatusCreated {
 		t.Errorf("post after the lost replies = %s, want 201", r)
 	}
+}
+
+// setUpProxied starts a private PostgreSQL behind a proxy that can lose
+// replies, and one service on it with an admin client and evalName, and opens
+// an audit pool. The service runs no job workers: River's own housekeeping
+// commits through the same proxy, and the reply the proxy loses must be a
+// request's.
+func setUpProxied(t *testing.T) (*Proxy, *Service, *Client, *pgxpool.Pool) {
+	t.Helper()
+	cluster := StartCluster(t)
+	proxy := StartProxy(t, fmt.Sprintf("127.0.0.1:%d", cluster.Port()))
+	svc := StartService(t, proxy.URL(dbName), "RLHF_WORKERS=0")
+	c := NewClient(svc.Base, svc.CreateKey(t, "proxied", "admin"), clientTimeout)
+	c.JSON(t, http.MethodPost, "/v1/evaluations", map[string]any{
+		"name": evalName, "scorers": []map[string]any{{"type": "length"}},
+	}, http.StatusCreated, nil)
+	return proxy, svc, c, auditPool(t, cluster)
 }

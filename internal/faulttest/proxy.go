@@ -155,9 +155,10 @@ func (p *Proxy) serve(client, server net.Conn) {
 	// only to describe it), so the Sync that follows ends it and the reply from
 	// there on is lost.
 	marked, executed := false, false
-	// markedNames are the prepared statements on this connection that carry the
-	// marker: pgx parses a named statement once and later only binds it.
-	markedNames := map[string]bool{}
+	// named holds the text of the prepared statements on this connection: pgx
+	// parses a named statement once and later only binds it, maybe after the
+	// proxy was armed.
+	named := map[string][]byte{}
 	cut := func(msg []byte) {
 		dropping.Store(true)
 		if _, err := server.Write(msg); err != nil {
@@ -187,13 +188,13 @@ func (p *Proxy) serve(client, server net.Conn) {
 			}
 		case 'P':
 			marked = marker != "" && bytes.Contains(msg, []byte(marker))
-			if name := cstring(msg[5:]); marked && name != "" {
-				markedNames[name] = true
+			if name := cstring(msg[5:]); name != "" {
+				named[name] = msg
 			}
 			executed = false
 		case 'B':
 			portal := cstring(msg[5:])
-			if marker != "" && markedNames[cstring(msg[5+len(portal)+1:])] {
+			if marker != "" && bytes.Contains(named[cstring(msg[5+len(portal)+1:])], []byte(marker)) {
 				marked = true
 			}
 		case 'E':

@@ -122,9 +122,13 @@ func (p prepared) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 func NewStores(pool *pgxpool.Pool) ports.Stores { return storesOn(pool) }
 
 func storesOn(db dbtx) ports.Stores {
+	responses := &ResponseStore{db: db, q: dbsqlc.New(db)}
+	if pool, ok := onPool(db); ok {
+		responses.group = newGroupWriter(pool, groupWriters)
+	}
 	return ports.Stores{
 		Evaluations: &EvaluationStore{db: db, q: dbsqlc.New(db)},
-		Responses:   &ResponseStore{db: db, q: dbsqlc.New(db)},
+		Responses:   responses,
 		Comparisons: &ComparisonStore{db: db, q: dbsqlc.New(db)},
 		APIKeys:     &APIKeyStore{db: db, q: dbsqlc.New(db)},
 		Analytics:   &AnalyticsStore{db: db, q: dbsqlc.New(db)},

@@ -25,6 +25,8 @@ type ResponseStore struct {
 	q  *dbsqlc.Queries
 	// reader, when set, serves the list pages (from a read replica).
 	reader *ResponseStore
+	// group, on the pool, writes concurrent small batches together.
+	group *groupWriter
 }
 
 var _ ports.ResponseStore = (*ResponseStore)(nil)
@@ -224,80 +226,142 @@ type scoreJSON struct {
 }
 
 // insertAtOnce writes a small batch of one evaluation with its scores and rollups
-// in one statement, in external_id order (see writeChunk).
+// in one statement: on a store built on the pool, with the concurrent small
+// writes to the same evaluation (see group.go).
 func (s *ResponseStore) insertAtOnce(ctx context.Context, pool *pgxpool.Pool, rs []domain.Response) ([]domain.ID, error) {
-	params, err := atOnceParams(sortByExternalID(rs, responseWriter.extOf))
+	if s.group != nil {
+		return s.group.insert(ctx, rs)
+	}
+	rows, err := encodeAtOnce(rs)
 	if err != nil {
 		return nil, err
 	}
-	// On its own the statement commits when it ends, so a reply lost with the
-	// connection leaves the outcome unknown, like a lost COMMIT reply. The
-	// connection is acquired first, so that a failure to get one is not mistaken
-	// for that. The server's own error (a deadlock among them) means nothing was
-	// stored, and a deadlock is worth another try.
-	var ids []pgtype.UUID
-	err = retryConflicts(ctx, func() error {
-		conn, err := pool.Acquire(ctx)
-		if err != nil {
-			return translate(err)
-		}
-		defer conn.Release()
-		ids, err = dbsqlc.New(prepared{conn}).InsertResponsesAtOnce(ctx, params)
-		var pgErr *pgconn.PgError
-		switch {
-		case err == nil:
-			return nil
-		case pgconn.SafeToRetry(err), errors.As(err, &pgErr):
-			return translate(err) // nothing was stored
-		}
-		return commitError(err)
-	})
+	params, err := rows.params(rs[0].EvaluationID)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := runAtOnce(ctx, pool, params)
 	if err != nil {
 		return nil, err
 	}
 	return inInputOrder(fromPgIDs(ids), rs, responseWriter.idOf), nil
 }
 
-// atOnceParams encodes a small batch for InsertResponsesAtOnce.
-func atOnceParams(rs []domain.Response) (dbsqlc.InsertResponsesAtOnceParams, error) {
-	var params dbsqlc.InsertResponsesAtOnceParams
-	rows := make([]responseJSON, len(rs))
-	var scores []scoreJSON
+// atOnceStatement is what InsertResponsesAtOnce takes.
+type atOnceStatement = dbsqlc.InsertResponsesAtOnceParams
+
+// execAtOnce runs InsertResponsesAtOnce once. On its own the statement commits
+// when it ends, so a reply lost with the connection leaves the outcome unknown,
+// like a lost COMMIT reply. The connection is acquired first, so that a failure
+// to get one is not mistaken for that. The server's own error (a deadlock among
+// them) means nothing was stored.
+func execAtOnce(ctx context.Context, pool *pgxpool.Pool, params atOnceStatement) ([]pgtype.UUID, error) {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer conn.Release()
+	ids, err := dbsqlc.New(prepared{conn}).InsertResponsesAtOnce(ctx, params)
+	var pgErr *pgconn.PgError
+	switch {
+	case err == nil:
+		return ids, nil
+	case pgconn.SafeToRetry(err), errors.As(err, &pgErr):
+		return nil, translate(err) // nothing was stored
+	}
+	return nil, commitError(err)
+}
+
+// atOnceRows are responses with their scores, encoded for InsertResponsesAtOnce.
+type atOnceRows []atOnceRow
+
+type atOnceRow struct {
+	response responseJSON
+	scores   []scoreJSON
+	size     int // about how many bytes its JSON takes
+}
+
+// encodeAtOnce encodes a small batch for InsertResponsesAtOnce.
+func encodeAtOnce(rs []domain.Response) (atOnceRows, error) {
+	rows := make(atOnceRows, len(rs))
 	for i, r := range rs {
 		meta, err := marshalObject(r.Metadata)
 		if err != nil {
-			return params, fmt.Errorf("encode metadata of response %s: %w", r.ID, err)
+			return nil, fmt.Errorf("encode metadata of response %s: %w", r.ID, err)
 		}
 		ctxJSON, err := marshalContext(r.Context)
 		if err != nil {
-			return params, fmt.Errorf("encode context of response %s: %w", r.ID, err)
+			return nil, fmt.Errorf("encode context of response %s: %w", r.ID, err)
 		}
 		if ctxJSON == nil {
 			ctxJSON = json.RawMessage("null")
 		}
-		rows[i] = responseJSON{ID: r.ID.String(), ExternalID: optString(r.ExternalID), PromptID: r.PromptID, Model: r.Model,
-			Prompt: r.Prompt, Context: ctxJSON, Response: r.Text, Reference: r.Reference, Metadata: meta, CreatedAt: r.CreatedAt}
+		row := atOnceRow{response: responseJSON{ID: r.ID.String(), ExternalID: optString(r.ExternalID), PromptID: r.PromptID, Model: r.Model,
+			Prompt: r.Prompt, Context: ctxJSON, Response: r.Text, Reference: r.Reference, Metadata: meta, CreatedAt: r.CreatedAt}}
+		row.size = len(r.ExternalID) + len(r.PromptID) + len(r.Model) + len(r.Prompt) + len(ctxJSON) + len(r.Text) + len(meta) + 200
+		if r.Reference != nil {
+			row.size += len(*r.Reference)
+		}
 		for _, sc := range r.Scores {
 			details, err := marshalObject(sc.Details)
 			if err != nil {
-				return params, fmt.Errorf("encode details of score %q of response %s: %w", sc.Scorer, r.ID, err)
+				return nil, fmt.Errorf("encode details of score %q of response %s: %w", sc.Scorer, r.ID, err)
 			}
-			scores = append(scores, scoreJSON{ResponseID: r.ID.String(), Scorer: sc.Scorer, Value: sc.Value, Passed: sc.Passed,
+			row.scores = append(row.scores, scoreJSON{ResponseID: r.ID.String(), Scorer: sc.Scorer, Value: sc.Value, Passed: sc.Passed,
 				Details: details, Error: optString(sc.Error), CreatedAt: sc.CreatedAt})
+			row.size += len(sc.Scorer) + len(details) + len(sc.Error) + 150
 		}
+		rows[i] = row
 	}
-	rj, err := json.Marshal(rows)
+	return rows, nil
+}
+
+// size is about how many bytes the rows' JSON takes.
+func (rows atOnceRows) size() int {
+	n := 0
+	for _, r := range rows {
+		n += r.size
+	}
+	return n
+}
+
+// appendDistinct appends the rows of more whose external id is not in seen,
+// and adds theirs.
+func (rows *atOnceRows) appendDistinct(more atOnceRows, seen map[string]bool) {
+	for _, r := range more {
+		if ext := r.response.ExternalID; ext != nil {
+			if seen[*ext] {
+				continue
+			}
+			seen[*ext] = true
+		}
+		*rows = append(*rows, r)
+	}
+}
+
+// params is the statement that writes the rows to evaluation eval, in
+// external_id order (see writeChunk), folding their scores into a random
+// rollup shard.
+func (rows atOnceRows) params(eval domain.ID) (atOnceStatement, error) {
+	sorted := sortByExternalID(rows, func(r atOnceRow) string {
+		if r.response.ExternalID == nil {
+			return ""
+		}
+		return *r.response.ExternalID
+	})
+	responses := make([]responseJSON, len(sorted))
+	scores := []scoreJSON{}
+	for i, r := range sorted {
+		responses[i] = r.response
+		scores = append(scores, r.scores...)
+	}
+	rj, err := json.Marshal(responses)
 	if err != nil {
-		return params, err
-	}
-	if scores == nil {
-		scores = []scoreJSON{}
+		return atOnceStatement{}, err
 	}
 	sj, err := json.Marshal(scores)
 	if err != nil {
-		return params, err
+		return atOnceStatement{}, err
 	}
-	return dbsqlc.InsertResponsesAtOnceParams{
-		Responses: rj, Scores: sj, EvaluationID: pgID(rs[0].EvaluationID), Shard: int16(rand.IntN(rollupShards)),
-	}, nil
+	return atOnceStatement{Responses: rj, Scores: sj, EvaluationID: pgID(eval), Shard: int16(rand.IntN(rollupShards))}, nil
 }
