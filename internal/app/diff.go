@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
@@ -185,7 +186,8 @@ func bootstrapRounds(asked *int, pairs int) (rounds int, limited bool, err error
 }
 
 // promptMeans returns an evaluation's per-prompt means: the cached ones when they
-// are fresh; otherwise it enqueues their refresh (once per evaluation) and, unless
+// are fresh; otherwise it enqueues their refresh (once per evaluation, and not
+// again for scores whose refresh failed) and, unless
 // cachedOnly, computes them from the scores, or with cachedOnly returns the job.
 // An evaluation with no fingerprint is never cached and gets no job.
 func (u *Diffs) promptMeans(ctx context.Context, e domain.Evaluation, cachedOnly bool) ([]ports.PromptMeans, *domain.Job, error) {
@@ -199,12 +201,26 @@ func (u *Diffs) promptMeans(ctx context.Context, e domain.Evaluation, cachedOnly
 		return nil, nil, err
 	}
 	if fp != nil {
-		j, _, err := u.d.Stores.Jobs.EnqueueJobOnce(ctx, u.d.newJob(KindPromptMeans, &e.ID, nil))
+		// A refresh that failed for these very scores would fail again: it is
+		// not asked for a second time (a CachedOnly diff gets the failed job, so
+		// its page can say why) until the scores change.
+		mark, kind := hex.EncodeToString(fp), KindPromptMeans
+		last, err := u.d.Stores.Jobs.ListJobs(ctx, ports.JobQuery{EvaluationID: &e.ID, Kind: &kind, Limit: 1})
 		if err != nil {
-			return nil, nil, fmt.Errorf("enqueue the per-prompt means of evaluation %q: %w", e.Name, err)
+			return nil, nil, fmt.Errorf("the last refresh of the per-prompt means of evaluation %q: %w", e.Name, err)
 		}
-		if cachedOnly {
-			return nil, &j, nil
+		failed := len(last) == 1 && last[0].Status == domain.JobFailed && last[0].Params["fingerprint"] == mark
+		switch {
+		case failed && cachedOnly:
+			return nil, &last[0], nil
+		case !failed:
+			j, _, err := u.d.Stores.Jobs.EnqueueJobOnce(ctx, u.d.newJob(KindPromptMeans, &e.ID, map[string]any{"fingerprint": mark}))
+			if err != nil {
+				return nil, nil, fmt.Errorf("enqueue the per-prompt means of evaluation %q: %w", e.Name, err)
+			}
+			if cachedOnly {
+				return nil, &j, nil
+			}
 		}
 	}
 	ms, err = a.PromptMeans(ctx, e.ID)

@@ -13,6 +13,7 @@ import (
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/domain/stats"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring/builtin"
+	"github.com/rlhf-eval/rlhf-eval/internal/testdb"
 )
 
 // TestDiffPairsByPrompt builds two evaluations whose per-prompt word counts are
@@ -237,4 +238,79 @@ func TestDiffFromTheCacheEqualsTheLiveDiff(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("after a rescore", 0)
+}
+
+// TestFailedPromptMeansRefreshIsNotRetriedForTheSameScores: once the refresh of
+// an evaluation's per-prompt means failed, a cached-only diff returns that failed
+// job (for its page to show) instead of queueing the same failure again, the
+// live diff still answers from the scores, and a write to the scores asks for a
+// new refresh.
+func TestFailedPromptMeansRefreshIsNotRetriedForTheSameScores(t *testing.T) {
+	t.Parallel()
+	reg, _ := builtin.Registry()
+	d := appDepsWith(t, reg)
+	svc, err := app.NewServices(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, name := range []string{"failed-base", "failed-cand"} {
+		if _, err := svc.Evaluations.Create(ctx, app.EvaluationInput{Name: name, Scorers: []domain.ScorerConfig{{Type: "length"}}}); err != nil {
+			t.Fatal(err)
+		}
+		var in []app.ResponseInput
+		for i := range 5 {
+			in = append(in, app.ResponseInput{Model: "m", Prompt: fmt.Sprintf("p%d", i), Response: str(strings.Repeat("w ", i+1))})
+		}
+		if _, err := ingest(ctx, svc, name, in, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cachedOnly := app.DiffInput{Seed: 1, CachedOnly: true}
+	rep, err := svc.Diffs.Diff(ctx, "failed-base", "failed-cand", cachedOnly)
+	if err != nil || len(rep.Preparing) != 2 {
+		t.Fatalf("first cached-only diff = %d jobs, %v; want 2", len(rep.Preparing), err)
+	}
+	// The refresh of the base fails, as a worker would record it.
+	pool := testdb.Pool(t)
+	failed := rep.Preparing[0]
+	if _, err := pool.Exec(ctx, `UPDATE jobs SET status = 'failed', error = 'disk full', finished_at = now() WHERE id = $1`, failed.ID.String()); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		rep, err = svc.Diffs.Diff(ctx, "failed-base", "failed-cand", cachedOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got *domain.Job
+		for i, j := range rep.Preparing {
+			if j.EvaluationID != nil && *j.EvaluationID == *failed.EvaluationID {
+				got = &rep.Preparing[i]
+			}
+		}
+		if got == nil || got.ID != failed.ID || got.Status != domain.JobFailed || got.Error != "disk full" {
+			t.Fatalf("cached-only diff after the failure = %+v; want the failed job %s with its error", rep.Preparing, failed.ID)
+		}
+	}
+	live, err := svc.Diffs.Diff(ctx, "failed-base", "failed-cand", app.DiffInput{Seed: 1})
+	if err != nil || len(live.Scorers) != 1 || live.Scorers[0].Diff == nil || live.Scorers[0].Diff.N != 5 {
+		t.Fatalf("live diff after the failure = %+v, %v; want 5 pairs of length", live.Scorers, err)
+	}
+	page, err := svc.Jobs.List(ctx, app.ListJobsInput{Evaluation: failed.EvaluationID.String(), Kind: app.KindPromptMeans})
+	if err != nil || len(page.Items) != 1 {
+		t.Fatalf("prompt_means jobs of the base = %d, %v; want only the failed one", len(page.Items), err)
+	}
+	// New scores: a new refresh is asked for.
+	if _, err := ingest(ctx, svc, "failed-base", []app.ResponseInput{{Model: "m2", Prompt: "p0", Response: str("w w w")}}, false); err != nil {
+		t.Fatal(err)
+	}
+	rep, err = svc.Diffs.Diff(ctx, "failed-base", "failed-cand", cachedOnly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range rep.Preparing {
+		if j.EvaluationID != nil && *j.EvaluationID == *failed.EvaluationID && (j.ID == failed.ID || j.Status != domain.JobQueued) {
+			t.Fatalf("cached-only diff after a write = %+v; want a new queued refresh of the base", rep.Preparing)
+		}
+	}
 }

@@ -491,7 +491,10 @@ type diffData struct {
 	// for; Poll is the address of the diff's body, which the waiting page asks for
 	// again until it comes.
 	Preparing []domain.Job
-	Poll      string
+	// Failed holds those of them that failed for the scores as they stand: the
+	// page shows their errors and stops asking.
+	Failed []domain.Job
+	Poll   string
 }
 
 // diff shows the per-scorer verdicts of a candidate against the base and the
@@ -537,6 +540,15 @@ func (s *Server) diff(w http.ResponseWriter, r *http.Request, sess *app.Session)
 	}
 	if len(rep.Preparing) > 0 {
 		d.Preparing = rep.Preparing
+		for _, j := range rep.Preparing {
+			if j.Status == domain.JobFailed {
+				// Asked again, it would fail again: say why instead of waiting.
+				d.Failed = append(d.Failed, j)
+			}
+		}
+		if len(d.Failed) > 0 {
+			return show()
+		}
 		d.Poll = "/evaluations/" + url.PathEscape(base.Name) + "/diff" +
 			query("candidate", d.Candidate, "scorer", d.Scorer, "bootstrap", f.str("bootstrap"), "view", "body")
 		return show()
