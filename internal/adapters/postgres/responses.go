@@ -40,15 +40,16 @@ const rollupShards = 16
 const smallBatch = 64
 
 // InsertResponses writes one batch. On the pool, a small one is a single
-// statement, in one round trip (see InsertResponsesAtOnce in
+// statement, in one round trip, grouped with the concurrent small writes to the
+// same evaluation (see group.go and InsertResponsesAtOnce in
 // db/queries/responses.sql), and a larger one a transaction of its own; inside a
 // transaction, it is one chunk of IngestResponses.
 func (s *ResponseStore) InsertResponses(ctx context.Context, rs []domain.Response) ([]domain.ID, error) {
 	if len(rs) == 0 {
 		return nil, nil
 	}
-	if pool, ok := onPool(s.db); ok && len(rs) <= smallBatch {
-		return s.insertAtOnce(ctx, pool, rs)
+	if s.group != nil && len(rs) <= smallBatch { // a store on the pool
+		return s.group.insert(ctx, rs)
 	}
 	return inOwnTx(ctx, s.db, true, func(tx dbtx) ([]domain.ID, error) { return ingestResponses(ctx, tx, one(rs)) })
 }
@@ -223,28 +224,6 @@ type scoreJSON struct {
 	Details    json.RawMessage `json:"details"`
 	Error      *string         `json:"error"`
 	CreatedAt  time.Time       `json:"created_at"`
-}
-
-// insertAtOnce writes a small batch of one evaluation with its scores and rollups
-// in one statement: on a store built on the pool, with the concurrent small
-// writes to the same evaluation (see group.go).
-func (s *ResponseStore) insertAtOnce(ctx context.Context, pool *pgxpool.Pool, rs []domain.Response) ([]domain.ID, error) {
-	if s.group != nil {
-		return s.group.insert(ctx, rs)
-	}
-	rows, err := encodeAtOnce(rs)
-	if err != nil {
-		return nil, err
-	}
-	params, err := rows.params(rs[0].EvaluationID)
-	if err != nil {
-		return nil, err
-	}
-	ids, err := runAtOnce(ctx, pool, params)
-	if err != nil {
-		return nil, err
-	}
-	return inInputOrder(fromPgIDs(ids), rs, responseWriter.idOf), nil
 }
 
 // atOnceStatement is what InsertResponsesAtOnce takes.
