@@ -210,10 +210,13 @@ func (u *Diffs) promptMeans(ctx context.Context, e domain.Evaluation, cachedOnly
 			return nil, nil, fmt.Errorf("the last refresh of the per-prompt means of evaluation %q: %w", e.Name, err)
 		}
 		failed := len(last) == 1 && last[0].Status == domain.JobFailed && last[0].Params["fingerprint"] == mark
+		// A refresh queued or running is the newest (EnqueueJobOnce adds none
+		// while one is), so a diff polling for it need not ask again.
+		active := len(last) == 1 && (last[0].Status == domain.JobQueued || last[0].Status == domain.JobRunning)
 		switch {
-		case failed && cachedOnly:
+		case (failed || active) && cachedOnly:
 			return nil, &last[0], nil
-		case !failed:
+		case !failed && !active:
 			j, _, err := u.d.Stores.Jobs.EnqueueJobOnce(ctx, u.d.newJob(KindPromptMeans, &e.ID, map[string]any{"fingerprint": mark}))
 			if err != nil {
 				return nil, nil, fmt.Errorf("enqueue the per-prompt means of evaluation %q: %w", e.Name, err)
