@@ -55,9 +55,24 @@ func NewPool(ctx context.Context, cfg PoolConfig) (*pgxpool.Pool, error) {
 	// the server restarted) has already closed the socket. Destroy such a
 	// connection when it is acquired, and let the pool take or open another,
 	// rather than fail the request that would get it: pgxpool pings only
-	// connections idle for over a second.
-	pc.PrepareConn = func(_ context.Context, c *pgx.Conn) (bool, error) {
-		return idleConnAlive(c.PgConn().Conn()), nil
+	// connections idle for over a second. pgx may itself have read what the
+	// backend sent last (its background reader, started during a large write,
+	// can still be waiting on the socket after the write ends), and a peek at
+	// the socket would miss that: SyncConn takes such a connection back to a
+	// plain state, with a ping that fails when the backend is gone, and costs
+	// nothing on a connection that has no read in flight.
+	pc.PrepareConn = func(ctx context.Context, c *pgx.Conn) (bool, error) {
+		pg := c.PgConn()
+		if pg.IsClosed() {
+			return false, nil
+		}
+		if err := pg.SyncConn(ctx); err != nil {
+			if ctx.Err() != nil {
+				return false, ctx.Err()
+			}
+			return false, nil
+		}
+		return idleConnAlive(pg.Conn()), nil
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
@@ -198,11 +213,19 @@ func inTx(ctx context.Context, db interface {
 // even reports it as "conn closed", which pgconn.SafeToRetry calls safe); the
 // client is told, and a re-post with the same external ids finds what was stored.
 func commitError(err error) error {
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) || errors.Is(err, pgx.ErrTxCommitRollback) || errors.Is(err, context.Canceled) {
+	if serverRefused(err) || errors.Is(err, pgx.ErrTxCommitRollback) || errors.Is(err, context.Canceled) {
 		return translate(err)
 	}
 	return fmt.Errorf("%w: %w: commit: %w", domain.ErrUnavailable, domain.ErrOutcomeUnknown, err)
+}
+
+// serverRefused reports the server's own error for a statement, after which
+// nothing of it is stored. A FATAL error is not one: the backend raises it when
+// it is told to end (terminated, or the server shutting down), which may come
+// after the statement committed and before its reply was sent.
+func serverRefused(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Severity != "FATAL" && pgErr.Severity != "PANIC"
 }
 
 // translate maps driver errors to domain errors by SQLSTATE and error type, never by
