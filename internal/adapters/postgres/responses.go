@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"iter"
 	"math/rand/v2"
@@ -241,11 +240,10 @@ func execAtOnce(ctx context.Context, pool *pgxpool.Pool, params atOnceStatement)
 	}
 	defer conn.Release()
 	ids, err := dbsqlc.New(prepared{conn}).InsertResponsesAtOnce(ctx, params)
-	var pgErr *pgconn.PgError
 	switch {
 	case err == nil:
 		return ids, nil
-	case pgconn.SafeToRetry(err), errors.As(err, &pgErr):
+	case pgconn.SafeToRetry(err), serverRefused(err):
 		return nil, translate(err) // nothing was stored
 	}
 	return nil, commitError(err)
