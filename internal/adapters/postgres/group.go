@@ -21,9 +21,8 @@ import (
 // flight queue, and writes what has queued (at most smallBatch responses and
 // maxGroupBytes of encoded rows) in one statement when the write before ends:
 // one commit answers the whole group, and each request gets back its own rows.
-// Up to groupWriters writes to one evaluation run at once, so that the
-// database's work on one overlaps the round trips of the others; only the
-// requests that find them all busy wait. There is no wait otherwise: a request
+// Up to groupWriters writes to one evaluation run at once; only the requests
+// that find them all busy wait. There is no wait otherwise: a request
 // that finds a writer free is written at once, by its own goroutine, as before.
 //
 // What each request sees does not change:
@@ -63,7 +62,12 @@ type groupWriter struct {
 const maxGroupBytes = 1 << 20
 
 // groupWriters is how many writes to one evaluation may be in flight at once.
-const groupWriters = 2
+// One: with two, the database's work on one write overlapped the other's round
+// trip, but each group was half as large (3.5–4 requests a commit at 16
+// clients, against 6–7 with one), and the fewer, larger commits did more
+// requests a second in every paired run of rlhf-bench's latency section
+// (docs/benchmarks.md).
+const groupWriters = 1
 
 // groupQueue is one evaluation's queue; it exists while writes to the
 // evaluation are in flight.
