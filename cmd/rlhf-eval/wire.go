@@ -203,6 +203,14 @@ func (r *root) serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Keys and evaluations are kept in memory while changes to them are heard.
+	listenCtx, stopListening := context.WithCancel(ctx)
+	listening := make(chan struct{})
+	go func() {
+		defer close(listening)
+		postgres.ListenForChanges(listenCtx, pool, svc.Lookups, r.log, time.Second)
+	}()
+	defer func() { stopListening(); <-listening }()
 	limiter, err := app.NewRateLimit(d, r.cfg.RateLimit, r.cfg.RateBurst)
 	if err != nil {
 		return err

@@ -32,6 +32,9 @@ type Deps struct {
 	// bulk holds a token per bulk writer in a transaction (see Limits.BulkWriters);
 	// nil is no limit. The use cases built by one NewServices share it.
 	bulk chan struct{}
+	// lookups keeps keys and evaluations for the request path; nil keeps none.
+	// The use cases built by one NewServices share it.
+	lookups *Lookups
 }
 
 // Limits bound what one request may carry.
@@ -213,6 +216,9 @@ type Services struct {
 	Judges    *Judges
 	JudgeRuns *JudgeRuns
 	Judgments *Judgments
+	// Lookups serves keys and evaluations from memory once it is told that
+	// changes are heard (see Lookups); until then it keeps nothing.
+	Lookups *Lookups
 }
 
 // NewServices builds every use case on d.
@@ -221,6 +227,9 @@ func NewServices(d Deps) (Services, error) {
 		return Services{}, err
 	}
 	d = d.withBulkGate()
+	if d.lookups == nil {
+		d.lookups = newLookups(d.Clock.Now)
+	}
 	judges, runs, judgments := judgeServices(d)
 	return Services{
 		Evaluations: &Evaluations{d: d},
@@ -236,5 +245,6 @@ func NewServices(d Deps) (Services, error) {
 		Judges:      judges,
 		JudgeRuns:   runs,
 		Judgments:   judgments,
+		Lookups:     d.lookups,
 	}, nil
 }

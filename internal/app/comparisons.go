@@ -54,7 +54,7 @@ type ComparisonBatchResult struct {
 // nothing; comparisons whose external_id exists are returned as stored. The items
 // are pulled as Responses.Ingest pulls them.
 func (u *Comparisons) Ingest(ctx context.Context, evalRef string, items iter.Seq2[ComparisonInput, error], opts IngestOptions) (ComparisonBatchResult, error) {
-	e, err := resolveEvaluation(ctx, u.d.Stores.Evaluations, evalRef)
+	e, err := u.d.lookups.evaluation(ctx, u.d.Stores.Evaluations, evalRef)
 	if err != nil {
 		return ComparisonBatchResult{}, err
 	}

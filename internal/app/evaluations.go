@@ -82,6 +82,7 @@ func (u *Evaluations) Update(ctx context.Context, ref string, p EvaluationPatch)
 // and enqueues a new one, returned here, which rescores every stored response with
 // the new scorers; responses ingested from now on are scored with them on ingest.
 func (u *Evaluations) UpdateAndRescore(ctx context.Context, ref string, p EvaluationPatch) (domain.Evaluation, *domain.Job, error) {
+	defer u.d.lookups.Changed() // once the change is committed (or not made)
 	var errs []error
 	if p.Name != nil {
 		errs = append(errs, domain.ValidateEvaluationName(*p.Name))
@@ -194,6 +195,7 @@ func (u *Evaluations) Delete(ctx context.Context, ref string) error {
 // and a purge job is enqueued (and returned) that removes its responses, scores
 // and comparisons in the background.
 func (u *Evaluations) StartDelete(ctx context.Context, ref string) (domain.Job, error) {
+	defer u.d.lookups.Changed() // once the change is committed (or not made)
 	var job domain.Job
 	err := u.d.Tx.InTx(ctx, func(ctx context.Context, s ports.Stores) error {
 		e, err := resolveEvaluation(ctx, s.Evaluations, ref)

@@ -89,12 +89,18 @@ func (u *Keys) Authenticate(ctx context.Context, token string) (domain.APIKey, e
 		return domain.APIKey{}, err
 	}
 	hash := domain.HashKeyToken(token)
-	k, err := u.d.Stores.APIKeys.GetAPIKeyByHash(ctx, hash)
-	if errors.Is(err, domain.ErrNotFound) {
-		return domain.APIKey{}, fmt.Errorf("%w: unknown API key", domain.ErrUnauthenticated)
-	}
-	if err != nil {
-		return domain.APIKey{}, err
+	k, ok := u.d.lookups.key(hash)
+	if !ok {
+		gen, _ := u.d.lookups.begin()
+		var err error
+		k, err = u.d.Stores.APIKeys.GetAPIKeyByHash(ctx, hash)
+		if errors.Is(err, domain.ErrNotFound) {
+			return domain.APIKey{}, fmt.Errorf("%w: unknown API key", domain.ErrUnauthenticated)
+		}
+		if err != nil {
+			return domain.APIKey{}, err
+		}
+		u.d.lookups.putKey(gen, k)
 	}
 	// The lookup is by hash already; comparing again in constant time keeps the
 	// check itself free of timing differences whatever the index does.
@@ -110,9 +116,11 @@ func (u *Keys) Authenticate(ctx context.Context, token string) (domain.APIKey, e
 	}
 	// last_used_at is kept to the minute: most requests need no write at all.
 	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) >= time.Minute {
-		if err := u.d.Stores.APIKeys.TouchAPIKey(ctx, k.ID, now.UTC().Truncate(time.Microsecond)); err != nil {
+		t := now.UTC().Truncate(time.Microsecond)
+		if err := u.d.Stores.APIKeys.TouchAPIKey(ctx, k.ID, t); err != nil {
 			return domain.APIKey{}, err
 		}
+		u.d.lookups.touched(hash, t)
 	}
 	return k, nil
 }
@@ -150,7 +158,9 @@ func (u *Keys) Revoke(ctx context.Context, ref string) (domain.APIKey, error) {
 	if err != nil {
 		return domain.APIKey{}, domain.Invalid("id", "%v", err)
 	}
-	if err := u.d.Stores.APIKeys.RevokeAPIKey(ctx, id, u.d.now()); err != nil {
+	err = u.d.Stores.APIKeys.RevokeAPIKey(ctx, id, u.d.now())
+	u.d.lookups.Changed()
+	if err != nil {
 		return domain.APIKey{}, wrapNotFound(err, "API key %s", ref)
 	}
 	return u.d.Stores.APIKeys.GetAPIKey(ctx, id)

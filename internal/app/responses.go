@@ -62,7 +62,7 @@ type IngestResult struct {
 // returns once it is done with them, but when it fails it may leave the sequence
 // blocked in a read, which the caller must then unblock (see the HTTP handler).
 func (u *Responses) Ingest(ctx context.Context, evalRef string, items iter.Seq2[ResponseInput, error], opts IngestOptions) (IngestResult, error) {
-	e, err := resolveEvaluation(ctx, u.d.Stores.Evaluations, evalRef)
+	e, err := u.d.lookups.evaluation(ctx, u.d.Stores.Evaluations, evalRef)
 	if err != nil {
 		return IngestResult{}, err
 	}

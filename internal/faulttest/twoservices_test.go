@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"sync"
 	"testing"
+	"time"
 )
 
 // TestTwoServicesShareOneDatabase runs two service processes on one database at
@@ -125,11 +126,38 @@ func TestTwoServicesShareOneDatabase(t *testing.T) {
 	}
 	t.Logf("%d racing posts through two processes: %d created, %d existing, %d stored", racers, created, existing, stored)
 
-	// A key revoked through B is refused by A at once, and by B.
-	adminB.JSON(t, http.MethodDelete, "/v1/keys/"+key.ID, nil, http.StatusOK, nil)
-	for name, c := range map[string]*Client{"A": writerA, "B": writerB} {
-		if r := c.Do(http.MethodGet, "/v1/evaluations/shared", "", nil); r.Status != http.StatusUnauthorized || !r.Problem() {
-			t.Errorf("revoked key on %s: %s, want 401 problem+json", name, r)
+	// Each process keeps the keys and evaluations it looked up while it hears
+	// of changes to them; a change made through one is seen by the other as
+	// soon as the database's notice arrives, which it sends at the commit.
+	within := func(what string, ok func() bool) {
+		t.Helper()
+		start := time.Now()
+		for !ok() {
+			if time.Since(start) > 2*time.Second {
+				t.Errorf("%s: not seen after %v", what, time.Since(start).Round(time.Millisecond))
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
 		}
+		t.Logf("%s: seen after %v", what, time.Since(start).Round(time.Microsecond))
 	}
+	// An evaluation renamed through B is no longer found under its old name by
+	// A, which has just written to it under that name.
+	writerA.Do(http.MethodPost, "/v1/evaluations/shared/responses", "application/x-ndjson", ndjson("a", 1))
+	writerB.JSON(t, http.MethodPatch, "/v1/evaluations/shared", map[string]any{"name": "renamed"}, http.StatusOK, nil)
+	within("the rename on A", func() bool {
+		r := writerA.Do(http.MethodPost, "/v1/evaluations/shared/responses", "application/x-ndjson", ndjson("after-rename", 1))
+		return r.Status == http.StatusNotFound && r.Problem()
+	})
+	writerA.JSON(t, http.MethodPost, "/v1/evaluations/renamed/responses", map[string]any{"model": "m", "prompt": "p", "response": "r"}, http.StatusCreated, nil)
+
+	// A key revoked through B is refused by B at once, and by A.
+	adminB.JSON(t, http.MethodDelete, "/v1/keys/"+key.ID, nil, http.StatusOK, nil)
+	if r := writerB.Do(http.MethodGet, "/v1/evaluations/renamed", "", nil); r.Status != http.StatusUnauthorized || !r.Problem() {
+		t.Errorf("revoked key on B: %s, want 401 problem+json", r)
+	}
+	within("the revocation on A", func() bool {
+		r := writerA.Do(http.MethodGet, "/v1/evaluations/renamed", "", nil)
+		return r.Status == http.StatusUnauthorized && r.Problem()
+	})
 }

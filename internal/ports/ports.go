@@ -367,3 +367,13 @@ type RateLimitStore interface {
 	// a token if one is available, reporting whether it did and what is left.
 	TakeToken(ctx context.Context, apiKeyID domain.ID, rate, burst float64, now time.Time) (granted bool, left float64, err error)
 }
+
+// ChangeListener is told when API keys or evaluations change, by any process,
+// and whether such changes are being heard at all (see app.Lookups).
+type ChangeListener interface {
+	// Changed says that a key or an evaluation changed.
+	Changed()
+	// Listening says whether changes are heard from now on; false when the
+	// connection that hears them is lost.
+	Listening(on bool)
+}
