@@ -7,6 +7,7 @@ import (
 
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/ports"
+	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
 )
 
 // Lookups keeps what nearly every request looks up first, the API key of its
@@ -60,6 +61,7 @@ type keyEntry struct {
 type evalEntry struct {
 	eval domain.Evaluation
 	at   time.Time
+	set  *scoring.Set // its scorers, built on first use
 }
 
 var _ ports.ChangeListener = (*Lookups)(nil)
@@ -170,20 +172,38 @@ func (l *Lookups) touched(hash [32]byte, t time.Time) {
 // evaluation resolves ref (an id or a name) as resolveEvaluation does, from
 // memory when it can.
 func (l *Lookups) evaluation(ctx context.Context, s ports.EvaluationStore, ref string) (domain.Evaluation, error) {
+	e, _, err := l.evaluationWith(ctx, s, ref, nil)
+	return e, err
+}
+
+// evaluationWith resolves ref as evaluation does, and with build (unless nil)
+// the set of its scorers, which is kept with it: a set is never changed once
+// built, and its scorers already serve concurrent calls. A configuration that
+// does not build is returned as build's error, and nothing is kept of it.
+func (l *Lookups) evaluationWith(ctx context.Context, s ports.EvaluationStore, ref string, build func([]domain.ScorerConfig) (*scoring.Set, error)) (domain.Evaluation, *scoring.Set, error) {
 	gen, on := l.begin()
 	if on {
 		l.mu.Lock()
 		e, ok := l.evals[ref]
-		if ok && l.listening && l.fresh(e.at) {
+		if ok && l.listening && l.fresh(e.at) && (e.set != nil || build == nil) {
 			l.hits++
 			l.mu.Unlock()
-			return e.eval, nil
+			return e.eval, e.set, nil
 		}
 		l.mu.Unlock()
 	}
 	e, err := resolveEvaluation(ctx, s, ref)
-	if err != nil || !on {
-		return e, err
+	if err != nil {
+		return e, nil, err
+	}
+	var set *scoring.Set
+	if build != nil {
+		if set, err = build(e.Scorers); err != nil {
+			return e, nil, err
+		}
+	}
+	if !on {
+		return e, set, nil
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -191,7 +211,7 @@ func (l *Lookups) evaluation(ctx context.Context, s ports.EvaluationStore, ref s
 		if len(l.evals) >= maxLookups {
 			clear(l.evals)
 		}
-		l.evals[ref] = evalEntry{eval: e, at: l.now()}
+		l.evals[ref] = evalEntry{eval: e, at: l.now(), set: set}
 	}
-	return e, nil
+	return e, set, nil
 }

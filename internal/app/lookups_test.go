@@ -176,6 +176,30 @@ func TestLookupsEvaluations(t *testing.T) {
 	if h := svc.Lookups.Hits(); h != 2 {
 		t.Fatalf("%d of 3 writes found their evaluation in memory, want 2", h)
 	}
+	// New scorers are used by the next write: the kept set of scorers goes
+	// with the kept evaluation.
+	scorersOf := func(ext string) []string {
+		t.Helper()
+		got, err := ingest(ctx, svc, e.Name, []app.ResponseInput{{ExternalID: ext, Model: "m", Prompt: "p", Response: str("an answer")}}, true)
+		if err != nil || len(got) != 1 {
+			t.Fatalf("post %s: %v", ext, err)
+		}
+		var names []string
+		for _, sc := range got[0].Response.Scores {
+			names = append(names, sc.Scorer)
+		}
+		return names
+	}
+	if got := scorersOf("before-rescorers"); len(got) != 1 || got[0] != "length" {
+		t.Fatalf("scorers before the change = %v, want [length]", got)
+	}
+	newScorers := []domain.ScorerConfig{{Type: "length", Name: "words"}}
+	if _, err := svc.Evaluations.Update(ctx, e.Name, app.EvaluationPatch{Scorers: &newScorers}); err != nil {
+		t.Fatal(err)
+	}
+	if got := scorersOf("after-rescorers"); len(got) != 1 || got[0] != "words" {
+		t.Fatalf("scorers after the change = %v, want [words]", got)
+	}
 	renamed := "lookups-renamed"
 	if _, err := svc.Evaluations.Update(ctx, e.Name, app.EvaluationPatch{Name: &renamed}); err != nil {
 		t.Fatal(err)

@@ -62,13 +62,16 @@ type IngestResult struct {
 // returns once it is done with them, but when it fails it may leave the sequence
 // blocked in a read, which the caller must then unblock (see the HTTP handler).
 func (u *Responses) Ingest(ctx context.Context, evalRef string, items iter.Seq2[ResponseInput, error], opts IngestOptions) (IngestResult, error) {
-	e, err := u.d.lookups.evaluation(ctx, u.d.Stores.Evaluations, evalRef)
+	var built bool
+	e, set, err := u.d.lookups.evaluationWith(ctx, u.d.Stores.Evaluations, evalRef, func(c []domain.ScorerConfig) (*scoring.Set, error) {
+		built = true
+		return u.d.Registry.Build(c)
+	})
 	if err != nil {
+		if built {
+			return IngestResult{}, fmt.Errorf("evaluation %q has an invalid stored scorer configuration: %w", e.Name, err)
+		}
 		return IngestResult{}, err
-	}
-	set, err := u.d.Registry.Build(e.Scorers)
-	if err != nil {
-		return IngestResult{}, fmt.Errorf("evaluation %q has an invalid stored scorer configuration: %w", e.Name, err)
 	}
 	later, err := planLater(ctx, u.d, e, set)
 	if err != nil {

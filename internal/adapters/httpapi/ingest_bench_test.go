@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"runtime"
 	"strings"
@@ -15,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/rlhf-eval/rlhf-eval/internal/adapters/postgres"
 	"github.com/rlhf-eval/rlhf-eval/internal/adapters/system"
 	"github.com/rlhf-eval/rlhf-eval/internal/app"
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
@@ -29,6 +32,14 @@ import (
 //	go test -run '^$' -bench SinglePost -cpuprofile cpu.out -mutexprofile mu.out ./internal/adapters/httpapi
 func BenchmarkSinglePost(b *testing.B) {
 	a := newTestAPIWith(b, Config{}, app.Limits{})
+	// As serve does: keys and evaluations kept while their changes are heard.
+	ctx, stop := context.WithCancel(context.Background())
+	listening := make(chan struct{})
+	go func() {
+		defer close(listening)
+		postgres.ListenForChanges(ctx, a.pool, a.svc.Lookups, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Second)
+	}()
+	b.Cleanup(func() { stop(); <-listening })
 	name := fmt.Sprintf("single-bench-%d-%d", b.N, time.Now().UnixNano())
 	r := a.do(http.MethodPost, "/v1/evaluations", a.admin, "application/json",
 		fmt.Sprintf(`{"name": %q, "scorers": [{"type": "length"}, {"type": "refusal"}, {"type": "pii"}]}`, name))
