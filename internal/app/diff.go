@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"time"
 	"sync"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
@@ -30,6 +31,11 @@ const (
 	// summed over scorers): about a second of work.
 	MaxBootstrapDraws = 20_000_000
 )
+
+// UnclaimedRefresh is how long a diff that would rather wait for the cached
+// per-prompt means (DiffInput.CachedOnly) waits for a worker to take their
+// refresh before it computes them from the scores instead.
+const UnclaimedRefresh = 15 * time.Second
 
 // DiffInput tunes a diff. Zero values take the defaults; Scorer restricts the diff
 // to one scorer. Rounds nil asks for DefaultBootstrapRounds, or as many as
@@ -213,7 +219,12 @@ func (u *Diffs) promptMeans(ctx context.Context, e domain.Evaluation, cachedOnly
 		// A refresh queued or running is the newest (EnqueueJobOnce adds none
 		// while one is), so a diff polling for it need not ask again.
 		active := len(last) == 1 && (last[0].Status == domain.JobQueued || last[0].Status == domain.JobRunning)
+		// A refresh no worker has taken for a while may never be taken (this
+		// deployment may run no workers): a CachedOnly diff stops waiting for
+		// it and computes from the scores, as a plain diff does.
+		unclaimed := active && last[0].Status == domain.JobQueued && u.d.Clock.Now().Sub(last[0].CreatedAt) >= UnclaimedRefresh
 		switch {
+		case unclaimed:
 		case (failed || active) && cachedOnly:
 			return nil, &last[0], nil
 		case !failed && !active:

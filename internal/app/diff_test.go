@@ -7,11 +7,15 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/app"
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/domain/stats"
+	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
+	"github.com/rlhf-eval/rlhf-eval/internal/scoring/assertion"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring/builtin"
 	"github.com/rlhf-eval/rlhf-eval/internal/testdb"
 )
@@ -312,5 +316,64 @@ func TestFailedPromptMeansRefreshIsNotRetriedForTheSameScores(t *testing.T) {
 		if j.EvaluationID != nil && *j.EvaluationID == *failed.EvaluationID && (j.ID == failed.ID || j.Status != domain.JobQueued) {
 			t.Fatalf("cached-only diff after a write = %+v; want a new queued refresh of the base", rep.Preparing)
 		}
+	}
+}
+
+// laterClock is the system clock moved forward by ahead.
+type laterClock struct{ ahead *atomic.Int64 }
+
+func (c laterClock) Now() time.Time { return time.Now().Add(time.Duration(c.ahead.Load())) }
+
+// TestDiffStopsWaitingForAnUntakenRefresh: a dashboard diff waits for the
+// per-prompt means' refresh while a worker may take it, and computes from the
+// scores once the refresh has sat untaken for UnclaimedRefresh (no worker runs
+// here), with the same answer as a plain diff.
+func TestDiffStopsWaitingForAnUntakenRefresh(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	reg, err := scoring.NewRegistry(assertion.Length(), refType())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := appDepsWith(t, reg)
+	ahead := &atomic.Int64{}
+	d.Clock = laterClock{ahead: ahead}
+	svc, err := app.NewServices(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	words := func(n int) *string { s := strings.TrimSpace(strings.Repeat("w ", n)); return &s }
+	for i, name := range []string{"untaken-base", "untaken-cand"} {
+		if _, err := svc.Evaluations.Create(ctx, app.EvaluationInput{Name: name, Scorers: []domain.ScorerConfig{{Type: "length"}}}); err != nil {
+			t.Fatal(err)
+		}
+		for p := range 4 {
+			if _, err := ingest(ctx, svc, name, []app.ResponseInput{{Model: "m", Prompt: fmt.Sprintf("prompt-%d", p), Response: words(3 + p*(i+1))}}, true); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	in := app.DiffInput{Seed: 1}
+	waitIn := in
+	waitIn.CachedOnly = true
+	for _, step := range []string{"first", "again"} {
+		rep, err := svc.Diffs.Diff(ctx, "untaken-base", "untaken-cand", waitIn)
+		if err != nil || len(rep.Preparing) != 2 || rep.Scorers != nil {
+			t.Fatalf("%s cached-only diff: %d jobs, %d scorers, %v; want 2 jobs and nothing compared", step, len(rep.Preparing), len(rep.Scorers), err)
+		}
+	}
+	ahead.Store(int64(app.UnclaimedRefresh))
+	rep, err := svc.Diffs.Diff(ctx, "untaken-base", "untaken-cand", waitIn)
+	if err != nil || len(rep.Preparing) != 0 || len(rep.Scorers) != 1 {
+		t.Fatalf("cached-only diff with the refresh untaken for %v: %d jobs, %d scorers, %v; want the diff", app.UnclaimedRefresh, len(rep.Preparing), len(rep.Scorers), err)
+	}
+	live, err := svc.Diffs.Diff(ctx, "untaken-base", "untaken-cand", in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := json.Marshal(rep.View())
+	want, _ := json.Marshal(live.View())
+	if string(got) != string(want) {
+		t.Errorf("diff once no longer waiting =\n%s\nplain diff =\n%s", got, want)
 	}
 }
