@@ -79,9 +79,8 @@ SET n_scores = r.n_scores + EXCLUDED.n_scores,
     n_passed = r.n_passed + EXCLUDED.n_passed,
     n_errors = r.n_errors + EXCLUDED.n_errors;
 
--- score_bucket is a SQL function PostgreSQL cannot inline (it is STRICT and its
--- body is a CASE), so each call runs as a statement of its own: AddHistograms
--- buckets each distinct value once (b), not once per scorer and model that has it.
+-- AddHistograms buckets each distinct value once (b), not once per scorer and
+-- model that has it; score_bucket is inlined into the statement (00013).
 
 -- name: AddHistograms :exec
 WITH b AS MATERIALIZED (

@@ -103,6 +103,24 @@ func decodeOne(c echo.Context, dst any) error {
 // decodeStrict decodes exactly one JSON value from data into dst, rejecting unknown
 // and server-owned fields; field names in errors get prefix.
 func decodeStrict(data []byte, dst any, prefix string) error {
+	if pd, ok := dst.(plainDecoder); !ok || !pd.decodePlain(data) {
+		if err := decodeWithJSON(data, dst, prefix); err != nil {
+			return err
+		}
+	}
+	if field, msg := findNUL(data); msg != "" {
+		return badRequest(joinField(prefix, field), "%s", msg)
+	}
+	if oc, ok := dst.(ownedChecker); ok {
+		if err := oc.owned().check(); err != nil {
+			return prefixHTTPError(prefix, err)
+		}
+	}
+	return nil
+}
+
+// decodeWithJSON is decodeStrict's decoding with encoding/json.
+func decodeWithJSON(data []byte, dst any, prefix string) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
@@ -114,14 +132,6 @@ func decodeStrict(data []byte, dst any, prefix string) error {
 	if tok, err := dec.Token(); err != io.EOF {
 		_ = tok
 		return badRequest(prefix, "unexpected data after the JSON value")
-	}
-	if field, msg := findNUL(data); msg != "" {
-		return badRequest(joinField(prefix, field), "%s", msg)
-	}
-	if oc, ok := dst.(ownedChecker); ok {
-		if err := oc.owned().check(); err != nil {
-			return prefixHTTPError(prefix, err)
-		}
 	}
 	return nil
 }

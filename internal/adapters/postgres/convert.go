@@ -58,7 +58,7 @@ func marshalObject(m map[string]any) ([]byte, error) {
 	if len(m) == 0 {
 		return []byte("{}"), nil
 	}
-	return json.Marshal(m)
+	return appendObject(make([]byte, 0, 128), m)
 }
 
 func unmarshalObject(b []byte) (map[string]any, error) {

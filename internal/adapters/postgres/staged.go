@@ -216,7 +216,11 @@ func responseCopyRows(rs []domain.Response) ([]dbsqlc.CopyResponsesParams, error
 
 // scoreCopyRows encodes the scores of a chunk's responses for COPY.
 func scoreCopyRows(rs []domain.Response) ([]dbsqlc.CopyScoresParams, error) {
-	var scores []dbsqlc.CopyScoresParams
+	n := 0
+	for _, r := range rs {
+		n += len(r.Scores)
+	}
+	scores := make([]dbsqlc.CopyScoresParams, 0, n)
 	for _, r := range rs {
 		for _, sc := range r.Scores {
 			details, err := marshalObject(sc.Details)

@@ -6,6 +6,7 @@
 package textnorm
 
 import (
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -39,7 +40,7 @@ type Text struct {
 // New prepares s.
 func New(s string) Text {
 	if plain(s) {
-		return Text{Folded: s, Lower: asciiLower(s)}
+		return Text{Folded: s, Lower: strings.ToLower(s)} // ASCII: its lower case is letter for letter
 	}
 	b := builder{
 		src:   s,
@@ -241,19 +242,4 @@ func plain(s string) bool {
 		}
 	}
 	return true
-}
-
-func asciiLower(s string) string {
-	for i := 0; i < len(s); i++ {
-		if 'A' <= s[i] && s[i] <= 'Z' {
-			b := []byte(s)
-			for j := i; j < len(b); j++ {
-				if 'A' <= b[j] && b[j] <= 'Z' {
-					b[j] += 'a' - 'A'
-				}
-			}
-			return string(b)
-		}
-	}
-	return s
 }

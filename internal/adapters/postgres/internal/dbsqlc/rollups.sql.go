@@ -39,9 +39,8 @@ type AddHistogramsParams struct {
 	Counts       []int64
 }
 
-// score_bucket is a SQL function PostgreSQL cannot inline (it is STRICT and its
-// body is a CASE), so each call runs as a statement of its own: AddHistograms
-// buckets each distinct value once (b), not once per scorer and model that has it.
+// AddHistograms buckets each distinct value once (b), not once per scorer and
+// model that has it; score_bucket is inlined into the statement (00013).
 func (q *Queries) AddHistograms(ctx context.Context, arg AddHistogramsParams) error {
 	_, err := q.db.Exec(ctx, addHistograms,
 		arg.EvaluationID,
