@@ -9,8 +9,8 @@ import (
 	"runtime"
 	"slices"
 	"sort"
-	"time"
 	"sync"
+	"time"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
 	"github.com/rlhf-eval/rlhf-eval/internal/domain/stats"
