@@ -181,11 +181,13 @@ func (l *Lookups) evaluation(ctx context.Context, s ports.EvaluationStore, ref s
 // built, and its scorers already serve concurrent calls. A configuration that
 // does not build is returned as build's error, and nothing is kept of it.
 func (l *Lookups) evaluationWith(ctx context.Context, s ports.EvaluationStore, ref string, build func([]domain.ScorerConfig) (*scoring.Set, error)) (domain.Evaluation, *scoring.Set, error) {
-	gen, on := l.begin()
-	if on {
+	var gen uint64
+	var on bool
+	if l != nil {
 		l.mu.Lock()
+		gen, on = l.gen, l.listening
 		e, ok := l.evals[ref]
-		if ok && l.listening && l.fresh(e.at) && (e.set != nil || build == nil) {
+		if ok && on && l.fresh(e.at) && (e.set != nil || build == nil) {
 			l.hits++
 			l.mu.Unlock()
 			return e.eval, e.set, nil
