@@ -28,7 +28,7 @@ const (
 	// inputs this fast the ratio is mostly fixed costs.
 	floor = 20 * time.Millisecond
 	// attempts is how often a ratio over the bound is measured before it fails.
-	attempts = 3
+	attempts = 6
 )
 
 // LinearTime runs fn on in's text and on the same shape with a quarter of the
