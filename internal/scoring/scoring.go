@@ -94,6 +94,13 @@ type Type struct {
 	// does not call its scorers; their Outcomes come back with Later set, and
 	// ingest records the scores as pending (see Later).
 	RunsLater bool
+	// Linear marks a type whose scorer takes time linear in the item's size and
+	// waits on nothing outside the process (a test of its package shows the
+	// time's growth). A Set calls it on the worker's own goroutine: a call on
+	// the largest field the service takes lasts milliseconds against a budget
+	// of seconds, so it needs neither the goroutine nor the timer that let a
+	// Set stop waiting for another type's call once the budget is spent.
+	Linear bool
 	// Corpus, when set, computes a corpus-level score from the element-wise sum of
 	// the items' details["stats"] arrays (sacrebleu's corpus BLEU and chrF are
 	// defined on summed sufficient statistics). Summaries sum the arrays in SQL and

@@ -174,6 +174,64 @@ func TestScoreBatch(t *testing.T) {
 	}
 }
 
+// TestScoreBatchLinear checks what a Linear type's calls keep and what they
+// give up: they run on the worker's goroutine, so a panic is still an error of
+// that item alone, but a call that runs past the budget is waited for and its
+// result kept, where another type's call is reported as timed out.
+func TestScoreBatchLinear(t *testing.T) {
+	t.Parallel()
+	const budget = 50 * time.Millisecond
+	slow := func(ctx context.Context, it scoring.Item) (scoring.Result, error) {
+		switch it.Response {
+		case "boom":
+			panic("boom")
+		case "late":
+			time.Sleep(2 * budget)
+		}
+		return scoring.Result{Value: float64(len(it.Response))}, nil
+	}
+	linear := fakeType("linear", slow)
+	linear.Linear = true
+	reg, err := scoring.NewRegistry(linear, fakeType("timed", slow))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, workers := range []int{1, 3} {
+		set, err := reg.Build([]domain.ScorerConfig{{Type: "linear"}, {Type: "timed"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		set.Timeout, set.Workers = budget, workers
+		items := []scoring.Item{{Response: "ab"}, {Response: "boom"}, {Response: "late"}, {Response: "abcde"}}
+		out, err := set.ScoreBatch(context.Background(), items)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, it := range items {
+			var pe *scoring.PanicError
+			switch it.Response {
+			case "boom":
+				if !errors.As(out[i][0].Err, &pe) || !errors.As(out[i][1].Err, &pe) {
+					t.Errorf("workers %d, item %d: errors %v and %v, want PanicErrors", workers, i, out[i][0].Err, out[i][1].Err)
+				}
+			case "late":
+				if out[i][0].Err != nil || out[i][0].Result.Value != 4 {
+					t.Errorf("workers %d, linear on a late item = %+v, want its value 4", workers, out[i][0])
+				}
+				if !errors.Is(out[i][1].Err, scoring.ErrTimeout) {
+					t.Errorf("workers %d, timed on a late item: err = %v, want ErrTimeout", workers, out[i][1].Err)
+				}
+			default:
+				for j := range 2 {
+					if out[i][j].Err != nil || out[i][j].Result.Value != float64(len(it.Response)) {
+						t.Errorf("workers %d, item %d scorer %d = %+v, want value %d", workers, i, j, out[i][j], len(it.Response))
+					}
+				}
+			}
+		}
+	}
+}
+
 func TestNeedsReference(t *testing.T) {
 	t.Parallel()
 	ref := fakeType("ref", lengthOf)

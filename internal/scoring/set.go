@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
@@ -97,49 +98,29 @@ func (s *Set) ScoreBatch(ctx context.Context, items []Item) ([][]Outcome, error)
 	if workers > total {
 		workers = total
 	}
-	if workers == 1 {
-		for k := 0; k < total; k++ {
-			if err := ctx.Err(); err != nil {
-				return nil, err
+	// Workers take the next (item, scorer) pair from a shared counter; a
+	// channel hand-off per pair cost more in scheduling than the cheap
+	// scorers' own work.
+	var next atomic.Int64
+	work := func() {
+		for ctx.Err() == nil {
+			k := int(next.Add(1) - 1)
+			if k >= total {
+				return
 			}
 			i, j := k/len(s.scorers), k%len(s.scorers)
 			out[i][j] = s.scoreOne(ctx, j, items[i])
 		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		return out, nil
 	}
-	jobs := make(chan int)
 	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for k := range jobs {
-				i, j := k/len(s.scorers), k%len(s.scorers)
-				out[i][j] = s.scoreOne(ctx, j, items[i])
-			}
-		}()
+	for range workers - 1 {
+		wg.Go(work)
 	}
-	var err error
-feed:
-	for k := 0; k < total; k++ {
-		select {
-		case jobs <- k:
-		case <-ctx.Done():
-			err = ctx.Err()
-			break feed
-		}
-	}
-	close(jobs)
+	work()
 	wg.Wait()
-	if err == nil {
-		// Scorers cut short by the caller's cancellation report timeouts; the
-		// batch as a whole failed, not those scorers.
-		err = ctx.Err()
-	}
-	if err != nil {
+	// Scorers cut short by the caller's cancellation report timeouts; the
+	// batch as a whole failed, not those scorers.
+	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -165,52 +146,72 @@ func (s *Set) scoreOne(ctx context.Context, j int, item Item) (o Outcome) {
 		o.Err = fmt.Errorf("scorer %q needs a reference answer and the item has none", b.Config.Name)
 		return o
 	}
+	if s.observe != nil {
+		start := time.Now()
+		defer func() { s.observe(b.Config.Name, b.Type.Name, time.Since(start), o.Err) }()
+	}
+	var a answer
+	if b.Type.Linear {
+		a = call(ctx, b.Scorer, item)
+	} else {
+		var timedOut bool
+		if a, timedOut = s.callTimed(ctx, b.Scorer, item); timedOut {
+			o.Err = ErrTimeout
+			return o
+		}
+	}
+	if a.err != nil {
+		if errors.Is(a.err, context.DeadlineExceeded) {
+			a.err = ErrTimeout
+		}
+		o.Err = a.err
+		return o
+	}
+	o.Result = a.res
+	if o.Result.Details == nil {
+		o.Result.Details = map[string]any{}
+	}
+	if b.Config.Pass != nil {
+		p := b.Config.Pass.Contains(o.Result.Value)
+		o.Result.Passed = &p
+	}
+	return o
+}
+
+// answer is what one call of a scorer returned.
+type answer struct {
+	res Result
+	err error
+}
+
+// call calls sc on the caller's goroutine, turning a panic into a PanicError.
+func call(ctx context.Context, sc Scorer, item Item) (a answer) {
+	defer func() {
+		if v := recover(); v != nil {
+			a = answer{err: &PanicError{Value: v}}
+		}
+	}()
+	r, err := sc.Score(ctx, item)
+	return answer{res: r, err: err}
+}
+
+// callTimed calls sc on a goroutine of its own with the set's time budget, and
+// stops waiting for it (timedOut) once the budget is spent.
+func (s *Set) callTimed(ctx context.Context, sc Scorer, item Item) (a answer, timedOut bool) {
 	timeout := s.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	if s.observe != nil {
-		start := time.Now()
-		defer func() { s.observe(b.Config.Name, b.Type.Name, time.Since(start), o.Err) }()
-	}
-	type answer struct {
-		res Result
-		err error
-	}
 	done := make(chan answer, 1)
-	go func() {
-		defer func() {
-			if v := recover(); v != nil {
-				done <- answer{err: &PanicError{Value: v}}
-			}
-		}()
-		r, err := b.Scorer.Score(ctx, item)
-		done <- answer{res: r, err: err}
-	}()
+	go func() { done <- call(ctx, sc, item) }()
 	select {
 	case a := <-done:
-		if a.err != nil {
-			if errors.Is(a.err, context.DeadlineExceeded) {
-				a.err = ErrTimeout
-			}
-			o.Err = a.err
-			return o
-		}
-		o.Result = a.res
-		if o.Result.Details == nil {
-			o.Result.Details = map[string]any{}
-		}
-		if b.Config.Pass != nil {
-			p := b.Config.Pass.Contains(o.Result.Value)
-			o.Result.Passed = &p
-		}
-		return o
+		return a, false
 	case <-ctx.Done():
-		// The scorer goroutine is abandoned; it sees ctx cancelled and its answer
-		// lands in the buffered channel.
-		o.Err = ErrTimeout
-		return o
+		// The scorer's goroutine is abandoned; it sees ctx cancelled and its
+		// answer lands in the buffered channel.
+		return answer{}, true
 	}
 }

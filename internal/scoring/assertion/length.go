@@ -24,6 +24,7 @@ func Length() scoring.Type {
 		Description:  "Counts the response's characters (code points), words and lines; value is the word count.",
 		ParamsSchema: json.RawMessage(`{"type":"object","additionalProperties":false,"properties":{}}`),
 		Better:       scoring.NoDirection,
+		Linear:       true, // TestLongInput
 		New: func(params json.RawMessage) (scoring.Scorer, error) {
 			var p struct{}
 			if err := scoring.DecodeParams(params, &p); err != nil {

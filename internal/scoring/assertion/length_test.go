@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring"
+	"github.com/rlhf-eval/rlhf-eval/internal/scoring/scoringtest"
 )
 
 func TestLength(t *testing.T) {
@@ -81,4 +82,27 @@ func FuzzLength(f *testing.F) {
 			t.Fatalf("length(%q) lines = %d", in, lines)
 		}
 	})
+}
+
+// TestLongInput shows what Linear claims: counting takes time linear in the
+// response, whatever its shape.
+func TestLongInput(t *testing.T) {
+	t.Parallel()
+	for _, in := range []scoringtest.Input{
+		{Unit: "The quick brown fox jumps over the lazy dog. ", N: 200_000},
+		{Unit: " ", N: 5_000_000},
+		{Unit: "日本語\u00a0", N: 1_000_000},
+		{Unit: "\n", N: 5_000_000},
+	} {
+		res := scoringtest.LinearTime(t, in, func(s string) scoring.Result {
+			r, err := scoreLength(context.Background(), scoring.Item{Response: s})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r
+		})
+		if got, want := res.Details["bytes"], len(in.Text()); got != want {
+			t.Errorf("%q × %d: bytes = %v, want %d", in.Unit, in.N, got, want)
+		}
+	}
 }

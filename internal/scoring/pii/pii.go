@@ -50,6 +50,7 @@ func PII() scoring.Type {
 		Description:  "Finds personal data and secrets (e-mail, phone, payment card, SSN, IP, IBAN, API keys and tokens, private keys, JWTs); value is the number of findings.",
 		ParamsSchema: json.RawMessage(paramsSchema),
 		Better:       scoring.LowerIsBetter,
+		Linear:       true, // TestLongInput
 		New: func(raw json.RawMessage) (scoring.Scorer, error) {
 			var p params
 			if err := scoring.DecodeParams(raw, &p); err != nil {

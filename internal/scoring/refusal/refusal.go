@@ -54,6 +54,7 @@ func Refusal() scoring.Type {
 		Description:  "Detects whether the response refuses or deflects the request (direct refusal, apology with inability, policy citation, AI disclaimer, deflection); value 1 for a refusal, 0 otherwise.",
 		ParamsSchema: json.RawMessage(paramsSchema),
 		Better:       scoring.LowerIsBetter,
+		Linear:       true, // TestLongInput
 		New: func(raw json.RawMessage) (scoring.Scorer, error) {
 			var p params
 			if err := scoring.DecodeParams(raw, &p); err != nil {
