@@ -22,19 +22,6 @@ CREATE TABLE responses_stage (
     created_at    timestamptz NOT NULL
 );
 
-CREATE TABLE scores_stage (
-    evaluation_id uuid             NOT NULL,
-    response_id   uuid             NOT NULL,
-    scorer        text             NOT NULL,
-    model         text             NOT NULL,
-    prompt_id     text             NOT NULL,
-    value         double precision,
-    passed        boolean,
-    details       jsonb            NOT NULL,
-    error         text,
-    created_at    timestamptz      NOT NULL
-);
-
 CREATE TABLE comparisons_stage (
     ord            int              NOT NULL,
     evaluation_id  uuid             NOT NULL,

@@ -14,27 +14,9 @@ CREATE TEMPORARY TABLE IF NOT EXISTS responses_stage (
     created_at    timestamptz NOT NULL
 );
 
--- name: CreateScoresStage :exec
-CREATE TEMPORARY TABLE IF NOT EXISTS scores_stage (
-    evaluation_id uuid             NOT NULL,
-    response_id   uuid             NOT NULL,
-    scorer        text             NOT NULL,
-    model         text             NOT NULL,
-    prompt_id     text             NOT NULL,
-    value         double precision,
-    passed        boolean,
-    details       jsonb            NOT NULL,
-    error         text,
-    created_at    timestamptz      NOT NULL
-);
-
 -- name: CopyResponsesToStage :copyfrom
 INSERT INTO responses_stage (ord, evaluation_id, id, external_id, prompt_id, model, prompt, context, response, reference, metadata, created_at)
 VALUES (@ord, @evaluation_id, @id, @external_id, @prompt_id, @model, @prompt, @context, @response, @reference, @metadata, @created_at);
-
--- name: CopyScoresToStage :copyfrom
-INSERT INTO scores_stage (evaluation_id, response_id, scorer, model, prompt_id, value, passed, details, error, created_at)
-VALUES (@evaluation_id, @response_id, @scorer, @model, @prompt_id, @value, @passed, @details, @error, @created_at);
 
 -- name: InsertStagedResponses :many
 -- Moves the staged batch in input order; rows whose external_id exists are skipped
@@ -45,14 +27,6 @@ FROM responses_stage
 ORDER BY ord
 ON CONFLICT (evaluation_id, external_id) DO NOTHING
 RETURNING id;
-
--- name: InsertStagedScores :execrows
--- Only scores of responses inserted by this batch: their ids are new, so they exist
--- in responses exactly when their response was inserted.
-INSERT INTO scores (evaluation_id, response_id, scorer, model, prompt_id, value, passed, details, error, created_at)
-SELECT s.evaluation_id, s.response_id, s.scorer, s.model, s.prompt_id, s.value, s.passed, s.details, s.error, s.created_at
-FROM scores_stage s
-WHERE s.response_id = ANY(@inserted::uuid[]);
 
 -- name: AddResponseCount :exec
 -- Counts responses a transaction inserted (migration 00012).
@@ -146,7 +120,7 @@ INSERT INTO scores (evaluation_id, response_id, scorer, model, prompt_id, value,
 VALUES (@evaluation_id, @response_id, @scorer, @model, @prompt_id, @value, @passed, @details, @error, @created_at);
 
 -- name: ClearStage :exec
-TRUNCATE responses_stage, scores_stage;
+TRUNCATE responses_stage;
 
 -- InsertResponsesAtOnce writes a small batch in one statement, in one round trip,
 -- without an explicit transaction: the responses whose external_id is new, their

@@ -74,8 +74,8 @@ func (u *Comparisons) Ingest(ctx context.Context, evalRef string, items iter.Seq
 			return u.build(ctx, e, in, at, opts.Single, now)
 		},
 		insert: u.d.Stores.Comparisons.InsertComparisons,
-		ingest: func(ctx context.Context, s ports.Stores, chunks iter.Seq2[[]domain.Comparison, error]) ([]domain.ID, error) {
-			return s.Comparisons.IngestComparisons(ctx, chunks)
+		ingest: func(ctx context.Context, s ports.Stores, chunks iter.Seq2[pending[domain.Comparison], error]) ([]domain.ID, error) {
+			return s.Comparisons.IngestComparisons(ctx, completed(chunks))
 		},
 	}, items, opts)
 	if err != nil {

@@ -86,12 +86,56 @@ type ingestKind[In, T any] struct {
 	stored func(ctx context.Context, externalIDs []string) ([]T, error)
 	byID   func(ctx context.Context, ids []domain.ID) ([]T, error)
 	// build makes the items to write from a chunk's new inputs (at holds their
-	// indexes in the request): it resolves what they refer to and scores them.
+	// indexes in the request): it resolves what they refer to.
 	build func(ctx context.Context, in []In, at []int) ([]T, error)
+	// finish, when set, completes built items (scores them) after they were
+	// handed to the writer, which can start writing what build set meanwhile;
+	// alone says the chunk is the whole request, so no write runs beside it.
+	finish func(ctx context.Context, items []T, alone bool) error
 	// insert writes a request of one chunk with one call on the pool; ingest
 	// writes a larger one in a transaction's stores.
 	insert func(ctx context.Context, items []T) ([]domain.ID, error)
-	ingest func(ctx context.Context, s ports.Stores, chunks iter.Seq2[[]T, error]) ([]domain.ID, error)
+	ingest func(ctx context.Context, s ports.Stores, chunks iter.Seq2[pending[T], error]) ([]domain.ID, error)
+}
+
+// pending is a chunk's items as the writer gets them: ready waits until finish
+// has completed them (it is nil when there is nothing to wait for).
+type pending[T any] struct {
+	items []T
+	ready func() error
+}
+
+// completed is the sequence of a kind without finish: its chunks' items.
+func completed[T any](chunks iter.Seq2[pending[T], error]) iter.Seq2[[]T, error] {
+	return func(yield func([]T, error) bool) {
+		for p, err := range chunks {
+			if err == nil && p.ready != nil {
+				err = p.ready()
+			}
+			if !yield(p.items, err) || err != nil {
+				return
+			}
+		}
+	}
+}
+
+// completion is whether finish has completed a chunk's items.
+type completion struct {
+	done chan struct{}
+	err  error
+}
+
+// wait returns once the items are complete, or ctx is done.
+func (c *completion) wait(ctx context.Context) error {
+	if c == nil {
+		return nil
+	}
+	select {
+	case <-c.done:
+		return c.err
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
 }
 
 // chunk is one prepared chunk of a request.
@@ -102,8 +146,12 @@ type chunk[T any] struct {
 	exts    []string // with Keep: each item's external id
 	fresh   []T      // the items to write
 	freshAt []int
-	found   []T // items whose external id is stored, with Keep
+	ids     []domain.ID // of fresh, read before the chunk is sent
+	found   []T         // items whose external id is stored, with Keep
 	foundAt []int
+	// finished is closed by the reader once finish has completed fresh (nil
+	// without finish).
+	finished *completion
 }
 
 // ingest runs a bulk write of items. With Keep, the result's items are read
@@ -178,6 +226,13 @@ func (r *chunkReader[In, T]) run(ctx context.Context, items iter.Seq2[In, error]
 	var buf []In
 	var errs []error
 	at, n := 0, 0
+	// Each chunk is sent before finish completes it, so that the writer can
+	// write what it can of it meanwhile; the reader finishes it right after,
+	// except the first, which it finishes once the second's items are read:
+	// the writer begins only then (see chunkWriter.run), and that way the
+	// first chunk's scoring overlaps its own copy. No chunk the writer may be
+	// waiting for is left unfinished while the client's bytes are awaited.
+	var unfinished *chunk[T]
 	for x, err := range items {
 		if err == nil && n >= r.max {
 			err = domain.Invalid("", "the batch has more than %d items; at most %d are allowed per request", r.max, r.max)
@@ -196,17 +251,44 @@ func (r *chunkReader[In, T]) run(ctx context.Context, items iter.Seq2[In, error]
 		if n == 2*ingestChunk {
 			readAhead()
 		}
-		if !r.send(ctx, r.prepare(ctx, buf, at, false, errors.Join(errs...))) {
+		if !r.finish(ctx, unfinished, false) {
+			return
+		}
+		c := r.prepare(ctx, buf, at, false, errors.Join(errs...))
+		if !r.send(ctx, c) {
+			return
+		}
+		unfinished = nil
+		if at == 0 {
+			unfinished = &c
+		} else if !r.finish(ctx, &c, false) {
 			return
 		}
 		buf, errs, at = nil, nil, n
 	}
 	readAhead()
+	if !r.finish(ctx, unfinished, false) {
+		return
+	}
 	if n == 0 {
 		r.send(ctx, chunk[T]{err: domain.Invalid("", "the batch is empty; send one object, a JSON array or NDJSON lines")})
 		return
 	}
-	r.send(ctx, r.prepare(ctx, buf, at, true, errors.Join(errs...)))
+	c := r.prepare(ctx, buf, at, true, errors.Join(errs...))
+	if r.send(ctx, c) {
+		r.finish(ctx, &c, at == 0)
+	}
+}
+
+// finish completes a chunk sent unfinished, and reports whether reading should
+// go on.
+func (r *chunkReader[In, T]) finish(ctx context.Context, c *chunk[T], alone bool) bool {
+	if c == nil || c.finished == nil {
+		return true
+	}
+	c.finished.err = r.kind.finish(ctx, c.fresh, alone)
+	close(c.finished.done)
+	return c.finished.err == nil
 }
 
 // send hands c on, and reports whether reading should go on.
@@ -265,6 +347,13 @@ func (r *chunkReader[In, T]) prepare(ctx context.Context, buf []In, at int, last
 	}
 	if len(fresh) > 0 {
 		c.fresh, c.err = r.kind.build(ctx, fresh, c.freshAt)
+		c.ids = make([]domain.ID, len(c.fresh))
+		for k, t := range c.fresh {
+			c.ids[k] = r.kind.idOf(t)
+		}
+		if c.err == nil && r.kind.finish != nil {
+			c.finished = &completion{done: make(chan struct{})}
+		}
 	}
 	return c
 }
@@ -361,6 +450,10 @@ func (w *chunkWriter[In, T]) insertOne(ctx context.Context, c chunk[T]) ([]domai
 	if len(c.fresh) == 0 {
 		return nil, nil
 	}
+	if err := c.finished.wait(ctx); err != nil {
+		return nil, err
+	}
+	w.settle(c)
 	return w.kind.insert(ctx, c.fresh)
 }
 
@@ -372,18 +465,31 @@ const maxReplayChunks = 4
 // they come, each awaited for at most Limits.BulkStall. When TxRunner
 // runs the transaction again after a deadlock, the sequence replays what it
 // kept, if it could keep every chunk pulled so far.
-func (w *chunkWriter[In, T]) chunks(ctx context.Context, first chunk[T]) iter.Seq2[[]T, error] {
+func (w *chunkWriter[In, T]) chunks(ctx context.Context, first chunk[T]) iter.Seq2[pending[T], error] {
 	w.kept = []chunk[T]{first}
-	return func(yield func([]T, error) bool) {
+	// give hands a chunk to the store and, once the store is done with it
+	// (and so with waiting for its items), keeps what the reply needs of it.
+	give := func(c chunk[T], yield func(pending[T], error) bool) bool {
+		p := pending[T]{items: c.fresh}
+		if c.finished != nil {
+			p.ready = func() error { return c.finished.wait(ctx) }
+		}
+		if !yield(p, nil) {
+			return false
+		}
+		w.settle(c)
+		return true
+	}
+	return func(yield func(pending[T], error) bool) {
 		if w.pulled && w.kept == nil {
-			yield(nil, fmt.Errorf("%w: the write met a deadlock with a concurrent one and is too large to run again inside the server; "+
+			yield(pending[T]{}, fmt.Errorf("%w: the write met a deadlock with a concurrent one and is too large to run again inside the server; "+
 				"send it again", domain.ErrUnavailable))
 			return
 		}
 		w.pulled = true
 		last := false
 		for _, c := range w.kept {
-			if !yield(c.fresh, nil) {
+			if !give(c, yield) {
 				return
 			}
 			last = c.last
@@ -391,7 +497,7 @@ func (w *chunkWriter[In, T]) chunks(ctx context.Context, first chunk[T]) iter.Se
 		for !last {
 			c, err := w.receive(ctx, w.d.Limits.orDefault().BulkStall)
 			if err != nil {
-				yield(nil, err)
+				yield(pending[T]{}, err)
 				return
 			}
 			w.note(c)
@@ -400,7 +506,7 @@ func (w *chunkWriter[In, T]) chunks(ctx context.Context, first chunk[T]) iter.Se
 			} else {
 				w.kept = nil
 			}
-			if !yield(c.fresh, nil) {
+			if !give(c, yield) {
 				return
 			}
 			last = c.last
@@ -468,8 +574,22 @@ func (w *chunkWriter[In, T]) note(c chunk[T]) {
 		w.refs[i] = ref{id: w.remember(c.found[k])}
 	}
 	for k, i := range c.freshAt {
-		w.refs[i] = ref{id: w.remember(c.fresh[k])}
+		w.refs[i] = ref{id: c.ids[k]}
 		w.pending = append(w.pending, i)
+	}
+}
+
+// settle keeps, with Keep, the items of a chunk whose write is done, and with
+// it the wait for finish: they are complete now.
+func (w *chunkWriter[In, T]) settle(c chunk[T]) {
+	if !w.opts.Keep {
+		return
+	}
+	if w.mem == nil {
+		w.mem = make(map[domain.ID]T, c.n)
+	}
+	for _, t := range c.fresh {
+		w.remember(t)
 	}
 }
 

@@ -8,15 +8,15 @@ import (
 
 // pullChunks pulls seq's chunks, at most limit of them (all when limit is 0), and
 // returns their items.
-func pullChunks(t *testing.T, seq func(func([]int, error) bool), limit int) []int {
+func pullChunks(t *testing.T, seq func(func(pending[int], error) bool), limit int) []int {
 	t.Helper()
 	var got []int
 	n := 0
-	for items, err := range seq {
+	for p, err := range seq {
 		if err != nil {
 			t.Fatalf("chunk %d: %v", n, err)
 		}
-		got = append(got, items...)
+		got = append(got, p.items...)
 		if n++; n == limit {
 			break
 		}

@@ -105,7 +105,15 @@ func (u *Responses) Ingest(ctx context.Context, evalRef string, items iter.Seq2[
 				rs[i] = *r.checked
 				rs[i].ID, rs[i].EvaluationID, rs[i].CreatedAt = u.d.IDs.NewID(), e.ID, now
 			}
-			return rs, u.score(ctx, set, rs, now)
+			return rs, nil
+		},
+		// The scorers run once the chunk is handed on, while its responses are
+		// copied; beside that copy they leave a core to the database.
+		finish: func(ctx context.Context, rs []domain.Response, alone bool) error {
+			if alone {
+				return u.score(ctx, set, rs, now)
+			}
+			return u.score(ctx, set.BesideWrite(), rs, now)
 		},
 		insert: func(ctx context.Context, rs []domain.Response) ([]domain.ID, error) {
 			if later == nil {
@@ -122,8 +130,8 @@ func (u *Responses) Ingest(ctx context.Context, evalRef string, items iter.Seq2[
 			})
 			return ids, err
 		},
-		ingest: func(ctx context.Context, s ports.Stores, chunks iter.Seq2[[]domain.Response, error]) ([]domain.ID, error) {
-			ids, err := s.Responses.IngestResponses(ctx, chunks)
+		ingest: func(ctx context.Context, s ports.Stores, chunks iter.Seq2[pending[domain.Response], error]) ([]domain.ID, error) {
+			ids, err := s.Responses.IngestResponses(ctx, responseChunks(chunks))
 			if err != nil {
 				return nil, err
 			}
@@ -141,6 +149,18 @@ func (u *Responses) Ingest(ctx context.Context, evalRef string, items iter.Seq2[
 		return Ingested{Response: r.item, Created: r.created}
 	})
 	return out, nil
+}
+
+// responseChunks hands the store each chunk's responses with the wait for their
+// scores.
+func responseChunks(chunks iter.Seq2[pending[domain.Response], error]) iter.Seq2[ports.ResponseChunk, error] {
+	return func(yield func(ports.ResponseChunk, error) bool) {
+		for p, err := range chunks {
+			if !yield(ports.ResponseChunk{Responses: p.items, Scored: p.ready}, err) || err != nil {
+				return
+			}
+		}
+	}
 }
 
 // draft is the response r describes, before NewResponse checks it.

@@ -91,11 +91,12 @@ type ResponseStore interface {
 	InsertResponses(ctx context.Context, rs []domain.Response) (inserted []domain.ID, err error)
 	// IngestResponses is InsertResponses for a request too large to hold: it
 	// writes each chunk as the sequence yields it (the next one is prepared
-	// meanwhile) and rolls up the scores once, after the last. Use it on stores
-	// bound to a transaction, which is then all or nothing. A deadlock fails it
-	// (TxRunner then runs the transaction again, which pulls the sequence again:
-	// the sequence decides whether it can replay its chunks).
-	IngestResponses(ctx context.Context, chunks iter.Seq2[[]domain.Response, error]) (inserted []domain.ID, err error)
+	// meanwhile), each chunk's responses before it waits for their scores, and
+	// rolls up the scores once, after the last. Use it on stores bound to a
+	// transaction, which is then all or nothing. A deadlock fails it (TxRunner
+	// then runs the transaction again, which pulls the sequence again: the
+	// sequence decides whether it can replay its chunks).
+	IngestResponses(ctx context.Context, chunks iter.Seq2[ResponseChunk, error]) (inserted []domain.ID, err error)
 	// GetResponsesByExternalID returns the stored responses of an evaluation with
 	// the given external ids, with scores; missing ids are simply absent.
 	GetResponsesByExternalID(ctx context.Context, evaluationID domain.ID, externalIDs []string) ([]domain.Response, error)
@@ -377,3 +378,16 @@ type ChangeListener interface {
 	// connection that hears them is lost.
 	Listening(on bool)
 }
+
+// ResponseChunk is one chunk of IngestResponses. Its responses can be handed on
+// before they are scored, so that they are written while the scorers run:
+// Scored, when not nil, waits until every response's Scores are set, or returns
+// why they will not be. Nothing may read the Scores before Scored returned nil;
+// every other field is set from the start.
+type ResponseChunk struct {
+	Responses []domain.Response
+	Scored    func() error
+}
+
+// Scored is a chunk of responses whose scores are set.
+func Scored(rs []domain.Response) ResponseChunk { return ResponseChunk{Responses: rs} }

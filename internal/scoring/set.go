@@ -33,6 +33,19 @@ type Set struct {
 	Workers int
 }
 
+// BesideWrite returns the set as it is to run beside a database write on the
+// same machine: with one worker fewer than it would have (at least one), so
+// that the write keeps a core.
+func (s *Set) BesideWrite() *Set {
+	workers := s.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	c := *s
+	c.Workers = max(1, workers-1)
+	return &c
+}
+
 // Len returns the number of scorers in the set.
 func (s *Set) Len() int { return len(s.scorers) }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/rlhf-eval/rlhf-eval/internal/adapters/system"
 	"github.com/rlhf-eval/rlhf-eval/internal/app"
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
+	"github.com/rlhf-eval/rlhf-eval/internal/ports"
 	"github.com/rlhf-eval/rlhf-eval/internal/scoring/builtin"
 	"github.com/rlhf-eval/rlhf-eval/internal/testdb"
 )
@@ -102,7 +103,7 @@ func BenchmarkIngestResponseCounts(b *testing.B) {
 					rs[i].Scores = append(rs[i].Scores, domain.Score{Scorer: scorer, Value: &v, Passed: &pass, Details: map[string]any{}, CreatedAt: now})
 				}
 			}
-			inserted, err := stores.Responses.IngestResponses(ctx, func(yield func([]domain.Response, error) bool) { yield(rs, nil) })
+			inserted, err := stores.Responses.IngestResponses(ctx, func(yield func(ports.ResponseChunk, error) bool) { yield(ports.Scored(rs), nil) })
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -50,19 +50,19 @@ func (s *ResponseStore) InsertResponses(ctx context.Context, rs []domain.Respons
 	if s.group != nil && len(rs) <= smallBatch { // a store on the pool
 		return s.group.insert(ctx, rs)
 	}
-	return inOwnTx(ctx, s.db, true, func(tx dbtx) ([]domain.ID, error) { return ingestResponses(ctx, tx, one(rs)) })
+	return inOwnTx(ctx, s.db, true, func(tx dbtx) ([]domain.ID, error) { return ingestResponses(ctx, tx, one(ports.Scored(rs))) })
 }
 
 // IngestResponses writes the chunks, in the caller's transaction (or, on the
 // pool, in one of its own), and rolls up the scores of those inserted.
-func (s *ResponseStore) IngestResponses(ctx context.Context, chunks iter.Seq2[[]domain.Response, error]) ([]domain.ID, error) {
+func (s *ResponseStore) IngestResponses(ctx context.Context, chunks iter.Seq2[ports.ResponseChunk, error]) ([]domain.ID, error) {
 	return inOwnTx(ctx, s.db, false, func(tx dbtx) ([]domain.ID, error) { return ingestResponses(ctx, tx, chunks) })
 }
 
 // ingestResponses writes the chunks in tx, folds the scores of the responses it
 // inserted into one rollup shard, from memory (see rollupdelta.go), and adds
 // them to the evaluation's response count.
-func ingestResponses(ctx context.Context, tx dbtx, chunks iter.Seq2[[]domain.Response, error]) ([]domain.ID, error) {
+func ingestResponses(ctx context.Context, tx dbtx, chunks iter.Seq2[ports.ResponseChunk, error]) ([]domain.ID, error) {
 	q := dbsqlc.New(tx)
 	delta := newRollupDelta(int16(rand.IntN(rollupShards)))
 	var inserted []domain.ID
@@ -71,15 +71,15 @@ func ingestResponses(ctx context.Context, tx dbtx, chunks iter.Seq2[[]domain.Res
 		if err != nil {
 			return nil, err
 		}
-		ids, err := writeChunk(ctx, tx, responseWriter, chunk)
+		ids, err := writeResponses(ctx, tx, chunk)
 		if err != nil {
 			return nil, err
 		}
-		if len(chunk) > 0 {
-			evalID = chunk[0].EvaluationID
+		if len(chunk.Responses) > 0 {
+			evalID = chunk.Responses[0].EvaluationID
 		}
 		inserted = append(inserted, ids...)
-		delta.addInserted(chunk, ids)
+		delta.addInserted(chunk.Responses, ids)
 		if delta.full() {
 			if err := delta.flush(ctx, q); err != nil {
 				return nil, err

@@ -11,6 +11,7 @@ import (
 	"github.com/rlhf-eval/rlhf-eval/internal/adapters/postgres"
 	"github.com/rlhf-eval/rlhf-eval/internal/adapters/system"
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
+	"github.com/rlhf-eval/rlhf-eval/internal/ports"
 	"github.com/rlhf-eval/rlhf-eval/internal/testdb"
 )
 
@@ -45,13 +46,25 @@ func TestIngestFoldsRollupsEarly(t *testing.T) {
 		}
 		return r
 	}
-	var chunks iter.Seq2[[]domain.Response, error] = func(yield func([]domain.Response, error) bool) {
+	// Each chunk's scores are set only when the store waits for them, after it
+	// has begun writing the responses (ports.ResponseChunk).
+	var chunks iter.Seq2[ports.ResponseChunk, error] = func(yield func(ports.ResponseChunk, error) bool) {
 		for c := range 3 {
 			var rs []domain.Response
+			var scores [][]domain.Score
 			for i := c * 40; i < (c+1)*40; i++ {
-				rs = append(rs, response(i))
+				r := response(i)
+				scores = append(scores, r.Scores)
+				r.Scores = nil
+				rs = append(rs, r)
 			}
-			if !yield(rs, nil) {
+			scored := func() error {
+				for i := range rs {
+					rs[i].Scores = scores[i]
+				}
+				return nil
+			}
+			if !yield(ports.ResponseChunk{Responses: rs, Scored: scored}, nil) {
 				return
 			}
 		}

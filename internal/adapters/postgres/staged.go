@@ -16,6 +16,7 @@ import (
 
 	"github.com/rlhf-eval/rlhf-eval/internal/adapters/postgres/internal/dbsqlc"
 	"github.com/rlhf-eval/rlhf-eval/internal/domain"
+	"github.com/rlhf-eval/rlhf-eval/internal/ports"
 )
 
 // A bulk write goes to the database a chunk at a time, each chunk in a savepoint
@@ -172,31 +173,121 @@ func inOwnTx(ctx context.Context, db dbtx, retry bool, fn func(tx dbtx) ([]domai
 }
 
 // one is the sequence of a single chunk.
-func one[T any](items []T) iter.Seq2[[]T, error] {
-	return func(yield func([]T, error) bool) { yield(items, nil) }
+func one[T any](chunk T) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) { yield(chunk, nil) }
 }
 
-var responseWriter = chunkWriter[domain.Response]{
-	extOf:      func(r domain.Response) string { return r.ExternalID },
-	idOf:       func(r domain.Response) domain.ID { return r.ID },
-	copyChunk:  copyResponses,
-	stageChunk: stageResponses,
-}
-
-// responseRows encodes a chunk for COPY: the responses and their scores.
-func responseRows(rs []domain.Response) ([]dbsqlc.CopyResponsesParams, []dbsqlc.CopyScoresParams, error) {
-	rows, err := responseCopyRows(rs)
-	if err != nil {
-		return nil, nil, err
+// writeResponses writes one chunk of responses in tx, the responses first and
+// their scores once they are set (ports.ResponseChunk), and returns the ids
+// inserted, in the chunk's order. The responses go in external_id order, as
+// writeChunk writes other items: COPY in a savepoint, staging when a concurrent
+// request stored one of the external ids first. Their scores, which cannot
+// conflict (their responses are new), are then copied for the responses
+// inserted; they are encoded while the responses are copied.
+func writeResponses(ctx context.Context, tx dbtx, c ports.ResponseChunk) ([]domain.ID, error) {
+	rs := c.Responses
+	if len(rs) == 0 {
+		return nil, nil
 	}
-	scores, err := scoreCopyRows(rs)
-	return rows, scores, err
+	type encoded struct {
+		rows []dbsqlc.CopyScoresParams
+		err  error
+	}
+	scores := make(chan encoded, 1)
+	go func() {
+		if c.Scored != nil {
+			if err := c.Scored(); err != nil {
+				scores <- encoded{err: err}
+				return
+			}
+		}
+		rows, err := scoreCopyRows(rs)
+		scores <- encoded{rows, err}
+	}()
+	rows, err := responseCopyRows(rs, externalIDOrder(rs))
+	if err != nil {
+		return nil, err
+	}
+	q := dbsqlc.New(tx)
+	ids, err := copyOrStageResponses(ctx, tx, rows)
+	if err != nil {
+		return nil, err
+	}
+	sc := <-scores
+	if sc.err != nil {
+		return nil, sc.err
+	}
+	if len(ids) < len(rs) {
+		sc.rows = scoresOf(sc.rows, ids)
+		ids = inInputOrder(ids, rs, func(r domain.Response) domain.ID { return r.ID })
+	} else {
+		for i := range rs {
+			ids[i] = rs[i].ID
+		}
+	}
+	if len(sc.rows) > 0 {
+		if _, err := q.CopyScores(ctx, sc.rows); err != nil {
+			return nil, translate(err)
+		}
+	}
+	return ids, nil
 }
 
-// responseCopyRows encodes a chunk's responses for COPY.
-func responseCopyRows(rs []domain.Response) ([]dbsqlc.CopyResponsesParams, error) {
-	rows := make([]dbsqlc.CopyResponsesParams, len(rs))
-	for i, r := range rs {
+// externalIDOrder returns the indexes of rs ordered by external_id (those
+// without one first, in their order). It reads only the external ids: the
+// scores may still be being set.
+func externalIDOrder(rs []domain.Response) []int {
+	order := make([]int, len(rs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(rs[a].ExternalID, rs[b].ExternalID) })
+	return order
+}
+
+// copyOrStageResponses copies a chunk's responses in a savepoint and, when a
+// concurrent request stored one of their external ids first, stages them
+// instead; it returns the ids inserted.
+func copyOrStageResponses(ctx context.Context, db dbtx, rows []dbsqlc.CopyResponsesParams) ([]domain.ID, error) {
+	err := inTx(ctx, db, func(sp pgx.Tx) error {
+		_, err := dbsqlc.New(sp).CopyResponses(ctx, rows)
+		return err
+	})
+	if err == nil {
+		ids := make([]domain.ID, len(rows))
+		for i, r := range rows {
+			ids[i] = r.ID.Bytes
+		}
+		return ids, nil
+	}
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "23505" {
+		return nil, translate(err)
+	}
+	return stageResponses(ctx, dbsqlc.New(db), rows)
+}
+
+// scoresOf keeps the score rows of the responses inserted.
+func scoresOf(rows []dbsqlc.CopyScoresParams, inserted []domain.ID) []dbsqlc.CopyScoresParams {
+	in := make(map[domain.ID]bool, len(inserted))
+	for _, id := range inserted {
+		in[id] = true
+	}
+	kept := rows[:0]
+	for _, r := range rows {
+		if in[r.ResponseID.Bytes] {
+			kept = append(kept, r)
+		}
+	}
+	return kept
+}
+
+// responseCopyRows encodes a chunk's responses for COPY, in the given order of
+// their indexes. It reads every field but the scores.
+func responseCopyRows(rs []domain.Response, order []int) ([]dbsqlc.CopyResponsesParams, error) {
+	rows := make([]dbsqlc.CopyResponsesParams, len(order))
+	for k, i := range order {
+		r := &rs[i]
 		meta, err := marshalObject(r.Metadata)
 		if err != nil {
 			return nil, fmt.Errorf("encode metadata of response %s: %w", r.ID, err)
@@ -205,7 +296,7 @@ func responseCopyRows(rs []domain.Response) ([]dbsqlc.CopyResponsesParams, error
 		if err != nil {
 			return nil, fmt.Errorf("encode context of response %s: %w", r.ID, err)
 		}
-		rows[i] = dbsqlc.CopyResponsesParams{
+		rows[k] = dbsqlc.CopyResponsesParams{
 			EvaluationID: pgID(r.EvaluationID), ID: pgID(r.ID), ExternalID: optString(r.ExternalID),
 			PromptID: r.PromptID, Model: r.Model, Prompt: r.Prompt, Context: ctxJSON, Response: r.Text,
 			Reference: r.Reference, Metadata: meta, CreatedAt: r.CreatedAt, UpdatedAt: r.CreatedAt,
@@ -236,48 +327,11 @@ func scoreCopyRows(rs []domain.Response) ([]dbsqlc.CopyScoresParams, error) {
 	return scores, nil
 }
 
-// copyResponses copies a chunk straight into responses and scores. The scores
-// (each with its details as JSON, most of the encoding) are encoded while the
-// server copies the responses, which it would otherwise wait for.
-func copyResponses(ctx context.Context, q *dbsqlc.Queries, rs []domain.Response) error {
-	rows, err := responseCopyRows(rs)
-	if err != nil {
-		return err
-	}
-	type encoded struct {
-		rows []dbsqlc.CopyScoresParams
-		err  error
-	}
-	scores := make(chan encoded, 1)
-	go func() {
-		rows, err := scoreCopyRows(rs)
-		scores <- encoded{rows, err}
-	}()
-	_, err = q.CopyResponses(ctx, rows)
-	sc := <-scores
-	if err != nil {
-		return err
-	}
-	if sc.err != nil {
-		return sc.err
-	}
-	if len(sc.rows) > 0 {
-		if _, err := q.CopyScores(ctx, sc.rows); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// stageResponses writes a chunk through the staging tables: responses whose
-// external_id exists are skipped, and so are their scores.
-func stageResponses(ctx context.Context, q *dbsqlc.Queries, rs []domain.Response) ([]domain.ID, error) {
-	rows, scores, err := responseRows(rs)
-	if err != nil {
-		return nil, err
-	}
-	for _, create := range []func(context.Context) error{q.CreateResponsesStage, q.CreateScoresStage, q.ClearStage} {
-		if err := create(ctx); err != nil {
+// stageResponses writes a chunk's responses through the staging table, skipping
+// those whose external_id exists, and returns the ids inserted.
+func stageResponses(ctx context.Context, q *dbsqlc.Queries, rows []dbsqlc.CopyResponsesParams) ([]domain.ID, error) {
+	for _, step := range []func(context.Context) error{q.CreateResponsesStage, q.ClearStage} {
+		if err := step(ctx); err != nil {
 			return nil, translate(err)
 		}
 	}
@@ -292,20 +346,8 @@ func stageResponses(ctx context.Context, q *dbsqlc.Queries, rs []domain.Response
 		return nil, translate(err)
 	}
 	ids, err := q.InsertStagedResponses(ctx)
-	if err != nil || len(ids) == 0 {
+	if err != nil {
 		return nil, translate(err)
-	}
-	if len(scores) > 0 {
-		stagedScores := make([]dbsqlc.CopyScoresToStageParams, len(scores))
-		for i, sc := range scores {
-			stagedScores[i] = dbsqlc.CopyScoresToStageParams(sc)
-		}
-		if _, err := q.CopyScoresToStage(ctx, stagedScores); err != nil {
-			return nil, translate(err)
-		}
-		if _, err := q.InsertStagedScores(ctx, ids); err != nil {
-			return nil, translate(err)
-		}
 	}
 	return fromPgIDs(ids), nil
 }

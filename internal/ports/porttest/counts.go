@@ -66,10 +66,10 @@ func testResponseCounts(t *testing.T, h Harness) {
 	total += 50
 	check(t, "a bulk insert of partly stored external ids", total)
 
-	chunked := func(chunks ...[]domain.Response) func(yield func([]domain.Response, error) bool) {
-		return func(yield func([]domain.Response, error) bool) {
+	chunked := func(chunks ...[]domain.Response) func(yield func(ports.ResponseChunk, error) bool) {
+		return func(yield func(ports.ResponseChunk, error) bool) {
 			for _, c := range chunks {
-				if !yield(c, nil) {
+				if !yield(ports.Scored(c), nil) {
 					return
 				}
 			}

@@ -335,10 +335,10 @@ func testResponses(t *testing.T, h Harness) {
 		// sequence leaves nothing of the earlier chunk.
 		first := []domain.Response{response(e, "ing-1", "m1", "p4"), response(e, "ext-a", "m1", "p5")}
 		second := []domain.Response{response(e, "ing-2", "m2", "p6"), response(e, "ing-1", "m2", "p7")}
-		chunks := func(fail error) func(yield func([]domain.Response, error) bool) {
-			return func(yield func([]domain.Response, error) bool) {
-				if yield(first, nil) {
-					yield(second, fail)
+		chunks := func(fail error) func(yield func(ports.ResponseChunk, error) bool) {
+			return func(yield func(ports.ResponseChunk, error) bool) {
+				if yield(ports.Scored(first), nil) {
+					yield(ports.Scored(second), fail)
 				}
 			}
 		}
@@ -352,6 +352,23 @@ func testResponses(t *testing.T, h Harness) {
 		}
 		if got, _ := s.GetResponsesByExternalID(ctx, e.ID, []string{"ing-1"}); len(got) != 0 {
 			t.Fatalf("a rolled back ingest left %d responses", len(got))
+		}
+		// Scoring that fails after the responses were handed on fails the
+		// whole transaction too.
+		unscored := errors.New("the scorers gave up")
+		err = h.Tx.InTx(ctx, func(ctx context.Context, s ports.Stores) error {
+			_, err := s.Responses.IngestResponses(ctx, func(yield func(ports.ResponseChunk, error) bool) {
+				if yield(ports.Scored(first), nil) {
+					yield(ports.ResponseChunk{Responses: second, Scored: func() error { return unscored }}, nil)
+				}
+			})
+			return err
+		})
+		if !errors.Is(err, unscored) {
+			t.Fatalf("IngestResponses whose scoring failed: error = %v, want %v", err, unscored)
+		}
+		if got, _ := s.GetResponsesByExternalID(ctx, e.ID, []string{"ing-1", "ing-2"}); len(got) != 0 {
+			t.Fatalf("an ingest whose scoring failed left %d responses", len(got))
 		}
 		var inserted []domain.ID
 		err = h.Tx.InTx(ctx, func(ctx context.Context, s ports.Stores) error {

@@ -105,9 +105,9 @@ func testPromptMeans(t *testing.T, h Harness) {
 
 	r4, r5 := scored(e, "pm4", "m3", "p2", val("q", 0.2, ptr(true))), scored(e, "pm5", "m3", "p3", val("q", 5, nil), val("r", 1, ptr(true)))
 	if err := h.Tx.InTx(ctx, func(ctx context.Context, s ports.Stores) error {
-		_, err := s.Responses.IngestResponses(ctx, func(yield func([]domain.Response, error) bool) {
-			if yield([]domain.Response{r4}, nil) {
-				yield([]domain.Response{r5}, nil)
+		_, err := s.Responses.IngestResponses(ctx, func(yield func(ports.ResponseChunk, error) bool) {
+			if yield(ports.Scored([]domain.Response{r4}), nil) {
+				yield(ports.Scored([]domain.Response{r5}), nil)
 			}
 		})
 		return err

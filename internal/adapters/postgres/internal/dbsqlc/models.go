@@ -287,19 +287,6 @@ type ScoreRollup struct {
 	Stamp        int64
 }
 
-type ScoresStage struct {
-	EvaluationID pgtype.UUID
-	ResponseID   pgtype.UUID
-	Scorer       string
-	Model        string
-	PromptID     string
-	Value        *float64
-	Passed       *bool
-	Details      []byte
-	Error        *string
-	CreatedAt    time.Time
-}
-
 type WebSession struct {
 	TokenHash []byte
 	ApiKeyID  pgtype.UUID

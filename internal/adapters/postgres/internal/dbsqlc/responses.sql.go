@@ -28,7 +28,7 @@ func (q *Queries) AddResponseCount(ctx context.Context, arg AddResponseCountPara
 }
 
 const clearStage = `-- name: ClearStage :exec
-TRUNCATE responses_stage, scores_stage
+TRUNCATE responses_stage
 `
 
 func (q *Queries) ClearStage(ctx context.Context) error {
@@ -79,19 +79,6 @@ type CopyScoresParams struct {
 	CreatedAt    time.Time
 }
 
-type CopyScoresToStageParams struct {
-	EvaluationID pgtype.UUID
-	ResponseID   pgtype.UUID
-	Scorer       string
-	Model        string
-	PromptID     string
-	Value        *float64
-	Passed       *bool
-	Details      []byte
-	Error        *string
-	CreatedAt    time.Time
-}
-
 const createResponsesStage = `-- name: CreateResponsesStage :exec
 CREATE TEMPORARY TABLE IF NOT EXISTS responses_stage (
     ord           int         NOT NULL,
@@ -111,26 +98,6 @@ CREATE TEMPORARY TABLE IF NOT EXISTS responses_stage (
 
 func (q *Queries) CreateResponsesStage(ctx context.Context) error {
 	_, err := q.db.Exec(ctx, createResponsesStage)
-	return err
-}
-
-const createScoresStage = `-- name: CreateScoresStage :exec
-CREATE TEMPORARY TABLE IF NOT EXISTS scores_stage (
-    evaluation_id uuid             NOT NULL,
-    response_id   uuid             NOT NULL,
-    scorer        text             NOT NULL,
-    model         text             NOT NULL,
-    prompt_id     text             NOT NULL,
-    value         double precision,
-    passed        boolean,
-    details       jsonb            NOT NULL,
-    error         text,
-    created_at    timestamptz      NOT NULL
-)
-`
-
-func (q *Queries) CreateScoresStage(ctx context.Context) error {
-	_, err := q.db.Exec(ctx, createScoresStage)
 	return err
 }
 
@@ -378,23 +345,6 @@ func (q *Queries) InsertStagedResponses(ctx context.Context) ([]pgtype.UUID, err
 		return nil, err
 	}
 	return items, nil
-}
-
-const insertStagedScores = `-- name: InsertStagedScores :execrows
-INSERT INTO scores (evaluation_id, response_id, scorer, model, prompt_id, value, passed, details, error, created_at)
-SELECT s.evaluation_id, s.response_id, s.scorer, s.model, s.prompt_id, s.value, s.passed, s.details, s.error, s.created_at
-FROM scores_stage s
-WHERE s.response_id = ANY($1::uuid[])
-`
-
-// Only scores of responses inserted by this batch: their ids are new, so they exist
-// in responses exactly when their response was inserted.
-func (q *Queries) InsertStagedScores(ctx context.Context, inserted []pgtype.UUID) (int64, error) {
-	result, err := q.db.Exec(ctx, insertStagedScores, inserted)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
 }
 
 const listResponsesAsc = `-- name: ListResponsesAsc :many
