@@ -228,11 +228,11 @@ func (r *chunkReader[In, T]) run(ctx context.Context, items iter.Seq2[In, error]
 	at, n := 0, 0
 	// Each chunk is sent before finish completes it, so that the writer can
 	// write what it can of it meanwhile; the reader finishes it right after,
-	// except the first, which it finishes once the second's items are read:
-	// the writer begins only then (see chunkWriter.run), and that way the
-	// first chunk's scoring overlaps its own copy. No chunk the writer may be
-	// waiting for is left unfinished while the client's bytes are awaited.
-	var unfinished *chunk[T]
+	// except the first of several: a goroutine finishes that one while the
+	// reader reads the second's items, which the writer waits for before it
+	// begins (see chunkWriter.run). The reader waits for that goroutine before
+	// it hands on the second chunk.
+	var first chan bool
 	for x, err := range items {
 		if err == nil && n >= r.max {
 			err = domain.Invalid("", "the batch has more than %d items; at most %d are allowed per request", r.max, r.max)
@@ -251,23 +251,26 @@ func (r *chunkReader[In, T]) run(ctx context.Context, items iter.Seq2[In, error]
 		if n == 2*ingestChunk {
 			readAhead()
 		}
-		if !r.finish(ctx, unfinished, false) {
-			return
+		if first != nil {
+			if !<-first {
+				return
+			}
+			first = nil
 		}
 		c := r.prepare(ctx, buf, at, false, errors.Join(errs...))
 		if !r.send(ctx, c) {
 			return
 		}
-		unfinished = nil
 		if at == 0 {
-			unfinished = &c
+			first = make(chan bool, 1)
+			go func() { first <- r.finish(ctx, &c, false) }()
 		} else if !r.finish(ctx, &c, false) {
 			return
 		}
 		buf, errs, at = nil, nil, n
 	}
 	readAhead()
-	if !r.finish(ctx, unfinished, false) {
+	if first != nil && !<-first {
 		return
 	}
 	if n == 0 {
