@@ -18,14 +18,17 @@ import (
 // is not created again, and the stored one stands in its place.
 //
 // Two goroutines share the work. chunkReader pulls the items, validates them,
-// looks up their external ids and builds (scores) the new ones, a chunk at a
-// time, while chunkWriter stores the chunk before in the database; a channel of
-// one chunk between them bounds memory. No database connection is held while the
-// client's bytes are awaited: a request of one chunk needs no transaction of its
-// own, and a larger one begins its transaction only once the items of its
-// second chunk are read; it then takes a bulk writer's token
+// looks up their external ids and builds the new ones, a chunk at a time, and
+// hands each chunk on before it finishes (scores) it, while chunkWriter stores
+// the chunks in the database: what a chunk's items hold before finish (a
+// response without its scores) while finish runs, the rest once it is done. A
+// channel of one chunk between them bounds memory. No database connection is
+// held while the client's bytes are awaited: a request of one chunk needs no
+// transaction of its own, and a larger one begins its transaction only once
+// the items of its second chunk are read; it then takes a bulk writer's token
 // (Limits.BulkWriters) and may wait at most Limits.BulkStall for each later
-// chunk.
+// chunk's items. The wait for a chunk's finish is bounded by the scorers'
+// budgets, not by BulkStall, which is about the client.
 
 // ingestChunk is how many items a bulk request validates, scores and copies to the
 // database at a time: memory holds a few chunks, not the whole body.
