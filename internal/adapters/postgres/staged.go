@@ -209,7 +209,7 @@ func writeResponses(ctx context.Context, tx dbtx, c ports.ResponseChunk) ([]doma
 		return nil, err
 	}
 	q := dbsqlc.New(tx)
-	ids, err := copyOrStageResponses(ctx, tx, rows)
+	ids, err := copyOrStage(ctx, tx, responseRowWriter, rows)
 	if err != nil {
 		return nil, err
 	}
@@ -245,26 +245,14 @@ func externalIDOrder(rs []domain.Response) []int {
 	return order
 }
 
-// copyOrStageResponses copies a chunk's responses in a savepoint and, when a
-// concurrent request stored one of their external ids first, stages them
-// instead; it returns the ids inserted.
-func copyOrStageResponses(ctx context.Context, db dbtx, rows []dbsqlc.CopyResponsesParams) ([]domain.ID, error) {
-	err := inTx(ctx, db, func(sp pgx.Tx) error {
-		_, err := dbsqlc.New(sp).CopyResponses(ctx, rows)
+// responseRowWriter writes a chunk's encoded responses through copyOrStage.
+var responseRowWriter = chunkWriter[dbsqlc.CopyResponsesParams]{
+	idOf: func(r dbsqlc.CopyResponsesParams) domain.ID { return r.ID.Bytes },
+	copyChunk: func(ctx context.Context, q *dbsqlc.Queries, rows []dbsqlc.CopyResponsesParams) error {
+		_, err := q.CopyResponses(ctx, rows)
 		return err
-	})
-	if err == nil {
-		ids := make([]domain.ID, len(rows))
-		for i, r := range rows {
-			ids[i] = r.ID.Bytes
-		}
-		return ids, nil
-	}
-	var pgErr *pgconn.PgError
-	if !errors.As(err, &pgErr) || pgErr.Code != "23505" {
-		return nil, translate(err)
-	}
-	return stageResponses(ctx, dbsqlc.New(db), rows)
+	},
+	stageChunk: stageResponses,
 }
 
 // scoresOf keeps the score rows of the responses inserted.
